@@ -1,0 +1,111 @@
+package tensor
+
+import "fmt"
+
+// Sum returns the sum of all elements as a rank-0 tensor.
+func Sum(a *Tensor) *Tensor {
+	tp := tapeOf(a)
+	out := newOut(tp, []int{})
+	s := 0.0
+	for _, v := range a.data {
+		s += v
+	}
+	out.data[0] = s
+	if tp != nil {
+		tp.record(func() {
+			g := out.grad[0]
+			for i := range a.grad {
+				a.grad[i] += g
+			}
+		})
+	}
+	return out
+}
+
+// Mean returns the mean of all elements as a rank-0 tensor.
+func Mean(a *Tensor) *Tensor { return Scale(Sum(a), 1/float64(len(a.data))) }
+
+// SumAxis sums over one axis (negative counts from the end), removing it.
+func SumAxis(a *Tensor, axis int) *Tensor {
+	if axis < 0 {
+		axis += a.Rank()
+	}
+	if axis < 0 || axis >= a.Rank() {
+		panic(fmt.Sprintf("tensor.SumAxis: axis %d for shape %v", axis, a.shape))
+	}
+	outer, n, inner := splitAxis(a.shape, axis)
+	shape := make([]int, 0, a.Rank()-1)
+	shape = append(append(shape, a.shape[:axis]...), a.shape[axis+1:]...)
+	tp := tapeOf(a)
+	out := newOut(tp, shape)
+	od, ad := out.data, a.data
+	clear(od)
+	for o := 0; o < outer; o++ {
+		dst := od[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range src {
+				dst[j] += v
+			}
+		}
+	}
+	if tp != nil {
+		tp.record(func() {
+			g, ga := out.grad, a.grad
+			for o := 0; o < outer; o++ {
+				src := g[o*inner : (o+1)*inner]
+				for k := 0; k < n; k++ {
+					dst := ga[(o*n+k)*inner : (o*n+k+1)*inner]
+					for j, v := range src {
+						dst[j] += v
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// MeanAxis averages over one axis, removing it.
+func MeanAxis(a *Tensor, axis int) *Tensor {
+	return Scale(SumAxis(a, axis), 1/float64(a.Dim(axis)))
+}
+
+// splitAxis returns the product of the axes before axis, its size, and the
+// product of the axes after it.
+func splitAxis(shape []int, axis int) (outer, n, inner int) {
+	outer, inner = 1, 1
+	for _, d := range shape[:axis] {
+		outer *= d
+	}
+	for _, d := range shape[axis+1:] {
+		inner *= d
+	}
+	return outer, shape[axis], inner
+}
+
+// Reshape returns a tensor with the same data and a new shape of the same
+// size. One dimension may be -1 and is inferred.
+func Reshape(a *Tensor, shape ...int) *Tensor {
+	shape = append([]int(nil), shape...)
+	infer, known := -1, 1
+	for i, d := range shape {
+		if d == -1 {
+			infer = i
+		} else {
+			known *= d
+		}
+	}
+	if infer >= 0 && known > 0 {
+		shape[infer] = len(a.data) / known
+	}
+	if numel(shape) != len(a.data) {
+		panic(fmt.Sprintf("tensor.Reshape: %v to %v", a.shape, shape))
+	}
+	tp := tapeOf(a)
+	if tp == nil {
+		return &Tensor{shape: shape, data: a.data}
+	}
+	// Share data and gradient: the reshaped tensor is a view.
+	return &Tensor{shape: shape, data: a.data, grad: a.grad, tape: tp}
+}
