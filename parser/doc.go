@@ -1,0 +1,73 @@
+// Package parser turns flowppl source text into the syntax tree of package
+// ast.
+//
+// ParseFile parses a whole script, ParseExpr one expression, and
+// ParseInteractive a REPL entry, telling incomplete input (IsIncomplete)
+// from a real error. Errors are ast.ErrorList values whose messages read
+// "file:line:col: what was found, expected what", e.g.
+//
+//	t.flow:1:9: unexpected newline, expected an expression
+//	t.flow:3:5: "(" is never closed
+//	t.flow:1:1: "to" is a keyword and cannot be used as a name
+//	t.flow:1:15: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo (did you mean "kl"?)
+//
+// # How it works
+//
+// A hand-written participle lexer (rawDef) splits the text into raw tokens.
+// A scanner pass then drops spaces and comments, marks keywords, checks
+// brackets (an unclosed bracket is reported where it was opened), validates
+// numbers and strings, and decides which newlines end statements:
+//
+//   - newlines inside ( ) and [ ] are ignored;
+//   - newlines inside the { } of fit options separate options, as commas do;
+//   - newlines at the top level and inside the { } bodies of fn, for, if and
+//     model separate statements, as ";" does; blank lines and runs of
+//     separators collapse;
+//   - a newline right after a binary operator (+ - * / @ ^ comparisons and,
+//     or, not) does not end the statement, so a long expression may be broken
+//     after an operator; a newline before "else" is ignored, so "}" and
+//     "else" may be on separate lines.
+//
+// A "{" is fit options when it follows a fit header at the same bracket
+// depth on the same line, and a statement block otherwise.
+//
+// Statements are parsed by a participle struct grammar (grammar.go);
+// expressions by a precedence-climbing parser plugged into it with
+// participle.ParseTypeWith (expr.go), for speed and for precise messages.
+//
+// # Grammar
+//
+//	file     = [ stmt { SEP stmt } ] .
+//	stmt     = expr [ ("=" | "~") expr ]
+//	         | "fn" name params ( "=" expr | block )
+//	         | "model" name params block
+//	         | "for" name "in" expr block
+//	         | "if" expr block [ "else" ( if | block ) ]
+//	         | "return" [ expr ] .
+//	block    = "{" [ stmt { SEP stmt } ] "}" .
+//	params   = "(" [ name { "," name } [","] ] ")" .
+//	expr     = unary { binop unary } .           // precedence below
+//	unary    = "-" unary | "not" unary | postfix .
+//	postfix  = primary { "(" args ")" | "[" index { "," index } [","] "]" | "." name } .
+//	index    = expr | [ expr ] ":" [ expr ] .
+//	args     = [ arg { "," arg } [","] ] .      // keyword args after positional
+//	arg      = [ name "=" ] expr .
+//	primary  = name | number | string | "true" | "false" | "none"
+//	         | "(" expr ")" | "[" [ expr { "," expr } [","] ] "]"
+//	         | "flow" name [ "(" args ")" ]
+//	         | "fit" expr "to" expr [ "by" objective ] [ "{" [ option { ("," | SEP) option } ] "}" ] .
+//	option   = name "=" expr .
+//
+// Precedence, loosest first: or; and; not; comparisons (== != < <= > >=,
+// which do not chain: a < b < c is an error); + -; * / @; unary -; ^ (right
+// associative, and its exponent may start with a unary minus: 2^-1);
+// calls, indexes and fields. So -2^2 is -(2^2) and not a == b is
+// not (a == b). A prefix operator takes everything that binds at least as
+// tightly as it requires, so a == not b is accepted as a == (not b).
+// A fit extends as far right as it can (its target is a whole
+// expression); parenthesise it to use it as an operand: (fit q to t).loss.
+//
+// Some checks belong to later passes and are not made here: `~` outside a
+// model body, `return` outside a function, and whether a name in a flow
+// expression is a bijector.
+package parser

@@ -1,0 +1,434 @@
+package parser
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/flowppl/flowppl/lang/ast"
+)
+
+// Raw token types produced by rawLexer.
+const (
+	rawComment   lexer.TokenType = -(iota + 2) // # to end of line
+	rawSpace                                   // blanks other than newline
+	rawNewline                                 // \n
+	rawNumber                                  // greedy: also malformed 1.2.3, 1e, 3abc
+	rawString                                  // "..." on one line
+	rawBadString                               // " not closed on its line
+	rawIdent                                   // identifiers and keywords
+	rawOp                                      // operators and punctuation
+	rawChar                                    // any other character
+)
+
+// rawDef is the participle lexer definition of the raw token stream. It
+// never fails: a character that starts no token becomes a rawChar token,
+// which the scanner reports.
+type rawDef struct{}
+
+var rawLexer rawDef
+
+// Symbols implements lexer.Definition.
+func (rawDef) Symbols() map[string]lexer.TokenType {
+	return map[string]lexer.TokenType{
+		"EOF": lexer.EOF, "Comment": rawComment, "Space": rawSpace, "Newline": rawNewline,
+		"Number": rawNumber, "String": rawString, "BadString": rawBadString,
+		"Ident": rawIdent, "Op": rawOp, "Char": rawChar,
+	}
+}
+
+// Lex implements lexer.Definition.
+func (d rawDef) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	return d.LexString(filename, string(b))
+}
+
+// LexString implements lexer.StringDefinition.
+func (rawDef) LexString(filename, src string) (lexer.Lexer, error) {
+	return &rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}, nil
+}
+
+type rawLex struct {
+	src string
+	pos lexer.Position
+}
+
+func isIdentStart(r rune) bool { return r == '_' || unicode.IsLetter(r) }
+
+func isIdentPart(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// Next returns the next raw token.
+func (l *rawLex) Next() (lexer.Token, error) {
+	s, off := l.src, l.pos.Offset
+	if off >= len(s) {
+		return lexer.EOFToken(l.pos), nil
+	}
+	typ, end := rawOp, off+1
+	c := s[off]
+	switch {
+	case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+		typ = rawSpace
+		for end < len(s) && strings.IndexByte(" \t\r\f\v", s[end]) >= 0 {
+			end++
+		}
+	case c == '\n':
+		typ = rawNewline
+	case c == '#':
+		typ = rawComment
+		if i := strings.IndexByte(s[off:], '\n'); i >= 0 {
+			end = off + i
+		} else {
+			end = len(s)
+		}
+	case isDigit(c) || (c == '.' && off+1 < len(s) && isDigit(s[off+1])):
+		// Deliberately greedy so that 1.2.3, 1e and 3abc are one malformed
+		// number rather than several tokens.
+		typ = rawNumber
+		for end < len(s) {
+			if b := s[end]; (b == 'e' || b == 'E') && end+2 < len(s) && (s[end+1] == '+' || s[end+1] == '-') && isDigit(s[end+2]) {
+				end += 3
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(s[end:])
+			if r != '.' && r != '_' && !unicode.IsLetter(r) && !unicode.IsNumber(r) {
+				break
+			}
+			end += n
+		}
+	case c == '"':
+		typ = rawBadString
+	str:
+		for end < len(s) {
+			switch s[end] {
+			case '\n':
+				break str
+			case '"':
+				typ = rawString
+				end++
+				break str
+			case '\\':
+				if end+1 < len(s) && s[end+1] != '\n' {
+					end++
+				}
+			}
+			end++
+		}
+	case strings.IndexByte("=!<>", c) >= 0 && off+1 < len(s) && s[off+1] == '=':
+		end = off + 2
+	case strings.IndexByte("-+*/@^<>=~(){}[],.:;", c) >= 0:
+	default:
+		r, n := utf8.DecodeRuneInString(s[off:])
+		end = off + n
+		if isIdentStart(r) {
+			typ = rawIdent
+			for end < len(s) {
+				r, n := utf8.DecodeRuneInString(s[end:])
+				if !isIdentPart(r) {
+					break
+				}
+				end += n
+			}
+		} else {
+			typ = rawChar
+		}
+	}
+	t := lexer.Token{Type: typ, Value: s[off:end], Pos: l.pos}
+	if typ == rawNewline {
+		l.pos.Line++
+		l.pos.Column = 1
+	} else {
+		l.pos.Column += utf8.RuneCountInString(t.Value)
+	}
+	l.pos.Offset = end
+	return t, nil
+}
+
+// Token types of the filtered stream the grammar sees.
+const (
+	tokIdent lexer.TokenType = -(iota + 2) // -1 is lexer.EOF
+	tokKeyword
+	tokNumber
+	tokString
+	tokPunct
+	tokSep // a statement separator: a newline or ";"
+)
+
+// tokenDef describes the filtered token stream to participle. Its Lex method
+// is never used: the scanner feeds participle directly.
+type tokenDef struct{}
+
+// Symbols implements lexer.Definition.
+func (tokenDef) Symbols() map[string]lexer.TokenType {
+	return map[string]lexer.TokenType{
+		"EOF": lexer.EOF, "Ident": tokIdent, "Keyword": tokKeyword, "Number": tokNumber,
+		"String": tokString, "Punct": tokPunct, "Sep": tokSep,
+	}
+}
+
+// Lex implements lexer.Definition; it always fails.
+func (tokenDef) Lex(string, io.Reader) (lexer.Lexer, error) {
+	return nil, fmt.Errorf("parser: tokenDef cannot lex")
+}
+
+// sliceLexer replays a token slice; the slice ends with an EOF token.
+type sliceLexer struct {
+	toks []lexer.Token
+	i    int
+}
+
+// Next implements lexer.Lexer.
+func (l *sliceLexer) Next() (lexer.Token, error) {
+	t := l.toks[l.i]
+	if l.i < len(l.toks)-1 {
+		l.i++
+	}
+	return t, nil
+}
+
+var keywords = map[string]bool{
+	"flow": true, "fit": true, "to": true, "by": true, "model": true, "fn": true,
+	"for": true, "in": true, "if": true, "else": true, "return": true,
+	"true": true, "false": true, "none": true, "and": true, "or": true, "not": true,
+}
+
+// continuation holds the tokens after which a newline does not end a
+// statement: binary operators (and unary not), so a long expression may
+// break after an operator.
+var continuation = map[string]bool{
+	"+": true, "-": true, "*": true, "/": true, "@": true, "^": true,
+	"==": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true,
+	"and": true, "or": true, "not": true,
+}
+
+var numberRE = regexp.MustCompile(`^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+
+// maxNesting bounds the nesting of brackets, braces and prefix or
+// right-associative operators, so that recursion depth stays small.
+const maxNesting = 1000
+
+type bracketKind int
+
+const (
+	kindParen bracketKind = iota // ( ... )
+	kindBrack                    // [ ... ]
+	kindBlock                    // { statements }
+	kindOpts                     // { fit options }
+)
+
+type opener struct {
+	tok  lexer.Token
+	kind bracketKind
+}
+
+// scanner turns raw tokens into the stream the grammar parses. It drops
+// spaces and comments; types keywords; drops newlines inside ( ) and [ ] and
+// after a binary operator; turns the remaining newlines and ";" into Sep
+// tokens, collapsing runs and dropping them at the start, after "{", before
+// "}" and before "else"; checks brackets; and validates numbers and
+// strings.
+type scanner struct {
+	raw      rawLex
+	out      []lexer.Token
+	stack    []opener
+	fits     []int // bracket depths of fit headers still waiting for their "{"
+	exprMode bool  // newlines never end anything (ParseExpr)
+}
+
+// scanError is a lexical error; incomplete reports that more input could
+// complete the text (an unclosed bracket).
+type scanError struct {
+	err        *ast.Error
+	incomplete bool
+}
+
+func toPos(p lexer.Position) ast.Pos {
+	return ast.Pos{File: p.Filename, Line: p.Line, Col: p.Column}
+}
+
+func errAt(p lexer.Position, format string, args ...any) *scanError {
+	return &scanError{err: ast.Errorf(toPos(p), format, args...)}
+}
+
+func scan(filename, src string, exprMode bool) ([]lexer.Token, *scanError) {
+	s := &scanner{
+		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}},
+		out:      make([]lexer.Token, 0, len(src)/4+8),
+		exprMode: exprMode,
+	}
+	return s.run()
+}
+
+func (s *scanner) last() *lexer.Token {
+	if len(s.out) == 0 {
+		return nil
+	}
+	return &s.out[len(s.out)-1]
+}
+
+// dropSep removes a trailing Sep token, if any.
+func (s *scanner) dropSep() {
+	if t := s.last(); t != nil && t.Type == tokSep {
+		s.out = s.out[:len(s.out)-1]
+	}
+}
+
+func (s *scanner) emit(t lexer.Token, typ lexer.TokenType) {
+	t.Type = typ
+	s.out = append(s.out, t)
+}
+
+// nextSignificant returns the next raw token that is not a space or a
+// comment, without consuming anything.
+func (s *scanner) nextSignificant() lexer.Token {
+	l := s.raw
+	for {
+		t, _ := l.Next()
+		if t.Type != rawSpace && t.Type != rawComment {
+			return t
+		}
+	}
+}
+
+func (s *scanner) top() (bracketKind, bool) {
+	if len(s.stack) == 0 {
+		return 0, false
+	}
+	return s.stack[len(s.stack)-1].kind, true
+}
+
+// sep handles a newline or ";" that ends a statement or option.
+func (s *scanner) sep(t lexer.Token) {
+	depth := len(s.stack)
+	for len(s.fits) > 0 && s.fits[len(s.fits)-1] >= depth {
+		s.fits = s.fits[:len(s.fits)-1]
+	}
+	if last := s.last(); last == nil || last.Type == tokSep || (last.Type == tokPunct && last.Value == "{") {
+		return
+	}
+	s.emit(t, tokSep)
+}
+
+var closerOf = map[string]string{"(": ")", "[": "]", "{": "}"}
+
+var charHints = map[string]string{
+	"'": " (strings are written in double quotes)",
+	"!": ` (use "not" or "!=")`,
+	"&": ` (use "and")`,
+	"|": ` (use "or")`,
+}
+
+func (s *scanner) run() ([]lexer.Token, *scanError) {
+	for {
+		t, _ := s.raw.Next()
+		switch t.Type {
+		case lexer.EOF:
+			if n := len(s.stack); n > 0 {
+				o := s.stack[n-1].tok
+				e := errAt(o.Pos, "%q is never closed", o.Value)
+				e.incomplete = true
+				return nil, e
+			}
+			s.dropSep()
+			s.emit(t, lexer.EOF)
+			return s.out, nil
+		case rawComment, rawSpace:
+		case rawNewline:
+			if k, ok := s.top(); (ok && (k == kindParen || k == kindBrack)) || (!ok && s.exprMode) {
+				continue
+			}
+			last := s.last()
+			if last != nil && (last.Type == tokPunct || last.Type == tokKeyword) && continuation[last.Value] {
+				continue
+			}
+			if k, ok := s.top(); ok && k == kindOpts && last != nil && last.Type == tokPunct && last.Value == "," {
+				continue
+			}
+			s.sep(t)
+		case rawNumber:
+			if !numberRE.MatchString(t.Value) {
+				return nil, errAt(t.Pos, "malformed number %q", t.Value)
+			}
+			s.emit(t, tokNumber)
+		case rawString:
+			if _, err := strconv.Unquote(t.Value); err != nil {
+				return nil, errAt(t.Pos, "invalid escape sequence in string %s", t.Value)
+			}
+			s.emit(t, tokString)
+		case rawBadString:
+			return nil, errAt(t.Pos, "string literal not terminated")
+		case rawIdent:
+			if !keywords[t.Value] {
+				s.emit(t, tokIdent)
+				continue
+			}
+			if n := s.nextSignificant(); n.Type == rawOp && (n.Value == "=" || n.Value == "~") {
+				return nil, errAt(t.Pos, "%q is a keyword and cannot be used as a name", t.Value)
+			}
+			switch t.Value {
+			case "fit":
+				s.fits = append(s.fits, len(s.stack))
+			case "else":
+				if last := s.last(); last != nil && last.Type == tokSep && last.Value == "\n" {
+					s.dropSep()
+				}
+			}
+			s.emit(t, tokKeyword)
+		case rawOp:
+			switch t.Value {
+			case "(", "[", "{":
+				kind := map[string]bracketKind{"(": kindParen, "[": kindBrack, "{": kindBlock}[t.Value]
+				if n := len(s.fits); t.Value == "{" && n > 0 && s.fits[n-1] == len(s.stack) {
+					s.fits = s.fits[:n-1]
+					kind = kindOpts
+				}
+				if len(s.stack) >= maxNesting {
+					return nil, errAt(t.Pos, "brackets nested too deeply (more than %d levels)", maxNesting)
+				}
+				s.stack = append(s.stack, opener{tok: t, kind: kind})
+				s.emit(t, tokPunct)
+			case ")", "]", "}":
+				n := len(s.stack)
+				if n == 0 {
+					want := map[string]string{")": "(", "]": "[", "}": "{"}[t.Value]
+					return nil, errAt(t.Pos, "unexpected %q with no matching %q", t.Value, want)
+				}
+				o := s.stack[n-1].tok
+				if closerOf[o.Value] != t.Value {
+					return nil, errAt(o.Pos, "%q is never closed: found %q at %d:%d", o.Value, t.Value, t.Pos.Line, t.Pos.Column)
+				}
+				s.stack = s.stack[:n-1]
+				for len(s.fits) > 0 && s.fits[len(s.fits)-1] > n-1 {
+					s.fits = s.fits[:len(s.fits)-1]
+				}
+				if t.Value == "}" {
+					s.dropSep()
+				}
+				s.emit(t, tokPunct)
+			case ";":
+				s.sep(t)
+			case ",":
+				if k, ok := s.top(); ok && k == kindOpts {
+					s.dropSep()
+				}
+				s.emit(t, tokPunct)
+			default:
+				s.emit(t, tokPunct)
+			}
+		default: // rawChar
+			return nil, errAt(t.Pos, "unexpected character %q%s", t.Value, charHints[t.Value])
+		}
+	}
+}
