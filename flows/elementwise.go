@@ -1,0 +1,362 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Affine is the elementwise learnable affine map y = loc + scale ⊙ x with
+// scale = softplus(RawScale) (FlowTorch's scale function). Over a standard
+// normal base it is a mean-field normal guide. Loc starts at Options.Loc
+// (default 0) and scale at Options.Scale (default 1); FlowTorch starts both
+// near 0 (scale ≈ 0.69).
+type Affine struct {
+	Loc, RawScale *tensor.Tensor // [d] parameters
+	loc0, scale0  []float64
+}
+
+// NewAffine returns an Affine layer over R^d starting at o.Loc and o.Scale.
+func NewAffine(d int, o Options) (*Affine, error) {
+	loc, err := expand("loc", o.Loc, d, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	scale, err := expand("scale", o.Scale, d, 1, true)
+	if err != nil {
+		return nil, err
+	}
+	a := &Affine{
+		Loc: tensor.Param(make([]float64, d), d), RawScale: tensor.Param(make([]float64, d), d),
+		loc0: loc, scale0: scale,
+	}
+	a.Initialize(nil)
+	return a, nil
+}
+
+// Name returns "Affine".
+func (a *Affine) Name() string { return "Affine" }
+
+// Dim returns d.
+func (a *Affine) Dim() int { return a.Loc.Len() }
+
+// Params returns Loc and RawScale.
+func (a *Affine) Params() []*tensor.Tensor { return []*tensor.Tensor{a.Loc, a.RawScale} }
+
+// Initialize resets loc and scale to their starting values (rng is unused).
+func (a *Affine) Initialize(*rand.Rand) {
+	copy(a.Loc.Data(), a.loc0)
+	for j, s := range a.scale0 {
+		a.RawScale.Data()[j] = softplusInv(s)
+	}
+}
+
+// Forward returns loc + scale ⊙ x and Σ log scale.
+func (a *Affine) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	s := tensor.Softplus(a.RawScale)
+	return tensor.Add(tensor.Mul(x, s), a.Loc), tensor.BroadcastTo(tensor.Sum(tensor.Log(s)), x.Dim(0))
+}
+
+// Inverse returns (y − loc) / scale and −Σ log scale.
+func (a *Affine) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	s := tensor.Softplus(a.RawScale)
+	return tensor.Div(tensor.Sub(y, a.Loc), s), tensor.BroadcastTo(tensor.Neg(tensor.Sum(tensor.Log(s))), y.Dim(0))
+}
+
+func (a *Affine) mapMoments(mean, sd []float64) bool {
+	for j := range mean {
+		s := softplus(a.RawScale.Data()[j])
+		mean[j] = a.Loc.Data()[j] + s*mean[j]
+		sd[j] *= s
+	}
+	return true
+}
+
+// AffineFixed is the elementwise affine map y = Loc + Scale ⊙ x with
+// constant Loc and Scale (no parameters). Scale may be negative but not 0.
+type AffineFixed struct {
+	Loc, Scale []float64
+	loc, scale *tensor.Tensor
+	logDet     float64
+}
+
+// NewAffineFixed returns the map over R^d with o.Loc (default 0) and
+// o.Scale (default 1), each a single value or one per dimension.
+func NewAffineFixed(d int, o Options) (*AffineFixed, error) {
+	loc, err := expand("loc", o.Loc, d, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	scale, err := expand("scale", o.Scale, d, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range scale {
+		if s == 0 {
+			return nil, fmt.Errorf("scale must be nonzero")
+		}
+	}
+	return newAffineFixed(loc, scale), nil
+}
+
+func newAffineFixed(loc, scale []float64) *AffineFixed {
+	a := &AffineFixed{Loc: loc, Scale: scale, loc: tensor.Vector(loc), scale: tensor.Vector(scale)}
+	for _, s := range scale {
+		a.logDet += math.Log(math.Abs(s))
+	}
+	return a
+}
+
+// Name returns "AffineFixed".
+func (a *AffineFixed) Name() string { return "AffineFixed" }
+
+// Dim returns d.
+func (a *AffineFixed) Dim() int { return len(a.Loc) }
+
+// Params returns nil.
+func (a *AffineFixed) Params() []*tensor.Tensor { return nil }
+
+// Initialize does nothing.
+func (a *AffineFixed) Initialize(*rand.Rand) {}
+
+// Forward returns Loc + Scale ⊙ x and Σ log|Scale|.
+func (a *AffineFixed) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	return tensor.Add(tensor.Mul(x, a.scale), a.loc), rowsConst(x.Dim(0), a.logDet)
+}
+
+// Inverse returns (y − Loc) / Scale and −Σ log|Scale|.
+func (a *AffineFixed) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	return tensor.Div(tensor.Sub(y, a.loc), a.scale), rowsConst(y.Dim(0), -a.logDet)
+}
+
+func (a *AffineFixed) mapMoments(mean, sd []float64) bool {
+	for j := range mean {
+		mean[j] = a.Loc[j] + a.Scale[j]*mean[j]
+		sd[j] *= math.Abs(a.Scale[j])
+	}
+	return true
+}
+
+// Permute reorders the coordinates: y[:, j] = x[:, Perm[j]]. It has no
+// parameters and log-determinant 0.
+type Permute struct {
+	perm, inv []int
+	user      bool
+}
+
+// NewPermute returns a permutation of R^d: o.Permutation, or a random one
+// drawn from rng.
+func NewPermute(d int, o Options, rng *rand.Rand) (*Permute, error) {
+	p := &Permute{}
+	if o.Permutation != nil {
+		if err := checkPermutation(o.Permutation, d); err != nil {
+			return nil, err
+		}
+		p.user = true
+		p.set(append([]int(nil), o.Permutation...))
+	} else {
+		p.set(rng.Perm(d))
+	}
+	return p, nil
+}
+
+func (p *Permute) set(perm []int) {
+	p.perm = perm
+	p.inv = make([]int, len(perm))
+	for j, v := range perm {
+		p.inv[v] = j
+	}
+}
+
+// Perm returns the permutation. The caller must not modify it.
+func (p *Permute) Perm() []int { return p.perm }
+
+// Name returns "Permute".
+func (p *Permute) Name() string { return "Permute" }
+
+// Dim returns d.
+func (p *Permute) Dim() int { return len(p.perm) }
+
+// Params returns nil.
+func (p *Permute) Params() []*tensor.Tensor { return nil }
+
+// Initialize draws a new random permutation unless one was given.
+func (p *Permute) Initialize(rng *rand.Rand) {
+	if !p.user {
+		p.set(rng.Perm(len(p.perm)))
+	}
+}
+
+// Forward returns the permuted columns and zeros.
+func (p *Permute) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	return tensor.Take(x, 1, p.perm), rowsConst(x.Dim(0), 0)
+}
+
+// Inverse undoes the permutation.
+func (p *Permute) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	return tensor.Take(y, 1, p.inv), rowsConst(y.Dim(0), 0)
+}
+
+func (p *Permute) mapSupport(in dist.Support) (dist.Support, error) {
+	if len(in.Low) > 1 || len(in.High) > 1 {
+		out := dist.Support{Kind: in.Kind}
+		if len(in.Low) > 1 {
+			out.Low = make([]float64, len(p.perm))
+			for j, v := range p.perm {
+				out.Low[j] = in.Low[v]
+			}
+		}
+		if len(in.High) > 1 {
+			out.High = make([]float64, len(p.perm))
+			for j, v := range p.perm {
+				out.High[j] = in.High[v]
+			}
+		}
+		return out, nil
+	}
+	return in, nil
+}
+
+func (p *Permute) mapMoments(mean, sd []float64) bool {
+	m, s := append([]float64(nil), mean...), append([]float64(nil), sd...)
+	for j, v := range p.perm {
+		mean[j], sd[j] = m[v], s[v]
+	}
+	return true
+}
+
+// Exp is the elementwise exponential y = e^x: it maps the real vectors
+// onto the positive ones (a flow over it has positive support), with
+// log|det| = Σ x. A point with a coordinate ≤ 0 has log density −Inf.
+type Exp struct{ d int }
+
+// Name returns "Exp".
+func (e *Exp) Name() string { return "Exp" }
+
+// Dim returns d.
+func (e *Exp) Dim() int { return e.d }
+
+// Params returns nil.
+func (e *Exp) Params() []*tensor.Tensor { return nil }
+
+// Initialize does nothing.
+func (e *Exp) Initialize(*rand.Rand) {}
+
+// Forward returns e^x and Σ x.
+func (e *Exp) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	return tensor.Exp(x), tensor.SumAxis(x, 1)
+}
+
+// Inverse returns log y and −Σ log y; rows outside the positive orthant
+// map to 0 with log-determinant −Inf.
+func (e *Exp) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	n, d := y.Dim(0), y.Dim(1)
+	var ok []bool
+	var bad []bool
+	for i, v := range y.Data() {
+		if !(v > 0) {
+			if ok == nil {
+				ok = make([]bool, len(y.Data()))
+				for k := range ok {
+					ok[k] = true
+				}
+				bad = make([]bool, n)
+			}
+			ok[i] = false
+			bad[i/d] = true
+		}
+	}
+	if ok != nil {
+		y = tensor.Where(ok, y, tensor.Scalar(1))
+	}
+	x = tensor.Log(y)
+	logDet = tensor.Neg(tensor.SumAxis(x, 1))
+	if bad != nil {
+		logDet = tensor.Fill(logDet, bad, math.Inf(-1))
+	}
+	return x, logDet
+}
+
+func (e *Exp) mapSupport(in dist.Support) (dist.Support, error) {
+	return dist.Support{Kind: dist.Positive}, nil
+}
+
+// softplus returns log(1 + e^x), computed stably.
+func softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// softplusInv returns the x with softplus(x) = y > 0.
+func softplusInv(y float64) float64 {
+	if y > 30 {
+		return y + math.Log(-math.Expm1(-y))
+	}
+	return math.Log(math.Expm1(y))
+}
+
+// clampScale clamps a scale so that its log lies in [lo, hi].
+func clampScale(s, lo, hi float64) float64 {
+	return math.Exp(min(max(math.Log(s), lo), hi))
+}
+
+// expand turns an option value (nil, one value, or d values) into d values.
+func expand(name string, v []float64, d int, def float64, positive bool) ([]float64, error) {
+	out := make([]float64, d)
+	switch len(v) {
+	case 0:
+		for j := range out {
+			out[j] = def
+		}
+	case 1:
+		for j := range out {
+			out[j] = v[0]
+		}
+	case d:
+		copy(out, v)
+	default:
+		return nil, fmt.Errorf("%s must be a number or a vector of length %d, got length %d", name, d, len(v))
+	}
+	for _, x := range out {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("%s must be finite", name)
+		}
+		if positive && x <= 0 {
+			return nil, fmt.Errorf("%s must be positive", name)
+		}
+	}
+	return out, nil
+}
+
+// checkPermutation checks that p is a permutation of 0..d-1.
+func checkPermutation(p []int, d int) error {
+	seen := make([]bool, d)
+	ok := len(p) == d
+	for _, v := range p {
+		if !ok || v < 0 || v >= d || seen[v] {
+			ok = false
+			break
+		}
+		seen[v] = true
+	}
+	if !ok {
+		return fmt.Errorf("permutation must be a permutation of 0..%d (a vector of %d distinct integers), got %v", d-1, d, fmtInts(p))
+	}
+	return nil
+}
+
+func fmtInts(p []int) string {
+	s := "["
+	for i, v := range p {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(v)
+	}
+	return s + "]"
+}

@@ -1,0 +1,415 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Flow is a normalizing-flow distribution: draws of Base pushed through
+// Layers in order (base → Layers[0] → Layers[1] → … → output). Its log
+// density inverts the chain and adds the base log density to the inverse
+// log-determinants. The base is fixed; the layers hold the parameters.
+//
+// A Flow implements dist.Distribution, dist.Reparameterized and
+// dist.SampleLogProber.
+type Flow struct {
+	// Base is the distribution the layers transform.
+	Base dist.Distribution
+	// Layers are the bijectors, base side first. After InitFromMoments the
+	// last layer is the fixed standardising AffineFixed it added.
+	Layers []Bijector
+
+	stages []stage      // what String shows
+	std    *AffineFixed // the data-end standardiser, or nil
+	dir    Direction    // the direction last set
+	fitted bool         // the direction has been fixed by a fit
+}
+
+// stage is one bijector application as written: its name and options.
+type stage struct{ name, opts string }
+
+var (
+	_ dist.Distribution    = (*Flow)(nil)
+	_ dist.Reparameterized = (*Flow)(nil)
+	_ dist.SampleLogProber = (*Flow)(nil)
+)
+
+// New returns the flow of layers over base. The base must be continuous and
+// every layer must have the base's dimension.
+func New(base dist.Distribution, layers ...Bijector) (*Flow, error) {
+	if err := checkBase(base); err != nil {
+		return nil, err
+	}
+	f := &Flow{Base: base}
+	if _, err := f.support(); err != nil {
+		return nil, err
+	}
+	for _, l := range layers {
+		if err := f.push(stage{name: l.Name()}, l); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func checkBase(base dist.Distribution) error {
+	if base == nil {
+		return fmt.Errorf("a flow needs a base distribution")
+	}
+	if k := base.Support().Kind; k.Discrete() {
+		return fmt.Errorf("a flow needs a continuous base distribution, got %s with %s support", base, k)
+	}
+	if base.Dim() < 1 {
+		return fmt.Errorf("a flow needs a base of dimension at least 1, got %d", base.Dim())
+	}
+	return nil
+}
+
+// push appends the layers of one stage after checking dimensions and
+// domains.
+func (f *Flow) push(s stage, layers ...Bijector) error {
+	d := f.Dim()
+	for _, l := range layers {
+		if l.Dim() != d {
+			return fmt.Errorf("%s has dimension %d but its input has dimension %d", l.Name(), l.Dim(), d)
+		}
+	}
+	old := f.Layers
+	f.Layers = append(f.Layers[:len(f.Layers):len(f.Layers)], layers...)
+	if _, err := f.support(); err != nil {
+		f.Layers = old
+		return err
+	}
+	f.stages = append(f.stages, s)
+	for _, l := range layers {
+		if a, ok := l.(Directional); ok {
+			a.SetDirection(f.dir)
+		}
+	}
+	return nil
+}
+
+// Dim returns the dimension of a draw.
+func (f *Flow) Dim() int { return f.Base.Dim() }
+
+// Support returns the support of the output: the base's, carried through
+// the layers (Exp makes it positive, Permute keeps it, the others map onto
+// the real vectors).
+func (f *Flow) Support() dist.Support {
+	s, err := f.support()
+	if err != nil {
+		return dist.Support{Kind: dist.Real}
+	}
+	return s
+}
+
+func (f *Flow) support() (dist.Support, error) { return supportOf(f.Base.Support(), f.Layers) }
+
+func supportOf(s dist.Support, layers []Bijector) (dist.Support, error) {
+	for _, l := range layers {
+		if m, ok := l.(supportMapper); ok {
+			var err error
+			if s, err = m.mapSupport(s); err != nil {
+				return s, err
+			}
+		} else {
+			s = dist.Support{Kind: dist.Real}
+		}
+	}
+	return s, nil
+}
+
+// String describes the flow as it was written, e.g.
+// "flow AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]))". The
+// standardising layer added by a fit is not shown.
+func (f *Flow) String() string {
+	s := f.Base.String()
+	for _, st := range f.stages {
+		if st.opts != "" {
+			s = st.name + "(" + s + ", " + st.opts + ")"
+		} else {
+			s = st.name + "(" + s + ")"
+		}
+	}
+	return "flow " + s
+}
+
+// Params returns the learnable parameters of all layers.
+func (f *Flow) Params() []*tensor.Tensor {
+	var ps []*tensor.Tensor
+	for _, l := range f.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// Initialize draws fresh parameters (and the random permutations the user
+// did not fix) for every layer from rng, and removes the standardising
+// layer of a previous InitFromMoments. The direction and the fitted state
+// are kept.
+func (f *Flow) Initialize(rng *rand.Rand) {
+	f.dropStd()
+	for _, l := range f.Layers {
+		l.Initialize(rng)
+	}
+}
+
+func (f *Flow) dropStd() {
+	if f.std != nil && len(f.Layers) > 0 && f.Layers[len(f.Layers)-1] == Bijector(f.std) {
+		f.Layers = f.Layers[:len(f.Layers)-1]
+	}
+	f.std = nil
+}
+
+// Direction returns the direction last set with SetDirection or by a fit
+// (BaseSide, FlowTorch's, for a flow never fitted).
+func (f *Flow) Direction() Direction { return f.dir }
+
+// SetDirection sets the direction of every autoregressive layer.
+func (f *Flow) SetDirection(d Direction) {
+	f.dir = d
+	for _, l := range f.Layers {
+		if a, ok := l.(Directional); ok {
+			a.SetDirection(d)
+		}
+	}
+}
+
+// Fitted reports whether a fit has fixed the flow's direction.
+func (f *Flow) Fitted() bool { return f.fitted }
+
+// PrepareFit is called by a fit before it trains the flow. On the first fit
+// it fixes the direction: DataSide (one-pass log density) for forward KL,
+// BaseSide (one-pass sampling with log density) for reverse KL. Layers
+// whose direction an earlier fit fixed (layers shared with an inner flow
+// that was trained) keep theirs. Later fits change nothing.
+func (f *Flow) PrepareFit(reverse bool) {
+	if f.fitted {
+		return
+	}
+	d := DataSide
+	if reverse {
+		d = BaseSide
+	}
+	f.dir = d
+	for _, l := range f.Layers {
+		if a, ok := l.(*AffineAutoregressive); ok {
+			if !a.locked {
+				a.SetDirection(d)
+				a.locked = true
+			}
+		} else if a, ok := l.(Directional); ok {
+			a.SetDirection(d)
+		}
+	}
+	f.fitted = true
+}
+
+// sampleChunk bounds the rows pushed through the layers at once by the
+// untracked Sample and LogProb, so memory stays bounded for large n.
+const sampleChunk = 4096
+
+func (f *Flow) tracked(ts ...*tensor.Tensor) bool {
+	for _, t := range ts {
+		if t.Tracked() {
+			return true
+		}
+	}
+	for _, p := range f.Params() {
+		if p.Tracked() {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *Flow) checkValue(y *tensor.Tensor) {
+	if y.Rank() != 2 || y.Dim(1) != f.Dim() {
+		panic(fmt.Sprintf("flows: LogProb of shape %v for a flow of dimension %d", y.Shape(), f.Dim()))
+	}
+}
+
+// LogProb returns the log density of each row of y ([n, d] → [n]).
+// Points outside the flow's image have log density −Inf.
+func (f *Flow) LogProb(y *tensor.Tensor) *tensor.Tensor {
+	f.checkValue(y)
+	n := y.Dim(0)
+	if n <= sampleChunk || f.tracked(y) {
+		return f.logProb(y)
+	}
+	out := tensor.Zeros(n)
+	for i := 0; i < n; i += sampleChunk {
+		m := min(sampleChunk, n-i)
+		copy(out.Data()[i:i+m], f.logProb(tensor.Narrow(y, 0, i, m)).Data())
+	}
+	return out
+}
+
+func (f *Flow) logProb(y *tensor.Tensor) *tensor.Tensor {
+	var acc *tensor.Tensor
+	for i := len(f.Layers) - 1; i >= 0; i-- {
+		x, ld := f.Layers[i].Inverse(y)
+		if acc == nil {
+			acc = ld
+		} else {
+			acc = tensor.Add(acc, ld)
+		}
+		y = x
+	}
+	lp := f.Base.LogProb(y)
+	if acc != nil {
+		lp = tensor.Add(lp, acc)
+	}
+	return lp
+}
+
+// Sample returns n draws ([n, d]), computed in chunks and not tracked.
+func (f *Flow) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	out := tensor.Zeros(n, f.Dim())
+	for i := 0; i < n; i += sampleChunk {
+		m := min(sampleChunk, n-i)
+		x := f.Base.Sample(rng, m)
+		for _, l := range f.Layers {
+			x, _ = l.Forward(x)
+		}
+		copy(out.Data()[i*f.Dim():], x.Data())
+	}
+	return out
+}
+
+// baseDraw returns n reparameterised base draws when the base supports it.
+func (f *Flow) baseDraw(rng *rand.Rand, n int) *tensor.Tensor {
+	if r, ok := f.Base.(dist.Reparameterized); ok {
+		return r.RSample(rng, n)
+	}
+	return f.Base.Sample(rng, n)
+}
+
+// RSample returns n draws that are differentiable in the parameters.
+func (f *Flow) RSample(rng *rand.Rand, n int) *tensor.Tensor {
+	x := f.baseDraw(rng, n)
+	for _, l := range f.Layers {
+		x, _ = l.Forward(x)
+	}
+	return x
+}
+
+// SampleAndLogProb returns n reparameterised draws and their log
+// densities, from one forward pass through the layers (one conditioner
+// pass per autoregressive layer in the BaseSide direction).
+func (f *Flow) SampleAndLogProb(rng *rand.Rand, n int) (x, logp *tensor.Tensor) {
+	x = f.baseDraw(rng, n)
+	logp = f.Base.LogProb(x)
+	for _, l := range f.Layers {
+		var ld *tensor.Tensor
+		x, ld = l.Forward(x)
+		logp = tensor.Sub(logp, ld)
+	}
+	return x, logp
+}
+
+// InitFromData moment-matches the flow to the rows of y ([n, d]) with
+// InitFromMoments, using their per-column mean and standard deviation.
+func (f *Flow) InitFromData(y *tensor.Tensor) bool {
+	f.checkValue(y)
+	mean, sd := columnMoments(y)
+	return f.InitFromMoments(mean, sd)
+}
+
+// columnMoments returns the per-column mean and (n−1) standard deviation.
+func columnMoments(y *tensor.Tensor) (mean, sd []float64) {
+	n, d := y.Dim(0), y.Dim(1)
+	mean, sd = make([]float64, d), make([]float64, d)
+	data := y.Data()
+	for i := range n {
+		for j := range d {
+			mean[j] += data[i*d+j]
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	for i := range n {
+		for j := range d {
+			e := data[i*d+j] - mean[j]
+			sd[j] += e * e
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j] / float64(max(n-1, 1)))
+	}
+	return mean, sd
+}
+
+// InitFromMoments makes the flow's output have the given per-dimension
+// mean and standard deviation, so that training starts from a
+// moment-matched approximation of the target (the data-dependent
+// initialisation of Flow++, as a fixed standardising layer). It appends a
+// fixed AffineFixed layer at the data end (or replaces the one a previous
+// call added) that maps the current output moments m, s onto mean, sd:
+// y ← mean + sd/s ⊙ (y − m). The layer is constant, so the layers before it
+// learn in standardised units whatever the data's scale.
+//
+// The current output moments are pushed through the layers exactly where
+// every layer allows (the base has closed-form moments; affine maps,
+// permutations and autoregressive layers at their identity start), and
+// otherwise estimated from 4096 draws. It does nothing and returns false
+// when the flow's output is not the real vectors (an Exp at the end) or the
+// moments are not finite and positive; sd values of 0 are raised to 1e-6
+// (a constant column).
+func (f *Flow) InitFromMoments(mean, sd []float64) bool {
+	d := f.Dim()
+	if len(mean) != d || len(sd) != d {
+		return false
+	}
+	f.dropStd()
+	if s, err := f.support(); err != nil || s.Kind != dist.Real {
+		return false
+	}
+	m, s, ok := f.outputMoments()
+	if !ok {
+		return false
+	}
+	loc, scale := make([]float64, d), make([]float64, d)
+	for j := range d {
+		if !finite(mean[j]) || !finite(sd[j]) || sd[j] < 0 || !finite(m[j]) || !(s[j] > 0) || !finite(s[j]) {
+			return false
+		}
+		scale[j] = max(sd[j], 1e-6) / s[j]
+		loc[j] = mean[j] - scale[j]*m[j]
+	}
+	f.std = newAffineFixed(loc, scale)
+	f.Layers = append(f.Layers[:len(f.Layers):len(f.Layers)], f.std)
+	return true
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// outputMoments returns the per-dimension mean and sd of the flow's output.
+func (f *Flow) outputMoments() (mean, sd []float64, ok bool) {
+	if bm, isM := f.Base.(dist.Moments); isM {
+		m, ok1 := bm.Mean()
+		s, ok2 := bm.StdDev()
+		if ok1 && ok2 && len(m) == f.Dim() && len(s) == f.Dim() {
+			mean, sd = append([]float64(nil), m...), append([]float64(nil), s...)
+			exact := true
+			for _, l := range f.Layers {
+				mm, isMM := l.(momentMapper)
+				if !isMM || !mm.mapMoments(mean, sd) {
+					exact = false
+					break
+				}
+			}
+			if exact {
+				return mean, sd, true
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(0x5eed, 0xf10))
+	mean, sd = columnMoments(f.Sample(rng, 4096))
+	return mean, sd, true
+}

@@ -1,0 +1,255 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Options configures the bijectors. The zero value means the documented
+// defaults; each bijector reads only the options it has (see optionNames).
+type Options struct {
+	// Hidden are the conditioner's hidden widths (AffineAutoregressive);
+	// nil means FlowTorch's [256, 256]. Widths below d are allowed: some
+	// hidden degrees then have no unit and the conditioner is less flexible.
+	Hidden []int
+	// Layers is the number of stacked AffineAutoregressive layers, each
+	// with its own random variable order; 0 means 1.
+	Layers int
+	// Activation is the conditioner's nonlinearity: "relu" (default),
+	// "tanh" or "elu".
+	Activation string
+	// Permutation is a fixed variable order for AffineAutoregressive (its
+	// first layer; later layers draw theirs) or the permutation of Permute;
+	// nil means drawn at random.
+	Permutation []int
+	// ClipLogScale clamps AffineAutoregressive's log σ to
+	// [LogScaleMin, LogScaleMax]; off by default, as in FlowTorch.
+	ClipLogScale bool
+	// LogScaleMin and LogScaleMax bound the clamp; both 0 means [-5, 3]
+	// (FlowTorch's log_scale_min_clip and log_scale_max_clip).
+	LogScaleMin, LogScaleMax float64
+	// Loc and Scale are AffineFixed's constants and Affine's starting
+	// values: one value for all dimensions or one per dimension; nil means
+	// 0 and 1.
+	Loc, Scale []float64
+}
+
+// withDefaults fills in the defaults and checks the values that need d.
+func (o Options) withDefaults(d int) (Options, error) {
+	if o.Hidden == nil {
+		o.Hidden = []int{256, 256}
+	}
+	for _, h := range o.Hidden {
+		if h <= 0 {
+			return o, fmt.Errorf("hidden must be a list of positive integers, got %s", fmtInts(o.Hidden))
+		}
+	}
+	if len(o.Hidden) == 0 {
+		return o, fmt.Errorf("hidden must be a list of positive integers, got []")
+	}
+	if o.Layers == 0 {
+		o.Layers = 1
+	}
+	if o.Layers < 0 {
+		return o, fmt.Errorf("layers must be a positive integer, got %d", o.Layers)
+	}
+	if o.Activation == "" {
+		o.Activation = "relu"
+	}
+	if !slices.Contains(activations, o.Activation) {
+		return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %q`, o.Activation)
+	}
+	if o.Permutation != nil {
+		if err := checkPermutation(o.Permutation, d); err != nil {
+			return o, err
+		}
+	}
+	if o.LogScaleMin == 0 && o.LogScaleMax == 0 {
+		o.LogScaleMin, o.LogScaleMax = -5, 3
+	}
+	if !(o.LogScaleMin < o.LogScaleMax) {
+		return o, fmt.Errorf("clip_log_scale must be [lo, hi] with lo < hi, got [%g, %g]", o.LogScaleMin, o.LogScaleMax)
+	}
+	return o, nil
+}
+
+// OptionValue is the Go value of a bijector option as the interpreter
+// passes it: float64 (or int), []float64 (or []int), string or bool.
+type OptionValue = any
+
+// optionNames lists each bijector's options, in the order error messages
+// and String show them.
+var optionNames = map[string][]string{
+	"AffineAutoregressive": {"hidden", "layers", "activation", "permutation", "clip_log_scale"},
+	"Affine":               {"loc", "scale"},
+	"AffineFixed":          {"loc", "scale"},
+	"Permute":              {"permutation"},
+	"Exp":                  {},
+}
+
+// parseOptions converts and checks the options given to bijector name.
+// Checks that need the dimension happen when the bijector is built.
+func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
+	var o Options
+	allowed := optionNames[name]
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			if len(allowed) == 0 {
+				return o, fmt.Errorf("%s has no option %q (it takes none)", name, k)
+			}
+			return o, fmt.Errorf("%s has no option %q (options: %s)", name, k, strings.Join(allowed, ", "))
+		}
+		v := opts[k]
+		var err error
+		switch k {
+		case "hidden":
+			o.Hidden, err = intList(v)
+			if err != nil || len(o.Hidden) == 0 || slices.ContainsFunc(o.Hidden, func(h int) bool { return h <= 0 }) {
+				return o, fmt.Errorf("hidden must be a list of positive integers, got %s", fmtValue(v))
+			}
+		case "layers":
+			n, ok := asInt(v)
+			if !ok || n <= 0 {
+				return o, fmt.Errorf("layers must be a positive integer, got %s", fmtValue(v))
+			}
+			o.Layers = n
+		case "activation":
+			s, ok := v.(string)
+			if !ok || !slices.Contains(activations, s) {
+				return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %s`, fmtValue(v))
+			}
+			o.Activation = s
+		case "permutation":
+			p, err := intList(v)
+			if err != nil {
+				return o, fmt.Errorf("permutation must be a vector of distinct integers 0..d-1, got %s", fmtValue(v))
+			}
+			if p == nil {
+				p = []int{}
+			}
+			o.Permutation = p
+		case "clip_log_scale":
+			switch v := v.(type) {
+			case bool:
+				o.ClipLogScale = v
+			default:
+				b, err := floatList(v)
+				if err != nil || len(b) != 2 || !(b[0] < b[1]) || math.IsInf(b[0], 0) || math.IsInf(b[1], 0) {
+					return o, fmt.Errorf("clip_log_scale must be true, false or [lo, hi] with lo < hi, got %s", fmtValue(v))
+				}
+				o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, b[0], b[1]
+			}
+		case "loc", "scale":
+			f, err := floatList(v)
+			if err != nil || len(f) == 0 {
+				return o, fmt.Errorf("%s must be a number or a vector, got %s", k, fmtValue(v))
+			}
+			if k == "loc" {
+				o.Loc = f
+			} else {
+				o.Scale = f
+			}
+		}
+	}
+	return o, nil
+}
+
+func asInt(v OptionValue) (int, bool) {
+	switch v := v.(type) {
+	case int:
+		return v, true
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
+			return int(v), true
+		}
+	}
+	return 0, false
+}
+
+func intList(v OptionValue) ([]int, error) {
+	switch v := v.(type) {
+	case []int:
+		return append([]int(nil), v...), nil
+	case int, float64:
+		n, ok := asInt(v)
+		if !ok {
+			return nil, fmt.Errorf("not an integer")
+		}
+		return []int{n}, nil
+	case []float64:
+		out := make([]int, len(v))
+		for i, x := range v {
+			n, ok := asInt(x)
+			if !ok {
+				return nil, fmt.Errorf("not an integer")
+			}
+			out[i] = n
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("not a list")
+}
+
+func floatList(v OptionValue) ([]float64, error) {
+	switch v := v.(type) {
+	case float64:
+		return []float64{v}, nil
+	case int:
+		return []float64{float64(v)}, nil
+	case []float64:
+		return append([]float64(nil), v...), nil
+	case []int:
+		out := make([]float64, len(v))
+		for i, x := range v {
+			out[i] = float64(x)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("not a number or vector")
+}
+
+// fmtValue writes an option value as the language would.
+func fmtValue(v OptionValue) string {
+	switch v := v.(type) {
+	case nil:
+		return "none"
+	case string:
+		return strconv.Quote(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case []int:
+		return fmtInts(v)
+	case []float64:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = strconv.FormatFloat(x, 'g', -1, 64)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// fmtOptions renders options in the bijector's canonical order, e.g.
+// "hidden = [32, 32], layers = 2".
+func fmtOptions(name string, opts map[string]OptionValue) string {
+	var parts []string
+	for _, k := range optionNames[name] {
+		if v, ok := opts[k]; ok {
+			parts = append(parts, k+" = "+fmtValue(v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

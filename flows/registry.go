@@ -1,0 +1,194 @@
+package flows
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/internal/spell"
+)
+
+// names are the bijectors of LANGUAGE.md.
+var names = []string{
+	"AffineAutoregressive", "Affine", "AffineFixed", "Spline", "SplineAutoregressive",
+	"Coupling", "Permute", "Exp", "Softplus", "Sigmoid", "Tanh", "ELU", "LeakyReLU",
+	"Power", "Planar", "Radial", "BatchNorm",
+}
+
+// Names returns the names of all bijectors of the language, implemented or
+// not.
+func Names() []string { return slices.Clone(names) }
+
+// Implemented reports whether the bijector name can be built.
+func Implemented(name string) bool {
+	_, ok := optionNames[name]
+	return ok
+}
+
+// checkName returns an error for an unknown or unimplemented bijector.
+func checkName(name string) error {
+	if !slices.Contains(names, name) {
+		return fmt.Errorf("unknown bijector %q%s", name, spell.Hint(name, names))
+	}
+	if !Implemented(name) {
+		return fmt.Errorf("bijector %q is not implemented yet", name)
+	}
+	return nil
+}
+
+// CheckOptions reports whether name is an implemented bijector and opts are
+// options it has with valid values, as far as that can be told without the
+// dimension (for a plan, before it has a base).
+func CheckOptions(name string, opts map[string]OptionValue) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	_, err := parseOptions(name, opts)
+	return err
+}
+
+// Apply applies bijector name with options opts to inner and returns the
+// new flow. When inner is a *Flow the new layers are appended after its
+// layers and share their parameters (flow Spline(AffineAutoregressive(base))
+// is base → AffineAutoregressive → Spline); otherwise inner is the base.
+// Fresh parameters and random permutations are drawn from rng.
+//
+// Errors name the problem: `bijector "Spline" is not implemented yet`,
+// `AffineAutoregressive has no option "bins" (options: hidden, ...)`,
+// `hidden must be a list of positive integers, got [0]`, or a domain error.
+func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rng *rand.Rand) (*Flow, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	o, err := parseOptions(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	var f *Flow
+	if in, ok := inner.(*Flow); ok {
+		f = &Flow{
+			Base:   in.Base,
+			Layers: slices.Clone(in.Layers),
+			stages: slices.Clone(in.stages),
+			dir:    in.dir,
+		}
+	} else {
+		if err := checkBase(inner); err != nil {
+			return nil, err
+		}
+		f = &Flow{Base: inner}
+		if _, err := f.support(); err != nil {
+			return nil, err
+		}
+	}
+	layers, err := build(name, f.Dim(), o, rng)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := f.push(stage{name: name, opts: fmtOptions(name, opts)}, layers...); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// build makes the layers of one bijector application over R^d.
+func build(name string, d int, o Options, rng *rand.Rand) ([]Bijector, error) {
+	switch name {
+	case "AffineAutoregressive":
+		o, err := o.withDefaults(d)
+		if err != nil {
+			return nil, err
+		}
+		var out []Bijector
+		for k := range o.Layers {
+			ok := o
+			if k > 0 {
+				ok.Permutation = nil
+			}
+			a, err := NewAffineAutoregressive(d, ok, rng)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, a)
+		}
+		return out, nil
+	case "Affine":
+		a, err := NewAffine(d, o)
+		return []Bijector{a}, err
+	case "AffineFixed":
+		a, err := NewAffineFixed(d, o)
+		return []Bijector{a}, err
+	case "Permute":
+		p, err := NewPermute(d, o, rng)
+		return []Bijector{p}, err
+	case "Exp":
+		return []Bijector{&Exp{d: d}}, nil
+	}
+	return nil, fmt.Errorf("bijector %q is not implemented yet", name)
+}
+
+// PlanStep is one bijector application of a plan.
+type PlanStep struct {
+	Name    string
+	Options map[string]OptionValue
+}
+
+// Plan is a flow without a base (`flow AffineAutoregressive` in the
+// language): its bijector applications, innermost first. A fit
+// instantiates it over a standard normal base of the target's dimension.
+type Plan struct {
+	Layers []PlanStep
+}
+
+// Check validates the names and the options that do not depend on the
+// dimension, so a plan can be rejected where it is written.
+func (p Plan) Check() error {
+	if len(p.Layers) == 0 {
+		return fmt.Errorf("a flow plan needs at least one bijector")
+	}
+	for _, s := range p.Layers {
+		if err := CheckOptions(s.Name, s.Options); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Instantiate builds the flow of the plan over base with fresh parameters
+// drawn from rng.
+func (p Plan) Instantiate(base dist.Distribution, rng *rand.Rand) (*Flow, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	var d dist.Distribution = base
+	var f *Flow
+	for _, s := range p.Layers {
+		var err error
+		if f, err = Apply(s.Name, d, s.Options, rng); err != nil {
+			return nil, err
+		}
+		d = f
+	}
+	return f, nil
+}
+
+// String returns the plan as written, e.g. "flow Spline(AffineAutoregressive)"
+// or "flow AffineAutoregressive(hidden = [32, 32])".
+func (p Plan) String() string {
+	s := ""
+	for i, st := range p.Layers {
+		o := fmtOptions(st.Name, st.Options)
+		switch {
+		case i == 0 && o == "":
+			s = st.Name
+		case i == 0:
+			s = st.Name + "(" + o + ")"
+		case o == "":
+			s = st.Name + "(" + s + ")"
+		default:
+			s = st.Name + "(" + s + ", " + o + ")"
+		}
+	}
+	return "flow " + s
+}

@@ -1,0 +1,411 @@
+package infer
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Guide is a trainable distribution: its log density (and, for reverse
+// KL, its draws) depend differentiably on Params.
+type Guide interface {
+	dist.Distribution
+	Params() []*tensor.Tensor
+}
+
+// LogDensity is a reverse-KL target: an (unnormalised) log density over
+// d-vectors, differentiable in its argument.
+type LogDensity interface {
+	Dim() int
+	LogProb(x *tensor.Tensor) *tensor.Tensor
+}
+
+// The optional interfaces below let a fit use a guide's extra abilities;
+// *flows.Flow implements all three.
+
+// Initializer is a guide that can redraw its parameters (used with a seed).
+type Initializer interface {
+	Initialize(rng *rand.Rand)
+}
+
+// MomentInitializer is a guide that can start at given per-dimension
+// moments (data-dependent initialisation). InitFromMoments reports whether
+// it did.
+type MomentInitializer interface {
+	InitFromMoments(mean, sd []float64) bool
+}
+
+// FitPreparer is a guide with state across fits: Fitted reports whether it
+// was fitted before, and PrepareFit is called at the start of every fit
+// with the objective's direction (flows fix their autoregressive direction
+// on the first).
+type FitPreparer interface {
+	Fitted() bool
+	PrepareFit(reverse bool)
+}
+
+// Report describes a finished fit.
+type Report struct {
+	// Loss is the final loss, smoothed: the mean of the last 10% of the
+	// step losses (at least one).
+	Loss float64
+	// Losses are the step losses.
+	Losses []float64
+	// Steps is the number of steps taken.
+	Steps int
+	// Seconds is the wall time of the fit.
+	Seconds float64
+	// Converged reports whether the smoothed loss had stopped changing:
+	// the fit stopped by tol, or (without tol) the means of the last two
+	// windows of losses differ by less than two standard errors.
+	Converged bool
+	// Stopped says why the fit ended: "steps", "tol" or "cancelled".
+	Stopped string
+	// Init is the start used: "moments" (moment-matched to the target by
+	// init = "auto"), "prior" (the guide as built) or "previous" (the
+	// parameters of an earlier fit).
+	Init string
+}
+
+// DivergedError is the error of a fit whose loss, gradient or parameters
+// became non-finite. The guide's parameters are restored to those of the
+// last step with a finite loss and gradient.
+type DivergedError struct {
+	Step     int     // the step that failed (from 1)
+	What     string  // "loss is NaN", "gradient is +Inf", ...
+	LastLoss float64 // the last finite loss
+	LastStep int     // its step (0 if none)
+	LR, Clip float64 // the options used, for the advice
+}
+
+func (e *DivergedError) Error() string {
+	s := fmt.Sprintf("fit diverged at step %d: %s", e.Step, e.What)
+	if e.LastStep == 0 {
+		return s + " at the starting parameters; check that the target lies in the guide's support"
+	}
+	s += fmt.Sprintf(" (last finite loss %s at step %d); try a smaller lr (now %s)", fmtNum(e.LastLoss), e.LastStep, fmtNum(e.LR))
+	if e.Clip > 0 {
+		return s + fmt.Sprintf(" or a smaller clip (now %s)", fmtNum(e.Clip))
+	}
+	return s + " or a gradient clip such as clip = 10"
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+func nonFinite(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case v > 0:
+		return "+Inf"
+	}
+	return "-Inf"
+}
+
+// FitForward fits q to src by forward KL, E_p[−log q(y)]: each step draws
+// Batch points from src (fresh draws of a distribution, or a minibatch of
+// data rows: maximum likelihood), takes the loss −mean log q(y), its
+// gradient by the tape, and an optimiser step.
+//
+// On the first fit of a guide that implements FitPreparer (a flow), the
+// direction becomes DataSide, where log q is one pass. With Init "auto"
+// and a guide never fitted, the first batch's per-column mean and sd
+// initialise it (MomentInitializer). See Options for the seed, warm-up,
+// clipping, tol and cancellation; a non-finite loss or gradient stops the
+// fit with a *DivergedError and the last finite parameters.
+func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if src.Dim() != q.Dim() {
+		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), src.Dim())
+	}
+	rng = fitRNG(o, rng)
+	rep := &Report{}
+	fresh := prepare(q, o, rng, false)
+	first := src.Next(rng, o.Batch)
+	rep.Init = startFrom(q, o, fresh, func() ([]float64, []float64, bool) {
+		m, s := columnMoments(first)
+		return m, s, true
+	})
+	loss := func(step int) *tensor.Tensor {
+		y := first
+		if step > 1 {
+			y = src.Next(rng, o.Batch)
+		}
+		return tensor.Neg(tensor.Mean(q.LogProb(y)))
+	}
+	return rep, train(q, o, loss, rep)
+}
+
+// FitReverse fits q to target by reverse KL, E_q[log q(x) − log p(x)]
+// (the negative ELBO when p is an unnormalised posterior): each step draws
+// Batch reparameterised points with their log densities from q
+// (dist.SampleLogProber, or RSample and LogProb) and differentiates
+// mean(log q − log p) through them.
+//
+// On the first fit of a flow the direction becomes BaseSide, where drawing
+// with log density is one pass. With Init "auto" and a guide never fitted,
+// a target with closed-form moments (dist.Moments), or else one that can
+// be sampled (dist.Distribution: 4096 draws), initialises it.
+func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Report, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if target.Dim() != q.Dim() {
+		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), target.Dim())
+	}
+	_, slp := q.(dist.SampleLogProber)
+	rq, rs := q.(dist.Reparameterized)
+	if !slp && !rs {
+		return nil, fmt.Errorf("reverse KL needs a reparameterised guide; %s is not", q)
+	}
+	rng = fitRNG(o, rng)
+	rep := &Report{}
+	fresh := prepare(q, o, rng, true)
+	rep.Init = startFrom(q, o, fresh, func() ([]float64, []float64, bool) {
+		if m, ok := target.(dist.Moments); ok {
+			mean, ok1 := m.Mean()
+			sd, ok2 := m.StdDev()
+			if ok1 && ok2 {
+				return mean, sd, true
+			}
+		}
+		if d, ok := target.(dist.Distribution); ok {
+			m, s := columnMoments(d.Sample(rng, 4096))
+			return m, s, true
+		}
+		return nil, nil, false
+	})
+	loss := func(int) *tensor.Tensor {
+		var x, lq *tensor.Tensor
+		if s, ok := q.(dist.SampleLogProber); ok {
+			x, lq = s.SampleAndLogProb(rng, o.Batch)
+		} else {
+			x = rq.RSample(rng, o.Batch)
+			lq = q.LogProb(x)
+		}
+		return tensor.Mean(tensor.Sub(lq, target.LogProb(x)))
+	}
+	return rep, train(q, o, loss, rep)
+}
+
+// fitRNG returns the fit's random source: seeded from o.Seed when given.
+func fitRNG(o Options, rng *rand.Rand) *rand.Rand {
+	if o.HasSeed {
+		return rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	}
+	if rng == nil {
+		return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	return rng
+}
+
+// prepare redraws a fresh guide's parameters under a seed and lets it fix
+// its direction. It reports whether the guide was never fitted before.
+func prepare(q Guide, o Options, rng *rand.Rand, reverse bool) bool {
+	fresh := true
+	fp, isFP := q.(FitPreparer)
+	if isFP {
+		fresh = !fp.Fitted()
+	}
+	if fresh && o.HasSeed {
+		if in, ok := q.(Initializer); ok {
+			in.Initialize(rng)
+		}
+	}
+	if isFP {
+		fp.PrepareFit(reverse)
+	}
+	return fresh
+}
+
+// startFrom applies init = "auto" and returns Report.Init.
+func startFrom(q Guide, o Options, fresh bool, moments func() (mean, sd []float64, ok bool)) string {
+	if !fresh {
+		return "previous"
+	}
+	if o.Init != "auto" {
+		return "prior"
+	}
+	mi, ok := q.(MomentInitializer)
+	if !ok {
+		return "prior"
+	}
+	mean, sd, ok := moments()
+	if ok && mi.InitFromMoments(mean, sd) {
+		return "moments"
+	}
+	return "prior"
+}
+
+// columnMoments returns the per-column mean and (n−1) standard deviation.
+func columnMoments(y *tensor.Tensor) (mean, sd []float64) {
+	n, d := y.Dim(0), y.Dim(1)
+	mean, sd = make([]float64, d), make([]float64, d)
+	data := y.Data()
+	for i := range n {
+		for j := range d {
+			mean[j] += data[i*d+j]
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	for i := range n {
+		for j := range d {
+			e := data[i*d+j] - mean[j]
+			sd[j] += e * e
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j] / float64(max(n-1, 1)))
+	}
+	return mean, sd
+}
+
+// train runs the optimisation loop shared by the objectives: loss(step)
+// builds the scalar loss on the tape for step 1, 2, ...
+func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) error {
+	start := time.Now()
+	defer func() { rep.Seconds = time.Since(start).Seconds() }()
+	params := q.Params()
+	if len(params) == 0 {
+		return fmt.Errorf("nothing to fit: %s has no learnable parameters", q)
+	}
+	opt, err := NewOptimizer(o.Optimizer, o.LR)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = os.Stderr
+	if o.Progress != nil {
+		out = o.Progress
+	}
+	if o.Quiet {
+		out = nil
+	}
+	total := 0
+	for _, p := range params {
+		total += p.Len()
+	}
+	snapshot := make([]float64, total)
+	save := func() {
+		k := 0
+		for _, p := range params {
+			k += copy(snapshot[k:], p.Data())
+		}
+	}
+	restore := func() {
+		k := 0
+		for _, p := range params {
+			k += copy(p.Data(), snapshot[k:])
+		}
+	}
+	save()
+	rep.Losses = make([]float64, 0, o.Steps)
+	lastStep, lastLoss := 0, math.NaN()
+	diverged := func(step int, what string) error {
+		restore()
+		return &DivergedError{Step: step, What: what, LastLoss: lastLoss, LastStep: lastStep, LR: o.LR, Clip: o.Clip}
+	}
+	tp := tensor.NewTape()
+	defer tp.Reset()
+	tick, tickStep := time.Now(), 0
+	win := min(100, max(10, o.Steps/20))
+	calm := 0
+	rep.Stopped = "steps"
+	for step := 1; step <= o.Steps; step++ {
+		if o.Context.Err() != nil {
+			rep.Stopped = "cancelled"
+			break
+		}
+		lr := o.LR
+		if o.Warmup > 0 && step <= o.Warmup {
+			lr = o.LR * float64(step) / float64(o.Warmup)
+		}
+		opt.SetLR(lr)
+		tp.Reset()
+		for _, p := range params {
+			p.ZeroGrad()
+		}
+		tp.Watch(params...)
+		l := loss(step)
+		lv := l.Item()
+		if math.IsNaN(lv) || math.IsInf(lv, 0) {
+			return diverged(step, "loss is "+nonFinite(lv))
+		}
+		tp.Backward(l)
+		var norm float64
+		if o.Clip > 0 {
+			norm = ClipGradNorm(params, o.Clip)
+		} else {
+			norm = GradNorm(params)
+		}
+		if math.IsNaN(norm) || math.IsInf(norm, 0) {
+			return diverged(step, "gradient is "+nonFinite(norm))
+		}
+		save()
+		lastStep, lastLoss = step, lv
+		opt.Step(params)
+		for _, p := range params {
+			if !tensor.AllFinite(p) {
+				return diverged(step, "parameters are not finite")
+			}
+		}
+		rep.Losses = append(rep.Losses, lv)
+		rep.Steps = step
+		if out != nil && (step%o.Every == 0 || step == o.Steps) {
+			now := time.Now()
+			rate := float64(step-tickStep) / now.Sub(tick).Seconds()
+			fmt.Fprintf(out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(rep.Losses[tickStep:]), rate)
+			tick, tickStep = now, step
+		}
+		if o.Tol > 0 && step >= 2*win {
+			a, b := mean(rep.Losses[step-win:]), mean(rep.Losses[step-2*win:step-win])
+			if math.Abs(a-b) < o.Tol*max(math.Abs(b), 1) {
+				calm++
+			} else {
+				calm = 0
+			}
+			if calm >= win {
+				rep.Stopped, rep.Converged = "tol", true
+				break
+			}
+		}
+	}
+	n := len(rep.Losses)
+	if n > 0 {
+		rep.Loss = mean(rep.Losses[n-max(1, (n+9)/10):])
+	}
+	if rep.Stopped != "tol" && n >= 2*win {
+		a, b := rep.Losses[n-win:], rep.Losses[n-2*win:n-win]
+		se := math.Sqrt((variance(a) + variance(b)) / float64(win))
+		rep.Converged = math.Abs(mean(a)-mean(b)) <= max(2*se, o.Tol*max(math.Abs(mean(b)), 1))
+	}
+	return nil
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func variance(v []float64) float64 {
+	m, s := mean(v), 0.0
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(max(len(v)-1, 1))
+}

@@ -1,0 +1,217 @@
+package infer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+
+	"github.com/flowppl/flowppl/internal/spell"
+)
+
+// Options configures a fit. The zero value means the documented defaults.
+type Options struct {
+	// Steps is the number of optimisation steps (default 1000).
+	Steps int
+	// Batch is the number of draws or data rows per step (default 256).
+	Batch int
+	// LR is the learning rate (default 0.01).
+	LR float64
+	// Optimizer is "adam" (default), "adamw", "sgd" (momentum 0.9) or
+	// "rmsprop", each with PyTorch's default hyperparameters.
+	Optimizer string
+	// Seed, when HasSeed, makes the fit reproducible: it reseeds the
+	// fit's random numbers and redraws the parameters of a guide never
+	// fitted before, so the same seed gives bit-identical results.
+	Seed    uint64
+	HasSeed bool
+	// Clip is the gradient-norm clip (0: none, the default).
+	Clip float64
+	// Warmup is the length in steps of a linear learning-rate warm-up
+	// (lr·t/Warmup at step t). 0 means the default min(50, Steps/10); a
+	// negative value turns it off. Adam's first steps move every weight by
+	// about lr whatever its gradient; the warm-up keeps that from throwing
+	// a large network far from its start (with the seed's lr = 0.05 and
+	// no warm-up or clip, one-pass flows diverge or stick, see NOTES.md).
+	Warmup int
+	// Every is the progress interval in steps (default Steps/10, at least
+	// 1); progress lines go to Progress (default os.Stderr) unless Quiet.
+	Every int
+	// Tol stops the fit once the relative change of the smoothed loss
+	// stays below it for a window of steps (default 0: run all steps).
+	Tol float64
+	// Quiet turns progress lines off.
+	Quiet bool
+	// Init is "auto" (default: start from the target's moments when the
+	// guide supports it and has not been fitted before) or "prior" (start
+	// from the guide as built).
+	Init string
+	// Progress receives progress lines (default os.Stderr).
+	Progress io.Writer
+	// Context, when set, is checked every step; cancelling it stops the
+	// fit, which keeps the parameters reached and reports Stopped
+	// "cancelled".
+	Context context.Context
+}
+
+// Default values of Options.
+const (
+	DefaultSteps = 1000
+	DefaultBatch = 256
+	DefaultLR    = 0.01
+)
+
+// Validate checks the options' ranges. Zero values are the defaults;
+// negative sizes, non-positive explicit rates and unknown names are
+// errors naming the option and its range.
+func (o Options) Validate() error {
+	switch {
+	case o.Steps < 0:
+		return fmt.Errorf("steps must be a positive integer, got %d", o.Steps)
+	case o.Batch < 0:
+		return fmt.Errorf("batch must be a positive integer, got %d", o.Batch)
+	case o.Every < 0:
+		return fmt.Errorf("every must be a positive integer, got %d", o.Every)
+	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("lr must be positive, got %g", o.LR)
+	case o.Clip < 0 || math.IsNaN(o.Clip):
+		return fmt.Errorf("clip must be positive, got %g", o.Clip)
+	case o.Tol < 0 || math.IsNaN(o.Tol):
+		return fmt.Errorf("tol must be positive, got %g", o.Tol)
+	}
+	if o.Optimizer != "" && !slices.Contains(Optimizers, o.Optimizer) {
+		return fmt.Errorf(`optimizer must be "adam", "adamw", "sgd" or "rmsprop", got %q`, o.Optimizer)
+	}
+	if o.Init != "" && o.Init != "auto" && o.Init != "prior" {
+		return fmt.Errorf(`init must be "auto" or "prior", got %q`, o.Init)
+	}
+	return nil
+}
+
+// withDefaults validates o and fills in the defaults.
+func (o Options) withDefaults() (Options, error) {
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
+	if o.Steps == 0 {
+		o.Steps = DefaultSteps
+	}
+	if o.Batch == 0 {
+		o.Batch = DefaultBatch
+	}
+	if o.LR == 0 {
+		o.LR = DefaultLR
+	}
+	if o.Optimizer == "" {
+		o.Optimizer = "adam"
+	}
+	if o.Warmup == 0 {
+		o.Warmup = min(50, o.Steps/10)
+	}
+	if o.Every == 0 {
+		o.Every = max(1, o.Steps/10)
+	}
+	if o.Init == "" {
+		o.Init = "auto"
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	return o, nil
+}
+
+// OptionNames lists the fit options of the language, in the order of
+// LANGUAGE.md.
+var OptionNames = []string{"steps", "batch", "lr", "optimizer", "seed", "clip", "every", "tol", "init", "quiet"}
+
+// ParseOptions converts the options of a `fit ... { ... }` statement, as
+// Go values (float64, string, bool), into Options, checking each against
+// the range of LANGUAGE.md: steps, batch and every positive integers; lr,
+// tol and clip positive; seed a non-negative integer; optimizer and init
+// one of their names; quiet a boolean.
+func ParseOptions(opts map[string]any) (Options, error) {
+	var o Options
+	keys := make([]string, 0, len(opts))
+	for k := range opts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := opts[k]
+		num, isNum := v.(float64)
+		if i, ok := v.(int); ok {
+			num, isNum = float64(i), true
+		}
+		posInt := func() (int, error) {
+			if !isNum || num != math.Trunc(num) || num < 1 || num > 1<<40 {
+				return 0, fmt.Errorf("%s must be a positive integer, got %s", k, show(v))
+			}
+			return int(num), nil
+		}
+		pos := func() (float64, error) {
+			if !isNum || !(num > 0) || math.IsInf(num, 0) {
+				return 0, fmt.Errorf("%s must be positive, got %s", k, show(v))
+			}
+			return num, nil
+		}
+		var err error
+		switch k {
+		case "steps":
+			o.Steps, err = posInt()
+		case "batch":
+			o.Batch, err = posInt()
+		case "every":
+			o.Every, err = posInt()
+		case "lr":
+			o.LR, err = pos()
+		case "tol":
+			o.Tol, err = pos()
+		case "clip":
+			o.Clip, err = pos()
+		case "seed":
+			if !isNum || num != math.Trunc(num) || num < 0 || num >= 1<<63 {
+				err = fmt.Errorf("seed must be a non-negative integer, got %s", show(v))
+			}
+			o.Seed, o.HasSeed = uint64(num), true
+		case "optimizer":
+			s, ok := v.(string)
+			if !ok || !slices.Contains(Optimizers, s) {
+				err = fmt.Errorf(`optimizer must be "adam", "adamw", "sgd" or "rmsprop", got %s`, show(v))
+			}
+			o.Optimizer = s
+		case "init":
+			s, ok := v.(string)
+			if !ok || (s != "auto" && s != "prior") {
+				err = fmt.Errorf(`init must be "auto" or "prior", got %s`, show(v))
+			}
+			o.Init = s
+		case "quiet":
+			b, ok := v.(bool)
+			if !ok {
+				err = fmt.Errorf("quiet must be true or false, got %s", show(v))
+			}
+			o.Quiet = b
+		default:
+			err = fmt.Errorf("unknown fit option %q%s (options: steps, batch, lr, optimizer, seed, clip, every, tol, init, quiet)", k, spell.Hint(k, OptionNames))
+		}
+		if err != nil {
+			return Options{}, err
+		}
+	}
+	return o, nil
+}
+
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case nil:
+		return "none"
+	}
+	return fmt.Sprint(v)
+}
