@@ -11,8 +11,8 @@ import (
 type bcast struct {
 	shape      []int
 	sa, sb     []int // strides of a and b in output coordinates
-	kind       int   // bcSame, bcScalarA, bcScalarB, bcRowB, bcRowA, bcGeneral
-	inner      int   // for bcRowA/bcRowB: length of the repeated row
+	kind       int   // bcSame, bcScalarA, ..., bcGeneral
+	inner      int   // for bcRowA/bcRowB: length of the repeated row; bcColB: run length
 	numel      int
 	lenA, lenB int
 }
@@ -23,6 +23,8 @@ const (
 	bcScalarB
 	bcRowB // b's data repeats every inner elements of a (b broadcast over leading axes)
 	bcRowA
+	bcColB // each element of b repeats over inner consecutive elements of a (b is a's shape with last axis 1)
+	bcColA
 	bcGeneral
 )
 
@@ -43,6 +45,10 @@ func newBcast(a, b *Tensor, op string) bcast {
 		bc.kind, bc.inner = bcRowB, len(b.data)
 	case len(b.data) == bc.numel && isSuffix(a.shape, shape):
 		bc.kind, bc.inner = bcRowA, len(a.data)
+	case len(a.data) == bc.numel && isColumn(b.shape, shape):
+		bc.kind, bc.inner = bcColB, shape[len(shape)-1]
+	case len(b.data) == bc.numel && isColumn(a.shape, shape):
+		bc.kind, bc.inner = bcColA, shape[len(shape)-1]
 	default:
 		bc.kind = bcGeneral
 		bc.sa = bstrides(a.shape, shape)
@@ -60,6 +66,12 @@ func isSuffix(s, full []int) bool {
 		return false
 	}
 	return SameShape(s, full[len(full)-len(s):])
+}
+
+// isColumn reports whether s is full with its last axis replaced by 1.
+func isColumn(s, full []int) bool {
+	n := len(full)
+	return n > 0 && len(s) == n && s[n-1] == 1 && SameShape(s[:n-1], full[:n-1])
 }
 
 // bstrides returns the strides of a tensor of shape s viewed in the
@@ -100,6 +112,14 @@ func (bc *bcast) offsets(f func(i, ia, ib int)) {
 		for i := 0; i < bc.numel; i++ {
 			f(i, i%bc.inner, i)
 		}
+	case bcColB:
+		for i := 0; i < bc.numel; i++ {
+			f(i, i, i/bc.inner)
+		}
+	case bcColA:
+		for i := 0; i < bc.numel; i++ {
+			f(i, i/bc.inner, i)
+		}
 	default:
 		n := len(bc.shape)
 		idx := make([]int, n)
@@ -121,41 +141,94 @@ func (bc *bcast) offsets(f func(i, ia, ib int)) {
 	}
 }
 
-// binary applies f elementwise with broadcasting. df returns the partial
-// derivatives of f at (x, y) given output z.
-func binary(op string, a, b *Tensor, f func(x, y float64) float64, df func(x, y, z float64) (float64, float64)) *Tensor {
+// binKernel describes a binary operation. f and df define it elementwise
+// and serve every broadcasting pattern; the optional slice kernels are fast
+// paths for the common patterns (equal shapes, a row broadcast over the
+// leading axes, a scalar or a column [..., 1] second operand).
+type binKernel struct {
+	f  func(x, y float64) float64
+	df func(x, y, z float64) (dx, dy float64) // partials at z = f(x, y)
+
+	commutative bool // a scalar or row first operand may be swapped to second
+
+	vv func(z, x, y []float64)         // z = f(x, y), equal lengths
+	vs func(z, x []float64, y float64) // z = f(x, y) for scalar y
+	// bvv adds g·∂f/∂x into gx and g·∂f/∂y into gy (either may be nil),
+	// equal lengths.
+	bvv func(gx, gy, g, x, y, z []float64)
+	// bvs adds g·∂f/∂x into gx (if non-nil) for scalar y and returns
+	// Σ g·∂f/∂y.
+	bvs func(gx, g, x []float64, y float64, z []float64) float64
+}
+
+// binary applies k elementwise to a and b with broadcasting. In backward
+// passes, elements whose upstream gradient is 0 contribute nothing (so a NaN
+// in a branch that Where or Fill discarded does not reach the inputs).
+func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 	bc := newBcast(a, b, op)
+	if k.commutative && (bc.kind == bcScalarA || bc.kind == bcRowA || bc.kind == bcColA) {
+		a, b = b, a
+		bc = newBcast(a, b, op)
+	}
 	tp := tapeOf(a, b)
 	out := newOut(tp, bc.shape)
 	ad, bd, od := a.data, b.data, out.data
-	switch bc.kind {
-	case bcSame:
-		for i := range od {
-			od[i] = f(ad[i], bd[i])
-		}
-	case bcScalarB:
-		y := bd[0]
-		for i := range od {
-			od[i] = f(ad[i], y)
-		}
-	case bcRowB:
+	switch {
+	case bc.kind == bcSame && k.vv != nil:
+		k.vv(od, ad, bd)
+	case bc.kind == bcRowB && k.vv != nil:
 		n := bc.inner
 		for r := 0; r < len(od); r += n {
-			row, ar := od[r:r+n], ad[r:r+n]
-			for j := range row {
-				row[j] = f(ar[j], bd[j])
-			}
+			k.vv(od[r:r+n], ad[r:r+n], bd)
+		}
+	case bc.kind == bcScalarB && k.vs != nil:
+		k.vs(od, ad, bd[0])
+	case bc.kind == bcColB && k.vs != nil:
+		n := bc.inner
+		for r := range bd {
+			k.vs(od[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r])
 		}
 	default:
+		f := k.f
 		bc.offsets(func(i, ia, ib int) { od[i] = f(ad[ia], bd[ib]) })
 	}
-	if tp != nil {
-		tp.record(func() {
-			ga, gb := a.grad, b.grad
-			if ga == nil && gb == nil {
-				return
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if ga == nil && gb == nil {
+		return out
+	}
+	tp.record(func() {
+		g := out.grad
+		switch {
+		case bc.kind == bcSame && k.bvv != nil:
+			k.bvv(ga, gb, g, ad, bd, od)
+		case bc.kind == bcRowB && k.bvv != nil:
+			n := bc.inner
+			for r := 0; r < len(od); r += n {
+				var gar []float64
+				if ga != nil {
+					gar = ga[r : r+n]
+				}
+				k.bvv(gar, gb, g[r:r+n], ad[r:r+n], bd, od[r:r+n])
 			}
-			g := out.grad
+		case bc.kind == bcScalarB && k.bvs != nil:
+			s := k.bvs(ga, g, ad, bd[0], od)
+			if gb != nil {
+				gb[0] += s
+			}
+		case bc.kind == bcColB && k.bvs != nil:
+			n := bc.inner
+			for r := range bd {
+				var gar []float64
+				if ga != nil {
+					gar = ga[r*n : (r+1)*n]
+				}
+				s := k.bvs(gar, g[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r], od[r*n:(r+1)*n])
+				if gb != nil {
+					gb[r] += s
+				}
+			}
+		default:
+			df := k.df
 			bc.offsets(func(i, ia, ib int) {
 				if g[i] == 0 {
 					return
@@ -168,74 +241,251 @@ func binary(op string, a, b *Tensor, f func(x, y float64) float64, df func(x, y,
 					gb[ib] += g[i] * db
 				}
 			})
-		})
-	}
+		}
+	})
 	return out
 }
 
-// Add returns a + b with broadcasting.
-func Add(a, b *Tensor) *Tensor {
-	return binary("Add", a, b, func(x, y float64) float64 { return x + y },
-		func(x, y, z float64) (float64, float64) { return 1, 1 })
+var addKernel = binKernel{
+	f:           func(x, y float64) float64 { return x + y },
+	df:          func(x, y, z float64) (float64, float64) { return 1, 1 },
+	commutative: true,
+	vv: func(z, x, y []float64) {
+		x, y = x[:len(z)], y[:len(z)]
+		for i := range z {
+			z[i] = x[i] + y[i]
+		}
+	},
+	vs: func(z, x []float64, y float64) {
+		x = x[:len(z)]
+		for i := range z {
+			z[i] = x[i] + y
+		}
+	},
+	bvv: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		if gy != nil {
+			addTo(gy, g)
+		}
+	},
+	bvs: func(gx, g, x []float64, y float64, z []float64) float64 {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		return sum(g)
+	},
 }
+
+var subKernel = binKernel{
+	f:  func(x, y float64) float64 { return x - y },
+	df: func(x, y, z float64) (float64, float64) { return 1, -1 },
+	vv: func(z, x, y []float64) {
+		x, y = x[:len(z)], y[:len(z)]
+		for i := range z {
+			z[i] = x[i] - y[i]
+		}
+	},
+	vs: func(z, x []float64, y float64) {
+		x = x[:len(z)]
+		for i := range z {
+			z[i] = x[i] - y
+		}
+	},
+	bvv: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		if gy != nil {
+			g = g[:len(gy)]
+			for i, v := range g {
+				gy[i] -= v
+			}
+		}
+	},
+	bvs: func(gx, g, x []float64, y float64, z []float64) float64 {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		return -sum(g)
+	},
+}
+
+var mulKernel = binKernel{
+	f:           func(x, y float64) float64 { return x * y },
+	df:          func(x, y, z float64) (float64, float64) { return y, x },
+	commutative: true,
+	vv: func(z, x, y []float64) {
+		x, y = x[:len(z)], y[:len(z)]
+		for i := range z {
+			z[i] = x[i] * y[i]
+		}
+	},
+	vs: func(z, x []float64, y float64) {
+		x = x[:len(z)]
+		for i := range z {
+			z[i] = x[i] * y
+		}
+	},
+	bvv: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			g, y := g[:len(gx)], y[:len(gx)]
+			for i := range gx {
+				if g[i] != 0 {
+					gx[i] += g[i] * y[i]
+				}
+			}
+		}
+		if gy != nil {
+			g, x := g[:len(gy)], x[:len(gy)]
+			for i := range gy {
+				if g[i] != 0 {
+					gy[i] += g[i] * x[i]
+				}
+			}
+		}
+	},
+	bvs: func(gx, g, x []float64, y float64, z []float64) float64 {
+		x = x[:len(g)]
+		s := 0.0
+		for i, v := range g {
+			if v != 0 {
+				s += v * x[i]
+			}
+		}
+		if gx != nil {
+			gx = gx[:len(g)]
+			for i, v := range g {
+				if v != 0 {
+					gx[i] += v * y
+				}
+			}
+		}
+		return s
+	},
+}
+
+var divKernel = binKernel{
+	f:  func(x, y float64) float64 { return x / y },
+	df: func(x, y, z float64) (float64, float64) { return 1 / y, -z / y },
+	vv: func(z, x, y []float64) {
+		x, y = x[:len(z)], y[:len(z)]
+		for i := range z {
+			z[i] = x[i] / y[i]
+		}
+	},
+	vs: func(z, x []float64, y float64) {
+		x = x[:len(z)]
+		for i := range z {
+			z[i] = x[i] / y
+		}
+	},
+	bvv: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			g, y := g[:len(gx)], y[:len(gx)]
+			for i := range gx {
+				if g[i] != 0 {
+					gx[i] += g[i] / y[i]
+				}
+			}
+		}
+		if gy != nil {
+			g, y, z := g[:len(gy)], y[:len(gy)], z[:len(gy)]
+			for i := range gy {
+				if g[i] != 0 {
+					gy[i] -= g[i] * z[i] / y[i]
+				}
+			}
+		}
+	},
+	bvs: func(gx, g, x []float64, y float64, z []float64) float64 {
+		z = z[:len(g)]
+		s := 0.0
+		for i, v := range g {
+			if v != 0 {
+				s -= v * z[i] / y
+			}
+		}
+		if gx != nil {
+			gx = gx[:len(g)]
+			for i, v := range g {
+				if v != 0 {
+					gx[i] += v / y
+				}
+			}
+		}
+		return s
+	},
+}
+
+var powKernel = binKernel{
+	f: math.Pow,
+	df: func(x, y, z float64) (float64, float64) {
+		var dx float64
+		if y == 2 {
+			dx = 2 * x
+		} else if y != 0 {
+			dx = y * math.Pow(x, y-1)
+		}
+		var dy float64
+		if x > 0 {
+			dy = z * math.Log(x)
+		}
+		return dx, dy
+	},
+}
+
+var maximumKernel = binKernel{
+	f: math.Max,
+	df: func(x, y, z float64) (float64, float64) {
+		if x >= y {
+			return 1, 0
+		}
+		return 0, 1
+	},
+}
+
+var minimumKernel = binKernel{
+	f: math.Min,
+	df: func(x, y, z float64) (float64, float64) {
+		if x <= y {
+			return 1, 0
+		}
+		return 0, 1
+	},
+}
+
+// sum returns the sum of s.
+func sum(s []float64) float64 {
+	t := 0.0
+	for _, v := range s {
+		t += v
+	}
+	return t
+}
+
+// Add returns a + b with broadcasting.
+func Add(a, b *Tensor) *Tensor { return binary("Add", &addKernel, a, b) }
 
 // Sub returns a - b with broadcasting.
-func Sub(a, b *Tensor) *Tensor {
-	return binary("Sub", a, b, func(x, y float64) float64 { return x - y },
-		func(x, y, z float64) (float64, float64) { return 1, -1 })
-}
+func Sub(a, b *Tensor) *Tensor { return binary("Sub", &subKernel, a, b) }
 
 // Mul returns a * b elementwise with broadcasting.
-func Mul(a, b *Tensor) *Tensor {
-	return binary("Mul", a, b, func(x, y float64) float64 { return x * y },
-		func(x, y, z float64) (float64, float64) { return y, x })
-}
+func Mul(a, b *Tensor) *Tensor { return binary("Mul", &mulKernel, a, b) }
 
 // Div returns a / b elementwise with broadcasting.
-func Div(a, b *Tensor) *Tensor {
-	return binary("Div", a, b, func(x, y float64) float64 { return x / y },
-		func(x, y, z float64) (float64, float64) { return 1 / y, -z / y })
-}
+func Div(a, b *Tensor) *Tensor { return binary("Div", &divKernel, a, b) }
 
 // Pow returns a ^ b elementwise with broadcasting. The derivative with
-// respect to b uses log(a) and is taken as 0 where a = 0.
-func Pow(a, b *Tensor) *Tensor {
-	return binary("Pow", a, b, math.Pow,
-		func(x, y, z float64) (float64, float64) {
-			var dx float64
-			if y == 2 {
-				dx = 2 * x
-			} else if y != 0 {
-				dx = y * math.Pow(x, y-1)
-			}
-			var dy float64
-			if x > 0 {
-				dy = z * math.Log(x)
-			}
-			return dx, dy
-		})
-}
+// respect to b uses log(a) and is taken as 0 where a ≤ 0; see PowScalar for
+// a constant exponent.
+func Pow(a, b *Tensor) *Tensor { return binary("Pow", &powKernel, a, b) }
 
 // Maximum returns the elementwise maximum; the gradient goes to the larger
 // operand (to a on ties).
-func Maximum(a, b *Tensor) *Tensor {
-	return binary("Maximum", a, b, math.Max,
-		func(x, y, z float64) (float64, float64) {
-			if x >= y {
-				return 1, 0
-			}
-			return 0, 1
-		})
-}
+func Maximum(a, b *Tensor) *Tensor { return binary("Maximum", &maximumKernel, a, b) }
 
 // Minimum returns the elementwise minimum; the gradient goes to the smaller
 // operand (to a on ties).
-func Minimum(a, b *Tensor) *Tensor {
-	return binary("Minimum", a, b, math.Min,
-		func(x, y, z float64) (float64, float64) {
-			if x <= y {
-				return 1, 0
-			}
-			return 0, 1
-		})
-}
+func Minimum(a, b *Tensor) *Tensor { return binary("Minimum", &minimumKernel, a, b) }

@@ -15,12 +15,34 @@
 //	tp.Watch(params...)
 //	loss := f(params...)      // ops record onto tp
 //	tp.Backward(loss)         // gradients accumulate into p.Grad()
-//	opt.Step(params)
+//	opt.Step(params)          // reads Data and Grad, then ZeroGrad
 //
-// Tape.Reset reuses the arena, so after the first step a training step does not
-// allocate buffers in proportion to the network size. Tensors produced on a tape
-// are valid until the next Reset; copy (Clone) what must outlive it.
+// Only watched tensors receive gradients: a parameter that is not watched
+// takes part in the computation as a constant, and its gradient buffer is
+// left alone.
+//
+// Tape.Reset reuses the arena, so after the first step a training step
+// allocates only a fixed number of small objects (closures, tensor headers),
+// whatever the array sizes. Tensors produced on a tape are valid until the
+// next Reset; copy (Clone) what must outlive it. Using such a tensor in an
+// operation after the Reset panics.
+//
+// Reshape, Unsqueeze and Squeeze return views that share data and gradient
+// with their base; a view is tracked exactly when its base is, so a view of
+// a parameter may be made once, before any Watch. Writing to Data of a
+// tensor changes its views too. Every other operation copies.
+//
+// In backward passes, elements whose upstream gradient is zero contribute
+// nothing, so the NaN or Inf of a branch discarded by Where or Fill (a log
+// density outside the support) does not reach the inputs' gradients.
+//
+// Matrix products use gonum's BLAS, split into tiles shared between the
+// caller and a fixed pool of worker goroutines (see gemm.go). A Tape is not
+// safe for concurrent use; separate tapes may be used from separate
+// goroutines.
 //
 // Shape errors in these functions are programming errors and panic; code that
-// handles user input checks shapes first (BroadcastShapes, SameShape).
+// handles user input checks shapes first (BroadcastShapes, SameShape). Cholesky
+// is the exception: it returns an error, since whether a matrix is positive
+// definite is known only by trying.
 package tensor

@@ -1,34 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-)
-
-// gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices, where
-// op(A) is m×k and op(B) is k×n.
-func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64) {
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if beta == 0 {
-			clear(c[:m*n])
-		}
-		return
-	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	lda, ldb := k, n
-	if tA {
-		ta, lda = blas.Trans, m
-	}
-	if tB {
-		tb, ldb = blas.Trans, k
-	}
-	blas64.Implementation().Dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
-}
+import "fmt"
 
 // MatMul returns the matrix product of 2-D tensors a (m×k) and b (k×n).
 func MatMul(a, b *Tensor) *Tensor {
@@ -39,13 +11,13 @@ func MatMul(a, b *Tensor) *Tensor {
 	tp := tapeOf(a, b)
 	out := newOut(tp, []int{m, n})
 	gemm(false, false, m, n, k, 1, a.data, b.data, 0, out.data)
-	if tp != nil {
+	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
 		tp.record(func() {
-			if a.grad != nil { // dA += dC · Bᵀ
-				gemm(false, true, m, k, n, 1, out.grad, b.data, 1, a.grad)
+			if ga != nil { // dA += dC · Bᵀ
+				gemm(false, true, m, k, n, 1, out.grad, b.data, 1, ga)
 			}
-			if b.grad != nil { // dB += Aᵀ · dC
-				gemm(true, false, k, n, m, 1, a.data, out.grad, 1, b.grad)
+			if gb != nil { // dB += Aᵀ · dC
+				gemm(true, false, k, n, m, 1, a.data, out.grad, 1, gb)
 			}
 		})
 	}
@@ -75,22 +47,19 @@ func Linear(x, w, bias *Tensor) *Tensor {
 	} else {
 		gemm(false, true, n, o, in, 1, x.data, w.data, 0, out.data)
 	}
-	if tp != nil {
+	gx, gw, gb := gradOn(x, tp), gradOn(w, tp), gradOn(bias, tp)
+	if gx != nil || gw != nil || gb != nil {
 		tp.record(func() {
 			g := out.grad
-			if x.grad != nil { // dx += g · W
-				gemm(false, false, n, in, o, 1, g, w.data, 1, x.grad)
+			if gx != nil { // dx += g · W
+				gemm(false, false, n, in, o, 1, g, w.data, 1, gx)
 			}
-			if w.grad != nil { // dW += gᵀ · x
-				gemm(true, false, o, in, n, 1, g, x.data, 1, w.grad)
+			if gw != nil { // dW += gᵀ · x
+				gemm(true, false, o, in, n, 1, g, x.data, 1, gw)
 			}
-			if bias != nil && bias.grad != nil {
-				gb := bias.grad
+			if gb != nil { // dbias += column sums of g
 				for r := 0; r < n; r++ {
-					row := g[r*o : (r+1)*o]
-					for j, v := range row {
-						gb[j] += v
-					}
+					addTo(gb, g[r*o:])
 				}
 			}
 		})

@@ -6,16 +6,12 @@ import "fmt"
 func Sum(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, []int{})
-	s := 0.0
-	for _, v := range a.data {
-		s += v
-	}
-	out.data[0] = s
-	if tp != nil {
+	out.data[0] = sum(a.data)
+	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
 			g := out.grad[0]
-			for i := range a.grad {
-				a.grad[i] += g
+			for i := range ga {
+				ga[i] += g
 			}
 		})
 	}
@@ -27,17 +23,10 @@ func Mean(a *Tensor) *Tensor { return Scale(Sum(a), 1/float64(len(a.data))) }
 
 // SumAxis sums over one axis (negative counts from the end), removing it.
 func SumAxis(a *Tensor, axis int) *Tensor {
-	if axis < 0 {
-		axis += a.Rank()
-	}
-	if axis < 0 || axis >= a.Rank() {
-		panic(fmt.Sprintf("tensor.SumAxis: axis %d for shape %v", axis, a.shape))
-	}
+	axis = normAxis("SumAxis", axis, a.Rank())
 	outer, n, inner := splitAxis(a.shape, axis)
-	shape := make([]int, 0, a.Rank()-1)
-	shape = append(append(shape, a.shape[:axis]...), a.shape[axis+1:]...)
 	tp := tapeOf(a)
-	out := newOut(tp, shape)
+	out := newOut(tp, removeAxis(a.shape, axis))
 	od, ad := out.data, a.data
 	clear(od)
 	for o := 0; o < outer; o++ {
@@ -49,9 +38,9 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 			}
 		}
 	}
-	if tp != nil {
+	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
-			g, ga := out.grad, a.grad
+			g := out.grad
 			for o := 0; o < outer; o++ {
 				src := g[o*inner : (o+1)*inner]
 				for k := 0; k < n; k++ {
@@ -84,8 +73,9 @@ func splitAxis(shape []int, axis int) (outer, n, inner int) {
 	return outer, shape[axis], inner
 }
 
-// Reshape returns a tensor with the same data and a new shape of the same
-// size. One dimension may be -1 and is inferred.
+// Reshape returns a view of a with a new shape of the same size: it shares
+// a's data and gradient, and it is tracked whenever a is. One dimension may
+// be -1 and is inferred.
 func Reshape(a *Tensor, shape ...int) *Tensor {
 	shape = append([]int(nil), shape...)
 	infer, known := -1, 1
@@ -102,10 +92,7 @@ func Reshape(a *Tensor, shape ...int) *Tensor {
 	if numel(shape) != len(a.data) {
 		panic(fmt.Sprintf("tensor.Reshape: %v to %v", a.shape, shape))
 	}
-	tp := tapeOf(a)
-	if tp == nil {
-		return &Tensor{shape: shape, data: a.data}
-	}
-	// Share data and gradient: the reshaped tensor is a view.
-	return &Tensor{shape: shape, data: a.data, grad: a.grad, tape: tp}
+	// A view: data and gradient are a's, and it is tracked whenever a is
+	// (also when a is watched after the view was made).
+	return &Tensor{shape: shape, data: a.data, base: a.root()}
 }

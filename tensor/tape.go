@@ -6,20 +6,30 @@ type Tape struct {
 	back    []func()
 	watched []*Tensor
 	arena   arena
+	gen     uint64 // incremented by Reset
 }
 
 // NewTape returns an empty tape.
 func NewTape() *Tape { return &Tape{} }
 
-// Watch starts recording operations on the given tensors. Parameters keep
-// their persistent gradient buffers; other tensors get a zeroed gradient
-// buffer from the arena. Watching ends at Reset.
+// Watch starts recording operations on the given tensors (on the base of a
+// view). Parameters keep their persistent gradient buffers; other tensors
+// get a zeroed gradient buffer from the arena. Watching ends at Reset.
+// Watching a tensor twice is harmless; watching one that another tape
+// watches and has not yet Reset panics.
 func (tp *Tape) Watch(ts ...*Tensor) {
 	for _, t := range ts {
-		if t.grad == nil {
+		t = t.root()
+		if t.tape == tp && t.gen == tp.gen {
+			continue // already watched
+		}
+		if t.tape != nil && t.tape.gen == t.gen {
+			panic("tensor: Watch of a tensor already recorded on another tape")
+		}
+		if !t.param {
 			t.grad = tp.arena.allocZero(len(t.data))
 		}
-		t.tape = tp
+		t.tape, t.gen = tp, tp.gen
 		tp.watched = append(tp.watched, t)
 	}
 }
@@ -33,15 +43,16 @@ func (tp *Tape) Len() int { return len(tp.back) }
 // Backward seeds the gradient of the scalar loss with 1 and runs the
 // recorded operations in reverse, accumulating gradients into every tracked
 // tensor (parameters included). It panics if loss has more than one element
-// or is not on this tape.
+// or is not on this tape. A second call before Reset adds the gradients
+// again.
 func (tp *Tape) Backward(loss *Tensor) {
 	if len(loss.data) != 1 {
 		panic("tensor: Backward of a non-scalar")
 	}
-	if loss.tape != tp || loss.grad == nil {
+	if tapeOf(loss) != tp {
 		panic("tensor: Backward of a tensor not recorded on this tape")
 	}
-	loss.grad[0] += 1
+	gradOn(loss, tp)[0] += 1
 	for i := len(tp.back) - 1; i >= 0; i-- {
 		tp.back[i]()
 	}
@@ -63,6 +74,7 @@ func (tp *Tape) Reset() {
 	clear(tp.watched)
 	tp.watched = tp.watched[:0]
 	tp.arena.reset()
+	tp.gen++
 }
 
 // arena hands out float64 slices from large chunks that are reused after

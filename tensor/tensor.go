@@ -14,8 +14,12 @@ type Tensor struct {
 	data  []float64
 	// grad is the gradient buffer: persistent for parameters, arena-backed
 	// for intermediate results on a tape, nil when the tensor is not tracked.
-	grad  []float64
-	tape  *Tape
+	grad []float64
+	tape *Tape
+	gen  uint64 // tape generation in which tape was set (see Tape.Reset)
+	// base is the tensor whose data (and gradient) a Reshape view shares;
+	// tracking is decided by the base. nil for tensors that own their data.
+	base  *Tensor
 	param bool
 }
 
@@ -84,14 +88,15 @@ func (t *Tensor) Shape() []int { return t.shape }
 // Data returns the flat row-major data. Writing to it changes the tensor.
 func (t *Tensor) Data() []float64 { return t.data }
 
-// Grad returns the gradient buffer (nil if the tensor is not tracked).
-func (t *Tensor) Grad() []float64 { return t.grad }
+// Grad returns the gradient buffer: persistent for parameters (and views of
+// them), tape-owned for other tracked tensors, nil otherwise.
+func (t *Tensor) Grad() []float64 { return t.root().grad }
 
 // ZeroGrad sets the gradient buffer to zero.
-func (t *Tensor) ZeroGrad() { clear(t.grad) }
+func (t *Tensor) ZeroGrad() { clear(t.root().grad) }
 
-// IsParam reports whether t was made by Param.
-func (t *Tensor) IsParam() bool { return t.param }
+// IsParam reports whether t was made by Param (or is a view of one).
+func (t *Tensor) IsParam() bool { return t.root().param }
 
 // Rank returns the number of dimensions.
 func (t *Tensor) Rank() int { return len(t.shape) }
@@ -140,7 +145,18 @@ func (t *Tensor) Clone() *Tensor {
 func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
 
 // Tracked reports whether operations on t are being recorded on a tape.
-func (t *Tensor) Tracked() bool { return t.tape != nil && t.grad != nil }
+func (t *Tensor) Tracked() bool {
+	r := t.root()
+	return r.tape != nil && r.gen == r.tape.gen
+}
+
+// root returns the tensor that owns t's storage: t.base for a view, else t.
+func (t *Tensor) root() *Tensor {
+	if t.base != nil {
+		return t.base
+	}
+	return t
+}
 
 // String formats the tensor for debugging.
 func (t *Tensor) String() string {
@@ -213,14 +229,28 @@ func numel(shape []int) int {
 	return n
 }
 
-// tapeOf returns the tape recording operations on any of ts, or nil.
+// tapeOf returns the tape recording operations on any of ts, or nil. It
+// panics if a tensor was produced on a tape that has since been Reset: its
+// storage now belongs to other tensors.
 func tapeOf(ts ...*Tensor) *Tape {
+	var tp *Tape
 	for _, t := range ts {
-		if t != nil && t.tape != nil && t.grad != nil {
-			return t.tape
+		if t == nil {
+			continue
 		}
+		r := t.root()
+		if r.tape == nil {
+			continue
+		}
+		if r.gen != r.tape.gen {
+			panic("tensor: use of a tensor produced on a tape before its Reset")
+		}
+		if tp != nil && r.tape != tp {
+			panic("tensor: operands recorded on different tapes")
+		}
+		tp = r.tape
 	}
-	return nil
+	return tp
 }
 
 // newOut allocates an output tensor of the given shape; if tp is non-nil the
@@ -231,7 +261,7 @@ func newOut(tp *Tape, shape []int) *Tensor {
 	if tp == nil {
 		return &Tensor{shape: shape, data: make([]float64, n)}
 	}
-	return &Tensor{shape: shape, data: tp.arena.alloc(n), grad: tp.arena.allocZero(n), tape: tp}
+	return &Tensor{shape: shape, data: tp.arena.alloc(n), grad: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
 }
 
 // isNaNOrInf reports whether v is not finite.
@@ -245,4 +275,29 @@ func AllFinite(t *Tensor) bool {
 		}
 	}
 	return true
+}
+
+// gradOn returns t's gradient buffer if t is recorded on tp, and nil
+// otherwise (untracked tensors and parameters not watched by tp get no
+// gradient).
+func gradOn(t *Tensor, tp *Tape) []float64 {
+	if tp == nil || t == nil {
+		return nil
+	}
+	if r := t.root(); r.tape == tp {
+		return r.grad
+	}
+	return nil
+}
+
+// normAxis resolves a possibly negative axis for a tensor of the given rank
+// and panics if it is out of range.
+func normAxis(op string, axis, rank int) int {
+	if axis < 0 {
+		axis += rank
+	}
+	if axis < 0 || axis >= rank {
+		panic(fmt.Sprintf("tensor.%s: axis out of range for rank %d", op, rank))
+	}
+	return axis
 }

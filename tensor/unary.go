@@ -2,31 +2,44 @@ package tensor
 
 import "math"
 
-// unary applies f elementwise; df(x, y) is f'(x) given y = f(x).
-func unary(a *Tensor, f func(float64) float64, df func(x, y float64) float64) *Tensor {
+// unaryOp applies fwd(y, x) to compute y = f(x) and, if a is tracked,
+// records bwd(ga, g, x, y), which adds g·f'(x) into ga (all of equal length).
+// bwd nil means a zero derivative.
+func unaryOp(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	ad, od := a.data, out.data
-	for i, x := range ad {
-		od[i] = f(x)
-	}
-	if tp != nil && df != nil {
-		tp.record(func() {
-			ga, g := a.grad, out.grad
-			for i, gi := range g {
-				if gi != 0 {
-					ga[i] += gi * df(ad[i], od[i])
-				}
-			}
-		})
+	fwd(out.data, a.data)
+	if ga := gradOn(a, tp); ga != nil && bwd != nil {
+		tp.record(func() { bwd(ga, out.grad, a.data, out.data) })
 	}
 	return out
 }
 
-// Neg returns -a.
-func Neg(a *Tensor) *Tensor {
-	return unary(a, func(x float64) float64 { return -x }, func(x, y float64) float64 { return -1 })
+// unary applies f elementwise; df(x, y) is f'(x) given y = f(x), nil for a
+// zero derivative. Elements with a zero upstream gradient are skipped.
+func unary(a *Tensor, f func(float64) float64, df func(x, y float64) float64) *Tensor {
+	fwd := func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = f(v)
+		}
+	}
+	var bwd func(ga, g, x, y []float64)
+	if df != nil {
+		bwd = func(ga, g, x, y []float64) {
+			ga, x, y = ga[:len(g)], x[:len(g)], y[:len(g)]
+			for i, gi := range g {
+				if gi != 0 {
+					ga[i] += gi * df(x[i], y[i])
+				}
+			}
+		}
+	}
+	return unaryOp(a, fwd, bwd)
 }
+
+// Neg returns -a.
+func Neg(a *Tensor) *Tensor { return Scale(a, -1) }
 
 // Exp returns e^a elementwise.
 func Exp(a *Tensor) *Tensor {
@@ -74,25 +87,52 @@ func LogSigmoid(a *Tensor) *Tensor {
 		func(x, y float64) float64 { return sigmoid(-x) })
 }
 
-// ReLU returns max(a, 0) elementwise (gradient 0 at 0).
+// ReLU returns max(a, 0) elementwise (gradient 0 at 0; NaN propagates).
 func ReLU(a *Tensor) *Tensor {
-	return unary(a, func(x float64) float64 { return max(x, 0) },
-		func(x, y float64) float64 {
-			if x > 0 {
-				return 1
-			}
-			return 0
-		})
+	// Both loops are branch-free: with inputs of random sign, a branch per
+	// element mispredicts half the time and costs several times more.
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = max(v, 0)
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, y = ga[:len(g)], y[:len(g)]
+		for i, gi := range g {
+			// y is +0 where x ≤ 0 and nonzero elsewhere; m is all ones
+			// exactly when y's bits are nonzero.
+			b := math.Float64bits(y[i])
+			m := uint64(int64(b|-b) >> 63)
+			ga[i] += math.Float64frombits(math.Float64bits(gi) & m)
+		}
+	})
 }
 
 // Scale returns c·a.
 func Scale(a *Tensor, c float64) *Tensor {
-	return unary(a, func(x float64) float64 { return c * x }, func(x, y float64) float64 { return c })
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = c * v
+		}
+	}, func(ga, g, x, y []float64) {
+		ga = ga[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += c * gi
+			}
+		}
+	})
 }
 
 // AddScalar returns a + c.
 func AddScalar(a *Tensor, c float64) *Tensor {
-	return unary(a, func(x float64) float64 { return x + c }, func(x, y float64) float64 { return 1 })
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = v + c
+		}
+	}, func(ga, g, x, y []float64) { addTo(ga, g) })
 }
 
 // Clamp limits a to [lo, hi] elementwise; the gradient is 1 inside the
@@ -120,4 +160,69 @@ func softplus(x float64) float64 {
 		return x + math.Log1p(math.Exp(-x))
 	}
 	return math.Log1p(math.Exp(x))
+}
+
+// Abs returns |a| elementwise (gradient 0 at 0).
+func Abs(a *Tensor) *Tensor {
+	return unary(a, math.Abs, func(x, y float64) float64 {
+		switch {
+		case x > 0:
+			return 1
+		case x < 0:
+			return -1
+		}
+		return 0
+	})
+}
+
+// Sin returns the sine elementwise.
+func Sin(a *Tensor) *Tensor {
+	return unary(a, math.Sin, func(x, y float64) float64 { return math.Cos(x) })
+}
+
+// Cos returns the cosine elementwise.
+func Cos(a *Tensor) *Tensor {
+	return unary(a, math.Cos, func(x, y float64) float64 { return -math.Sin(x) })
+}
+
+// Expm1 returns e^a - 1 elementwise, accurate near 0.
+func Expm1(a *Tensor) *Tensor {
+	return unary(a, math.Expm1, func(x, y float64) float64 { return y + 1 })
+}
+
+// Floor returns the largest integer ≤ a elementwise; its gradient is 0.
+func Floor(a *Tensor) *Tensor { return unary(a, math.Floor, nil) }
+
+// Round rounds a to the nearest integer elementwise, halves to even as in
+// NumPy and PyTorch; its gradient is 0.
+func Round(a *Tensor) *Tensor { return unary(a, math.RoundToEven, nil) }
+
+// LGamma returns log|Γ(a)| elementwise; its derivative is the digamma
+// function.
+func LGamma(a *Tensor) *Tensor {
+	return unary(a, lgamma, func(x, y float64) float64 { return digamma(x) })
+}
+
+// Digamma returns ψ(a) = d/da log Γ(a) elementwise; its derivative is the
+// trigamma function.
+func Digamma(a *Tensor) *Tensor {
+	return unary(a, digamma, func(x, y float64) float64 { return trigamma(x) })
+}
+
+// PowScalar returns a^p elementwise for a constant exponent p (use Pow when
+// the exponent is a tensor). The derivative p·a^(p-1) is taken as 0 when
+// p = 0.
+func PowScalar(a *Tensor, p float64) *Tensor {
+	switch p {
+	case 1:
+		return unary(a, func(x float64) float64 { return x }, func(x, y float64) float64 { return 1 })
+	case 2:
+		return Square(a)
+	case 0.5:
+		return Sqrt(a)
+	case 0:
+		return unary(a, func(x float64) float64 { return 1 }, nil)
+	}
+	return unary(a, func(x float64) float64 { return math.Pow(x, p) },
+		func(x, y float64) float64 { return p * math.Pow(x, p-1) })
 }

@@ -1,0 +1,239 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// The functions in this file work on the lines of a tensor along one axis:
+// with outer, n, inner = splitAxis(shape, axis), line (o, j) has its n
+// elements at o*n*inner + j + k*inner for k = 0..n-1.
+
+// removeAxis returns shape without the given axis.
+func removeAxis(shape []int, axis int) []int {
+	out := make([]int, 0, len(shape)-1)
+	return append(append(out, shape[:axis]...), shape[axis+1:]...)
+}
+
+// Softmax returns exp(a) normalised to sum to 1 along axis (negative counts
+// from the end), computed stably.
+func Softmax(a *Tensor, axis int) *Tensor {
+	axis = normAxis("Softmax", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	ad, od := a.data, out.data
+	for o := 0; o < outer; o++ {
+		for j := 0; j < inner; j++ {
+			base, end := o*n*inner+j, (o+1)*n*inner
+			m := math.Inf(-1)
+			for i := base; i < end; i += inner {
+				m = max(m, ad[i])
+			}
+			s := 0.0
+			for i := base; i < end; i += inner {
+				e := math.Exp(ad[i] - m)
+				od[i] = e
+				s += e
+			}
+			for i := base; i < end; i += inner {
+				od[i] /= s
+			}
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for j := 0; j < inner; j++ {
+					base, end := o*n*inner+j, (o+1)*n*inner
+					dot := 0.0
+					for i := base; i < end; i += inner {
+						dot += g[i] * od[i]
+					}
+					for i := base; i < end; i += inner {
+						ga[i] += od[i] * (g[i] - dot)
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// LogSoftmax returns a - LogSumExp(a, axis) along axis, computed stably.
+func LogSoftmax(a *Tensor, axis int) *Tensor {
+	axis = normAxis("LogSoftmax", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	ad, od := a.data, out.data
+	for o := 0; o < outer; o++ {
+		for j := 0; j < inner; j++ {
+			base, end := o*n*inner+j, (o+1)*n*inner
+			lse := lineLogSumExp(ad, base, end, inner)
+			for i := base; i < end; i += inner {
+				od[i] = ad[i] - lse
+			}
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for j := 0; j < inner; j++ {
+					base, end := o*n*inner+j, (o+1)*n*inner
+					s := 0.0
+					for i := base; i < end; i += inner {
+						s += g[i]
+					}
+					for i := base; i < end; i += inner {
+						ga[i] += g[i] - math.Exp(od[i])*s
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// lineLogSumExp returns log Σ exp(d[i]) over i = base, base+stride, ... < end.
+func lineLogSumExp(d []float64, base, end, stride int) float64 {
+	m := math.Inf(-1)
+	for i := base; i < end; i += stride {
+		m = max(m, d[i])
+	}
+	if math.IsInf(m, 0) {
+		return m // all -Inf (empty sum), or some +Inf
+	}
+	s := 0.0
+	for i := base; i < end; i += stride {
+		s += math.Exp(d[i] - m)
+	}
+	return m + math.Log(s)
+}
+
+// LogSumExp returns log Σ exp(a) along axis, removing it, computed stably
+// (the maximum is subtracted first). A line of all -Inf gives -Inf and no
+// gradient.
+func LogSumExp(a *Tensor, axis int) *Tensor {
+	axis = normAxis("LogSumExp", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	tp := tapeOf(a)
+	out := newOut(tp, removeAxis(a.shape, axis))
+	ad, od := a.data, out.data
+	for o := 0; o < outer; o++ {
+		for j := 0; j < inner; j++ {
+			od[o*inner+j] = lineLogSumExp(ad, o*n*inner+j, (o+1)*n*inner, inner)
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for j := 0; j < inner; j++ {
+					gi, l := g[o*inner+j], od[o*inner+j]
+					if gi == 0 || math.IsInf(l, 0) {
+						continue
+					}
+					for i := o*n*inner + j; i < (o+1)*n*inner; i += inner {
+						ga[i] += gi * math.Exp(ad[i]-l)
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// MaxAxis returns the maximum along axis, removing it. The gradient goes to
+// the first maximal element of each line.
+func MaxAxis(a *Tensor, axis int) *Tensor {
+	return extremeAxis("MaxAxis", a, axis, func(x, best float64) bool { return x > best })
+}
+
+// MinAxis returns the minimum along axis, removing it. The gradient goes to
+// the first minimal element of each line.
+func MinAxis(a *Tensor, axis int) *Tensor {
+	return extremeAxis("MinAxis", a, axis, func(x, best float64) bool { return x < best })
+}
+
+func extremeAxis(op string, a *Tensor, axis int, better func(x, best float64) bool) *Tensor {
+	axis = normAxis(op, axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	if n == 0 {
+		panic(fmt.Sprintf("tensor.%s: empty axis in shape %v", op, a.shape))
+	}
+	tp := tapeOf(a)
+	out := newOut(tp, removeAxis(a.shape, axis))
+	ad, od := a.data, out.data
+	// arg finds the index of the first extreme element of line (o, j);
+	// NaN is extreme.
+	arg := func(o, j int) int {
+		best := o*n*inner + j
+		if math.IsNaN(ad[best]) {
+			return best
+		}
+		for i := best + inner; i < (o+1)*n*inner; i += inner {
+			if math.IsNaN(ad[i]) {
+				return i
+			}
+			if better(ad[i], ad[best]) {
+				best = i
+			}
+		}
+		return best
+	}
+	for o := 0; o < outer; o++ {
+		for j := 0; j < inner; j++ {
+			od[o*inner+j] = ad[arg(o, j)]
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for j := 0; j < inner; j++ {
+					if gi := g[o*inner+j]; gi != 0 {
+						ga[arg(o, j)] += gi
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// CumSum returns the cumulative sums along axis (same shape as a).
+func CumSum(a *Tensor, axis int) *Tensor {
+	axis = normAxis("CumSum", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	ad, od := a.data, out.data
+	for o := 0; o < outer; o++ {
+		blk := o * n * inner
+		if n > 0 {
+			copy(od[blk:blk+inner], ad[blk:blk+inner])
+		}
+		for i := blk + inner; i < blk+n*inner; i++ {
+			od[i] = od[i-inner] + ad[i]
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			// ga[k] += Σ_{k' ≥ k} g[k'] along each line: a reverse running sum.
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for j := 0; j < inner; j++ {
+					s := 0.0
+					for i := o*n*inner + (n-1)*inner + j; i >= o*n*inner; i -= inner {
+						s += g[i]
+						ga[i] += s
+					}
+				}
+			}
+		})
+	}
+	return out
+}

@@ -1,0 +1,89 @@
+package tensor
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// gflops reports the floating-point rate of flops operations per iteration.
+func gflops(b *testing.B, flops float64) {
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkLinear is one layer of the seed's conditioner, forward and
+// backward: x 1000×256 (data), W 256×256, bias [256].
+func BenchmarkLinear(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := RandN(rng, 1000, 256)
+	w := Param(RandN(rng, 256, 256).data, 256, 256)
+	bias := Param(make([]float64, 256), 256)
+	var tp Tape
+	for b.Loop() {
+		tp.Reset()
+		tp.Watch(w, bias)
+		tp.Backward(Sum(Linear(x, w, bias)))
+	}
+	gflops(b, 2*2*1000*256*256) // forward gemm and dW gemm
+}
+
+// BenchmarkLinearHidden is a hidden layer, where dx is needed as well.
+func BenchmarkLinearHidden(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
+	w := Param(RandN(rng, 256, 256).data, 256, 256)
+	bias := Param(make([]float64, 256), 256)
+	var tp Tape
+	for b.Loop() {
+		tp.Reset()
+		tp.Watch(x, w, bias)
+		tp.Backward(Sum(Linear(x, w, bias)))
+	}
+	gflops(b, 3*2*1000*256*256)
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, w := RandN(rng, 1000, 256), RandN(rng, 256, 256)
+	for b.Loop() {
+		MatMul(x, w)
+	}
+	gflops(b, 2*1000*256*256)
+}
+
+// BenchmarkAddRow is the bias-style broadcast 1000×256 + [256], forward and
+// backward.
+func BenchmarkAddRow(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 3))
+	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
+	bias := Param(make([]float64, 256), 256)
+	var tp Tape
+	for b.Loop() {
+		tp.Reset()
+		tp.Watch(x, bias)
+		tp.Backward(Sum(Add(x, bias)))
+	}
+}
+
+// BenchmarkReLU is ReLU on 1000×256, forward and backward.
+func BenchmarkReLU(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 4))
+	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
+	var tp Tape
+	for b.Loop() {
+		tp.Reset()
+		tp.Watch(x)
+		tp.Backward(Sum(ReLU(x)))
+	}
+}
+
+// BenchmarkMLPStep is a full training step of a 2→256→256→1 network on a
+// batch of 1000.
+func BenchmarkMLPStep(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 5))
+	m := newMLP(rng, 2, 256)
+	x, y := randT(rng, -1, 1, 1000, 2), randT(rng, -1, 1, 1000)
+	var tp Tape
+	for b.Loop() {
+		m.step(&tp, x, y)
+	}
+}

@@ -1,0 +1,220 @@
+package tensor
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Transpose returns the transpose of a 2-D tensor (a copy).
+func Transpose(a *Tensor) *Tensor {
+	if a.Rank() != 2 {
+		panic(fmt.Sprintf("tensor.Transpose: shape %v is not 2-D", a.shape))
+	}
+	r, c := a.shape[0], a.shape[1]
+	tp := tapeOf(a)
+	out := newOut(tp, []int{c, r})
+	ad, od := a.data, out.data
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			od[j*r+i] = ad[i*c+j]
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for i := 0; i < r; i++ {
+				for j := 0; j < c; j++ {
+					ga[i*c+j] += g[j*r+i]
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Concat joins tensors along axis. All must have the same rank and the same
+// sizes on the other axes.
+func Concat(axis int, ts ...*Tensor) *Tensor {
+	if len(ts) == 0 {
+		panic("tensor.Concat: no tensors")
+	}
+	ref := ts[0].shape
+	axis = normAxis("Concat", axis, len(ref))
+	shape := slices.Clone(ref)
+	shape[axis] = 0
+	for _, t := range ts {
+		if len(t.shape) != len(ref) {
+			panic(fmt.Sprintf("tensor.Concat: shapes %v and %v", ref, t.shape))
+		}
+		for i, d := range t.shape {
+			if i != axis && d != ref[i] {
+				panic(fmt.Sprintf("tensor.Concat: shapes %v and %v along axis %d", ref, t.shape, axis))
+			}
+		}
+		shape[axis] += t.shape[axis]
+	}
+	outer, total, inner := splitAxis(shape, axis)
+	tp := tapeOf(ts...)
+	out := newOut(tp, shape)
+	od := out.data
+	off := 0 // offset of the current input's block inside an output block
+	for _, t := range ts {
+		w := t.shape[axis] * inner
+		for o := 0; o < outer; o++ {
+			copy(od[o*total*inner+off:o*total*inner+off+w], t.data[o*w:(o+1)*w])
+		}
+		off += w
+	}
+	if tp != nil {
+		tp.record(func() {
+			g := out.grad
+			off := 0
+			for _, t := range ts {
+				w := t.shape[axis] * inner
+				if gt := gradOn(t, tp); gt != nil {
+					for o := 0; o < outer; o++ {
+						addTo(gt[o*w:(o+1)*w], g[o*total*inner+off:])
+					}
+				}
+				off += w
+			}
+		})
+	}
+	return out
+}
+
+// Stack joins tensors of equal shape along a new axis, which may be
+// 0..rank (negative counts from the end of the result's axes).
+func Stack(axis int, ts ...*Tensor) *Tensor {
+	if len(ts) == 0 {
+		panic("tensor.Stack: no tensors")
+	}
+	axis = normAxis("Stack", axis, ts[0].Rank()+1)
+	views := make([]*Tensor, len(ts))
+	for i, t := range ts {
+		if !SameShape(t.shape, ts[0].shape) {
+			panic(fmt.Sprintf("tensor.Stack: shapes %v and %v", ts[0].shape, t.shape))
+		}
+		views[i] = Unsqueeze(t, axis)
+	}
+	return Concat(axis, views...)
+}
+
+// Take gathers the slices at positions idx along axis: the result has
+// len(idx) entries on that axis, and out[..., i, ...] = a[..., idx[i], ...].
+// Indices may repeat (their gradients add up) and must be in range. idx
+// must not be modified before Backward.
+func Take(a *Tensor, axis int, idx []int) *Tensor {
+	axis = normAxis("Take", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	for _, k := range idx {
+		if k < 0 || k >= n {
+			panic(fmt.Sprintf("tensor.Take: index %d out of range for axis %d of shape %v", k, axis, a.shape))
+		}
+	}
+	shape := slices.Clone(a.shape)
+	shape[axis] = len(idx)
+	tp := tapeOf(a)
+	out := newOut(tp, shape)
+	ad, od := a.data, out.data
+	m := len(idx)
+	if inner == 1 {
+		for o := 0; o < outer; o++ {
+			src, dst := ad[o*n:(o+1)*n], od[o*m:(o+1)*m]
+			for r, k := range idx {
+				dst[r] = src[k]
+			}
+		}
+	} else {
+		for o := 0; o < outer; o++ {
+			for r, k := range idx {
+				copy(od[(o*m+r)*inner:(o*m+r+1)*inner], ad[(o*n+k)*inner:(o*n+k+1)*inner])
+			}
+		}
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for r, k := range idx {
+					addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], g[(o*m+r)*inner:])
+				}
+			}
+		})
+	}
+	return out
+}
+
+// Narrow returns the slice start..start+length-1 along axis (a copy).
+func Narrow(a *Tensor, axis, start, length int) *Tensor {
+	axis = normAxis("Narrow", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	if start < 0 || length < 0 || start+length > n {
+		panic(fmt.Sprintf("tensor.Narrow: [%d, %d) out of range for axis %d of shape %v", start, start+length, axis, a.shape))
+	}
+	shape := slices.Clone(a.shape)
+	shape[axis] = length
+	tp := tapeOf(a)
+	out := newOut(tp, shape)
+	w := length * inner
+	for o := 0; o < outer; o++ {
+		copy(out.data[o*w:(o+1)*w], a.data[(o*n+start)*inner:])
+	}
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			for o := 0; o < outer; o++ {
+				addTo(ga[(o*n+start)*inner:(o*n+start)*inner+w], out.grad[o*w:])
+			}
+		})
+	}
+	return out
+}
+
+// BroadcastTo returns a broadcast to shape (NumPy rules; a copy unless the
+// shapes are equal, in which case it is a Reshape view).
+func BroadcastTo(a *Tensor, shape ...int) *Tensor {
+	if s, err := BroadcastShapes(a.shape, shape); err != nil || !SameShape(s, shape) {
+		panic(fmt.Sprintf("tensor.BroadcastTo: cannot broadcast shape %v to %v", a.shape, shape))
+	}
+	if SameShape(a.shape, shape) {
+		return Reshape(a, shape...)
+	}
+	shape = slices.Clone(shape)
+	tp := tapeOf(a)
+	out := newOut(tp, shape)
+	bc := bcast{shape: shape, numel: len(out.data), kind: bcGeneral,
+		sa: bstrides(a.shape, shape), sb: make([]int, len(shape))}
+	ad, od := a.data, out.data
+	bc.offsets(func(i, ia, _ int) { od[i] = ad[ia] })
+	if ga := gradOn(a, tp); ga != nil {
+		tp.record(func() {
+			g := out.grad
+			bc.offsets(func(i, ia, _ int) { ga[ia] += g[i] })
+		})
+	}
+	return out
+}
+
+// Unsqueeze returns a view of a with a new axis of size 1 inserted at
+// position axis (0..rank; negative counts from the end of the result).
+func Unsqueeze(a *Tensor, axis int) *Tensor {
+	axis = normAxis("Unsqueeze", axis, a.Rank()+1)
+	return Reshape(a, slices.Insert(slices.Clone(a.shape), axis, 1)...)
+}
+
+// Squeeze returns a view of a without axis, which must have size 1.
+func Squeeze(a *Tensor, axis int) *Tensor {
+	axis = normAxis("Squeeze", axis, a.Rank())
+	if a.shape[axis] != 1 {
+		panic(fmt.Sprintf("tensor.Squeeze: axis %d of shape %v is not 1", axis, a.shape))
+	}
+	return Reshape(a, removeAxis(a.shape, axis)...)
+}
+
+// addTo adds src[:len(dst)] into dst.
+func addTo(dst, src []float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
