@@ -1,0 +1,250 @@
+// Command flowppl runs and checks flowppl scripts.
+//
+//	flowppl run FILE.flow [--seed N] [--quiet]   run a script
+//	flowppl check FILE.flow...                   parse and resolve names without running
+//	flowppl version                              print the version
+//	flowppl help                                 print this help
+//
+// FILE may be "-" for the standard input. Flags may come before or after
+// the file. The exit status is 0 on success, 1 on a script error (the
+// message on stderr as file:line:col: message, followed by the calls that
+// led to it for an error inside a function), 2 on a usage error or a
+// script file that cannot be read, and 130 when the run was interrupted
+// (Ctrl-C stops a running fit, and the script then stops).
+//
+// Runs are reproducible: the random source is PCG seeded with (N, 2),
+// with N = 1 by default, the same stream as an embedder's zero
+// lang.Thread.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
+)
+
+// Version is the version of flowppl (set with -ldflags "-X main.Version=...").
+var Version = "0.1.0-dev"
+
+// LanguageVersion is the version of LANGUAGE.md this build implements.
+const LanguageVersion = "0"
+
+// seedStream is the fixed second word of the PCG seed.
+const seedStream = 2
+
+const usage = `flowppl runs probabilistic programs whose guides are normalizing flows.
+
+Usage:
+  flowppl run FILE.flow [--seed N] [--quiet]   run a script (FILE "-" reads stdin)
+  flowppl check FILE.flow...                   parse and resolve names without running
+  flowppl version                              print the version
+  flowppl help                                 print this help
+
+Flags of run:
+  --seed N   seed of the random source (default 1: runs are reproducible)
+  --quiet    no progress lines from fit
+
+Exit status: 0 success, 1 script error, 2 usage error or unreadable file,
+130 interrupted.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// exit statuses
+const (
+	exitOK        = 0
+	exitError     = 1
+	exitUsage     = 2
+	exitInterrupt = 130
+)
+
+var commands = []string{"run", "check", "version", "help"}
+
+// run is the command line without the process: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch cmd := args[0]; cmd {
+	case "run":
+		return runCmd(args[1:], stdin, stdout, stderr)
+	case "check":
+		return checkCmd(args[1:], stdin, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "flowppl %s (language %s, %s %s/%s)\n", version(), LanguageVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "flowppl: unknown command %q%s\nrun 'flowppl help' for usage\n", cmd, spell.Hint(cmd, commands))
+		return exitUsage
+	}
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return Version
+}
+
+// parseArgs parses flags that may come before or after the file
+// arguments; it wants exactly one file unless many is set. For -h it
+// prints the usage and returns no files and ok.
+func parseArgs(fs *flag.FlagSet, args []string, many bool, stderr io.Writer) ([]string, bool) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, true // usage printed; nothing to run
+			}
+			return nil, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+	switch {
+	case len(files) == 0:
+		fmt.Fprintf(stderr, "flowppl %s: missing FILE\nusage: %s\n", fs.Name(), fsUsage(fs.Name()))
+		return nil, false
+	case len(files) > 1 && !many:
+		fmt.Fprintf(stderr, "flowppl %s: too many arguments: %s\nusage: %s\n", fs.Name(), strings.Join(files[1:], " "), fsUsage(fs.Name()))
+		return nil, false
+	}
+	return files, true
+}
+
+func fsUsage(cmd string) string {
+	if cmd == "run" {
+		return "flowppl run FILE.flow [--seed N] [--quiet]"
+	}
+	return "flowppl " + cmd + " FILE.flow..."
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n", fsUsage(name))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// readScript reads the script (stdin for "-").
+func readScript(name string, stdin io.Reader, stderr io.Writer) ([]byte, bool) {
+	var (
+		b   []byte
+		err error
+	)
+	if name == "-" {
+		b, err = io.ReadAll(stdin)
+	} else {
+		b, err = os.ReadFile(name)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		fmt.Fprintf(stderr, "flowppl: cannot read %s: %v\n", name, err)
+		return nil, false
+	}
+	return b, true
+}
+
+func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", stderr)
+	seed := fs.Uint64("seed", 1, "seed of the random source")
+	quiet := fs.Bool("quiet", false, "no progress lines from fit")
+	files, ok := parseArgs(fs, args, false, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if files == nil { // -h
+		return exitOK
+	}
+	file := files[0]
+	src, ok := readScript(file, stdin, stderr)
+	if !ok {
+		return exitUsage
+	}
+	filename := file
+	if file == "-" {
+		filename = "<stdin>"
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills the process
+	}()
+
+	th := &lang.Thread{
+		Name:    "main",
+		Context: ctx,
+		Rand:    rand.New(rand.NewPCG(*seed, seedStream)),
+		Stdout:  stdout,
+		Stderr:  stderr,
+		Quiet:   *quiet,
+	}
+	_, err := interp.ExecFile(th, filename, src, nil)
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "flowppl: interrupted")
+		return exitInterrupt
+	}
+	fmt.Fprintln(stderr, interp.FormatError(err))
+	return exitError
+}
+
+func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("check", stderr)
+	files, ok := parseArgs(fs, args, true, stderr)
+	if !ok {
+		return exitUsage
+	}
+	code := exitOK // also for -h, with no files
+	for _, file := range files {
+		src, ok := readScript(file, stdin, stderr)
+		if !ok {
+			return exitUsage
+		}
+		filename := file
+		if file == "-" {
+			filename = "<stdin>"
+		}
+		if err := interp.Check(filename, src, nil); err != nil {
+			fmt.Fprintln(stderr, interp.FormatError(err))
+			code = exitError
+		}
+	}
+	return code
+}

@@ -1,0 +1,502 @@
+package dist
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// The discrete families. Values are float64 integers; a value that is not
+// an integer in the support has log mass -Inf. LogProb is differentiable in
+// the parameters (not in the value). Draws are not reparameterised.
+
+// Bernoulli is the distribution on {0, 1} with P(1) = p.
+type Bernoulli struct {
+	P *tensor.Tensor
+}
+
+// NewBernoulli returns a validated Bernoulli: p must be in [0, 1].
+func NewBernoulli(p *tensor.Tensor) (*Bernoulli, error) { return makeBernoulli(true, p) }
+
+func makeBernoulli(validate bool, p *tensor.Tensor) (*Bernoulli, error) {
+	ps, err := prepare("Bernoulli", validate, param{"p", p, unitRule})
+	if err != nil {
+		return nil, err
+	}
+	return &Bernoulli{ps[0]}, nil
+}
+
+// Dim returns the number of components.
+func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
+
+// LogProb returns log p for 1 and log(1 - p) for 0, summed over each row;
+// any other value has log mass -Inf.
+func (d Bernoulli) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	m, x := newMasked("Bernoulli", func(v []float64) bool { return (v[0] != 0 && v[0] != 1) || !(v[1] >= 0 && v[1] <= 1) }, x, d.P)
+	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.P, 0.5))
+	one := make([]bool, x.Len())
+	for i, v := range x.Data() {
+		one[i] = v == 1
+	}
+	elem := tensor.Where(one, tensor.Log(p), tensor.Log1p(tensor.Neg(p)))
+	return m.finish(elem, nil)
+}
+
+// Sample returns n draws as an [n, d] tensor of zeros and ones.
+func (d Bernoulli) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	return draws("Bernoulli", n, func(v []float64) float64 {
+		if rng.Float64() < v[0] {
+			return 1
+		}
+		return 0
+	}, d.P)
+}
+
+// Support returns {0, 1}.
+func (d Bernoulli) Support() Support { return Support{Kind: Boolean} }
+
+// String returns e.g. "Bernoulli(p=0.5)".
+func (d Bernoulli) String() string { return fmtDist("Bernoulli", []string{"p"}, d.P) }
+
+// Mean returns p.
+func (d Bernoulli) Mean() ([]float64, bool) {
+	return perParam("Bernoulli", func(v []float64) (float64, bool) { return v[0], true }, d.P)
+}
+
+// StdDev returns √(p(1 - p)).
+func (d Bernoulli) StdDev() ([]float64, bool) {
+	return perParam("Bernoulli", func(v []float64) (float64, bool) { return math.Sqrt(v[0] * (1 - v[0])), true }, d.P)
+}
+
+// Entropy returns Σ -p log p - (1-p) log(1-p).
+func (d Bernoulli) Entropy() (float64, bool) {
+	return entropySum("Bernoulli", func(v []float64) float64 { return -xlogx(v[0]) - xlogx(1-v[0]) }, d.P)
+}
+
+// xlogx returns x log x with 0 log 0 = 0.
+func xlogx(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x * math.Log(x)
+}
+
+// Binomial is the number of successes in n independent trials with
+// success probability p:
+//
+//	C(n, k) p^k (1-p)^(n-k),  k = 0, ..., n.
+type Binomial struct {
+	N, P *tensor.Tensor
+}
+
+// NewBinomial returns a validated Binomial: n must be a non-negative
+// integer and p in [0, 1].
+func NewBinomial(n, p *tensor.Tensor) (*Binomial, error) { return makeBinomial(true, n, p) }
+
+func makeBinomial(validate bool, n, p *tensor.Tensor) (*Binomial, error) {
+	ps, err := prepare("Binomial", validate, param{"n", n, countArg}, param{"p", p, unitRule})
+	if err != nil {
+		return nil, err
+	}
+	return &Binomial{ps[0], ps[1]}, nil
+}
+
+// Dim returns the number of components.
+func (d Binomial) Dim() int { return paramDim("Binomial", d.N, d.P) }
+
+// LogProb returns the log mass of each row of x.
+func (d Binomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	m, x := newMasked("Binomial", func(v []float64) bool {
+		return !isCount(v[0]) || v[0] > v[1] || !isCount(v[1]) || !(v[2] >= 0 && v[2] <= 1)
+	}, x, d.N, d.P)
+	k, n, p := m.safe(x, 0), m.safe(d.N, 0), m.safe(d.P, 0.5)
+	nk := tensor.Sub(n, k)
+	elem := tensor.Sub(tensor.LGamma(tensor.AddScalar(n, 1)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(tensor.AddScalar(nk, 1))))
+	elem = tensor.Add(elem, tensor.Add(mulZero(k, tensor.Log(p)), mulZero(nk, tensor.Log1p(tensor.Neg(p)))))
+	return m.finish(elem, nil)
+}
+
+// Sample returns n draws (gonum's binomial sampler) as an [n, d] tensor.
+func (d Binomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	return draws("Binomial", n, func(v []float64) float64 {
+		return distuv.Binomial{N: v[0], P: v[1], Src: rng}.Rand()
+	}, d.N, d.P)
+}
+
+// Support returns the integers 0, ..., n; High holds n per component
+// (flattened over the batch when batched).
+func (d Binomial) Support() Support {
+	lo, _ := perParam("Binomial", func(v []float64) (float64, bool) { return 0, true }, d.N, d.P)
+	hi, _ := perParam("Binomial", func(v []float64) (float64, bool) { return v[0], true }, d.N, d.P)
+	return Support{Kind: IntegerInterval, Low: lo, High: hi}
+}
+
+// String returns e.g. "Binomial(n=10, p=0.5)".
+func (d Binomial) String() string { return fmtDist("Binomial", []string{"n", "p"}, d.N, d.P) }
+
+// Mean returns n p.
+func (d Binomial) Mean() ([]float64, bool) {
+	return perParam("Binomial", func(v []float64) (float64, bool) { return v[0] * v[1], true }, d.N, d.P)
+}
+
+// StdDev returns √(n p (1 - p)).
+func (d Binomial) StdDev() ([]float64, bool) {
+	return perParam("Binomial", func(v []float64) (float64, bool) { return math.Sqrt(v[0] * v[1] * (1 - v[1])), true }, d.N, d.P)
+}
+
+// Entropy returns the entropy, summed over components, by direct summation
+// of -p(k) log p(k) over the k that carry mass (ok = false when that range
+// is wider than a million).
+func (d Binomial) Entropy() (float64, bool) {
+	return seriesEntropy("Binomial", func(v []float64) (func(k float64) float64, float64, float64) {
+		n, p := v[0], v[1]
+		return func(k float64) float64 { return binomialLogPMF(k, n, p) }, n * p, math.Sqrt(n * p * (1 - p))
+	}, d.N, d.P)
+}
+
+func binomialLogPMF(k, n, p float64) float64 {
+	if k > n {
+		return math.Inf(-1)
+	}
+	a, _ := math.Lgamma(n + 1)
+	b, _ := math.Lgamma(k + 1)
+	c, _ := math.Lgamma(n - k + 1)
+	return a - b - c + xlogy(k, p) + xlogy(n-k, 1-p)
+}
+
+// xlogy returns x log y with 0 log 0 = 0.
+func xlogy(x, y float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x * math.Log(y)
+}
+
+// seriesEntropy sums -p log p over the integers within 40 standard
+// deviations (plus 40) of the mean, per component. f returns the log mass
+// function, the mean and the standard deviation of a component.
+func seriesEntropy(fam string, f func(v []float64) (func(k float64) float64, float64, float64), ps ...*tensor.Tensor) (float64, bool) {
+	ok := true
+	h, okSum := entropySum(fam, func(v []float64) float64 {
+		lp, mu, sd := f(v)
+		lo, hi := math.Max(0, math.Floor(mu-40*sd-40)), math.Ceil(mu+40*sd+40)
+		if hi-lo > 1e6 {
+			ok = false
+			return 0
+		}
+		s := 0.0
+		for k := lo; k <= hi; k++ {
+			if l := lp(k); !math.IsInf(l, -1) {
+				s -= math.Exp(l) * l
+			}
+		}
+		return s
+	}, ps...)
+	return h, ok && okSum
+}
+
+// Poisson is the Poisson distribution with mass
+//
+//	rate^k e^(-rate) / k!,  k = 0, 1, 2, ...
+type Poisson struct {
+	Rate *tensor.Tensor
+}
+
+// NewPoisson returns a validated Poisson: rate must be non-negative.
+func NewPoisson(rate *tensor.Tensor) (*Poisson, error) { return makePoisson(true, rate) }
+
+func makePoisson(validate bool, rate *tensor.Tensor) (*Poisson, error) {
+	ps, err := prepare("Poisson", validate, param{"rate", rate, nonNeg})
+	if err != nil {
+		return nil, err
+	}
+	return &Poisson{ps[0]}, nil
+}
+
+// Dim returns the number of components.
+func (d Poisson) Dim() int { return paramDim("Poisson", d.Rate) }
+
+// LogProb returns the log mass of each row of x.
+func (d Poisson) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	m, x := newMasked("Poisson", func(v []float64) bool { return !isCount(v[0]) || !(v[1] >= 0) }, x, d.Rate)
+	k, rate := m.safe(x, 0), m.safe(d.Rate, 1)
+	elem := tensor.Sub(mulZero(k, tensor.Log(rate)), tensor.Add(rate, tensor.LGamma(tensor.AddScalar(k, 1))))
+	return m.finish(elem, nil)
+}
+
+// Sample returns n draws (gonum's Poisson sampler) as an [n, d] tensor.
+func (d Poisson) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	return draws("Poisson", n, func(v []float64) float64 { return poissonDraw(rng, v[0]) }, d.Rate)
+}
+
+func poissonDraw(rng *rand.Rand, rate float64) float64 {
+	if rate == 0 {
+		return 0
+	}
+	return distuv.Poisson{Lambda: rate, Src: rng}.Rand()
+}
+
+// Support returns the non-negative integers.
+func (d Poisson) Support() Support { return Support{Kind: NonNegIntegers} }
+
+// String returns e.g. "Poisson(rate=3)".
+func (d Poisson) String() string { return fmtDist("Poisson", []string{"rate"}, d.Rate) }
+
+// Mean returns rate.
+func (d Poisson) Mean() ([]float64, bool) {
+	return perParam("Poisson", func(v []float64) (float64, bool) { return v[0], true }, d.Rate)
+}
+
+// StdDev returns √rate.
+func (d Poisson) StdDev() ([]float64, bool) {
+	return perParam("Poisson", func(v []float64) (float64, bool) { return math.Sqrt(v[0]), true }, d.Rate)
+}
+
+// Entropy returns the entropy, summed over components, by summation of
+// -p(k) log p(k) over the k that carry mass (ok = false for rates above
+// about 1e9).
+func (d Poisson) Entropy() (float64, bool) {
+	return seriesEntropy("Poisson", func(v []float64) (func(k float64) float64, float64, float64) {
+		r := v[0]
+		return func(k float64) float64 {
+			lg, _ := math.Lgamma(k + 1)
+			return xlogy(k, r) - r - lg
+		}, r, math.Sqrt(r)
+	}, d.Rate)
+}
+
+// Categorical is the distribution on the indices 0, ..., K-1 with
+// probabilities probs (a vector [K] or, inside models, a batch [B, K]).
+// A draw is one index, so Dim is 1 and values are [n, 1].
+type Categorical struct {
+	Probs *tensor.Tensor
+}
+
+// NewCategorical returns a validated Categorical: probs must be a vector
+// of non-negative numbers that sum to 1 within 1e-6.
+func NewCategorical(probs *tensor.Tensor) (*Categorical, error) { return makeCategorical(true, probs) }
+
+func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) {
+	if err := vectorArg("Categorical", "probs", probs, validate); err != nil {
+		return nil, err
+	}
+	ps, err := prepare("Categorical", validate, param{"probs", probs, anyReal})
+	if err != nil {
+		return nil, err
+	}
+	if validate {
+		k := probs.Dim(-1)
+		data := probs.Data()
+		for r := 0; r < len(data); r += k {
+			row := data[r : r+k]
+			for j, v := range row {
+				if v < 0 {
+					return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (probs[%d] is %s)", j, fmtNum(v))
+				}
+			}
+			if s := floatsSum(row); !(math.Abs(s-1) <= simplexTol) {
+				return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (sum is %s)", fmtSum(s))
+			}
+		}
+	}
+	return &Categorical{ps[0]}, nil
+}
+
+// fmtSum formats a sum to 12 significant digits, so that 0.5 + 0.4 reads
+// 0.9.
+func fmtSum(s float64) string {
+	v, err := strconv.ParseFloat(fmt.Sprintf("%.12g", s), 64)
+	if err != nil {
+		return fmtNum(s)
+	}
+	return fmtNum(v)
+}
+
+// Dim returns 1: a draw is one index.
+func (d Categorical) Dim() int { return 1 }
+
+// k returns the number of categories.
+func (d Categorical) k() int { return d.Probs.Dim(-1) }
+
+// LogProb returns log probs[x] for each row of x ([n, 1]); a value that is
+// not an index in 0..K-1 has log mass -Inf, as have rows whose
+// probabilities are negative or do not sum to 1 within 1e-6.
+func (d Categorical) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	k := float64(d.k())
+	m, x := newMasked("Categorical", func(v []float64) bool { return !isCount(v[0]) || v[0] >= k || !(v[1] >= 0) }, x, d.Probs)
+	sums := make([]float64, len(m.rows))
+	newGrid(m.shape, d.Probs).each(func(i int, v []float64) { sums[i/m.last] += v[0] })
+	for r, s := range sums {
+		if !(math.Abs(s-1) <= simplexTol) {
+			m.rows[r] = true
+		}
+	}
+	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.Probs, 1/k))
+	hit := make([]bool, x.Len())
+	for i, v := range x.Data() {
+		hit[i] = int(v) == i%m.last
+	}
+	elem := tensor.Where(hit, tensor.Log(p), tensor.Zeros(m.shape...))
+	return m.finish(elem, nil)
+}
+
+// Sample returns n draws as an [n, 1] tensor of indices.
+func (d Categorical) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	k := d.k()
+	rows := len(d.Probs.Data()) / k
+	if rows != 1 && rows != n {
+		panic(fmt.Sprintf("dist.Categorical: probs have a batch of %d rows, so a sample needs %d draws, not %d", rows, rows, n))
+	}
+	out := tensor.Zeros(n, 1)
+	for i := range out.Data() {
+		row := d.Probs.Data()[(i%rows)*k : (i%rows+1)*k]
+		// Inverse CDF; the last category with positive mass absorbs rounding.
+		u := rng.Float64() * floatsSum(row)
+		j, acc := 0, row[0]
+		for j < k-1 && u >= acc {
+			j++
+			acc += row[j]
+		}
+		for j > 0 && row[j] == 0 {
+			j--
+		}
+		out.Data()[i] = float64(j)
+	}
+	return out
+}
+
+// Support returns the integers 0, ..., K-1.
+func (d Categorical) Support() Support {
+	return Support{Kind: IntegerInterval, Low: []float64{0}, High: []float64{float64(d.k() - 1)}}
+}
+
+// String returns e.g. "Categorical(probs=[0.2, 0.8])".
+func (d Categorical) String() string { return fmtDist("Categorical", []string{"probs"}, d.Probs) }
+
+// Mean returns Σ k probs[k] (per batch row when batched).
+func (d Categorical) Mean() ([]float64, bool) {
+	return rowStats(d.Probs, func(p []float64) []float64 {
+		m, _ := catMoments(p)
+		return []float64{m}
+	}), true
+}
+
+// StdDev returns the standard deviation of the index.
+func (d Categorical) StdDev() ([]float64, bool) {
+	return rowStats(d.Probs, func(p []float64) []float64 {
+		_, s := catMoments(p)
+		return []float64{s}
+	}), true
+}
+
+func catMoments(p []float64) (mean, sd float64) {
+	var m1, m2 float64
+	for k, v := range p {
+		m1 += float64(k) * v
+		m2 += float64(k*k) * v
+	}
+	return m1, math.Sqrt(math.Max(m2-m1*m1, 0))
+}
+
+// Entropy returns -Σ probs[k] log probs[k].
+func (d Categorical) Entropy() (float64, bool) {
+	if d.Probs.Rank() != 1 {
+		return 0, false
+	}
+	h := 0.0
+	for _, v := range d.Probs.Data() {
+		h -= xlogx(v)
+	}
+	return h, true
+}
+
+// NegativeBinomial is the negative binomial distribution in Stan's
+// neg_binomial_2 parameterisation by its mean mu and dispersion phi, with
+// mass
+//
+//	Γ(k+phi) / (k! Γ(phi)) (mu/(mu+phi))^k (phi/(mu+phi))^phi,  k = 0, 1, 2, ...
+//
+// and variance mu + mu²/phi. The fields are Mu and Phi because a field
+// named Mean would clash with the Mean method; the language calls them
+// mean and dispersion.
+type NegativeBinomial struct {
+	Mu, Phi *tensor.Tensor
+}
+
+// NewNegativeBinomial returns a validated NegativeBinomial: mean and
+// dispersion must be positive.
+func NewNegativeBinomial(mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
+	return makeNegativeBinomial(true, mean, dispersion)
+}
+
+func makeNegativeBinomial(validate bool, mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
+	ps, err := prepare("NegativeBinomial", validate, param{"mean", mean, positive}, param{"dispersion", dispersion, positive})
+	if err != nil {
+		return nil, err
+	}
+	return &NegativeBinomial{ps[0], ps[1]}, nil
+}
+
+// Dim returns the number of components.
+func (d NegativeBinomial) Dim() int { return paramDim("NegativeBinomial", d.Mu, d.Phi) }
+
+// LogProb returns the log mass of each row of x.
+func (d NegativeBinomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	m, x := newMasked("NegativeBinomial", func(v []float64) bool { return !isCount(v[0]) || !(v[1] >= 0) || !(v[2] > 0) }, x, d.Mu, d.Phi)
+	k, mu, phi := m.safe(x, 0), m.safe(d.Mu, 1), m.safe(d.Phi, 1)
+	elem := tensor.Sub(tensor.LGamma(tensor.Add(k, phi)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(phi)))
+	// phi log(phi/(mu+phi)) = -phi log1p(mu/phi), accurate for large phi.
+	elem = tensor.Sub(elem, tensor.Mul(phi, tensor.Log1p(tensor.Div(mu, phi))))
+	elem = tensor.Add(elem, tensor.Sub(mulZero(k, tensor.Log(mu)), tensor.Mul(k, tensor.Log(tensor.Add(mu, phi)))))
+	return m.finish(elem, nil)
+}
+
+// Sample returns n draws as an [n, d] tensor, each a Poisson draw whose
+// rate is a gamma draw with shape phi and rate phi/mu (gonum's samplers).
+func (d NegativeBinomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	return draws("NegativeBinomial", n, func(v []float64) float64 {
+		if v[0] == 0 {
+			return 0
+		}
+		lambda := distuv.Gamma{Alpha: v[1], Beta: v[1] / v[0], Src: rng}.Rand()
+		return poissonDraw(rng, lambda)
+	}, d.Mu, d.Phi)
+}
+
+// Support returns the non-negative integers.
+func (d NegativeBinomial) Support() Support { return Support{Kind: NonNegIntegers} }
+
+// String returns e.g. "NegativeBinomial(mean=3, dispersion=2)".
+func (d NegativeBinomial) String() string {
+	return fmtDist("NegativeBinomial", []string{"mean", "dispersion"}, d.Mu, d.Phi)
+}
+
+// Mean returns mu.
+func (d NegativeBinomial) Mean() ([]float64, bool) {
+	return perParam("NegativeBinomial", func(v []float64) (float64, bool) { return v[0], true }, d.Mu, d.Phi)
+}
+
+// StdDev returns √(mu + mu²/phi).
+func (d NegativeBinomial) StdDev() ([]float64, bool) {
+	return perParam("NegativeBinomial", func(v []float64) (float64, bool) { return math.Sqrt(v[0] + v[0]*v[0]/v[1]), true }, d.Mu, d.Phi)
+}
+
+// Entropy returns the entropy, summed over components, by summation of
+// -p(k) log p(k) over the k that carry mass (ok = false when that range is
+// wider than a million).
+func (d NegativeBinomial) Entropy() (float64, bool) {
+	return seriesEntropy("NegativeBinomial", func(v []float64) (func(k float64) float64, float64, float64) {
+		mu, phi := v[0], v[1]
+		return func(k float64) float64 {
+			a, _ := math.Lgamma(k + phi)
+			b, _ := math.Lgamma(k + 1)
+			c, _ := math.Lgamma(phi)
+			return a - b - c - phi*math.Log1p(mu/phi) + xlogy(k, mu) - k*math.Log(mu+phi)
+		}, mu, math.Sqrt(mu + mu*mu/phi)
+	}, d.Mu, d.Phi)
+}

@@ -1,0 +1,42 @@
+// Package dist provides the probability distributions of the flowppl
+// language over tensors: Normal, HalfNormal, LogNormal, StudentT, Cauchy,
+// HalfCauchy, Laplace, Uniform, Exponential, Gamma, InverseGamma, Beta,
+// Dirichlet and MultivariateNormal (continuous), and Bernoulli, Binomial,
+// Poisson, Categorical and NegativeBinomial (discrete).
+//
+// Each family is a plain struct whose fields are the parameter tensors,
+// named as in the language. A parameter is a number (shape []), a vector
+// ([d]: a distribution over d-vectors with independent components) or,
+// inside models where parameters come from a batch of latent draws, a
+// matrix [B, d] whose row i parameterises draw i. Parameters broadcast
+// against each other.
+//
+// There are two ways to build one:
+//
+//   - New<Family>(params...) validates constant parameters (finite, in
+//     range, compatible lengths) and broadcasts them to a common shape,
+//     with errors such as "Normal: scale must be positive, got -1";
+//   - the struct literal, e.g. Normal{Loc: mu, Scale: sigma}, checks
+//     nothing: an invalid parameter value gives its row log density -Inf
+//     (never NaN), as a model needs when parameters are computed from
+//     latents.
+//
+// Families maps names to constructors for the interpreter (Family.Build
+// with validate true or false).
+//
+// LogProb takes values [n, d], broadcasts them elementwise against the
+// parameters, and sums the elementwise log densities over the last axis
+// into [n]. It is built from tensor operations, so it is differentiable in
+// the value and in any parameter tensor tracked by a tape; elements outside
+// the support or with invalid parameters are replaced by safe stand-ins
+// before the arithmetic, so their gradients are 0 rather than NaN.
+//
+// Sample draws with a caller's *rand.Rand (never a global source) and
+// returns untracked [n, d] tensors. RSample (the Reparameterized interface)
+// returns draws built with tensor operations from parameter-free noise, so
+// they are tracked when the parameters are: Normal, HalfNormal, LogNormal,
+// StudentT (gradient to loc and scale only), Cauchy, HalfCauchy, Laplace,
+// Uniform, Exponential and MultivariateNormal. Gamma, InverseGamma, Beta,
+// Dirichlet and the discrete families sample through gonum and have no
+// pathwise gradient.
+package dist

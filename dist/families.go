@@ -1,0 +1,196 @@
+package dist
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Family describes a distribution family of the language for the
+// interpreter: its name, its parameters in order, a line of help, and a
+// constructor taking positional arguments.
+type Family struct {
+	Name     string   // as in the language, e.g. "Normal"
+	Params   []string // parameter names in order, e.g. loc, scale
+	Doc      string   // one line of help text
+	Discrete bool     // the values are integers
+	build    func(args []*tensor.Tensor, validate bool) (Distribution, error)
+}
+
+// Signature returns the call form, e.g. "Normal(loc, scale)".
+func (f *Family) Signature() string {
+	return f.Name + "(" + strings.Join(f.Params, ", ") + ")"
+}
+
+// Build returns the distribution with the given positional arguments (one
+// per parameter). With validate set (parameters that are constants), the
+// values are checked as the family's New function does, e.g.
+// "Normal: scale must be positive, got -1"; without it (parameters computed
+// from latent draws inside a model) only shapes are checked and an invalid
+// value gives log density -Inf. Both forms check the number of arguments:
+// "Normal takes 2 arguments (loc, scale), got 1".
+func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, error) {
+	if len(args) != len(f.Params) {
+		s := "s"
+		if len(f.Params) == 1 {
+			s = ""
+		}
+		return nil, fmt.Errorf("%s takes %d argument%s (%s), got %d", f.Name, len(f.Params), s, strings.Join(f.Params, ", "), len(args))
+	}
+	return f.build(args, validate)
+}
+
+// Families lists the distribution families of the language, sorted by
+// name. Callers must not modify it.
+var Families = []*Family{
+	{Name: "Bernoulli", Params: []string{"p"}, Discrete: true,
+		Doc: "1 with probability p, else 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBernoulli(v, a[0]))
+		}},
+	{Name: "Beta", Params: []string{"a", "b"},
+		Doc: "beta distribution on [0, 1] with shapes a, b > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBeta(v, a[0], a[1]))
+		}},
+	{Name: "Binomial", Params: []string{"n", "p"}, Discrete: true,
+		Doc: "number of successes in n trials with success probability p",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBinomial(v, a[0], a[1]))
+		}},
+	{Name: "Categorical", Params: []string{"probs"}, Discrete: true,
+		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeCategorical(v, a[0]))
+		}},
+	{Name: "Cauchy", Params: []string{"loc", "scale"},
+		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeCauchy(v, a[0], a[1]))
+		}},
+	{Name: "Dirichlet", Params: []string{"alpha"},
+		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeDirichlet(v, a[0]))
+		}},
+	{Name: "Exponential", Params: []string{"rate"},
+		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeExponential(v, a[0]))
+		}},
+	{Name: "Gamma", Params: []string{"shape", "rate"},
+		Doc: "gamma distribution on x > 0 with shape > 0 and rate > 0 (mean shape/rate)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeGamma(v, a[0], a[1]))
+		}},
+	{Name: "HalfCauchy", Params: []string{"scale"},
+		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeHalfCauchy(v, a[0]))
+		}},
+	{Name: "HalfNormal", Params: []string{"scale"},
+		Doc: "normal distribution folded onto x ≥ 0, with scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeHalfNormal(v, a[0]))
+		}},
+	{Name: "InverseGamma", Params: []string{"shape", "scale"},
+		Doc: "distribution of 1/x for x ~ Gamma(shape, scale), on x > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeInverseGamma(v, a[0], a[1]))
+		}},
+	{Name: "Laplace", Params: []string{"loc", "scale"},
+		Doc: "double exponential distribution with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeLaplace(v, a[0], a[1]))
+		}},
+	{Name: "LogNormal", Params: []string{"loc", "scale"},
+		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeLogNormal(v, a[0], a[1]))
+		}},
+	{Name: "MultivariateNormal", Params: []string{"loc", "cov"},
+		Doc: "normal distribution over vectors with mean loc and covariance matrix cov",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeMultivariateNormal(v, a[0], a[1]))
+		}},
+	{Name: "NegativeBinomial", Params: []string{"mean", "dispersion"}, Discrete: true,
+		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeNegativeBinomial(v, a[0], a[1]))
+		}},
+	{Name: "Normal", Params: []string{"loc", "scale"},
+		Doc: "normal distribution with mean loc and standard deviation scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeNormal(v, a[0], a[1]))
+		}},
+	{Name: "Poisson", Params: []string{"rate"}, Discrete: true,
+		Doc: "counts with mean rate ≥ 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makePoisson(v, a[0]))
+		}},
+	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
+		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeStudentT(v, a[0], a[1], a[2]))
+		}},
+	{Name: "Uniform", Params: []string{"low", "high"},
+		Doc: "uniform distribution on [low, high], low < high",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeUniform(v, a[0], a[1]))
+		}},
+}
+
+// wrap converts a typed constructor result to a Distribution, keeping a
+// nil interface on error.
+func wrap[D Distribution](d D, err error) (Distribution, error) {
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// FamilyNames returns the names of the families, sorted.
+func FamilyNames() []string {
+	names := make([]string, len(Families))
+	for i, f := range Families {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// LookupFamily returns the family with the given name, or an error that
+// suggests a near name: `unknown distribution "Normall" (did you mean
+// "Normal"?)`.
+func LookupFamily(name string) (*Family, error) {
+	i := sort.Search(len(Families), func(i int) bool { return Families[i].Name >= name })
+	if i < len(Families) && Families[i].Name == name {
+		return Families[i], nil
+	}
+	return nil, fmt.Errorf("unknown distribution %q%s", name, spell.Hint(name, FamilyNames()))
+}
+
+// The interfaces each family implements.
+var (
+	_ Reparameterized = Normal{}
+	_ Reparameterized = HalfNormal{}
+	_ Reparameterized = LogNormal{}
+	_ Reparameterized = StudentT{}
+	_ Reparameterized = Cauchy{}
+	_ Reparameterized = HalfCauchy{}
+	_ Reparameterized = Laplace{}
+	_ Reparameterized = Uniform{}
+	_ Reparameterized = Exponential{}
+	_ Reparameterized = MultivariateNormal{}
+	_ Distribution    = Gamma{}
+	_ Distribution    = InverseGamma{}
+	_ Distribution    = Beta{}
+	_ Distribution    = Dirichlet{}
+	_ Distribution    = Bernoulli{}
+	_ Distribution    = Binomial{}
+	_ Distribution    = Poisson{}
+	_ Distribution    = Categorical{}
+	_ Distribution    = NegativeBinomial{}
+)

@@ -1,0 +1,62 @@
+// Package interp runs flowppl scripts: a resolve pass that checks names
+// and statement placement before anything runs, and a tree-walking
+// evaluator of the statements and expressions of LANGUAGE.md, including
+// `flow` expressions and `fit`.
+//
+// Entry points: ExecFile (parse, resolve, run; returns the globals), Check
+// (parse and resolve only), Session (successive scripts over the same
+// globals, for a REPL) and FormatError (an error as a terminal shows it).
+//
+// # Scopes
+//
+// Names resolve lexically. The outermost scope holds the builtins of
+// package stdlib and the predeclared names given to ExecFile (which shadow
+// builtins); then come the globals of the file (every top-level
+// assignment, fn and model anywhere in the file, and for variables at the
+// top level); each call of a function or model opens a scope of its
+// parameters and locals (names it assigns anywhere in its body), enclosed
+// by the scope where the function was defined (closures). Blocks of for
+// and if do not open scopes. Assigning to a name binds it in the current
+// scope, so a builtin or global can be shadowed by a local. The resolve
+// pass reports a name defined in no enclosing scope; reading a name that
+// is defined but not yet assigned when it runs is a runtime error.
+//
+// # Calls
+//
+// x.f(a) calls f(x, a), unless x has a field f (records: r.loss). Since
+// only running can tell whether x has a field f, the resolve pass reports
+// a method name that is not in scope only when it is a near miss of a
+// function in scope (q.smaple(10)); other unknown ones fail when the call
+// runs. User
+// functions take positional and keyword arguments; each call counts
+// towards the thread's call depth limit (1000 by default): deeper
+// recursion is the error `call depth limit 1000 reached in f`.
+//
+// # Error positions
+//
+// Every runtime error is a *lang.EvalError whose CallStack holds the user
+// calls that led to it. Its position is the token that failed: the
+// operator of a binary or unary expression (`a + b` reports a shape
+// mismatch at the +), the name of the called function for an error of a
+// call (after the dot in x.f(a)), the "[" of an index expression, the
+// field name of x.name, the offending element of a list literal, the
+// condition of an if, the option name for a bad fit or flow option, and
+// the fit or flow keyword for errors of the fit or of building the flow.
+//
+// # Flows and fits
+//
+// `flow B(base, opts)` applies bijectors from package flows with fresh
+// parameters drawn from the thread's random source; without a base it is a
+// plan (*lang.FlowPlan). Inside the first argument of a flow, a call of a
+// bijector name is another application, even if the name is also bound
+// to a value. `fit Q to T` trains a flow with package infer;
+// when Q is a name bound to a plan, fit instantiates the plan over a
+// standard normal base of the target's dimension and rebinds the name to
+// the new flow in the scope that holds it, so that after `fit g to data`,
+// g is the trained flow. The plan value itself is not changed. The result
+// of fit is a record: loss, losses, steps, seconds, converged, stopped,
+// init. Progress lines go to the thread's Stderr unless quiet. A fit
+// checks the thread's Context every step; a cancelled context stops the
+// fit (its report says stopped "cancelled") and the next statement fails
+// with "interrupted".
+package interp

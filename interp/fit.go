@@ -1,0 +1,244 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// fit evaluates `fit Q to T by OBJ { options }` and returns the report.
+//
+// Q is a flow, trained in place, or a flow plan, instantiated over a
+// standard normal base of the target's dimension; when Q is a name bound
+// to a plan, the name is rebound to the new flow in the scope that holds
+// it (before training, so a cancelled or diverged fit leaves it bound).
+// T is a distribution (forward KL: fresh draws every step; reverse KL: its
+// log_prob), data (a vector is n×1, a matrix n×d, a record or table the
+// matrix of its vector columns: forward KL to the empirical distribution,
+// minibatches of rows) or a posterior (not supported yet).
+//
+// Errors: an option's value at the option's name; a Q or T of the wrong
+// kind at Q or T; everything the fit itself reports (dimensions,
+// divergence) at the fit keyword.
+func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
+	qv, err := ev.eval(x.Q, e)
+	if err != nil {
+		return nil, err
+	}
+	tv, err := ev.eval(x.Target, e)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := ev.fitOptions(x, e)
+	if err != nil {
+		return nil, err
+	}
+	obj := x.Objective()
+	objPos := x.ByPos
+	if !objPos.IsValid() {
+		objPos = x.FitPos
+	}
+
+	// The target.
+	var (
+		target dist.Distribution // a distribution target
+		data   *tensor.Tensor    // a data target, n×d
+		dim    int
+	)
+	switch t := tv.(type) {
+	case *Posterior:
+		return nil, ev.errorf(x.FitPos, "fitting a model posterior is not supported yet")
+	case lang.Distribution:
+		target = t.Dist()
+		dim = target.Dim()
+	case *lang.Array, lang.HasAttrs:
+		if data, err = dataMatrix(tv); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
+		}
+		dim = data.Dim(1)
+		if obj == "reverse_kl" || obj == "elbo" {
+			return nil, ev.errorf(objPos, "by %s needs a target density, and data has none: fit data with by kl (forward KL, maximum likelihood)", obj)
+		}
+	default:
+		return nil, ev.errorf(x.Target.Pos(), "cannot fit to a %s: the target must be a distribution, data (a vector, matrix or table) or a posterior m(data)", tv.Type())
+	}
+
+	// The guide.
+	var q *flows.Flow
+	switch g := qv.(type) {
+	case *lang.Flow:
+		q = g.F
+	case *lang.FlowPlan:
+		base, err := standardNormal(dim)
+		if err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+		_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
+			var err error
+			q, err = g.P.Instantiate(base, ev.th.Rand)
+			return nil, err
+		})
+		if err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+		if id, ok := x.Q.(*ast.Ident); ok {
+			rebind(e, id.Name, &lang.Flow{F: q})
+		}
+	default:
+		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
+	}
+
+	opts.Progress = ev.th.Stderr
+	opts.Quiet = opts.Quiet || ev.th.Quiet
+	opts.Context = ev.th.Context
+	var rep *infer.Report
+	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
+		var err error
+		switch {
+		case data != nil:
+			var src infer.Source
+			if src, err = infer.DataSource(data); err == nil {
+				rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
+			}
+		case obj == "reverse_kl" || obj == "elbo":
+			rep, err = infer.FitReverse(q, target, opts, ev.th.Rand)
+		default:
+			rep, err = infer.FitForward(q, infer.DistSource(target), opts, ev.th.Rand)
+		}
+		return nil, err
+	})
+	if err != nil {
+		var de *infer.DivergedError
+		if errors.As(err, &de) {
+			return nil, &lang.EvalError{Msg: de.Error(), Pos: x.FitPos, CallStack: ev.th.CallStack(), Err: err}
+		}
+		return nil, ev.wrap(x.FitPos, err)
+	}
+	return reportRecord(rep), nil
+}
+
+// fitOptions evaluates and checks the options of a fit, one at a time so
+// that an error points at the option.
+func (ev *evaluator) fitOptions(x *ast.Fit, e *env) (infer.Options, error) {
+	all := map[string]any{}
+	for _, kw := range x.Options {
+		if _, dup := all[kw.Name]; dup {
+			return infer.Options{}, ev.errorf(kw.NamePos, "fit option %q given twice", kw.Name)
+		}
+		v, err := ev.eval(kw.Value, e)
+		if err != nil {
+			return infer.Options{}, err
+		}
+		var gv any
+		switch v := v.(type) {
+		case lang.Number:
+			gv = float64(v)
+		case lang.String:
+			gv = string(v)
+		case lang.Bool:
+			gv = bool(v)
+		case lang.NoneType:
+			gv = nil
+		default:
+			gv = kindName(v.Type()) // every option rejects it, naming the kind
+		}
+		if _, err := infer.ParseOptions(map[string]any{kw.Name: gv}); err != nil {
+			return infer.Options{}, ev.wrap(kw.NamePos, err)
+		}
+		all[kw.Name] = gv
+	}
+	o, err := infer.ParseOptions(all)
+	if err != nil {
+		return o, ev.wrap(x.FitPos, err)
+	}
+	return o, nil
+}
+
+// kindName is the kind of a value that no fit option takes; the option's
+// error shows it as the kind ("got vector").
+type kindName string
+
+func (k kindName) String() string { return string(k) }
+
+// rebind binds name to v in the scope that holds it (the globals when it
+// is predeclared, so the predeclared values stay as given).
+func rebind(e *env, name string, v lang.Value) {
+	_, s, ok := e.lookup(name)
+	if !ok {
+		e.vars[name] = v
+		return
+	}
+	if s.parent == nil { // predeclared: shadow it in the globals
+		s = e
+		for s.parent != nil && s.parent.parent != nil {
+			s = s.parent
+		}
+	}
+	s.vars[name] = v
+}
+
+// dataMatrix converts data to an n×d tensor: a vector is one column, a
+// matrix is used as is, a record or table gives the matrix of its vector
+// fields (its numeric columns) in order.
+func dataMatrix(v lang.Value) (*tensor.Tensor, error) {
+	switch v := v.(type) {
+	case *lang.Array:
+		if v.IsVector() {
+			return tensor.New(slices.Clone(v.Data()), v.Len(), 1), nil
+		}
+		return v.T, nil
+	case lang.HasAttrs:
+		var cols [][]float64
+		n := -1
+		for _, name := range v.AttrNames() {
+			f, _ := v.Attr(name)
+			a, ok := f.(*lang.Array)
+			if !ok || !a.IsVector() {
+				continue
+			}
+			if n >= 0 && a.Len() != n {
+				return nil, fmt.Errorf("the columns of the data have different lengths: %d and %d (column %s)", n, a.Len(), name)
+			}
+			n = a.Len()
+			cols = append(cols, a.Data())
+		}
+		if len(cols) == 0 {
+			return nil, fmt.Errorf("the %s has no numeric columns to fit", v.Type())
+		}
+		d := len(cols)
+		out := make([]float64, n*d)
+		for j, c := range cols {
+			for i, x := range c {
+				out[i*d+j] = x
+			}
+		}
+		return tensor.New(out, n, d), nil
+	}
+	return nil, fmt.Errorf("cannot use a %s as data", v.Type())
+}
+
+// standardNormal returns the standard normal distribution over R^d, the
+// base of an instantiated plan.
+func standardNormal(d int) (dist.Distribution, error) {
+	return dist.NewNormal(tensor.Zeros(d), tensor.Full(1, d))
+}
+
+// reportRecord converts a fit report to the record of the language.
+func reportRecord(rep *infer.Report) *lang.Record {
+	r := lang.NewRecord()
+	r.Set("loss", lang.Number(rep.Loss))
+	r.Set("losses", lang.NewVector(rep.Losses))
+	r.Set("steps", lang.Number(rep.Steps))
+	r.Set("seconds", lang.Number(rep.Seconds))
+	r.Set("converged", lang.Bool(rep.Converged))
+	r.Set("stopped", lang.String(rep.Stopped))
+	r.Set("init", lang.String(rep.Init))
+	return r
+}

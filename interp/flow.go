@@ -1,0 +1,106 @@
+package interp
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+)
+
+// flow evaluates `flow B(base, options)`, nested applications
+// `flow B2(B1(base))` (innermost first) and plans `flow B`,
+// `flow B(options)`, `flow B2(B1)`. A base that is itself a plan extends
+// it: `g = flow AffineAutoregressive; h = flow Permute(g)` is a plan.
+//
+// Errors: an option that the bijector does not have or whose value is out
+// of range is reported at the option's name; an unimplemented bijector at
+// its name; a base that is not a distribution at the base; errors of
+// building the flow (domains, dimensions) at the flow keyword.
+func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
+	layers, baseExpr, perr := flowChain(x, isBijector)
+	if perr != nil {
+		return nil, ev.errorf(perr.Pos, "%s", perr.Msg)
+	}
+	slices.Reverse(layers) // innermost first
+	steps := make([]flows.PlanStep, len(layers))
+	for i, l := range layers {
+		if err := flows.CheckOptions(l.name, nil); err != nil {
+			return nil, ev.wrap(l.pos, err)
+		}
+		opts := map[string]flows.OptionValue{}
+		for _, kw := range l.kwargs {
+			v, err := ev.eval(kw.Value, e)
+			if err != nil {
+				return nil, err
+			}
+			ov, err := optionValue(v)
+			if err != nil {
+				return nil, ev.errorf(kw.Value.Pos(), "%s option %s: %v", l.name, kw.Name, err)
+			}
+			if err := flows.CheckOptions(l.name, map[string]flows.OptionValue{kw.Name: ov}); err != nil {
+				return nil, ev.wrap(kw.NamePos, err)
+			}
+			opts[kw.Name] = ov
+		}
+		steps[i] = flows.PlanStep{Name: l.name, Options: opts}
+	}
+	if baseExpr == nil {
+		return ev.plan(x.FlowPos, steps)
+	}
+	bv, err := ev.eval(baseExpr, e)
+	if err != nil {
+		return nil, err
+	}
+	var inner dist.Distribution
+	switch b := bv.(type) {
+	case *lang.FlowPlan:
+		return ev.plan(x.FlowPos, append(slices.Clone(b.P.Layers), steps...))
+	case lang.Distribution:
+		inner = b.Dist()
+	default:
+		return nil, ev.errorf(baseExpr.Pos(), "the base of a flow must be a distribution, got %s", bv.Type())
+	}
+	var f *flows.Flow
+	for _, s := range steps {
+		_, err := ev.guard(x.FlowPos, func() (lang.Value, error) {
+			var err error
+			f, err = flows.Apply(s.Name, inner, s.Options, ev.th.Rand)
+			return nil, err
+		})
+		if err != nil {
+			return nil, ev.wrap(x.FlowPos, err)
+		}
+		inner = f
+	}
+	return &lang.Flow{F: f}, nil
+}
+
+func (ev *evaluator) plan(pos ast.Pos, steps []flows.PlanStep) (lang.Value, error) {
+	p := &flows.Plan{Layers: steps}
+	if err := p.Check(); err != nil {
+		return nil, ev.wrap(pos, err)
+	}
+	return &lang.FlowPlan{P: p}, nil
+}
+
+// optionValue converts a language value to a bijector option: a number
+// (float64), a vector ([]float64), a string or a bool.
+func optionValue(v lang.Value) (flows.OptionValue, error) {
+	switch v := v.(type) {
+	case lang.Number:
+		return float64(v), nil
+	case *lang.Array:
+		if !v.IsVector() {
+			return nil, fmt.Errorf("got matrix, want a number, vector, string or bool")
+		}
+		return slices.Clone(v.Data()), nil
+	case lang.String:
+		return string(v), nil
+	case lang.Bool:
+		return bool(v), nil
+	}
+	return nil, fmt.Errorf("got %s, want a number, vector, string or bool", v.Type())
+}

@@ -1,0 +1,194 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"strings"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/stdlib"
+)
+
+// ExecFile parses, resolves and runs a script on th (nil means a zero
+// Thread) and returns its globals
+// (the names the script bound at the top level; not the builtins or the
+// predeclared names, unless the script rebound them).
+//
+// src is the script's text as a string, []byte or io.Reader; when src is
+// nil the file is read. predeclared names are visible to the script beside
+// the builtins of package stdlib and shadow them. A syntax or resolve error
+// is an ast.ErrorList and nothing runs; a runtime error is a
+// *lang.EvalError, returned with the globals bound so far. No panic
+// escapes: one is reported as `internal error: ...` at the statement that
+// was running (the EvalError's Err is an *InternalError).
+func ExecFile(th *lang.Thread, filename string, src any, predeclared lang.StringDict) (lang.StringDict, error) {
+	file, err := parseSource(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSession(predeclared)
+	_, err = s.Exec(th, file)
+	return s.Globals(), err
+}
+
+// Check parses and resolves a script without running it: it reports
+// syntax errors, unknown names (with hints) and misplaced statements as an
+// ast.ErrorList. predeclared names count as defined.
+func Check(filename string, src any, predeclared lang.StringDict) error {
+	file, err := parseSource(filename, src)
+	if err != nil {
+		return err
+	}
+	return NewSession(predeclared).Check(file)
+}
+
+// parseSource reads (when src is nil) and parses a script.
+func parseSource(filename string, src any) (f *ast.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "internal error: %v", p)}
+		}
+	}()
+	text, err := readSource(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return parser.ParseFile(filename, text)
+}
+
+func readSource(filename string, src any) (string, error) {
+	switch s := src.(type) {
+	case nil:
+		b, err := os.ReadFile(filename)
+		return string(b), err
+	case string:
+		return s, nil
+	case []byte:
+		return string(s), nil
+	case io.Reader:
+		b, err := io.ReadAll(s)
+		return string(b), err
+	}
+	return "", fmt.Errorf("interp: invalid source type %T", src)
+}
+
+// Session runs scripts one after the other against the same globals, as a
+// REPL does: each Exec sees the names bound by the ones before.
+type Session struct {
+	universe *env // builtins and predeclared names
+	globals  *env
+}
+
+// NewSession returns a session whose scripts see the builtins of package
+// stdlib and the predeclared names (which shadow builtins).
+func NewSession(predeclared lang.StringDict) *Session {
+	u := &env{vars: map[string]lang.Value(stdlib.Builtins())}
+	maps.Copy(u.vars, predeclared)
+	return &Session{universe: u, globals: newEnv(u)}
+}
+
+// Globals returns a copy of the names bound at the top level so far.
+func (s *Session) Globals() lang.StringDict { return maps.Clone(lang.StringDict(s.globals.vars)) }
+
+// Check resolves file against the session's names without running it.
+func (s *Session) Check(file *ast.File) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = ast.ErrorList{ast.Errorf(file.Pos(), "internal error: %v", p)}
+		}
+	}()
+	known := map[string]bool{}
+	for n := range s.universe.vars {
+		known[n] = true
+	}
+	for n := range s.globals.vars {
+		known[n] = true
+	}
+	return resolve(file, known)
+}
+
+// Exec resolves and runs file in the session. It returns the value of the
+// last statement when that is an expression (what a REPL echoes), else
+// nil. Errors are as for ExecFile; the globals bound before a runtime
+// error stay bound.
+func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error) {
+	if err := s.Check(file); err != nil {
+		return nil, err
+	}
+	if th == nil {
+		th = new(lang.Thread)
+	}
+	th.Init()
+	ev := &evaluator{th: th}
+	depth := th.Depth()
+	var cur ast.Stmt
+	defer func() {
+		if p := recover(); p != nil {
+			for th.Depth() > depth {
+				th.Pop()
+			}
+			pos := file.Pos()
+			if cur != nil {
+				pos = cur.Pos()
+			}
+			ie := &InternalError{Value: p}
+			v, err = nil, &lang.EvalError{Msg: ie.Error(), Pos: pos, Err: ie}
+		}
+	}()
+	for _, st := range file.Stmts {
+		cur = st
+		v = nil
+		if es, ok := st.(*ast.ExprStmt); ok {
+			if err := th.Context.Err(); err != nil {
+				return nil, &lang.EvalError{Msg: "interrupted", Pos: st.Pos(), Err: err}
+			}
+			if v, err = ev.eval(es.X, s.globals); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, _, err := ev.stmt(st, s.globals); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// FormatError formats an error of ExecFile, Check or Session.Exec for a
+// terminal: one line per syntax or resolve error; for a runtime error the
+// message and the calls that led to it, innermost first, with runs of the
+// same call (deep recursion) collapsed:
+//
+//	f.flow:3:14: shapes [2] and [3] do not match for +
+//	  in g called at f.flow:7:5
+//	  in f called at f.flow:9:1
+func FormatError(err error) string {
+	var ee *lang.EvalError
+	if err == nil {
+		return ""
+	}
+	if !errors.As(err, &ee) {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(ee.Error())
+	st := ee.CallStack
+	for i := len(st) - 1; i >= 0; {
+		f := st[i]
+		j := i
+		for j > 0 && st[j-1] == f {
+			j--
+		}
+		fmt.Fprintf(&b, "\n  in %s called at %s", f.Name, f.Pos)
+		if n := i - j; n > 0 {
+			fmt.Fprintf(&b, "\n  ... the same call %d more times", n)
+		}
+		i = j - 1
+	}
+	return b.String()
+}

@@ -1,0 +1,22 @@
+// Package lang defines the values of the flowppl language and the
+// machinery shared by the interpreter and the standard library: Value and
+// its optional interfaces (Callable, HasAttrs, Indexable), the Thread that
+// carries a run's context, random source and output streams, builtins with
+// UnpackArgs, and EvalError, the runtime error with a position and call
+// stack.
+//
+// Values:
+//
+//	Number        float64
+//	*Array        vector (rank 1) or matrix (rank 2) of float64, over a tensor
+//	String, Bool  text and truth values
+//	None          nothing
+//	*Dist         a probability distribution (Distribution interface)
+//	*Flow         a normalizing flow: a distribution with learnable parameters
+//	*FlowPlan     a flow without a base yet
+//	*Record       named fields (a fit report, a CSV table, samples)
+//	*Builtin      a function of the standard library (Callable)
+//
+// The interpreter adds user functions, models and posteriors, which also
+// implement Value.
+package lang

@@ -1,0 +1,550 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// HasBinary is a value that defines binary operators itself (for example a
+// table or a value of the interpreter). Binary asks it before its own
+// rules; it returns (nil, nil) for an operator it does not support.
+type HasBinary interface {
+	Value
+	// Binary applies op with y on the given side: Left means x op y with x
+	// the receiver, Right means y op x.
+	Binary(op string, y Value, side Side) (Value, error)
+}
+
+// Side says which operand of a binary operator a HasBinary value is.
+type Side bool
+
+// The sides of a binary operator.
+const (
+	Left  Side = false
+	Right Side = true
+)
+
+// ShapeString formats a shape as the language prints a vector: [2, 3].
+func ShapeString(shape []int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, d := range shape {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(d))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// Binary applies a binary operator: the arithmetic `+ - * / ^` with NumPy
+// broadcasting over numbers and arrays (a number with anything, a vector with
+// the rows of a matrix, equal shapes elementwise), `+` on strings
+// (concatenation), `@` (matrix product: vector@vector is the dot product),
+// the comparisons `< <= > >=` on numbers and on strings, `==` and `!=` on
+// values of any kind (whole-value equality, never elementwise), and `and`,
+// `or` on bools (without short-circuit: the interpreter short-circuits).
+// Arithmetic follows IEEE: 1/0 is inf.
+func Binary(op string, x, y Value) (Value, error) {
+	if h, ok := x.(HasBinary); ok {
+		if v, err := h.Binary(op, y, Left); v != nil || err != nil {
+			return v, err
+		}
+	}
+	if h, ok := y.(HasBinary); ok {
+		if v, err := h.Binary(op, x, Right); v != nil || err != nil {
+			return v, err
+		}
+	}
+	switch op {
+	case "+", "-", "*", "/", "^":
+		return arith(op, x, y)
+	case "@":
+		return matmul(x, y)
+	case "==":
+		return Bool(Equal(x, y)), nil
+	case "!=":
+		return Bool(!Equal(x, y)), nil
+	case "<", "<=", ">", ">=":
+		return compare(op, x, y)
+	case "and", "or":
+		a, ok1 := x.(Bool)
+		b, ok2 := y.(Bool)
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("operands of %s must be bools, got %s and %s", op, x.Type(), y.Type())
+		}
+		if op == "and" {
+			return a && b, nil
+		}
+		return a || b, nil
+	}
+	return nil, fmt.Errorf("unknown binary operator %q", op)
+}
+
+func unsupported(op string, x, y Value) error {
+	return fmt.Errorf("unsupported operand types for %s: %s and %s", op, x.Type(), y.Type())
+}
+
+func arithFloat(op string, a, b float64) float64 {
+	switch op {
+	case "+":
+		return a + b
+	case "-":
+		return a - b
+	case "*":
+		return a * b
+	case "/":
+		return a / b
+	}
+	return math.Pow(a, b)
+}
+
+// asTensor returns the tensor of a number or an array.
+func asTensor(v Value) (*tensor.Tensor, bool) {
+	switch v := v.(type) {
+	case Number:
+		return tensor.Scalar(float64(v)), true
+	case *Array:
+		return v.T, true
+	}
+	return nil, false
+}
+
+func arith(op string, x, y Value) (Value, error) {
+	if a, ok := x.(Number); ok {
+		if b, ok := y.(Number); ok {
+			return Number(arithFloat(op, float64(a), float64(b))), nil
+		}
+	}
+	if op == "+" {
+		if a, ok := x.(String); ok {
+			if b, ok := y.(String); ok {
+				return a + b, nil
+			}
+		}
+	}
+	a, ok1 := asTensor(x)
+	b, ok2 := asTensor(y)
+	if !ok1 || !ok2 {
+		return nil, unsupported(op, x, y)
+	}
+	shape, err := tensor.BroadcastShapes(a.Shape(), b.Shape())
+	if err != nil {
+		return nil, fmt.Errorf("shapes %s and %s do not match for %s", ShapeString(a.Shape()), ShapeString(b.Shape()), op)
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	if err := CheckSize(n); err != nil {
+		return nil, err
+	}
+	var t *tensor.Tensor
+	switch op {
+	case "+":
+		t = tensor.Add(a, b)
+	case "-":
+		t = tensor.Sub(a, b)
+	case "*":
+		t = tensor.Mul(a, b)
+	case "/":
+		t = tensor.Div(a, b)
+	default:
+		t = tensor.Pow(a, b)
+	}
+	return &Array{T: t}, nil
+}
+
+func matmul(x, y Value) (Value, error) {
+	a, ok1 := x.(*Array)
+	b, ok2 := y.(*Array)
+	if !ok1 || !ok2 {
+		return nil, unsupported("@", x, y)
+	}
+	sa, sb := a.Shape(), b.Shape()
+	inner := func(s []int, first bool) int {
+		if len(s) == 1 || first {
+			return s[len(s)-1]
+		}
+		return s[0]
+	}
+	if inner(sa, true) != inner(sb, false) {
+		return nil, fmt.Errorf("shapes %s and %s do not match for @", ShapeString(sa), ShapeString(sb))
+	}
+	at, bt := a.T, b.T
+	if len(sa) == 1 {
+		at = tensor.Reshape(at, 1, sa[0])
+	}
+	if len(sb) == 1 {
+		bt = tensor.Reshape(bt, sb[0], 1)
+	}
+	if err := CheckSize(at.Dim(0) * bt.Dim(1)); err != nil {
+		return nil, err
+	}
+	t := tensor.MatMul(at, bt)
+	switch {
+	case len(sa) == 1 && len(sb) == 1:
+		return Number(t.Data()[0]), nil
+	case len(sa) == 1:
+		return &Array{T: tensor.Reshape(t, sb[1])}, nil
+	case len(sb) == 1:
+		return &Array{T: tensor.Reshape(t, sa[0])}, nil
+	}
+	return &Array{T: t}, nil
+}
+
+func compare(op string, x, y Value) (Value, error) {
+	var c int
+	switch a := x.(type) {
+	case Number:
+		b, ok := y.(Number)
+		if !ok {
+			return nil, unsupported(op, x, y)
+		}
+		if math.IsNaN(float64(a)) || math.IsNaN(float64(b)) {
+			return Bool(false), nil // IEEE: every ordered comparison with NaN is false
+		}
+		switch {
+		case a < b:
+			c = -1
+		case a > b:
+			c = 1
+		}
+	case String:
+		b, ok := y.(String)
+		if !ok {
+			return nil, unsupported(op, x, y)
+		}
+		c = strings.Compare(string(a), string(b))
+	default:
+		if _, ok := x.(*Array); ok {
+			return nil, fmt.Errorf("comparison %s is not defined for %s and %s (compare elements, or use == for whole values)", op, x.Type(), y.Type())
+		}
+		if _, ok := y.(*Array); ok {
+			return nil, fmt.Errorf("comparison %s is not defined for %s and %s (compare elements, or use == for whole values)", op, x.Type(), y.Type())
+		}
+		return nil, unsupported(op, x, y)
+	}
+	switch op {
+	case "<":
+		return Bool(c < 0), nil
+	case "<=":
+		return Bool(c <= 0), nil
+	case ">":
+		return Bool(c > 0), nil
+	}
+	return Bool(c >= 0), nil
+}
+
+// Equal reports whether two values are equal as == compares them: numbers
+// by IEEE equality (nan != nan), arrays by shape and elements, strings,
+// bools and none by value, records field by field, and other values
+// (distributions, functions) by identity.
+func Equal(x, y Value) bool {
+	switch a := x.(type) {
+	case Number:
+		b, ok := y.(Number)
+		return ok && a == b
+	case String:
+		b, ok := y.(String)
+		return ok && a == b
+	case Bool:
+		b, ok := y.(Bool)
+		return ok && a == b
+	case NoneType:
+		_, ok := y.(NoneType)
+		return ok
+	case *Array:
+		b, ok := y.(*Array)
+		if !ok || !tensor.SameShape(a.Shape(), b.Shape()) {
+			return false
+		}
+		bd := b.Data()
+		for i, v := range a.Data() {
+			if v != bd[i] {
+				return false
+			}
+		}
+		return true
+	case *Record:
+		b, ok := y.(*Record)
+		if !ok || len(a.Names) != len(b.Names) {
+			return false
+		}
+		if a == b {
+			return true
+		}
+		for i, n := range a.Names {
+			if b.Names[i] != n || !Equal(a.Fields[n], b.Fields[n]) {
+				return false
+			}
+		}
+		return true
+	}
+	if x == nil || y == nil {
+		return x == y
+	}
+	if reflect.TypeOf(x) != reflect.TypeOf(y) || !reflect.TypeOf(x).Comparable() {
+		return false
+	}
+	return x == y
+}
+
+// Unary applies unary minus (to numbers and arrays) or not (to bools).
+func Unary(op string, x Value) (Value, error) {
+	switch op {
+	case "-":
+		switch x := x.(type) {
+		case Number:
+			return -x, nil
+		case *Array:
+			return &Array{T: tensor.Neg(x.T)}, nil
+		}
+		return nil, fmt.Errorf("unsupported operand type for unary -: %s", x.Type())
+	case "not":
+		b, ok := x.(Bool)
+		if !ok {
+			return nil, fmt.Errorf("operand of not must be a bool, got %s", x.Type())
+		}
+		return !b, nil
+	}
+	return nil, fmt.Errorf("unknown unary operator %q", op)
+}
+
+// IndexArg is one subscript of x[...]: a single index (Slice false, the
+// index in Index) or a slice Lo:Hi (Slice true; a nil bound was omitted).
+// Index, Lo and Hi hold the evaluated expressions; Index checks that they
+// are integers.
+type IndexArg struct {
+	Slice  bool
+	Index  Value
+	Lo, Hi Value
+}
+
+// At returns the subscript of a single index.
+func At(i Value) IndexArg { return IndexArg{Index: i} }
+
+// Slice returns the subscript lo:hi; a nil bound is omitted.
+func Slice(lo, hi Value) IndexArg { return IndexArg{Slice: true, Lo: lo, Hi: hi} }
+
+// String formats the subscript as written: 2, 1:3, :, 1:.
+func (a IndexArg) String() string {
+	if !a.Slice {
+		return a.Index.String()
+	}
+	s := ""
+	if a.Lo != nil {
+		s = a.Lo.String()
+	}
+	s += ":"
+	if a.Hi != nil {
+		s += a.Hi.String()
+	}
+	return s
+}
+
+// Index returns x[idx...]. Indices count from 0 and negative ones from the
+// end; an index out of range is an error; slices clamp to the bounds as in
+// Python. A vector takes one subscript; a matrix takes one (rows: m[1] is a
+// row as a vector, m[1:3] a matrix of rows) or two (m[2, 1] a number,
+// m[:, 0] a column as a vector, m[1:3, 0:2] a matrix). A string takes one
+// subscript and counts characters (Unicode code points).
+func Index(x Value, idx []IndexArg) (Value, error) {
+	switch x := x.(type) {
+	case *Array:
+		return indexArray(x, idx)
+	case String:
+		if len(idx) != 1 {
+			return nil, fmt.Errorf("too many subscripts for string: got %d, want 1", len(idx))
+		}
+		r := []rune(string(x))
+		if idx[0].Slice {
+			lo, hi, err := sliceBounds(idx[0], len(r))
+			if err != nil {
+				return nil, err
+			}
+			return String(r[lo:hi]), nil
+		}
+		i, err := indexInt(idx[0].Index, len(r), fmt.Sprintf("string of length %d", len(r)))
+		if err != nil {
+			return nil, err
+		}
+		return String(r[i]), nil
+	}
+	return nil, fmt.Errorf("%s cannot be indexed", x.Type())
+}
+
+// indexInt checks a single index against length n; desc describes the
+// axis for the out-of-range error ("vector of length 3").
+func indexInt(v Value, n int, desc string) (int, error) {
+	num, ok := v.(Number)
+	if !ok {
+		return 0, fmt.Errorf("index must be a number, got %s", v.Type())
+	}
+	i, err := AsInt(float64(num))
+	if err != nil {
+		return 0, fmt.Errorf("index %v", err)
+	}
+	j := i
+	if j < 0 {
+		j += n
+	}
+	if j < 0 || j >= n {
+		return 0, fmt.Errorf("index %d out of range for %s", i, desc)
+	}
+	return j, nil
+}
+
+// sliceBounds resolves lo:hi for length n, clamping as Python does.
+func sliceBounds(a IndexArg, n int) (lo, hi int, err error) {
+	bound := func(v Value, def int) (int, error) {
+		if v == nil || v == None {
+			return def, nil
+		}
+		num, ok := v.(Number)
+		if !ok {
+			return 0, fmt.Errorf("slice bound must be a number, got %s", v.Type())
+		}
+		if math.IsInf(float64(num), 0) { // x[:inf] clamps like any large bound
+			if num > 0 {
+				return n, nil
+			}
+			return 0, nil
+		}
+		k, err := AsInt(float64(num))
+		if err != nil {
+			return 0, fmt.Errorf("slice bound %v", err)
+		}
+		if k < 0 {
+			k += n
+		}
+		return min(max(k, 0), n), nil
+	}
+	if lo, err = bound(a.Lo, 0); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = bound(a.Hi, n); err != nil {
+		return 0, 0, err
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi, nil
+}
+
+// selection resolves the subscripts of an array: the range [lo, hi) chosen
+// on each axis, and whether the axis survives (a slice) or is dropped (a
+// single index).
+func selection(x *Array, idx []IndexArg) (sels [][2]int, keep []bool, err error) {
+	shape := x.Shape()
+	if len(idx) == 0 {
+		return nil, nil, fmt.Errorf("missing subscript")
+	}
+	if len(idx) > len(shape) {
+		return nil, nil, fmt.Errorf("too many subscripts for %s: got %d, want at most %d", x.Type(), len(idx), len(shape))
+	}
+	sels = make([][2]int, len(shape))
+	keep = make([]bool, len(shape))
+	for ax := range shape {
+		if ax >= len(idx) {
+			sels[ax], keep[ax] = [2]int{0, shape[ax]}, true
+			continue
+		}
+		a := idx[ax]
+		if a.Slice {
+			lo, hi, err := sliceBounds(a, shape[ax])
+			if err != nil {
+				return nil, nil, err
+			}
+			sels[ax], keep[ax] = [2]int{lo, hi}, true
+			continue
+		}
+		desc := fmt.Sprintf("vector of length %d", shape[0])
+		if len(shape) == 2 {
+			desc = fmt.Sprintf("matrix with %d rows", shape[0])
+			if ax == 1 {
+				desc = fmt.Sprintf("matrix with %d columns", shape[1])
+			}
+		}
+		i, err := indexInt(a.Index, shape[ax], desc)
+		if err != nil {
+			return nil, nil, err
+		}
+		sels[ax] = [2]int{i, i + 1}
+	}
+	return sels, keep, nil
+}
+
+// keptShape is the shape of a selection without its dropped axes.
+func keptShape(sels [][2]int, keep []bool) []int {
+	var s []int
+	for ax, k := range keep {
+		if k {
+			s = append(s, sels[ax][1]-sels[ax][0])
+		}
+	}
+	return s
+}
+
+func indexArray(x *Array, idx []IndexArg) (Value, error) {
+	sels, keep, err := selection(x, idx)
+	if err != nil {
+		return nil, err
+	}
+	// Narrow copies (so the result never aliases x) and keeps a tracked
+	// array on its tape.
+	t := x.T
+	for ax, s := range sels {
+		t = tensor.Narrow(t, ax, s[0], s[1]-s[0])
+	}
+	out := keptShape(sels, keep)
+	if len(out) == 0 {
+		return Number(t.Data()[0]), nil
+	}
+	return &Array{T: tensor.Reshape(t, out...)}, nil
+}
+
+// SetIndex returns a copy of the array x with x[idx...] replaced by v (a
+// number, or an array that broadcasts to the selection's shape), for the
+// assignment x[i] = v. x itself is not modified: arrays are values. The
+// copy is built with tensor ops, so a tracked x or v stays on its tape;
+// each assignment costs O(len(x)).
+func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
+	a, ok := x.(*Array)
+	if !ok {
+		return nil, fmt.Errorf("%s does not support item assignment", x.Type())
+	}
+	sels, keep, err := selection(a, idx)
+	if err != nil {
+		return nil, err
+	}
+	vt, ok := asTensor(v)
+	if !ok {
+		return nil, fmt.Errorf("cannot assign %s to an element of a %s", v.Type(), a.Type())
+	}
+	kept := keptShape(sels, keep)
+	if s, err := tensor.BroadcastShapes(vt.Shape(), kept); err != nil || !tensor.SameShape(s, kept) {
+		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vt.Shape()), ShapeString(kept))
+	}
+	full := make([]int, len(sels))
+	for ax, s := range sels {
+		full[ax] = s[1] - s[0]
+	}
+	vt = tensor.Reshape(tensor.BroadcastTo(vt, kept...), full...)
+	var set func(t *tensor.Tensor, ax int) *tensor.Tensor
+	set = func(t *tensor.Tensor, ax int) *tensor.Tensor {
+		if ax == len(sels) {
+			return vt
+		}
+		n, lo, hi := t.Dim(ax), sels[ax][0], sels[ax][1]
+		mid := set(tensor.Narrow(t, ax, lo, hi-lo), ax+1)
+		return tensor.Concat(ax, tensor.Narrow(t, ax, 0, lo), mid, tensor.Narrow(t, ax, hi, n-hi))
+	}
+	return &Array{T: set(a.T, 0)}, nil
+}

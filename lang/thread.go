@@ -1,0 +1,78 @@
+package lang
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"os"
+
+	"github.com/flowppl/flowppl/lang/ast"
+)
+
+// Thread carries the state of one run of the interpreter: its context
+// (checked by long operations such as fit, every step), its random source,
+// its output streams and its call stack. The zero Thread works: it uses
+// context.Background, a random source seeded from 1, os.Stdout and
+// os.Stderr. A Thread is not safe for concurrent use.
+type Thread struct {
+	// Name names the thread in backtraces.
+	Name string
+	// Context cancels long-running work (a fit stops and keeps its state).
+	Context context.Context
+	// Rand is the random source of sample, fit and flow initialisation.
+	Rand *rand.Rand
+	// Stdout receives print; Stderr receives progress lines of fits.
+	Stdout, Stderr io.Writer
+	// Quiet silences fit progress lines (as the option quiet = true).
+	Quiet bool
+	// MaxDepth limits the call depth (default 1000).
+	MaxDepth int
+
+	stack []Frame
+}
+
+// Frame is one entry of a call stack: the function called and the position
+// of the call.
+type Frame struct {
+	Name string
+	Pos  ast.Pos
+}
+
+// Init fills in the defaults of a zero Thread. The interpreter calls it
+// before running; builtins may assume it has been called.
+func (th *Thread) Init() {
+	if th.Context == nil {
+		th.Context = context.Background()
+	}
+	if th.Rand == nil {
+		th.Rand = rand.New(rand.NewPCG(1, 2))
+	}
+	if th.Stdout == nil {
+		th.Stdout = os.Stdout
+	}
+	if th.Stderr == nil {
+		th.Stderr = os.Stderr
+	}
+	if th.MaxDepth == 0 {
+		th.MaxDepth = 1000
+	}
+}
+
+// Push records a call at pos; it returns false if the call depth limit is
+// reached.
+func (th *Thread) Push(name string, pos ast.Pos) bool {
+	if len(th.stack) >= th.MaxDepth {
+		return false
+	}
+	th.stack = append(th.stack, Frame{Name: name, Pos: pos})
+	return true
+}
+
+// Pop removes the innermost call.
+func (th *Thread) Pop() { th.stack = th.stack[:len(th.stack)-1] }
+
+// CallStack returns a copy of the current call stack, outermost first.
+func (th *Thread) CallStack() []Frame { return append([]Frame(nil), th.stack...) }
+
+// Depth returns the current call depth.
+func (th *Thread) Depth() int { return len(th.stack) }

@@ -1,0 +1,170 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/flowppl/flowppl/internal/spell"
+)
+
+// UnpackArgs binds positional and keyword arguments of a call to fn to
+// variables. pairs alternates parameter names and pointers; a name ending in
+// "?" is optional (its variable keeps its value when the argument is
+// missing). Supported pointers and the values they accept:
+//
+//	*Value        anything
+//	*float64      a number
+//	*int          a number with an integer value
+//	*string       a string
+//	*bool         a bool
+//	*Distribution a distribution or flow
+//	**Array       a vector or matrix
+//	*[]float64    a number (one element) or a vector
+//	*Callable     a function
+//	**Record      a record
+//
+// Errors name the function and parameter: `sample: for parameter n: got
+// string, want number`.
+func UnpackArgs(fn string, args Tuple, kwargs []Kwarg, pairs ...any) error {
+	if len(pairs)%2 != 0 {
+		panic("UnpackArgs: odd number of pairs")
+	}
+	n := len(pairs) / 2
+	names := make([]string, n)
+	optional := make([]bool, n)
+	set := make([]bool, n)
+	for i := 0; i < n; i++ {
+		name := pairs[2*i].(string)
+		if strings.HasSuffix(name, "?") {
+			name, optional[i] = name[:len(name)-1], true
+		}
+		names[i] = name
+	}
+	if len(args) > n {
+		return fmt.Errorf("%s: got %d arguments, want at most %d (%s)", fn, len(args), n, strings.Join(names, ", "))
+	}
+	for i, a := range args {
+		if err := unpackOne(fn, names[i], a, pairs[2*i+1]); err != nil {
+			return err
+		}
+		set[i] = true
+	}
+	for _, kw := range kwargs {
+		i := index(names, kw.Name)
+		if i < 0 {
+			return fmt.Errorf("%s: unexpected keyword argument %q%s", fn, kw.Name, spell.Hint(kw.Name, names))
+		}
+		if set[i] {
+			return fmt.Errorf("%s: got multiple values for parameter %q", fn, kw.Name)
+		}
+		if err := unpackOne(fn, names[i], kw.Value, pairs[2*i+1]); err != nil {
+			return err
+		}
+		set[i] = true
+	}
+	for i := range names {
+		if !set[i] && !optional[i] {
+			return fmt.Errorf("%s: missing argument %s", fn, names[i])
+		}
+	}
+	return nil
+}
+
+func index(names []string, s string) int {
+	for i, n := range names {
+		if n == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func unpackOne(fn, name string, v Value, ptr any) error {
+	bad := func(want string) error {
+		return fmt.Errorf("%s: for parameter %s: got %s, want %s", fn, name, v.Type(), want)
+	}
+	switch p := ptr.(type) {
+	case *Value:
+		*p = v
+	case *float64:
+		x, ok := v.(Number)
+		if !ok {
+			return bad("number")
+		}
+		*p = float64(x)
+	case *int:
+		x, ok := v.(Number)
+		if !ok {
+			return bad("integer")
+		}
+		k, err := AsInt(float64(x))
+		if err != nil {
+			return fmt.Errorf("%s: for parameter %s: %v", fn, name, err)
+		}
+		*p = k
+	case *string:
+		x, ok := v.(String)
+		if !ok {
+			return bad("string")
+		}
+		*p = string(x)
+	case *bool:
+		x, ok := v.(Bool)
+		if !ok {
+			return bad("bool")
+		}
+		*p = bool(x)
+	case *Distribution:
+		x, ok := v.(Distribution)
+		if !ok {
+			return bad("distribution")
+		}
+		*p = x
+	case **Array:
+		x, ok := v.(*Array)
+		if !ok {
+			return bad("vector or matrix")
+		}
+		*p = x
+	case *[]float64:
+		switch x := v.(type) {
+		case Number:
+			*p = []float64{float64(x)}
+		case *Array:
+			if !x.IsVector() {
+				return bad("vector")
+			}
+			*p = x.Data()
+		default:
+			return bad("number or vector")
+		}
+	case *Callable:
+		x, ok := v.(Callable)
+		if !ok {
+			return bad("function")
+		}
+		*p = x
+	case **Record:
+		x, ok := v.(*Record)
+		if !ok {
+			return bad("record")
+		}
+		*p = x
+	default:
+		panic(fmt.Sprintf("UnpackArgs: unsupported pointer type %T", ptr))
+	}
+	return nil
+}
+
+// AsInt converts a number that must be an integer (an index, a size, a
+// count) to int, or returns an error saying it is not one.
+func AsInt(x float64) (int, error) {
+	if x != math.Trunc(x) || math.IsInf(x, 0) || math.IsNaN(x) {
+		return 0, fmt.Errorf("%s is not an integer", FormatNumber(x))
+	}
+	if math.Abs(x) > 1<<53 {
+		return 0, fmt.Errorf("%s is too large", FormatNumber(x))
+	}
+	return int(x), nil
+}

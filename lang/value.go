@@ -1,0 +1,341 @@
+package lang
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Value is a value of the language.
+type Value interface {
+	// String returns the value as print shows it.
+	String() string
+	// Type returns the name of the value's kind, as error messages use it.
+	Type() string
+}
+
+// HasAttrs is a value with named fields, read by x.name.
+type HasAttrs interface {
+	Value
+	// Attr returns the named field, or (nil, false) if there is none.
+	Attr(name string) (Value, bool)
+	// AttrNames lists the fields, for "did you mean" hints.
+	AttrNames() []string
+}
+
+// Indexable is a value that supports x[i].
+type Indexable interface {
+	Value
+	// Len returns the number of elements along the first axis.
+	Len() int
+}
+
+// Callable is a value that can be called: builtins, user functions, models.
+type Callable interface {
+	Value
+	// Name returns the function's name for messages and backtraces.
+	Name() string
+	// CallInternal calls the function. Errors are plain; the interpreter
+	// adds the position and call stack.
+	CallInternal(th *Thread, args Tuple, kwargs []Kwarg) (Value, error)
+}
+
+// Tuple is a list of positional arguments.
+type Tuple []Value
+
+// Kwarg is a keyword argument name = value.
+type Kwarg struct {
+	Name  string
+	Value Value
+}
+
+// StringDict maps names to values: a module's globals, or predeclared
+// values given to ExecFile.
+type StringDict map[string]Value
+
+// Number is a float64 value. All numbers of the language are float64.
+type Number float64
+
+// String formats the number in the shortest form that reads back exactly.
+func (n Number) String() string { return FormatNumber(float64(n)) }
+
+// Type returns "number".
+func (Number) Type() string { return "number" }
+
+// FormatNumber formats v in the shortest form that reads back exactly:
+// 4, 0.5, 1e-06, inf, -inf, nan.
+func FormatNumber(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	case math.IsNaN(v):
+		return "nan"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// String is a text value.
+type String string
+
+// String returns the text itself (print writes strings without quotes).
+func (s String) String() string { return string(s) }
+
+// Type returns "string".
+func (String) Type() string { return "string" }
+
+// Bool is a truth value.
+type Bool bool
+
+// String returns "true" or "false".
+func (b Bool) String() string { return strconv.FormatBool(bool(b)) }
+
+// Type returns "bool".
+func (Bool) Type() string { return "bool" }
+
+// NoneType is the type of None.
+type NoneType struct{}
+
+// None is the value of `none` and of statements that produce nothing.
+var None Value = NoneType{}
+
+// String returns "none".
+func (NoneType) String() string { return "none" }
+
+// Type returns "none".
+func (NoneType) Type() string { return "none" }
+
+// Array is a vector (rank 1) or a matrix (rank 2) of numbers.
+type Array struct {
+	T *tensor.Tensor
+}
+
+var _ Indexable = (*Array)(nil)
+
+// NewVector returns a vector holding a copy of v.
+func NewVector(v []float64) *Array { return &Array{T: tensor.Vector(v)} }
+
+// NewMatrix returns an r×c matrix that takes ownership of row-major data.
+func NewMatrix(r, c int, data []float64) *Array { return &Array{T: tensor.New(data, r, c)} }
+
+// NewArray wraps a rank-1 or rank-2 tensor (not copied).
+func NewArray(t *tensor.Tensor) *Array { return &Array{T: t} }
+
+// IsVector reports whether the array has rank 1.
+func (a *Array) IsVector() bool { return a.T.Rank() == 1 }
+
+// Len returns the number of elements of a vector or rows of a matrix.
+func (a *Array) Len() int { return a.T.Dim(0) }
+
+// Data returns the row-major elements.
+func (a *Array) Data() []float64 { return a.T.Data() }
+
+// Shape returns the array's shape.
+func (a *Array) Shape() []int { return a.T.Shape() }
+
+// Type returns "vector" or "matrix".
+func (a *Array) Type() string {
+	if a.T.Rank() == 1 {
+		return "vector"
+	}
+	return "matrix"
+}
+
+// String formats a vector as [1, 2.5] and a matrix one row per line.
+func (a *Array) String() string {
+	d := a.T.Data()
+	var b strings.Builder
+	row := func(xs []float64) {
+		b.WriteByte('[')
+		for i, v := range xs {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(FormatNumber(v))
+		}
+		b.WriteByte(']')
+	}
+	if a.T.Rank() == 1 {
+		row(d)
+		return b.String()
+	}
+	r, c := a.T.Dim(0), a.T.Dim(1)
+	b.WriteByte('[')
+	for i := 0; i < r; i++ {
+		if i > 0 {
+			b.WriteString(",\n ")
+		}
+		row(d[i*c : (i+1)*c])
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// Distribution is a value that is a probability distribution: plain
+// families (*Dist) and flows (*Flow).
+type Distribution interface {
+	Value
+	// Dist returns the underlying distribution.
+	Dist() dist.Distribution
+	// Sample returns n draws as the language shapes them: a number for one
+	// draw of a 1-D distribution, a vector for one draw of a d-dimensional
+	// one or n draws of a 1-D one, an n×d matrix otherwise.
+	Sample(rng *rand.Rand, n int) (Value, error)
+}
+
+// Dist is a distribution value of a family such as Normal.
+type Dist struct {
+	D dist.Distribution
+}
+
+var _ Distribution = (*Dist)(nil)
+
+// Dist returns the underlying distribution.
+func (d *Dist) Dist() dist.Distribution { return d.D }
+
+// String describes the distribution, e.g. Normal(loc=0, scale=1).
+func (d *Dist) String() string { return d.D.String() }
+
+// Type returns "distribution".
+func (*Dist) Type() string { return "distribution" }
+
+// Sample draws n values; see Distribution.
+func (d *Dist) Sample(rng *rand.Rand, n int) (Value, error) { return SampleValue(d.D, rng, n, false) }
+
+// Flow is a normalizing-flow distribution with learnable parameters.
+type Flow struct {
+	F *flows.Flow
+}
+
+var _ Distribution = (*Flow)(nil)
+
+// Dist returns the flow as a distribution.
+func (f *Flow) Dist() dist.Distribution { return f.F }
+
+// String describes the flow, e.g. flow AffineAutoregressive(Normal(...)).
+func (f *Flow) String() string { return f.F.String() }
+
+// Type returns "flow".
+func (*Flow) Type() string { return "flow" }
+
+// Sample draws n values; see Distribution.
+func (f *Flow) Sample(rng *rand.Rand, n int) (Value, error) { return SampleValue(f.F, rng, n, false) }
+
+// SampleValue draws n values of d and shapes them as the language does
+// (see Distribution.Sample). With one = true a single draw is returned
+// (a number or a d-vector).
+func SampleValue(d dist.Distribution, rng *rand.Rand, n int, one bool) (Value, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("number of draws must be non-negative, got %d", n)
+	}
+	if err := CheckSize(n * d.Dim()); err != nil {
+		return nil, err
+	}
+	x := d.Sample(rng, n)
+	dim := d.Dim()
+	switch {
+	case one && dim == 1:
+		return Number(x.Data()[0]), nil
+	case one:
+		return NewVector(x.Data()[:dim]), nil
+	case dim == 1:
+		return &Array{T: tensor.New(x.Data(), n)}, nil
+	}
+	return &Array{T: tensor.New(x.Data(), n, dim)}, nil
+}
+
+// MaxElements is the largest array a script may create; embedders may
+// change it.
+var MaxElements = 1_000_000_000
+
+// CheckSize returns an error if an array of n elements is over MaxElements.
+func CheckSize(n int) error {
+	if n > MaxElements {
+		return fmt.Errorf("an array of %d elements is over the limit of %d", n, MaxElements)
+	}
+	return nil
+}
+
+// FlowPlan is `flow B` or `flow B(options)` without a base: fit
+// instantiates it over a standard normal base of the target's dimension.
+type FlowPlan struct {
+	P *flows.Plan
+}
+
+// String describes the plan.
+func (p *FlowPlan) String() string { return p.P.String() }
+
+// Type returns "flow plan".
+func (*FlowPlan) Type() string { return "flow plan" }
+
+// Record is a value with named fields in a fixed order: a fit report, a
+// table read from CSV, samples of a posterior.
+type Record struct {
+	Names  []string
+	Fields map[string]Value
+}
+
+var _ HasAttrs = (*Record)(nil)
+
+// NewRecord returns an empty record.
+func NewRecord() *Record { return &Record{Fields: map[string]Value{}} }
+
+// Set adds or replaces a field, keeping the order of first insertion.
+func (r *Record) Set(name string, v Value) {
+	if _, ok := r.Fields[name]; !ok {
+		r.Names = append(r.Names, name)
+	}
+	r.Fields[name] = v
+}
+
+// Attr returns a field.
+func (r *Record) Attr(name string) (Value, bool) {
+	v, ok := r.Fields[name]
+	return v, ok
+}
+
+// AttrNames returns the field names in order.
+func (r *Record) AttrNames() []string { return r.Names }
+
+// Type returns "record".
+func (*Record) Type() string { return "record" }
+
+// String formats the record as {name: value, ...}.
+func (r *Record) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range r.Names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(n)
+		b.WriteString(": ")
+		v := r.Fields[n]
+		if s, ok := v.(String); ok {
+			b.WriteString(strconv.Quote(string(s)))
+		} else if a, ok := v.(*Array); ok && a.Len() > 8 {
+			fmt.Fprintf(&b, "<%s of %v>", a.Type(), a.Shape())
+		} else {
+			b.WriteString(v.String())
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Truth returns the boolean value of v, or an error if v is not a bool
+// (`if 1` is an error).
+func Truth(v Value) (bool, error) {
+	b, ok := v.(Bool)
+	if !ok {
+		return false, fmt.Errorf("condition must be a bool, got %s", v.Type())
+	}
+	return bool(b), nil
+}

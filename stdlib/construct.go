@@ -1,0 +1,199 @@
+package stdlib
+
+import (
+	"fmt"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+func constructBuiltins() []*lang.Builtin {
+	return []*lang.Builtin{
+		filled("zeros", 0),
+		filled("ones", 1),
+		def("eye", "eye(n): the n×n identity matrix", builtinEye),
+		def("range", "range(n), range(a, b), range(a, b, step): integers from a up to (not including) b", builtinRange),
+		def("linspace", "linspace(a, b, n): n evenly spaced numbers from a to b inclusive", builtinLinspace),
+		def("concat", "concat(a, b, ...): numbers and vectors into a vector, or matrices by rows", builtinConcat),
+		def("transpose", "transpose(m): the transposed matrix", builtinTranspose),
+	}
+}
+
+// sizes reads the size arguments n or (r, c) of zeros and ones.
+func sizes(fn string, args lang.Tuple, kwargs []lang.Kwarg) ([]int, error) {
+	if err := noKwargs(fn, kwargs); err != nil {
+		return nil, err
+	}
+	if len(args) != 1 && len(args) != 2 {
+		return nil, fmt.Errorf("%s takes 1 or 2 arguments (n, or rows and columns), got %d", fn, len(args))
+	}
+	names := []string{"n"}
+	if len(args) == 2 {
+		names = []string{"rows", "columns"}
+	}
+	shape := make([]int, len(args))
+	total := 1
+	for i, a := range args {
+		k, err := sizeArg(fn, names[i], a)
+		if err != nil {
+			return nil, err
+		}
+		shape[i] = k
+		total *= k
+		if err := lang.CheckSize(total); err != nil {
+			return nil, fmt.Errorf("%s: %v", fn, err)
+		}
+	}
+	return shape, nil
+}
+
+func filled(name string, v float64) *lang.Builtin {
+	doc := fmt.Sprintf("%s(n) or %s(r, c): a vector or matrix of %gs", name, name, v)
+	return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+		shape, err := sizes(name, args, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		return lang.NewArray(tensor.Full(v, shape...)), nil
+	})
+}
+
+func builtinEye(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var nv lang.Value
+	if err := lang.UnpackArgs("eye", args, kwargs, "n", &nv); err != nil {
+		return nil, err
+	}
+	n, err := sizeArg("eye", "n", nv)
+	if err != nil {
+		return nil, err
+	}
+	if err := lang.CheckSize(n * n); err != nil {
+		return nil, fmt.Errorf("eye: %v", err)
+	}
+	d := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		d[i*n+i] = 1
+	}
+	return lang.NewMatrix(n, n, d), nil
+}
+
+func builtinRange(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	if err := noKwargs("range", kwargs); err != nil {
+		return nil, err
+	}
+	var lo, hi, step int
+	var err error
+	names := []string{"a", "b", "step"}
+	ints := make([]int, len(args))
+	if len(args) < 1 || len(args) > 3 {
+		return nil, fmt.Errorf("range takes 1 to 3 arguments (n, or a, b, step), got %d", len(args))
+	}
+	if len(args) == 1 {
+		names[0] = "n"
+	}
+	for i, a := range args {
+		if ints[i], err = intArg("range", names[i], a); err != nil {
+			return nil, err
+		}
+	}
+	switch len(args) {
+	case 1:
+		lo, hi, step = 0, ints[0], 1
+	case 2:
+		lo, hi, step = ints[0], ints[1], 1
+	default:
+		lo, hi, step = ints[0], ints[1], ints[2]
+		if step == 0 {
+			return nil, fmt.Errorf("range: step must not be 0")
+		}
+	}
+	n := 0
+	if step > 0 && hi > lo {
+		n = (hi - lo + step - 1) / step
+	} else if step < 0 && lo > hi {
+		n = (lo - hi - step - 1) / -step
+	}
+	if err := lang.CheckSize(n); err != nil {
+		return nil, fmt.Errorf("range: %v", err)
+	}
+	d := make([]float64, n)
+	for i := range d {
+		d[i] = float64(lo + i*step)
+	}
+	return arrayOf(d, n), nil
+}
+
+func builtinLinspace(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var a, z float64
+	var nv lang.Value
+	if err := lang.UnpackArgs("linspace", args, kwargs, "a", &a, "b", &z, "n", &nv); err != nil {
+		return nil, err
+	}
+	n, err := sizeArg("linspace", "n", nv)
+	if err != nil {
+		return nil, err
+	}
+	if err := lang.CheckSize(n); err != nil {
+		return nil, fmt.Errorf("linspace: %v", err)
+	}
+	d := make([]float64, n)
+	for i := range d {
+		t := float64(i) / float64(n-1)
+		d[i] = a + t*(z-a)
+	}
+	if n > 0 {
+		d[0] = a
+	}
+	if n > 1 {
+		d[n-1] = z
+	}
+	return arrayOf(d, n), nil
+}
+
+func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	if err := noKwargs("concat", kwargs); err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		return lang.NewVector([]float64{}), nil
+	}
+	parts := make([]*tensor.Tensor, len(args))
+	cols, matrices, total := -1, 0, 0
+	for i, a := range args {
+		switch a := a.(type) {
+		case lang.Number:
+			parts[i] = tensor.New([]float64{float64(a)}, 1)
+		case *lang.Array:
+			if !a.IsVector() {
+				matrices++
+				c := a.Shape()[1]
+				if cols >= 0 && c != cols {
+					return nil, fmt.Errorf("concat: argument %d has %d columns but the first matrix has %d", i+1, c, cols)
+				}
+				cols = c
+			}
+			parts[i] = a.T
+		default:
+			return nil, fmt.Errorf("concat: argument %d is a %s, want number, vector or matrix", i+1, a.Type())
+		}
+		total += parts[i].Len()
+		if err := lang.CheckSize(total); err != nil {
+			return nil, fmt.Errorf("concat: %v", err)
+		}
+	}
+	if matrices != 0 && matrices != len(args) {
+		return nil, fmt.Errorf("concat: cannot mix matrices with numbers or vectors (make rows with [v] first)")
+	}
+	return lang.NewArray(tensor.Concat(0, parts...)), nil
+}
+
+func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var m *lang.Array
+	if err := lang.UnpackArgs("transpose", args, kwargs, "m", &m); err != nil {
+		return nil, err
+	}
+	if m.IsVector() {
+		return m, nil
+	}
+	return lang.NewArray(tensor.Transpose(m.T)), nil
+}

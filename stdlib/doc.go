@@ -1,0 +1,81 @@
+// Package stdlib holds the builtins of the flowppl language (LANGUAGE.md,
+// "Builtins") that need no model or fit machinery. Universe maps their
+// names to *lang.Builtin values; Builtins returns a copy of it for a new
+// interpreter. Builtins return plain errors; the interpreter adds the
+// position and call stack.
+//
+// Math, elementwise on a number, vector or matrix (math.go):
+//
+//	exp(x)
+//	log(x)        log(0) is -inf, log(-1) is nan (IEEE, as NumPy)
+//	sqrt(x)
+//	abs(x)
+//	sin(x)
+//	cos(x)
+//	tanh(x)
+//	sigmoid(x)    1 / (1 + e^-x)
+//	logit(p)      log(p / (1 - p))
+//	softplus(x)   log(1 + e^x)
+//	floor(x)
+//	round(x)      halves round to even, as NumPy, PyTorch and R
+//
+// Reductions; on a matrix each reduces every column and returns a vector
+// (reduce.go):
+//
+//	sum(x)
+//	mean(x)       also mean(d) of a distribution (below)
+//	sd(x)         sample standard deviation, divisor n - 1 (as R and Stan); nan for n < 2
+//	var(x)        sample variance, divisor n - 1
+//	min(x)        min(a, b, ...) with several arguments: the elementwise minimum
+//	max(x)        max(a, b, ...) with several arguments: the elementwise maximum
+//	quantile(x, p)  linear interpolation (R type 7, NumPy's default); p a number or
+//	              a vector; on a matrix with a vector p: a len(p)×columns matrix
+//	logsumexp(x)  log(sum(exp(x))), computed stably
+//	len(x)        elements of a vector, rows of a matrix, characters of a string,
+//	              fields of a record, rows of a table
+//	shape(x)      [n] for a vector, [rows, columns] for a matrix, [] for a number
+//
+// Construction (construct.go); sizes must be integers:
+//
+//	zeros(n)      zeros(r, c) is an r×c matrix
+//	ones(n)       ones(r, c) is an r×c matrix
+//	eye(n)        the n×n identity
+//	range(n)      [0, 1, ..., n-1]; range(a, b) is [a, ..., b-1]; range(a, b, step)
+//	linspace(a, b, n)  n evenly spaced numbers from a to b inclusive
+//	concat(a, b, ...)  numbers and vectors into a vector, or matrices by rows
+//	transpose(m)  a vector is returned unchanged
+//
+// Distributions (distributions.go): one constructor per family of
+// dist.Families, such as Normal(loc, scale); arguments are numbers or
+// vectors, positional or by parameter name (Normal(loc = 0, scale = 1)).
+//
+//	sample(d)     one draw: a number, or a vector for a d-dimensional distribution
+//	sample(d, n)  n draws: a vector for a 1-D distribution, else an n×d matrix
+//	log_prob(d, x)  x a number, a vector (for a 1-D distribution the log density of
+//	              each element; else one d-vector) or an n×d matrix (one per row)
+//	mean(d)       closed form; nan where it is not finite (Cauchy); a flow or a
+//	              distribution without one: Monte Carlo over 10000 draws
+//	sd(d)         as mean(d)
+//	var(d)        sd(d)^2
+//	entropy(d)    closed form; an error if there is none
+//	kl(p, q)      KL(p‖q) by Monte Carlo: the mean of log p(x) - log q(x) over
+//	              x ~ p; kl(p, q, n) uses n draws (default 10000)
+//
+// Inference (summary.go):
+//
+//	summary(q)    a table with one row per dimension (x[0], x[1], ...) and the
+//	              columns mean, sd, q5, q50, q95 (printed as 5%, 50%, 95%), from
+//	              10000 draws; the columns are vectors: summary(q).mean
+//
+// Input and output (io.go, print.go):
+//
+//	print(a, ...)  the values separated by spaces, then a newline
+//	type(x)       the name of x's kind as a string: "number", "vector", "matrix",
+//	              "string", "bool", "none", "distribution", "flow", "record", ...
+//	read_csv(path)  a record of the columns, each a vector; every column must be
+//	              numeric ("", NA and NaN read as nan)
+//	write_csv(path, x)  a record or table by its column names, a matrix as
+//	              columns x0, x1, ..., a vector as one column x
+//	read_json(path)  a record: numbers, vectors, matrices (arrays of equal-length
+//	              arrays), strings, bools, none and nested records, in file order
+package stdlib

@@ -1,0 +1,117 @@
+package stdlib
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// family is what a distribution builtin needs of a family of the dist
+// registry: its name, its parameter names in order, a line of help, and a
+// constructor; validate asks it to check the parameter values.
+type family struct {
+	name, doc string
+	params    []string
+	build     func(params []*tensor.Tensor, validate bool) (dist.Distribution, error)
+}
+
+// registry lists the families of dist.Families.
+func registry() []family {
+	fs := make([]family, len(dist.Families))
+	for i, f := range dist.Families {
+		fs[i] = family{name: f.Name, doc: f.Doc, params: f.Params, build: f.Build}
+	}
+	return fs
+}
+
+func familyBuiltins() []*lang.Builtin {
+	var bs []*lang.Builtin
+	for _, f := range registry() {
+		bs = append(bs, familyBuiltin(f))
+	}
+	return bs
+}
+
+// familyBuiltin returns the constructor builtin of a family, such as
+// Normal(loc, scale): arguments are numbers or arrays, positional or by
+// parameter name. Constant arguments are validated; if any argument is a
+// tracked array (a value computed from latents in a model), values are not.
+func familyBuiltin(f family) *lang.Builtin {
+	doc := fmt.Sprintf("%s(%s): %s", f.name, strings.Join(f.params, ", "), f.doc)
+	return def(f.name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+		vals, err := familyArgs(f, args, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		// Constant parameters are checked (Normal(0, -1) is an error);
+		// parameters computed from latents inside a model (tracked
+		// tensors) are not: an invalid value gives log density -inf.
+		validate := true
+		for _, v := range vals {
+			if v.Tracked() {
+				validate = false
+			}
+		}
+		d, err := f.build(vals, validate)
+		if err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, f.name) {
+				msg = f.name + ": " + msg
+			}
+			return nil, fmt.Errorf("%s", msg)
+		}
+		return &lang.Dist{D: d}, nil
+	})
+}
+
+// familyArgs binds the arguments of a family builtin to its parameters and
+// converts them to tensors (arrays are passed on uncopied, so a tracked
+// array stays on its tape).
+func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) ([]*tensor.Tensor, error) {
+	n := len(f.params)
+	arity := func() error {
+		s := "s"
+		if n == 1 {
+			s = ""
+		}
+		return fmt.Errorf("%s takes %d argument%s (%s), got %d", f.name, n, s, strings.Join(f.params, ", "), len(args)+len(kwargs))
+	}
+	if len(args) > n {
+		return nil, arity()
+	}
+	given := make([]lang.Value, n)
+	copy(given, args)
+	for _, kw := range kwargs {
+		i := -1
+		for j, p := range f.params {
+			if p == kw.Name {
+				i = j
+			}
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("%s: unexpected keyword argument %q%s", f.name, kw.Name, spell.Hint(kw.Name, f.params))
+		}
+		if given[i] != nil {
+			return nil, fmt.Errorf("%s: got multiple values for parameter %q", f.name, kw.Name)
+		}
+		given[i] = kw.Value
+	}
+	out := make([]*tensor.Tensor, n)
+	for i, v := range given {
+		switch v := v.(type) {
+		case nil:
+			return nil, arity()
+		case lang.Number:
+			out[i] = tensor.Scalar(float64(v))
+		case *lang.Array:
+			out[i] = v.T
+		default:
+			return nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got %s", f.name, f.params[i], v.Type())
+		}
+	}
+	return out, nil
+}

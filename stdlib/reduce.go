@@ -1,0 +1,306 @@
+package stdlib
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// columns returns the lines a reduction runs over: one for a number or a
+// vector, one per column of a matrix (matrix = true).
+func columns(fn string, x lang.Value) (cols [][]float64, matrix bool, err error) {
+	switch x := x.(type) {
+	case lang.Number:
+		return [][]float64{{float64(x)}}, false, nil
+	case *lang.Array:
+		d := x.Data()
+		if x.IsVector() {
+			return [][]float64{d}, false, nil
+		}
+		r, c := x.Shape()[0], x.Shape()[1]
+		cols = make([][]float64, c)
+		for j := range cols {
+			col := make([]float64, r)
+			for i := range col {
+				col[i] = d[i*c+j]
+			}
+			cols[j] = col
+		}
+		return cols, true, nil
+	}
+	return nil, false, fmt.Errorf("%s: got %s, want number, vector or matrix", fn, x.Type())
+}
+
+// reduce applies f to a vector (giving a number) or to each column of a
+// matrix (giving a vector).
+func reduce(fn string, x lang.Value, f func([]float64) (float64, error)) (lang.Value, error) {
+	cols, matrix, err := columns(fn, x)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(cols))
+	for j, c := range cols {
+		if out[j], err = f(c); err != nil {
+			return nil, fmt.Errorf("%s: %v", fn, err)
+		}
+	}
+	if !matrix {
+		return lang.Number(out[0]), nil
+	}
+	return lang.NewArray(tensor.New(out, len(out))), nil
+}
+
+func sum(xs []float64) float64 {
+	s := 0.0
+	for _, v := range xs {
+		s += v
+	}
+	return s
+}
+
+func mean(xs []float64) float64 { return sum(xs) / float64(len(xs)) }
+
+// variance is the sample variance with divisor n - 1 (nan for n < 2).
+func variance(xs []float64) float64 {
+	n := len(xs)
+	if n < 2 {
+		return math.NaN()
+	}
+	m := mean(xs)
+	s := 0.0
+	for _, v := range xs {
+		s += (v - m) * (v - m)
+	}
+	return s / float64(n-1)
+}
+
+func logsumexp(xs []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range xs {
+		if math.IsNaN(v) {
+			return v
+		}
+		m = max(m, v)
+	}
+	if math.IsInf(m, 0) {
+		return m
+	}
+	s := 0.0
+	for _, v := range xs {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
+}
+
+// quantile7 returns the p-quantile of sorted xs by linear interpolation
+// between order statistics (R's type 7): h = (n-1)p.
+func quantile7(sorted []float64, p float64) float64 {
+	n := len(sorted)
+	h := float64(n-1) * p
+	lo := int(math.Floor(h))
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// extreme returns the minimum (sign -1) or maximum (sign 1); nan wins.
+func extreme(xs []float64, sign float64) (float64, error) {
+	if len(xs) == 0 {
+		return 0, fmt.Errorf("empty sequence has no %s", map[float64]string{-1: "minimum", 1: "maximum"}[sign])
+	}
+	best := xs[0]
+	for _, v := range xs {
+		if math.IsNaN(v) {
+			return v, nil
+		}
+		if sign*v > sign*best {
+			best = v
+		}
+	}
+	return best, nil
+}
+
+func reduceBuiltins() []*lang.Builtin {
+	one := func(fn string, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+		var x lang.Value
+		err := lang.UnpackArgs(fn, args, kwargs, "x", &x)
+		return x, err
+	}
+	simple := func(name, doc string, f func([]float64) float64) *lang.Builtin {
+		return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+			x, err := one(name, args, kwargs)
+			if err != nil {
+				return nil, err
+			}
+			return reduce(name, x, func(xs []float64) (float64, error) { return f(xs), nil })
+		})
+	}
+	// moment dispatches mean, sd and var: an array reduces, a distribution
+	// gives its moment.
+	moment := func(name, doc string, f func([]float64) float64) *lang.Builtin {
+		return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+			x, err := one(name, args, kwargs)
+			if err != nil {
+				return nil, err
+			}
+			if d, ok := x.(lang.Distribution); ok {
+				return distMoment(th, name, d)
+			}
+			if _, ok := x.(lang.Number); !ok {
+				if _, ok := x.(*lang.Array); !ok {
+					return nil, fmt.Errorf("%s: got %s, want number, vector, matrix or distribution", name, x.Type())
+				}
+			}
+			return reduce(name, x, func(xs []float64) (float64, error) { return f(xs), nil })
+		})
+	}
+	extremum := func(name, doc string, sign float64) *lang.Builtin {
+		return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+			if err := noKwargs(name, kwargs); err != nil {
+				return nil, err
+			}
+			switch len(args) {
+			case 0:
+				return nil, fmt.Errorf("%s: missing argument x", name)
+			case 1:
+				return reduce(name, args[0], func(xs []float64) (float64, error) { return extreme(xs, sign) })
+			}
+			return elementwiseExtreme(name, args, sign)
+		})
+	}
+	return []*lang.Builtin{
+		simple("sum", "sum of a vector, or of each column of a matrix", sum),
+		moment("mean", "mean of a vector or of each column of a matrix, or of a distribution", mean),
+		moment("sd", "sample standard deviation (n - 1), or the sd of a distribution", func(xs []float64) float64 { return math.Sqrt(variance(xs)) }),
+		moment("var", "sample variance (n - 1), or the variance of a distribution", variance),
+		extremum("min", "smallest element (of each column); min(a, b, ...) elementwise", -1),
+		extremum("max", "largest element (of each column); max(a, b, ...) elementwise", 1),
+		simple("logsumexp", "log(sum(exp(x))) computed stably (of each column)", logsumexp),
+		def("quantile", "quantile(x, p): p-quantiles by linear interpolation (R type 7)", builtinQuantile),
+		def("len", "elements of a vector, rows of a matrix, characters of a string, fields of a record", builtinLen),
+		def("shape", "shape of a vector ([n]) or matrix ([rows, columns]) as a vector", builtinShape),
+	}
+}
+
+// elementwiseExtreme is min(a, b, ...) / max(a, b, ...) with broadcasting.
+func elementwiseExtreme(fn string, args lang.Tuple, sign float64) (lang.Value, error) {
+	acc, err := numeric(fn, args[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args[1:] {
+		t, err := numeric(fn, a)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tensor.BroadcastShapes(acc.Shape(), t.Shape()); err != nil {
+			return nil, fmt.Errorf("%s: shapes %s and %s do not match", fn, lang.ShapeString(acc.Shape()), lang.ShapeString(t.Shape()))
+		}
+		if sign > 0 {
+			acc = tensor.Maximum(acc, t)
+		} else {
+			acc = tensor.Minimum(acc, t)
+		}
+	}
+	if acc.Rank() == 0 {
+		return lang.Number(acc.Item()), nil
+	}
+	return lang.NewArray(acc), nil
+}
+
+func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var x, p lang.Value
+	if err := lang.UnpackArgs("quantile", args, kwargs, "x", &x, "p", &p); err != nil {
+		return nil, err
+	}
+	var ps []float64
+	switch p := p.(type) {
+	case lang.Number:
+		ps = []float64{float64(p)}
+	case *lang.Array:
+		if !p.IsVector() {
+			return nil, fmt.Errorf("quantile: p must be a number or a vector, got matrix")
+		}
+		ps = p.Data()
+	default:
+		return nil, fmt.Errorf("quantile: p must be a number or a vector, got %s", p.Type())
+	}
+	for _, v := range ps {
+		if !(v >= 0 && v <= 1) {
+			return nil, fmt.Errorf("quantile: p must be in [0, 1], got %s", lang.FormatNumber(v))
+		}
+	}
+	cols, matrix, err := columns("quantile", x)
+	if err != nil {
+		return nil, err
+	}
+	k, c := len(ps), len(cols)
+	out := make([]float64, k*c) // k×c: row i holds the ps[i]-quantiles
+	for j, col := range cols {
+		if len(col) == 0 {
+			return nil, fmt.Errorf("quantile: empty sequence has no quantiles")
+		}
+		sorted := slices.Clone(col)
+		hasNaN := slices.ContainsFunc(sorted, math.IsNaN)
+		slices.Sort(sorted)
+		for i, pi := range ps {
+			if hasNaN {
+				out[i*c+j] = math.NaN()
+			} else {
+				out[i*c+j] = quantile7(sorted, pi)
+			}
+		}
+	}
+	_, pVector := p.(*lang.Array)
+	switch {
+	case !pVector && !matrix:
+		return lang.Number(out[0]), nil
+	case !pVector || !matrix:
+		return arrayOf(out, len(out)), nil
+	}
+	return arrayOf(out, k, c), nil
+}
+
+// lener is a value with a length that is not an array or string (a
+// table).
+type lener interface {
+	Len() int
+}
+
+func builtinLen(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var x lang.Value
+	if err := lang.UnpackArgs("len", args, kwargs, "x", &x); err != nil {
+		return nil, err
+	}
+	switch x := x.(type) {
+	case lang.String:
+		return lang.Number(len([]rune(string(x)))), nil
+	case *lang.Record:
+		return lang.Number(len(x.Names)), nil
+	case lener: // arrays (rows), tables
+		return lang.Number(x.Len()), nil
+	}
+	return nil, fmt.Errorf("len: %s has no length", x.Type())
+}
+
+func builtinShape(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var x lang.Value
+	if err := lang.UnpackArgs("shape", args, kwargs, "x", &x); err != nil {
+		return nil, err
+	}
+	switch x := x.(type) {
+	case lang.Number:
+		return lang.NewVector([]float64{}), nil
+	case *lang.Array:
+		s := make([]float64, len(x.Shape()))
+		for i, d := range x.Shape() {
+			s[i] = float64(d)
+		}
+		return lang.NewVector(s), nil
+	}
+	return nil, fmt.Errorf("shape: got %s, want number, vector or matrix", x.Type())
+}

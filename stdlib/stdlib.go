@@ -1,0 +1,111 @@
+package stdlib
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Universe maps the name of every builtin of this package to its value.
+// Do not modify it; use Builtins for a copy.
+var Universe = universe()
+
+// Builtins returns a new copy of Universe, for an interpreter's
+// predeclared names.
+func Builtins() lang.StringDict { return maps.Clone(Universe) }
+
+// Names returns the builtin names in sorted order.
+func Names() []string {
+	names := make([]string, 0, len(Universe))
+	for n := range Universe {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func universe() lang.StringDict {
+	u := lang.StringDict{}
+	for _, group := range [][]*lang.Builtin{
+		mathBuiltins(), reduceBuiltins(), constructBuiltins(),
+		distributionBuiltins(), familyBuiltins(), summaryBuiltins(),
+		ioBuiltins(), printBuiltins(),
+	} {
+		for _, b := range group {
+			if _, dup := u[b.Name()]; dup {
+				panic("stdlib: builtin " + b.Name() + " defined twice")
+			}
+			u[b.Name()] = b
+		}
+	}
+	return u
+}
+
+// def returns a builtin with a one-line doc.
+func def(name, doc string, fn lang.BuiltinFunc) *lang.Builtin {
+	b := lang.NewBuiltin(name, fn)
+	b.Doc = doc
+	return b
+}
+
+// noKwargs returns an error if a builtin without named parameters got any.
+func noKwargs(fn string, kwargs []lang.Kwarg) error {
+	if len(kwargs) > 0 {
+		return fmt.Errorf("%s: unexpected keyword argument %q", fn, kwargs[0].Name)
+	}
+	return nil
+}
+
+// numeric returns the tensor of a number (rank 0) or an array, or an error
+// naming fn and the value's kind.
+func numeric(fn string, v lang.Value) (*tensor.Tensor, error) {
+	switch v := v.(type) {
+	case lang.Number:
+		return tensor.Scalar(float64(v)), nil
+	case *lang.Array:
+		return v.T, nil
+	}
+	return nil, fmt.Errorf("%s: got %s, want number, vector or matrix", fn, v.Type())
+}
+
+// sizeArg converts v to a non-negative integer size for fn's parameter
+// name: `zeros: n must be an integer, got 2.5`.
+func sizeArg(fn, name string, v lang.Value) (int, error) {
+	x, ok := v.(lang.Number)
+	if !ok {
+		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, v.Type())
+	}
+	k, err := lang.AsInt(float64(x))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, x)
+	}
+	if k < 0 {
+		return 0, fmt.Errorf("%s: %s must be non-negative, got %d", fn, name, k)
+	}
+	return k, nil
+}
+
+// intArg converts v to an integer (possibly negative).
+func intArg(fn, name string, v lang.Value) (int, error) {
+	x, ok := v.(lang.Number)
+	if !ok {
+		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, v.Type())
+	}
+	k, err := lang.AsInt(float64(x))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, x)
+	}
+	return k, nil
+}
+
+// arrayOf wraps data in a vector or matrix of the given shape (rank 0 gives
+// a number).
+func arrayOf(data []float64, shape ...int) lang.Value {
+	if len(shape) == 0 {
+		return lang.Number(data[0])
+	}
+	return lang.NewArray(tensor.New(data, shape...))
+}

@@ -1,0 +1,189 @@
+package stdlib
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// SummaryDraws is the number of draws summary and the Monte Carlo moments
+// of mean(d) and sd(d) use.
+const SummaryDraws = 10000
+
+// Table is a value with named rows and numeric columns, such as the result
+// of summary. It prints as an aligned table; its columns are read as
+// vectors by name (t.mean), and len(t) is the number of rows.
+type Table struct {
+	// RowLabel heads the column of row names ("name").
+	RowLabel string
+	// Rows names the rows: "x[0]", "x[1]", ...
+	Rows []string
+	// Cols are the numeric columns, each with one value per row.
+	Cols []Column
+}
+
+// Column is a column of a Table: Name is its field name (t.q5), Label its
+// printed heading ("5%").
+type Column struct {
+	Name, Label string
+	Data        []float64
+}
+
+var _ lang.HasAttrs = (*Table)(nil)
+
+// Type returns "table".
+func (*Table) Type() string { return "table" }
+
+// Len returns the number of rows.
+func (t *Table) Len() int { return len(t.Rows) }
+
+// Attr returns a column as a vector.
+func (t *Table) Attr(name string) (lang.Value, bool) {
+	for _, c := range t.Cols {
+		if c.Name == name {
+			return lang.NewVector(c.Data), true
+		}
+	}
+	return nil, false
+}
+
+// AttrNames returns the column names.
+func (t *Table) AttrNames() []string {
+	names := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		names[i] = c.Name
+	}
+	return names
+}
+
+// String formats the table with a header line and one line per row: row
+// names left-aligned, numbers right-aligned with 4 significant digits.
+func (t *Table) String() string {
+	cells := make([][]string, len(t.Rows)+1)
+	cells[0] = append([]string{t.RowLabel}, make([]string, len(t.Cols))...)
+	for j, c := range t.Cols {
+		cells[0][j+1] = c.Label
+	}
+	for i, r := range t.Rows {
+		row := make([]string, len(t.Cols)+1)
+		row[0] = r
+		for j, c := range t.Cols {
+			row[j+1] = formatShort(c.Data[i])
+		}
+		cells[i+1] = row
+	}
+	width := make([]int, len(t.Cols)+1)
+	for _, row := range cells {
+		for j, s := range row {
+			width[j] = max(width[j], len([]rune(s)))
+		}
+	}
+	var b strings.Builder
+	for i, row := range cells {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		var line strings.Builder
+		for j, s := range row {
+			pad := strings.Repeat(" ", width[j]-len([]rune(s)))
+			if j == 0 {
+				line.WriteString(s + pad)
+			} else {
+				line.WriteString("  " + pad + s)
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+	}
+	return b.String()
+}
+
+// formatShort formats v with 4 significant digits.
+func formatShort(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return lang.FormatNumber(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// Summarize returns the summary table of draws x ([n, d], one draw per
+// row): for each dimension its mean, sd (divisor n - 1) and 5%, 50% and 95%
+// quantiles (R type 7). names labels the dimensions; nil means x[0], x[1],
+// ... (or x when d = 1).
+func Summarize(names []string, x *tensor.Tensor) *Table {
+	n, d := x.Dim(0), x.Dim(1)
+	if names == nil {
+		names = make([]string, d)
+		for j := range names {
+			names[j] = fmt.Sprintf("x[%d]", j)
+		}
+		if d == 1 {
+			names[0] = "x"
+		}
+	}
+	if len(names) != d {
+		panic(fmt.Sprintf("stdlib.Summarize: %d names for %d dimensions", len(names), d))
+	}
+	t := &Table{RowLabel: "name", Rows: names}
+	for _, c := range [][2]string{{"mean", "mean"}, {"sd", "sd"}, {"q5", "5%"}, {"q50", "50%"}, {"q95", "95%"}} {
+		t.Cols = append(t.Cols, Column{Name: c[0], Label: c[1], Data: make([]float64, d)})
+	}
+	data := x.Data()
+	col := make([]float64, n)
+	for j := 0; j < d; j++ {
+		for i := range col {
+			col[i] = data[i*d+j]
+		}
+		t.Cols[0].Data[j] = mean(col)
+		t.Cols[1].Data[j] = math.Sqrt(variance(col))
+		hasNaN := slices.ContainsFunc(col, math.IsNaN)
+		slices.Sort(col)
+		for k, p := range []float64{0.05, 0.5, 0.95} {
+			q := math.NaN()
+			if n > 0 && !hasNaN {
+				q = quantile7(col, p)
+			}
+			t.Cols[2+k].Data[j] = q
+		}
+	}
+	return t
+}
+
+func summaryBuiltins() []*lang.Builtin {
+	return []*lang.Builtin{
+		def("summary", "summary(q): mean, sd, 5%, 50%, 95% of each dimension from 10000 draws", builtinSummary),
+	}
+}
+
+func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var q lang.Value
+	n := SummaryDraws
+	if err := lang.UnpackArgs("summary", args, kwargs, "q", &q, "n?", &n); err != nil {
+		return nil, err
+	}
+	switch q := q.(type) {
+	case lang.Distribution:
+		if n < 1 {
+			return nil, fmt.Errorf("summary: n must be positive, got %d", n)
+		}
+		d := q.Dist()
+		if err := lang.CheckSize(n * d.Dim()); err != nil {
+			return nil, fmt.Errorf("summary: %v", err)
+		}
+		names := make([]string, d.Dim())
+		for j := range names {
+			names[j] = fmt.Sprintf("x[%d]", j)
+		}
+		return Summarize(names, d.Sample(th.Rand, n)), nil
+	case *lang.Array:
+		if q.IsVector() {
+			return Summarize(nil, tensor.New(q.Data(), q.Len(), 1)), nil
+		}
+		return Summarize(nil, q.T), nil
+	}
+	return nil, fmt.Errorf("summary: got %s, want distribution, flow or array of draws", q.Type())
+}
