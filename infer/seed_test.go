@@ -68,7 +68,7 @@ func checkSeed(t *testing.T, seed uint64, rep *infer.Report, mean, sd []float64)
 // TestSeedConverges is the seed's acceptance test on a smaller network
 // (hidden [64, 64], 300 steps) with the default options.
 func TestSeedConverges(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
+	for seed := uint64(1); seed <= 5; seed++ {
 		rep, mean, sd := seedRun(t, []float64{64, 64}, 300, seed, infer.Options{})
 		checkSeed(t, seed, rep, mean, sd)
 	}
