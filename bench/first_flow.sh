@@ -3,7 +3,9 @@
 # batch 1000, 500 steps) in FlowTorch/PyTorch and in flowppl, in one run on one
 # machine, so that the figures can be read as ratios.
 #
-# Needs: Debian's python3-torch (apt-get install -y python3-torch) and FlowTorch's
+# Needs: Debian's python3-torch and OpenBLAS (apt-get install -y python3-torch
+# libopenblas0-pthread: without OpenBLAS, torch falls back to the reference BLAS and
+# is about 8 times slower) and FlowTorch's
 # source at commit add31a09bcfaad3f0272a9ca8cb4557df149a42c in $FLOWTORCH_DIR
 # (nothing of FlowTorch is committed here). The driver is the shared one:
 # ../shared/bench/flowtorch_train.py, or $FLOWTORCH_DRIVER.

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"slices"
 
+	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 )
@@ -310,7 +311,7 @@ func (ev *evaluator) field(v lang.Value, x *ast.Field) (lang.Value, error) {
 	if f, ok := h.Attr(x.Name); ok {
 		return f, nil
 	}
-	return nil, ev.errorf(x.NamePos, "%s has no field %q%s", v.Type(), x.Name, nameHint(x.Name, h.AttrNames()))
+	return nil, ev.errorf(x.NamePos, "%s has no field %q%s", v.Type(), x.Name, spell.Hint(x.Name, h.AttrNames()))
 }
 
 // list builds a vector from numbers or a matrix from equal-length vectors.
@@ -390,9 +391,9 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 			if !ok {
 				if h, ok := recv.(lang.HasAttrs); ok {
 					return nil, ev.errorf(f.NamePos, "%s has no field %q and there is no function %q%s",
-						recv.Type(), f.Name, f.Name, nameHint(f.Name, append(h.AttrNames(), knownNames(e)...)))
+						recv.Type(), f.Name, f.Name, spell.Hint(f.Name, append(h.AttrNames(), knownNames(e)...)))
 				}
-				return nil, ev.errorf(f.NamePos, "unknown function %q%s", f.Name, nameHint(f.Name, knownNames(e)))
+				return nil, ev.errorf(f.NamePos, "unknown function %q%s", f.Name, spell.Hint(f.Name, knownNames(e)))
 			}
 			fn = v
 			args = append(args, recv)

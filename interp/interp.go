@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"strings"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -175,20 +174,5 @@ func FormatError(err error) string {
 	if !errors.As(err, &ee) {
 		return err.Error()
 	}
-	var b strings.Builder
-	b.WriteString(ee.Error())
-	st := ee.CallStack
-	for i := len(st) - 1; i >= 0; {
-		f := st[i]
-		j := i
-		for j > 0 && st[j-1] == f {
-			j--
-		}
-		fmt.Fprintf(&b, "\n  in %s called at %s", f.Name, f.Pos)
-		if n := i - j; n > 0 {
-			fmt.Fprintf(&b, "\n  ... the same call %d more times", n)
-		}
-		i = j - 1
-	}
-	return b.String()
+	return ee.Backtrace()
 }

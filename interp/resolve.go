@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -234,7 +233,7 @@ func (r *resolver) expr(x ast.Expr, sc *rscope) {
 			// possibly a field is reported now when it is a near miss of
 			// a function in scope (q.smaple(10)), else when it runs.
 			r.expr(f.X, sc)
-			if !sc.defined(f.Name) && nameHint(f.Name, sc.all()) != "" {
+			if !sc.defined(f.Name) && spell.Hint(f.Name, sc.all()) != "" {
 				r.unknown(f.Name, f.NamePos, sc, "function")
 			}
 		} else {
@@ -323,27 +322,13 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 			return
 		}
 	}
-	hint := nameHint(name, candidates)
+	hint := spell.Hint(name, candidates)
 	if hint == "" {
 		if n := spell.Nearest(name, flows.Names()); n != "" {
 			hint = fmt.Sprintf(" (did you mean the bijector %q? write flow %s(base))", n, n)
 		}
 	}
 	r.errorf(pos, "unknown %s %q%s", what, name, hint)
-}
-
-// nameHint is spell.Hint without the noise of one-letter names ("b": did
-// you mean "a"?), which get a hint only for a difference of case.
-func nameHint(name string, candidates []string) string {
-	if utf8.RuneCountInString(name) == 1 {
-		for _, c := range candidates {
-			if c != name && strings.EqualFold(c, name) {
-				return fmt.Sprintf(" (did you mean %q?)", c)
-			}
-		}
-		return ""
-	}
-	return spell.Hint(name, candidates)
 }
 
 func isBijector(name string) bool { return slices.Contains(flows.Names(), name) }

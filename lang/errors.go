@@ -25,16 +25,27 @@ func (e *EvalError) Error() string { return e.Pos.String() + ": " + e.Msg }
 func (e *EvalError) Unwrap() error { return e.Err }
 
 // Backtrace returns the error with the calls that led to it, innermost
-// last, as a multi-line text:
+// first, as a multi-line text; a run of identical calls (deep recursion) is
+// collapsed into one line and a count:
 //
 //	model.flow:3:14: unknown name "x"
-//	  called from model.flow:9:5 in f
+//	  in f called at model.flow:9:5
+//	  ... the same call 998 more times
 func (e *EvalError) Backtrace() string {
 	var b strings.Builder
 	b.WriteString(e.Error())
-	for i := len(e.CallStack) - 1; i >= 0; i-- {
-		f := e.CallStack[i]
+	st := e.CallStack
+	for i := len(st) - 1; i >= 0; {
+		f := st[i]
+		j := i
+		for j > 0 && st[j-1] == f {
+			j--
+		}
 		fmt.Fprintf(&b, "\n  in %s called at %s", f.Name, f.Pos)
+		if n := i - j; n > 0 {
+			fmt.Fprintf(&b, "\n  ... the same call %d more times", n)
+		}
+		i = j - 1
 	}
 	return b.String()
 }

@@ -8,12 +8,17 @@ import (
 )
 
 // Nearest returns the candidate closest to name by edit distance, or "" if
-// none is close enough to be a plausible typo (distance at most 1 for short
-// names, at most a third of the length otherwise). Case differences count
-// as half an edit so "normal" suggests "Normal".
+// none is close enough to be a plausible typo (one edit for short names, a
+// third of the length otherwise; a one-letter name only matches another
+// case, since "b" for "a" is noise, not a typo). Case differences count as
+// half an edit so "normal" suggests "Normal".
 func Nearest(name string, candidates []string) string {
 	best, bestD := "", 1<<30
-	limit := max(1, len([]rune(name))/3)
+	n := len([]rune(name))
+	limit := 2 * max(1, n/3) // in half-edits
+	if n == 1 {
+		limit = 1
+	}
 	sorted := append([]string(nil), candidates...)
 	sort.Strings(sorted)
 	for _, c := range sorted {
@@ -26,7 +31,7 @@ func Nearest(name string, candidates []string) string {
 		}
 	}
 	// Distances are doubled (case-only edits cost 1, others 2).
-	if bestD > 2*limit {
+	if bestD > limit {
 		return ""
 	}
 	return best

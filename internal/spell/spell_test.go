@@ -3,7 +3,7 @@ package spell
 import "testing"
 
 func TestNearest(t *testing.T) {
-	names := []string{"Normal", "LogNormal", "HalfNormal", "Gamma", "Beta", "sample", "log_prob"}
+	names := []string{"Normal", "LogNormal", "HalfNormal", "Gamma", "Beta", "sample", "log_prob", "a", "N"}
 	for _, tt := range []struct{ in, want string }{
 		{"Normall", "Normal"},
 		{"normal", "Normal"},
@@ -13,6 +13,8 @@ func TestNearest(t *testing.T) {
 		{"logprob", "log_prob"},
 		{"Poisson", ""},
 		{"x", ""},
+		{"b", ""},
+		{"n", "N"},
 	} {
 		if got := Nearest(tt.in, names); got != tt.want {
 			t.Errorf("Nearest(%q) = %q, want %q", tt.in, got, tt.want)
