@@ -526,7 +526,7 @@ func makeUniform(validate bool, low, high *tensor.Tensor) (*Uniform, error) {
 		lo, hi := ps[0].Data(), ps[1].Data()
 		for i := range lo {
 			if !(lo[i] < hi[i]) {
-				return nil, fmt.Errorf("Uniform: low must be less than high, got low = %s, high = %s", fmtNum(lo[i]), fmtNum(hi[i]))
+				return nil, fmt.Errorf("Uniform: low must be less than high, got low = %s, high = %s", tensor.FormatNumber(lo[i]), tensor.FormatNumber(hi[i]))
 			}
 		}
 	}

@@ -296,7 +296,7 @@ func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) 
 			row := data[r : r+k]
 			for j, v := range row {
 				if v < 0 {
-					return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (probs[%d] is %s)", j, fmtNum(v))
+					return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (probs[%d] is %s)", j, tensor.FormatNumber(v))
 				}
 			}
 			if s := floatsSum(row); !(math.Abs(s-1) <= simplexTol) {
@@ -312,9 +312,9 @@ func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) 
 func fmtSum(s float64) string {
 	v, err := strconv.ParseFloat(fmt.Sprintf("%.12g", s), 64)
 	if err != nil {
-		return fmtNum(s)
+		return tensor.FormatNumber(s)
 	}
-	return fmtNum(v)
+	return tensor.FormatNumber(v)
 }
 
 // Dim returns 1: a draw is one index.

@@ -63,7 +63,7 @@ func makeMultivariateNormal(validate bool, loc, cov *tensor.Tensor) (*Multivaria
 			for j := 0; j < i; j++ {
 				x, y := c[i*d+j], c[j*d+i]
 				if math.Abs(x-y) > 1e-10*(math.Abs(x)+math.Abs(y)) {
-					return nil, fmt.Errorf("%s: cov is not symmetric (cov[%d, %d] = %s but cov[%d, %d] = %s)", fam, i, j, fmtNum(x), j, i, fmtNum(y))
+					return nil, fmt.Errorf("%s: cov is not symmetric (cov[%d, %d] = %s but cov[%d, %d] = %s)", fam, i, j, tensor.FormatNumber(x), j, i, tensor.FormatNumber(y))
 				}
 			}
 		}

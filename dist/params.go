@@ -115,10 +115,10 @@ func mismatch(fam string, a, b param) error {
 func checkValues(fam string, p param) error {
 	for _, v := range p.t.Data() {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%s: %s must be finite, got %s", fam, p.name, fmtNum(v))
+			return fmt.Errorf("%s: %s must be finite, got %s", fam, p.name, tensor.FormatNumber(v))
 		}
 		if p.rule.ok != nil && !p.rule.ok(v) {
-			return fmt.Errorf("%s: %s %s, got %s", fam, p.name, p.rule.want, fmtNum(v))
+			return fmt.Errorf("%s: %s %s, got %s", fam, p.name, p.rule.want, tensor.FormatNumber(v))
 		}
 	}
 	return nil
@@ -412,20 +412,6 @@ func detach(ts ...*tensor.Tensor) []*tensor.Tensor {
 	return out
 }
 
-// fmtNum formats v in the shortest form that reads back exactly, with
-// infinities and NaN as the language prints them.
-func fmtNum(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	case math.IsNaN(v):
-		return "nan"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
-
 // fmtTensor formats a number, a vector "[0, 1]" or a matrix "[[1, 0], [0, 1]]".
 func fmtTensor(t *tensor.Tensor) string {
 	if t == nil {
@@ -435,13 +421,13 @@ func fmtTensor(t *tensor.Tensor) string {
 	row := func(r []float64) string {
 		s := make([]string, len(r))
 		for i, v := range r {
-			s[i] = fmtNum(v)
+			s[i] = tensor.FormatNumber(v)
 		}
 		return "[" + strings.Join(s, ", ") + "]"
 	}
 	switch t.Rank() {
 	case 0:
-		return fmtNum(d[0])
+		return tensor.FormatNumber(d[0])
 	case 1:
 		return row(d)
 	}

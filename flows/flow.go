@@ -316,33 +316,8 @@ func (f *Flow) SampleAndLogProb(rng *rand.Rand, n int) (x, logp *tensor.Tensor) 
 // InitFromMoments, using their per-column mean and standard deviation.
 func (f *Flow) InitFromData(y *tensor.Tensor) bool {
 	f.checkValue(y)
-	mean, sd := columnMoments(y)
+	mean, sd := tensor.ColumnMoments(y)
 	return f.InitFromMoments(mean, sd)
-}
-
-// columnMoments returns the per-column mean and (n−1) standard deviation.
-func columnMoments(y *tensor.Tensor) (mean, sd []float64) {
-	n, d := y.Dim(0), y.Dim(1)
-	mean, sd = make([]float64, d), make([]float64, d)
-	data := y.Data()
-	for i := range n {
-		for j := range d {
-			mean[j] += data[i*d+j]
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	for i := range n {
-		for j := range d {
-			e := data[i*d+j] - mean[j]
-			sd[j] += e * e
-		}
-	}
-	for j := range sd {
-		sd[j] = math.Sqrt(sd[j] / float64(max(n-1, 1)))
-	}
-	return mean, sd
 }
 
 // InitFromMoments makes the flow's output have the given per-dimension
@@ -410,6 +385,6 @@ func (f *Flow) outputMoments() (mean, sd []float64, ok bool) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(0x5eed, 0xf10))
-	mean, sd = columnMoments(f.Sample(rng, 4096))
+	mean, sd = tensor.ColumnMoments(f.Sample(rng, 4096))
 	return mean, sd, true
 }

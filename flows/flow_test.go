@@ -5,23 +5,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
 )
 
-func mustApply(t testing.TB, name string, inner any, opts map[string]OptionValue, seed uint64) *Flow {
+func mustApply(t testing.TB, name string, inner dist.Distribution, opts map[string]OptionValue, seed uint64) *Flow {
 	t.Helper()
-	var f *Flow
-	var err error
-	switch in := inner.(type) {
-	case *Flow:
-		f, err = Apply(name, in, opts, newRNG(seed))
-	case *normal:
-		f, err = Apply(name, in, opts, newRNG(seed))
-	}
+	f, err := Apply(name, inner, opts, newRNG(seed))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// newNormal returns the diagonal normal with the given loc and scale.
+func newNormal(loc, scale []float64) *dist.Normal {
+	d, err := dist.NewNormal(tensor.Vector(loc), tensor.Vector(scale))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// stdNormal returns the d-dimensional standard normal.
+func stdNormal(d int) *dist.Normal {
+	return newNormal(make([]float64, d), tensor.Full(1, d).Data())
 }
 
 // TestDensityIntegrates integrates flow densities by quadrature.
@@ -138,7 +146,7 @@ func TestSampleChunked(t *testing.T) {
 		f.SetDirection(dir)
 		const n = 2*sampleChunk + 17
 		x := f.Sample(newRNG(1), n)
-		mean, sd := columnMoments(x)
+		mean, sd := tensor.ColumnMoments(x)
 		for j := range 2 { // a fresh flow is the base: N(0, 1); 4 standard errors
 			if math.Abs(mean[j]) > 4/math.Sqrt(n) || math.Abs(sd[j]-1) > 4/math.Sqrt(2*n) {
 				t.Errorf("%s: column %d mean %v sd %v, want 0 and 1", dir, j, mean[j], sd[j])
@@ -152,7 +160,7 @@ func TestSampleChunked(t *testing.T) {
 }
 
 func TestInitFromMoments(t *testing.T) {
-	base := &normal{loc: []float64{1, -2}, scale: []float64{2, 0.5}}
+	base := newNormal([]float64{1, -2}, []float64{2, 0.5})
 	for _, exact := range []bool{true, false} {
 		f := mustApply(t, "AffineAutoregressive", base, map[string]OptionValue{"hidden": []float64{8}}, 1)
 		f = mustApply(t, "Permute", f, nil, 1)
@@ -163,7 +171,7 @@ func TestInitFromMoments(t *testing.T) {
 			t.Fatal("InitFromMoments failed")
 		}
 		n := 20000
-		mean, sd := columnMoments(f.Sample(newRNG(9), n))
+		mean, sd := tensor.ColumnMoments(f.Sample(newRNG(9), n))
 		tol := 0.0
 		if !exact {
 			tol = 0.05 // the 4096-draw estimate
@@ -192,7 +200,7 @@ func TestInitFromMoments(t *testing.T) {
 }
 
 func TestString(t *testing.T) {
-	base := &normal{loc: []float64{0, 0}, scale: []float64{1, 1}}
+	base := newNormal([]float64{0, 0}, []float64{1, 1})
 	f := mustApply(t, "AffineAutoregressive", base, nil, 1)
 	want := "flow AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]))"
 	if f.String() != want {

@@ -133,7 +133,7 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 	fresh := prepare(q, o, rng, false)
 	first := src.Next(rng, o.Batch)
 	rep.Init = startFrom(q, o, fresh, func() ([]float64, []float64, bool) {
-		m, s := columnMoments(first)
+		m, s := tensor.ColumnMoments(first)
 		return m, s, true
 	})
 	loss := func(step int) *tensor.Tensor {
@@ -181,7 +181,7 @@ func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Repo
 			}
 		}
 		if d, ok := target.(dist.Distribution); ok {
-			m, s := columnMoments(d.Sample(rng, 4096))
+			m, s := tensor.ColumnMoments(d.Sample(rng, 4096))
 			return m, s, true
 		}
 		return nil, nil, false
@@ -246,31 +246,6 @@ func startFrom(q Guide, o Options, fresh bool, moments func() (mean, sd []float6
 		return "moments"
 	}
 	return "prior"
-}
-
-// columnMoments returns the per-column mean and (n−1) standard deviation.
-func columnMoments(y *tensor.Tensor) (mean, sd []float64) {
-	n, d := y.Dim(0), y.Dim(1)
-	mean, sd = make([]float64, d), make([]float64, d)
-	data := y.Data()
-	for i := range n {
-		for j := range d {
-			mean[j] += data[i*d+j]
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-	}
-	for i := range n {
-		for j := range d {
-			e := data[i*d+j] - mean[j]
-			sd[j] += e * e
-		}
-	}
-	for j := range sd {
-		sd[j] = math.Sqrt(sd[j] / float64(max(n-1, 1)))
-	}
-	return mean, sd
 }
 
 // train runs the optimisation loop shared by the objectives: loss(step)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/tensor"
@@ -133,6 +134,15 @@ func TestValidateAndParseOptions(t *testing.T) {
 	if err != nil || o.Steps != 500 || o.Batch != 1000 || o.LR != 0.05 || !o.HasSeed || o.Seed != 3 || o.Optimizer != "sgd" || !o.Quiet {
 		t.Errorf("ParseOptions = %+v, %v", o, err)
 	}
+}
+
+// newNormal returns the diagonal normal with the given loc and scale.
+func newNormal(loc, scale []float64) *dist.Normal {
+	d, err := dist.NewNormal(tensor.Vector(loc), tensor.Vector(scale))
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
 
 func affineFlow(t testing.TB, d int) *flows.Flow {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/tensor"
 )
 
 // UnpackArgs binds positional and keyword arguments of a call to fn to
@@ -161,10 +162,10 @@ func unpackOne(fn, name string, v Value, ptr any) error {
 // count) to int, or returns an error saying it is not one.
 func AsInt(x float64) (int, error) {
 	if x != math.Trunc(x) || math.IsInf(x, 0) || math.IsNaN(x) {
-		return 0, fmt.Errorf("%s is not an integer", FormatNumber(x))
+		return 0, fmt.Errorf("%s is not an integer", tensor.FormatNumber(x))
 	}
 	if math.Abs(x) > 1<<53 {
-		return 0, fmt.Errorf("%s is too large", FormatNumber(x))
+		return 0, fmt.Errorf("%s is too large", tensor.FormatNumber(x))
 	}
 	return int(x), nil
 }

@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -63,24 +62,10 @@ type StringDict map[string]Value
 type Number float64
 
 // String formats the number in the shortest form that reads back exactly.
-func (n Number) String() string { return FormatNumber(float64(n)) }
+func (n Number) String() string { return tensor.FormatNumber(float64(n)) }
 
 // Type returns "number".
 func (Number) Type() string { return "number" }
-
-// FormatNumber formats v in the shortest form that reads back exactly:
-// 4, 0.5, 1e-06, inf, -inf, nan.
-func FormatNumber(v float64) string {
-	switch {
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	case math.IsNaN(v):
-		return "nan"
-	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
-}
 
 // String is a text value.
 type String string
@@ -158,7 +143,7 @@ func (a *Array) String() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(FormatNumber(v))
+			b.WriteString(tensor.FormatNumber(v))
 		}
 		b.WriteByte(']')
 	}

@@ -22,7 +22,7 @@ var fakeNormal = familyBuiltin(family{
 		}
 		for _, s := range scale {
 			if !(s > 0) {
-				return nil, fmt.Errorf("scale must be positive, got %v", lang.FormatNumber(s))
+				return nil, fmt.Errorf("scale must be positive, got %v", tensor.FormatNumber(s))
 			}
 		}
 		return closedNormal{normal{loc, scale}}, nil

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
 )
 
 func ioBuiltins() []*lang.Builtin {
@@ -52,23 +53,29 @@ func formatCSVNumber(v float64) string {
 	case math.IsInf(v, -1):
 		return "-Inf"
 	}
-	return lang.FormatNumber(v)
+	return tensor.FormatNumber(v)
 }
 
 func builtinReadCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	return readFile("read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(data) })
+}
+
+// readFile implements the builtin fn(path) of a reader: it reads the file
+// at path and converts its contents with parse.
+func readFile(fn string, args lang.Tuple, kwargs []lang.Kwarg, parse func([]byte) (lang.Value, error)) (lang.Value, error) {
 	var path string
-	if err := lang.UnpackArgs("read_csv", args, kwargs, "path", &path); err != nil {
+	if err := lang.UnpackArgs(fn, args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read_csv: %v", err)
+		return nil, fmt.Errorf("%s: %v", fn, err)
 	}
-	rec, err := parseCSV(data)
+	v, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("read_csv: %s: %v", path, err)
+		return nil, fmt.Errorf("%s: %s: %v", fn, path, err)
 	}
-	return rec, nil
+	return v, nil
 }
 
 // parseCSV reads a CSV table with a header line into a record of vectors.
@@ -227,19 +234,7 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 }
 
 func builtinReadJSON(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var path string
-	if err := lang.UnpackArgs("read_json", args, kwargs, "path", &path); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read_json: %v", err)
-	}
-	v, err := parseJSON(data)
-	if err != nil {
-		return nil, fmt.Errorf("read_json: %s: %v", path, err)
-	}
-	return v, nil
+	return readFile("read_json", args, kwargs, parseJSON)
 }
 
 // parseJSON converts a JSON document to a value: objects become records

@@ -231,7 +231,7 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 	}
 	for _, v := range ps {
 		if !(v >= 0 && v <= 1) {
-			return nil, fmt.Errorf("quantile: p must be in [0, 1], got %s", lang.FormatNumber(v))
+			return nil, fmt.Errorf("quantile: p must be in [0, 1], got %s", tensor.FormatNumber(v))
 		}
 	}
 	cols, matrix, err := columns("quantile", x)

@@ -74,13 +74,9 @@ func numeric(fn string, v lang.Value) (*tensor.Tensor, error) {
 // sizeArg converts v to a non-negative integer size for fn's parameter
 // name: `zeros: n must be an integer, got 2.5`.
 func sizeArg(fn, name string, v lang.Value) (int, error) {
-	x, ok := v.(lang.Number)
-	if !ok {
-		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, v.Type())
-	}
-	k, err := lang.AsInt(float64(x))
+	k, err := intArg(fn, name, v)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, x)
+		return 0, err
 	}
 	if k < 0 {
 		return 0, fmt.Errorf("%s: %s must be non-negative, got %d", fn, name, k)

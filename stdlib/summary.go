@@ -105,7 +105,7 @@ func (t *Table) String() string {
 // formatShort formats v with 4 significant digits.
 func formatShort(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return lang.FormatNumber(v)
+		return tensor.FormatNumber(v)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -10,6 +10,17 @@ func gflops(b *testing.B, flops float64) {
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
+// benchBackward times training steps that watch params and run
+// Backward(Sum(f())).
+func benchBackward(b *testing.B, f func() *Tensor, params ...*Tensor) {
+	var tp Tape
+	for b.Loop() {
+		tp.Reset()
+		tp.Watch(params...)
+		tp.Backward(Sum(f()))
+	}
+}
+
 // BenchmarkLinear is one layer of the seed's conditioner, forward and
 // backward: x 1000×256 (data), W 256×256, bias [256].
 func BenchmarkLinear(b *testing.B) {
@@ -17,12 +28,7 @@ func BenchmarkLinear(b *testing.B) {
 	x := RandN(rng, 1000, 256)
 	w := Param(RandN(rng, 256, 256).data, 256, 256)
 	bias := Param(make([]float64, 256), 256)
-	var tp Tape
-	for b.Loop() {
-		tp.Reset()
-		tp.Watch(w, bias)
-		tp.Backward(Sum(Linear(x, w, bias)))
-	}
+	benchBackward(b, func() *Tensor { return Linear(x, w, bias) }, w, bias)
 	gflops(b, 2*2*1000*256*256) // forward gemm and dW gemm
 }
 
@@ -32,12 +38,7 @@ func BenchmarkLinearHidden(b *testing.B) {
 	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
 	w := Param(RandN(rng, 256, 256).data, 256, 256)
 	bias := Param(make([]float64, 256), 256)
-	var tp Tape
-	for b.Loop() {
-		tp.Reset()
-		tp.Watch(x, w, bias)
-		tp.Backward(Sum(Linear(x, w, bias)))
-	}
+	benchBackward(b, func() *Tensor { return Linear(x, w, bias) }, x, w, bias)
 	gflops(b, 3*2*1000*256*256)
 }
 
@@ -56,24 +57,14 @@ func BenchmarkAddRow(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 3))
 	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
 	bias := Param(make([]float64, 256), 256)
-	var tp Tape
-	for b.Loop() {
-		tp.Reset()
-		tp.Watch(x, bias)
-		tp.Backward(Sum(Add(x, bias)))
-	}
+	benchBackward(b, func() *Tensor { return Add(x, bias) }, x, bias)
 }
 
 // BenchmarkReLU is ReLU on 1000×256, forward and backward.
 func BenchmarkReLU(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 4))
 	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
-	var tp Tape
-	for b.Loop() {
-		tp.Reset()
-		tp.Watch(x)
-		tp.Backward(Sum(ReLU(x)))
-	}
+	benchBackward(b, func() *Tensor { return ReLU(x) }, x)
 }
 
 // BenchmarkMLPStep is a full training step of a 2→256→256→1 network on a

@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Sum returns the sum of all elements as a rank-0 tensor.
 func Sum(a *Tensor) *Tensor {
@@ -58,6 +61,35 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 // MeanAxis averages over one axis, removing it.
 func MeanAxis(a *Tensor, axis int) *Tensor {
 	return Scale(SumAxis(a, axis), 1/float64(a.Dim(axis)))
+}
+
+// ColumnMoments returns the mean and the standard deviation (with the n−1
+// divisor; 0 for a single row) of each column of the 2-D tensor y ([n, d]).
+// It reads y's values only: nothing is recorded on a tape.
+func ColumnMoments(y *Tensor) (mean, sd []float64) {
+	if y.Rank() != 2 {
+		panic(fmt.Sprintf("tensor.ColumnMoments: shape %v is not 2-D", y.shape))
+	}
+	n, d := y.shape[0], y.shape[1]
+	mean, sd = make([]float64, d), make([]float64, d)
+	for i := range n {
+		for j := range d {
+			mean[j] += y.data[i*d+j]
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	for i := range n {
+		for j := range d {
+			e := y.data[i*d+j] - mean[j]
+			sd[j] += e * e
+		}
+	}
+	for j := range sd {
+		sd[j] = math.Sqrt(sd[j] / float64(max(n-1, 1)))
+	}
+	return mean, sd
 }
 
 // splitAxis returns the product of the axes before axis, its size, and the

@@ -124,6 +124,26 @@ func TestForwardValues(t *testing.T) {
 	checkValues(t, "ReLU", ReLU(Vector([]float64{-1, 0, 2, math.NaN()})), []int{4}, []float64{0, 0, 2, math.NaN()}, 0)
 }
 
+func TestColumnMoments(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		y        *Tensor
+		mean, sd []float64
+	}{
+		// columns {1, 3, 5} and {2, 2, 8}: sd² = Σ(x−mean)²/(n−1) = 8/2 and 24/2.
+		{"3x2", Matrix([][]float64{{1, 2}, {3, 2}, {5, 8}}), []float64{3, 4}, []float64{2, math.Sqrt(12)}},
+		{"one row", Matrix([][]float64{{7, -1}}), []float64{7, -1}, []float64{0, 0}},
+	} {
+		mean, sd := ColumnMoments(tt.y)
+		for j := range tt.mean {
+			if !near(mean[j], tt.mean[j], 1e-15) || !near(sd[j], tt.sd[j], 1e-15) {
+				t.Errorf("%s: column %d mean %v sd %v, want %v and %v", tt.name, j, mean[j], sd[j], tt.mean[j], tt.sd[j])
+			}
+		}
+	}
+	mustPanic(t, "ColumnMoments of a vector", "not 2-D", func() { ColumnMoments(Zeros(3)) })
+}
+
 func (t *Tensor) reshaped(shape ...int) *Tensor { return Reshape(t, shape...) }
 
 // TestWhereMasksNaN checks that a NaN computed in the branch Where discards

@@ -152,16 +152,16 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// readScript reads the script (stdin for "-").
-func readScript(name string, stdin io.Reader, stderr io.Writer) ([]byte, bool) {
-	var (
-		b   []byte
-		err error
-	)
+// readScript reads the script (stdin for "-") and returns it with the name
+// its errors are reported under ("<stdin>" for "-").
+func readScript(name string, stdin io.Reader, stderr io.Writer) (filename string, src []byte, ok bool) {
+	var err error
+	filename = name
 	if name == "-" {
-		b, err = io.ReadAll(stdin)
+		filename = "<stdin>"
+		src, err = io.ReadAll(stdin)
 	} else {
-		b, err = os.ReadFile(name)
+		src, err = os.ReadFile(name)
 	}
 	if err != nil {
 		var pe *fs.PathError
@@ -169,9 +169,9 @@ func readScript(name string, stdin io.Reader, stderr io.Writer) ([]byte, bool) {
 			err = pe.Err
 		}
 		fmt.Fprintf(stderr, "flowppl: cannot read %s: %v\n", name, err)
-		return nil, false
+		return "", nil, false
 	}
-	return b, true
+	return filename, src, true
 }
 
 func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -185,14 +185,9 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if files == nil { // -h
 		return exitOK
 	}
-	file := files[0]
-	src, ok := readScript(file, stdin, stderr)
+	filename, src, ok := readScript(files[0], stdin, stderr)
 	if !ok {
 		return exitUsage
-	}
-	filename := file
-	if file == "-" {
-		filename = "<stdin>"
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -233,13 +228,9 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	code := exitOK // also for -h, with no files
 	for _, file := range files {
-		src, ok := readScript(file, stdin, stderr)
+		filename, src, ok := readScript(file, stdin, stderr)
 		if !ok {
 			return exitUsage
-		}
-		filename := file
-		if file == "-" {
-			filename = "<stdin>"
 		}
 		if err := interp.Check(filename, src, nil); err != nil {
 			fmt.Fprintln(stderr, interp.FormatError(err))

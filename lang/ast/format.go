@@ -198,12 +198,7 @@ func (p *printer) expr(e Expr, min int) {
 	case *Index:
 		p.postfixBase(e.X, false)
 		p.str("[")
-		for i, x := range e.Indices {
-			if i > 0 {
-				p.str(", ")
-			}
-			p.expr(x, PrecFit)
-		}
+		p.exprs(e.Indices)
 		p.str("]")
 	case *Slice:
 		if e.Lo != nil {
@@ -219,12 +214,7 @@ func (p *printer) expr(e Expr, min int) {
 		p.str(e.Name)
 	case *List:
 		p.str("[")
-		for i, x := range e.Elems {
-			if i > 0 {
-				p.str(", ")
-			}
-			p.expr(x, PrecFit)
-		}
+		p.exprs(e.Elems)
 		p.str("]")
 	case *FlowExpr:
 		p.str("flow ")
@@ -269,17 +259,22 @@ func (p *printer) postfixBase(x Expr, dot bool) {
 
 func (p *printer) args(args []Expr, kwargs []*Kwarg) {
 	p.str("(")
-	for i, a := range args {
-		if i > 0 {
-			p.str(", ")
-		}
-		p.expr(a, PrecFit)
-	}
+	p.exprs(args)
 	if len(args) > 0 && len(kwargs) > 0 {
 		p.str(", ")
 	}
 	p.kwargs(kwargs)
 	p.str(")")
+}
+
+// exprs prints list separated by commas.
+func (p *printer) exprs(list []Expr) {
+	for i, x := range list {
+		if i > 0 {
+			p.str(", ")
+		}
+		p.expr(x, PrecFit)
+	}
 }
 
 func (p *printer) kwargs(kwargs []*Kwarg) {

@@ -19,7 +19,7 @@ func Walk(v Visitor, n Node) {
 	}
 	switch n := n.(type) {
 	case *File:
-		walkStmts(v, n.Stmts)
+		walkList(v, n.Stmts)
 	case *Assign:
 		Walk(v, n.Target)
 		Walk(v, n.Value)
@@ -27,7 +27,7 @@ func Walk(v Visitor, n Node) {
 		Walk(v, n.X)
 	case *FnDef:
 		Walk(v, n.Name)
-		walkIdents(v, n.Params)
+		walkList(v, n.Params)
 		if n.Expr != nil {
 			Walk(v, n.Expr)
 		}
@@ -50,13 +50,13 @@ func Walk(v Visitor, n Node) {
 		}
 	case *ModelDef:
 		Walk(v, n.Name)
-		walkIdents(v, n.Params)
+		walkList(v, n.Params)
 		Walk(v, n.Body)
 	case *Tilde:
 		Walk(v, n.LHS)
 		Walk(v, n.Dist)
 	case *Block:
-		walkStmts(v, n.Stmts)
+		walkList(v, n.Stmts)
 	case *Number, *String, *Bool, *None, *Ident:
 		// leaves
 	case *Unary:
@@ -66,13 +66,13 @@ func Walk(v Visitor, n Node) {
 		Walk(v, n.Y)
 	case *Call:
 		Walk(v, n.Fn)
-		walkExprs(v, n.Args)
-		walkKwargs(v, n.Kwargs)
+		walkList(v, n.Args)
+		walkList(v, n.Kwargs)
 	case *Kwarg:
 		Walk(v, n.Value)
 	case *Index:
 		Walk(v, n.X)
-		walkExprs(v, n.Indices)
+		walkList(v, n.Indices)
 	case *Slice:
 		if n.Lo != nil {
 			Walk(v, n.Lo)
@@ -83,41 +83,24 @@ func Walk(v Visitor, n Node) {
 	case *Field:
 		Walk(v, n.X)
 	case *List:
-		walkExprs(v, n.Elems)
+		walkList(v, n.Elems)
 	case *FlowExpr:
-		walkExprs(v, n.Args)
-		walkKwargs(v, n.Kwargs)
+		walkList(v, n.Args)
+		walkList(v, n.Kwargs)
 	case *Fit:
 		Walk(v, n.Q)
 		Walk(v, n.Target)
-		walkKwargs(v, n.Options)
+		walkList(v, n.Options)
 	default:
 		panic(fmt.Sprintf("ast.Walk: unexpected node type %T", n))
 	}
 	v.Visit(nil)
 }
 
-func walkStmts(v Visitor, list []Stmt) {
-	for _, s := range list {
-		Walk(v, s)
-	}
-}
-
-func walkExprs(v Visitor, list []Expr) {
-	for _, e := range list {
-		Walk(v, e)
-	}
-}
-
-func walkIdents(v Visitor, list []*Ident) {
-	for _, e := range list {
-		Walk(v, e)
-	}
-}
-
-func walkKwargs(v Visitor, list []*Kwarg) {
-	for _, e := range list {
-		Walk(v, e)
+// walkList walks the nodes of list in order.
+func walkList[N Node](v Visitor, list []N) {
+	for _, n := range list {
+		Walk(v, n)
 	}
 }
 
