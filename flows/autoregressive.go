@@ -146,37 +146,19 @@ func (a *AffineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tens
 }
 
 // solve computes the side the conditioner reads from the other side by d
-// passes: starting from zeros, pass k applies step and keeps the variables
-// order[0..k] (the others are reset to 0 so that an overflow in a not yet
-// determined variable cannot reach a determined one through a masked,
-// zero weight). Pass k determines variable order[k] exactly, because its
-// conditioner reads only order[0..k-1]; after d passes all are exact, and
-// so is the log-scale of the last pass. The result is differentiable
-// through all passes.
+// passes (solveAR): starting from zeros, pass k applies step and keeps the
+// variables order[0..k] (the others are reset to 0 so that an overflow in
+// a not yet determined variable cannot reach a determined one through a
+// masked, zero weight). Pass k determines variable order[k] exactly,
+// because its conditioner reads only order[0..k-1]; after d passes all are
+// exact, and so is the log-scale of the last pass. The result is
+// differentiable through all passes.
 func (a *AffineAutoregressive) solve(n int, step func(cur *tensor.Tensor) (next, logS *tensor.Tensor)) (out, logS *tensor.Tensor) {
-	d := a.made.d
-	pos := make([]int, d)
-	for k, v := range a.made.order {
-		pos[v] = k
-	}
-	cur := tensor.Zeros(n, d)
-	for k := range d {
-		next, ls := step(cur)
-		if k == d-1 {
-			return next, ls
-		}
-		keep := make([]bool, n*d)
-		for j := range d {
-			if pos[j] <= k {
-				for i := j; i < n*d; i += d {
-					keep[i] = true
-				}
-			}
-		}
-		cur = tensor.Where(keep, next, zeroScalar)
-	}
-	panic("unreachable")
+	return solveAR(a.made.order, n, step)
 }
+
+func (a *AffineAutoregressive) lock()          { a.locked = true }
+func (a *AffineAutoregressive) isLocked() bool { return a.locked }
 
 // mapMoments pushes moments through a fresh layer, which is the elementwise
 // map y = bμ + softplus(bσ) ⊙ x.

@@ -67,10 +67,14 @@ type Directional interface {
 }
 
 // supportMapper is implemented by bijectors that change the support of
-// their input (Exp makes it positive) or keep it (Permute). Bijectors that
-// do not implement it map onto the real vectors.
+// their input (Exp makes it positive, Sigmoid the unit interval), keep it
+// (Permute) or need a particular input (Power needs a positive one): it
+// returns the output's support, or an error naming the mismatch and from
+// (where the input comes from: "Normal(...)" or the previous bijector's
+// name). Bijectors that do not implement it take any input and map onto
+// the real vectors.
 type supportMapper interface {
-	mapSupport(in dist.Support) (dist.Support, error)
+	mapSupport(in dist.Support, from string) (dist.Support, error)
 }
 
 // momentMapper is implemented by bijectors that can push a per-dimension

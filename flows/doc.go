@@ -3,11 +3,15 @@
 // distribution's draws pushed through a chain of them. Flows are the
 // variational guides of flowppl.
 //
-// Bijectors act on batches: [n, d] tensors, one point per row. The
-// implemented ones are AffineAutoregressive (FlowTorch's, with a MADE
-// conditioner), Affine (learnable elementwise loc and scale), AffineFixed,
-// Permute and Exp; Names lists all of the language's, and Apply builds any
-// of them by name for the interpreter:
+// Bijectors act on batches: [n, d] tensors, one point per row. All the
+// language's are implemented: AffineAutoregressive (FlowTorch's, with a
+// MADE conditioner), SplineAutoregressive and Spline (rational-quadratic
+// splines, Durkan et al. 2019), Coupling (RealNVP affine coupling), Affine
+// (learnable elementwise loc and scale), AffineFixed, Permute, the fixed
+// elementwise maps Exp, Softplus, Sigmoid, Tanh, ELU, LeakyReLU and Power
+// (Elementwise), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
+// Names lists them, and Apply builds any of them by name for the
+// interpreter:
 //
 //	f, err := flows.Apply("AffineAutoregressive", base, map[string]flows.OptionValue{
 //		"hidden": []float64{32, 32},
@@ -22,6 +26,35 @@
 // until it is first fitted; the fit then fixes it for good (Flow.PrepareFit):
 // DataSide for forward KL (maximum likelihood needs densities of given
 // points), BaseSide for reverse KL (it needs densities of its own draws).
+// SplineAutoregressive follows the same rule. The other way stays exact
+// but costs d conditioner passes per layer: a flow fitted by forward KL
+// samples d times slower than it scores, one fitted by reverse KL scores
+// given points d times slower than it samples. Coupling layers read the
+// untouched half, which is the same on both sides, so both ways are one
+// pass and they have no direction; Planar, Radial and the elementwise
+// maps have closed-form or one-dimensional inverses.
+//
+// # Domains
+//
+// Each bijector declares the support of its output, and some the input
+// they need: Exp and Softplus map onto the positive reals, Sigmoid onto
+// (0, 1), Tanh onto (−1, 1), ELU onto (−1, ∞), and Power needs a positive
+// input. Building a flow checks the chain, so `flow Power(Normal(0, 1))`
+// is an error that says to put Exp or Softplus before Power.
+//
+// # Training mode
+//
+// BatchNorm uses batch statistics while its parameters are watched by an
+// active tape (during a fit's step) and its running statistics otherwise;
+// see BatchNorm.
+//
+// # Saving
+//
+// Save and Load write and read a flow as versioned JSON (FileVersion):
+// structure, options, orders and permutations, parameters, the base
+// family and its parameters, and Flow.Meta for the language's posterior
+// guide metadata. A loaded flow samples and scores bit for bit as the
+// saved one.
 //
 // # Data-dependent initialisation
 //

@@ -200,7 +200,7 @@ func (p *Permute) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	return tensor.Take(y, 1, p.inv), rowsConst(y.Dim(0), 0)
 }
 
-func (p *Permute) mapSupport(in dist.Support) (dist.Support, error) {
+func (p *Permute) mapSupport(in dist.Support, _ string) (dist.Support, error) {
 	if len(in.Low) > 1 || len(in.High) > 1 {
 		out := dist.Support{Kind: in.Kind}
 		if len(in.Low) > 1 {
@@ -280,7 +280,20 @@ func (e *Exp) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	return x, logDet
 }
 
-func (e *Exp) mapSupport(in dist.Support) (dist.Support, error) {
+func (e *Exp) mapSupport(in dist.Support, _ string) (dist.Support, error) {
+	switch in.Kind {
+	case dist.UnitInterval:
+		return dist.Support{Kind: dist.Interval, Low: []float64{1}, High: []float64{math.E}}, nil
+	case dist.Interval:
+		out := dist.Support{Kind: dist.Interval}
+		for _, v := range in.Low {
+			out.Low = append(out.Low, math.Exp(v))
+		}
+		for _, v := range in.High {
+			out.High = append(out.High, math.Exp(v))
+		}
+		return out, nil
+	}
 	return dist.Support{Kind: dist.Positive}, nil
 }
 

@@ -20,7 +20,7 @@ func ExampleApply() {
 	_, err = Apply("AffineAutoregressive", base, map[string]OptionValue{"bins": 8.0}, rng)
 	fmt.Println(err)
 	// Output:
-	// flow Exp(AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]), hidden = [32, 32]))
+	// flow Exp ∘ AffineAutoregressive(hidden=[32, 32]) over Normal(0, I₂) — 1,284 params
 	// positive 2 8
 	// AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale)
 }

@@ -1,9 +1,12 @@
 package flows
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
@@ -22,11 +25,16 @@ type Flow struct {
 	// Layers are the bijectors, base side first. After InitFromMoments the
 	// last layer is the fixed standardising AffineFixed it added.
 	Layers []Bijector
+	// Meta is saved and loaded with the flow and otherwise unused by this
+	// package: the language records a posterior guide's latent names,
+	// shapes and constraints here.
+	Meta json.RawMessage
 
-	stages []stage      // what String shows
-	std    *AffineFixed // the data-end standardiser, or nil
-	dir    Direction    // the direction last set
-	fitted bool         // the direction has been fixed by a fit
+	stages  []stage      // what String shows
+	nStaged int          // Layers[:nStaged] are the stages' layers
+	std     *AffineFixed // the data-end standardiser, or nil
+	dir     Direction    // the direction last set
+	fitted  bool         // the direction has been fixed by a fit
 }
 
 // stage is one bijector application as written: its name and options.
@@ -85,6 +93,7 @@ func (f *Flow) push(s stage, layers ...Bijector) error {
 		return err
 	}
 	f.stages = append(f.stages, s)
+	f.nStaged = len(f.Layers)
 	for _, l := range layers {
 		if a, ok := l.(Directional); ok {
 			a.SetDirection(f.dir)
@@ -107,35 +116,109 @@ func (f *Flow) Support() dist.Support {
 	return s
 }
 
-func (f *Flow) support() (dist.Support, error) { return supportOf(f.Base.Support(), f.Layers) }
+func (f *Flow) support() (dist.Support, error) {
+	return supportOf(f.Base.Support(), f.Layers, f.Base)
+}
 
-func supportOf(s dist.Support, layers []Bijector) (dist.Support, error) {
+func supportOf(s dist.Support, layers []Bijector, base dist.Distribution) (dist.Support, error) {
+	from := baseName(base)
 	for _, l := range layers {
 		if m, ok := l.(supportMapper); ok {
 			var err error
-			if s, err = m.mapSupport(s); err != nil {
+			if s, err = m.mapSupport(s, from); err != nil {
 				return s, err
 			}
 		} else {
 			s = dist.Support{Kind: dist.Real}
 		}
+		from = l.Name()
 	}
 	return s, nil
 }
 
-// String describes the flow as it was written, e.g.
-// "flow AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]))". The
-// standardising layer added by a fit is not shown.
+// baseName abbreviates a base for messages: "Normal(...)".
+func baseName(base dist.Distribution) string {
+	if base == nil {
+		return "the base"
+	}
+	s := base.String()
+	if i := strings.IndexByte(s, '('); i > 0 {
+		return s[:i] + "(...)"
+	}
+	return s
+}
+
+// String describes the flow's structure, outermost bijector first, with
+// its base and its number of learnable parameters, e.g.
+//
+//	flow AffineAutoregressive(hidden=[32, 32]) ∘ Permute over Normal(loc=[0, 0], scale=[1, 1]) — 2,340 params
+//
+// Layers added at the data end by a fit's initialisation (InitFromMoments,
+// InitFromGaussian) are not shown or counted.
 func (f *Flow) String() string {
-	s := f.Base.String()
-	for _, st := range f.stages {
+	var b strings.Builder
+	b.WriteString("flow ")
+	for i := len(f.stages) - 1; i >= 0; i-- {
+		st := f.stages[i]
+		b.WriteString(st.name)
 		if st.opts != "" {
-			s = st.name + "(" + s + ", " + st.opts + ")"
-		} else {
-			s = st.name + "(" + s + ")"
+			b.WriteString("(" + st.opts + ")")
+		}
+		if i > 0 {
+			b.WriteString(" ∘ ")
 		}
 	}
-	return "flow " + s
+	n := 0
+	for _, l := range f.Layers[:min(f.nStaged, len(f.Layers))] {
+		for _, p := range l.Params() {
+			n += p.Len()
+		}
+	}
+	unit := " params"
+	if n == 1 {
+		unit = " param"
+	}
+	b.WriteString(" over " + baseString(f.Base) + " — " + groupDigits(n) + unit)
+	return b.String()
+}
+
+// baseString writes a standard-normal-like base of dimension d ≥ 2
+// compactly, e.g. Normal(0, I₂) for Normal(loc=[0, 0], scale=[1, 1]), and
+// any other base as its String.
+func baseString(base dist.Distribution) string {
+	var nb dist.Normal
+	switch b := base.(type) {
+	case *dist.Normal:
+		nb = *b
+	case dist.Normal:
+		nb = b
+	default:
+		return base.String()
+	}
+	d := base.Dim()
+	if d < 2 || nb.Loc == nil || nb.Scale == nil || nb.Loc.Rank() != 1 || nb.Scale.Rank() != 1 {
+		return base.String()
+	}
+	l := nb.Loc.Data()
+	for j := range d {
+		if l[j] != l[0] || nb.Scale.Data()[j] != 1 {
+			return base.String()
+		}
+	}
+	sub := ""
+	for _, r := range strconv.Itoa(d) {
+		sub += string(rune('₀' + (r - '0')))
+	}
+	return "Normal(" + tensor.FormatNumber(l[0]) + ", I" + sub + ")"
+}
+
+// groupDigits writes n with thousands separators: 68,612.
+func groupDigits(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // Params returns the learnable parameters of all layers.
@@ -197,16 +280,24 @@ func (f *Flow) PrepareFit(reverse bool) {
 	}
 	f.dir = d
 	for _, l := range f.Layers {
-		if a, ok := l.(*AffineAutoregressive); ok {
-			if !a.locked {
+		if a, ok := l.(lockable); ok {
+			if !a.isLocked() {
 				a.SetDirection(d)
-				a.locked = true
+				a.lock()
 			}
 		} else if a, ok := l.(Directional); ok {
 			a.SetDirection(d)
 		}
 	}
 	f.fitted = true
+}
+
+// lockable is an autoregressive layer whose direction the first fit fixes
+// for good.
+type lockable interface {
+	Directional
+	lock()
+	isLocked() bool
 }
 
 // sampleChunk bounds the rows pushed through the layers at once by the

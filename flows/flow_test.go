@@ -202,7 +202,7 @@ func TestInitFromMoments(t *testing.T) {
 func TestString(t *testing.T) {
 	base := newNormal([]float64{0, 0}, []float64{1, 1})
 	f := mustApply(t, "AffineAutoregressive", base, nil, 1)
-	want := "flow AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]))"
+	want := "flow AffineAutoregressive over Normal(0, I₂) — 67,588 params"
 	if f.String() != want {
 		t.Errorf("String = %q, want %q", f.String(), want)
 	}
@@ -211,7 +211,7 @@ func TestString(t *testing.T) {
 		t.Errorf("after InitFromMoments String = %q, want %q", f.String(), want)
 	}
 	g := mustApply(t, "Exp", mustApply(t, "AffineAutoregressive", base, map[string]OptionValue{"hidden": []float64{32, 32}, "layers": 2.0}, 1), nil, 1)
-	want = "flow Exp(AffineAutoregressive(Normal(loc=[0, 0], scale=[1, 1]), hidden = [32, 32], layers = 2))"
+	want = "flow Exp ∘ AffineAutoregressive(hidden=[32, 32], layers=2) over Normal(0, I₂) — 2,568 params"
 	if g.String() != want {
 		t.Errorf("String = %q, want %q", g.String(), want)
 	}
@@ -226,7 +226,11 @@ func TestApplyErrors(t *testing.T) {
 		opts map[string]OptionValue
 		want string
 	}{
-		{"Spline", nil, `bijector "Spline" is not implemented yet`},
+		{"Power", nil, `Power needs a positive input, but its input is real (from Normal(...)): put Exp or Softplus before it`},
+		{"Spline", map[string]OptionValue{"hidden": []float64{4}}, `Spline has no option "hidden" (options: bins, bound)`},
+		{"Spline", map[string]OptionValue{"bound": -1.0}, `bound must be a positive number, got -1`},
+		{"Power", map[string]OptionValue{"exponent": 0.0}, `exponent must be a nonzero number, got 0`},
+		{"Coupling", map[string]OptionValue{"permutation": []float64{1, 0}}, `Coupling has no option "permutation" (options: hidden, layers, activation)`},
 		{"AfineAutoregressive", nil, `unknown bijector "AfineAutoregressive" (did you mean "AffineAutoregressive"?)`},
 		{"AffineAutoregressive", map[string]OptionValue{"bins": 8.0}, `AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale)`},
 		{"Exp", map[string]OptionValue{"bins": 8.0}, `Exp has no option "bins" (it takes none)`},
@@ -245,7 +249,7 @@ func TestApplyErrors(t *testing.T) {
 			t.Errorf("Apply(%s, %v): error %v, want %q", tt.name, tt.opts, err, tt.want)
 		}
 	}
-	if len(Names()) != 17 || !Implemented("Affine") || Implemented("Planar") {
+	if len(Names()) != 17 || !Implemented("Affine") || !Implemented("Planar") || Implemented("Gaussian") {
 		t.Errorf("Names/Implemented: %d names", len(Names()))
 	}
 }

@@ -33,6 +33,30 @@ type made struct {
 	wS     *tensor.Tensor   // [d, h_last]: unconstrained-scale head
 	bS     *tensor.Tensor   // [d]
 	maskO  *tensor.Tensor   // [d, h_last] output mask
+
+	// A MADE made by newMADEHeads has instead one head of p outputs per
+	// variable (wMu, bMu, wS, bS are nil): output j·p+k is output k of
+	// variable j.
+	p     int
+	wP    *tensor.Tensor // [d·p, h_last]
+	bP    *tensor.Tensor // [d·p]
+	maskP *tensor.Tensor // [d·p, h_last]
+}
+
+// newMADEHeads allocates a MADE with p outputs per variable, zero
+// parameters and masks for order.
+func newMADEHeads(d int, hidden []int, act string, order []int, p int) *made {
+	m := &made{d: d, hidden: append([]int(nil), hidden...), act: act, p: p}
+	in := d
+	for _, h := range hidden {
+		m.ws = append(m.ws, tensor.Param(make([]float64, h*in), h, in))
+		m.bs = append(m.bs, tensor.Param(make([]float64, h), h))
+		in = h
+	}
+	m.wP = tensor.Param(make([]float64, d*p*in), d*p, in)
+	m.bP = tensor.Param(make([]float64, d*p), d*p)
+	m.setOrder(order)
+	return m
 }
 
 // newMADE allocates a MADE with zero parameters and masks for order.
@@ -57,6 +81,9 @@ func (m *made) params() []*tensor.Tensor {
 	ps := make([]*tensor.Tensor, 0, 2*len(m.ws)+4)
 	for l := range m.ws {
 		ps = append(ps, m.ws[l], m.bs[l])
+	}
+	if m.p > 0 {
+		return append(ps, m.wP, m.bP)
 	}
 	return append(ps, m.wMu, m.bMu, m.wS, m.bS)
 }
@@ -113,6 +140,16 @@ func (m *made) setOrder(order []int) {
 		}
 	}
 	m.maskO = tensor.New(mask, d, len(prev))
+	if m.p > 0 {
+		h := len(prev)
+		mp := make([]float64, d*m.p*h)
+		for i := range d {
+			for k := range m.p {
+				copy(mp[(i*m.p+k)*h:], mask[i*h:(i+1)*h])
+			}
+		}
+		m.maskP = tensor.New(mp, d*m.p, h)
+	}
 }
 
 // init draws the hidden layers as PyTorch's nn.Linear does (weights and
@@ -131,6 +168,11 @@ func (m *made) init(rng *rand.Rand) {
 		}
 		in = h
 	}
+	if m.p > 0 {
+		clear(m.wP.Data())
+		clear(m.bP.Data())
+		return
+	}
 	clear(m.wMu.Data())
 	clear(m.wS.Data())
 	clear(m.bMu.Data())
@@ -145,7 +187,10 @@ var softplusInv1 = math.Log(math.E - 1)
 // pristine reports whether the output heads still have all-zero weights, so
 // the layer's shift and scale are the constants bMu and softplus(bS).
 func (m *made) pristine() bool {
-	for _, w := range [...]*tensor.Tensor{m.wMu, m.wS} {
+	for _, w := range [...]*tensor.Tensor{m.wMu, m.wS, m.wP} {
+		if w == nil {
+			continue
+		}
 		for _, v := range w.Data() {
 			if v != 0 {
 				return false
@@ -168,6 +213,25 @@ func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
 	mu = tensor.Linear(h, tensor.Mul(m.wMu, m.maskO), m.bMu)
 	raw = tensor.Linear(h, tensor.Mul(m.wS, m.maskO), m.bS)
 	return mu, raw
+}
+
+// trunk returns the last hidden layer's activations for the inputs u.
+func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
+	h := u
+	for l, w := range m.ws {
+		if m.masks[l] != nil {
+			w = tensor.Mul(w, m.masks[l])
+		}
+		h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
+	}
+	return h
+}
+
+// forwardP returns the p outputs per variable ([n, d, p]) of a MADE made
+// by newMADEHeads.
+func (m *made) forwardP(u *tensor.Tensor) *tensor.Tensor {
+	out := tensor.Linear(m.trunk(u), tensor.Mul(m.wP, m.maskP), m.bP)
+	return tensor.Reshape(out, u.Dim(0), m.d, m.p)
 }
 
 var zeroScalar = tensor.Scalar(0)

@@ -12,12 +12,13 @@ import (
 // Options configures the bijectors. The zero value means the documented
 // defaults; each bijector reads only the options it has (see optionNames).
 type Options struct {
-	// Hidden are the conditioner's hidden widths (AffineAutoregressive);
-	// nil means FlowTorch's [256, 256]. Widths below d are allowed: some
+	// Hidden are the conditioner's hidden widths (AffineAutoregressive,
+	// SplineAutoregressive, Coupling); nil means FlowTorch's [256, 256]. Widths below d are allowed: some
 	// hidden degrees then have no unit and the conditioner is less flexible.
 	Hidden []int
-	// Layers is the number of stacked AffineAutoregressive layers, each
-	// with its own random variable order; 0 means 1.
+	// Layers is the number of stacked layers of one application:
+	// autoregressive ones each with its own random variable order,
+	// Coupling with alternating halves, Planar and Radial; 0 means 1.
 	Layers int
 	// Activation is the conditioner's nonlinearity: "relu" (default),
 	// "tanh" or "elu".
@@ -36,6 +37,14 @@ type Options struct {
 	// values: one value for all dimensions or one per dimension; nil means
 	// 0 and 1.
 	Loc, Scale []float64
+	// Bins is the number of spline bins (Spline, SplineAutoregressive); 0
+	// means 8.
+	Bins int
+	// Bound is the half-width B of the spline box [-B, B], outside which a
+	// spline is the identity; 0 means 3.
+	Bound float64
+	// Exponent is Power's exponent; 0 means 2 (it cannot be 0).
+	Exponent float64
 }
 
 // withDefaults fills in the defaults and checks the values that need d.
@@ -68,6 +77,18 @@ func (o Options) withDefaults(d int) (Options, error) {
 			return o, err
 		}
 	}
+	if o.Bins == 0 {
+		o.Bins = 8
+	}
+	if o.Bound == 0 {
+		o.Bound = 3
+	}
+	if o.Exponent == 0 {
+		o.Exponent = 2
+	}
+	if o.Bins < 0 || !(o.Bound > 0) || math.IsInf(o.Bound, 0) || !finite(o.Exponent) {
+		return o, fmt.Errorf("bins must be a positive integer and bound a positive number, got %d and %g", o.Bins, o.Bound)
+	}
 	if o.LogScaleMin == 0 && o.LogScaleMax == 0 {
 		o.LogScaleMin, o.LogScaleMax = -5, 3
 	}
@@ -89,6 +110,18 @@ var optionNames = map[string][]string{
 	"AffineFixed":          {"loc", "scale"},
 	"Permute":              {"permutation"},
 	"Exp":                  {},
+	"Spline":               {"bins", "bound"},
+	"SplineAutoregressive": {"hidden", "layers", "activation", "permutation", "bins", "bound"},
+	"Coupling":             {"hidden", "layers", "activation"},
+	"Softplus":             {},
+	"Sigmoid":              {},
+	"Tanh":                 {},
+	"ELU":                  {},
+	"LeakyReLU":            {},
+	"Power":                {"exponent"},
+	"Planar":               {"layers"},
+	"Radial":               {"layers"},
+	"BatchNorm":            {},
 }
 
 // parseOptions converts and checks the options given to bijector name.
@@ -148,6 +181,24 @@ func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
 				}
 				o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, b[0], b[1]
 			}
+		case "bins":
+			n, ok := asInt(v)
+			if !ok || n <= 0 || n > 1000 {
+				return o, fmt.Errorf("bins must be a positive integer (at most 1000), got %s", fmtValue(v))
+			}
+			o.Bins = n
+		case "bound":
+			b, ok := asFloat(v)
+			if !ok || !(b > 0) || math.IsInf(b, 0) {
+				return o, fmt.Errorf("bound must be a positive number, got %s", fmtValue(v))
+			}
+			o.Bound = b
+		case "exponent":
+			e, ok := asFloat(v)
+			if !ok || e == 0 || math.IsInf(e, 0) || math.IsNaN(e) {
+				return o, fmt.Errorf("exponent must be a nonzero number, got %s", fmtValue(v))
+			}
+			o.Exponent = e
 		case "loc", "scale":
 			f, err := floatList(v)
 			if err != nil || len(f) == 0 {
@@ -171,6 +222,16 @@ func asInt(v OptionValue) (int, bool) {
 		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
 			return int(v), true
 		}
+	}
+	return 0, false
+}
+
+func asFloat(v OptionValue) (float64, bool) {
+	switch v := v.(type) {
+	case int:
+		return float64(v), true
+	case float64:
+		return v, true
 	}
 	return 0, false
 }
@@ -245,10 +306,15 @@ func fmtValue(v OptionValue) string {
 // fmtOptions renders options in the bijector's canonical order, e.g.
 // "hidden = [32, 32], layers = 2".
 func fmtOptions(name string, opts map[string]OptionValue) string {
+	return fmtOptionsSep(name, opts, " = ")
+}
+
+// fmtOptionsSep is fmtOptions with sep between name and value.
+func fmtOptionsSep(name string, opts map[string]OptionValue, sep string) string {
 	var parts []string
 	for _, k := range optionNames[name] {
 		if v, ok := opts[k]; ok {
-			parts = append(parts, k+" = "+fmtValue(v))
+			parts = append(parts, k+sep+fmtValue(v))
 		}
 	}
 	return strings.Join(parts, ", ")

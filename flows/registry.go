@@ -68,10 +68,11 @@ func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rn
 	var f *Flow
 	if in, ok := inner.(*Flow); ok {
 		f = &Flow{
-			Base:   in.Base,
-			Layers: slices.Clone(in.Layers),
-			stages: slices.Clone(in.stages),
-			dir:    in.dir,
+			Base:    in.Base,
+			Layers:  slices.Clone(in.Layers),
+			stages:  slices.Clone(in.stages),
+			nStaged: in.nStaged,
+			dir:     in.dir,
 		}
 	} else {
 		if err := checkBase(inner); err != nil {
@@ -86,7 +87,7 @@ func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rn
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := f.push(stage{name: name, opts: fmtOptions(name, opts)}, layers...); err != nil {
+	if err := f.push(stage{name: name, opts: fmtOptionsSep(name, opts, "=")}, layers...); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -124,6 +125,43 @@ func build(name string, d int, o Options, rng *rand.Rand) ([]Bijector, error) {
 		return []Bijector{p}, err
 	case "Exp":
 		return []Bijector{&Exp{d: d}}, nil
+	case "Spline":
+		s, err := NewSpline(d, o)
+		return []Bijector{s}, err
+	case "Softplus", "Sigmoid", "Tanh", "ELU", "LeakyReLU", "Power":
+		e, err := NewElementwise(name, d, o)
+		return []Bijector{e}, err
+	case "BatchNorm":
+		return []Bijector{NewBatchNorm(d)}, nil
+	case "SplineAutoregressive", "Coupling", "Planar", "Radial":
+		o, err := o.withDefaults(d)
+		if err != nil {
+			return nil, err
+		}
+		var out []Bijector
+		for k := range o.Layers {
+			var b Bijector
+			var err error
+			switch name {
+			case "SplineAutoregressive":
+				ok := o
+				if k > 0 {
+					ok.Permutation = nil
+				}
+				b, err = NewSplineAutoregressive(d, ok, rng)
+			case "Coupling":
+				b, err = NewCoupling(d, k, o, rng)
+			case "Planar":
+				b = NewPlanar(d, rng)
+			case "Radial":
+				b = NewRadial(d, rng)
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("bijector %q is not implemented yet", name)
 }

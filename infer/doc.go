@@ -26,6 +26,24 @@
 // redraws a fresh guide's parameters, so the same seed gives bit-identical
 // fits).
 //
+// FitPosterior fits a guide to a Posterior (an unnormalised density on the
+// unconstrained space of a model's latents; dist.Transform maps
+// constrained latents there) by reverse KL, the negative ELBO, dropping
+// and counting draws whose log density is not finite (Stan's rule). Before
+// SGD, init "auto" searches for a Gaussian approximation (laplace.go):
+// L-BFGS (gonum/optimize) on −log p from a few starts, the Hessian by
+// finite differences of the tape gradient, and the best of the Laplace
+// approximation at the mode and Gaussians along the optimisation paths by
+// estimated ELBO (Pathfinder's guard for posteriors without a mode, such as
+// Neal's funnel), or the guide as built when none is better; a flow starts
+// there through a trainable full-rank affine layer (GaussianInitializer).
+// After the fit the report carries the ELBO and the PSIS diagnostic
+// ParetoK (Vehtari et al. 2024), with a warning above 0.7.
+//
+// Tol stops any fit by Stan's ADVI rule: a circular buffer of relative
+// changes of the smoothed objective, whose mean or median must fall below
+// it.
+//
 // A fit whose loss, gradient or parameters become non-finite stops with a
 // *DivergedError and the parameters of its last finite step:
 //

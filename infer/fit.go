@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"strconv"
 	"time"
 
@@ -63,14 +64,16 @@ type Report struct {
 	// Seconds is the wall time of the fit.
 	Seconds float64
 	// Converged reports whether the smoothed loss had stopped changing:
-	// the fit stopped by tol, or (without tol) the means of the last two
+	// the fit stopped by tol (Stan's rule, see Options.Tol; a progress line
+	// says which statistic fell below it), or the means of the last two
 	// windows of losses differ by less than two standard errors.
 	Converged bool
 	// Stopped says why the fit ended: "steps", "tol" or "cancelled".
 	Stopped string
 	// Init is the start used: "moments" (moment-matched to the target by
 	// init = "auto"), "prior" (the guide as built) or "previous" (the
-	// parameters of an earlier fit).
+	// parameters of an earlier fit); for a posterior, "laplace",
+	// "pathfinder" or "diagonal" (see FitPosterior).
 	Init string
 }
 
@@ -136,12 +139,12 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 		m, s := tensor.ColumnMoments(first)
 		return m, s, true
 	})
-	loss := func(step int) *tensor.Tensor {
+	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		y := first
 		if step > 1 {
 			y = src.Next(rng, o.Batch)
 		}
-		return tensor.Neg(tensor.Mean(q.LogProb(y)))
+		return backward(tp, tensor.Neg(tensor.Mean(q.LogProb(y)))), nil
 	}
 	return rep, train(q, o, loss, rep)
 }
@@ -164,10 +167,8 @@ func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Repo
 	if target.Dim() != q.Dim() {
 		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), target.Dim())
 	}
-	_, slp := q.(dist.SampleLogProber)
-	rq, rs := q.(dist.Reparameterized)
-	if !slp && !rs {
-		return nil, fmt.Errorf("reverse KL needs a reparameterised guide; %s is not", q)
+	if err := checkReparameterized(q); err != nil {
+		return nil, err
 	}
 	rng = fitRNG(o, rng)
 	rep := &Report{}
@@ -186,17 +187,43 @@ func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Repo
 		}
 		return nil, nil, false
 	})
-	loss := func(int) *tensor.Tensor {
-		var x, lq *tensor.Tensor
-		if s, ok := q.(dist.SampleLogProber); ok {
-			x, lq = s.SampleAndLogProb(rng, o.Batch)
-		} else {
-			x = rq.RSample(rng, o.Batch)
-			lq = q.LogProb(x)
-		}
-		return tensor.Mean(tensor.Sub(lq, target.LogProb(x)))
+	loss := func(_ int, tp *tensor.Tape) (float64, error) {
+		x, lq := drawWithLogProb(q, rng, o.Batch)
+		return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x)))), nil
 	}
 	return rep, train(q, o, loss, rep)
+}
+
+// checkReparameterized reports an error for a guide whose draws are not
+// differentiable in its parameters.
+func checkReparameterized(q Guide) error {
+	_, slp := q.(dist.SampleLogProber)
+	_, rs := q.(dist.Reparameterized)
+	if !slp && !rs {
+		return fmt.Errorf("reverse KL needs a reparameterised guide; %s is not", q)
+	}
+	return nil
+}
+
+// drawWithLogProb returns n reparameterised draws of q and their log
+// densities, in one pass when q is a dist.SampleLogProber. q must pass
+// checkReparameterized.
+func drawWithLogProb(q Guide, rng *rand.Rand, n int) (x, lq *tensor.Tensor) {
+	if s, ok := q.(dist.SampleLogProber); ok {
+		return s.SampleAndLogProb(rng, n)
+	}
+	x = q.(dist.Reparameterized).RSample(rng, n)
+	return x, q.LogProb(x)
+}
+
+// backward runs tp.Backward on the scalar loss l when it is finite and
+// returns its value (a non-finite one stops the fit in train).
+func backward(tp *tensor.Tape, l *tensor.Tensor) float64 {
+	v := l.Item()
+	if !math.IsNaN(v) && !math.IsInf(v, 0) {
+		tp.Backward(l)
+	}
+	return v
 }
 
 // fitRNG returns the fit's random source: seeded from o.Seed when given.
@@ -248,9 +275,13 @@ func startFrom(q Guide, o Options, fresh bool, moments func() (mean, sd []float6
 	return "prior"
 }
 
-// train runs the optimisation loop shared by the objectives: loss(step)
-// builds the scalar loss on the tape for step 1, 2, ...
-func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) error {
+// lossFunc computes the loss of step 1, 2, ... on tp, which watches the
+// guide's parameters (their gradients cleared), and leaves its gradient in
+// them (backward does both for a scalar loss). An error stops the fit.
+type lossFunc func(step int, tp *tensor.Tape) (float64, error)
+
+// train runs the optimisation loop shared by the objectives.
+func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 	start := time.Now()
 	defer func() { rep.Seconds = time.Since(start).Seconds() }()
 	params := q.Params()
@@ -296,7 +327,7 @@ func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) 
 	defer tp.Reset()
 	tick, tickStep := time.Now(), 0
 	win := min(100, max(10, o.Steps/20))
-	calm := 0
+	conv := newTolRule(o, win)
 	rep.Stopped = "steps"
 	for step := 1; step <= o.Steps; step++ {
 		if o.Context.Err() != nil {
@@ -313,12 +344,13 @@ func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) 
 			p.ZeroGrad()
 		}
 		tp.Watch(params...)
-		l := loss(step)
-		lv := l.Item()
+		lv, err := loss(step, tp)
+		if err != nil {
+			return err
+		}
 		if math.IsNaN(lv) || math.IsInf(lv, 0) {
 			return diverged(step, "loss is "+nonFinite(lv))
 		}
-		tp.Backward(l)
 		var norm float64
 		if o.Clip > 0 {
 			norm = ClipGradNorm(params, o.Clip)
@@ -344,17 +376,12 @@ func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) 
 			fmt.Fprintf(out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(rep.Losses[tickStep:]), rate)
 			tick, tickStep = now, step
 		}
-		if o.Tol > 0 && step >= 2*win {
-			a, b := mean(rep.Losses[step-win:]), mean(rep.Losses[step-2*win:step-win])
-			if math.Abs(a-b) < o.Tol*max(math.Abs(b), 1) {
-				calm++
-			} else {
-				calm = 0
+		if why := conv.check(rep.Losses); why != "" {
+			rep.Stopped, rep.Converged = "tol", true
+			if out != nil {
+				fmt.Fprintf(out, "converged at step %d: %s\n", step, why)
 			}
-			if calm >= win {
-				rep.Stopped, rep.Converged = "tol", true
-				break
-			}
+			break
 		}
 	}
 	n := len(rep.Losses)
@@ -367,6 +394,72 @@ func train(q Guide, o Options, loss func(step int) *tensor.Tensor, rep *Report) 
 		rep.Converged = math.Abs(mean(a)-mean(b)) <= max(2*se, o.Tol*max(math.Abs(mean(b)), 1))
 	}
 	return nil
+}
+
+// tolRule is Stan's ADVI convergence test: every win steps, the relative
+// change of the smoothed objective (the mean loss of the last win steps)
+// since the previous check, |cur − prev| / max(|cur|, 1), goes into a
+// circular buffer of max(2, Steps/(10·win)) entries (Stan: 10% of the
+// iterations over eval_elbo); once the buffer is full, the fit has
+// converged when the mean or the median of the buffer is below tol. The
+// denominator's floor of 1 makes the test absolute for objectives near 0
+// (a normalised target fitted exactly), where a relative change is noise.
+type tolRule struct {
+	tol      float64
+	win      int
+	buf      []float64
+	next     int
+	prev     float64
+	lastStep int
+}
+
+func newTolRule(o Options, win int) *tolRule {
+	if o.Tol <= 0 {
+		return nil
+	}
+	return &tolRule{tol: o.Tol, win: win, buf: make([]float64, 0, max(2, o.Steps/(10*win))), prev: math.NaN()}
+}
+
+// check returns why the fit has converged after the given losses, or "".
+func (r *tolRule) check(losses []float64) string {
+	n := len(losses)
+	if r == nil || n%r.win != 0 || n == r.lastStep {
+		return ""
+	}
+	r.lastStep = n
+	cur := mean(losses[n-r.win:])
+	prev := r.prev
+	r.prev = cur
+	if math.IsNaN(prev) {
+		return ""
+	}
+	rel := math.Abs(cur-prev) / max(math.Abs(cur), 1)
+	if len(r.buf) < cap(r.buf) {
+		r.buf = append(r.buf, rel)
+	} else {
+		r.buf[r.next] = rel
+		r.next = (r.next + 1) % len(r.buf)
+	}
+	if len(r.buf) < cap(r.buf) {
+		return ""
+	}
+	if m := mean(r.buf); m < r.tol {
+		return fmt.Sprintf("mean relative change of the objective over the last %d checks (every %d steps) %s < tol %s", len(r.buf), r.win, fmtNum(m), fmtNum(r.tol))
+	}
+	if m := median(r.buf); m < r.tol {
+		return fmt.Sprintf("median relative change of the objective over the last %d checks (every %d steps) %s < tol %s", len(r.buf), r.win, fmtNum(m), fmtNum(r.tol))
+	}
+	return ""
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func mean(v []float64) float64 {

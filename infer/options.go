@@ -40,15 +40,22 @@ type Options struct {
 	// Every is the progress interval in steps (default Steps/10, at least
 	// 1); progress lines go to Progress (default os.Stderr) unless Quiet.
 	Every int
-	// Tol stops the fit once the relative change of the smoothed loss
-	// stays below it for a window of steps (default 0: run all steps).
+	// Tol stops the fit by Stan's ADVI rule (default 0: run all steps):
+	// every window of min(100, max(10, Steps/20)) steps the relative change
+	// of the mean loss over the window goes into a circular buffer of
+	// max(2, Steps/(10·window)) entries, and the fit has converged when the
+	// buffer's mean or median is below Tol (see tolRule).
 	Tol float64
 	// Quiet turns progress lines off.
 	Quiet bool
-	// Init is "auto" (default: start from the target's moments when the
-	// guide supports it and has not been fitted before) or "prior" (start
-	// from the guide as built).
+	// Init is "auto" (default: start from the target's moments, or for a
+	// posterior from a Gaussian approximation found by a mode search, when
+	// the guide supports it and has not been fitted before) or "prior"
+	// (start from the guide as built).
 	Init string
+	// ELBODraws and ParetoDraws are the draws of the ELBO estimate and of
+	// the PSIS diagnostic after a posterior fit (defaults 4096 and 1000).
+	ELBODraws, ParetoDraws int
 	// Progress receives progress lines (default os.Stderr).
 	Progress io.Writer
 	// Context, when set, is checked every step; cancelling it stops the
@@ -81,6 +88,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("clip must be positive, got %g", o.Clip)
 	case o.Tol < 0 || math.IsNaN(o.Tol):
 		return fmt.Errorf("tol must be positive, got %g", o.Tol)
+	case o.ELBODraws < 0 || o.ParetoDraws < 0:
+		return fmt.Errorf("the ELBO and Pareto draws must be positive, got %d and %d", o.ELBODraws, o.ParetoDraws)
 	}
 	if o.Optimizer != "" && !slices.Contains(Optimizers, o.Optimizer) {
 		return fmt.Errorf(`optimizer must be "adam", "adamw", "sgd" or "rmsprop", got %q`, o.Optimizer)
@@ -116,6 +125,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Init == "" {
 		o.Init = "auto"
+	}
+	if o.ELBODraws == 0 {
+		o.ELBODraws = DefaultELBODraws
+	}
+	if o.ParetoDraws == 0 {
+		o.ParetoDraws = DefaultParetoDraws
 	}
 	if o.Context == nil {
 		o.Context = context.Background()

@@ -59,4 +59,39 @@
 // checks the thread's Context every step; a cancelled context stops the
 // fit (its report says stopped "cancelled") and the next statement fails
 // with "interrupted".
+//
+// # Models
+//
+// Calling a model, m(data), binds the data and runs the body once (the
+// prototype, as Pyro's prototype trace): each `name ~ D` on a name that is
+// not bound to data declares a latent variable of D's shape and support,
+// in declaration order; the result is a *Posterior. Later runs evaluate
+// its log density for a whole batch of guide draws at once: every value
+// that depends on a latent is a *lang.Batch whose tensor has a leading
+// draw axis, the body runs once per batch, and the log density is
+// differentiable in the unconstrained draws through the tape
+// (Posterior.LogDensity). Latents are mapped from the unconstrained space
+// by the transforms of package dist, with the log-Jacobian added; the
+// bounds of a Uniform may be batches computed from other latents. The
+// model-only builtins factor, Ordered, Flat and HalfFlat are bound in a
+// scope between the model's definition scope and its locals.
+//
+// Errors of a model run point at the ~ (or the statement) in the body,
+// with the call or fit that ran it in the backtrace: a second ~ on a
+// latent (pointing at the first), observed data outside the likelihood's
+// support (naming the element), data of the wrong shape (naming both
+// shapes), a discrete latent, a latent set that changes between runs
+// (naming the latent), and a condition that is true for some draws and
+// false for others.
+//
+// `fit q to m(data) by elbo` (or kl, reverse_kl) fits with
+// infer.FitPosterior; a plan is instantiated over a standard normal base
+// of the unconstrained dimension with its first AffineAutoregressive
+// layer in declaration order (later layers keep random orders), and the
+// name q is rebound to a *Guide: the flow with the posterior's layout.
+// sample, summary, mean and sd of a guide report the latents in the
+// constrained space and the derived quantities (top-level assignments of
+// the body whose value depends on latents, except names starting with _),
+// with the model's names. The report adds elbo, pareto_k and dropped.
+// The builtin elbo(q, target, n) is defined here (Builtins).
 package interp

@@ -9,11 +9,13 @@ import (
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/tensor"
 )
 
 // evaluator walks the syntax tree of one run on one thread.
 type evaluator struct {
-	th *lang.Thread
+	th  *lang.Thread
+	run *modelRun // the model run in progress, nil outside model bodies
 }
 
 // control says how a statement list ended.
@@ -77,8 +79,12 @@ func (ev *evaluator) stmts(list []ast.Stmt, e *env) (control, lang.Value, error)
 }
 
 func (ev *evaluator) stmt(s ast.Stmt, e *env) (control, lang.Value, error) {
-	if err := ev.th.Context.Err(); err != nil {
-		return next, nil, &lang.EvalError{Msg: "interrupted", Pos: s.Pos(), CallStack: ev.th.CallStack(), Err: err}
+	// A model run is one evaluation of a fit's objective: the fit checks
+	// the context between steps, and stops keeping its state.
+	if ev.run == nil {
+		if err := ev.th.Context.Err(); err != nil {
+			return next, nil, &lang.EvalError{Msg: "interrupted", Pos: s.Pos(), CallStack: ev.th.CallStack(), Err: err}
+		}
 	}
 	switch s := s.(type) {
 	case *ast.ExprStmt:
@@ -111,6 +117,12 @@ func (ev *evaluator) stmt(s ast.Stmt, e *env) (control, lang.Value, error) {
 			return next, nil, err
 		}
 		b, err := lang.Truth(c)
+		if errors.Is(err, lang.ErrVaries) {
+			if name := declaredIn(s, e, ev.run); name != "" {
+				return next, nil, ev.errorf(s.Cond.Pos(), "the latent variables change between runs: %s is declared inside an if whose condition depends on latent values", name)
+			}
+			return next, nil, ev.wrap(s.Cond.Pos(), err)
+		}
 		if err != nil {
 			return next, nil, ev.errorf(s.Cond.Pos(), "if condition must be a bool, got %s", c.Type())
 		}
@@ -126,9 +138,11 @@ func (ev *evaluator) stmt(s ast.Stmt, e *env) (control, lang.Value, error) {
 	case *ast.For:
 		return ev.forStmt(s, e)
 	case *ast.Tilde:
-		// The resolve pass rejects ~ outside a model, and model bodies do
-		// not run yet.
-		return next, nil, ev.errorf(s.TildePos, "~ is only allowed inside a model")
+		// The resolve pass rejects ~ outside a model.
+		if ev.run == nil {
+			return next, nil, ev.errorf(s.TildePos, "~ is only allowed inside a model")
+		}
+		return next, nil, ev.tilde(s, e)
 	}
 	return next, nil, ev.errorf(s.Pos(), "internal error: unexpected statement %T", s)
 }
@@ -137,6 +151,20 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 	it, err := ev.eval(s.Iter, e)
 	if err != nil {
 		return next, nil, err
+	}
+	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
+		for i := range b.Len() {
+			v, err := lang.Index(b, []lang.IndexArg{lang.At(lang.Number(i))})
+			if err != nil {
+				return next, nil, ev.wrap(s.Iter.Pos(), err)
+			}
+			e.vars[s.Var.Name] = v
+			c, rv, err := ev.stmts(s.Body.Stmts, e)
+			if err != nil || c == returned {
+				return c, rv, err
+			}
+		}
+		return next, nil, nil
 	}
 	a, ok := it.(*lang.Array)
 	if !ok {
@@ -249,6 +277,14 @@ func (ev *evaluator) binary(x *ast.Binary, e *env) (lang.Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, batched := a.(*lang.Batch); batched && (x.Op == ast.And || x.Op == ast.Or) {
+		b, err := ev.eval(x.Y, e)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Binary(x.Op.String(), a, b) })
+		return r, ev.wrap(x.OpPos, err)
+	}
 	if x.Op == ast.And || x.Op == ast.Or {
 		ab, ok := a.(lang.Bool)
 		if !ok {
@@ -260,6 +296,9 @@ func (ev *evaluator) binary(x *ast.Binary, e *env) (lang.Value, error) {
 		b, err := ev.eval(x.Y, e)
 		if err != nil {
 			return nil, err
+		}
+		if bb, ok := b.(*lang.Batch); ok && bb.Bool {
+			return b, nil
 		}
 		if _, ok := b.(lang.Bool); !ok {
 			return nil, ev.errorf(x.OpPos, "operands of %s must be bools, got %s", x.Op, b.Type())
@@ -326,6 +365,11 @@ func (ev *evaluator) list(x *ast.List, e *env) (lang.Value, error) {
 	}
 	if len(vals) == 0 {
 		return lang.NewVector(nil), nil
+	}
+	for _, v := range vals {
+		if b, ok := v.(*lang.Batch); ok {
+			return ev.batchList(x, vals, b.N())
+		}
 	}
 	switch first := vals[0].(type) {
 	case lang.Number:
@@ -433,6 +477,9 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	if f, ok := c.(*Function); ok {
 		return ev.callFunction(f, args, kwargs, pos)
 	}
+	if m, ok := c.(*Model); ok {
+		return ev.callModel(m, args, kwargs, pos)
+	}
 	r, err := ev.guard(pos, func() (lang.Value, error) { return c.CallInternal(ev.th, args, kwargs) })
 	if err != nil {
 		return nil, ev.wrap(pos, err)
@@ -479,4 +526,65 @@ func knownNames(e *env) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// batchList builds a list whose elements depend on latent variables: a
+// vector (numbers) or matrix (vectors) per draw.
+func (ev *evaluator) batchList(x *ast.List, vals []lang.Value, n int) (lang.Value, error) {
+	ts := make([]*tensor.Tensor, len(vals))
+	var event []int
+	for i, v := range vals {
+		b, err := lang.ToBatch(v, n)
+		if err != nil || b.Bool {
+			return nil, ev.errorf(x.Elems[i].Pos(), "list elements must be numbers or vectors, got %s", v.Type())
+		}
+		e := b.Event()
+		switch {
+		case len(e) > 1:
+			return nil, ev.errorf(x.Elems[i].Pos(), "list elements must be numbers or vectors (rows of a matrix), got matrix")
+		case i == 0:
+			event = e
+		case !tensor.SameShape(e, event):
+			return nil, ev.errorf(x.Elems[i].Pos(), "list elements must all be numbers or all be vectors of the same length: element 0 has shape %s, element %d has shape %s", lang.ShapeString(event), i, lang.ShapeString(e))
+		}
+		ts[i] = b.T
+	}
+	return lang.NewBatch(tensor.Stack(1, ts...)), nil
+}
+
+// declaredIn returns the name of a latent that an if statement's branches
+// would declare (a ~ on a name not yet bound as data), or "".
+func declaredIn(s *ast.If, e *env, r *modelRun) string {
+	if r == nil {
+		return ""
+	}
+	var found string
+	var walk func(list []ast.Stmt)
+	walk = func(list []ast.Stmt) {
+		for _, st := range list {
+			if found != "" {
+				return
+			}
+			switch st := st.(type) {
+			case *ast.Tilde:
+				if id, ok := st.LHS.(*ast.Ident); ok {
+					v, _, ok := e.lookup(id.Name)
+					if _, latent := r.first[id.Name]; latent || !ok || !isData(v) {
+						found = id.Name
+					}
+				}
+			case *ast.For:
+				walk(st.Body.Stmts)
+			case *ast.If:
+				walk(st.Then.Stmts)
+				if st.Else != nil {
+					walk([]ast.Stmt{st.Else})
+				}
+			case *ast.Block:
+				walk(st.Stmts)
+			}
+		}
+	}
+	walk([]ast.Stmt{s})
+	return found
 }

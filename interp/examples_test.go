@@ -29,7 +29,11 @@ func TestExamples(t *testing.T) {
 		}
 		files[i] = abs
 	}
-	t.Chdir(t.TempDir())
+	tmp := t.TempDir()
+	if err := os.CopyFS(filepath.Join(tmp, "data"), os.DirFS("../examples/data")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(tmp) // examples read data/ and may write files
 	for _, file := range files {
 		name := filepath.Base(file)
 		t.Run(strings.TrimSuffix(name, ".flow"), func(t *testing.T) {

@@ -54,7 +54,7 @@ func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
 	)
 	switch t := tv.(type) {
 	case *Posterior:
-		return nil, ev.errorf(x.FitPos, "fitting a model posterior is not supported yet")
+		return ev.fitPosterior(x, e, qv, t, obj, objPos, opts)
 	case lang.Distribution:
 		target = t.Dist()
 		dim = target.Dim()
@@ -115,13 +115,19 @@ func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, err
 	})
 	if err != nil {
-		var de *infer.DivergedError
-		if errors.As(err, &de) {
-			return nil, &lang.EvalError{Msg: de.Error(), Pos: x.FitPos, CallStack: ev.th.CallStack(), Err: err}
-		}
-		return nil, ev.wrap(x.FitPos, err)
+		return nil, ev.fitError(x, err)
 	}
 	return reportRecord(rep), nil
+}
+
+// fitError reports an error of a fit at the fit keyword (an error of a
+// model body keeps its own position and backtrace).
+func (ev *evaluator) fitError(x *ast.Fit, err error) error {
+	var de *infer.DivergedError
+	if errors.As(err, &de) {
+		return &lang.EvalError{Msg: de.Error(), Pos: x.FitPos, CallStack: ev.th.CallStack(), Err: err}
+	}
+	return ev.wrap(x.FitPos, err)
 }
 
 // fitOptions evaluates and checks the options of a fit, one at a time so

@@ -87,6 +87,9 @@ type Session struct {
 // stdlib and the predeclared names (which shadow builtins).
 func NewSession(predeclared lang.StringDict) *Session {
 	u := &env{vars: map[string]lang.Value(stdlib.Builtins())}
+	for _, b := range Builtins() {
+		u.vars[b.Name()] = b
+	}
 	maps.Copy(u.vars, predeclared)
 	return &Session{universe: u, globals: newEnv(u)}
 }
@@ -176,3 +179,6 @@ func FormatError(err error) string {
 	}
 	return ee.Backtrace()
 }
+
+// Builtins returns the builtins that need the interpreter's models: elbo.
+func Builtins() []*lang.Builtin { return []*lang.Builtin{elboBuiltin()} }

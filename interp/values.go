@@ -99,11 +99,24 @@ func (*Model) Type() string { return "model" }
 // CallInternal binds data to the model's parameters and returns the
 // posterior target.
 func (m *Model) CallInternal(th *lang.Thread, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	th.Init()
+	ev := &evaluator{th: th}
+	return ev.callModel(m, args, kwargs, ast.Pos{})
+}
+
+// callModel calls a model from a call at pos: it binds the data and runs
+// the body once (the prototype) to find the latent variables, so that an
+// error in the model or its data is reported at the call.
+func (ev *evaluator) callModel(m *Model, args lang.Tuple, kwargs []lang.Kwarg, pos ast.Pos) (lang.Value, error) {
 	vals, err := bindParams(m.name, m.params, args, kwargs)
 	if err != nil {
+		return nil, ev.wrap(pos, err)
+	}
+	p := &Posterior{Model: m, Args: vals, th: ev.th, callPos: pos}
+	if err := p.prepare(ev.th); err != nil {
 		return nil, err
 	}
-	return &Posterior{Model: m, Args: vals}, nil
+	return p, nil
 }
 
 // Posterior is a model called with data, m(data): an unnormalised density
@@ -112,6 +125,10 @@ type Posterior struct {
 	Model *Model
 	// Args holds the data bound to each parameter of the model.
 	Args map[string]lang.Value
+
+	lay     *layout      // found by the prototype run
+	th      *lang.Thread // runs the model body
+	callPos ast.Pos      // the call (or fit) that runs it, for backtraces
 }
 
 // String returns "<posterior of name(params)>".

@@ -16,6 +16,9 @@
 //	*FlowPlan     a flow without a base yet
 //	*Record       named fields (a fit report, a CSV table, samples)
 //	*Builtin      a function of the standard library (Callable)
+//	*Batch        inside a model: a value per guide draw, over a tensor with a
+//	              leading draw axis; Binary, Unary, Index and SetIndex accept any
+//	              mix of batches and plain values
 //
 // The interpreter adds user functions, models and posteriors, which also
 // implement Value.

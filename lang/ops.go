@@ -62,6 +62,15 @@ func Binary(op string, x, y Value) (Value, error) {
 			return v, err
 		}
 	}
+	if batchOf(x) > 0 || batchOf(y) > 0 {
+		switch op {
+		case "+", "-", "*", "/", "^":
+			return batchArith(op, x, y)
+		case "@":
+			return batchMatmul(x, y)
+		}
+		return batchCompare(op, x, y)
+	}
 	switch op {
 	case "+", "-", "*", "/", "^":
 		return arith(op, x, y)
@@ -298,6 +307,9 @@ func Equal(x, y Value) bool {
 
 // Unary applies unary minus (to numbers and arrays) or not (to bools).
 func Unary(op string, x Value) (Value, error) {
+	if b, ok := x.(*Batch); ok {
+		return batchUnary(op, b)
+	}
 	switch op {
 	case "-":
 		switch x := x.(type) {
@@ -357,7 +369,12 @@ func (a IndexArg) String() string {
 // subscript and counts characters (Unicode code points).
 func Index(x Value, idx []IndexArg) (Value, error) {
 	switch x := x.(type) {
+	case *Batch:
+		return indexBatch(x, idx)
 	case *Array:
+		if err := plainIndices(idx); err != nil {
+			return nil, err
+		}
 		return indexArray(x, idx)
 	case String:
 		if len(idx) != 1 {
@@ -442,12 +459,16 @@ func sliceBounds(a IndexArg, n int) (lo, hi int, err error) {
 // on each axis, and whether the axis survives (a slice) or is dropped (a
 // single index).
 func selection(x *Array, idx []IndexArg) (sels [][2]int, keep []bool, err error) {
-	shape := x.Shape()
+	return selectionOf(x.Shape(), x.Type(), idx)
+}
+
+// selectionOf is selection for a value of the given shape and kind.
+func selectionOf(shape []int, kind string, idx []IndexArg) (sels [][2]int, keep []bool, err error) {
 	if len(idx) == 0 {
 		return nil, nil, fmt.Errorf("missing subscript")
 	}
 	if len(idx) > len(shape) {
-		return nil, nil, fmt.Errorf("too many subscripts for %s: got %d, want at most %d", x.Type(), len(idx), len(shape))
+		return nil, nil, fmt.Errorf("too many subscripts for %s: got %d, want at most %d", kind, len(idx), len(shape))
 	}
 	sels = make([][2]int, len(shape))
 	keep = make([]bool, len(shape))
@@ -516,6 +537,12 @@ func indexArray(x *Array, idx []IndexArg) (Value, error) {
 // copy is built with tensor ops, so a tracked x or v stays on its tape;
 // each assignment costs O(len(x)).
 func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
+	if err := plainIndices(idx); err != nil {
+		return nil, err
+	}
+	if batchOf(x) > 0 || batchOf(v) > 0 {
+		return setIndexBatch(x, idx, v)
+	}
 	a, ok := x.(*Array)
 	if !ok {
 		return nil, fmt.Errorf("%s does not support item assignment", x.Type())
@@ -547,4 +574,16 @@ func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
 		return tensor.Concat(ax, tensor.Narrow(t, ax, 0, lo), mid, tensor.Narrow(t, ax, hi, n-hi))
 	}
 	return &Array{T: set(a.T, 0)}, nil
+}
+
+// plainIndices returns an error if a subscript depends on latent variables.
+func plainIndices(idx []IndexArg) error {
+	for _, a := range idx {
+		for _, v := range []Value{a.Index, a.Lo, a.Hi} {
+			if _, ok := v.(*Batch); ok {
+				return fmt.Errorf("an index must not depend on latent variables")
+			}
+		}
+	}
+	return nil
 }

@@ -178,6 +178,23 @@ type Distribution interface {
 // Dist is a distribution value of a family such as Normal.
 type Dist struct {
 	D dist.Distribution
+	// Batch is the number of draws when the parameters depend on latent
+	// variables inside a model (their tensors have a leading draw axis),
+	// else 0.
+	Batch int
+	// Vector reports that one draw is a vector even when its dimension is
+	// 1 (a parameter was given as a vector). Otherwise a 1-dimensional
+	// distribution's draws are numbers.
+	Vector bool
+}
+
+// Event returns the shape of one draw as the language shapes it: [] for
+// a number, [d] for a vector.
+func (d *Dist) Event() []int {
+	if n := d.D.Dim(); n != 1 || d.Vector {
+		return []int{n}
+	}
+	return []int{}
 }
 
 var _ Distribution = (*Dist)(nil)
@@ -318,9 +335,23 @@ func (r *Record) String() string {
 // Truth returns the boolean value of v, or an error if v is not a bool
 // (`if 1` is an error).
 func Truth(v Value) (bool, error) {
+	if b, ok := v.(*Batch); ok {
+		return batchTruth(b)
+	}
 	b, ok := v.(Bool)
 	if !ok {
 		return false, fmt.Errorf("condition must be a bool, got %s", v.Type())
 	}
 	return bool(b), nil
+}
+
+// NamedSampler is a value whose draws are named quantities: a guide fitted
+// to a model's posterior, whose draws are the model's latent variables and
+// derived quantities in the constrained space, with the model's names.
+// sample, summary, mean and sd accept it.
+type NamedSampler interface {
+	Value
+	// SampleNamed returns n joint draws as a record: each field is an
+	// n-vector (a number per draw) or an n×k matrix (a k-vector per draw).
+	SampleNamed(th *Thread, n int) (*Record, error)
 }

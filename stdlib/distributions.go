@@ -22,10 +22,29 @@ func distributionBuiltins() []*lang.Builtin {
 }
 
 func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var d lang.Distribution
+	var dv lang.Value
 	var nv lang.Value
-	if err := lang.UnpackArgs("sample", args, kwargs, "d", &d, "n?", &nv); err != nil {
+	if err := lang.UnpackArgs("sample", args, kwargs, "d", &dv, "n?", &nv); err != nil {
 		return nil, err
+	}
+	if g, ok := dv.(lang.NamedSampler); ok {
+		return sampleNamed(th, g, nv)
+	}
+	d, ok := dv.(lang.Distribution)
+	if !ok {
+		return nil, fmt.Errorf("sample: for parameter d: got %s, want distribution", dv.Type())
+	}
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		// Inside a model, a distribution whose parameters depend on latent
+		// variables: one draw per guide draw.
+		if nv != nil {
+			return nil, fmt.Errorf("sample: inside a model, a distribution that depends on latent variables gives one draw per guide draw: write sample(d)")
+		}
+		x := ld.D.Sample(th.Rand, ld.Batch)
+		if len(ld.Event()) == 0 {
+			return lang.NewBatch(tensor.Reshape(x, ld.Batch)), nil
+		}
+		return lang.NewBatch(x), nil
 	}
 	if nv == nil {
 		v, err := lang.SampleValue(d.Dist(), th.Rand, 1, true)
@@ -81,6 +100,13 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		return nil, err
 	}
 	dd := d.Dist()
+	nb := 0
+	if ld, ok := d.(*lang.Dist); ok {
+		nb = ld.Batch
+	}
+	if xb, ok := x.(*lang.Batch); ok || nb > 0 {
+		return batchLogProb(dd, nb, x, xb)
+	}
 	t, one, err := rows("log_prob", x, dd.Dim())
 	if err != nil {
 		return nil, err
@@ -185,4 +211,96 @@ func builtinKL(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.
 		s += lp[i] - lq[i]
 	}
 	return lang.Number(s / float64(n)), nil
+}
+
+// batchLogProb is log_prob(d, x) inside a model when d's parameters or x
+// depend on latent variables: the log density of x for each draw, summed
+// over x's elements for a 1-dimensional d (a number per draw).
+func batchLogProb(d dist.Distribution, nb int, x lang.Value, xb *lang.Batch) (lang.Value, error) {
+	t, n, ok := lang.EventTensor(x)
+	if !ok {
+		return nil, fmt.Errorf("log_prob: got %s for x, want number, vector or matrix", x.Type())
+	}
+	if xb != nil && xb.Bool {
+		return nil, fmt.Errorf("log_prob: got bool for x, want number, vector or matrix")
+	}
+	if n == 0 {
+		n = nb
+	}
+	dim := d.Dim()
+	var rowsT *tensor.Tensor
+	switch {
+	case xb != nil && dim == 1:
+		rowsT = tensor.Reshape(t, n, t.Len()/n)
+	case xb != nil && t.Rank() == 2 && t.Dim(1) == dim:
+		rowsT = t
+	case xb == nil && dim == 1:
+		rowsT = tensor.Reshape(t, 1, t.Len())
+	case xb == nil && t.Rank() == 1 && t.Dim(0) == dim:
+		rowsT = tensor.Reshape(t, 1, dim)
+	default:
+		return nil, fmt.Errorf("log_prob: x has shape %s but the distribution has dimension %d", lang.ShapeString(t.Shape()), dim)
+	}
+	if _, cat := d.(*dist.Categorical); cat && rowsT.Dim(1) != 1 {
+		return nil, fmt.Errorf("log_prob: a Categorical that depends on latent variables takes one value per draw")
+	}
+	return lang.NewBatch(d.LogProb(rowsT)), nil
+}
+
+// sampleNamed is sample(q) and sample(q, n) of a posterior guide: a record
+// of the model's quantities (one draw: numbers and vectors; n draws:
+// n-vectors and n×k matrices).
+func sampleNamed(th *lang.Thread, g lang.NamedSampler, nv lang.Value) (lang.Value, error) {
+	if nv != nil {
+		n, err := sizeArg("sample", "n", nv)
+		if err != nil {
+			return nil, err
+		}
+		r, err := g.SampleNamed(th, n)
+		if err != nil {
+			return nil, fmt.Errorf("sample: %v", err)
+		}
+		return r, nil
+	}
+	r, err := g.SampleNamed(th, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sample: %v", err)
+	}
+	one := lang.NewRecord()
+	for _, name := range r.Names {
+		a := r.Fields[name].(*lang.Array)
+		if a.IsVector() {
+			one.Set(name, lang.Number(a.Data()[0]))
+		} else {
+			one.Set(name, lang.NewVector(a.Data()))
+		}
+	}
+	return one, nil
+}
+
+// namedMoment is mean(q), sd(q) or var(q) of a posterior guide: a record
+// with the moment of each quantity over SummaryDraws draws.
+func namedMoment(th *lang.Thread, fn string, g lang.NamedSampler) (lang.Value, error) {
+	r, err := g.SampleNamed(th, SummaryDraws)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", fn, err)
+	}
+	out := lang.NewRecord()
+	for _, name := range r.Names {
+		a := r.Fields[name].(*lang.Array)
+		v, err := reduce(fn, a, func(xs []float64) (float64, error) {
+			switch fn {
+			case "mean":
+				return mean(xs), nil
+			case "sd":
+				return math.Sqrt(variance(xs)), nil
+			}
+			return variance(xs), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out.Set(name, v)
+	}
+	return out, nil
 }

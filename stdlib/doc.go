@@ -65,7 +65,18 @@
 //
 //	summary(q)    a table with one row per dimension (x[0], x[1], ...) and the
 //	              columns mean, sd, q5, q50, q95 (printed as 5%, 50%, 95%), from
-//	              10000 draws; the columns are vectors: summary(q).mean
+//	              10000 draws; the columns are vectors: summary(q).mean. For a
+//	              guide fitted to a posterior (lang.NamedSampler) the rows are the
+//	              model's latents and derived quantities (theta[0], ...), and the
+//	              table is also printed
+//	sample(q, n)  of a posterior guide: a record of n-vectors and n×k matrices;
+//	mean(q), sd(q)  of a posterior guide: a record of numbers and vectors
+//
+// Inside a model, the math builtins, the reductions (over each draw's
+// values, keeping the draw axis and the tape), len, shape, the
+// distribution constructors (not validated when a parameter is a batch:
+// an invalid value gives that draw log density -inf), sample(d) and
+// log_prob accept lang.Batch values.
 //
 // Input and output (io.go, print.go):
 //
@@ -78,4 +89,16 @@
 //	              columns x0, x1, ..., a vector as one column x
 //	read_json(path)  a record: numbers, vectors, matrices (arrays of equal-length
 //	              arrays), strings, bools, none and nested records, in file order
+//	save(q, path)  write flow q to a JSON file (saveload.go): structure, options,
+//	              permutations, parameters, base and a format version
+//	load(path)    the flow saved by save: samples and scores exactly as q did
+//
+// Plots (plot.go, with gonum.org/v1/plot; SVG or PNG by the extension):
+//
+//	plot(x, path)  a fit report's loss trace; samples as a histogram (1-D),
+//	              scatter (2-D) or pair plot (up to 8-D), axes named after the
+//	              columns or latents; a distribution or flow as a histogram with
+//	              its density (1-D), density contours over draws (2-D) or a pair
+//	              plot; options reference (draws or a distribution, overlaid),
+//	              n (draws, 5000), bins (40), title, width, height (pixels)
 package stdlib

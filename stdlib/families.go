@@ -43,14 +43,14 @@ func familyBuiltins() []*lang.Builtin {
 func familyBuiltin(f family) *lang.Builtin {
 	doc := fmt.Sprintf("%s(%s): %s", f.name, strings.Join(f.params, ", "), f.doc)
 	return def(f.name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-		vals, err := familyArgs(f, args, kwargs)
+		vals, nb, vector, err := familyArgs(f, args, kwargs)
 		if err != nil {
 			return nil, err
 		}
 		// Constant parameters are checked (Normal(0, -1) is an error);
 		// parameters computed from latents inside a model (tracked
 		// tensors) are not: an invalid value gives log density -inf.
-		validate := true
+		validate := nb == 0
 		for _, v := range vals {
 			if v.Tracked() {
 				validate = false
@@ -64,14 +64,18 @@ func familyBuiltin(f family) *lang.Builtin {
 			}
 			return nil, fmt.Errorf("%s", msg)
 		}
-		return &lang.Dist{D: d}, nil
+		return &lang.Dist{D: d, Batch: nb, Vector: vector}, nil
 	})
 }
 
 // familyArgs binds the arguments of a family builtin to its parameters and
 // converts them to tensors (arrays are passed on uncopied, so a tracked
 // array stays on its tape).
-func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) ([]*tensor.Tensor, error) {
+//
+// A batch argument (a value computed from latent variables, one per draw)
+// becomes a [B, 1] (a number per draw) or [B, d] tensor; nb is B (0 when no
+// argument is a batch) and vector reports whether any argument is a vector.
+func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, err error) {
 	n := len(f.params)
 	arity := func() error {
 		s := "s"
@@ -81,7 +85,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) ([]*tensor.Tenso
 		return fmt.Errorf("%s takes %d argument%s (%s), got %d", f.name, n, s, strings.Join(f.params, ", "), len(args)+len(kwargs))
 	}
 	if len(args) > n {
-		return nil, arity()
+		return nil, 0, false, arity()
 	}
 	given := make([]lang.Value, n)
 	copy(given, args)
@@ -93,25 +97,41 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) ([]*tensor.Tenso
 			}
 		}
 		if i < 0 {
-			return nil, fmt.Errorf("%s: unexpected keyword argument %q%s", f.name, kw.Name, spell.Hint(kw.Name, f.params))
+			return nil, 0, false, fmt.Errorf("%s: unexpected keyword argument %q%s", f.name, kw.Name, spell.Hint(kw.Name, f.params))
 		}
 		if given[i] != nil {
-			return nil, fmt.Errorf("%s: got multiple values for parameter %q", f.name, kw.Name)
+			return nil, 0, false, fmt.Errorf("%s: got multiple values for parameter %q", f.name, kw.Name)
 		}
 		given[i] = kw.Value
 	}
-	out := make([]*tensor.Tensor, n)
+	out = make([]*tensor.Tensor, n)
 	for i, v := range given {
 		switch v := v.(type) {
 		case nil:
-			return nil, arity()
+			return nil, 0, false, arity()
 		case lang.Number:
 			out[i] = tensor.Scalar(float64(v))
 		case *lang.Array:
 			out[i] = v.T
+			vector = true
+		case *lang.Batch:
+			switch {
+			case v.Bool:
+				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got bool", f.name, f.params[i])
+			case nb != 0 && v.N() != nb:
+				return nil, 0, false, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
+			case len(v.Event()) == 0:
+				out[i] = tensor.Reshape(v.T, v.N(), 1)
+			case len(v.Event()) == 1:
+				out[i] = v.T
+				vector = true
+			default:
+				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got a matrix that depends on latent variables", f.name, f.params[i])
+			}
+			nb = v.N()
 		default:
-			return nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got %s", f.name, f.params[i], v.Type())
+			return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got %s", f.name, f.params[i], v.Type())
 		}
 	}
-	return out, nil
+	return out, nb, vector, nil
 }

@@ -20,6 +20,10 @@ func elementwise(name, doc string, f func(float64) float64, t func(*tensor.Tenso
 			return lang.Number(f(float64(x))), nil
 		case *lang.Array:
 			return lang.NewArray(t(x.T)), nil
+		case *lang.Batch:
+			if !x.Bool {
+				return lang.NewBatch(t(x.T)), nil
+			}
 		}
 		_, err := numeric(name, x)
 		return nil, err

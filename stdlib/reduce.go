@@ -136,6 +136,9 @@ func reduceBuiltins() []*lang.Builtin {
 			if err != nil {
 				return nil, err
 			}
+			if bx, ok := x.(*lang.Batch); ok {
+				return reduceBatch(name, bx)
+			}
 			return reduce(name, x, func(xs []float64) (float64, error) { return f(xs), nil })
 		})
 	}
@@ -149,6 +152,12 @@ func reduceBuiltins() []*lang.Builtin {
 			}
 			if d, ok := x.(lang.Distribution); ok {
 				return distMoment(th, name, d)
+			}
+			if g, ok := x.(lang.NamedSampler); ok {
+				return namedMoment(th, name, g)
+			}
+			if bx, ok := x.(*lang.Batch); ok {
+				return reduceBatch(name, bx)
 			}
 			if _, ok := x.(lang.Number); !ok {
 				if _, ok := x.(*lang.Array); !ok {
@@ -167,6 +176,9 @@ func reduceBuiltins() []*lang.Builtin {
 			case 0:
 				return nil, fmt.Errorf("%s: missing argument x", name)
 			case 1:
+				if bx, ok := args[0].(*lang.Batch); ok {
+					return reduceBatch(name, bx)
+				}
 				return reduce(name, args[0], func(xs []float64) (float64, error) { return extreme(xs, sign) })
 			}
 			return elementwiseExtreme(name, args, sign)
@@ -281,6 +293,11 @@ func builtinLen(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang
 		return lang.Number(len([]rune(string(x)))), nil
 	case *lang.Record:
 		return lang.Number(len(x.Names)), nil
+	case *lang.Batch:
+		if len(x.Event()) == 0 {
+			return nil, fmt.Errorf("len: number has no length")
+		}
+		return lang.Number(x.Len()), nil
 	case lener: // arrays (rows), tables
 		return lang.Number(x.Len()), nil
 	}
@@ -295,6 +312,12 @@ func builtinShape(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 	switch x := x.(type) {
 	case lang.Number:
 		return lang.NewVector([]float64{}), nil
+	case *lang.Batch:
+		s := make([]float64, len(x.Event()))
+		for i, d := range x.Event() {
+			s[i] = float64(d)
+		}
+		return lang.NewVector(s), nil
 	case *lang.Array:
 		s := make([]float64, len(x.Shape()))
 		for i, d := range x.Shape() {
@@ -303,4 +326,46 @@ func builtinShape(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 		return lang.NewVector(s), nil
 	}
 	return nil, fmt.Errorf("shape: got %s, want number, vector or matrix", x.Type())
+}
+
+// reduceBatch applies a reduction to each draw of a batch (a value
+// computed from latent variables inside a model) with tensor operations,
+// so the result stays on the batch's tape: a number per draw stays as it
+// is (sum, mean, min, max, logsumexp) or has no spread (sd, var: nan), a
+// vector reduces to a number per draw, a matrix to a vector of its column
+// reductions per draw.
+func reduceBatch(fn string, b *lang.Batch) (lang.Value, error) {
+	if b.Bool {
+		return nil, fmt.Errorf("%s: got bool, want number, vector or matrix", fn)
+	}
+	t := b.T
+	if t.Rank() == 1 {
+		t = tensor.Reshape(t, t.Dim(0), 1)
+	}
+	n := t.Dim(1)
+	if n == 0 && fn != "sum" {
+		return nil, fmt.Errorf("%s: empty sequence", fn)
+	}
+	var out *tensor.Tensor
+	switch fn {
+	case "sum":
+		out = tensor.SumAxis(t, 1)
+	case "mean":
+		out = tensor.MeanAxis(t, 1)
+	case "var", "sd":
+		m := tensor.Unsqueeze(tensor.MeanAxis(t, 1), 1)
+		out = tensor.Scale(tensor.SumAxis(tensor.Square(tensor.Sub(t, m)), 1), 1/float64(n-1))
+		if fn == "sd" {
+			out = tensor.Sqrt(out)
+		}
+	case "min":
+		out = tensor.MinAxis(t, 1)
+	case "max":
+		out = tensor.MaxAxis(t, 1)
+	case "logsumexp":
+		out = tensor.LogSumExp(t, 1)
+	default:
+		return nil, fmt.Errorf("%s: not supported for a value that depends on latent variables", fn)
+	}
+	return lang.NewBatch(out), nil
 }

@@ -166,6 +166,17 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		return nil, err
 	}
 	switch q := q.(type) {
+	case lang.NamedSampler:
+		if n < 1 {
+			return nil, fmt.Errorf("summary: n must be positive, got %d", n)
+		}
+		r, err := q.SampleNamed(th, n)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %v", err)
+		}
+		t := SummarizeRecord(r)
+		fmt.Fprintln(th.Stdout, t)
+		return t, nil
 	case lang.Distribution:
 		if n < 1 {
 			return nil, fmt.Errorf("summary: n must be positive, got %d", n)
@@ -186,4 +197,42 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		return Summarize(nil, q.T), nil
 	}
 	return nil, fmt.Errorf("summary: got %s, want distribution, flow or array of draws", q.Type())
+}
+
+// SummarizeRecord returns the summary table of named draws: each field of
+// r is an n-vector (one row, named as the field) or an n×k matrix (rows
+// name[0], ..., name[k-1]).
+func SummarizeRecord(r *lang.Record) *Table {
+	var names []string
+	var cols [][]float64
+	n := 0
+	for _, name := range r.Names {
+		a, ok := r.Fields[name].(*lang.Array)
+		if !ok {
+			continue
+		}
+		n = a.Len()
+		if a.IsVector() {
+			names = append(names, name)
+			cols = append(cols, a.Data())
+			continue
+		}
+		k := a.Shape()[1]
+		d := a.Data()
+		for j := 0; j < k; j++ {
+			col := make([]float64, n)
+			for i := range col {
+				col[i] = d[i*k+j]
+			}
+			names = append(names, fmt.Sprintf("%s[%d]", name, j))
+			cols = append(cols, col)
+		}
+	}
+	x := make([]float64, n*len(cols))
+	for j, c := range cols {
+		for i, v := range c {
+			x[i*len(cols)+j] = v
+		}
+	}
+	return Summarize(names, tensor.New(x, n, len(cols)))
 }

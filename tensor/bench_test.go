@@ -78,3 +78,41 @@ func BenchmarkMLPStep(b *testing.B) {
 		m.step(&tp, x, y)
 	}
 }
+
+// BenchmarkGemm times the products of a training step of the seed's
+// conditioner (batch 1000, width 256) on both paths. The machine's peak
+// (OpenBLAS, ../shared/bench/flowtorch.md) is ~85 GFLOP/s float64 on two
+// cores, ~44 on one.
+func BenchmarkGemm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 6))
+	for _, s := range []struct {
+		name    string
+		tA, tB  bool
+		m, n, k int
+	}{
+		{"square/1000x256x256", false, false, 1000, 256, 256},
+		{"fwd_xWT/1000x256x256", false, true, 1000, 256, 256}, // Linear forward
+		{"dx_gW/1000x256x256", false, false, 1000, 256, 256},  // Linear dx
+		{"dW_gTx/256x256x1000", true, false, 256, 256, 1000},  // Linear dW
+		{"fwd_xWT/1000x4x256", false, true, 1000, 4, 256},     // output layer, D=2
+		{"fwd_xWT/1000x256x2", false, true, 1000, 256, 2},     // input layer, D=2
+	} {
+		a, bb := RandN(rng, s.m*s.k).data, RandN(rng, s.k*s.n).data
+		c := make([]float64, s.m*s.n)
+		for _, simd := range []bool{true, false} {
+			if simd && !hasAVX2FMA() {
+				continue
+			}
+			path := "portable"
+			if simd {
+				path = "simd"
+			}
+			b.Run(s.name+"/"+path, func(b *testing.B) {
+				for b.Loop() {
+					gemmWith(simd, s.tA, s.tB, s.m, s.n, s.k, 1, a, bb, 1, c)
+				}
+				gflops(b, 2*float64(s.m*s.n*s.k))
+			})
+		}
+	}
+}

@@ -36,10 +36,13 @@
 // nothing, so the NaN or Inf of a branch discarded by Where or Fill (a log
 // density outside the support) does not reach the inputs' gradients.
 //
-// Matrix products use gonum's BLAS, split into tiles shared between the
-// caller and a fixed pool of worker goroutines (see gemm.go). A Tape is not
-// safe for concurrent use; separate tapes may be used from separate
-// goroutines.
+// Matrix products run on an AVX2/FMA kernel in Go assembly (gemm_simd.go,
+// gemm_amd64.s) when the CPU has AVX2 and FMA, and on gonum's BLAS
+// otherwise or when the environment variable FLOWPPL_NOSIMD is non-empty
+// (SIMD reports which); both are split into tasks shared between the caller
+// and a fixed pool of worker goroutines (see gemm.go). LinearReLU fuses a
+// layer with its activation. A Tape is not safe for concurrent use;
+// separate tapes may be used from separate goroutines.
 //
 // Shape errors in these functions are programming errors and panic; code that
 // handles user input checks shapes first (BroadcastShapes, SameShape). Cholesky

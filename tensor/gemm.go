@@ -9,8 +9,10 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// Matrix products go to the BLAS registered with gonum's blas64 (gonum's
-// own Go and assembly kernels by default). gonum parallelises a large Dgemm
+// Matrix products run on the AVX2/FMA path of gemm_simd.go when the CPU
+// allows it (useSIMD); otherwise, the portable path below, they go to the
+// BLAS registered with gonum's blas64 (gonum's own Go and assembly kernels
+// by default). gonum parallelises a large Dgemm
 // by starting goroutines on every call, which allocates in proportion to
 // the matrix size; instead, gemm cuts C into tiles small enough for gonum's
 // serial kernel and shares them between the calling goroutine and a fixed
@@ -33,6 +35,11 @@ const gemmParFlops = 1 << 18
 // gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices, where
 // op(A) is m×k and op(B) is k×n.
 func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64) {
+	gemmWith(useSIMD, tA, tB, m, n, k, alpha, a, b, beta, c)
+}
+
+// gemmWith is gemm on the SIMD path (simd true) or the portable one.
+func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -60,6 +67,10 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, bet
 	j.tilesN = (n + gemmMaxTileN - 1) / gemmMaxTileN
 	j.tileN = (n + j.tilesN - 1) / j.tilesN
 	j.tiles = (m + gemmTileM - 1) / gemmTileM * j.tilesN
+	j.transA, j.useSIMD = tA, simd
+	if j.useSIMD {
+		j.setupSIMD(tB, b)
+	}
 	j.next.Store(0)
 
 	helpers := 0
@@ -70,7 +81,7 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, bet
 	for range helpers {
 		gemmPool.jobs <- j
 	}
-	j.run()
+	j.run(&j.simd.apack)
 	j.wg.Wait()
 	j.a, j.b, j.c = nil, nil, nil
 	gemmJobs.Put(j)
@@ -88,12 +99,20 @@ type gemmJob struct {
 	tileN       int          // columns per tile
 	next        atomic.Int64 // next tile to compute
 	wg          sync.WaitGroup
+	transA      bool    // op(A) = Aᵀ
+	useSIMD     bool    // tasks are row blocks for runSIMD
+	simd        simdJob // packed B (kept with the pooled job for reuse)
 }
 
 var gemmJobs = sync.Pool{New: func() any { return new(gemmJob) }}
 
-// run computes tiles until none are left.
-func (j *gemmJob) run() {
+// run computes tiles until none are left; ap is the calling goroutine's
+// A packing buffer for the SIMD path.
+func (j *gemmJob) run(ap *[]float64) {
+	if j.useSIMD {
+		j.runSIMD(ap)
+		return
+	}
 	impl := blas64.Implementation()
 	for {
 		t := int(j.next.Add(1) - 1)
@@ -133,8 +152,9 @@ func (p *workers) start() int {
 		p.jobs = make(chan *gemmJob, p.procs)
 		for range p.procs - 1 {
 			go func() {
+				var ap []float64 // this worker's A packing buffer
 				for j := range p.jobs {
-					j.run()
+					j.run(&ap)
 					j.wg.Done()
 				}
 			}()

@@ -234,6 +234,8 @@ func TestGradLinearAlgebra(t *testing.T) {
 	x, w, b := randT(rng, -1, 1, 5, 3), randT(rng, -1, 1, 4, 3), randT(rng, -1, 1, 4)
 	checkGrad(t, "Linear", func(xs ...*Tensor) *Tensor { return Linear(xs[0], xs[1], xs[2]) }, x, w, b)
 	checkGrad(t, "Linear(no bias)", func(xs ...*Tensor) *Tensor { return Linear(xs[0], xs[1], nil) }, x, w)
+	checkGrad(t, "LinearReLU", func(xs ...*Tensor) *Tensor { return LinearReLU(xs[0], xs[1], xs[2]) }, x, w, b)
+	checkGrad(t, "LinearReLU(no bias)", func(xs ...*Tensor) *Tensor { return LinearReLU(xs[0], xs[1], nil) }, x, w)
 	checkGrad(t, "MatMul", func(xs ...*Tensor) *Tensor { return MatMul(xs[0], xs[1]) }, x, Transpose(w))
 
 	l := randT(rng, -0.5, 0.5, 3, 3)

@@ -27,14 +27,22 @@ func MatMul(a, b *Tensor) *Tensor {
 // Linear returns x·Wᵀ + bias for x of shape n×in, W of shape out×in and
 // bias of shape [out] (bias may be nil): the fully connected layer, fused so
 // the bias add costs no extra pass.
-func Linear(x, w, bias *Tensor) *Tensor {
+func Linear(x, w, bias *Tensor) *Tensor { return linear("Linear", x, w, bias, false) }
+
+// LinearReLU returns ReLU(Linear(x, W, bias)) in one operation: the ReLU is
+// applied in place on the product (no second n×out array, no second pass
+// in the forward) and its derivative is applied to the gradient in place
+// before the product's backward.
+func LinearReLU(x, w, bias *Tensor) *Tensor { return linear("LinearReLU", x, w, bias, true) }
+
+func linear(name string, x, w, bias *Tensor, relu bool) *Tensor {
 	if x.Rank() != 2 || w.Rank() != 2 || x.shape[1] != w.shape[1] ||
 		(bias != nil && (bias.Rank() != 1 || bias.shape[0] != w.shape[0])) {
 		var bs []int
 		if bias != nil {
 			bs = bias.shape
 		}
-		panic(fmt.Sprintf("tensor.Linear: shapes x %v, W %v, bias %v", x.shape, w.shape, bs))
+		panic(fmt.Sprintf("tensor.%s: shapes x %v, W %v, bias %v", name, x.shape, w.shape, bs))
 	}
 	n, in, o := x.shape[0], x.shape[1], w.shape[0]
 	tp := tapeOf(x, w, bias)
@@ -47,10 +55,16 @@ func Linear(x, w, bias *Tensor) *Tensor {
 	} else {
 		gemm(false, true, n, o, in, 1, x.data, w.data, 0, out.data)
 	}
+	if relu {
+		reluFwd(out.data, out.data)
+	}
 	gx, gw, gb := gradOn(x, tp), gradOn(w, tp), gradOn(bias, tp)
 	if gx != nil || gw != nil || gb != nil {
 		tp.record(func() {
 			g := out.grad
+			if relu { // g·ReLU'(pre-activation), in place: out.grad is read only here
+				reluMask(g, out.data)
+			}
 			if gx != nil { // dx += g · W
 				gemm(false, false, n, in, o, 1, g, w.data, 1, gx)
 			}

@@ -89,23 +89,38 @@ func LogSigmoid(a *Tensor) *Tensor {
 
 // ReLU returns max(a, 0) elementwise (gradient 0 at 0; NaN propagates).
 func ReLU(a *Tensor) *Tensor {
-	// Both loops are branch-free: with inputs of random sign, a branch per
-	// element mispredicts half the time and costs several times more.
-	return unaryOp(a, func(y, x []float64) {
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = max(v, 0)
-		}
-	}, func(ga, g, x, y []float64) {
+	return unaryOp(a, reluFwd, func(ga, g, x, y []float64) {
 		ga, y = ga[:len(g)], y[:len(g)]
 		for i, gi := range g {
-			// y is +0 where x ≤ 0 and nonzero elsewhere; m is all ones
-			// exactly when y's bits are nonzero.
-			b := math.Float64bits(y[i])
-			m := uint64(int64(b|-b) >> 63)
-			ga[i] += math.Float64frombits(math.Float64bits(gi) & m)
+			ga[i] += math.Float64frombits(math.Float64bits(gi) & reluOn(y[i]))
 		}
 	})
+}
+
+// Both ReLU loops are branch-free: with inputs of random sign, a branch per
+// element mispredicts half the time and costs several times more.
+
+// reluFwd sets y = max(x, 0) (y may be x).
+func reluFwd(y, x []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = max(v, 0)
+	}
+}
+
+// reluMask sets g to 0 where the ReLU output y is +0, in place.
+func reluMask(g, y []float64) {
+	y = y[:len(g)]
+	for i, gi := range g {
+		g[i] = math.Float64frombits(math.Float64bits(gi) & reluOn(y[i]))
+	}
+}
+
+// reluOn is all ones when the ReLU output y is nonzero (the input was
+// positive or NaN) and zero when y is +0.
+func reluOn(y float64) uint64 {
+	b := math.Float64bits(y)
+	return uint64(int64(b|-b) >> 63)
 }
 
 // Scale returns c·a.

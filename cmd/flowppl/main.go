@@ -1,9 +1,17 @@
-// Command flowppl runs and checks flowppl scripts.
+// Command flowppl runs and checks flowppl scripts, and is its REPL.
 //
-//	flowppl run FILE.flow [--seed N] [--quiet]   run a script
+//	flowppl                                      the REPL (statements from stdin when it is not a terminal)
+//	flowppl repl [--seed N] [--quiet]            the REPL
+//	flowppl run FILE.flow [flags]                run a script
 //	flowppl check FILE.flow...                   parse and resolve names without running
+//	flowppl fmt [-w] [--drop-comments] FILE...   print scripts in canonical layout
+//	flowppl help [TOPIC]                         this help, or a builtin's or distribution's
 //	flowppl version                              print the version
-//	flowppl help                                 print this help
+//
+// Flags of run: --seed N, --quiet, --plots DIR (the loss plot of every fit
+// at the top level, DIR/NAME.svg), --set name=value (repeatable: replaces
+// the right-hand side of the script's first top-level assignment to name;
+// an error if there is none).
 //
 // FILE may be "-" for the standard input. Flags may come before or after
 // the file. The exit status is 0 on success, 1 on a script error (the
@@ -34,6 +42,8 @@ import (
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/repl"
 )
 
 // Version is the version of flowppl (set with -ldflags "-X main.Version=...").
@@ -48,14 +58,20 @@ const seedStream = 2
 const usage = `flowppl runs probabilistic programs whose guides are normalizing flows.
 
 Usage:
-  flowppl run FILE.flow [--seed N] [--quiet]   run a script (FILE "-" reads stdin)
+  flowppl                                      the REPL (reads stdin when it is not a terminal)
+  flowppl repl [--seed N] [--quiet]            the REPL (:help inside)
+  flowppl run FILE.flow [flags]                run a script (FILE "-" reads stdin)
   flowppl check FILE.flow...                   parse and resolve names without running
+  flowppl fmt [-w] [--drop-comments] FILE...   print scripts in canonical layout
+  flowppl help [TOPIC]                         this help, or a builtin or distribution
   flowppl version                              print the version
-  flowppl help                                 print this help
 
 Flags of run:
-  --seed N   seed of the random source (default 1: runs are reproducible)
-  --quiet    no progress lines from fit
+  --seed N          seed of the random source (default 1: runs are reproducible)
+  --quiet           no progress lines from fit
+  --plots DIR       write the loss plot of every top-level fit to DIR/NAME.svg
+  --set name=value  replace the right-hand side of the script's first top-level
+                    assignment to name (repeatable; for sweeps)
 
 Exit status: 0 success, 1 script error, 2 usage error or unreadable file,
 130 interrupted.
@@ -73,23 +89,33 @@ const (
 	exitInterrupt = 130
 )
 
-var commands = []string{"run", "check", "version", "help"}
+var commands = []string{"run", "repl", "check", "fmt", "version", "help"}
 
 // run is the command line without the process: it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
+		return replCmd(nil, stdin, stdout, stderr)
 	}
 	switch cmd := args[0]; cmd {
+	case "repl":
+		return replCmd(args[1:], stdin, stdout, stderr)
 	case "run":
 		return runCmd(args[1:], stdin, stdout, stderr)
 	case "check":
 		return checkCmd(args[1:], stdin, stdout, stderr)
+	case "fmt":
+		return fmtCmd(args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "flowppl %s (language %s, %s %s/%s)\n", version(), LanguageVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			if err := repl.Help(stdout, strings.Join(args[1:], " ")); err != nil {
+				fmt.Fprintf(stderr, "flowppl help: %v\n", err)
+				return exitUsage
+			}
+			return exitOK
+		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
@@ -136,8 +162,11 @@ func parseArgs(fs *flag.FlagSet, args []string, many bool, stderr io.Writer) ([]
 }
 
 func fsUsage(cmd string) string {
-	if cmd == "run" {
-		return "flowppl run FILE.flow [--seed N] [--quiet]"
+	switch cmd {
+	case "run":
+		return "flowppl run FILE.flow [--seed N] [--quiet] [--plots DIR] [--set name=value]..."
+	case "fmt":
+		return "flowppl fmt [-w] [--drop-comments] FILE.flow..."
 	}
 	return "flowppl " + cmd + " FILE.flow..."
 }
@@ -178,6 +207,9 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", stderr)
 	seed := fs.Uint64("seed", 1, "seed of the random source")
 	quiet := fs.Bool("quiet", false, "no progress lines from fit")
+	plots := fs.String("plots", "", "write the loss plot of every top-level fit to `DIR`/NAME.svg")
+	var sets setFlags
+	fs.Var(&sets, "set", "replace the right-hand side of the first top-level assignment to `name=value`")
 	files, ok := parseArgs(fs, args, false, stderr)
 	if !ok {
 		return exitUsage
@@ -205,7 +237,18 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Stderr:  stderr,
 		Quiet:   *quiet,
 	}
-	_, err := interp.ExecFile(th, filename, src, nil)
+	var err error
+	file, err := parser.ParseFile(filename, string(src))
+	if err == nil {
+		err = applySets(file, sets)
+	}
+	switch {
+	case err != nil:
+	case *plots != "":
+		err = runStatements(th, file, *plots)
+	default:
+		_, err = interp.NewSession(nil).Exec(th, file)
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of flowppl and FlowTorch (PyTorch) on the
+# configurations of issue 7, in ONE invocation on one machine, so that the
+# figures can be read as ratios. Prints a Markdown table (and the raw lines
+# to $OUT/raw.txt).
+#
+# Needs, for the peer: Debian's python3-torch and OpenBLAS (apt-get install -y
+# python3-torch libopenblas0-pthread) and FlowTorch's source at commit
+# add31a09bcfaad3f0272a9ca8cb4557df149a42c in $FLOWTORCH_DIR (nothing of
+# FlowTorch is committed here). The driver is the shared one,
+# ../shared/bench/flowtorch_train.py, or $FLOWTORCH_DRIVER. Without
+# $FLOWTORCH_DIR (or torch), the FlowTorch columns read "skipped".
+#
+#   FLOWTORCH_DIR=/tmp/flowtorch bash bench/compare.sh [CONFIG...]
+#
+# CONFIG names select rows (default all): seed seed-ft005 seed-ft005-f64 d8 d32
+# d128 b100 b10000 h32 rev2 rev32.
+#
+# Everything runs sequentially: never two measurements at once on a 2-core
+# machine. Times are the training loops only (flowppl: r.seconds of fit;
+# FlowTorch: loop_s), normalised to seconds per 500 steps; where FlowTorch
+# would take minutes (large D, batch 10000) it runs fewer steps and its time
+# is scaled (column "steps"). Peak RSS is the whole process (/usr/bin/time
+# %M). GFLOP/s counts the dense MADE work each system does per step:
+# 6·batch·(D·h1 + Σ h_i·h_i+1 + h_last·2D) per network pass, times D passes
+# for FlowTorch's forward KL (its log_prob inverts one dimension at a time)
+# and one pass for flowppl (which fixes a forward-KL flow in the data-side
+# direction) and for reverse KL in both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+driver=${FLOWTORCH_DRIVER:-../shared/bench/flowtorch_train.py}
+OUT=${OUT:-$(mktemp -d)}
+mkdir -p "$OUT"
+bin=$OUT/flowppl
+go build -o "$bin" ./cmd/flowppl
+
+peer=1
+if [ -z "${FLOWTORCH_DIR:-}" ] || [ ! -d "${FLOWTORCH_DIR:-}/flowtorch" ]; then
+  echo "FlowTorch: skipped (set FLOWTORCH_DIR to a FlowTorch source tree at add31a09)" >&2
+  peer=0
+elif ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "FlowTorch: skipped (/usr/bin/python3 cannot import torch: apt-get install -y python3-torch)" >&2
+  peer=0
+fi
+
+# name | D | batch | hidden | mode | flowppl lr | FlowTorch lr | FlowTorch dtype | FlowTorch steps
+configs=(
+  "seed|2|1000|256,256|fwd|0.05|0.05|float32|500"
+  "seed-ft005|2|1000|256,256|fwd|0.05|0.005|float32|500"
+  "seed-ft005-f64|2|1000|256,256|fwd|0.05|0.005|float64|500"
+  "d8|8|1000|256,256|fwd|0.005|0.005|float32|200"
+  "d32|32|1000|256,256|fwd|0.005|0.005|float32|50"
+  "d128|128|1000|256,256|fwd|0.005|0.005|float32|10"
+  "b100|2|100|256,256|fwd|0.005|0.005|float32|500"
+  "b10000|2|10000|256,256|fwd|0.005|0.005|float32|100"
+  "h32|2|1000|32|fwd|0.05|0.05|float32|500"
+  "rev2|2|1000|256,256|rev|0.05|0.05|float32|500"
+  "rev32|32|1000|256,256|rev|0.05|0.05|float32|500"
+)
+want=" ${*:-} "
+
+# flops D batch hidden passes: training flops per step.
+flops() {
+  awk -v d="$1" -v b="$2" -v h="$3" -v p="$4" 'BEGIN {
+    n = split(h, hs, ","); s = d * hs[1]
+    for (i = 1; i < n; i++) s += hs[i] * hs[i+1]
+    s += hs[n] * 2 * d
+    printf "%.6g", 6 * b * s * p }'
+}
+
+# quiet: waits (up to $QUIET_WAIT seconds, default 120) until the CPUs were
+# at least 85% idle over one second, so that a measurement does not overlap
+# other people's work on a shared machine; says so on stderr when it gives up.
+quiet() {
+  local deadline=$((SECONDS + ${QUIET_WAIT:-120})) a b
+  while :; do
+    a=$(awk '/^cpu / {print $5+$6, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / {print $5+$6, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat)
+    if awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); exit !((y[1]-x[1]) >= 0.85 * (y[2]-x[2])) }'; then
+      return
+    fi
+    if [ $SECONDS -ge "$deadline" ]; then
+      echo "warning: machine busy; measuring anyway" >&2
+      return
+    fi
+  done
+}
+
+# timed LOG CMD...: runs CMD with stdout+stderr to LOG; prints "wall rssMB".
+timed() {
+  local log=$1; shift
+  quiet
+  /usr/bin/time -f 'TIME %e %M' -o "$OUT/time.txt" "$@" >"$log" 2>&1 || true
+  awk '/^TIME/ {printf "%s %.0f\n", $2, $3/1024}' "$OUT/time.txt"
+}
+
+echo "| configuration | steps (flowppl/FT) | flowppl s/500 | FlowTorch s/500 | ratio FT/flowppl | final loss flowppl / FT | peak RSS MB flowppl / FT | GFLOP/s flowppl / FT |"
+echo "|---|---|---|---|---|---|---|---|"
+for c in "${configs[@]}"; do
+  IFS='|' read -r name d batch hidden mode lr ftlr dtype ftsteps <<<"$c"
+  if [ "$want" != "  " ] && [[ "$want" != *" $name "* ]]; then continue; fi
+  by=kl; [ "$mode" = rev ] && by=reverse_kl
+  script=$OUT/$name.flow
+  cat >"$script" <<EOF
+d = $d
+q = flow AffineAutoregressive(Normal(zeros(d), ones(d)), hidden = [$hidden])
+target = Normal(5 * ones(d), 0.5 * ones(d))
+r = fit q to target by $by { steps = 500, batch = $batch, lr = $lr }
+print("RESULT", r.loss, r.seconds, r.steps)
+EOF
+  read -r fwall frss < <(timed "$OUT/$name.flowppl.log" "$bin" run --quiet "$script")
+  read -r _ floss fsec fsteps < <(grep '^RESULT' "$OUT/$name.flowppl.log" || echo "RESULT - - 0")
+  if [ "$fsec" = - ]; then
+    fsec=nan; floss="error: $(tail -1 "$OUT/$name.flowppl.log")"
+  fi
+  f500=$(awk -v s="$fsec" -v n="$fsteps" 'BEGIN { if (n > 0) printf "%.2f", s / n * 500; else print "nan" }')
+  fgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" 1)" -v s="$f500" 'BEGIN { if (s > 0) printf "%.1f", f * 500 / s / 1e9; else print "-" }')
+  t500=skipped tloss=- trss=- ratio=- tgf=-
+  if [ $peer = 1 ]; then
+    read -r _ trss < <(timed "$OUT/$name.ft.log" env PYTHONPATH="$FLOWTORCH_DIR" /usr/bin/python3 "$driver" \
+      --seed 1 --dim "$d" --batch "$batch" --steps "$ftsteps" --lr "$ftlr" --mode "$mode" \
+      --hidden "$hidden" --dtype "$dtype" --eval-n 1000)
+    res=$(grep '^RESULT' "$OUT/$name.ft.log" || true)
+    field() { grep -o "\"$1\": [^,}]*" <<<"$res" | head -1 | sed 's/^[^:]*: //'; }
+    loop=$(field loop_s) done_=$(field steps_done) div=$(field diverged_at)
+    tloss=$(field final_loss)
+    if [ -z "$res" ]; then
+      t500=error tloss="$(tail -1 "$OUT/$name.ft.log")"
+    elif [ "$div" != null ]; then
+      t500="diverged @$div"; tloss=NaN
+    else
+      t500=$(awk -v s="$loop" -v n="$done_" 'BEGIN { printf "%.2f", s / n * 500 }')
+      ratio=$(awk -v a="$t500" -v b="$f500" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }')
+      passes=1; [ "$mode" = fwd ] && passes=$d
+      tgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" "$passes")" -v s="$t500" 'BEGIN { printf "%.1f", f * 500 / s / 1e9 }')
+      tloss=$(printf '%.4g' "$tloss")
+    fi
+    ftsteps="$ftsteps $dtype lr $ftlr"
+  fi
+  [[ "$floss" =~ ^[-0-9.e+]+$ ]] && floss=$(printf '%.4g' "$floss")
+  echo "| $name: D=$d batch $batch hidden ($hidden) $mode, flowppl lr $lr | 500 / $ftsteps | $f500 | $t500 | $ratio | $floss / $tloss | $frss / $trss | $fgf / $tgf |"
+done | tee "$OUT/table.md"
+echo "(raw logs in $OUT)" >&2

@@ -1,0 +1,167 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// couplingLogScaleMax bounds a coupling layer's |log σ|: log σ =
+// c·tanh(raw/c), a soft clamp that keeps one layer from scaling by more
+// than e^c ≈ 20 (RealNVP's tanh-scaled log-scale; nflows bounds its
+// scale with a sigmoid for the same reason).
+const couplingLogScaleMax = 3.0
+
+// Coupling is the affine coupling layer of RealNVP (Dinh et al. 2017): the
+// variables are split into a conditioning half a and a transformed half b,
+// and
+//
+//	y_a = x_a,  y_b = μ(x_a) + σ(x_a) ⊙ x_b,  log σ = 3·tanh(raw/3),
+//
+// with μ and raw computed by a fully connected network (widths
+// Options.Hidden, activation Options.Activation) from x_a. Since y_a = x_a
+// the conditioner reads the same values in both directions, so forward and
+// inverse are each one network pass: Coupling has no Direction, and a
+// coupling flow trained by either KL samples and scores at the same cost.
+// With layers = n the halves alternate (layer k conditions on the first
+// ⌈d/2⌉ variables for even k, on the others for odd k). The output heads
+// start at zero weights, so a fresh layer is the identity. It needs d ≥ 2.
+type Coupling struct {
+	d, parity   int
+	cond, trans []int // conditioning and transformed variables
+	back        []int // column j of the output is column back[j] of [y_a, y_b]
+	hidden      []int
+	act         string
+
+	ws, bs           []*tensor.Tensor
+	wMu, bMu, wS, bS *tensor.Tensor
+}
+
+// NewCoupling returns one coupling layer over R^d conditioning on the
+// first ⌈d/2⌉ variables (parity 0) or on the others (parity 1), with
+// hidden layers drawn from rng.
+func NewCoupling(d, parity int, o Options, rng *rand.Rand) (*Coupling, error) {
+	if d < 2 {
+		return nil, fmt.Errorf("the dimension must be at least 2 (a coupling layer transforms half of the variables given the other half), got %d", d)
+	}
+	o, err := o.withDefaults(d)
+	if err != nil {
+		return nil, err
+	}
+	c := &Coupling{d: d, parity: parity & 1, hidden: append([]int(nil), o.Hidden...), act: o.Activation}
+	m := (d + 1) / 2
+	for j := range d {
+		if (j < m) == (c.parity == 0) {
+			c.cond = append(c.cond, j)
+		} else {
+			c.trans = append(c.trans, j)
+		}
+	}
+	c.back = make([]int, d)
+	for k, j := range append(append([]int(nil), c.cond...), c.trans...) {
+		c.back[j] = k
+	}
+	in := len(c.cond)
+	for _, h := range c.hidden {
+		c.ws = append(c.ws, tensor.Param(make([]float64, h*in), h, in))
+		c.bs = append(c.bs, tensor.Param(make([]float64, h), h))
+		in = h
+	}
+	nb := len(c.trans)
+	c.wMu = tensor.Param(make([]float64, nb*in), nb, in)
+	c.bMu = tensor.Param(make([]float64, nb), nb)
+	c.wS = tensor.Param(make([]float64, nb*in), nb, in)
+	c.bS = tensor.Param(make([]float64, nb), nb)
+	c.Initialize(rng)
+	return c, nil
+}
+
+// Name returns "Coupling".
+func (c *Coupling) Name() string { return "Coupling" }
+
+// Dim returns d.
+func (c *Coupling) Dim() int { return c.d }
+
+// Parity returns 0 when the layer conditions on the first ⌈d/2⌉
+// variables, 1 when on the others.
+func (c *Coupling) Parity() int { return c.parity }
+
+// Options returns the options that rebuild the layer with NewCoupling.
+func (c *Coupling) Options() Options {
+	return Options{Hidden: append([]int(nil), c.hidden...), Activation: c.act}
+}
+
+// Params returns the conditioner's weights and biases.
+func (c *Coupling) Params() []*tensor.Tensor {
+	var ps []*tensor.Tensor
+	for l := range c.ws {
+		ps = append(ps, c.ws[l], c.bs[l])
+	}
+	return append(ps, c.wMu, c.bMu, c.wS, c.bS)
+}
+
+// Initialize draws the hidden layers as PyTorch's nn.Linear does and sets
+// the output heads to the identity.
+func (c *Coupling) Initialize(rng *rand.Rand) {
+	in := len(c.cond)
+	for l := range c.hidden {
+		bound := 1 / math.Sqrt(float64(in))
+		for i := range c.ws[l].Data() {
+			c.ws[l].Data()[i] = bound * (2*rng.Float64() - 1)
+		}
+		for i := range c.bs[l].Data() {
+			c.bs[l].Data()[i] = bound * (2*rng.Float64() - 1)
+		}
+		in = c.hidden[l]
+	}
+	clear(c.wMu.Data())
+	clear(c.wS.Data())
+	clear(c.bMu.Data())
+	clear(c.bS.Data())
+}
+
+// shiftScale returns μ, σ and log σ for the conditioning half xa.
+func (c *Coupling) shiftScale(xa *tensor.Tensor) (mu, s, logS *tensor.Tensor) {
+	h := xa
+	for l, w := range c.ws {
+		h = activate(c.act, tensor.Linear(h, w, c.bs[l]))
+	}
+	mu = tensor.Linear(h, c.wMu, c.bMu)
+	logS = tensor.Scale(tensor.Tanh(tensor.Scale(tensor.Linear(h, c.wS, c.bS), 1/couplingLogScaleMax)), couplingLogScaleMax)
+	return mu, tensor.Exp(logS), logS
+}
+
+// Forward returns y and Σ log σ (one conditioner pass).
+func (c *Coupling) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	xa, xb := tensor.Take(x, 1, c.cond), tensor.Take(x, 1, c.trans)
+	mu, s, logS := c.shiftScale(xa)
+	yb := tensor.Add(tensor.Mul(xb, s), mu)
+	return tensor.Take(tensor.Concat(1, xa, yb), 1, c.back), tensor.SumAxis(logS, 1)
+}
+
+// Inverse returns x and −Σ log σ (one conditioner pass).
+func (c *Coupling) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	ya, yb := tensor.Take(y, 1, c.cond), tensor.Take(y, 1, c.trans)
+	mu, s, logS := c.shiftScale(ya)
+	xb := tensor.Div(tensor.Sub(yb, mu), s)
+	return tensor.Take(tensor.Concat(1, ya, xb), 1, c.back), tensor.Neg(tensor.SumAxis(logS, 1))
+}
+
+// mapMoments pushes moments through a fresh layer (y_b = bμ + σ(bσ) x_b).
+func (c *Coupling) mapMoments(mean, sd []float64) bool {
+	for _, w := range [...]*tensor.Tensor{c.wMu, c.wS} {
+		for _, v := range w.Data() {
+			if v != 0 {
+				return false
+			}
+		}
+	}
+	for k, j := range c.trans {
+		s := math.Exp(couplingLogScaleMax * math.Tanh(c.bS.Data()[k]/couplingLogScaleMax))
+		mean[j] = c.bMu.Data()[k] + s*mean[j]
+		sd[j] *= s
+	}
+	return true
+}

@@ -1,0 +1,306 @@
+package infer
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// Posterior is an unnormalised density on the unconstrained space R^D of a
+// model's latents (constrained latents mapped by dist.Transform, with the
+// log-Jacobian added).
+type Posterior interface {
+	// Dim returns D.
+	Dim() int
+	// LogDensity returns log p(data, constrain(z)) + log|J| for each row of
+	// z ([B, D] → [B]); it is differentiable in z through the tape. A row
+	// may be −Inf or NaN (out of support); a fit drops such rows. Rows are
+	// independent draws: row i of the result depends on row i of z only.
+	LogDensity(z *tensor.Tensor) (*tensor.Tensor, error)
+}
+
+// Explainer is a Posterior that can say why an unconstrained point has a
+// non-finite log density, e.g.
+// `latent "sigma" = -1 is outside its support (positive)`.
+type Explainer interface {
+	Explain(z []float64) string
+}
+
+// InitialPointer is a Posterior that can propose n random unconstrained
+// starting points (e.g. drawn from the priors) for the mode search.
+type InitialPointer interface {
+	InitialPoints(rng *rand.Rand, n int) [][]float64
+}
+
+// GaussianInitializer is a guide that can start at a Gaussian N(mean, L·Lᵀ)
+// (L lower triangular with a positive diagonal), as *flows.Flow does with
+// a trainable full-rank affine layer at its data end. InitFromGaussian
+// reports whether it did.
+type GaussianInitializer interface {
+	InitFromGaussian(mean []float64, L [][]float64) bool
+}
+
+// PosteriorReport describes a finished posterior fit.
+type PosteriorReport struct {
+	// Report holds the loss (the negative ELBO, smoothed), the trace and
+	// how the fit started and stopped. Init is "laplace", "pathfinder",
+	// "diagonal", "prior" or "previous" (see FitPosterior).
+	Report
+	// ELBO is estimated after the fit with Options.ELBODraws draws.
+	ELBO float64
+	// ParetoK is the PSIS k̂ of log p − log q on Options.ParetoDraws draws
+	// from the guide (NaN when it cannot be estimated).
+	ParetoK float64
+	// Dropped counts the draws dropped over the whole fit because their
+	// log density was not finite.
+	Dropped int
+}
+
+// Defaults of the diagnostics after a posterior fit.
+const (
+	DefaultELBODraws   = 4096
+	DefaultParetoDraws = 1000
+)
+
+// ParetoWarning is the k̂ above which FitPosterior warns that the guide is
+// not reliable.
+const ParetoWarning = 0.7
+
+// FitPosterior fits q to the posterior p by reverse KL, minimising
+// mean(log q(z) − log p(z)) (the negative ELBO) over Batch reparameterised
+// draws per step (one pass: on its first fit a flow's direction becomes
+// BaseSide). Draws whose log density is not finite are dropped from the
+// step and counted in Dropped (Stan's rule); when all are, the fit stops
+// with an error that names the problem, through Explainer when p
+// implements it.
+//
+// With Init "auto" (the default) a guide never fitted starts at a Gaussian
+// approximation of p found before SGD (see gaussianStart): the Laplace
+// approximation at the mode found by L-BFGS ("laplace"), or the best
+// Gaussian along the optimisation paths by estimated ELBO ("pathfinder";
+// "diagonal" when the Hessian there is not positive definite), unless the
+// guide as built has a better ELBO estimate ("prior"). Init "prior" skips
+// the search. A flow takes the approximation as a trainable full-rank
+// affine layer at its data end, so badly scaled and strongly correlated
+// posteriors are no harder for it than N(0, I).
+//
+// After the fit, the report carries the ELBO estimated with ELBODraws
+// draws and the PSIS k̂ of ParetoDraws of them; above 0.7 a line says so
+// on Progress unless Quiet. Options are as for FitForward (seed, warm-up,
+// clip, tol, cancellation); a non-finite loss or gradient stops the fit
+// with a *DivergedError.
+func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*PosteriorReport, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if p.Dim() != q.Dim() {
+		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
+	}
+	if err := checkReparameterized(q); err != nil {
+		return nil, err
+	}
+	rng = fitRNG(o, rng)
+	var out io.Writer = os.Stderr
+	if o.Progress != nil {
+		out = o.Progress
+	}
+	if o.Quiet {
+		out = nil
+	}
+	rep := &PosteriorReport{ELBO: math.NaN(), ParetoK: math.NaN()}
+	fresh := prepare(q, o, rng, true)
+	switch {
+	case !fresh:
+		rep.Init = "previous"
+	case o.Init != "auto":
+		rep.Init = "prior"
+	default:
+		if rep.Init, err = initPosterior(q, p, o, rng, out); err != nil {
+			return rep, err
+		}
+	}
+	params := q.Params()
+	loss := func(step int, tp *tensor.Tape) (float64, error) {
+		s1, s2 := rng.Uint64(), rng.Uint64()
+		x, lq := drawWithLogProb(q, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		lp, err := p.LogDensity(x)
+		if err == nil {
+			err = checkDensityShape(lp, o.Batch)
+		}
+		if err != nil {
+			return 0, err
+		}
+		good, idx := finiteRows(lp)
+		switch len(idx) {
+		case o.Batch:
+			return backward(tp, tensor.Mean(tensor.Sub(lq, lp))), nil
+		case 0:
+			return 0, allDropped(p, x, lp, step)
+		}
+		rep.Dropped += o.Batch - len(idx)
+		v := backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx))))
+		if math.IsNaN(v) || math.IsInf(v, 0) || finiteGrads(params) {
+			return v, nil
+		}
+		// A dropped row's NaN reached the gradient through an operation
+		// that mixes rows (a matrix product of zero and NaN): redo the step
+		// on a fresh tape with the same draws, keeping the finite rows only.
+		tp.Reset()
+		for _, p := range params {
+			p.ZeroGrad()
+		}
+		tp.Watch(params...)
+		x, lq = drawWithLogProb(q, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		x, lq = tensor.Take(x, 0, idx), tensor.Take(lq, 0, idx)
+		if lp, err = p.LogDensity(x); err == nil {
+			err = checkDensityShape(lp, len(idx))
+		}
+		if err != nil {
+			return 0, err
+		}
+		good, idx2 := finiteRows(lp)
+		if len(idx2) == 0 {
+			return 0, allDropped(p, x, lp, step)
+		}
+		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
+	}
+	if err := train(q, o, loss, &rep.Report); err != nil {
+		return rep, err
+	}
+	if o.Context.Err() != nil {
+		return rep, nil
+	}
+	ratios, err := logRatios(q, p, max(o.ELBODraws, o.ParetoDraws), rng)
+	if err != nil {
+		return rep, err
+	}
+	rep.ELBO = meanFinite(ratios[:o.ELBODraws])
+	if k, err := ParetoK(ratios[:o.ParetoDraws]); err == nil {
+		rep.ParetoK = k
+		if k > ParetoWarning && out != nil {
+			fmt.Fprintf(out, "pareto k = %.2f > %.1f: the guide is not reliable for this posterior (importance ratios have a heavy tail); try more layers, more steps, or a different guide\n", k, ParetoWarning)
+		}
+	}
+	return rep, nil
+}
+
+func checkDensityShape(lp *tensor.Tensor, n int) error {
+	if lp.Rank() != 1 || lp.Dim(0) != n {
+		return fmt.Errorf("the posterior's log density has shape %v for %d draws, want [%d]", lp.Shape(), n, n)
+	}
+	return nil
+}
+
+// finiteRows returns which entries of lp are finite, and their indices.
+func finiteRows(lp *tensor.Tensor) ([]bool, []int) {
+	good := make([]bool, lp.Len())
+	var idx []int
+	for i, v := range lp.Data() {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			good[i] = true
+			idx = append(idx, i)
+		}
+	}
+	return good, idx
+}
+
+func finiteGrads(ps []*tensor.Tensor) bool {
+	for _, p := range ps {
+		for _, g := range p.Grad() {
+			if math.IsNaN(g) || math.IsInf(g, 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// allDropped is the error of a step whose draws all had a non-finite log
+// density; it explains the first through Explainer when p implements it.
+func allDropped(p Posterior, x, lp *tensor.Tensor, step int) error {
+	n := lp.Len()
+	msg := fmt.Sprintf("all %d draws at step %d had a non-finite log density", n, step)
+	if e, ok := p.(Explainer); ok {
+		d := x.Dim(1)
+		if why := e.Explain(append([]float64(nil), x.Data()[:d]...)); why != "" {
+			return fmt.Errorf("%s: %s", msg, why)
+		}
+	}
+	return fmt.Errorf("%s (the first is %v)", msg, lp.Data()[0])
+}
+
+// logChunk bounds the draws passed to LogDensity at once by the
+// diagnostics.
+const logChunk = 1024
+
+// logRatios returns log p − log q of n untracked draws from q (NaN where
+// log p is not finite).
+func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("need at least one draw, got %d", n)
+	}
+	if p.Dim() != q.Dim() {
+		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
+	}
+	out := make([]float64, 0, n)
+	for len(out) < n {
+		m := min(logChunk, n-len(out))
+		var x, lq *tensor.Tensor
+		if checkReparameterized(q) == nil {
+			x, lq = drawWithLogProb(q, rng, m)
+		} else {
+			x = q.Sample(rng, m)
+			lq = q.LogProb(x)
+		}
+		lp, err := p.LogDensity(x.Detach())
+		if err == nil {
+			err = checkDensityShape(lp, m)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range lp.Data() {
+			r := v - lq.Data()[i]
+			if math.IsInf(v, 0) {
+				r = math.NaN()
+			}
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// meanFinite returns the mean of the finite values (NaN if none).
+func meanFinite(v []float64) float64 {
+	s, n := 0.0, 0
+	for _, x := range v {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			s += x
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+// ELBO estimates E_q[log p(z) − log q(z)] from n draws of q (dropping those
+// whose log density is not finite, as the fit does). For a normalised p
+// it is −KL(q‖p); for q = p it is log Z, the log normalising constant.
+func ELBO(q Guide, p Posterior, n int, rng *rand.Rand) (float64, error) {
+	r, err := logRatios(q, p, n, rng)
+	if err != nil {
+		return math.NaN(), err
+	}
+	v := meanFinite(r)
+	if math.IsNaN(v) {
+		return v, fmt.Errorf("all %d draws had a non-finite log density", n)
+	}
+	return v, nil
+}

@@ -1,0 +1,193 @@
+package interp
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+)
+
+// Guide is a flow fitted to a model's posterior: the flow lives in the
+// unconstrained space of the latents (concatenated in declaration order);
+// its draws, as sample, summary, mean and sd give them, are the latents
+// in the constrained space and the derived quantities, by the model's
+// names. `fit q to m(data)` binds q to a Guide.
+type Guide struct {
+	Flow *flows.Flow
+	Post *Posterior
+}
+
+var _ lang.NamedSampler = (*Guide)(nil)
+
+// String returns "<guide of m(params): flow ...>".
+func (g *Guide) String() string {
+	m := g.Post.Model
+	return "<guide of " + m.name + "(" + paramList(m.params) + "): " + g.Flow.String() + ">"
+}
+
+// Type returns "guide".
+func (*Guide) Type() string { return "guide" }
+
+// Names returns the names of the latents and derived quantities, in the
+// order of their fields in samples.
+func (g *Guide) Names() []string {
+	var out []string
+	for _, l := range g.Post.lay.latents {
+		out = append(out, l.name)
+	}
+	for _, d := range g.Post.lay.derived {
+		out = append(out, d.name)
+	}
+	return out
+}
+
+// SampleNamed draws n points from the flow and maps them through the
+// model: a record of the latents (constrained) and derived quantities.
+func (g *Guide) SampleNamed(th *lang.Thread, n int) (*lang.Record, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("number of draws must be positive, got %d", n)
+	}
+	if err := lang.CheckSize(n * max(g.Post.lay.dim, 1)); err != nil {
+		return nil, err
+	}
+	z := g.Flow.Sample(th.Rand, n)
+	return g.Post.collect(th, z)
+}
+
+// identityFirst returns a copy of plan steps in which the first
+// AffineAutoregressive without a permutation orders its variables as the
+// model declares them (NOTES.md: parents before children gives the guide
+// the posterior's dependency structure); later layers keep random orders.
+func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
+	out := slices.Clone(steps)
+	for i, s := range out {
+		if s.Name != "AffineAutoregressive" {
+			continue
+		}
+		if _, ok := s.Options["permutation"]; ok {
+			break
+		}
+		opts := maps.Clone(s.Options)
+		if opts == nil {
+			opts = map[string]flows.OptionValue{}
+		}
+		perm := make([]float64, d)
+		for j := range perm {
+			perm[j] = float64(j)
+		}
+		opts["permutation"] = perm
+		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
+		break
+	}
+	return out
+}
+
+// fitPosterior is `fit q to m(data) by kl|reverse_kl|elbo`.
+func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Posterior, obj string, objPos ast.Pos, opts infer.Options) (lang.Value, error) {
+	if obj == "forward_kl" {
+		return nil, ev.errorf(objPos, "by forward_kl needs draws from the target, and a posterior has only a density: fit a posterior by elbo (reverse KL)")
+	}
+	dim := post.Dim()
+	if dim == 0 {
+		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
+	}
+	var q *flows.Flow
+	switch g := qv.(type) {
+	case *Guide:
+		q = g.Flow
+	case *lang.Flow:
+		q = g.F
+	case *lang.FlowPlan:
+		base, err := standardNormal(dim)
+		if err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+		plan := flows.Plan{Layers: identityFirst(g.P.Layers, dim)}
+		_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
+			var err error
+			q, err = plan.Instantiate(base, ev.th.Rand)
+			return nil, err
+		})
+		if err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+	default:
+		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive and fit q)", qv.Type())
+	}
+	if q.Dim() != dim {
+		return nil, ev.errorf(x.Q.Pos(), "the guide has dimension %d but the posterior's latents have %d unconstrained coordinates", q.Dim(), dim)
+	}
+	guide := &Guide{Flow: q, Post: post}
+	if id, ok := x.Q.(*ast.Ident); ok {
+		rebind(e, id.Name, guide)
+	}
+	saved := post.callPos
+	post.callPos = x.FitPos
+	defer func() { post.callPos = saved }()
+	opts.Progress = ev.th.Stderr
+	opts.Quiet = opts.Quiet || ev.th.Quiet
+	opts.Context = ev.th.Context
+	var rep *infer.PosteriorReport
+	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
+		var err error
+		rep, err = infer.FitPosterior(q, post, opts, ev.th.Rand)
+		return nil, err
+	})
+	if err != nil {
+		return nil, ev.fitError(x, err)
+	}
+	r := reportRecord(&rep.Report)
+	r.Set("elbo", lang.Number(rep.ELBO))
+	r.Set("pareto_k", lang.Number(rep.ParetoK))
+	r.Set("dropped", lang.Number(rep.Dropped))
+	return r, nil
+}
+
+// elboBuiltin is elbo(q, target, n): the Monte Carlo ELBO of a guide (or a
+// flow over the unconstrained space) for a posterior, from n draws
+// (default 1000).
+func elboBuiltin() *lang.Builtin {
+	b := lang.NewBuiltin("elbo", func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+		var qv, tv lang.Value
+		n := 1000
+		if err := lang.UnpackArgs("elbo", args, kwargs, "q", &qv, "target", &tv, "n?", &n); err != nil {
+			return nil, err
+		}
+		if n < 1 {
+			return nil, fmt.Errorf("elbo: n must be positive, got %d", n)
+		}
+		post, ok := tv.(*Posterior)
+		if !ok {
+			return nil, fmt.Errorf("elbo: target must be a posterior m(data), got %s", tv.Type())
+		}
+		var q *flows.Flow
+		switch g := qv.(type) {
+		case *Guide:
+			q = g.Flow
+		case *lang.Flow:
+			q = g.F
+		default:
+			return nil, fmt.Errorf("elbo: q must be a guide or a flow, got %s", qv.Type())
+		}
+		if q.Dim() != post.Dim() {
+			return nil, fmt.Errorf("elbo: the guide has dimension %d but the posterior has %d", q.Dim(), post.Dim())
+		}
+		v, err := infer.ELBO(q, post, n, th.Rand)
+		if err != nil {
+			return nil, fmt.Errorf("elbo: %w", err)
+		}
+		return lang.Number(v), nil
+	})
+	b.Doc = "elbo(q, target, n): Monte Carlo ELBO of a fitted guide for a posterior m(data), from n draws (default 1000)"
+	return b
+}
+
+var (
+	_ infer.Posterior      = (*Posterior)(nil)
+	_ infer.Explainer      = (*Posterior)(nil)
+	_ infer.InitialPointer = (*Posterior)(nil)
+)

@@ -1,0 +1,120 @@
+package lang_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// draws returns a batch of 2 draws of the given event shape with data d.
+func draws(d []float64, event ...int) *lang.Batch {
+	return lang.NewBatch(tensor.New(d, append([]int{2}, event...)...))
+}
+
+// TestBatchOps checks each batched operation draw by draw against the
+// plain operation on that draw's value.
+func TestBatchOps(t *testing.T) {
+	num := draws([]float64{1, 2})
+	vec := draws([]float64{1, 2, 3, 4, 5, 6}, 3)
+	mat := draws([]float64{1, 2, 3, 4, 5, 6, 7, 8}, 2, 2)
+	pv := lang.NewVector([]float64{10, 20, 30})
+	pm := lang.NewMatrix(2, 3, []float64{1, 0, 2, 0, 1, 3})
+	for _, tt := range []struct {
+		name string
+		f    func(x, y lang.Value) (lang.Value, error)
+		x, y lang.Value
+	}{
+		{"num+vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("+", x, y) }, num, pv},
+		{"vec*num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("*", x, y) }, vec, lang.Number(2)},
+		{"vec-vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("-", x, y) }, vec, vec},
+		{"num^batchnum", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("^", x, y) }, lang.Number(2), num},
+		{"mat+num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("+", x, y) }, mat, num},
+		{"pm@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, pm, vec},
+		{"vec@pv", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, vec, pv},
+		{"vec@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, vec, vec},
+		{"mat@mat", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, mat, mat},
+		{"mat@pm", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, mat, pm},
+		{"vec[1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(1)},
+		{"vec[-1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(-1)},
+		{"vec[1:]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.Slice(y, nil)}) }, vec, lang.Number(1)},
+		{"mat[:, 1]", func(x, y lang.Value) (lang.Value, error) {
+			return lang.Index(x, []lang.IndexArg{lang.Slice(nil, nil), lang.At(y)})
+		}, mat, lang.Number(1)},
+		{"pv[1] = num", func(x, y lang.Value) (lang.Value, error) {
+			return lang.SetIndex(x, []lang.IndexArg{lang.At(lang.Number(1))}, y)
+		}, pv, num},
+		{"vec[0:2] = 7", func(x, y lang.Value) (lang.Value, error) {
+			return lang.SetIndex(x, []lang.IndexArg{lang.Slice(lang.Number(0), lang.Number(2))}, y)
+		}, vec, lang.Number(7)},
+		{"num < 1.5", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("<", x, y) }, num, lang.Number(1.5)},
+	} {
+		got, err := tt.f(tt.x, tt.y)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		b, ok := got.(*lang.Batch)
+		if !ok || b.N() != 2 {
+			t.Errorf("%s: got %v, want a batch of 2 draws", tt.name, got)
+			continue
+		}
+		for i := range 2 {
+			want, err := tt.f(drawOf(tt.x, i), drawOf(tt.y, i))
+			if err != nil {
+				t.Fatalf("%s draw %d: %v", tt.name, i, err)
+			}
+			if g := b.Draw(i); !lang.Equal(g, want) {
+				t.Errorf("%s draw %d: got %v, want %v", tt.name, i, g, want)
+			}
+		}
+	}
+}
+
+func drawOf(v lang.Value, i int) lang.Value {
+	if b, ok := v.(*lang.Batch); ok {
+		return b.Draw(i)
+	}
+	return v
+}
+
+// TestBatchErrors: shapes are checked per draw; an index may not depend on
+// latents; a condition that differs between draws is ErrVaries.
+func TestBatchErrors(t *testing.T) {
+	vec := draws([]float64{1, 2, 3, 4, 5, 6}, 3)
+	if _, err := lang.Binary("+", vec, lang.NewVector([]float64{1, 2})); err == nil || err.Error() != "shapes [3] and [2] do not match for +" {
+		t.Errorf("vec + [1, 2]: %v", err)
+	}
+	num := draws([]float64{0, 1})
+	if _, err := lang.Index(lang.NewVector([]float64{1, 2}), []lang.IndexArg{lang.At(num)}); err == nil {
+		t.Error("indexing by a batch: no error")
+	}
+	c, _ := lang.Binary("<", num, lang.Number(0.5))
+	if _, err := lang.Truth(c); err != lang.ErrVaries {
+		t.Errorf("Truth of a varying condition: %v", err)
+	}
+	c, _ = lang.Binary("<", num, lang.Number(5))
+	if b, err := lang.Truth(c); err != nil || !b {
+		t.Errorf("Truth of an all-true condition: %v %v", b, err)
+	}
+}
+
+// TestBatchTracked: operations keep a tracked batch on its tape.
+func TestBatchTracked(t *testing.T) {
+	tp := tensor.NewTape()
+	x := tensor.Param([]float64{1, 2, 3, 4}, 2, 2)
+	tp.Watch(x)
+	v, err := lang.Binary("*", lang.NewBatch(x), lang.NewVector([]float64{3, 5}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := lang.Index(v, []lang.IndexArg{lang.At(lang.Number(1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Backward(tensor.Sum(s.(*lang.Batch).T))
+	if g := x.Grad(); g[1] != 5 || g[3] != 5 || g[0] != 0 || math.IsNaN(g[2]) {
+		t.Errorf("gradient %v, want [0 5 0 5]", g)
+	}
+}

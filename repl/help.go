@@ -1,0 +1,135 @@
+package repl
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/stdlib"
+)
+
+// Keywords are the keywords of the language (LANGUAGE.md, Lexical).
+var Keywords = []string{"flow", "fit", "to", "by", "model", "fn", "for", "in", "if", "else",
+	"return", "true", "false", "none", "and", "or", "not"}
+
+// Help writes the help for topic: with no topic, the commands and the
+// lists of builtins, distributions and bijectors; with a topic, the
+// signature and description of that builtin or distribution (from
+// stdlib's docs and dist.Families, the tables the interpreter uses), or
+// the builtins and distributions whose name or description mention it.
+// An unknown topic gets a hint and an error.
+func Help(w io.Writer, topic string) error {
+	topic = strings.TrimSpace(topic)
+	if topic == "" {
+		fmt.Fprintln(w, "Commands:")
+		for _, c := range Commands {
+			fmt.Fprintf(w, "  %-16s %s\n", strings.TrimSpace(c.Name+" "+c.Args), c.Doc)
+		}
+		fmt.Fprintln(w, "\nBuiltins (:help NAME for one):")
+		writeColumns(w, builtinNames())
+		fmt.Fprintln(w, "\nDistributions:")
+		writeColumns(w, dist.FamilyNames())
+		fmt.Fprintln(w, "\nBijectors (inside flow):")
+		writeColumns(w, flows.Names())
+		fmt.Fprintln(w, "\nKeywords:")
+		writeColumns(w, Keywords)
+		return nil
+	}
+	if f, err := dist.LookupFamily(topic); err == nil {
+		fmt.Fprintf(w, "%s\n    %s (distribution)\n", f.Signature(), f.Doc)
+		return nil
+	}
+	if b, ok := stdlib.Universe[topic].(*lang.Builtin); ok {
+		sig, doc := splitDoc(topic, b.Doc)
+		fmt.Fprintf(w, "%s\n    %s\n", sig, doc)
+		return nil
+	}
+	if slices.Contains(flows.Names(), topic) {
+		impl := ""
+		if !flows.Implemented(topic) {
+			impl = " (not implemented yet)"
+		}
+		fmt.Fprintf(w, "%s: a bijector, used inside flow: flow %s(base, options...)%s\n", topic, topic, impl)
+		return nil
+	}
+	if slices.Contains(Keywords, topic) {
+		fmt.Fprintf(w, "%s is a keyword; see LANGUAGE.md\n", topic)
+		return nil
+	}
+	// Search descriptions (for words of three letters or more).
+	var hits []string
+	low := strings.ToLower(topic)
+	if len(topic) < 3 {
+		low = "\x00" // matches nothing
+	}
+	for _, n := range builtinNames() {
+		b := stdlib.Universe[n].(*lang.Builtin)
+		if strings.Contains(strings.ToLower(b.Doc), low) {
+			sig, doc := splitDoc(n, b.Doc)
+			hits = append(hits, fmt.Sprintf("  %-28s %s", sig, doc))
+		}
+	}
+	for _, f := range dist.Families {
+		if strings.Contains(strings.ToLower(f.Doc), low) {
+			hits = append(hits, fmt.Sprintf("  %-28s %s", f.Signature(), f.Doc))
+		}
+	}
+	if len(hits) > 0 {
+		fmt.Fprintf(w, "no builtin called %s; these mention it:\n%s\n", topic, strings.Join(hits, "\n"))
+		return nil
+	}
+	all := append(append(builtinNames(), dist.FamilyNames()...), flows.Names()...)
+	return fmt.Errorf("no help for %q%s", topic, spell.Hint(topic, all))
+}
+
+// builtinNames returns the builtins that are not distribution families.
+func builtinNames() []string {
+	var out []string
+	for _, n := range stdlib.Names() {
+		if _, err := dist.LookupFamily(n); err == nil {
+			continue
+		}
+		if _, ok := stdlib.Universe[n].(*lang.Builtin); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// splitDoc splits a builtin's doc "f(x): does this" into the signature
+// and the description; a doc without a signature gets "name(...)".
+func splitDoc(name, doc string) (sig, desc string) {
+	if strings.HasPrefix(doc, name+"(") {
+		if i := strings.Index(doc, "): "); i >= 0 {
+			return doc[:i+1], doc[i+3:]
+		}
+	}
+	return name + "(...)", doc
+}
+
+// writeColumns writes names in rows of up to 6, padded.
+func writeColumns(w io.Writer, names []string) {
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	per := max(1, 78/(width+2))
+	for i := 0; i < len(names); i += per {
+		row := names[i:min(i+per, len(names))]
+		var b strings.Builder
+		b.WriteString("  ")
+		for j, n := range row {
+			if j < len(row)-1 {
+				fmt.Fprintf(&b, "%-*s", width+2, n)
+			} else {
+				b.WriteString(n)
+			}
+		}
+		fmt.Fprintln(w, b.String())
+	}
+}

@@ -1,0 +1,377 @@
+// Package repl is the interactive loop of flowppl: it reads statements
+// (continuing over several lines while one is incomplete), runs them in an
+// interp.Session, echoes the values of expressions in a compact form,
+// shows errors with the source line and a caret under the column, and
+// handles the commands :help, :load, :vars, :reset and :quit.
+//
+// The logic is in REPL, driven by lines (Feed) so that it can be tested
+// through an io.Reader and io.Writer (Run); Terminal wraps it in a line
+// editor (github.com/chzyer/readline) with history, tab completion and
+// Ctrl-C handling.
+package repl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/parser"
+)
+
+// Options configures a REPL. The zero value is usable: output to os.Stdout
+// and os.Stderr, seed 1.
+type Options struct {
+	Stdout, Stderr io.Writer
+	// Seed seeds the random source (PCG with (Seed, 2); 0 means 1).
+	Seed uint64
+	// Quiet silences the progress lines of fits.
+	Quiet bool
+	// Predeclared names are visible beside the builtins (they survive
+	// :reset).
+	Predeclared lang.StringDict
+}
+
+// Prompts of the REPL.
+const (
+	Prompt         = ">>> "
+	ContinuePrompt = "... "
+)
+
+// InputName is the file name under which typed input is reported.
+const InputName = "<stdin>"
+
+// ErrQuit is returned by Feed after :quit.
+var ErrQuit = errors.New("quit")
+
+// REPL is the state of an interactive session: the interpreter session,
+// the thread, the pending lines of an incomplete statement, and the lines
+// typed so far (for error carets).
+type REPL struct {
+	opts    Options
+	sess    *interp.Session
+	th      *lang.Thread
+	pending []string
+	lines   []string // every line of complete input so far, InputName's lines
+}
+
+// New returns a REPL with a fresh session.
+func New(opts Options) *REPL {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	r := &REPL{opts: opts}
+	r.reset()
+	return r
+}
+
+func (r *REPL) reset() {
+	r.sess = interp.NewSession(r.opts.Predeclared)
+	r.th = &lang.Thread{
+		Name:   "main",
+		Rand:   rand.New(rand.NewPCG(r.opts.Seed, 2)),
+		Stdout: r.opts.Stdout,
+		Stderr: r.opts.Stderr,
+		Quiet:  r.opts.Quiet,
+	}
+	r.pending = nil
+}
+
+// Session returns the interpreter session (its globals are the names bound
+// so far).
+func (r *REPL) Session() *interp.Session { return r.sess }
+
+// Pending reports whether a statement is incomplete (the next prompt is
+// ContinuePrompt).
+func (r *REPL) Pending() bool { return len(r.pending) > 0 }
+
+// Prompt returns the prompt for the next line.
+func (r *REPL) Prompt() string {
+	if r.Pending() {
+		return ContinuePrompt
+	}
+	return Prompt
+}
+
+// ClearPending drops the lines of an incomplete statement (Ctrl-C at a
+// continuation prompt).
+func (r *REPL) ClearPending() { r.pending = nil }
+
+// Feed takes one line of input. A command (a line starting with ":" at the
+// prompt) runs at once; otherwise the line is appended to the pending
+// statement, which runs when it is complete. ctx cancels what runs (a fit
+// stops and keeps its parameters). Feed reports errors of the input on
+// Stderr and returns them too (nil when all went well); it returns ErrQuit
+// after :quit.
+func (r *REPL) Feed(ctx context.Context, line string) error {
+	if !r.Pending() {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, ":") {
+			return r.command(ctx, t)
+		}
+		if strings.TrimSpace(line) == "" {
+			return nil
+		}
+	}
+	r.pending = append(r.pending, line)
+	src := strings.Join(r.pending, "\n")
+	file, err := parser.ParseInteractive(InputName, src)
+	if parser.IsIncomplete(err) {
+		// A blank line ends an incomplete statement only if it cannot be
+		// continued at all; keep reading.
+		return nil
+	}
+	chunk := r.pending
+	r.pending = nil
+	offset := len(r.lines)
+	r.lines = append(r.lines, chunk...)
+	if err != nil {
+		shiftErrors(err, offset)
+		r.report(err)
+		return err
+	}
+	shiftPositions(file, offset)
+	return r.exec(ctx, file)
+}
+
+// Flush runs or reports a statement left incomplete at the end of the
+// input.
+func (r *REPL) Flush(ctx context.Context) error {
+	if !r.Pending() {
+		return nil
+	}
+	src := strings.Join(r.pending, "\n")
+	offset := len(r.lines)
+	r.lines = append(r.lines, r.pending...)
+	r.pending = nil
+	_, err := parser.ParseFile(InputName, src)
+	if err == nil {
+		err = fmt.Errorf("%s: incomplete statement", InputName)
+	}
+	shiftErrors(err, offset)
+	r.report(err)
+	return err
+}
+
+// exec runs a parsed chunk and echoes the value of a final expression.
+func (r *REPL) exec(ctx context.Context, file *ast.File) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	before := r.sess.Globals()
+	r.th.Context = ctx
+	v, err := r.sess.Exec(r.th, file)
+	r.th.Context = context.Background()
+	if ctx.Err() != nil {
+		stopped := r.reportStopped(before, v)
+		if err == nil || errors.Is(err, context.Canceled) || isInterrupted(err) {
+			if !stopped {
+				fmt.Fprintln(r.opts.Stderr, "interrupted")
+			}
+			return ctx.Err()
+		}
+	}
+	if err != nil {
+		r.report(err)
+		return err
+	}
+	if v != nil && v != lang.None {
+		fmt.Fprintln(r.opts.Stdout, Compact(v))
+	}
+	return nil
+}
+
+func isInterrupted(err error) bool {
+	var ee *lang.EvalError
+	return errors.As(err, &ee) && ee.Msg == "interrupted"
+}
+
+// reportStopped prints where a cancelled fit stopped: the report records
+// that the statement produced or bound.
+func (r *REPL) reportStopped(before lang.StringDict, v lang.Value) bool {
+	seen := false
+	show := func(rec *lang.Record) {
+		if s, ok := rec.Fields["stopped"].(lang.String); ok && s == "cancelled" {
+			fmt.Fprintf(r.opts.Stderr, "fit stopped: %s\n", reportLine(rec))
+			seen = true
+		}
+	}
+	if rec, ok := v.(*lang.Record); ok && isReport(rec) {
+		show(rec)
+	}
+	for name, nv := range r.sess.Globals() {
+		if rec, ok := nv.(*lang.Record); ok && isReport(rec) && before[name] != nv {
+			show(rec)
+		}
+	}
+	if seen {
+		fmt.Fprintln(r.opts.Stderr, "the flow keeps the parameters it reached; the session is intact")
+	}
+	return seen
+}
+
+// report writes an error with the source line and a caret.
+func (r *REPL) report(err error) {
+	fmt.Fprintln(r.opts.Stderr, FormatError(err, r.sourceLine))
+}
+
+// sourceLine returns line n (1-based) of file: typed input or a file on
+// disk.
+func (r *REPL) sourceLine(file string, n int) (string, bool) {
+	if file == InputName {
+		if n >= 1 && n <= len(r.lines) {
+			return r.lines[n-1], true
+		}
+		return "", false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(string(b), "\n")
+	if n >= 1 && n <= len(lines) {
+		return strings.TrimRight(lines[n-1], "\r"), true
+	}
+	return "", false
+}
+
+// FormatError formats an error of the interpreter as interp.FormatError
+// does, with the source line of its position (found by line) and a caret
+// under the column after the first line.
+func FormatError(err error, line func(file string, n int) (string, bool)) string {
+	var pos ast.Pos
+	var el ast.ErrorList
+	var ee *lang.EvalError
+	switch {
+	case errors.As(err, &ee):
+		pos = ee.Pos
+	case errors.As(err, &el) && len(el) > 0:
+		pos = el[0].Pos
+	}
+	msg := interp.FormatError(err)
+	if !pos.IsValid() || line == nil {
+		return msg
+	}
+	src, ok := line(pos.File, pos.Line)
+	if !ok {
+		return msg
+	}
+	first, rest, _ := strings.Cut(msg, "\n")
+	var b strings.Builder
+	b.WriteString(first)
+	b.WriteString("\n    ")
+	src = strings.ReplaceAll(src, "\t", "    ")
+	b.WriteString(src)
+	b.WriteString("\n    ")
+	col := pos.Col - 1
+	if n := len([]rune(src)); col > n {
+		col = n
+	}
+	b.WriteString(strings.Repeat(" ", max(col, 0)))
+	b.WriteString("^")
+	if rest != "" {
+		b.WriteString("\n")
+		b.WriteString(rest)
+	}
+	return b.String()
+}
+
+// Run reads lines from in and feeds them, without prompts, until the end
+// of the input or :quit: what `flowppl` does when its standard input is
+// not a terminal. Values of expressions are echoed. It stops at the first
+// error and returns it (already reported on Stderr).
+func (r *REPL) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	for sc.Scan() {
+		if err := r.Feed(ctx, sc.Text()); err != nil {
+			if err == ErrQuit {
+				return nil
+			}
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return r.Flush(ctx)
+}
+
+// Names returns the names bound in the session, sorted.
+func (r *REPL) Names() []string {
+	g := r.sess.Globals()
+	names := make([]string, 0, len(g))
+	for n := range g {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// shiftPositions adds off to the line of every position in the tree, so
+// that the lines of successive inputs are numbered as one text.
+func shiftPositions(file *ast.File, off int) {
+	if off == 0 {
+		return
+	}
+	shift(reflect.ValueOf(file), off, map[uintptr]bool{})
+}
+
+var posType = reflect.TypeOf(ast.Pos{})
+
+func shift(v reflect.Value, off int, seen map[uintptr]bool) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return
+		}
+		seen[v.Pointer()] = true
+		shift(v.Elem(), off, seen)
+	case reflect.Interface:
+		if !v.IsNil() {
+			shift(v.Elem(), off, seen)
+		}
+	case reflect.Struct:
+		if v.Type() == posType {
+			if v.CanSet() {
+				if l := v.FieldByName("Line"); l.Int() > 0 {
+					l.SetInt(l.Int() + int64(off))
+				}
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			shift(v.Field(i), off, seen)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			shift(v.Index(i), off, seen)
+		}
+	}
+}
+
+func shiftErrors(err error, off int) {
+	var el ast.ErrorList
+	if off == 0 || !errors.As(err, &el) {
+		return
+	}
+	for _, e := range el {
+		if e.Pos.Line > 0 {
+			e.Pos.Line += off
+		}
+	}
+}
