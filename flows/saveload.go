@@ -71,6 +71,7 @@ type (
 		Momentum  float64      `json:"momentum,omitempty"`
 		Eps       float64      `json:"eps,omitempty"`
 		Chol      []float64    `json:"chol,omitempty"`
+		Diagonal  bool         `json:"diagonal,omitempty"`
 		Params    []tensorFile `json:"params,omitempty"`
 	}
 )
@@ -199,7 +200,7 @@ func saveLayer(l Bijector) (layerFile, error) {
 			}
 		}
 	case *GaussianAffine:
-		lf.Loc, lf.Chol = slices.Clone(l.Loc), slices.Clone(l.Chol)
+		lf.Loc, lf.Chol, lf.Diagonal = slices.Clone(l.Loc), slices.Clone(l.Chol), l.Diagonal
 	default:
 		return lf, fmt.Errorf("bijector type %T cannot be saved", l)
 	}
@@ -477,7 +478,7 @@ func loadLayer(lf layerFile, owner *Flow) (Bijector, error) {
 		}
 		g, e := NewGaussianAffine(lf.Loc, L)
 		if e == nil {
-			g.owner = owner
+			g.owner, g.Diagonal = owner, lf.Diagonal
 		}
 		l, err = g, e
 	default:

@@ -98,6 +98,34 @@ func TestSaveLoadGaussianGuide(t *testing.T) {
 	}
 	perturb(newRNG(3), f.Layers[len(f.Layers)-1].Params(), 0.1)
 	sameFlow(t, "gaussian guide", f, roundTrip(t, f))
+
+	// A mean-field guide keeps a Diagonal layer (Shift and LogDiag only).
+	mf := mustApply(t, "Affine", stdNormal(3), nil, 4)
+	perturb(newRNG(5), mf.Params(), 0.2)
+	if !mf.InitFromGaussian([]float64{1, -1, 0.5}, [][]float64{{2, 0, 0}, {0.5, 1, 0}, {-0.3, 0.2, 0.7}}) {
+		t.Fatal("InitFromGaussian (mean-field) failed")
+	}
+	g := mf.Layers[len(mf.Layers)-1].(*GaussianAffine)
+	if !g.Diagonal {
+		t.Fatal("mean-field guide: GaussianAffine is not Diagonal")
+	}
+	perturb(newRNG(6), g.Params(), 0.1)
+	mf.PrepareFit(false)
+	back := roundTrip(t, mf)
+	sameFlow(t, "mean-field gaussian guide", mf, back)
+	if gb := back.Layers[len(back.Layers)-1].(*GaussianAffine); !gb.Diagonal || len(gb.Params()) != 2 {
+		t.Errorf("loaded mean-field GaussianAffine: Diagonal %v, %d parameters", gb.Diagonal, len(gb.Params()))
+	}
+	// Both modes also with a fitted flow's Meta and direction.
+	for _, q := range []*Flow{f, mf} {
+		q.Meta = json.RawMessage(`{"latents":[{"name":"theta"}]}`)
+		q.SetDirection(DataSide)
+		b := roundTrip(t, q)
+		sameFlow(t, "gaussian guide, data side", q, b)
+		if string(b.Meta) != string(q.Meta) || b.Fitted() != q.Fitted() {
+			t.Errorf("meta %s, fitted %v after loading", b.Meta, b.Fitted())
+		}
+	}
 }
 
 func TestLoadErrors(t *testing.T) {

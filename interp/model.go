@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -738,12 +737,4 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 		}
 	}
 	return out, nil
-}
-
-// posteriorError unwraps the *lang.EvalError of a model run from an
-// error of the fit machinery.
-func posteriorError(err error) (*lang.EvalError, bool) {
-	var ee *lang.EvalError
-	ok := errors.As(err, &ee)
-	return ee, ok
 }

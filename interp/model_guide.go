@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/stdlib"
 )
 
 // Guide is a flow fitted to a model's posterior: the flow lives in the
@@ -125,9 +127,9 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	if id, ok := x.Q.(*ast.Ident); ok {
 		rebind(e, id.Name, guide)
 	}
-	saved := post.callPos
-	post.callPos = x.FitPos
-	defer func() { post.callPos = saved }()
+	savedPos, savedTh := post.callPos, post.th
+	post.callPos, post.th = x.FitPos, ev.th
+	defer func() { post.callPos, post.th = savedPos, savedTh }()
 	opts.Progress = ev.th.Stderr
 	opts.Quiet = opts.Quiet || ev.th.Quiet
 	opts.Context = ev.th.Context
@@ -176,6 +178,9 @@ func elboBuiltin() *lang.Builtin {
 		if q.Dim() != post.Dim() {
 			return nil, fmt.Errorf("elbo: the guide has dimension %d but the posterior has %d", q.Dim(), post.Dim())
 		}
+		savedTh := post.th
+		post.th = th
+		defer func() { post.th = savedTh }()
 		v, err := infer.ELBO(q, post, n, th.Rand)
 		if err != nil {
 			return nil, fmt.Errorf("elbo: %w", err)
@@ -191,3 +196,69 @@ var (
 	_ infer.Explainer      = (*Posterior)(nil)
 	_ infer.InitialPointer = (*Posterior)(nil)
 )
+
+// guideMeta is what a saved guide records about its posterior's layout.
+type guideMeta struct {
+	Model   string       `json:"model"`
+	Latents []latentMeta `json:"latents"`
+	Derived []string     `json:"derived,omitempty"`
+}
+
+type latentMeta struct {
+	Name    string `json:"name"`
+	Shape   []int  `json:"shape"`
+	Support string `json:"support"`
+	Prior   string `json:"prior"`
+	Offset  int    `json:"offset"`
+	Dim     int    `json:"unconstrained_dim"`
+}
+
+var _ stdlib.FlowSaver = (*Guide)(nil)
+
+// SavedFlow returns the guide's flow for save, with Meta holding the
+// latents' names, shapes and supports in the order of the flow's
+// coordinates.
+func (g *Guide) SavedFlow() (*flows.Flow, error) {
+	m := guideMeta{Model: g.Post.Model.name}
+	for _, l := range g.Post.lay.latents {
+		m.Latents = append(m.Latents, latentMeta{Name: l.name, Shape: append([]int{}, l.event...), Support: l.support, Prior: l.prior, Offset: l.off, Dim: l.k})
+	}
+	for _, d := range g.Post.lay.derived {
+		m.Derived = append(m.Derived, d.name)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	g.Flow.Meta = b
+	return g.Flow, nil
+}
+
+var _ stdlib.GuideTarget = (*Posterior)(nil)
+
+// GuideFor makes a flow loaded from a saved guide a guide of p again
+// (load(path, m(data))): the latents recorded in its Meta must be p's, in
+// the same order, with the same shapes, supports and unconstrained sizes.
+func (p *Posterior) GuideFor(f *flows.Flow) (lang.Value, error) {
+	if f.Dim() != p.Dim() {
+		return nil, fmt.Errorf("the flow has dimension %d but the latents of %s have %d unconstrained coordinates", f.Dim(), p, p.Dim())
+	}
+	if len(f.Meta) == 0 {
+		return nil, fmt.Errorf("the file holds a flow, not a saved guide (no latent layout)")
+	}
+	var m guideMeta
+	if err := json.Unmarshal(f.Meta, &m); err != nil {
+		return nil, fmt.Errorf("the file's latent layout is malformed: %v", err)
+	}
+	lat := p.lay.latents
+	if len(m.Latents) != len(lat) {
+		return nil, fmt.Errorf("the saved guide has %d latents, %s has %d", len(m.Latents), p, len(lat))
+	}
+	for i, l := range lat {
+		s := m.Latents[i]
+		if s.Name != l.name || !slices.Equal(s.Shape, l.event) || s.Support != l.support || s.Offset != l.off || s.Dim != l.k {
+			return nil, fmt.Errorf("the saved guide's latent %d is %s %v (%s), %s has %s %v (%s)", i+1, s.Name, s.Shape, s.Support, p, l.name, l.event, l.support)
+		}
+	}
+	return &Guide{Flow: f, Post: p}, nil
+}

@@ -2,7 +2,6 @@ package lang
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -257,7 +256,7 @@ func batchMatmul(x, y Value) (Value, error) {
 	return &Batch{T: tensor.SumAxis(tensor.Mul(at, bt), 2)}, nil
 }
 
-// boolOperand returns the 0/1 data of a bool or a batch of bools.
+// boolData returns the 0/1 data of a bool or a batch of bools.
 func boolData(v Value, n int) ([]float64, bool) {
 	switch v := v.(type) {
 	case Bool:
@@ -445,14 +444,4 @@ func EventTensor(v Value) (t *tensor.Tensor, n int, ok bool) {
 		return o.t, o.t.Dim(0), true
 	}
 	return o.t, 0, true
-}
-
-// IsFiniteBatch reports whether every element of b is finite.
-func IsFiniteBatch(b *Batch) bool {
-	for _, v := range b.T.Data() {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/stdlib"
 )
 
 // Options configures a REPL. The zero value is usable: output to os.Stdout
@@ -62,7 +63,33 @@ type REPL struct {
 	th      *lang.Thread
 	pending []string
 	lines   []string // every line of complete input so far, InputName's lines
+	out     *echoWriter
 }
+
+// echoWriter is the thread's Stdout: opts.Stdout, remembering the values
+// that builtins report having printed (stdlib.PrintRecorder) during the
+// current input, which exec then does not echo a second time.
+type echoWriter struct {
+	w       io.Writer
+	printed []lang.Value
+}
+
+func (e *echoWriter) Write(p []byte) (int, error) { return e.w.Write(p) }
+
+// Printed records that v has been printed.
+func (e *echoWriter) Printed(v lang.Value) { e.printed = append(e.printed, v) }
+
+// shown reports whether v was printed during the current input.
+func (e *echoWriter) shown(v lang.Value) bool {
+	for _, p := range e.printed {
+		if reflect.TypeOf(p) == reflect.TypeOf(v) && reflect.TypeOf(v).Comparable() && p == v {
+			return true
+		}
+	}
+	return false
+}
+
+var _ stdlib.PrintRecorder = (*echoWriter)(nil)
 
 // New returns a REPL with a fresh session.
 func New(opts Options) *REPL {
@@ -75,7 +102,7 @@ func New(opts Options) *REPL {
 	if opts.Seed == 0 {
 		opts.Seed = 1
 	}
-	r := &REPL{opts: opts}
+	r := &REPL{opts: opts, out: &echoWriter{w: opts.Stdout}}
 	r.reset()
 	return r
 }
@@ -85,7 +112,7 @@ func (r *REPL) reset() {
 	r.th = &lang.Thread{
 		Name:   "main",
 		Rand:   rand.New(rand.NewPCG(r.opts.Seed, 2)),
-		Stdout: r.opts.Stdout,
+		Stdout: r.out,
 		Stderr: r.opts.Stderr,
 		Quiet:  r.opts.Quiet,
 	}
@@ -174,7 +201,10 @@ func (r *REPL) exec(ctx context.Context, file *ast.File) error {
 	}
 	before := r.sess.Globals()
 	r.th.Context = ctx
+	r.out.printed = nil
 	v, err := r.sess.Exec(r.th, file)
+	shown := r.out.shown(v)
+	r.out.printed = nil
 	r.th.Context = context.Background()
 	if ctx.Err() != nil {
 		stopped := r.reportStopped(before, v)
@@ -189,7 +219,7 @@ func (r *REPL) exec(ctx context.Context, file *ast.File) error {
 		r.report(err)
 		return err
 	}
-	if v != nil && v != lang.None {
+	if v != nil && v != lang.None && !shown {
 		fmt.Fprintln(r.opts.Stdout, Compact(v))
 	}
 	return nil

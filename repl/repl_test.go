@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +165,43 @@ func TestCancelFit(t *testing.T) {
 	r.Feed(bg, "print(r.stopped, type(q))")
 	if out.String() != "cancelled flow\n" {
 		t.Errorf("after cancel: %q", out)
+	}
+}
+
+// TestSummaryEchoedOnce: summary(q) of a guide prints its table (as in a
+// script) and returns it; the REPL does not echo the table a second time,
+// but echoes it when it is asked for later.
+func TestSummaryEchoedOnce(t *testing.T) {
+	r, out, errw := newTest()
+	ctx := context.Background()
+	for _, line := range []string{
+		"model coin(flips) {", "  p ~ Beta(2, 2)", "  flips ~ Bernoulli(p)", "}",
+		"q = flow Affine",
+		"rep = fit q to coin([1, 1, 0]) by elbo { steps = 20, seed = 1, quiet = true }",
+	} {
+		if err := r.Feed(ctx, line); err != nil {
+			t.Fatalf("%s: %v (%s)", line, err, errw)
+		}
+	}
+	count := func(input string) int {
+		t.Helper()
+		out.Reset()
+		if err := r.Feed(ctx, input); err != nil {
+			t.Fatalf("%s: %v (%s)", input, err, errw)
+		}
+		return len(regexp.MustCompile(`(?m)^name +mean`).FindAllString(out.String(), -1))
+	}
+	if n := count("summary(q)"); n != 1 {
+		t.Errorf("summary(q) printed the table %d times:\n%s", n, out)
+	}
+	if n := count("s = summary(q)"); n != 1 {
+		t.Errorf("s = summary(q) printed the table %d times:\n%s", n, out)
+	}
+	if n := count("s"); n != 1 {
+		t.Errorf("s echoed the table %d times:\n%s", n, out)
+	}
+	// summary of draws does not print: the REPL echoes its value.
+	if n := count("summary(sample(Normal(0, 1), 100))"); n != 1 {
+		t.Errorf("summary of draws shown %d times:\n%s", n, out)
 	}
 }

@@ -72,3 +72,38 @@ func TestBatchFamily(t *testing.T) {
 		t.Errorf("log_prob = %v, want [%v, -Inf]", got, want)
 	}
 }
+
+// TestBatchExtreme: max(a, b) of a batch and a plain vector, per draw.
+func TestBatchExtreme(t *testing.T) {
+	b := lang.NewBatch(tensor.New([]float64{1, 5}, 2))
+	v, err := call("max", b, lang.NewVector([]float64{2, 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(*lang.Batch)
+	want := []float64{2, 3, 5, 5}
+	if !tensor.SameShape(got.T.Shape(), []int{2, 2}) {
+		t.Fatalf("shape %v", got.T.Shape())
+	}
+	for i, w := range want {
+		if got.T.Data()[i] != w {
+			t.Fatalf("max = %v, want %v", got.T.Data(), want)
+		}
+	}
+}
+
+// TestBatchConcat: concat of a batch of numbers and a plain vector.
+func TestBatchConcat(t *testing.T) {
+	b := lang.NewBatch(tensor.New([]float64{1, 5}, 2))
+	v, err := call("concat", b, lang.NewVector([]float64{2, 3}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := v.(*lang.Batch).T
+	want := []float64{1, 2, 3, 5, 2, 3}
+	for i, w := range want {
+		if got.Data()[i] != w {
+			t.Fatalf("concat = %v, want %v", got, want)
+		}
+	}
+}

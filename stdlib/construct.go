@@ -157,6 +157,11 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 	if len(args) == 0 {
 		return lang.NewVector([]float64{}), nil
 	}
+	for _, a := range args {
+		if b, ok := a.(*lang.Batch); ok {
+			return batchConcat(args, b.N())
+		}
+	}
 	parts := make([]*tensor.Tensor, len(args))
 	cols, matrices, total := -1, 0, 0
 	for i, a := range args {
@@ -196,4 +201,21 @@ func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs 
 		return m, nil
 	}
 	return lang.NewArray(tensor.Transpose(m.T)), nil
+}
+
+// batchConcat is concat of numbers and vectors when one depends on latent
+// variables: a vector per draw, on the tape.
+func batchConcat(args lang.Tuple, n int) (lang.Value, error) {
+	parts := make([]*tensor.Tensor, len(args))
+	for i, a := range args {
+		b, err := lang.ToBatch(a, n)
+		if err != nil || b.Bool || len(b.Event()) > 1 {
+			return nil, fmt.Errorf("concat: argument %d is a %s; inside a model, concat joins numbers and vectors", i+1, a.Type())
+		}
+		parts[i] = b.T
+		if len(b.Event()) == 0 {
+			parts[i] = tensor.Reshape(b.T, n, 1)
+		}
+	}
+	return lang.NewBatch(tensor.Concat(1, parts...)), nil
 }

@@ -90,8 +90,13 @@
 //	read_json(path)  a record: numbers, vectors, matrices (arrays of equal-length
 //	              arrays), strings, bools, none and nested records, in file order
 //	save(q, path)  write flow q to a JSON file (saveload.go): structure, options,
-//	              permutations, parameters, base and a format version
+//	              permutations, parameters, base and a format version; for a
+//	              posterior guide its flow and the latents' layout (Meta)
 //	load(path)    the flow saved by save: samples and scores exactly as q did
+//	              (a saved guide comes back as its flow over the unconstrained
+//	              space: constraining the latents needs the model and data)
+//	load(path, m(data))  a saved guide as a guide of the posterior m(data) again
+//	              (same latents required): sample(q, n) gives them by name
 //
 // Plots (plot.go, with gonum.org/v1/plot; SVG or PNG by the extension):
 //

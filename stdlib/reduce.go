@@ -30,6 +30,8 @@ func columns(fn string, x lang.Value) (cols [][]float64, matrix bool, err error)
 			cols[j] = col
 		}
 		return cols, true, nil
+	case *lang.Batch:
+		return nil, false, fmt.Errorf("%s: not supported for a value that depends on latent variables", fn)
 	}
 	return nil, false, fmt.Errorf("%s: got %s, want number, vector or matrix", fn, x.Type())
 }
@@ -200,6 +202,11 @@ func reduceBuiltins() []*lang.Builtin {
 
 // elementwiseExtreme is min(a, b, ...) / max(a, b, ...) with broadcasting.
 func elementwiseExtreme(fn string, args lang.Tuple, sign float64) (lang.Value, error) {
+	for _, a := range args {
+		if b, ok := a.(*lang.Batch); ok {
+			return batchExtreme(fn, args, sign, b.N())
+		}
+	}
 	acc, err := numeric(fn, args[0])
 	if err != nil {
 		return nil, err
@@ -368,4 +375,41 @@ func reduceBatch(fn string, b *lang.Batch) (lang.Value, error) {
 		return nil, fmt.Errorf("%s: not supported for a value that depends on latent variables", fn)
 	}
 	return lang.NewBatch(out), nil
+}
+
+// batchExtreme is min(a, b, ...) / max(a, b, ...) when an argument depends
+// on latent variables: elementwise for each draw, on the tape.
+func batchExtreme(fn string, args lang.Tuple, sign float64, n int) (lang.Value, error) {
+	ts := make([]*tensor.Tensor, len(args))
+	events := make([][]int, len(args))
+	var shape []int
+	for i, a := range args {
+		b, err := lang.ToBatch(a, n)
+		if err != nil || b.Bool {
+			return nil, fmt.Errorf("%s: got %s, want number, vector or matrix", fn, a.Type())
+		}
+		ts[i], events[i] = b.T, b.Event()
+		s, err := tensor.BroadcastShapes(shape, events[i])
+		if err != nil {
+			return nil, fmt.Errorf("%s: shapes %s and %s do not match", fn, lang.ShapeString(shape), lang.ShapeString(events[i]))
+		}
+		shape = s
+	}
+	var acc *tensor.Tensor
+	for i, t := range ts {
+		pad := []int{n}
+		for range len(shape) - len(events[i]) {
+			pad = append(pad, 1)
+		}
+		t = tensor.Reshape(t, append(pad, events[i]...)...)
+		switch {
+		case acc == nil:
+			acc = t
+		case sign > 0:
+			acc = tensor.Maximum(acc, t)
+		default:
+			acc = tensor.Minimum(acc, t)
+		}
+	}
+	return lang.NewBatch(tensor.BroadcastTo(acc, append([]int{n}, shape...)...)), nil
 }

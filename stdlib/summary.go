@@ -153,6 +153,15 @@ func Summarize(names []string, x *tensor.Tensor) *Table {
 	return t
 }
 
+// PrintRecorder is an optional interface of a thread's Stdout: a builtin
+// that both prints a value and returns it (summary of a guide prints its
+// table, as scripts expect) reports the value, so that an interactive
+// front end that echoes the value of an expression can skip the echo of a
+// value the statement has already shown (the REPL does).
+type PrintRecorder interface {
+	Printed(v lang.Value)
+}
+
 func summaryBuiltins() []*lang.Builtin {
 	return []*lang.Builtin{
 		def("summary", "summary(q): mean, sd, 5%, 50%, 95% of each dimension from 10000 draws", builtinSummary),
@@ -176,6 +185,9 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		}
 		t := SummarizeRecord(r)
 		fmt.Fprintln(th.Stdout, t)
+		if pr, ok := th.Stdout.(PrintRecorder); ok {
+			pr.Printed(t)
+		}
 		return t, nil
 	case lang.Distribution:
 		if n < 1 {

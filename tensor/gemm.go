@@ -40,6 +40,41 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, bet
 
 // gemmWith is gemm on the SIMD path (simd true) or the portable one.
 func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64) {
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	if !simd || k <= gemmKC {
+		gemmLd(simd, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c)
+		return
+	}
+	// On the SIMD path a deep product runs as a sequence of products
+	// gemmKC deep, each parallel over C: all goroutines then share one
+	// packed block of op(B) (≤ gemmKC×n, which stays in cache) instead of
+	// each streaming the whole of op(B) for every task.
+	for p0 := 0; p0 < k; p0 += gemmKC {
+		kc := min(gemmKC, k-p0)
+		ao, bo := p0, p0*ldb
+		if tA {
+			ao = p0 * lda
+		}
+		if tB {
+			bo = p0
+		}
+		bt := beta
+		if p0 > 0 {
+			bt = 1
+		}
+		gemmLd(simd, tA, tB, m, n, kc, alpha, a[ao:], lda, b[bo:], ldb, bt, c)
+	}
+}
+
+// gemmLd is gemmWith with explicit leading dimensions (row strides) of a
+// and b.
+func gemmLd(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -55,12 +90,12 @@ func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []fl
 	}
 	j := gemmJobs.Get().(*gemmJob)
 	j.ta, j.tb = blas.NoTrans, blas.NoTrans
-	j.lda, j.ldb = k, n
+	j.lda, j.ldb = lda, ldb
 	if tA {
-		j.ta, j.lda = blas.Trans, m
+		j.ta = blas.Trans
 	}
 	if tB {
-		j.tb, j.ldb = blas.Trans, k
+		j.tb = blas.Trans
 	}
 	j.m, j.n, j.k, j.alpha, j.beta = m, n, k, alpha, beta
 	j.a, j.b, j.c = a, b, c
