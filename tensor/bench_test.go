@@ -120,16 +120,22 @@ func BenchmarkGemm(b *testing.B) {
 // BenchmarkLinearReLU compares the fused hidden layer with Linear then
 // ReLU (x 1000×256 tracked, W 256×256), forward and backward.
 func BenchmarkLinearReLU(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 8))
-	x := Param(RandN(rng, 1000, 256).data, 1000, 256)
-	w := Param(RandN(rng, 256, 256).data, 256, 256)
-	bias := Param(make([]float64, 256), 256)
-	b.Run("fused", func(b *testing.B) {
-		benchBackward(b, func() *Tensor { return LinearReLU(x, w, bias) }, x, w, bias)
-		gflops(b, 3*2*1000*256*256)
-	})
-	b.Run("separate", func(b *testing.B) {
-		benchBackward(b, func() *Tensor { return ReLU(Linear(x, w, bias)) }, x, w, bias)
-		gflops(b, 3*2*1000*256*256)
-	})
+	for _, fused := range []bool{true, false} {
+		name := "separate"
+		if fused {
+			name = "fused"
+		}
+		b.Run(name, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 8))
+			x := Param(RandN(rng, 1000, 256).data, 1000, 256)
+			w := Param(RandN(rng, 256, 256).data, 256, 256)
+			bias := Param(make([]float64, 256), 256)
+			f := func() *Tensor { return ReLU(Linear(x, w, bias)) }
+			if fused {
+				f = func() *Tensor { return LinearReLU(x, w, bias) }
+			}
+			benchBackward(b, f, x, w, bias)
+			gflops(b, 3*2*1000*256*256)
+		})
+	}
 }
