@@ -167,19 +167,7 @@ func batchArith(op string, x, y Value) (Value, error) {
 	}
 	r := len(ev)
 	at, bt := a.aligned(r), b.aligned(r)
-	var t *tensor.Tensor
-	switch op {
-	case "+":
-		t = tensor.Add(at, bt)
-	case "-":
-		t = tensor.Sub(at, bt)
-	case "*":
-		t = tensor.Mul(at, bt)
-	case "/":
-		t = tensor.Div(at, bt)
-	default:
-		t = tensor.Pow(at, bt)
-	}
+	t := arithTensor(op, at, bt)
 	return &Batch{T: t}, nil
 }
 

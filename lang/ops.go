@@ -154,20 +154,24 @@ func arith(op string, x, y Value) (Value, error) {
 	if err := CheckSize(n); err != nil {
 		return nil, err
 	}
-	var t *tensor.Tensor
+	t := arithTensor(op, a, b)
+	return &Array{T: t}, nil
+}
+
+// arithTensor applies the elementwise arithmetic operator op (+ - * / ^) to
+// tensors that broadcast together; it keeps tape tracking.
+func arithTensor(op string, a, b *tensor.Tensor) *tensor.Tensor {
 	switch op {
 	case "+":
-		t = tensor.Add(a, b)
+		return tensor.Add(a, b)
 	case "-":
-		t = tensor.Sub(a, b)
+		return tensor.Sub(a, b)
 	case "*":
-		t = tensor.Mul(a, b)
+		return tensor.Mul(a, b)
 	case "/":
-		t = tensor.Div(a, b)
-	default:
-		t = tensor.Pow(a, b)
+		return tensor.Div(a, b)
 	}
-	return &Array{T: t}, nil
+	return tensor.Pow(a, b)
 }
 
 func matmul(x, y Value) (Value, error) {
