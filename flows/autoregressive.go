@@ -2,6 +2,7 @@ package flows
 
 import (
 	"math/rand/v2"
+	"sync"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -124,11 +125,67 @@ func (a *AffineAutoregressive) Forward(x *tensor.Tensor) (y, logDet *tensor.Tens
 		mu, s, logS := a.shiftScale(x)
 		return tensor.Add(tensor.Mul(x, s), mu), tensor.SumAxis(logS, 1)
 	}
-	y, logS := a.solve(x.Dim(0), func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 		mu, s, logS := a.shiftScale(cur)
 		return tensor.Add(tensor.Mul(x, s), mu), logS
-	})
+	}
+	solve := a.solve
+	if !x.Tracked() && !a.tracked() {
+		solve = a.solveScratch
+	}
+	y, logS := solve(x.Dim(0), step)
 	return y, tensor.SumAxis(logS, 1)
+}
+
+// tracked reports whether any parameter is being recorded on a tape.
+func (a *AffineAutoregressive) tracked() bool {
+	for _, p := range a.made.params() {
+		if p.Tracked() {
+			return true
+		}
+	}
+	return false
+}
+
+// scratchTapes holds private tapes for solveARScratch: their arenas are
+// reused across passes and calls, so an untracked data-side Forward (as in
+// Sample) does not allocate its n × width activations once per pass.
+var scratchTapes = sync.Pool{New: func() any { return tensor.NewTape() }}
+
+// solveARScratch is solveAR for untracked inputs and parameters, with the
+// same results bit for bit: each pass runs on a private tape (only the
+// current iterate is watched, so the parameters' gradients are untouched)
+// that is Reset after the pass, the kept variables are copied into one
+// reused [n, d] buffer, and the last pass's outputs are copied out.
+func solveARScratch(order []int, n int, step func(cur *tensor.Tensor) (next, extra *tensor.Tensor)) (out, extra *tensor.Tensor) {
+	d := len(order)
+	pos := make([]int, d)
+	for k, v := range order {
+		pos[v] = k
+	}
+	tp := scratchTapes.Get().(*tensor.Tape)
+	defer func() { tp.Reset(); scratchTapes.Put(tp) }()
+	cur := tensor.Zeros(n, d)
+	cd := cur.Data()
+	for k := range d {
+		tp.Watch(cur)
+		next, ex := step(cur)
+		if k == d-1 {
+			return next.Clone(), ex.Clone()
+		}
+		nd := next.Data()
+		for i := range n {
+			for j := range d {
+				if pos[j] <= k {
+					cd[i*d+j] = nd[i*d+j]
+				} else {
+					cd[i*d+j] = 0
+				}
+			}
+		}
+		tp.Reset()
+	}
+	panic("unreachable")
 }
 
 // Inverse returns x = (y − μ) / σ and −Σ log σ: one conditioner pass on the
@@ -138,10 +195,15 @@ func (a *AffineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tens
 		mu, s, logS := a.shiftScale(y)
 		return tensor.Div(tensor.Sub(y, mu), s), tensor.Neg(tensor.SumAxis(logS, 1))
 	}
-	x, logS := a.solve(y.Dim(0), func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 		mu, s, logS := a.shiftScale(cur)
 		return tensor.Div(tensor.Sub(y, mu), s), logS
-	})
+	}
+	solve := a.solve
+	if !y.Tracked() && !a.tracked() {
+		solve = a.solveScratch
+	}
+	x, logS := solve(y.Dim(0), step)
 	return x, tensor.Neg(tensor.SumAxis(logS, 1))
 }
 
@@ -155,6 +217,11 @@ func (a *AffineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tens
 // differentiable through all passes.
 func (a *AffineAutoregressive) solve(n int, step func(cur *tensor.Tensor) (next, logS *tensor.Tensor)) (out, logS *tensor.Tensor) {
 	return solveAR(a.made.order, n, step)
+}
+
+// solveScratch is solve for untracked inputs and parameters.
+func (a *AffineAutoregressive) solveScratch(n int, step func(cur *tensor.Tensor) (next, logS *tensor.Tensor)) (out, logS *tensor.Tensor) {
+	return solveARScratch(a.made.order, n, step)
 }
 
 func (a *AffineAutoregressive) lock()          { a.locked = true }

@@ -203,13 +203,7 @@ func (m *made) pristine() bool {
 // forward returns the shift and the unconstrained scale ([n, d] each) for
 // the inputs u ([n, d]).
 func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
-	h := u
-	for l, w := range m.ws {
-		if m.masks[l] != nil {
-			w = tensor.Mul(w, m.masks[l])
-		}
-		h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
-	}
+	h := m.trunk(u)
 	mu = tensor.Linear(h, tensor.Mul(m.wMu, m.maskO), m.bMu)
 	raw = tensor.Linear(h, tensor.Mul(m.wS, m.maskO), m.bS)
 	return mu, raw
@@ -222,7 +216,11 @@ func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 		if m.masks[l] != nil {
 			w = tensor.Mul(w, m.masks[l])
 		}
-		h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
+		if m.act == "relu" {
+			h = tensor.LinearReLU(h, w, m.bs[l]) // fused: one n×h array less
+		} else {
+			h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
+		}
 	}
 	return h
 }
