@@ -296,8 +296,16 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 	if o.Progress != nil {
 		out = o.Progress
 	}
+	reporter := o.Reporter
 	if o.Quiet {
+		out, reporter = nil, nil
+	}
+	if reporter != nil {
 		out = nil
+		defer func() {
+			rep.Seconds = time.Since(start).Seconds()
+			reporter.Done(rep)
+		}()
 	}
 	total := 0
 	for _, p := range params {
@@ -370,6 +378,9 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		}
 		rep.Losses = append(rep.Losses, lv)
 		rep.Steps = step
+		if reporter != nil {
+			reporter.Step(step, o.Steps, lv)
+		}
 		if out != nil && (step%o.Every == 0 || step == o.Steps) {
 			now := time.Now()
 			rate := float64(step-tickStep) / now.Sub(tick).Seconds()

@@ -58,10 +58,23 @@ type Options struct {
 	ELBODraws, ParetoDraws int
 	// Progress receives progress lines (default os.Stderr).
 	Progress io.Writer
+	// Reporter, when set, replaces the progress lines: it is told of
+	// every step and of the end of the fit (a terminal's progress bar, a
+	// host's own display). Quiet turns it off too.
+	Reporter ProgressReporter
 	// Context, when set, is checked every step; cancelling it stops the
 	// fit, which keeps the parameters reached and reports Stopped
 	// "cancelled".
 	Context context.Context
+}
+
+// ProgressReporter follows a fit: Step after every step taken, with the
+// step (from 1), the number of steps asked for and the step's loss; Done
+// once when the fit ends, however it ends (steps, tol, cancelled, an
+// error), with the report so far.
+type ProgressReporter interface {
+	Step(step, total int, loss float64)
+	Done(rep *Report)
 }
 
 // Default values of Options.

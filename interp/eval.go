@@ -91,7 +91,17 @@ func (ev *evaluator) stmt(s ast.Stmt, e *env) (control, lang.Value, error) {
 		_, err := ev.eval(s.X, e)
 		return next, nil, err
 	case *ast.Assign:
-		v, err := ev.eval(s.Value, e)
+		var v lang.Value
+		var err error
+		if f, ok := s.Value.(*ast.Fit); ok {
+			name := ""
+			if id, ok := s.Target.(*ast.Ident); ok {
+				name = id.Name
+			}
+			v, err = ev.fitNamed(f, e, name)
+		} else {
+			v, err = ev.eval(s.Value, e)
+		}
 		if err != nil {
 			return next, nil, err
 		}

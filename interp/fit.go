@@ -28,6 +28,36 @@ import (
 // kind at Q or T; everything the fit itself reports (dimensions,
 // divergence) at the fit keyword.
 func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
+	return ev.fitNamed(x, e, "")
+}
+
+// fitNamed evaluates a fit whose report is assigned to name ("" when it
+// is not assigned to a name) and tells the thread's OnFit of the report.
+func (ev *evaluator) fitNamed(x *ast.Fit, e *env, name string) (lang.Value, error) {
+	v, err := ev.fitValue(x, e)
+	if err != nil || ev.th.OnFit == nil {
+		return v, err
+	}
+	if rec, ok := v.(*lang.Record); ok {
+		if err := ev.th.OnFit(name, x.FitPos, rec); err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+	}
+	return v, nil
+}
+
+// threadOptions sets the options of a fit that come from the thread: the
+// progress lines' writer or the progress reporter, quiet and the context.
+func (ev *evaluator) threadOptions(opts *infer.Options) {
+	opts.Progress = ev.th.Stderr
+	opts.Quiet = opts.Quiet || ev.th.Quiet
+	opts.Context = ev.th.Context
+	if ev.th.Progress != nil && !opts.Quiet {
+		opts.Reporter = ev.th.Progress()
+	}
+}
+
+func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	qv, err := ev.eval(x.Q, e)
 	if err != nil {
 		return nil, err
@@ -95,9 +125,7 @@ func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
 
-	opts.Progress = ev.th.Stderr
-	opts.Quiet = opts.Quiet || ev.th.Quiet
-	opts.Context = ev.th.Context
+	ev.threadOptions(&opts)
 	var rep *infer.Report
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error

@@ -130,9 +130,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	savedPos, savedTh := post.callPos, post.th
 	post.callPos, post.th = x.FitPos, ev.th
 	defer func() { post.callPos, post.th = savedPos, savedTh }()
-	opts.Progress = ev.th.Stderr
-	opts.Quiet = opts.Quiet || ev.th.Quiet
-	opts.Context = ev.th.Context
+	ev.threadOptions(&opts)
 	var rep *infer.PosteriorReport
 	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error

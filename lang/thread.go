@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang/ast"
 )
 
@@ -25,6 +26,16 @@ type Thread struct {
 	Stdout, Stderr io.Writer
 	// Quiet silences fit progress lines (as the option quiet = true).
 	Quiet bool
+	// Progress, when set, makes the reporter of each fit (a terminal's
+	// progress bar); it replaces the progress lines on Stderr. Quiet (the
+	// thread's or the fit's) turns it off.
+	Progress func() infer.ProgressReporter
+	// OnFit, when set, is called after every fit that succeeds, wherever
+	// it runs (in a function, a loop, a model's caller), with the name
+	// the report is assigned to (`NAME = fit ...`, else ""), the position
+	// of the fit keyword and the report. An error it returns is the fit's
+	// error.
+	OnFit func(name string, pos ast.Pos, report *Record) error
 	// MaxDepth limits the call depth (default 1000).
 	MaxDepth int
 

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowppl/flowppl/internal/progress"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -115,6 +116,9 @@ func (r *REPL) reset() {
 		Stdout: r.out,
 		Stderr: r.opts.Stderr,
 		Quiet:  r.opts.Quiet,
+	}
+	if !r.opts.Quiet {
+		r.th.Progress = progress.ForWriter(r.opts.Stderr) // a bar on a terminal
 	}
 	r.pending = nil
 }

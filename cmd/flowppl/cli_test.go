@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,12 +39,29 @@ func TestPlots(t *testing.T) {
 		"fit q to t { steps = 10, batch = 16, quiet = true }\n" +
 		"fn later() = helper()\n" +
 		"fn helper() = 1\n" +
-		"print(later())\n"})
+		"print(later())\n" +
+		"fn train(n) {\n" +
+		"    inner = fit q to t { steps = n, batch = 16, quiet = true }\n" +
+		"    return inner.steps\n" +
+		"}\n" +
+		"for n in [5, 6] {\n" +
+		"    print(train(n))\n" +
+		"}\n" +
+		"fn bare() = fit q to t { steps = 5, batch = 16, quiet = true }\n" +
+		"bare()\n"})
 	code, out, errw := flowppl(t, "", "run", "p.flow", "--plots", "plots")
-	if code != 0 || out != "1\n" {
+	if code != 0 || out != "1\n5\n6\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errw)
 	}
-	for _, name := range []string{"r1.svg", "fit-4.svg"} {
+	entries, _ := os.ReadDir("plots")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"fit-15.svg", "fit-4.svg", "inner-2.svg", "inner.svg", "r1.svg"}; !slices.Equal(names, want) {
+		t.Errorf("plots %v, want %v", names, want)
+	}
+	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join("plots", name))
 		if err != nil || !strings.Contains(string(b), "<svg") {
 			t.Errorf("%s: %v", name, err)

@@ -8,8 +8,8 @@
 //	flowppl help [TOPIC]                         this help, or a builtin's or distribution's
 //	flowppl version                              print the version
 //
-// Flags of run: --seed N, --quiet, --plots DIR (the loss plot of every fit
-// at the top level, DIR/NAME.svg), --set name=value (repeatable: replaces
+// Flags of run: --seed N, --quiet, --plots DIR (the loss plot of every fit,
+// also inside functions and loops, DIR/NAME.svg), --set name=value (repeatable: replaces
 // the right-hand side of the script's first top-level assignment to name;
 // an error if there is none).
 //
@@ -39,6 +39,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/flowppl/flowppl/internal/progress"
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
@@ -69,7 +70,7 @@ Usage:
 Flags of run:
   --seed N          seed of the random source (default 1: runs are reproducible)
   --quiet           no progress lines from fit
-  --plots DIR       write the loss plot of every top-level fit to DIR/NAME.svg
+  --plots DIR       write the loss plot of every fit to DIR/NAME.svg
   --set name=value  replace the right-hand side of the script's first top-level
                     assignment to name (repeatable; for sweeps)
 
@@ -203,11 +204,15 @@ func readScript(name string, stdin io.Reader, stderr io.Writer) (filename string
 	return filename, src, true
 }
 
+// progressFor is the progress of fits writing to stderr: a progress bar
+// when stderr is a terminal, plain lines otherwise (a variable for tests).
+var progressFor = progress.ForWriter
+
 func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", stderr)
 	seed := fs.Uint64("seed", 1, "seed of the random source")
 	quiet := fs.Bool("quiet", false, "no progress lines from fit")
-	plots := fs.String("plots", "", "write the loss plot of every top-level fit to `DIR`/NAME.svg")
+	plots := fs.String("plots", "", "write the loss plot of every fit to `DIR`/NAME.svg")
 	var sets setFlags
 	fs.Var(&sets, "set", "replace the right-hand side of the first top-level assignment to `name=value`")
 	files, ok := parseArgs(fs, args, false, stderr)
@@ -237,16 +242,18 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Stderr:  stderr,
 		Quiet:   *quiet,
 	}
+	if !*quiet {
+		th.Progress = progressFor(stderr)
+	}
 	var err error
 	file, err := parser.ParseFile(filename, string(src))
 	if err == nil {
 		err = applySets(file, sets)
 	}
-	switch {
-	case err != nil:
-	case *plots != "":
-		err = runStatements(th, file, *plots)
-	default:
+	if err == nil && *plots != "" {
+		err = plotFits(th, *plots)
+	}
+	if err == nil {
 		_, err = interp.NewSession(nil).Exec(th, file)
 	}
 	if err == nil && ctx.Err() != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/flowppl/flowppl/internal/spell"
-	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/parser"
@@ -72,71 +71,34 @@ func applySets(file *ast.File, sets setFlags) error {
 	return nil
 }
 
-// runStatements runs file's top-level statements in order in a session,
-// a few at a time, and after each writes the loss plot of every fit report
-// it produced to plotsDir: DIR/NAME.svg for `NAME = fit ...`,
-// DIR/fit-LINE.svg for a fit statement whose report is not bound. The
-// statements are run in the smallest groups that resolve on their own (a
-// function that calls one defined later runs with it), so that the script
-// behaves as under ExecFile. Fits inside functions or loops are plotted
-// only when their report ends up bound at the top level.
-func runStatements(th *lang.Thread, file *ast.File, plotsDir string) error {
-	s := interp.NewSession(nil)
-	if err := s.Check(file); err != nil {
-		return err
-	}
+// plotFits makes th write the loss plot of every fit it runs to
+// plotsDir, wherever the fit is (at the top level, in a function, in a
+// loop): DIR/NAME.svg for `NAME = fit ...`, DIR/fit-LINE.svg for a fit
+// whose report is not assigned to a name; a name already written gets a
+// suffix (NAME-2.svg, NAME-3.svg, ...) so that a fit run many times keeps
+// every plot.
+func plotFits(th *lang.Thread, plotsDir string) error {
 	if err := os.MkdirAll(plotsDir, 0o755); err != nil {
-		return err
+		return fmt.Errorf("--plots: %v", err)
 	}
-	written := map[*lang.Record]bool{}
-	plotReport := func(name string, rec *lang.Record) error {
-		if written[rec] {
-			return nil
+	seen := map[string]int{}
+	th.OnFit = func(name string, pos ast.Pos, rec *lang.Record) error {
+		if name == "" {
+			name = fmt.Sprintf("fit-%d", pos.Line)
 		}
-		written[rec] = true
-		path := filepath.Join(plotsDir, name+".svg")
+		seen[name]++
+		file := name
+		if n := seen[name]; n > 1 {
+			file = fmt.Sprintf("%s-%d", name, n)
+		}
+		path := filepath.Join(plotsDir, file+".svg")
 		plot := stdlib.Universe["plot"].(*lang.Builtin)
-		_, err := plot.CallInternal(th, lang.Tuple{rec, lang.String(path)}, []lang.Kwarg{{Name: "title", Value: lang.String(name)}})
-		if err != nil {
+		if _, err := plot.CallInternal(th, lang.Tuple{rec, lang.String(path)}, []lang.Kwarg{{Name: "title", Value: lang.String(file)}}); err != nil {
 			return fmt.Errorf("--plots: %v", err)
 		}
 		return nil
 	}
-	stmts := file.Stmts
-	for i := 0; i < len(stmts); {
-		j := i + 1
-		part := &ast.File{Name: file.Name, Stmts: stmts[i:j]}
-		for j < len(stmts) && s.Check(part) != nil {
-			j++
-			part.Stmts = stmts[i:j]
-		}
-		before := s.Globals()
-		v, err := s.Exec(th, part)
-		after := s.Globals()
-		for name, nv := range after {
-			if rec, ok := nv.(*lang.Record); ok && isReport(rec) && before[name] != nv {
-				if err := plotReport(name, rec); err != nil {
-					return err
-				}
-			}
-		}
-		if rec, ok := v.(*lang.Record); ok && isReport(rec) {
-			if err := plotReport(fmt.Sprintf("fit-%d", stmts[j-1].Pos().Line), rec); err != nil {
-				return err
-			}
-		}
-		if err != nil {
-			return err
-		}
-		i = j
-	}
 	return nil
-}
-
-func isReport(r *lang.Record) bool {
-	_, ok := r.Fields["losses"].(*lang.Array)
-	_, ok2 := r.Fields["stopped"]
-	return ok && ok2
 }
 
 // hasComments reports whether a script has a comment (a # outside a

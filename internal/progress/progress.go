@@ -1,0 +1,98 @@
+// Package progress shows the progress of fits on a terminal: a bar,
+// drawn by github.com/schollz/progressbar, with the steps, the smoothed
+// loss, the steps per second and the time left, updated in place.
+package progress
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/flowppl/flowppl/infer"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ForWriter returns the lang.Thread.Progress for fits writing their
+// progress to w: a progress bar for each fit when w is a terminal, nil
+// (plain progress lines every `every` steps) otherwise.
+func ForWriter(w io.Writer) func() infer.ProgressReporter {
+	if !IsTerminal(w) {
+		return nil
+	}
+	return func() infer.ProgressReporter { return NewBar(w) }
+}
+
+// Bar is an infer.ProgressReporter that draws a progress bar on its
+// writer. It is created empty; the bar is made at the first step, when
+// the number of steps is known.
+type Bar struct {
+	w     io.Writer
+	opts  []progressbar.Option
+	bar   *progressbar.ProgressBar
+	ema   float64 // exponential moving average of the loss, bias corrected by wsum
+	wsum  float64
+	total int
+	loss  float64
+}
+
+// smoothing is the weight of the previous average in the smoothed loss.
+const smoothing = 0.98
+
+// NewBar returns a bar writing to w; extra options (a width, a throttle)
+// come after the defaults.
+func NewBar(w io.Writer, extra ...progressbar.Option) *Bar {
+	return &Bar{w: w, opts: extra}
+}
+
+// Step implements infer.ProgressReporter.
+func (b *Bar) Step(step, total int, loss float64) {
+	if b.bar == nil {
+		b.total = total
+		opts := []progressbar.Option{
+			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetWidth(30),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetElapsedTime(true),
+			progressbar.OptionThrottle(100 * time.Millisecond),
+			progressbar.OptionSetDescription("fit"),
+		}
+		b.bar = progressbar.NewOptions(total, append(opts, b.opts...)...)
+	}
+	b.ema = smoothing*b.ema + (1-smoothing)*loss
+	b.wsum = smoothing*b.wsum + (1 - smoothing)
+	b.loss = b.ema / b.wsum
+	b.bar.Describe(fmt.Sprintf("fit  loss %-10.4f", b.loss))
+	_ = b.bar.Set(step)
+}
+
+// Loss returns the smoothed loss shown.
+func (b *Bar) Loss() float64 { return b.loss }
+
+// Done implements infer.ProgressReporter: the bar is completed (or left
+// where a cancelled or converged fit stopped) and the line ended; a fit
+// stopped by tol says so on a line of its own.
+func (b *Bar) Done(rep *infer.Report) {
+	if b.bar == nil {
+		return
+	}
+	if rep.Steps >= b.total {
+		_ = b.bar.Finish()
+	} else {
+		_ = b.bar.Exit()
+	}
+	fmt.Fprintln(b.w)
+	if rep.Stopped == "tol" { // a cancelled fit is reported by the REPL or the command
+		fmt.Fprintf(b.w, "converged at step %d/%d, loss %.4f\n", rep.Steps, b.total, rep.Loss)
+	}
+}
