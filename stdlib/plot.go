@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -258,7 +259,26 @@ func (pl *plotter_) newPlot(xlabel, ylabel string) *plot.Plot {
 	p.Title.Text = pl.title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
+	p.X.Tick.Marker = exactTicks{}
+	p.Y.Tick.Marker = exactTicks{}
 	return p
+}
+
+// exactTicks places ticks as gonum's default does but labels each major
+// tick with its value in the shortest form that tells it apart (the default
+// labels can round 1.45 and 1.55 both to "1.5").
+type exactTicks struct{}
+
+// Ticks returns the default tick positions, labelled exactly.
+func (exactTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			// Round away binary noise (0.30000000000000004) before printing.
+			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'g', 12, 64)
+		}
+	}
+	return ts
 }
 
 func (pl *plotter_) lossPlot(losses []float64) (*plot.Plot, error) {
