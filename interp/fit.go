@@ -106,17 +106,9 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	case *lang.Flow:
 		q = g.F
 	case *lang.FlowPlan:
-		base, err := standardNormal(dim)
-		if err != nil {
-			return nil, ev.wrap(x.FitPos, err)
-		}
-		_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
-			var err error
-			q, err = g.P.Instantiate(base, ev.th.Rand)
+		var err error
+		if q, err = ev.instantiate(x, *g.P, dim); err != nil {
 			return nil, err
-		})
-		if err != nil {
-			return nil, ev.wrap(x.FitPos, err)
 		}
 		if id, ok := x.Q.(*ast.Ident); ok {
 			rebind(e, id.Name, &lang.Flow{F: q})
@@ -256,6 +248,25 @@ func dataMatrix(v lang.Value) (*tensor.Tensor, error) {
 		return tensor.New(out, n, d), nil
 	}
 	return nil, fmt.Errorf("cannot use a %s as data", v.Type())
+}
+
+// instantiate builds a plan over a standard normal base of dimension dim,
+// for the fit x; errors point at the fit.
+func (ev *evaluator) instantiate(x *ast.Fit, plan flows.Plan, dim int) (*flows.Flow, error) {
+	base, err := standardNormal(dim)
+	if err != nil {
+		return nil, ev.wrap(x.FitPos, err)
+	}
+	var q *flows.Flow
+	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
+		var err error
+		q, err = plan.Instantiate(base, ev.th.Rand)
+		return nil, err
+	})
+	if err != nil {
+		return nil, ev.wrap(x.FitPos, err)
+	}
+	return q, nil
 }
 
 // standardNormal returns the standard normal distribution over R^d, the

@@ -104,18 +104,9 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	case *lang.Flow:
 		q = g.F
 	case *lang.FlowPlan:
-		base, err := standardNormal(dim)
-		if err != nil {
-			return nil, ev.wrap(x.FitPos, err)
-		}
-		plan := flows.Plan{Layers: identityFirst(g.P.Layers, dim)}
-		_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
-			var err error
-			q, err = plan.Instantiate(base, ev.th.Rand)
+		var err error
+		if q, err = ev.instantiate(x, flows.Plan{Layers: identityFirst(g.P.Layers, dim)}, dim); err != nil {
 			return nil, err
-		})
-		if err != nil {
-			return nil, ev.wrap(x.FitPos, err)
 		}
 	default:
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive and fit q)", qv.Type())
