@@ -129,10 +129,7 @@ func (a *AffineAutoregressive) Forward(x *tensor.Tensor) (y, logDet *tensor.Tens
 		mu, s, logS := a.shiftScale(cur)
 		return tensor.Add(tensor.Mul(x, s), mu), logS
 	}
-	solve := a.solve
-	if !x.Tracked() && !a.tracked() {
-		solve = a.solveScratch
-	}
+	solve := a.solverFor(x)
 	y, logS := solve(x.Dim(0), step)
 	return y, tensor.SumAxis(logS, 1)
 }
@@ -199,12 +196,18 @@ func (a *AffineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tens
 		mu, s, logS := a.shiftScale(cur)
 		return tensor.Div(tensor.Sub(y, mu), s), logS
 	}
-	solve := a.solve
-	if !y.Tracked() && !a.tracked() {
-		solve = a.solveScratch
-	}
+	solve := a.solverFor(y)
 	x, logS := solve(y.Dim(0), step)
 	return x, tensor.Neg(tensor.SumAxis(logS, 1))
+}
+
+// solverFor picks the d-pass solver for input in: the pooled-scratch one
+// when nothing is being recorded (sampling, evaluation), else the taped one.
+func (a *AffineAutoregressive) solverFor(in *tensor.Tensor) func(int, func(*tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)) (*tensor.Tensor, *tensor.Tensor) {
+	if !in.Tracked() && !a.tracked() {
+		return a.solveScratch
+	}
+	return a.solve
 }
 
 // solve computes the side the conditioner reads from the other side by d
