@@ -48,7 +48,7 @@ func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []fl
 		ldb = k
 	}
 	if !simd || k <= gemmKC {
-		gemmLd(simd, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c)
+		gemmLd(simd, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, n)
 		return
 	}
 	// On the SIMD path a deep product runs as a sequence of products
@@ -68,29 +68,35 @@ func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []fl
 		if p0 > 0 {
 			bt = 1
 		}
-		gemmLd(simd, tA, tB, m, n, kc, alpha, a[ao:], lda, b[bo:], ldb, bt, c)
+		gemmLd(simd, tA, tB, m, n, kc, alpha, a[ao:], lda, b[bo:], ldb, bt, c, n)
 	}
 }
 
-// gemmLd is gemmWith with explicit leading dimensions (row strides) of a
-// and b.
-func gemmLd(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64) {
+// gemmLd is gemmWith with explicit leading dimensions (row strides) of a,
+// b and c, so that a product can read and write blocks of larger matrices.
+// Unlike gemmWith it does not split a deep product.
+func gemmLd(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
-		if beta == 0 {
-			clear(c[:m*n])
-		} else if beta != 1 {
-			for i := range c[:m*n] {
-				c[i] *= beta
+		if beta != 1 {
+			for r := range m {
+				cr := c[r*ldc : r*ldc+n]
+				if beta == 0 {
+					clear(cr)
+					continue
+				}
+				for i := range cr {
+					cr[i] *= beta
+				}
 			}
 		}
 		return
 	}
 	j := gemmJobs.Get().(*gemmJob)
 	j.ta, j.tb = blas.NoTrans, blas.NoTrans
-	j.lda, j.ldb = lda, ldb
+	j.lda, j.ldb, j.ldc = lda, ldb, ldc
 	if tA {
 		j.ta = blas.Trans
 	}
@@ -127,6 +133,7 @@ type gemmJob struct {
 	ta, tb      blas.Transpose
 	m, n, k     int
 	lda, ldb    int
+	ldc         int
 	alpha, beta float64
 	a, b, c     []float64
 	tiles       int          // number of tiles
@@ -164,7 +171,7 @@ func (j *gemmJob) run(ap *[]float64) {
 		if j.tb == blas.Trans {
 			bo = j0 * j.ldb
 		}
-		impl.Dgemm(j.ta, j.tb, mi, nj, j.k, j.alpha, j.a[ao:], j.lda, j.b[bo:], j.ldb, j.beta, j.c[i0*j.n+j0:], j.n)
+		impl.Dgemm(j.ta, j.tb, mi, nj, j.k, j.alpha, j.a[ao:], j.lda, j.b[bo:], j.ldb, j.beta, j.c[i0*j.ldc+j0:], j.ldc)
 	}
 }
 

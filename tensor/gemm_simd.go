@@ -185,7 +185,7 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 	}
 	abuf := (*ap)[:gemmMC*gemmKC]
 	s := &j.simd
-	n := j.n
+	n, ldc := j.n, j.ldc
 	for {
 		t := int(j.next.Add(1) - 1)
 		if t >= j.tiles {
@@ -195,10 +195,10 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 		mi := min(s.mc, j.m-i0)
 		ja := t % s.tasksN * s.panelsPerTask * gemmNR
 		jb := min(n, ja+s.panelsPerTask*gemmNR)
-		c := j.c[i0*n : (i0+mi)*n]
+		c := j.c[i0*ldc:]
 		if j.beta != 1 {
 			for r := range mi {
-				cr := c[r*n+ja : r*n+jb]
+				cr := c[r*ldc+ja : r*ldc+jb]
 				if j.beta == 0 {
 					clear(cr)
 					continue
@@ -227,23 +227,23 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 					rows := min(gemmMR, mi-ip)
 					full := rows == gemmMR && cols == gemmNR
 					var tile [gemmMR * gemmNR]float64
-					dst, ldc := &tile[0], gemmNR
+					dst, ld := &tile[0], gemmNR
 					if full {
-						dst, ldc = &c[ip*n+j0], n
+						dst, ld = &c[ip*ldc+j0], ldc
 					}
 					switch {
 					case direct && rows == gemmMR:
-						kern6x8s(kc, &j.a[(i0+ip)*j.lda+p0], j.lda, bp, dst, ldc, j.alpha)
+						kern6x8s(kc, &j.a[(i0+ip)*j.lda+p0], j.lda, bp, dst, ld, j.alpha)
 					case direct:
-						kern6x8(kc, &abuf[0], bp, dst, ldc, j.alpha)
+						kern6x8(kc, &abuf[0], bp, dst, ld, j.alpha)
 					default:
-						kern6x8(kc, &abuf[ip*kc], bp, dst, ldc, j.alpha)
+						kern6x8(kc, &abuf[ip*kc], bp, dst, ld, j.alpha)
 					}
 					if full {
 						continue
 					}
 					for r := range rows {
-						cr := c[(ip+r)*n+j0 : (ip+r)*n+j0+cols]
+						cr := c[(ip+r)*ldc+j0 : (ip+r)*ldc+j0+cols]
 						for q := range cr {
 							cr[q] += tile[r*gemmNR+q]
 						}

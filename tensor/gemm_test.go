@@ -181,3 +181,54 @@ func TestLinearReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmLdBlocks checks products of sub-blocks of larger matrices (row
+// strides lda, ldb, ldc wider than the block) on both paths against the
+// naive product: elements of C outside the block stay as they were.
+func TestGemmLdBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 9))
+	for _, simd := range []bool{false, useSIMD} {
+		for range 40 {
+			m, n, k := 1+rng.IntN(40), 1+rng.IntN(40), 1+rng.IntN(300)
+			pad := 1 + rng.IntN(9)
+			tA, tB := rng.IntN(2) == 1, rng.IntN(2) == 1
+			ra, ca := m, k
+			if tA {
+				ra, ca = k, m
+			}
+			rb, cb := k, n
+			if tB {
+				rb, cb = n, k
+			}
+			lda, ldb, ldc := ca+pad, cb+pad, n+pad
+			a, b := randT(rng, -1, 1, ra*lda).data, randT(rng, -1, 1, rb*ldb).data
+			c := randT(rng, -1, 1, m*ldc).data
+			c0 := append([]float64(nil), c...)
+			// Dense copies of the blocks for the naive product.
+			da, db, dc := make([]float64, ra*ca), make([]float64, rb*cb), make([]float64, m*n)
+			for i := range ra {
+				copy(da[i*ca:(i+1)*ca], a[i*lda:])
+			}
+			for i := range rb {
+				copy(db[i*cb:(i+1)*cb], b[i*ldb:])
+			}
+			for i := range m {
+				copy(dc[i*n:(i+1)*n], c[i*ldc:])
+			}
+			naiveGemm(tA, tB, m, n, k, 1.5, da, db, 0.5, dc)
+			gemmLd(simd, tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0.5, c, ldc)
+			for i := range m {
+				for j := range ldc {
+					got := c[i*ldc+j]
+					want := c0[i*ldc+j]
+					if j < n {
+						want = dc[i*n+j]
+					}
+					if math.Abs(got-want) > 1e-12*float64(k+1) {
+						t.Fatalf("simd %v gemmLd(%v, %v, %d×%d×%d, ld %d %d %d) C[%d][%d] = %v, want %v", simd, tA, tB, m, n, k, lda, ldb, ldc, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
