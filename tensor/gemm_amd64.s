@@ -208,3 +208,333 @@ sstore:
 	STOREROW(Y14, Y15)
 	VZEROUPPER
 	RET
+
+// The AVX-512 kernels below compute a 6×16 tile of C from one A panel (6
+// rows) and two adjacent B panels of 8 columns (at DI and DI+R12), in the
+// twelve ZMM accumulators Z4–Z15: the same packed layout as the AVX2
+// kernels, twice the width per instruction.
+
+// One depth step reading a packed A panel: row i gets a[i]·(b1 ‖ b2).
+#define ZSTEP(aoff, boff) \
+	VMOVUPD      boff(DI), Z0        \
+	VMOVUPD      boff(DI)(R12*1), Z1 \
+	VBROADCASTSD aoff(SI), Z2        \
+	VFMADD231PD  Z0, Z2, Z4          \
+	VFMADD231PD  Z1, Z2, Z5          \
+	VBROADCASTSD aoff+8(SI), Z3      \
+	VFMADD231PD  Z0, Z3, Z6          \
+	VFMADD231PD  Z1, Z3, Z7          \
+	VBROADCASTSD aoff+16(SI), Z16    \
+	VFMADD231PD  Z0, Z16, Z8         \
+	VFMADD231PD  Z1, Z16, Z9         \
+	VBROADCASTSD aoff+24(SI), Z17    \
+	VFMADD231PD  Z0, Z17, Z10        \
+	VFMADD231PD  Z1, Z17, Z11        \
+	VBROADCASTSD aoff+32(SI), Z18    \
+	VFMADD231PD  Z0, Z18, Z12        \
+	VFMADD231PD  Z1, Z18, Z13        \
+	VBROADCASTSD aoff+40(SI), Z19    \
+	VFMADD231PD  Z0, Z19, Z14        \
+	VFMADD231PD  Z1, Z19, Z15
+
+// One depth step reading A in place (rows at SI + i·R9, as KSTEPS).
+#define ZSTEPS(aoff, boff) \
+	VMOVUPD      boff(DI), Z0          \
+	VMOVUPD      boff(DI)(R12*1), Z1   \
+	VBROADCASTSD aoff(SI), Z2          \
+	VFMADD231PD  Z0, Z2, Z4            \
+	VFMADD231PD  Z1, Z2, Z5            \
+	VBROADCASTSD aoff(SI)(R9*1), Z3    \
+	VFMADD231PD  Z0, Z3, Z6            \
+	VFMADD231PD  Z1, Z3, Z7            \
+	VBROADCASTSD aoff(SI)(R9*2), Z16   \
+	VFMADD231PD  Z0, Z16, Z8           \
+	VFMADD231PD  Z1, Z16, Z9           \
+	VBROADCASTSD aoff(SI)(R10*1), Z17  \
+	VFMADD231PD  Z0, Z17, Z10          \
+	VFMADD231PD  Z1, Z17, Z11          \
+	VBROADCASTSD aoff(SI)(R9*4), Z18   \
+	VFMADD231PD  Z0, Z18, Z12          \
+	VFMADD231PD  Z1, Z18, Z13          \
+	VBROADCASTSD aoff(SI)(R11*1), Z19  \
+	VFMADD231PD  Z0, Z19, Z14          \
+	VFMADD231PD  Z1, Z19, Z15
+
+// Row r of C (at DX, 16 wide) += alpha (Z0) · lo ‖ hi; DX moves on.
+#define ZSTOREROW(lo, hi) \
+	VFMADD213PD (DX), Z0, lo   \
+	VMOVUPD     lo, (DX)       \
+	VFMADD213PD 64(DX), Z0, hi \
+	VMOVUPD     hi, 64(DX)     \
+	ADDQ        R8, DX
+
+#define ZZERO \
+	VPXORQ Z4, Z4, Z4    \
+	VPXORQ Z5, Z5, Z5    \
+	VPXORQ Z6, Z6, Z6    \
+	VPXORQ Z7, Z7, Z7    \
+	VPXORQ Z8, Z8, Z8    \
+	VPXORQ Z9, Z9, Z9    \
+	VPXORQ Z10, Z10, Z10 \
+	VPXORQ Z11, Z11, Z11 \
+	VPXORQ Z12, Z12, Z12 \
+	VPXORQ Z13, Z13, Z13 \
+	VPXORQ Z14, Z14, Z14 \
+	VPXORQ Z15, Z15, Z15
+
+#define ZSTORE \
+	ZSTOREROW(Z4, Z5)   \
+	ZSTOREROW(Z6, Z7)   \
+	ZSTOREROW(Z8, Z9)   \
+	ZSTOREROW(Z10, Z11) \
+	ZSTOREROW(Z12, Z13) \
+	ZSTOREROW(Z14, Z15) \
+	VZEROUPPER
+
+// func kern6x16(k int, a, b *float64, bstride int, c *float64, ldc int, alpha float64)
+//
+// C[i*ldc+j] += alpha · Σ_p a[p*6+i]·B[p][j] for i < 6, j < 16, where
+// columns 0–7 of B are the packed panel at b and columns 8–15 the packed
+// panel at b + bstride (elements). k ≥ 1.
+TEXT ·kern6x16(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ bstride+24(FP), R12
+	SHLQ $3, R12
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $3, R8
+	ZZERO
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   ztail
+
+zloop4:
+	PREFETCHT0 384(SI)
+	ZSTEP(0, 0)
+	ZSTEP(48, 64)
+	ZSTEP(96, 128)
+	ZSTEP(144, 192)
+	ADDQ $192, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  zloop4
+
+ztail:
+	TESTQ CX, CX
+	JZ    zstore
+
+zloop1:
+	ZSTEP(0, 0)
+	ADDQ $48, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  zloop1
+
+zstore:
+	VBROADCASTSD alpha+48(FP), Z0
+	ZSTORE
+	RET
+
+// func kern6x16s(k int, a *float64, lda int, b *float64, bstride int, c *float64, ldc int, alpha float64)
+//
+// kern6x16 with A read in place: row i of the tile is a[i*lda : i*lda+k].
+// k ≥ 1.
+TEXT ·kern6x16s(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	MOVQ b+24(FP), DI
+	MOVQ bstride+32(FP), R12
+	SHLQ $3, R12
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
+	SHLQ $3, R8
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R9)(R9*4), R11
+	ZZERO
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   zstail
+
+zsloop4:
+	ZSTEPS(0, 0)
+	ZSTEPS(8, 64)
+	ZSTEPS(16, 128)
+	ZSTEPS(24, 192)
+	ADDQ $32, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  zsloop4
+
+zstail:
+	TESTQ CX, CX
+	JZ    zsstore
+
+zsloop1:
+	ZSTEPS(0, 0)
+	ADDQ $8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  zsloop1
+
+zsstore:
+	VBROADCASTSD alpha+56(FP), Z0
+	ZSTORE
+	RET
+
+// The "b" variants read a row-major op(B) in place instead of packed
+// panels: row p of the 16 columns is at DI + p·R13 (R13 = ldb in bytes), so
+// a non-transposed B needs no packing at all.
+
+// One depth step, packed A (offset aoff), B row at DI; DI moves one row.
+#define ZSTEPB(aoff) \
+	VMOVUPD      (DI), Z0         \
+	VMOVUPD      64(DI), Z1       \
+	VBROADCASTSD aoff(SI), Z2     \
+	VFMADD231PD  Z0, Z2, Z4       \
+	VFMADD231PD  Z1, Z2, Z5       \
+	VBROADCASTSD aoff+8(SI), Z3   \
+	VFMADD231PD  Z0, Z3, Z6       \
+	VFMADD231PD  Z1, Z3, Z7       \
+	VBROADCASTSD aoff+16(SI), Z16 \
+	VFMADD231PD  Z0, Z16, Z8      \
+	VFMADD231PD  Z1, Z16, Z9      \
+	VBROADCASTSD aoff+24(SI), Z17 \
+	VFMADD231PD  Z0, Z17, Z10     \
+	VFMADD231PD  Z1, Z17, Z11     \
+	VBROADCASTSD aoff+32(SI), Z18 \
+	VFMADD231PD  Z0, Z18, Z12     \
+	VFMADD231PD  Z1, Z18, Z13     \
+	VBROADCASTSD aoff+40(SI), Z19 \
+	VFMADD231PD  Z0, Z19, Z14     \
+	VFMADD231PD  Z1, Z19, Z15     \
+	ADDQ         R13, DI
+
+// One depth step, A in place (rows at SI + i·R9, column offset aoff), B
+// row at DI; DI moves one row.
+#define ZSTEPSB(aoff) \
+	VMOVUPD      (DI), Z0              \
+	VMOVUPD      64(DI), Z1            \
+	VBROADCASTSD aoff(SI), Z2          \
+	VFMADD231PD  Z0, Z2, Z4            \
+	VFMADD231PD  Z1, Z2, Z5            \
+	VBROADCASTSD aoff(SI)(R9*1), Z3    \
+	VFMADD231PD  Z0, Z3, Z6            \
+	VFMADD231PD  Z1, Z3, Z7            \
+	VBROADCASTSD aoff(SI)(R9*2), Z16   \
+	VFMADD231PD  Z0, Z16, Z8           \
+	VFMADD231PD  Z1, Z16, Z9           \
+	VBROADCASTSD aoff(SI)(R10*1), Z17  \
+	VFMADD231PD  Z0, Z17, Z10          \
+	VFMADD231PD  Z1, Z17, Z11          \
+	VBROADCASTSD aoff(SI)(R9*4), Z18   \
+	VFMADD231PD  Z0, Z18, Z12          \
+	VFMADD231PD  Z1, Z18, Z13          \
+	VBROADCASTSD aoff(SI)(R11*1), Z19  \
+	VFMADD231PD  Z0, Z19, Z14          \
+	VFMADD231PD  Z1, Z19, Z15          \
+	ADDQ         R13, DI
+
+// func kern6x16b(k int, a, b *float64, ldb int, c *float64, ldc int, alpha float64)
+//
+// C[i*ldc+j] += alpha · Σ_p a[p*6+i]·b[p*ldb+j] for i < 6, j < 16: a
+// packed A panel, B read in place. k ≥ 1.
+TEXT ·kern6x16b(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ ldb+24(FP), R13
+	SHLQ $3, R13
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $3, R8
+	ZZERO
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   zbtail
+
+zbloop4:
+	PREFETCHT0 384(SI)
+	ZSTEPB(0)
+	ZSTEPB(48)
+	ZSTEPB(96)
+	ZSTEPB(144)
+	ADDQ $192, SI
+	DECQ BX
+	JNZ  zbloop4
+
+zbtail:
+	TESTQ CX, CX
+	JZ    zbstore
+
+zbloop1:
+	ZSTEPB(0)
+	ADDQ $48, SI
+	DECQ CX
+	JNZ  zbloop1
+
+zbstore:
+	VBROADCASTSD alpha+48(FP), Z0
+	ZSTORE
+	RET
+
+// func kern6x16sb(k int, a *float64, lda int, b *float64, ldb int, c *float64, ldc int, alpha float64)
+//
+// kern6x16b with A read in place too: row i of the tile is
+// a[i*lda : i*lda+k]. k ≥ 1.
+TEXT ·kern6x16sb(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R13
+	SHLQ $3, R13
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
+	SHLQ $3, R8
+	SHLQ $3, R9
+	LEAQ (R9)(R9*2), R10
+	LEAQ (R9)(R9*4), R11
+	ZZERO
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	ANDQ $3, CX
+	TESTQ BX, BX
+	JZ   zsbtail
+
+zsbloop4:
+	ZSTEPSB(0)
+	ZSTEPSB(8)
+	ZSTEPSB(16)
+	ZSTEPSB(24)
+	ADDQ $32, SI
+	DECQ BX
+	JNZ  zsbloop4
+
+zsbtail:
+	TESTQ CX, CX
+	JZ    zsbstore
+
+zsbloop1:
+	ZSTEPSB(0)
+	ADDQ $8, SI
+	DECQ CX
+	JNZ  zsbloop1
+
+zsbstore:
+	VBROADCASTSD alpha+56(FP), Z0
+	ZSTORE
+	RET

@@ -15,6 +15,15 @@ import "os"
 // part. Tasks are shared between the caller and the worker pool as before;
 // the packing buffers belong to the job (B) and to each goroutine (A) and
 // are reused, so products allocate nothing after warm-up.
+//
+// On CPUs with AVX-512 two adjacent B panels make one 6×16 tile (kern6x16:
+// 12 ZMM accumulators, twice the work per instruction), and a row-major
+// op(B) is not packed at all for those tiles: kern6x16b reads its rows in
+// place, so the weight gradient gᵀ·x, whose B is a whole batch of
+// activations, no longer starts with a serial copy of it. A row-major op(A)
+// is read in place too (the "s" kernels), so most products pack nothing.
+// Each task also applies the product's epilogue (gemmEpi: bias, ReLU) to
+// its own block of C.
 const (
 	gemmMR = 6   // rows of the micro-kernel's tile
 	gemmNR = 8   // columns of the micro-kernel's tile
@@ -22,8 +31,13 @@ const (
 	gemmMC = 48  // rows of C per task (a multiple of gemmMR)
 )
 
-// useSIMD selects the assembly kernel; tests switch it to compare paths.
+// useSIMD selects the assembly kernels; tests switch it to compare paths.
 var useSIMD = hasAVX2FMA() && os.Getenv("FLOWPPL_NOSIMD") == ""
+
+// useAVX512 selects, on the SIMD path, the AVX-512 kernels kern6x16 and
+// kern6x16s for pairs of B panels (FLOWPPL_NOAVX512 set to a non-empty
+// value keeps the AVX2 kernels).
+var useAVX512 = useSIMD && hasAVX512() && os.Getenv("FLOWPPL_NOAVX512") == ""
 
 // SIMD reports whether matrix products use the AVX2/FMA kernel (false on
 // CPUs without AVX2 and FMA, on non-amd64 builds, and when the environment
@@ -40,12 +54,20 @@ type simdJob struct {
 	tasksM, tasksN int       // row blocks, column blocks
 	panelsPerTask  int       // B panels per column block
 	apack          []float64 // the caller's A packing buffer
+	// directB: full 16-column tiles read a row-major op(B) in place (AVX-512
+	// path, B not transposed); only columns from n16 on are packed.
+	directB bool
+	n16     int
 }
 
 // setupSIMD packs op(B) and counts the tasks of j.
 func (j *gemmJob) setupSIMD(tB bool, b []float64) {
 	s := &j.simd
 	s.tB, s.b = tB, b
+	s.directB, s.n16 = useAVX512 && !tB, 0
+	if s.directB {
+		s.n16 = j.n / (2 * gemmNR) * (2 * gemmNR)
+	}
 	s.npad = (j.n + gemmNR - 1) / gemmNR * gemmNR
 	if need := j.k * s.npad; cap(s.bp) < need {
 		s.bp = make([]float64, need)
@@ -62,6 +84,9 @@ func (j *gemmJob) setupSIMD(tB bool, b []float64) {
 	s.tasksM = (j.m + s.mc - 1) / s.mc
 	s.tasksN = max(1, min((gemmMinTasks+s.tasksM-1)/s.tasksM, panels/8))
 	s.panelsPerTask = (panels + s.tasksN - 1) / s.tasksN
+	if useAVX512 && s.panelsPerTask%2 == 1 && s.panelsPerTask < panels {
+		s.panelsPerTask++ // whole 16-wide tiles per task
+	}
 	s.tasksN = (panels + s.panelsPerTask - 1) / s.panelsPerTask
 	j.tiles = s.tasksM * s.tasksN
 	j.packAll()
@@ -71,7 +96,7 @@ func (j *gemmJob) setupSIMD(tB bool, b []float64) {
 // columns.
 const gemmMinTasks = 8
 
-// packAll packs op(B). The caller does it alone before any worker joins:
+// packAll packs op(B) (with directB, only its last columns). The caller does it alone before any worker joins:
 // waiting at a barrier for a worker that the OS has descheduled (the
 // machine is shared) cost more than the packing itself, which is at most
 // a few percent of the product.
@@ -80,7 +105,7 @@ func (j *gemmJob) packAll() {
 	for p0 := 0; p0 < j.k; p0 += gemmKC {
 		kc := min(gemmKC, j.k-p0)
 		blk := s.bp[p0*s.npad:]
-		for j0 := 0; j0 < j.n; j0 += gemmNR {
+		for j0 := s.n16; j0 < j.n; j0 += gemmNR {
 			packB(blk[j0*kc:j0*kc+gemmNR*kc], s.b, j.ldb, s.tB, j0, min(gemmNR, j.n-j0), p0, kc)
 		}
 	}
@@ -186,6 +211,7 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 	abuf := (*ap)[:gemmMC*gemmKC]
 	s := &j.simd
 	n, ldc := j.n, j.ldc
+	var tile [gemmMR * 2 * gemmNR]float64 // an edge tile, computed aside
 	for {
 		t := int(j.next.Add(1) - 1)
 		if t >= j.tiles {
@@ -196,16 +222,9 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 		ja := t % s.tasksN * s.panelsPerTask * gemmNR
 		jb := min(n, ja+s.panelsPerTask*gemmNR)
 		c := j.c[i0*ldc:]
-		if j.beta != 1 {
+		if j.beta != 1 || j.epi.bias != nil {
 			for r := range mi {
-				cr := c[r*ldc+ja : r*ldc+jb]
-				if j.beta == 0 {
-					clear(cr)
-					continue
-				}
-				for i := range cr {
-					cr[i] *= j.beta
-				}
+				j.epi.begin(c[r*ldc+ja:r*ldc+jb], ja, j.beta)
 			}
 		}
 		// A row-major op(A) is read in place by kern6x8s, six rows at a
@@ -220,24 +239,41 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 				packA(abuf, j.a, j.lda, false, i0+tail, mi-tail, p0, kc)
 			}
 			blk := s.bp[p0*s.npad:]
-			for j0 := ja; j0 < jb; j0 += gemmNR {
+			for j0 := ja; j0 < jb; {
 				bp := &blk[j0*kc]
-				cols := min(gemmNR, n-j0)
+				// On AVX-512 two adjacent panels make one 16-wide tile.
+				wide := useAVX512 && j0+gemmNR < jb
+				w := gemmNR
+				if wide {
+					w = 2 * gemmNR
+				}
+				cols := min(w, n-j0)
 				for ip := 0; ip < mi; ip += gemmMR {
 					rows := min(gemmMR, mi-ip)
-					full := rows == gemmMR && cols == gemmNR
-					var tile [gemmMR * gemmNR]float64
-					dst, ld := &tile[0], gemmNR
+					full := rows == gemmMR && cols == w
+					dst, ld := &tile[0], w
 					if full {
 						dst, ld = &c[ip*ldc+j0], ldc
+					} else {
+						clear(tile[:gemmMR*w])
+					}
+					ar := &abuf[ip*kc] // packed rows of op(A)
+					if direct && rows < gemmMR {
+						ar = &abuf[0]
 					}
 					switch {
+					case wide && s.directB && j0 < s.n16 && direct && rows == gemmMR:
+						kern6x16sb(kc, &j.a[(i0+ip)*j.lda+p0], j.lda, &s.b[p0*j.ldb+j0], j.ldb, dst, ld, j.alpha)
+					case wide && s.directB && j0 < s.n16:
+						kern6x16b(kc, ar, &s.b[p0*j.ldb+j0], j.ldb, dst, ld, j.alpha)
+					case wide && direct && rows == gemmMR:
+						kern6x16s(kc, &j.a[(i0+ip)*j.lda+p0], j.lda, bp, gemmNR*kc, dst, ld, j.alpha)
+					case wide:
+						kern6x16(kc, ar, bp, gemmNR*kc, dst, ld, j.alpha)
 					case direct && rows == gemmMR:
 						kern6x8s(kc, &j.a[(i0+ip)*j.lda+p0], j.lda, bp, dst, ld, j.alpha)
-					case direct:
-						kern6x8(kc, &abuf[0], bp, dst, ld, j.alpha)
 					default:
-						kern6x8(kc, &abuf[ip*kc], bp, dst, ld, j.alpha)
+						kern6x8(kc, ar, bp, dst, ld, j.alpha)
 					}
 					if full {
 						continue
@@ -245,10 +281,16 @@ func (j *gemmJob) runSIMD(ap *[]float64) {
 					for r := range rows {
 						cr := c[(ip+r)*ldc+j0 : (ip+r)*ldc+j0+cols]
 						for q := range cr {
-							cr[q] += tile[r*gemmNR+q]
+							cr[q] += tile[r*w+q]
 						}
 					}
 				}
+				j0 += w
+			}
+		}
+		if j.epi.relu {
+			for r := range mi {
+				j.epi.end(c[r*ldc+ja : r*ldc+jb])
 			}
 		}
 	}

@@ -85,14 +85,27 @@ func TestGemmConcurrent(t *testing.T) {
 	}
 }
 
-// TestGemmSIMD checks the AVX2/FMA path against the portable one (gonum)
-// to rounding (relative 1e-12 of the sum of |terms|) on random shapes with
-// every tail of the 6×8 tile and of the 256-deep blocks, every transpose
-// combination, alpha 1 and 2, and beta 0, 1 and 0.5.
+// TestGemmSIMD checks the AVX2/FMA kernels, and the AVX-512 ones where the
+// CPU has them, against the portable path (gonum) to rounding (relative
+// 1e-12 of the sum of |terms|) on random shapes with every tail of the 6×8
+// and 6×16 tiles and of the 256-deep blocks, every transpose combination,
+// alpha 1 and 2, and beta 0, 1 and 0.5.
 func TestGemmSIMD(t *testing.T) {
 	if !hasAVX2FMA() {
 		t.Skip("no AVX2/FMA on this CPU")
 	}
+	defer func(v bool) { useAVX512 = v }(useAVX512)
+	for _, wide := range []bool{false, true} {
+		if wide && !hasAVX512() {
+			t.Log("no AVX-512 on this CPU: AVX2 kernels only")
+			continue
+		}
+		useAVX512 = wide
+		testGemmSIMD(t, wide)
+	}
+}
+
+func testGemmSIMD(t *testing.T, wide bool) {
 	rng := rand.New(rand.NewPCG(10, 3))
 	var dims [][3]int
 	for range 150 {
@@ -100,7 +113,7 @@ func TestGemmSIMD(t *testing.T) {
 	}
 	dims = append(dims, [3]int{1, 1, 1}, [3]int{6, 8, 1}, [3]int{7, 9, 257}, [3]int{67, 67, 67},
 		[3]int{1000, 256, 256}, [3]int{1000, 4, 256}, [3]int{256, 256, 1000}, [3]int{1000, 2, 256},
-		[3]int{97, 300, 513}, [3]int{300, 5, 3})
+		[3]int{97, 300, 513}, [3]int{300, 5, 3}, [3]int{13, 16, 5}, [3]int{50, 24, 300}, [3]int{7, 40, 1})
 	for _, d := range dims {
 		m, n, k := d[0], d[1], d[2]
 		a, b := randT(rng, -1, 1, m*k).data, randT(rng, -1, 1, k*n).data
@@ -125,7 +138,7 @@ func TestGemmSIMD(t *testing.T) {
 					for i := range got {
 						tol := 1e-12 * (scale[i] + math.Abs(beta*c0[i]) + 1e-300)
 						if math.Abs(got[i]-want[i]) > tol {
-							t.Fatalf("SIMD gemm(%v, %v, %d×%d×%d, alpha %v, beta %v)[%d] = %v, want %v", tA, tB, m, n, k, alpha, beta, i, got[i], want[i])
+							t.Fatalf("SIMD (AVX-512 %v) gemm(%v, %v, %d×%d×%d, alpha %v, beta %v)[%d] = %v, want %v", wide, tA, tB, m, n, k, alpha, beta, i, got[i], want[i])
 						}
 					}
 				}
@@ -149,10 +162,17 @@ func TestGemmSIMDBetaZeroNaN(t *testing.T) {
 // TestLinearReLU checks the fused layer against ReLU(Linear(...)), values
 // and gradients, exactly (the same products in the same order).
 func TestLinearReLU(t *testing.T) {
+	// The second size takes the parallel path of reluGradBias.
+	for _, sz := range [][3]int{{37, 19, 23}, {300, 19, 256}} {
+		testLinearReLU(t, sz[0], sz[1], sz[2])
+	}
+}
+
+func testLinearReLU(t *testing.T, n, in, o int) {
 	rng := rand.New(rand.NewPCG(10, 4))
-	x := Param(randT(rng, -1, 1, 37, 19).data, 37, 19)
-	w := Param(randT(rng, -1, 1, 23, 19).data, 23, 19)
-	b := Param(randT(rng, -1, 1, 23).data, 23)
+	x := Param(randT(rng, -1, 1, n, in).data, n, in)
+	w := Param(randT(rng, -1, 1, o, in).data, o, in)
+	b := Param(randT(rng, -1, 1, o).data, o)
 	var tp Tape
 	grads := func(f func() *Tensor) (y []float64, g [][]float64) {
 		tp.Reset()
@@ -170,14 +190,25 @@ func TestLinearReLU(t *testing.T) {
 	y2, g2 := grads(func() *Tensor { return ReLU(Linear(x, w, b)) })
 	for i := range y1 {
 		if y1[i] != y2[i] {
-			t.Fatalf("value %d = %v, want %v", i, y1[i], y2[i])
+			t.Fatalf("%d×%d×%d: value %d = %v, want %v", n, in, o, i, y1[i], y2[i])
 		}
 	}
 	for k := range g1 {
 		for i := range g1[k] {
 			if g1[k][i] != g2[k][i] {
-				t.Fatalf("gradient %d[%d] = %v, want %v", k, i, g1[k][i], g2[k][i])
+				t.Fatalf("%d×%d×%d: gradient %d[%d] = %v, want %v", n, in, o, k, i, g1[k][i], g2[k][i])
 			}
+		}
+	}
+	// d/dbias Σ y² = column sums of 2y (y ≥ 0 is already masked), summed
+	// in the same row order: exact.
+	for c := range o {
+		want := 0.0
+		for r := range n {
+			want += 2 * y1[r*o+c]
+		}
+		if g1[2][c] != want {
+			t.Fatalf("%d×%d×%d: dbias[%d] = %v, want %v", n, in, o, c, g1[2][c], want)
 		}
 	}
 }
@@ -226,6 +257,50 @@ func TestGemmLdBlocks(t *testing.T) {
 					}
 					if math.Abs(got-want) > 1e-12*float64(k+1) {
 						t.Fatalf("simd %v gemmLd(%v, %v, %d×%d×%d, ld %d %d %d) C[%d][%d] = %v, want %v", simd, tA, tB, m, n, k, lda, ldb, ldc, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGemmFused checks the epilogue (bias, ReLU) against the naive product
+// followed by the bias and max(·, 0), on every path (portable, AVX2,
+// AVX-512), for depths that split into several blocks, k = 0, and a NaN
+// that must survive the ReLU.
+func TestGemmFused(t *testing.T) {
+	defer func(s, w bool) { useSIMD, useAVX512 = s, w }(useSIMD, useAVX512)
+	paths := [][2]bool{{false, false}}
+	if hasAVX2FMA() {
+		paths = append(paths, [2]bool{true, false})
+	}
+	if hasAVX512() {
+		paths = append(paths, [2]bool{true, true})
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, p := range paths {
+		useSIMD, useAVX512 = p[0], p[1]
+		for _, d := range [][3]int{{1000, 256, 2}, {50, 4, 256}, {37, 300, 600}, {5, 7, 0}, {13, 16, 1}, {64, 33, 257}} {
+			m, n, k := d[0], d[1], d[2]
+			a, b := randT(rng, -1, 1, m*k).data, randT(rng, -1, 1, n*k).data
+			bias := randT(rng, -1, 1, n).data
+			if m*k > 0 {
+				a[0] = math.NaN()
+			}
+			for _, relu := range []bool{false, true} {
+				want := make([]float64, m*n)
+				naiveGemm(false, true, m, n, k, 1, a, b, 0, want)
+				for i := range want {
+					want[i] += bias[i%n]
+					if relu && want[i] < 0 {
+						want[i] = 0
+					}
+				}
+				got := randT(rng, -1, 1, m*n).data // overwritten, not accumulated
+				gemmFused(false, true, m, n, k, a, b, bias, relu, got)
+				for i := range got {
+					if math.IsNaN(want[i]) != math.IsNaN(got[i]) || math.Abs(got[i]-want[i]) > 1e-12*float64(k+1) {
+						t.Fatalf("simd %v avx512 %v gemmFused %d×%d×%d relu %v [%d] = %v, want %v", p[0], p[1], m, n, k, relu, i, got[i], want[i])
 					}
 				}
 			}

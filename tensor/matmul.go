@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // MatMul returns the matrix product of 2-D tensors a (m×k) and b (k×n).
 func MatMul(a, b *Tensor) *Tensor {
@@ -47,36 +50,56 @@ func linear(name string, x, w, bias *Tensor, relu bool) *Tensor {
 	n, in, o := x.shape[0], x.shape[1], w.shape[0]
 	tp := tapeOf(x, w, bias)
 	out := newOut(tp, []int{n, o})
+	var bd []float64
 	if bias != nil {
-		for r := 0; r < n; r++ {
-			copy(out.data[r*o:(r+1)*o], bias.data)
-		}
-		gemm(false, true, n, o, in, 1, x.data, w.data, 1, out.data)
-	} else {
-		gemm(false, true, n, o, in, 1, x.data, w.data, 0, out.data)
+		bd = bias.data
 	}
-	if relu {
-		reluFwd(out.data, out.data)
-	}
+	// Bias and ReLU are applied by the product's tasks to their own block
+	// of the output while it is in cache.
+	gemmFused(false, true, n, o, in, x.data, w.data, bd, relu, out.data)
 	gx, gw, gb := gradOn(x, tp), gradOn(w, tp), gradOn(bias, tp)
 	if gx != nil || gw != nil || gb != nil {
 		tp.record(func() {
 			g := out.grad
-			if relu { // g·ReLU'(pre-activation), in place: out.grad is read only here
-				reluMask(g, out.data)
-			}
+			// g·ReLU'(pre-activation) in place (out.grad is read only
+			// here) and dbias += column sums of g, in one pass.
+			reluGradBias(g, out.data, gb, n, o, relu)
 			if gx != nil { // dx += g · W
 				gemm(false, false, n, in, o, 1, g, w.data, 1, gx)
 			}
 			if gw != nil { // dW += gᵀ · x
 				gemm(true, false, o, in, n, 1, g, x.data, 1, gw)
 			}
-			if gb != nil { // dbias += column sums of g
-				for r := 0; r < n; r++ {
-					addTo(gb, g[r*o:])
-				}
-			}
 		})
 	}
 	return out
+}
+
+// reluGradBias sets g (n×o) to 0 where the ReLU output y is +0 when relu is
+// set, and adds the column sums of g to gb (nil: none): one pass over g,
+// its columns split between the cores when g is large.
+func reluGradBias(g, y, gb []float64, n, o int, relu bool) {
+	if !relu && gb == nil {
+		return
+	}
+	cols := func(c0, c1 int) {
+		for r := range n {
+			gr := g[r*o+c0 : r*o+c1]
+			if relu {
+				yr := y[r*o+c0 : r*o+c1]
+				for i, gi := range gr {
+					gr[i] = math.Float64frombits(math.Float64bits(gi) & reluOn(yr[i]))
+				}
+			}
+			if gb != nil {
+				addTo(gb[c0:c1], gr)
+			}
+		}
+	}
+	const minPar = 1 << 15 // elements below which one goroutine does it
+	if tasks := min(gemmPool.start(), o/8); n*o >= minPar && tasks > 1 {
+		parallel(tasks, func(t int) { cols(t*o/tasks, (t+1)*o/tasks) })
+		return
+	}
+	cols(0, o)
 }
