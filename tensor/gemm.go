@@ -257,10 +257,15 @@ func (e gemmEpi) begin(cr []float64, j0 int, beta float64) {
 
 // end applies the activation to a finished row segment of C.
 func (e gemmEpi) end(cr []float64) {
-	if e.relu {
-		for i, v := range cr {
-			cr[i] = max(v, 0) // NaN stays NaN
-		}
+	if !e.relu {
+		return
+	}
+	if n8 := len(cr) &^ 7; useSIMD && n8 > 0 {
+		reluAVX(&cr[0], n8)
+		cr = cr[n8:]
+	}
+	for i, v := range cr {
+		cr[i] = max(v, 0) // NaN stays NaN
 	}
 }
 
@@ -302,18 +307,21 @@ func (p *workers) start() int {
 // most of the product alone; polling brought that to ~0.09 ms.
 const gemmSpin = 200 * time.Microsecond
 
-// next returns the next job, polling for gemmSpin before blocking.
+// next returns the next job, polling for gemmSpin before blocking. It
+// polls the channel's length (a plain read) rather than yielding to the
+// scheduler, whose run queue lock the caller's goroutine needs too.
 func (p *workers) next() *gemmJob {
 	t0 := time.Now()
-	for {
-		select {
-		case j := <-p.jobs:
-			return j
-		default:
+	for i := 1; ; i++ {
+		if len(p.jobs) > 0 {
+			select {
+			case j := <-p.jobs:
+				return j
+			default: // another worker took it
+			}
 		}
-		if time.Since(t0) > gemmSpin {
+		if i%64 == 0 && time.Since(t0) > gemmSpin {
 			return <-p.jobs
 		}
-		runtime.Gosched()
 	}
 }

@@ -83,17 +83,12 @@ func reluGradBias(g, y, gb []float64, n, o int, relu bool) {
 		return
 	}
 	cols := func(c0, c1 int) {
+		var gbc []float64
+		if gb != nil {
+			gbc = gb[c0:c1]
+		}
 		for r := range n {
-			gr := g[r*o+c0 : r*o+c1]
-			if relu {
-				yr := y[r*o+c0 : r*o+c1]
-				for i, gi := range gr {
-					gr[i] = math.Float64frombits(math.Float64bits(gi) & reluOn(yr[i]))
-				}
-			}
-			if gb != nil {
-				addTo(gb[c0:c1], gr)
-			}
+			reluGradRow(g[r*o+c0:r*o+c1], y[r*o+c0:r*o+c1], gbc, relu)
 		}
 	}
 	const minPar = 1 << 15 // elements below which one goroutine does it
@@ -102,4 +97,27 @@ func reluGradBias(g, y, gb []float64, n, o int, relu bool) {
 		return
 	}
 	cols(0, o)
+}
+
+// reluGradRow is one row of reluGradBias: gr masked by the ReLU outputs yr
+// when relu is set, then added to gb (nil: not).
+func reluGradRow(gr, yr, gb []float64, relu bool) {
+	if n8 := len(gr) &^ 7; relu && useSIMD && n8 > 0 {
+		var gbp *float64
+		if gb != nil {
+			gbp = &gb[0]
+			gb = gb[n8:]
+		}
+		reluGradAVX(&gr[0], &yr[0], gbp, n8)
+		gr, yr = gr[n8:], yr[n8:]
+	}
+	if relu {
+		yr = yr[:len(gr)]
+		for i, gi := range gr {
+			gr[i] = math.Float64frombits(math.Float64bits(gi) & reluOn(yr[i]))
+		}
+	}
+	if gb != nil {
+		addTo(gb, gr)
+	}
 }
