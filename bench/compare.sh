@@ -14,7 +14,15 @@
 #   FLOWTORCH_DIR=/tmp/flowtorch bash bench/compare.sh [CONFIG...]
 #
 # CONFIG names select rows (default all): seed seed-ft005 seed-ft005-f64 d8 d32
-# d128 b100 b10000 h32 rev2 rev32.
+# d128 b100 b10000 h32 rev2 rev32 es-flow es-mf.
+#
+# The es-* rows fit the posterior of eight schools (posteriordb
+# eight_schools_noncentered, ../shared/data/posteriordb) by the ELBO, 1500
+# steps of 256 draws at lr 0.005, with a flow guide (AffineAutoregressive,
+# hidden (32, 32)) and with a mean-field one (Affine); the peer's side is
+# bench/eight_schools_flowtorch.py (FlowTorch guides, the model's log density
+# written in PyTorch). Their loss column is the final ELBO estimate (higher
+# is better; flowppl: r.elbo on 4096 draws, FlowTorch: the same size).
 #
 # Everything runs sequentially: never two measurements at once on a 2-core
 # machine. Times are the training loops only (flowppl: r.seconds of fit;
@@ -56,7 +64,10 @@ configs=(
   "h32|2|1000|32|fwd|0.05|0.05|float32|500"
   "rev2|2|1000|256,256|rev|0.05|0.05|float32|500"
   "rev32|32|1000|256,256|rev|0.05|0.05|float32|500"
+  "es-flow|10|256|32,32|post-flow|0.005|0.005|float32|1500"
+  "es-mf|10|256|-|post-mf|0.005|0.005|float32|1500"
 )
+esdata=../shared/data/posteriordb/eight_schools-eight_schools_noncentered/data.json
 want=" ${*:-} "
 
 # flops D batch hidden passes: training flops per step.
@@ -102,29 +113,60 @@ for c in "${configs[@]}"; do
   if [ "$want" != "  " ] && [[ "$want" != *" $name "* ]]; then continue; fi
   by=kl; [ "$mode" = rev ] && by=reverse_kl
   script=$OUT/$name.flow
-  cat >"$script" <<EOF
+  case $mode in
+  post-*)
+    guide="flow AffineAutoregressive(hidden = [$hidden])"
+    [ "$mode" = post-mf ] && guide="flow Affine()"
+    cat >"$script" <<EOF
+J = 8
+y = [28, 8, -3, 7, -1, 1, 18, 12]
+sigma = [15, 10, 16, 11, 9, 11, 10, 18]
+model eight_schools(J, y, sigma) {
+    theta_trans ~ Normal(zeros(J), 1)
+    mu ~ Normal(0, 5)
+    tau ~ HalfCauchy(5)
+    theta = theta_trans * tau + mu
+    y ~ Normal(theta, sigma)
+}
+q = $guide
+r = fit q to eight_schools(J, y, sigma) by elbo { steps = $ftsteps, batch = $batch, lr = $lr, seed = 1 }
+print("RESULT", r.elbo, r.seconds, r.steps)
+EOF
+    ;;
+  *)
+    cat >"$script" <<EOF
 d = $d
 q = flow AffineAutoregressive(Normal(zeros(d), ones(d)), hidden = [$hidden])
 target = Normal(5 * ones(d), 0.5 * ones(d))
 r = fit q to target by $by { steps = 500, batch = $batch, lr = $lr }
 print("RESULT", r.loss, r.seconds, r.steps)
 EOF
+    ;;
+  esac
   read -r fwall frss < <(timed "$OUT/$name.flowppl.log" "$bin" run --quiet "$script")
   read -r _ floss fsec fsteps < <(grep '^RESULT' "$OUT/$name.flowppl.log" || echo "RESULT - - 0")
   if [ "$fsec" = - ]; then
     fsec=nan; floss="error: $(tail -1 "$OUT/$name.flowppl.log")"
   fi
   f500=$(awk -v s="$fsec" -v n="$fsteps" 'BEGIN { if (n > 0) printf "%.2f", s / n * 500; else print "nan" }')
-  fgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" 1)" -v s="$f500" 'BEGIN { if (s > 0) printf "%.1f", f * 500 / s / 1e9; else print "-" }')
+  fgf=-
+  [[ $mode != post-* ]] && fgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" 1)" -v s="$f500" 'BEGIN { if (s > 0) printf "%.1f", f * 500 / s / 1e9; else print "-" }')
   t500=skipped tloss=- trss=- ratio=- tgf=-
   if [ $peer = 1 ]; then
-    read -r _ trss < <(timed "$OUT/$name.ft.log" env PYTHONPATH="$FLOWTORCH_DIR" /usr/bin/python3 "$driver" \
-      --seed 1 --dim "$d" --batch "$batch" --steps "$ftsteps" --lr "$ftlr" --mode "$mode" \
-      --hidden "$hidden" --dtype "$dtype" --eval-n 1000)
+    if [[ $mode == post-* ]]; then
+      g=flow; [ "$mode" = post-mf ] && g=meanfield
+      read -r _ trss < <(timed "$OUT/$name.ft.log" env PYTHONPATH="$FLOWTORCH_DIR" /usr/bin/python3 bench/eight_schools_flowtorch.py \
+        --data "$esdata" --guide $g --hidden "$hidden" --seed 1 --batch "$batch" --steps "$ftsteps" --lr "$ftlr" --dtype "$dtype")
+    else
+      read -r _ trss < <(timed "$OUT/$name.ft.log" env PYTHONPATH="$FLOWTORCH_DIR" /usr/bin/python3 "$driver" \
+        --seed 1 --dim "$d" --batch "$batch" --steps "$ftsteps" --lr "$ftlr" --mode "$mode" \
+        --hidden "$hidden" --dtype "$dtype" --eval-n 1000)
+    fi
     res=$(grep '^RESULT' "$OUT/$name.ft.log" || true)
     field() { grep -o "\"$1\": [^,}]*" <<<"$res" | head -1 | sed 's/^[^:]*: //'; }
     loop=$(field loop_s) done_=$(field steps_done) div=$(field diverged_at)
     tloss=$(field final_loss)
+    [[ $mode == post-* ]] && tloss=$(field elbo)
     if [ -z "$res" ]; then
       t500=error tloss="$(tail -1 "$OUT/$name.ft.log")"
     elif [ "$div" != null ]; then
@@ -133,12 +175,12 @@ EOF
       t500=$(awk -v s="$loop" -v n="$done_" 'BEGIN { printf "%.2f", s / n * 500 }')
       ratio=$(awk -v a="$t500" -v b="$f500" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }')
       passes=1; [ "$mode" = fwd ] && passes=$d
-      tgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" "$passes")" -v s="$t500" 'BEGIN { printf "%.1f", f * 500 / s / 1e9 }')
+      [[ $mode != post-* ]] && tgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" "$passes")" -v s="$t500" 'BEGIN { printf "%.1f", f * 500 / s / 1e9 }')
       tloss=$(printf '%.4g' "$tloss")
     fi
     ftsteps="$ftsteps $dtype lr $ftlr"
   fi
   [[ "$floss" =~ ^[-0-9.e+]+$ ]] && floss=$(printf '%.4g' "$floss")
-  echo "| $name: D=$d batch $batch hidden ($hidden) $mode, flowppl lr $lr | 500 / $ftsteps | $f500 | $t500 | $ratio | $floss / $tloss | $frss / $trss | $fgf / $tgf |"
+  echo "| $name: D=$d batch $batch hidden ($hidden) $mode, flowppl lr $lr | $fsteps / $ftsteps | $f500 | $t500 | $ratio | $floss / $tloss | $frss / $trss | $fgf / $tgf |"
 done | tee "$OUT/table.md"
 echo "(raw logs in $OUT)" >&2

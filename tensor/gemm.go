@@ -31,7 +31,7 @@ const gemmTileM, gemmMaxTileN = 32, 192
 
 // gemmParFlops is the work (m·n·k) below which gemm runs on the calling
 // goroutine alone.
-const gemmParFlops = 1 << 18
+const gemmParFlops = 1 << 20
 
 // gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices, where
 // op(A) is m×k and op(B) is k×n.
@@ -305,7 +305,7 @@ func (p *workers) start() int {
 // apart; a worker parked on the channel took 0.3–0.5 ms on average to be
 // woken on this (shared, 2-vCPU) machine, by which time the caller had done
 // most of the product alone; polling brought that to ~0.09 ms.
-const gemmSpin = 200 * time.Microsecond
+const gemmSpin = 50 * time.Microsecond
 
 // next returns the next job, polling for gemmSpin before blocking. It
 // polls the channel's length (a plain read) rather than yielding to the

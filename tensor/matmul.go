@@ -91,7 +91,7 @@ func reluGradBias(g, y, gb []float64, n, o int, relu bool) {
 			reluGradRow(g[r*o+c0:r*o+c1], y[r*o+c0:r*o+c1], gbc, relu)
 		}
 	}
-	const minPar = 1 << 15 // elements below which one goroutine does it
+	const minPar = 1 << 16 // elements below which one goroutine does it
 	if tasks := min(gemmPool.start(), o/8); n*o >= minPar && tasks > 1 {
 		parallel(tasks, func(t int) { cols(t*o/tasks, (t+1)*o/tasks) })
 		return
