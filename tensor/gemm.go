@@ -30,7 +30,8 @@ import (
 const gemmTileM, gemmMaxTileN = 32, 192
 
 // gemmParFlops is the work (m·n·k) below which gemm runs on the calling
-// goroutine alone.
+// goroutine alone: about 20 µs of arithmetic, the cost of handing a product
+// to a worker and waiting for it.
 const gemmParFlops = 1 << 20
 
 // gemm computes C = alpha·op(A)·op(B) + beta·C on row-major slices, where
@@ -301,10 +302,12 @@ func (p *workers) start() int {
 }
 
 // gemmSpin is how long an idle worker keeps polling for the next product
-// before it blocks. A training step runs its products tens of microseconds
-// apart; a worker parked on the channel took 0.3–0.5 ms on average to be
-// woken on this (shared, 2-vCPU) machine, by which time the caller had done
-// most of the product alone; polling brought that to ~0.09 ms.
+// before it blocks. A worker parked on the channel took 0.1–0.5 ms on
+// average to be woken on this shared 2-vCPU machine, by which time the
+// caller had done most of a product alone; polling catches the products of
+// one layer's forward and backward, which follow each other closely. It is
+// short because polling burns the other core: at 200 µs an ELBO step of
+// small products (serial, far apart) ran at half speed.
 const gemmSpin = 50 * time.Microsecond
 
 // next returns the next job, polling for gemmSpin before blocking. It
