@@ -80,10 +80,14 @@ func BenchmarkMLPStep(b *testing.B) {
 }
 
 // BenchmarkGemm times the products of a training step of the seed's
-// conditioner (batch 1000, width 256) on both paths. The machine's peak
-// (OpenBLAS, ../shared/bench/flowtorch.md) is ~85 GFLOP/s float64 on two
-// cores, ~44 on one.
+// conditioner (batch 1000, width 256) on every path: portable (gonum),
+// AVX2 (kern6x8) and AVX-512 (kern6x16) where the CPU has them. Read the
+// GFLOP/s against BenchmarkKernel's, the micro-kernel's own rate on data in
+// L1 (the attainable peak of one core), times the number of cores; the
+// peer's reference (OpenBLAS on an AVX2 machine, ../shared/bench/flowtorch.md)
+// is ~85 GFLOP/s float64 on two cores.
 func BenchmarkGemm(b *testing.B) {
+	defer func(s, w bool) { useSIMD, useAVX512 = s, w }(useSIMD, useAVX512)
 	rng := rand.New(rand.NewPCG(1, 6))
 	for _, s := range []struct {
 		name    string
@@ -99,21 +103,50 @@ func BenchmarkGemm(b *testing.B) {
 	} {
 		a, bb := RandN(rng, s.m*s.k).data, RandN(rng, s.k*s.n).data
 		c := make([]float64, s.m*s.n)
-		for _, simd := range []bool{true, false} {
-			if simd && !hasAVX2FMA() {
+		for _, path := range []string{"avx512", "avx2", "portable"} {
+			simd, wide := path != "portable", path == "avx512"
+			if (simd && !hasAVX2FMA()) || (wide && !hasAVX512()) {
 				continue
 			}
-			path := "portable"
-			if simd {
-				path = "simd"
-			}
 			b.Run(s.name+"/"+path, func(b *testing.B) {
+				useSIMD, useAVX512 = simd, wide
 				for b.Loop() {
 					gemmWith(simd, s.tA, s.tB, s.m, s.n, s.k, 1, a, bb, 1, c)
 				}
 				gflops(b, 2*float64(s.m*s.n*s.k))
 			})
 		}
+	}
+}
+
+// BenchmarkKernel times the micro-kernels alone on packed panels that stay
+// in L1 (depth 256): the most one core can do through them, the yardstick
+// for BenchmarkGemm.
+func BenchmarkKernel(b *testing.B) {
+	const k = 256
+	a, bp := make([]float64, gemmMR*k), make([]float64, 2*gemmNR*k)
+	for i := range a {
+		a[i] = 1e-3
+	}
+	for i := range bp {
+		bp[i] = 1e-3
+	}
+	var c [gemmMR * 2 * gemmNR]float64
+	if hasAVX512() {
+		b.Run("6x16_avx512", func(b *testing.B) {
+			for b.Loop() {
+				kern6x16(k, &a[0], &bp[0], gemmNR*k, &c[0], 2*gemmNR, 1)
+			}
+			gflops(b, 2*gemmMR*2*gemmNR*k)
+		})
+	}
+	if hasAVX2FMA() {
+		b.Run("6x8_avx2", func(b *testing.B) {
+			for b.Loop() {
+				kern6x8(k, &a[0], &bp[0], &c[0], gemmNR, 1)
+			}
+			gflops(b, 2*gemmMR*gemmNR*k)
+		})
 	}
 }
 
