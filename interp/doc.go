@@ -76,6 +76,15 @@
 // model-only builtins factor, Ordered, Flat and HalfFlat are bound in a
 // scope between the model's definition scope and its locals.
 //
+// A ~ that observes data one element at a time in a loop,
+// `for i in range(n) { y[i] ~ Normal(a + b * x[i], sigma) }`, is scored
+// as the vectorised `y ~ Normal(a + b * x, sigma)` is: each run collects
+// the observations of each such ~ (data, and distribution parameters that
+// are one number per draw) and scores them at its end under one
+// distribution of the family (model_batch.go), so the tape holds one
+// log density instead of one per element. Support and shape errors are
+// still reported when the ~ runs.
+//
 // Errors of a model run point at the ~ (or the statement) in the body,
 // with the call or fit that ran it in the backtrace: a second ~ on a
 // latent (pointing at the first), observed data outside the likelihood's

@@ -78,6 +78,8 @@ type modelRun struct {
 	zparts  []*tensor.Tensor          // modeInit: unconstrained draws
 	terms   []term
 	explain bool
+	groups  map[obsKey]*obsGroup // deferred observations (model_batch.go)
+	order   []*obsGroup
 }
 
 func newRun(mode runMode, b int) *modelRun {
@@ -186,6 +188,9 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	if _, _, err := ev.stmts(m.body.Stmts, local); err != nil {
 		return nil, err
 	}
+	if err := ev.flush(); err != nil {
+		return nil, err
+	}
 	if r.lay != nil && len(r.found) < len(r.lay.latents) {
 		l := r.lay.latents[len(r.found)]
 		return nil, ev.errorf(l.pos, "the latent variables change between runs of %s: %s was declared in the first run but not in this one (a ~ that declares a latent must not depend on latent values)", m.name, l.name)
@@ -221,7 +226,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		}
 		v, _, found := e.lookup(lhs.Name)
 		if found && isData(v) {
-			return ev.observe(s, lhs.Name, v, nil, dv)
+			return ev.observe(s, func() string { return lhs.Name }, v, nil, dv)
 		}
 		if found {
 			if _, ok := v.(lang.Callable); !ok {
@@ -259,7 +264,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 			return ev.errorf(pos, "%s is a %s: ~ observes numbers, vectors and matrices", ast.FormatExpr(lhs), v.Type())
 		}
 		origin := func(flat int) string { return indexName(ast.FormatExpr(lhs.X), whole, idx, flat) }
-		return ev.observe(s, ast.FormatExpr(lhs), v, origin, dv)
+		return ev.observe(s, func() string { return ast.FormatExpr(lhs) }, v, origin, dv)
 	}
 	return ev.errorf(pos, "the left side of ~ must be a name or an indexed name, got %s", ast.FormatExpr(s.LHS))
 }
@@ -360,26 +365,37 @@ func priorOf(dv lang.Value) (d dist.Distribution, nb int, event []int, ok bool) 
 	return nil, 0, nil, false
 }
 
-// observe adds the log density of observed data x (named what; origin
+// priorDist is priorOf without the event shape.
+func priorDist(dv lang.Value) (d dist.Distribution, nb int, ok bool) {
+	switch v := dv.(type) {
+	case *lang.Dist:
+		return v.D, v.Batch, true
+	case lang.Distribution:
+		return v.Dist(), 0, true
+	}
+	return nil, 0, false
+}
+
+// observe adds the log density of observed data x (named what(); origin
 // names an element by its flat index, nil for a plain name) under dv.
-func (ev *evaluator) observe(s *ast.Tilde, what string, x lang.Value, origin func(int) string, dv lang.Value) error {
+func (ev *evaluator) observe(s *ast.Tilde, what func() string, x lang.Value, origin func(int) string, dv lang.Value) error {
 	pos := s.Pos()
 	if lp, ok := dv.(*latentPrior); ok {
-		return ev.errorf(s.Dist.Pos(), "%s is a prior for latent variables only, and %s is observed (it is data or already bound)", lp, what)
+		return ev.errorf(s.Dist.Pos(), "%s is a prior for latent variables only, and %s is observed (it is data or already bound)", lp, what())
 	}
-	d, nb, _, ok := priorOf(dv)
+	d, nb, ok := priorDist(dv)
 	if !ok {
 		return ev.errorf(s.Dist.Pos(), "the right side of ~ must be a distribution, got %s", dv.Type())
 	}
 	t, xn, _ := lang.EventTensor(x)
 	dim := d.Dim()
-	fam := familyName(d)
+	fam := func() string { return familyName(d) }
 	shapeErr := func() error {
 		want := "[]"
 		if dim > 1 {
 			want = lang.ShapeString([]int{dim})
 		}
-		return ev.errorf(pos, "%s has shape %s but %s has shape %s (one draw), or n×%d rows", what, lang.ShapeString(t.Shape()[min(xn, 1):]), fam, want, dim)
+		return ev.errorf(pos, "%s has shape %s but %s has shape %s (one draw), or n×%d rows", what(), lang.ShapeString(t.Shape()[min(xn, 1):]), fam(), want, dim)
 	}
 	xe := t.Shape()
 	if xn > 0 {
@@ -406,11 +422,17 @@ func (ev *evaluator) observe(s *ast.Tilde, what string, x lang.Value, origin fun
 			rows = tensor.Reshape(t, 1, dim)
 		}
 		if i := check.FirstOutside(rows); i >= 0 {
-			name := flatName(what, xe, i)
+			name := flatName(what(), xe, i)
 			if origin != nil {
 				name = origin(i)
 			}
-			return ev.errorf(pos, "%s = %s is outside the support of %s (%s)", name, tensor.FormatNumber(t.Data()[i]), fam, sup.Kind)
+			return ev.errorf(pos, "%s = %s is outside the support of %s (%s)", name, tensor.FormatNumber(t.Data()[i]), fam(), sup.Kind)
+		}
+	}
+	if xn == 0 {
+		if ld, ok := ev.run.deferrable(dv, t, dim); ok {
+			ev.run.deferObs(s, what, t, ld)
+			return nil
 		}
 	}
 	_, cat := d.(*dist.Categorical)
@@ -418,7 +440,7 @@ func (ev *evaluator) observe(s *ast.Tilde, what string, x lang.Value, origin fun
 	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
-				err = fmt.Errorf("%s cannot be scored under %s: %v", what, fam, p)
+				err = fmt.Errorf("%s cannot be scored under %s: %v", what(), fam(), p)
 			}
 		}()
 		switch {
@@ -449,7 +471,7 @@ func (ev *evaluator) observe(s *ast.Tilde, what string, x lang.Value, origin fun
 	if err != nil {
 		return ev.errorf(pos, "%v", err)
 	}
-	ev.run.add(what, pos, lp)
+	ev.run.add(what(), pos, lp)
 	return nil
 }
 

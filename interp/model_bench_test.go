@@ -51,7 +51,10 @@ post = eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 1
 // BenchmarkLogDensity is one evaluation of the log density and its
 // gradient at batch 256 (the model's share of an ELBO step).
 func BenchmarkLogDensity(b *testing.B) {
-	for _, c := range []struct{ name, src string }{{"regression", regressionSrc}, {"eight_schools", eightSchoolsSrc}} {
+	for _, c := range []struct{ name, src string }{
+		{"regression", regressionSrc}, {"eight_schools", eightSchoolsSrc},
+		{"loop100", loopModelSrc}, {"vector100", vectorModelSrc},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			p := posteriorOf(b, c.src)
 			rng := rand.New(rand.NewPCG(1, 2))

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -19,12 +20,24 @@ import (
 type Batch struct {
 	T    *tensor.Tensor
 	Bool bool
+
+	col *tensor.Tensor // Column's result
 }
 
 var _ Indexable = (*Batch)(nil)
 
 // NewBatch wraps a tensor whose first axis is the draw axis.
 func NewBatch(t *tensor.Tensor) *Batch { return &Batch{T: t} }
+
+// Column returns T as a [B, 1] tensor (for a batch of numbers), the same
+// tensor on every call, so that the parameters of distributions built from
+// one batch can be recognised as the same parameter.
+func (b *Batch) Column() *tensor.Tensor {
+	if b.col == nil {
+		b.col = tensor.Reshape(b.T, b.N(), 1)
+	}
+	return b.col
+}
 
 // N returns the number of draws B.
 func (b *Batch) N() int { return b.T.Dim(0) }
@@ -150,6 +163,9 @@ func checkBatches(x, y Value) (int, error) {
 }
 
 func batchArith(op string, x, y Value) (Value, error) {
+	if r, ok := batchScalarArith(op, x, y); ok {
+		return r, nil
+	}
 	if _, err := checkBatches(x, y); err != nil {
 		return nil, err
 	}
@@ -169,6 +185,42 @@ func batchArith(op string, x, y Value) (Value, error) {
 	at, bt := a.aligned(r), b.aligned(r)
 	t := arithTensor(op, at, bt)
 	return &Batch{T: t}, nil
+}
+
+// batchScalarArith is the common case of batchArith, a batch plus, minus
+// or times a finite number: one operation without broadcasting, with the
+// values and gradients that the broadcasting operation gives. ok is false
+// for other operands.
+func batchScalarArith(op string, x, y Value) (Value, bool) {
+	b, c, batchFirst := (*Batch)(nil), Number(0), true
+	switch x := x.(type) {
+	case *Batch:
+		n, ok := y.(Number)
+		if !ok {
+			return nil, false
+		}
+		b, c = x, n
+	case Number:
+		yb, ok := y.(*Batch)
+		if !ok {
+			return nil, false
+		}
+		b, c, batchFirst = yb, x, false
+	default:
+		return nil, false
+	}
+	if b.Bool || math.IsInf(float64(c), 0) || math.IsNaN(float64(c)) {
+		return nil, false
+	}
+	switch {
+	case op == "+":
+		return &Batch{T: tensor.AddScalar(b.T, float64(c))}, true
+	case op == "*":
+		return &Batch{T: tensor.Scale(b.T, float64(c))}, true
+	case op == "-" && batchFirst:
+		return &Batch{T: tensor.AddScalar(b.T, -float64(c))}, true
+	}
+	return nil, false
 }
 
 // batchMatmul is x @ y when either is a batch.

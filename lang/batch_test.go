@@ -118,3 +118,64 @@ func TestBatchTracked(t *testing.T) {
 		t.Errorf("gradient %v, want [0 5 0 5]", g)
 	}
 }
+
+// TestBatchScalarArith checks batch ± number and batch * number (one
+// operation without broadcasting) against the broadcasting operation on
+// the same tensors: values and gradients bit for bit.
+func TestBatchScalarArith(t *testing.T) {
+	for _, tt := range []struct {
+		op         string
+		c          float64
+		batchFirst bool
+	}{
+		{"+", 2.5, true}, {"+", -1, false}, {"*", 3, true}, {"*", -0.5, false},
+		{"-", 1.25, true}, {"-", 1.25, false}, {"*", math.Inf(1), true}, {"+", math.NaN(), false},
+	} {
+		data := []float64{1, -2, 0, 3.5, -0.0, 7}
+		run := func(fast bool) (out, grad []float64) {
+			tp := tensor.NewTape()
+			p := tensor.Param(append([]float64(nil), data...), 2, 3)
+			tp.Watch(p)
+			var r *tensor.Tensor
+			if fast {
+				x, y := lang.Value(lang.NewBatch(p)), lang.Value(lang.Number(tt.c))
+				if !tt.batchFirst {
+					x, y = y, x
+				}
+				v, err := lang.Binary(tt.op, x, y)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = v.(*lang.Batch).T
+			} else {
+				a, b := p, tensor.Scalar(tt.c)
+				if !tt.batchFirst {
+					a, b = b, a
+				}
+				switch tt.op {
+				case "+":
+					r = tensor.Add(a, b)
+				case "-":
+					r = tensor.Sub(a, b)
+				default:
+					r = tensor.Mul(a, b)
+				}
+			}
+			tp.Backward(tensor.Sum(tensor.Mul(r, tensor.New([]float64{1, 2, 3, 4, 5, 6}, 2, 3))))
+			return append([]float64(nil), r.Data()...), append([]float64(nil), p.Grad()...)
+		}
+		fo, fg := run(true)
+		so, sg := run(false)
+		same := func(a, b []float64) bool {
+			for i := range a {
+				if math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
+					return false
+				}
+			}
+			return true
+		}
+		if !same(fo, so) || !same(fg, sg) {
+			t.Errorf("%+v: values %v and gradient %v, broadcasting gives %v and %v", tt, fo, fg, so, sg)
+		}
+	}
+}

@@ -376,6 +376,9 @@ func Index(x Value, idx []IndexArg) (Value, error) {
 	case *Batch:
 		return indexBatch(x, idx)
 	case *Array:
+		if v, ok := vectorElement(x, idx); ok {
+			return v, nil
+		}
 		if err := plainIndices(idx); err != nil {
 			return nil, err
 		}
@@ -399,6 +402,24 @@ func Index(x Value, idx []IndexArg) (Value, error) {
 		return String(r[i]), nil
 	}
 	return nil, fmt.Errorf("%s cannot be indexed", x.Type())
+}
+
+// vectorElement is the common case of Index, x[i] for a vector x and an
+// integer i in range (negative from the end); ok is false otherwise.
+func vectorElement(x *Array, idx []IndexArg) (Value, bool) {
+	if len(idx) != 1 || idx[0].Slice || x.T.Rank() != 1 {
+		return nil, false
+	}
+	num, ok := idx[0].Index.(Number)
+	n := float64(x.T.Dim(0))
+	if f := float64(num); !ok || f != math.Trunc(f) || f < -n || f >= n {
+		return nil, false
+	}
+	i := int(num)
+	if i < 0 {
+		i += x.T.Dim(0)
+	}
+	return Number(x.T.Data()[i]), true
 }
 
 // indexInt checks a single index against length n; desc describes the

@@ -186,6 +186,12 @@ type Dist struct {
 	// 1 (a parameter was given as a vector). Otherwise a 1-dimensional
 	// distribution's draws are numbers.
 	Vector bool
+	// Family and Params are the constructor and the parameter tensors D
+	// was built from (a family builtin such as Normal sets them; nil
+	// otherwise): a model run uses them to score the observations of a ~
+	// in a loop under one distribution built from all their parameters.
+	Family *dist.Family
+	Params []*tensor.Tensor
 }
 
 // Event returns the shape of one draw as the language shapes it: [] for

@@ -17,13 +17,14 @@ type family struct {
 	name, doc string
 	params    []string
 	build     func(params []*tensor.Tensor, validate bool) (dist.Distribution, error)
+	fam       *dist.Family // the dist registry's entry, nil for test families
 }
 
 // registry lists the families of dist.Families.
 func registry() []family {
 	fs := make([]family, len(dist.Families))
 	for i, f := range dist.Families {
-		fs[i] = family{name: f.Name, doc: f.Doc, params: f.Params, build: f.Build}
+		fs[i] = family{name: f.Name, doc: f.Doc, params: f.Params, build: f.Build, fam: f}
 	}
 	return fs
 }
@@ -64,7 +65,7 @@ func familyBuiltin(f family) *lang.Builtin {
 			}
 			return nil, fmt.Errorf("%s", msg)
 		}
-		return &lang.Dist{D: d, Batch: nb, Vector: vector}, nil
+		return &lang.Dist{D: d, Batch: nb, Vector: vector, Family: f.fam, Params: vals}, nil
 	})
 }
 
@@ -121,7 +122,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 			case nb != 0 && v.N() != nb:
 				return nil, 0, false, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
 			case len(v.Event()) == 0:
-				out[i] = tensor.Reshape(v.T, v.N(), 1)
+				out[i] = v.Column()
 			case len(v.Event()) == 1:
 				out[i] = v.T
 				vector = true

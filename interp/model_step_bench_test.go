@@ -1,0 +1,160 @@
+package interp_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// The regression of issue 7: 100 data points, the likelihood written as a
+// loop of 100 ~ statements (loopModelSrc) or as one vectorised ~
+// (vectorModelSrc). Both define the same posterior.
+const modelData = `
+x = linspace(-2, 2, 100)
+y = 1.5 + 0.8 * x + sin(7 * x) / 2
+flowGuide = flow AffineAutoregressive
+meanField = flow Affine
+`
+
+const loopModelSrc = modelData + `
+model regression(x, y) {
+    alpha ~ Normal(0, 10)
+    beta ~ Normal(0, 10)
+    sigma ~ HalfNormal(5)
+    for i in range(len(y)) {
+        y[i] ~ Normal(alpha + beta * x[i], sigma)
+    }
+}
+post = regression(x, y)
+`
+
+const vectorModelSrc = modelData + `
+model regression(x, y) {
+    alpha ~ Normal(0, 10)
+    beta ~ Normal(0, 10)
+    sigma ~ HalfNormal(5)
+    y ~ Normal(alpha + beta * x, sigma)
+}
+post = regression(x, y)
+`
+
+// modelStep is one step of a posterior fit as infer.FitPosterior takes
+// it: batch 256 draws with their log densities from the guide, the
+// model's log density, the backward pass of the negative ELBO, and an
+// Adam update.
+type modelStep struct {
+	q    *flows.Flow
+	post *interp.Posterior
+	tp   *tensor.Tape
+	opt  infer.Optimizer
+	rng  *rand.Rand
+}
+
+// newModelStep builds the step of src's posterior with guide, the name of
+// a plan in src, instantiated as fit does; the default guide also gets the
+// full-rank affine layer that init = "auto" adds (at the identity).
+func newModelStep(tb testing.TB, src, guide string) *modelStep {
+	tb.Helper()
+	th, _, _ := newThread()
+	g, err := interp.ExecFile(th, "bench.flow", src, nil)
+	if err != nil {
+		tb.Fatal(interp.FormatError(err))
+	}
+	post := g["post"].(*interp.Posterior)
+	plan := g[guide].(*lang.FlowPlan).P
+	d := post.Dim()
+	base, err := dist.NewNormal(tensor.Zeros(d), tensor.Full(1, d))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	q, err := plan.Instantiate(base, rng)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q.PrepareFit(true)
+	if guide == "flowGuide" {
+		L := make([][]float64, d)
+		for i := range L {
+			L[i] = make([]float64, d)
+			L[i][i] = 1
+		}
+		if !q.InitFromGaussian(make([]float64, d), L) {
+			tb.Fatal("InitFromGaussian failed")
+		}
+	}
+	opt, err := infer.NewOptimizer("adam", 0.01)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &modelStep{q: q, post: post, tp: tensor.NewTape(), opt: opt, rng: rng}
+}
+
+// step runs one step and returns the loss.
+func (s *modelStep) step(tb testing.TB) float64 {
+	s.tp.Reset()
+	params := s.q.Params()
+	for _, p := range params {
+		p.ZeroGrad()
+	}
+	s.tp.Watch(params...)
+	z, lq := s.q.SampleAndLogProb(s.rng, 256)
+	lp, err := s.post.LogDensity(z)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	loss := tensor.Mean(tensor.Sub(lq, lp))
+	s.tp.Backward(loss)
+	s.opt.Step(params)
+	return loss.Item()
+}
+
+func benchModelStep(b *testing.B, src string) {
+	for _, guide := range []string{"flowGuide", "meanField"} {
+		b.Run(guide, func(b *testing.B) {
+			s := newModelStep(b, src, guide)
+			for b.Loop() {
+				s.step(b)
+			}
+		})
+	}
+}
+
+// BenchmarkLoopModelStep is one fit step (batch 256) of the regression
+// with a loop of 100 ~ statements, with the default flow guide and with
+// the mean-field guide (flow Affine).
+func BenchmarkLoopModelStep(b *testing.B) { benchModelStep(b, loopModelSrc) }
+
+// BenchmarkVectorModelStep is BenchmarkLoopModelStep for the vectorised
+// form of the same model.
+func BenchmarkVectorModelStep(b *testing.B) { benchModelStep(b, vectorModelSrc) }
+
+// BenchmarkForLoop is a user function whose body is a loop of 100
+// iterations of plain arithmetic on numbers (s = s + x[i] * 2): the
+// interpreter's cost per iteration with no tensor work.
+func BenchmarkForLoop(b *testing.B) {
+	th, _, _ := newThread()
+	g, err := interp.ExecFile(th, "bench.flow", `
+x = range(100)
+fn total(s) {
+    for i in range(len(x)) { s = s + x[i] * 2 }
+    return s
+}
+`, nil)
+	if err != nil {
+		b.Fatal(interp.FormatError(err))
+	}
+	f := g["total"].(lang.Callable)
+	for b.Loop() {
+		v, err := f.CallInternal(th, lang.Tuple{lang.Number(0)}, nil)
+		if err != nil || v != lang.Number(9900) {
+			b.Fatalf("total(0) = %v, %v; want 9900", v, err)
+		}
+	}
+}
