@@ -10,11 +10,12 @@ import (
 var madeConfigs = []struct {
 	hidden []int
 	batch  int
-}{{[]int{256, 256}, 1000}, {[]int{32, 32}, 256}}
+	ds     []int
+}{{[]int{256, 256}, 1000, []int{2, 10, 32, 50, 128}}, {[]int{32, 32}, 256, []int{2, 10, 50}}}
 
 func benchMADE(b *testing.B, backward bool) {
 	for _, c := range madeConfigs {
-		for _, d := range []int{2, 10, 50} {
+		for _, d := range c.ds {
 			b.Run(fmt.Sprintf("h=%v/n=%d/d=%d", c.hidden, c.batch, d), func(b *testing.B) {
 				rng := newRNG(1)
 				m := newMADE(d, c.hidden, "relu", rng.Perm(d))

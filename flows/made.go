@@ -19,7 +19,10 @@ import (
 // whose degree is at most its own, and the outputs of a variable of degree
 // k read the hidden units of degree below k. The masks are applied in the
 // forward pass (W ⊙ M), which keeps masked weights out of both the output
-// and the gradient whatever the optimiser does.
+// and the gradient whatever the optimiser does. Large layers do it block
+// by block (tensor.StaircaseLinear): with the units sorted by degree each
+// mask is a staircase, and only its nonzero blocks are multiplied, with
+// the same values, gradients and guarantee as the dense masked product.
 type made struct {
 	d      int
 	hidden []int
@@ -41,6 +44,17 @@ type made struct {
 	wP    *tensor.Tensor // [d·p, h_last]
 	bP    *tensor.Tensor // [d·p]
 	maskP *tensor.Tensor // [d·p, h_last]
+
+	// Block-sparse layers (see stairLayer): a layer whose staircase is not
+	// nil is computed by tensor.StaircaseLinear, which multiplies only the
+	// blocks of its weights that the mask keeps. Hidden units are sorted
+	// by degree already; the input layer's staircase takes the inputs in
+	// the variable order, the heads' takes the head rows in the variable
+	// order. Parameters are stored as always: the permutations happen
+	// inside StaircaseLinear.
+	stairs []*tensor.Staircase // per hidden layer
+	stairO *tensor.Staircase   // the heads: [wMu; wS] (2d rows) or wP
+	stairH *tensor.Staircase   // instead of stairO: wMu and wS apart (d rows)
 }
 
 // newMADEHeads allocates a MADE with p outputs per variable, zero
@@ -150,7 +164,101 @@ func (m *made) setOrder(order []int) {
 		}
 		m.maskP = tensor.New(mp, d*m.p, h)
 	}
+	m.setStairs()
 }
+
+// setStairs chooses the layers computed block by block and builds their
+// staircases for the current order.
+func (m *made) setStairs() {
+	d := m.d
+	m.stairs = m.stairs[:0]
+	var prev []int // degrees of the previous layer's units, non-decreasing
+	for l, h := range m.hidden {
+		deg := make([]int, h)
+		prefix := make([]int, h)
+		for j := range deg {
+			deg[j] = hiddenDegree(d, h, j)
+			if l == 0 {
+				prefix[j] = min(deg[j], d) // inputs order[0..deg−1]
+			} else {
+				prefix[j] = countAtMost(prev, deg[j])
+			}
+		}
+		in := d
+		if l > 0 {
+			in = len(prev)
+		}
+		var cols []int
+		if l == 0 {
+			cols = m.order
+		}
+		m.stairs = append(m.stairs, stairLayer(prefix, in, nil, cols))
+		prev = deg
+	}
+	// Heads: in variable order, position k (variable order[k], degree
+	// k+1) reads the last hidden units of degree at most k; a variable's
+	// outputs are adjacent rows of the staircase. The shift and scale
+	// heads are two products when each is large enough to be cut into
+	// blocks, else one product of both (stacked, then split: two copies
+	// of the output that only pay when the heads are small).
+	m.stairO, m.stairH = nil, nil
+	if m.p == 0 {
+		prefix := make([]int, d)
+		for k := range d {
+			prefix[k] = countAtMost(prev, k)
+		}
+		if m.stairH = stairLayer(prefix, len(prev), m.order, nil); m.stairH != nil {
+			return
+		}
+	}
+	per := m.p
+	if per == 0 {
+		per = 2 // shift and scale
+	}
+	prefix := make([]int, 0, d*per)
+	rows := make([]int, 0, d*per)
+	for k, v := range m.order {
+		c := countAtMost(prev, k)
+		for q := range per {
+			prefix = append(prefix, c)
+			if m.p > 0 { // row v·p+q of wP
+				rows = append(rows, v*per+q)
+			} else { // row v of wMu (q = 0) or of wS (q = 1), stacked
+				rows = append(rows, q*d+v)
+			}
+		}
+	}
+	m.stairO = stairLayer(prefix, len(prev), rows, nil)
+}
+
+// countAtMost returns the number of leading elements of the non-decreasing
+// xs that are at most v.
+func countAtMost(xs []int, v int) int {
+	n := 0
+	for n < len(xs) && xs[n] <= v {
+		n++
+	}
+	return n
+}
+
+// stairLayer returns the staircase of a masked layer whose row rows[i]
+// reads the inputs cols[0..prefix[i]−1] of in (nil orders: the identity),
+// or nil when the dense masked product is as good: when the blocks would
+// skip less than a quarter of the weights, or fewer than stairMinSaved of
+// them (per row of the batch, too little arithmetic to pay for the
+// permutations and the extra products).
+func stairLayer(prefix []int, in int, rows, cols []int) *tensor.Staircase {
+	dense := len(prefix) * in
+	s := tensor.NewStaircase(prefix, in, rows, cols)
+	if saved := dense - s.Work(); 4*saved < dense || saved < stairMinSaved {
+		return nil
+	}
+	return s
+}
+
+// stairMinSaved is the number of weights per batch row a block-sparse
+// layer must skip to be used.
+const stairMinSaved = 2048
 
 // init draws the hidden layers as PyTorch's nn.Linear does (weights and
 // biases uniform on ±1/√fan_in) and sets the output heads to zero weights,
@@ -204,6 +312,17 @@ func (m *made) pristine() bool {
 // the inputs u ([n, d]).
 func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
 	h := m.trunk(u)
+	if m.stairH != nil { // the heads apart, rows in variable order
+		mu = tensor.StaircaseLinear(h, m.wMu, m.bMu, m.stairH, false)
+		raw = tensor.StaircaseLinear(h, m.wS, m.bS, m.stairH, false)
+		return mu, raw
+	}
+	if m.stairO != nil { // both heads in one product
+		w := tensor.Concat(0, m.wMu, m.wS)
+		b := tensor.Concat(0, m.bMu, m.bS)
+		out := tensor.StaircaseLinear(h, w, b, m.stairO, false)
+		return tensor.Narrow(out, 1, 0, m.d), tensor.Narrow(out, 1, m.d, m.d)
+	}
 	mu = tensor.Linear(h, tensor.Mul(m.wMu, m.maskO), m.bMu)
 	raw = tensor.Linear(h, tensor.Mul(m.wS, m.maskO), m.bS)
 	return mu, raw
@@ -212,11 +331,19 @@ func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
 // trunk returns the last hidden layer's activations for the inputs u.
 func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 	h := u
+	relu := m.act == "relu"
 	for l, w := range m.ws {
+		if s := m.stairs[l]; s != nil {
+			h = tensor.StaircaseLinear(h, w, m.bs[l], s, relu)
+			if !relu {
+				h = activate(m.act, h)
+			}
+			continue
+		}
 		if m.masks[l] != nil {
 			w = tensor.Mul(w, m.masks[l])
 		}
-		if m.act == "relu" {
+		if relu {
 			h = tensor.LinearReLU(h, w, m.bs[l]) // fused: one n×h array less
 		} else {
 			h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
@@ -228,8 +355,14 @@ func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 // forwardP returns the p outputs per variable ([n, d, p]) of a MADE made
 // by newMADEHeads.
 func (m *made) forwardP(u *tensor.Tensor) *tensor.Tensor {
-	out := tensor.Linear(m.trunk(u), tensor.Mul(m.wP, m.maskP), m.bP)
-	return tensor.Reshape(out, u.Dim(0), m.d, m.p)
+	h, n := m.trunk(u), u.Dim(0)
+	var out *tensor.Tensor
+	if m.stairO != nil {
+		out = tensor.StaircaseLinear(h, m.wP, m.bP, m.stairO, false)
+	} else {
+		out = tensor.Linear(h, tensor.Mul(m.wP, m.maskP), m.bP)
+	}
+	return tensor.Reshape(out, n, m.d, m.p)
 }
 
 var zeroScalar = tensor.Scalar(0)
