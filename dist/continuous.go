@@ -47,23 +47,76 @@ func (d Normal) Dim() int { return paramDim("Normal", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Normal) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Normal", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	var m *masked
+	if rowsUnmasked(x, d.Loc, d.Scale) {
+		// The common case (a batch of rows, vector parameters, nothing
+		// to mask) without the per-element walk of newMasked; the
+		// arithmetic below is the same.
+		m = unmaskedRows(x)
+		if isStandard(d.Loc, d.Scale) {
+			// Loc 0 and scale 1 (a flow's usual base): x − 0, z/1 and
+			// − log 1 below would change nothing, values or gradients.
+			return m.finish(tensor.AddScalar(tensor.Scale(tensor.Square(x), -0.5), -logSqrt2Pi), nil)
+		}
+	} else {
+		m, x = newMasked("Normal", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	}
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.Sub(tensor.AddScalar(tensor.Scale(tensor.Square(z), -0.5), -logSqrt2Pi), tensor.Log(scale))
 	return m.finish(elem, nil)
 }
 
+// isStandard reports whether loc is all 0 and scale all 1, neither
+// recorded on a tape.
+func isStandard(loc, scale *tensor.Tensor) bool {
+	if loc.Tracked() || scale.Tracked() {
+		return false
+	}
+	for _, v := range loc.Data() {
+		if v != 0 {
+			return false
+		}
+	}
+	for _, v := range scale.Data() {
+		if v != 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Normal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Normal{p[0], p[1]}.RSample(rng, n)
+	if d.Loc.Rank() > 1 || d.Scale.Rank() > 1 {
+		p := detach(d.Loc, d.Scale)
+		return Normal{p[0], p[1]}.RSample(rng, n)
+	}
+	// Vector parameters: RSample's draws and arithmetic (loc + scale·z,
+	// rounded as there) in one pass over the result.
+	x := tensor.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
+	xd, dim := x.Data(), x.Dim(1)
+	loc, scale := d.Loc.Data(), d.Scale.Data()
+	sl, ss := min(len(loc)-1, 1), min(len(scale)-1, 1) // strides: 0 for a number
+	for r := 0; r < n; r++ {
+		row := xd[r*dim : (r+1)*dim]
+		for j := range row {
+			row[j] = rng.NormFloat64()
+		}
+		for j, z := range row {
+			row[j] = float64(z*scale[j*ss]) + loc[j*sl]
+		}
+	}
+	return x
 }
 
 // RSample returns n draws loc + scale·z with z standard normal noise,
 // tracked when the parameters are.
 func (d Normal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
-	z := draws("Normal", n, func([]float64) float64 { return rng.NormFloat64() }, d.Loc, d.Scale)
+	z := tensor.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
+	for i, zd := 0, z.Data(); i < len(zd); i++ { // row-major, as draws
+		zd[i] = rng.NormFloat64()
+	}
 	return tensor.Add(d.Loc, tensor.Mul(d.Scale, z))
 }
 

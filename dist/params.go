@@ -289,6 +289,39 @@ func newMasked(fam string, bad func(v []float64) bool, x *tensor.Tensor, ps ...*
 	return m, x
 }
 
+// rowsUnmasked reports whether newMasked would mask nothing for the value
+// x and the parameters ps of a family whose only constraint is ps[last] >
+// 0 (a scale), in the common layout: x a batch of rows [n, d] without NaN,
+// and each parameter a number or a vector of d without NaN. It reads each
+// value once, with no call per element.
+func rowsUnmasked(x *tensor.Tensor, ps ...*tensor.Tensor) bool {
+	if x.Rank() != 2 {
+		return false
+	}
+	d := x.Dim(1)
+	for k, p := range ps {
+		if p.Rank() > 1 || (p.Len() != 1 && p.Len() != d) {
+			return false
+		}
+		for _, v := range p.Data() {
+			if v != v || (k == len(ps)-1 && !(v > 0)) {
+				return false
+			}
+		}
+	}
+	bad := 0.0
+	for _, v := range x.Data() {
+		bad += v - v // NaN once any value is NaN (or ±Inf: then fall back too)
+	}
+	return bad == 0
+}
+
+// unmaskedRows is the masked of a value x ([n, d]) for which rowsUnmasked
+// holds.
+func unmaskedRows(x *tensor.Tensor) *masked {
+	return &masked{shape: x.Shape(), last: x.Dim(1), rows: make([]bool, x.Dim(0))}
+}
+
 // safe returns t with the masked elements replaced by v (broadcast to the
 // full shape), or t unchanged when nothing is masked. The gradient does not
 // flow to the replaced elements.

@@ -42,6 +42,11 @@ func NewBatchNorm(d int) *BatchNorm {
 	return b
 }
 
+// CouplesRows reports true: in training, the log density of a row depends
+// on the statistics of the whole batch, so a fit must not split a batch
+// into pieces.
+func (b *BatchNorm) CouplesRows() bool { return true }
+
 // Name returns "BatchNorm".
 func (b *BatchNorm) Name() string { return "BatchNorm" }
 

@@ -124,11 +124,35 @@ func (a *AffineFixed) Initialize(*rand.Rand) {}
 
 // Forward returns Loc + Scale ⊙ x and Σ log|Scale|.
 func (a *AffineFixed) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	if !x.Tracked() && x.Rank() == 2 && x.Dim(1) == len(a.Loc) {
+		return a.untracked(x, func(v, l, s float64) float64 { return float64(v*s) + l }), rowsConst(x.Dim(0), a.logDet)
+	}
 	return tensor.Add(tensor.Mul(x, a.scale), a.loc), rowsConst(x.Dim(0), a.logDet)
+}
+
+// untracked applies f(value, loc, scale) to every element of the
+// untracked [n, d] tensor t in one pass, into a new tensor: the values of
+// the tensor operations of Forward and Inverse (f rounds as they do)
+// without their intermediate array.
+func (a *AffineFixed) untracked(t *tensor.Tensor, f func(v, l, s float64) float64) *tensor.Tensor {
+	d := len(a.Loc)
+	out := tensor.Zeros(t.Dim(0), d)
+	loc, scale := a.loc.Data()[:d], a.scale.Data()[:d]
+	od, td := out.Data(), t.Data()[:len(out.Data())]
+	for r := 0; r < len(od); r += d {
+		or, tr := od[r:r+d], td[r:r+d]
+		for j := range or {
+			or[j] = f(tr[j], loc[j], scale[j])
+		}
+	}
+	return out
 }
 
 // Inverse returns (y − Loc) / Scale and −Σ log|Scale|.
 func (a *AffineFixed) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	if !y.Tracked() && y.Rank() == 2 && y.Dim(1) == len(a.Loc) {
+		return a.untracked(y, func(v, l, s float64) float64 { return (v - l) / s }), rowsConst(y.Dim(0), -a.logDet)
+	}
 	return tensor.Div(tensor.Sub(y, a.loc), a.scale), rowsConst(y.Dim(0), -a.logDet)
 }
 

@@ -380,6 +380,48 @@ func (f *Flow) baseDraw(rng *rand.Rand, n int) *tensor.Tensor {
 	return f.Base.Sample(rng, n)
 }
 
+// rowCoupler is a layer whose result for a row can depend on the other
+// rows of its batch (BatchNorm).
+type rowCoupler interface{ CouplesRows() bool }
+
+// CouplesRows reports whether a layer couples the rows of a batch
+// (BatchNorm, which in training normalises by the batch's statistics): a
+// fit then keeps every batch whole instead of summing gradients over
+// pieces of it.
+func (f *Flow) CouplesRows() bool {
+	for _, l := range f.Layers {
+		if c, ok := l.(rowCoupler); ok && c.CouplesRows() {
+			return true
+		}
+	}
+	return false
+}
+
+// Noise returns the randomness of n draws: n untracked base draws ([n, d]).
+// Push(Noise(rng, n)) equals SampleAndLogProb(rng, n), and pushing the
+// rows of one Noise in pieces gives the pieces of that result.
+func (f *Flow) Noise(rng *rand.Rand, n int) *tensor.Tensor {
+	x := f.baseDraw(rng, n)
+	if x.Tracked() { // a base with parameters on a tape: keep the values only
+		x = x.Clone()
+	}
+	return x
+}
+
+// Push maps base draws x0 ([n, d], from Noise) through the layers and
+// returns the draws and their log densities, differentiable in the
+// parameters (SampleAndLogProb from given noise).
+func (f *Flow) Push(x0 *tensor.Tensor) (x, logp *tensor.Tensor) {
+	x = x0
+	logp = f.Base.LogProb(x)
+	for _, l := range f.Layers {
+		var ld *tensor.Tensor
+		x, ld = l.Forward(x)
+		logp = tensor.Sub(logp, ld)
+	}
+	return x, logp
+}
+
 // RSample returns n draws that are differentiable in the parameters.
 func (f *Flow) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 	x := f.baseDraw(rng, n)
@@ -393,14 +435,7 @@ func (f *Flow) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 // densities, from one forward pass through the layers (one conditioner
 // pass per autoregressive layer in the BaseSide direction).
 func (f *Flow) SampleAndLogProb(rng *rand.Rand, n int) (x, logp *tensor.Tensor) {
-	x = f.baseDraw(rng, n)
-	logp = f.Base.LogProb(x)
-	for _, l := range f.Layers {
-		var ld *tensor.Tensor
-		x, ld = l.Forward(x)
-		logp = tensor.Sub(logp, ld)
-	}
-	return x, logp
+	return f.Push(f.baseDraw(rng, n))
 }
 
 // InitFromData moment-matches the flow to the rows of y ([n, d]) with

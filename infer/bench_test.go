@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -57,5 +58,39 @@ func BenchmarkReverseStep(b *testing.B) {
 		tp.Backward(loss)
 		infer.GradNorm(params)
 		opt.Step(params)
+	}
+}
+
+// BenchmarkFitForward runs whole forward-KL fits of 20 steps through
+// FitForward (the loop the CLI's fit runs, with its per-step costs: the
+// draws of the target, the optimiser, the divergence checks) on the
+// configurations of bench/compare.sh: the 2-D seed target, Adam, a data-side
+// AffineAutoregressive flow. ns/op is per fit; divide by 20 for a step.
+// b10000 splits its batches (chunk.go).
+func BenchmarkFitForward(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		hidden []float64
+		batch  int
+		lr     float64
+	}{
+		{"h32", []float64{32}, 1000, 0.05},
+		{"b100", []float64{256, 256}, 100, 0.005},
+		{"b10000", []float64{256, 256}, 10000, 0.005},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			target := infer.DistSource(newNormal([]float64{5, 5}, []float64{0.5, 0.5}))
+			for b.Loop() {
+				q, err := flows.Apply("AffineAutoregressive", newNormal([]float64{0, 0}, []float64{1, 1}),
+					map[string]flows.OptionValue{"hidden": c.hidden}, rand.New(rand.NewPCG(1, 1)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts := infer.Options{Steps: 20, Batch: c.batch, LR: c.lr, Quiet: true, Seed: 1, HasSeed: true}
+				if _, err := infer.FitForward(q, target, opts, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

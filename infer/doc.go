@@ -40,6 +40,15 @@
 // After the fit the report carries the ELBO and the PSIS diagnostic
 // ParetoK (Vehtari et al. 2024), with a warning above 0.7.
 //
+// Memory: FitForward and FitReverse differentiate a batch whose tape
+// would hold more than 32 MiB (measured once per fit from the tape's
+// values per row) in chunks of rows within that budget, summing the
+// gradients into one optimiser step (chunk.go); results equal the unsplit
+// step's to rounding. A guide that reports CouplesRows (RowCoupler: a flow
+// with BatchNorm) always sees whole batches; FitReverse splits only a
+// NoisePusher's draws. At batch 10000 and hidden [256, 256] this keeps the
+// tape within 32 MiB instead of about 117 MB.
+//
 // Tol stops any fit by Stan's ADVI rule: a circular buffer of relative
 // changes of the smoothed objective, whose mean or median must fall below
 // it.

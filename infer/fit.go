@@ -122,7 +122,9 @@ func nonFinite(v float64) string {
 // and a guide never fitted, the first batch's per-column mean and sd
 // initialise it (MomentInitializer). See Options for the seed, warm-up,
 // clipping, tol and cancellation; a non-finite loss or gradient stops the
-// fit with a *DivergedError and the last finite parameters.
+// fit with a *DivergedError and the last finite parameters. A batch too
+// large for the tape's memory budget is differentiated in chunks of rows
+// with the gradients summed (see chunk.go; not for a RowCoupler guide).
 func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -139,12 +141,18 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 		m, s := tensor.ColumnMoments(first)
 		return m, s, true
 	})
+	sp := newSplitter(q)
 	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		y := first
 		if step > 1 {
 			y = src.Next(rng, o.Batch)
 		}
-		return backward(tp, tensor.Neg(tensor.Mean(q.LogProb(y)))), nil
+		n := y.Dim(0)
+		return sp.run(tp, n, func() float64 {
+			return backward(tp, tensor.Neg(tensor.Mean(q.LogProb(y))))
+		}, func(lo, m int) *tensor.Tensor {
+			return tensor.Scale(tensor.Sum(q.LogProb(rows(y, lo, m))), -1/float64(n))
+		}), nil
 	}
 	return rep, train(q, o, loss, rep)
 }
@@ -158,7 +166,9 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 // On the first fit of a flow the direction becomes BaseSide, where drawing
 // with log density is one pass. With Init "auto" and a guide never fitted,
 // a target with closed-form moments (dist.Moments), or else one that can
-// be sampled (dist.Distribution: 4096 draws), initialises it.
+// be sampled (dist.Distribution: 4096 draws), initialises it. A batch too
+// large for the tape's memory budget is drawn whole and differentiated in
+// chunks of rows when q is a NoisePusher (see chunk.go).
 func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -187,9 +197,21 @@ func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Repo
 		}
 		return nil, nil, false
 	})
+	sp := newSplitter(q)
+	np, isNP := q.(NoisePusher)
 	loss := func(_ int, tp *tensor.Tape) (float64, error) {
-		x, lq := drawWithLogProb(q, rng, o.Batch)
-		return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x)))), nil
+		if !isNP || !sp.ok {
+			x, lq := drawWithLogProb(q, rng, o.Batch)
+			return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x)))), nil
+		}
+		noise := np.Noise(rng, o.Batch)
+		return sp.run(tp, o.Batch, func() float64 {
+			x, lq := np.Push(noise)
+			return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x))))
+		}, func(lo, m int) *tensor.Tensor {
+			x, lq := np.Push(rows(noise, lo, m))
+			return tensor.Scale(tensor.Sum(tensor.Sub(lq, target.LogProb(x))), 1/float64(o.Batch))
+		}), nil
 	}
 	return rep, train(q, o, loss, rep)
 }
@@ -224,6 +246,23 @@ func backward(tp *tensor.Tape, l *tensor.Tensor) float64 {
 		tp.Backward(l)
 	}
 	return v
+}
+
+// stepSaved saves the parameters into snapshot, applies one optimiser
+// step and reports whether the parameters are all finite afterwards: in
+// one pass for the optimisers of this package, else with save.
+func stepSaved(opt Optimizer, params []*tensor.Tensor, snapshot []float64, save func()) bool {
+	if fs, ok := opt.(fusedStepper); ok {
+		return fs.stepSave(params, snapshot)
+	}
+	save()
+	opt.Step(params)
+	for _, p := range params {
+		if !tensor.AllFinite(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // fitRNG returns the fit's random source: seeded from o.Seed when given.
@@ -363,18 +402,14 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		if o.Clip > 0 {
 			norm = ClipGradNorm(params, o.Clip)
 		} else {
-			norm = GradNorm(params)
+			norm = gradSumSquares(params) // only its finiteness matters here
 		}
 		if math.IsNaN(norm) || math.IsInf(norm, 0) {
 			return diverged(step, "gradient is "+nonFinite(norm))
 		}
-		save()
 		lastStep, lastLoss = step, lv
-		opt.Step(params)
-		for _, p := range params {
-			if !tensor.AllFinite(p) {
-				return diverged(step, "parameters are not finite")
-			}
+		if !stepSaved(opt, params, snapshot, save) {
+			return diverged(step, "parameters are not finite")
 		}
 		rep.Losses = append(rep.Losses, lv)
 		rep.Steps = step

@@ -29,9 +29,14 @@ const (
 )
 
 func newBcast(a, b *Tensor, op string) bcast {
-	shape, err := BroadcastShapes(a.shape, b.shape)
-	if err != nil {
-		panic(fmt.Sprintf("tensor.%s: %v", op, err))
+	var shape []int
+	if len(b.shape) <= len(a.shape) && isSuffix(b.shape, a.shape) {
+		shape = a.shape // the result has a's shape (shapes are never modified)
+	} else {
+		var err error
+		if shape, err = BroadcastShapes(a.shape, b.shape); err != nil {
+			panic(fmt.Sprintf("tensor.%s: %v", op, err))
+		}
 	}
 	bc := bcast{shape: shape, numel: numel(shape), lenA: len(a.data), lenB: len(b.data)}
 	switch {
@@ -159,7 +164,19 @@ type binKernel struct {
 	// bvs adds g·∂f/∂x into gx (if non-nil) for scalar y and returns
 	// Σ g·∂f/∂y.
 	bvs func(gx, g, x []float64, y float64, z []float64) float64
+
+	// vr and bvr are vv and bvv for a y that repeats along x (x, z and g
+	// hold whole rows of len(y)), with the rows taken in order, so the
+	// results are those of vv and bvv row by row; they serve short rows
+	// (below rowKernelMax), where a call per row would dominate.
+	vr  func(z, x, y []float64)
+	bvr func(gx, gy, g, x, y, z []float64)
 }
+
+// rowKernelMax is the row length below which a row broadcast uses the
+// kernel's vr and bvr (one call for all rows) instead of vv and bvv per
+// row.
+const rowKernelMax = 16
 
 // binary applies k elementwise to a and b with broadcasting. In backward
 // passes, elements whose upstream gradient is 0 contribute nothing (so a NaN
@@ -176,6 +193,8 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 	switch {
 	case bc.kind == bcSame && k.vv != nil:
 		k.vv(od, ad, bd)
+	case bc.kind == bcRowB && k.vr != nil && bc.inner < rowKernelMax:
+		k.vr(od, ad, bd)
 	case bc.kind == bcRowB && k.vv != nil:
 		n := bc.inner
 		for r := 0; r < len(od); r += n {
@@ -201,6 +220,8 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 		switch {
 		case bc.kind == bcSame && k.bvv != nil:
 			k.bvv(ga, gb, g, ad, bd, od)
+		case bc.kind == bcRowB && k.bvr != nil && bc.inner < rowKernelMax:
+			k.bvr(ga, gb, g, ad, bd, od)
 		case bc.kind == bcRowB && k.bvv != nil:
 			n := bc.inner
 			for r := 0; r < len(od); r += n {
@@ -276,6 +297,27 @@ var addKernel = binKernel{
 		}
 		return sum(g)
 	},
+	vr: func(z, x, y []float64) {
+		n := len(y)
+		x = x[:len(z)]
+		for r := 0; r+n <= len(z); r += n {
+			zr, xr := z[r:r+n], x[r:r+n]
+			for j, v := range y {
+				zr[j] = xr[j] + v
+			}
+		}
+	},
+	bvr: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		if gy != nil {
+			n := len(gy)
+			for r := 0; r+n <= len(g); r += n {
+				addTo(gy, g[r:r+n])
+			}
+		}
+	},
 }
 
 var subKernel = binKernel{
@@ -309,6 +351,30 @@ var subKernel = binKernel{
 			addTo(gx, g)
 		}
 		return -sum(g)
+	},
+	vr: func(z, x, y []float64) {
+		n := len(y)
+		x = x[:len(z)]
+		for r := 0; r+n <= len(z); r += n {
+			zr, xr := z[r:r+n], x[r:r+n]
+			for j, v := range y {
+				zr[j] = xr[j] - v
+			}
+		}
+	},
+	bvr: func(gx, gy, g, x, y, z []float64) {
+		if gx != nil {
+			addTo(gx, g)
+		}
+		if gy != nil {
+			n := len(gy)
+			for r := 0; r+n <= len(g); r += n {
+				gr := g[r : r+n]
+				for i, v := range gr {
+					gy[i] -= v
+				}
+			}
+		}
 	},
 }
 
@@ -364,6 +430,37 @@ var mulKernel = binKernel{
 		}
 		return s
 	},
+	vr: func(z, x, y []float64) {
+		n := len(y)
+		x = x[:len(z)]
+		for r := 0; r+n <= len(z); r += n {
+			zr, xr := z[r:r+n], x[r:r+n]
+			for j, v := range y {
+				zr[j] = xr[j] * v
+			}
+		}
+	},
+	bvr: func(gx, gy, g, x, y, z []float64) {
+		n := len(y)
+		for r := 0; r+n <= len(g); r += n {
+			gr, xr := g[r:r+n], x[r:r+n]
+			if gx != nil {
+				gxr := gx[r : r+n]
+				for i, gi := range gr {
+					if gi != 0 {
+						gxr[i] += gi * y[i]
+					}
+				}
+			}
+			if gy != nil {
+				for i, gi := range gr {
+					if gi != 0 {
+						gy[i] += gi * xr[i]
+					}
+				}
+			}
+		}
+	},
 }
 
 var divKernel = binKernel{
@@ -416,6 +513,37 @@ var divKernel = binKernel{
 			}
 		}
 		return s
+	},
+	vr: func(z, x, y []float64) {
+		n := len(y)
+		x = x[:len(z)]
+		for r := 0; r+n <= len(z); r += n {
+			zr, xr := z[r:r+n], x[r:r+n]
+			for j, v := range y {
+				zr[j] = xr[j] / v
+			}
+		}
+	},
+	bvr: func(gx, gy, g, x, y, z []float64) {
+		n := len(y)
+		for r := 0; r+n <= len(g); r += n {
+			gr, zr := g[r:r+n], z[r:r+n]
+			if gx != nil {
+				gxr := gx[r : r+n]
+				for i, gi := range gr {
+					if gi != 0 {
+						gxr[i] += gi / y[i]
+					}
+				}
+			}
+			if gy != nil {
+				for i, gi := range gr {
+					if gi != 0 {
+						gy[i] -= gi * zr[i] / y[i]
+					}
+				}
+			}
+		}
 	},
 }
 

@@ -31,19 +31,39 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, removeAxis(a.shape, axis))
 	od, ad := out.data, a.data
-	clear(od)
-	for o := 0; o < outer; o++ {
-		dst := od[o*inner : (o+1)*inner]
-		for k := 0; k < n; k++ {
-			src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
-			for j, v := range src {
-				dst[j] += v
+	if inner == 1 { // the last axis (as log-densities of rows): no slicing per element
+		ad = ad[:outer*n]
+		for o := range od[:outer] {
+			s := 0.0
+			for _, v := range ad[o*n : (o+1)*n] {
+				s += v
+			}
+			od[o] = s
+		}
+	} else {
+		clear(od)
+		for o := 0; o < outer; o++ {
+			dst := od[o*inner : (o+1)*inner]
+			for k := 0; k < n; k++ {
+				src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
+				for j, v := range src {
+					dst[j] += v
+				}
 			}
 		}
 	}
 	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
 			g := out.grad
+			if inner == 1 {
+				for o, v := range g[:outer] {
+					row := ga[o*n : (o+1)*n]
+					for k := range row {
+						row[k] += v
+					}
+				}
+				return
+			}
 			for o := 0; o < outer; o++ {
 				src := g[o*inner : (o+1)*inner]
 				for k := 0; k < n; k++ {

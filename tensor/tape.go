@@ -58,6 +58,19 @@ func (tp *Tape) Backward(loss *Tensor) {
 	}
 }
 
+// Floats returns the number of float64 values the tape's arena has handed
+// out since the last Reset: the data and gradients of the results recorded
+// so far, plus the unused ends of arena chunks that were skipped. A fit
+// uses it to size the pieces it splits a large batch into.
+func (tp *Tape) Floats() int {
+	a := &tp.arena
+	n := a.off
+	for _, c := range a.chunks[:min(a.cur, len(a.chunks))] {
+		n += len(c)
+	}
+	return n
+}
+
 // Reset forgets the recorded operations, stops watching, and makes the
 // arena's memory available again. Tensors produced on the tape before Reset
 // must not be used afterwards (their storage is reused). Parameter gradients

@@ -15,6 +15,10 @@ func unaryOp(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64
 	return out
 }
 
+// The most used operations (Exp, Log, Square, Softplus) have their own
+// loops rather than going through unary: the same arithmetic, without an
+// indirect call per element.
+
 // unary applies f elementwise; df(x, y) is f'(x) given y = f(x), nil for a
 // zero derivative. Elements with a zero upstream gradient are skipped.
 func unary(a *Tensor, f func(float64) float64, df func(x, y float64) float64) *Tensor {
@@ -43,12 +47,36 @@ func Neg(a *Tensor) *Tensor { return Scale(a, -1) }
 
 // Exp returns e^a elementwise.
 func Exp(a *Tensor) *Tensor {
-	return unary(a, math.Exp, func(x, y float64) float64 { return y })
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = math.Exp(v)
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, y = ga[:len(g)], y[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * y[i]
+			}
+		}
+	})
 }
 
 // Log returns the natural logarithm elementwise.
 func Log(a *Tensor) *Tensor {
-	return unary(a, math.Log, func(x, y float64) float64 { return 1 / x })
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = math.Log(v)
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, x = ga[:len(g)], x[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * (1 / x[i])
+			}
+		}
+	})
 }
 
 // Log1p returns log(1 + a) elementwise.
@@ -63,7 +91,19 @@ func Sqrt(a *Tensor) *Tensor {
 
 // Square returns a² elementwise.
 func Square(a *Tensor) *Tensor {
-	return unary(a, func(x float64) float64 { return x * x }, func(x, y float64) float64 { return 2 * x })
+	return unaryOp(a, func(y, x []float64) {
+		y = y[:len(x)]
+		for i, v := range x {
+			y[i] = v * v
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, x = ga[:len(g)], x[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * (2 * x[i])
+			}
+		}
+	})
 }
 
 // Tanh returns the hyperbolic tangent elementwise.
@@ -78,7 +118,49 @@ func Sigmoid(a *Tensor) *Tensor {
 
 // Softplus returns log(1+e^a) elementwise, computed stably.
 func Softplus(a *Tensor) *Tensor {
-	return unary(a, softplus, func(x, y float64) float64 { return sigmoid(x) })
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	ga := gradOn(a, tp)
+	var es []float64 // e^-|x|, kept for the backward pass when tracked
+	if ga != nil {
+		es = tp.arena.alloc(len(a.data))
+	}
+	y := out.data[:len(a.data)]
+	for i, v := range a.data {
+		// softplus(v), with its exponential kept: sigmoid(v) is
+		// 1/(1+e) for v > 0 and e/(1+e) otherwise, exactly as sigmoid
+		// computes it (both give 1/2 at 0), without a second exp.
+		var e float64
+		if v > 0 {
+			e = math.Exp(-v)
+			y[i] = v + math.Log1p(e)
+		} else {
+			e = math.Exp(v)
+			y[i] = math.Log1p(e)
+		}
+		if es != nil {
+			es[i] = e
+		}
+	}
+	if ga != nil {
+		x := a.data
+		tp.record(func() {
+			g := out.grad
+			ga, x, es := ga[:len(g)], x[:len(g)], es[:len(g)]
+			for i, gi := range g {
+				if gi != 0 {
+					var sg float64
+					if e := es[i]; x[i] > 0 {
+						sg = 1 / (1 + e)
+					} else {
+						sg = e / (1 + e)
+					}
+					ga[i] += gi * sg
+				}
+			}
+		})
+	}
+	return out
 }
 
 // LogSigmoid returns log(sigmoid(a)) = -softplus(-a) elementwise.

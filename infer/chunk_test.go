@@ -1,0 +1,152 @@
+package infer
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+func TestChunkRows(t *testing.T) {
+	for _, tt := range []struct {
+		n      int
+		perRow float64
+		want   int
+	}{
+		{10000, 100, 10000}, // 1e6 values: fits the budget (4 << 20)
+		{10000, 1100, 3334}, // 11e6 values: at most 3813 rows, so 3 chunks
+		{4096, 1024, 4096},  // exactly the budget
+		{4097, 1024, 2049},  // just over: two near halves
+		{10000, 1e9, 250},   // at most probeRows rows: 40 chunks
+		{600, 4 << 20, 200}, // at most probeRows rows: 3 chunks
+	} {
+		if got := chunkRows(tt.n, tt.perRow); got != tt.want {
+			t.Errorf("chunkRows(%d, %v) = %d, want %d", tt.n, tt.perRow, got, tt.want)
+		}
+	}
+}
+
+// countingFlow records the number of rows of every LogProb and Push.
+type countingFlow struct {
+	*flows.Flow
+	rows []int
+}
+
+func (c *countingFlow) LogProb(y *tensor.Tensor) *tensor.Tensor {
+	c.rows = append(c.rows, y.Dim(0))
+	return c.Flow.LogProb(y)
+}
+
+func (c *countingFlow) Push(x0 *tensor.Tensor) (x, logq *tensor.Tensor) {
+	c.rows = append(c.rows, x0.Dim(0))
+	return c.Flow.Push(x0)
+}
+
+func testFlow(t *testing.T, bijectors ...string) *countingFlow {
+	t.Helper()
+	base, err := dist.NewNormal(tensor.Vector([]float64{0, 0}), tensor.Vector([]float64{1, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q dist.Distribution = base
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, b := range bijectors {
+		var opts map[string]flows.OptionValue
+		if b == "AffineAutoregressive" {
+			opts = map[string]flows.OptionValue{"hidden": []float64{16, 16}}
+		}
+		if q, err = flows.Apply(b, q, opts, rng); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &countingFlow{Flow: q.(*flows.Flow)}
+}
+
+// withBudget runs f with tapeBudget set to b.
+func withBudget(b int, f func()) {
+	old := tapeBudget
+	tapeBudget = b
+	defer func() { tapeBudget = old }()
+	f()
+}
+
+// TestSplitBatchMatchesWhole fits the same flow with the same seed with
+// whole batches and with batches split into 200-row chunks (budget 1
+// value: chunks of probeRows rows at most): the losses and the parameters
+// after 5 steps agree to 1e-12, and the split run did split.
+func TestSplitBatchMatchesWhole(t *testing.T) {
+	target := dist.Normal{Loc: tensor.Vector([]float64{5, 5}), Scale: tensor.Vector([]float64{0.5, 0.5})}
+	for _, reverse := range []bool{false, true} {
+		fit := func(budget int) (*Report, *countingFlow) {
+			q := testFlow(t, "AffineAutoregressive", "AffineAutoregressive")
+			opts := Options{Steps: 5, Batch: 600, LR: 0.01, Quiet: true, Seed: 7, HasSeed: true}
+			var rep *Report
+			var err error
+			withBudget(budget, func() {
+				if reverse {
+					rep, err = FitReverse(q, target, opts, nil)
+				} else {
+					rep, err = FitForward(q, DistSource(target), opts, nil)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep, q
+		}
+		whole, qw := fit(1 << 40)
+		split, qs := fit(1)
+		// The first step measures with a probeRows-row forward pass.
+		if len(qw.rows) != 1+5 || qw.rows[0] != probeRows || qw.rows[1] != 600 {
+			t.Fatalf("reverse=%v: unsplit fit saw batches of %v rows, want a %d-row probe then 600-row batches", reverse, qw.rows, probeRows)
+		}
+		// Each step: 3 chunks of 200 rows; the first also a 256-row probe.
+		if len(qs.rows) != 1+3*5 || qs.rows[0] != probeRows || qs.rows[1] != 200 {
+			t.Fatalf("reverse=%v: split fit saw batches of %v rows, want a %d-row probe then 200-row chunks", reverse, qs.rows, probeRows)
+		}
+		for i := range whole.Losses {
+			if d := math.Abs(whole.Losses[i] - split.Losses[i]); d > 1e-12*max(1, math.Abs(whole.Losses[i])) {
+				t.Errorf("reverse=%v: step %d loss %v split vs %v whole", reverse, i+1, split.Losses[i], whole.Losses[i])
+			}
+		}
+		pw, ps := qw.Params(), qs.Params()
+		worst := 0.0
+		for i := range pw {
+			for j, v := range pw[i].Data() {
+				worst = max(worst, math.Abs(v-ps[i].Data()[j]))
+			}
+		}
+		if worst > 1e-12 {
+			t.Errorf("reverse=%v: parameters differ by up to %g after 5 steps", reverse, worst)
+		}
+		if worst == 0 && whole.Losses[4] == split.Losses[4] {
+			t.Logf("reverse=%v: split and whole agree bit for bit", reverse)
+		}
+	}
+}
+
+// TestBatchNormNotSplit: a flow with BatchNorm always sees whole batches.
+func TestBatchNormNotSplit(t *testing.T) {
+	q := testFlow(t, "AffineAutoregressive", "BatchNorm")
+	if !q.CouplesRows() {
+		t.Fatal("a flow with BatchNorm does not report CouplesRows")
+	}
+	target := dist.Normal{Loc: tensor.Vector([]float64{5, 5}), Scale: tensor.Vector([]float64{0.5, 0.5})}
+	withBudget(1, func() {
+		_, err := FitForward(q, DistSource(target), Options{Steps: 3, Batch: 600, LR: 0.01, Quiet: true, Seed: 1, HasSeed: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(q.rows) != 3 {
+		t.Fatalf("LogProb calls of %v rows, want 3 of 600", q.rows)
+	}
+	for _, r := range q.rows {
+		if r != 600 {
+			t.Fatalf("LogProb calls of %v rows, want 3 of 600", q.rows)
+		}
+	}
+}

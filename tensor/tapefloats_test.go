@@ -1,0 +1,30 @@
+package tensor
+
+import "testing"
+
+// TestTapeFloats: the arena count grows by the data and gradient of each
+// recorded result (and of watched non-parameters) and returns to 0 at
+// Reset.
+func TestTapeFloats(t *testing.T) {
+	tp := NewTape()
+	if n := tp.Floats(); n != 0 {
+		t.Fatalf("empty tape: Floats = %d", n)
+	}
+	x := Zeros(10, 3)
+	tp.Watch(x) // a gradient buffer of 30
+	y := Exp(x) // data and gradient: 60
+	Sum(y)      // 2
+	if n := tp.Floats(); n != 92 {
+		t.Errorf("Floats = %d, want 92", n)
+	}
+	big := Zeros(1000, 100) // more than the first chunk holds
+	tp.Watch(big)
+	Exp(big)
+	if n := tp.Floats(); n < 92+3*100000 {
+		t.Errorf("Floats = %d, want at least %d", n, 92+3*100000)
+	}
+	tp.Reset()
+	if n := tp.Floats(); n != 0 {
+		t.Errorf("after Reset: Floats = %d", n)
+	}
+}
