@@ -36,6 +36,7 @@ type made struct {
 	wS     *tensor.Tensor   // [d, h_last]: unconstrained-scale head
 	bS     *tensor.Tensor   // [d]
 	maskO  *tensor.Tensor   // [d, h_last] output mask
+	maskO2 *tensor.Tensor   // [2d, h_last]: maskO twice, for both heads in one product
 
 	// A MADE made by newMADEHeads has instead one head of p outputs per
 	// variable (wMu, bMu, wS, bS are nil): output j·p+k is output k of
@@ -154,6 +155,7 @@ func (m *made) setOrder(order []int) {
 		}
 	}
 	m.maskO = tensor.New(mask, d, len(prev))
+	m.maskO2 = tensor.New(append(append([]float64(nil), mask...), mask...), 2*d, len(prev))
 	if m.p > 0 {
 		h := len(prev)
 		mp := make([]float64, d*m.p*h)
@@ -323,9 +325,11 @@ func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
 		out := tensor.StaircaseLinear(h, w, b, m.stairO, false)
 		return tensor.Narrow(out, 1, 0, m.d), tensor.Narrow(out, 1, m.d, m.d)
 	}
-	mu = tensor.Linear(h, tensor.Mul(m.wMu, m.maskO), m.bMu)
-	raw = tensor.Linear(h, tensor.Mul(m.wS, m.maskO), m.bS)
-	return mu, raw
+	// Both heads in one product (one n×2d output, then split): at small
+	// widths the cost of a product is mostly per call.
+	w := tensor.Mul(tensor.Concat(0, m.wMu, m.wS), m.maskO2)
+	out := tensor.Linear(h, w, tensor.Concat(0, m.bMu, m.bS))
+	return tensor.Narrow(out, 1, 0, m.d), tensor.Narrow(out, 1, m.d, m.d)
 }
 
 // trunk returns the last hidden layer's activations for the inputs u.
