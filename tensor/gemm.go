@@ -62,6 +62,10 @@ func gemmWith(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []fl
 
 // gemmSplit is gemmWith with an epilogue.
 func gemmSplit(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, beta float64, c []float64, epi gemmEpi) {
+	if simd && tA && !tB && n < gemmNR && m >= 2*gemmNR && epi.bias == nil && !epi.relu {
+		gemmNarrowTA(m, n, k, alpha, a, b, beta, c)
+		return
+	}
 	lda, ldb := k, n
 	if tA {
 		lda = m
@@ -96,6 +100,35 @@ func gemmSplit(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, b []f
 		gemmLdEpi(simd, tA, tB, m, n, kc, alpha, a[ao:], lda, b[bo:], ldb, bt, c, n, e)
 	}
 }
+
+// gemmNarrowTA computes C = alpha·Aᵀ·B + beta·C (A k×m, B k×n, both
+// row-major) for a narrow C (n < gemmNR), the weight gradient of a layer
+// with few inputs, as its transpose Cᵀ = Bᵀ·A: there the wide operand A
+// is op(B), read in place instead of packed, and only the n rows of Bᵀ are
+// packed; Cᵀ goes through a scratch array (m·n values).
+func gemmNarrowTA(m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
+	sp := narrowScratch.Get().(*[]float64)
+	if cap(*sp) < m*n {
+		*sp = make([]float64, m*n)
+	}
+	ct := (*sp)[:m*n]
+	if beta != 0 {
+		for i := range m {
+			for j := range n {
+				ct[j*m+i] = c[i*n+j]
+			}
+		}
+	}
+	gemmSplit(true, true, false, n, m, k, alpha, b, a, beta, ct, gemmEpi{})
+	for i := range m {
+		for j := range n {
+			c[i*n+j] = ct[j*m+i]
+		}
+	}
+	narrowScratch.Put(sp)
+}
+
+var narrowScratch = sync.Pool{New: func() any { return new([]float64) }}
 
 // gemmLd is gemmWith with explicit leading dimensions (row strides) of a,
 // b and c, so that a product can read and write blocks of larger matrices.
