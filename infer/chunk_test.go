@@ -75,8 +75,12 @@ func withBudget(b int, f func()) {
 
 // TestSplitBatchMatchesWhole fits the same flow with the same seed with
 // whole batches and with batches split into 200-row chunks (budget 1
-// value: chunks of probeRows rows at most): the losses and the parameters
-// after 5 steps agree to 1e-12, and the split run did split.
+// value: chunks of probeRows rows at most): the losses agree to 1e-12 and
+// the parameters after 5 steps to 1e-9, and the split run did split. The
+// chunks sum the gradient in another order, so gradients differ by
+// rounding (~1e-16 absolute); Adam divides by |g| + eps (eps 1e-8), so a
+// component whose gradient is itself near rounding level can move its
+// parameter by up to lr·1e-16/1e-8 = 1e-10 per step (measured: 8e-11).
 func TestSplitBatchMatchesWhole(t *testing.T) {
 	target := dist.Normal{Loc: tensor.Vector([]float64{5, 5}), Scale: tensor.Vector([]float64{0.5, 0.5})}
 	for _, reverse := range []bool{false, true} {
@@ -119,7 +123,7 @@ func TestSplitBatchMatchesWhole(t *testing.T) {
 				worst = max(worst, math.Abs(v-ps[i].Data()[j]))
 			}
 		}
-		if worst > 1e-12 {
+		if worst > 1e-9 {
 			t.Errorf("reverse=%v: parameters differ by up to %g after 5 steps", reverse, worst)
 		}
 		if worst == 0 && whole.Losses[4] == split.Losses[4] {
