@@ -260,7 +260,11 @@ func TestTapeResetReuse(t *testing.T) {
 
 // TestStepAllocs checks that after warm-up a training step allocates a
 // fixed number of small objects (closures, tensor headers), independent of
-// the layer width: the arrays come from the tape's arena.
+// the layer width: the arrays come from the tape's arena. From a width on,
+// some passes are shared between the cores (splitElems, parallel), which
+// costs a closure or two per pass but no more as the width grows: once
+// every pass is shared (width 1024) a wider network (1536) allocates the
+// same.
 func TestStepAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts vary under the race detector")
@@ -273,14 +277,14 @@ func TestStepAllocs(t *testing.T) {
 		m.step(&tp, x, y)
 		return testing.AllocsPerRun(20, func() { m.step(&tp, x, y) })
 	}
-	small, large := allocs(16), allocs(256)
-	if small != large {
-		t.Errorf("allocations per step: %v at width 16, %v at width 256", small, large)
+	small, large, larger := allocs(16), allocs(1024), allocs(1536)
+	if large != larger || large > small+8 {
+		t.Errorf("allocations per step: %v at width 16, %v at 1024, %v at 1536", small, large, larger)
 	}
 	if small > 100 {
 		t.Errorf("allocations per step: %v, want at most 100", small)
 	}
-	t.Logf("%v allocations per step", small)
+	t.Logf("allocations per step: %v at width 16, %v at 1024 and 1536", small, large)
 }
 
 func TestTracking(t *testing.T) {

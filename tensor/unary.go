@@ -15,6 +15,22 @@ func unaryOp(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64
 	return out
 }
 
+// unaryOpHeavy is unaryOp for elementwise passes costly enough to share
+// between the cores (splitElems): fwd and bwd must treat every index on
+// its own.
+func unaryOpHeavy(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
+	pf := func(y, x []float64) {
+		splitElems(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
+	}
+	var pb func(ga, g, x, y []float64)
+	if bwd != nil {
+		pb = func(ga, g, x, y []float64) {
+			splitElems(len(g), func(lo, hi int) { bwd(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
+		}
+	}
+	return unaryOp(a, pf, pb)
+}
+
 // The most used operations (Exp, Log, Square, Softplus) have their own
 // loops rather than going through unary: the same arithmetic, without an
 // indirect call per element.
@@ -39,7 +55,7 @@ func unary(a *Tensor, f func(float64) float64, df func(x, y float64) float64) *T
 			}
 		}
 	}
-	return unaryOp(a, fwd, bwd)
+	return unaryOpHeavy(a, fwd, bwd)
 }
 
 // Neg returns -a.
@@ -47,7 +63,7 @@ func Neg(a *Tensor) *Tensor { return Scale(a, -1) }
 
 // Exp returns e^a elementwise.
 func Exp(a *Tensor) *Tensor {
-	return unaryOp(a, func(y, x []float64) {
+	return unaryOpHeavy(a, func(y, x []float64) {
 		y = y[:len(x)]
 		for i, v := range x {
 			y[i] = math.Exp(v)
@@ -64,7 +80,7 @@ func Exp(a *Tensor) *Tensor {
 
 // Log returns the natural logarithm elementwise.
 func Log(a *Tensor) *Tensor {
-	return unaryOp(a, func(y, x []float64) {
+	return unaryOpHeavy(a, func(y, x []float64) {
 		y = y[:len(x)]
 		for i, v := range x {
 			y[i] = math.Log(v)
@@ -126,22 +142,25 @@ func Softplus(a *Tensor) *Tensor {
 		es = tp.arena.alloc(len(a.data))
 	}
 	y := out.data[:len(a.data)]
-	for i, v := range a.data {
-		// softplus(v), with its exponential kept: sigmoid(v) is
-		// 1/(1+e) for v > 0 and e/(1+e) otherwise, exactly as sigmoid
-		// computes it (both give 1/2 at 0), without a second exp.
-		var e float64
-		if v > 0 {
-			e = math.Exp(-v)
-			y[i] = v + math.Log1p(e)
-		} else {
-			e = math.Exp(v)
-			y[i] = math.Log1p(e)
+	splitElems(len(y), func(lo, hi int) {
+		for i, v := range a.data[lo:hi] {
+			i += lo
+			// softplus(v), with its exponential kept: sigmoid(v) is
+			// 1/(1+e) for v > 0 and e/(1+e) otherwise, exactly as sigmoid
+			// computes it (both give 1/2 at 0), without a second exp.
+			var e float64
+			if v > 0 {
+				e = math.Exp(-v)
+				y[i] = v + math.Log1p(e)
+			} else {
+				e = math.Exp(v)
+				y[i] = math.Log1p(e)
+			}
+			if es != nil {
+				es[i] = e
+			}
 		}
-		if es != nil {
-			es[i] = e
-		}
-	}
+	})
 	if ga != nil {
 		x := a.data
 		tp.record(func() {
