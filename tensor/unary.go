@@ -31,9 +31,11 @@ func unaryOpHeavy(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []fl
 	return unaryOp(a, pf, pb)
 }
 
-// The most used operations (Exp, Log, Square, Softplus) have their own
-// loops rather than going through unary: the same arithmetic, without an
-// indirect call per element.
+// The most used operations (Exp, Log, Log1p, Square, Softplus) have their
+// own loops rather than going through unary: the same arithmetic, without
+// an indirect call per element. Exp, Log and Log1p (and Softplus through
+// them) use the vector kernels vexp, vlog and vlog1p (vmath_*.go), within
+// 2 ulp of package math.
 
 // unary applies f elementwise; df(x, y) is f'(x) given y = f(x), nil for a
 // zero derivative. Elements with a zero upstream gradient are skipped.
@@ -63,12 +65,7 @@ func Neg(a *Tensor) *Tensor { return Scale(a, -1) }
 
 // Exp returns e^a elementwise.
 func Exp(a *Tensor) *Tensor {
-	return unaryOpHeavy(a, func(y, x []float64) {
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = math.Exp(v)
-		}
-	}, func(ga, g, x, y []float64) {
+	return unaryOpHeavy(a, vexp, func(ga, g, x, y []float64) {
 		ga, y = ga[:len(g)], y[:len(g)]
 		for i, gi := range g {
 			if gi != 0 {
@@ -80,12 +77,7 @@ func Exp(a *Tensor) *Tensor {
 
 // Log returns the natural logarithm elementwise.
 func Log(a *Tensor) *Tensor {
-	return unaryOpHeavy(a, func(y, x []float64) {
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = math.Log(v)
-		}
-	}, func(ga, g, x, y []float64) {
+	return unaryOpHeavy(a, vlog, func(ga, g, x, y []float64) {
 		ga, x = ga[:len(g)], x[:len(g)]
 		for i, gi := range g {
 			if gi != 0 {
@@ -97,7 +89,14 @@ func Log(a *Tensor) *Tensor {
 
 // Log1p returns log(1 + a) elementwise.
 func Log1p(a *Tensor) *Tensor {
-	return unary(a, math.Log1p, func(x, y float64) float64 { return 1 / (1 + x) })
+	return unaryOpHeavy(a, vlog1p, func(ga, g, x, y []float64) {
+		ga, x = ga[:len(g)], x[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * (1 / (1 + x[i]))
+			}
+		}
+	})
 }
 
 // Sqrt returns the square root elementwise.
@@ -129,7 +128,21 @@ func Tanh(a *Tensor) *Tensor {
 
 // Sigmoid returns 1/(1+e^-a) elementwise, computed stably.
 func Sigmoid(a *Tensor) *Tensor {
-	return unary(a, sigmoid, func(x, y float64) float64 { return y * (1 - y) })
+	return unaryOpHeavy(a, func(y, x []float64) {
+		var buf [softplusBlock]float64
+		for len(x) > 0 {
+			n := min(len(x), softplusBlock)
+			sigmoidFwd(y[:n], x[:n], buf[:n])
+			x, y = x[n:], y[n:]
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, y = ga[:len(g)], y[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * (y[i] * (1 - y[i]))
+			}
+		}
+	})
 }
 
 // Softplus returns log(1+e^a) elementwise, computed stably.
@@ -143,22 +156,14 @@ func Softplus(a *Tensor) *Tensor {
 	}
 	y := out.data[:len(a.data)]
 	splitElems(len(y), func(lo, hi int) {
-		for i, v := range a.data[lo:hi] {
-			i += lo
-			// softplus(v), with its exponential kept: sigmoid(v) is
-			// 1/(1+e) for v > 0 and e/(1+e) otherwise, exactly as sigmoid
-			// computes it (both give 1/2 at 0), without a second exp.
-			var e float64
-			if v > 0 {
-				e = math.Exp(-v)
-				y[i] = v + math.Log1p(e)
-			} else {
-				e = math.Exp(v)
-				y[i] = math.Log1p(e)
-			}
+		var buf [softplusBlock]float64
+		for lo < hi {
+			n := min(hi-lo, softplusBlock)
+			softplusFwd(y[lo:lo+n], a.data[lo:lo+n], buf[:n])
 			if es != nil {
-				es[i] = e
+				copy(es[lo:lo+n], buf[:n])
 			}
+			lo += n
 		}
 	})
 	if ga != nil {
@@ -184,8 +189,27 @@ func Softplus(a *Tensor) *Tensor {
 
 // LogSigmoid returns log(sigmoid(a)) = -softplus(-a) elementwise.
 func LogSigmoid(a *Tensor) *Tensor {
-	return unary(a, func(x float64) float64 { return -softplus(-x) },
-		func(x, y float64) float64 { return sigmoid(-x) })
+	return unaryOpHeavy(a, func(y, x []float64) {
+		var nx, buf [softplusBlock]float64
+		for len(x) > 0 {
+			n := min(len(x), softplusBlock)
+			for i, v := range x[:n] {
+				nx[i] = -v
+			}
+			softplusFwd(y[:n], nx[:n], buf[:n])
+			for i := range y[:n] {
+				y[i] = -y[i]
+			}
+			x, y = x[n:], y[n:]
+		}
+	}, func(ga, g, x, y []float64) {
+		ga, x = ga[:len(g)], x[:len(g)]
+		for i, gi := range g {
+			if gi != 0 {
+				ga[i] += gi * sigmoid(-x[i])
+			}
+		}
+	})
 }
 
 // ReLU returns max(a, 0) elementwise (gradient 0 at 0; NaN propagates).
@@ -263,19 +287,63 @@ func Clamp(a *Tensor, lo, hi float64) *Tensor {
 		})
 }
 
+// softplusBlock is the number of values Softplus passes to softplusFwd at
+// a time (its scratch array lives on the stack).
+const softplusBlock = 256
+
+// softplusFwd sets y = softplus(x) and e = e^-|x| (all of one length), as
+// softplus computes them but with the vector kernels: softplus(v) is
+// v + log1p(e) for v > 0 and log1p(e) otherwise. sigmoid(v) is then 1/(1+e)
+// for v > 0 and e/(1+e) otherwise, exactly as sigmoid computes it (both
+// give 1/2 at 0), without a second exp.
+func softplusFwd(y, x, e []float64) {
+	y, e = y[:len(x)], e[:len(x)]
+	for i, v := range x {
+		e[i] = -math.Abs(v)
+	}
+	vexp(e, e)
+	vlog1p(y, e)
+	for i, v := range x {
+		if v > 0 {
+			y[i] += v
+		}
+	}
+}
+
+// sigmoid and softplus use exp1 and log1p1, so that they give the values
+// of Softplus's vector pass (and of its backward, which reuses the kept
+// exponential).
+
+// sigmoidFwd sets y = sigmoid(x), as sigmoid computes it, with the vector
+// exp; e is scratch of the same length.
+func sigmoidFwd(y, x, e []float64) {
+	y, e = y[:len(x)], e[:len(x)]
+	for i, v := range x {
+		e[i] = -math.Abs(v)
+	}
+	vexp(e, e)
+	for i, v := range x {
+		if v >= 0 {
+			y[i] = 1 / (1 + e[i])
+		} else {
+			y[i] = e[i] / (1 + e[i])
+		}
+	}
+}
+
 func sigmoid(x float64) float64 {
 	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
+		return 1 / (1 + exp1(-x))
 	}
-	e := math.Exp(x)
+	e := exp1(x)
 	return e / (1 + e)
 }
 
 func softplus(x float64) float64 {
 	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
+		return x + log1p1(exp1(-x))
 	}
-	return math.Log1p(math.Exp(x))
+	return log1p1(exp1(x))
 }
 
 // Abs returns |a| elementwise (gradient 0 at 0).
