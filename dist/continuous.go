@@ -87,14 +87,18 @@ func isStandard(loc, scale *tensor.Tensor) bool {
 }
 
 // Sample returns n draws as an untracked [n, d] tensor.
-func (d Normal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+func (d Normal) Sample(rng *rand.Rand, n int) *tensor.Tensor { return d.SampleOn(nil, rng, n) }
+
+// SampleOn is Sample with the result a scratch tensor of tp (see
+// ScratchSampler); a nil tp gives Sample.
+func (d Normal) SampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor {
 	if d.Loc.Rank() > 1 || d.Scale.Rank() > 1 {
 		p := detach(d.Loc, d.Scale)
-		return Normal{p[0], p[1]}.RSample(rng, n)
+		return Normal{p[0], p[1]}.RSampleOn(tp, rng, n)
 	}
 	// Vector parameters: RSample's draws and arithmetic (loc + scale·z,
 	// rounded as there) in one pass over the result.
-	x := tensor.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
+	x := tp.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
 	xd, dim := x.Data(), x.Dim(1)
 	loc, scale := d.Loc.Data(), d.Scale.Data()
 	sl, ss := min(len(loc)-1, 1), min(len(scale)-1, 1) // strides: 0 for a number
@@ -112,8 +116,13 @@ func (d Normal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 
 // RSample returns n draws loc + scale·z with z standard normal noise,
 // tracked when the parameters are.
-func (d Normal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
-	z := tensor.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
+func (d Normal) RSample(rng *rand.Rand, n int) *tensor.Tensor { return d.RSampleOn(nil, rng, n) }
+
+// RSampleOn is RSample with the noise, and the draws unless the parameters
+// are tracked, scratch tensors of tp (see ScratchSampler); a nil tp gives
+// RSample.
+func (d Normal) RSampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor {
+	z := tp.Zeros(drawShape("Normal", n, d.Loc, d.Scale)...)
 	for i, zd := 0, z.Data(); i < len(zd); i++ { // row-major, as draws
 		zd[i] = rng.NormFloat64()
 	}

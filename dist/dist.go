@@ -44,6 +44,19 @@ type SampleLogProber interface {
 	SampleAndLogProb(rng *rand.Rand, n int) (x, logp *tensor.Tensor)
 }
 
+// ScratchSampler is a distribution that can draw onto a tape's scratch
+// memory (see tensor.Tape), so that a training step drawing a batch at
+// every step does not allocate it on the heap: SampleOn and RSampleOn give
+// the draws of Sample and RSample, bit for bit and from the same random
+// numbers, as scratch tensors of tp, valid until tp's Reset. A nil tp gives
+// heap tensors. RSampleOn's result is recorded on tp instead when the
+// parameters are.
+type ScratchSampler interface {
+	Distribution
+	SampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor
+	RSampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor
+}
+
 // Moments gives closed-form summaries; each returns one value per
 // dimension, and ok = false where no finite closed form exists (for
 // example the mean of a Cauchy).

@@ -175,6 +175,7 @@ func LookupFamily(name string) (*Family, error) {
 // The interfaces each family implements.
 var (
 	_ Reparameterized = Normal{}
+	_ ScratchSampler  = Normal{}
 	_ Reparameterized = HalfNormal{}
 	_ Reparameterized = LogNormal{}
 	_ Reparameterized = StudentT{}

@@ -133,10 +133,11 @@ func (a *AffineFixed) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
 // untracked applies f(value, loc, scale) to every element of the
 // untracked [n, d] tensor t in one pass, into a new tensor: the values of
 // the tensor operations of Forward and Inverse (f rounds as they do)
-// without their intermediate array.
+// without their intermediate array. The result is a scratch tensor of t's
+// tape when t is one (see tensor.Tape), as the operations' would be.
 func (a *AffineFixed) untracked(t *tensor.Tensor, f func(v, l, s float64) float64) *tensor.Tensor {
 	d := len(a.Loc)
-	out := tensor.Zeros(t.Dim(0), d)
+	out := tensor.ZerosFor(t, t.Dim(0), d)
 	loc, scale := a.loc.Data()[:d], a.scale.Data()[:d]
 	od, td := out.Data(), t.Data()[:len(out.Data())]
 	for r := 0; r < len(od); r += d {

@@ -400,8 +400,19 @@ func (f *Flow) CouplesRows() bool {
 // Noise returns the randomness of n draws: n untracked base draws ([n, d]).
 // Push(Noise(rng, n)) equals SampleAndLogProb(rng, n), and pushing the
 // rows of one Noise in pieces gives the pieces of that result.
-func (f *Flow) Noise(rng *rand.Rand, n int) *tensor.Tensor {
-	x := f.baseDraw(rng, n)
+func (f *Flow) Noise(rng *rand.Rand, n int) *tensor.Tensor { return f.NoiseOn(nil, rng, n) }
+
+// NoiseOn is Noise with the draws a scratch tensor of tp (see tensor.Tape:
+// valid until tp's Reset) when the base is a dist.ScratchSampler, so that a
+// training step does not allocate them on the heap; the same values as
+// Noise, from the same random numbers. A nil tp gives Noise.
+func (f *Flow) NoiseOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor {
+	var x *tensor.Tensor
+	if s, ok := f.Base.(dist.ScratchSampler); ok && tp != nil {
+		x = s.RSampleOn(tp, rng, n)
+	} else {
+		x = f.baseDraw(rng, n)
+	}
 	if x.Tracked() { // a base with parameters on a tape: keep the values only
 		x = x.Clone()
 	}

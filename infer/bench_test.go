@@ -10,7 +10,7 @@ import (
 )
 
 // BenchmarkSeedStep is one training step of the seed: forward KL from
-// 1000 fresh draws of Normal([5, 5], [0.5, 0.5]) to a data-side
+// 1000 fresh draws (onto the tape, as in FitForward) of Normal([5, 5], [0.5, 0.5]) to a data-side
 // AffineAutoregressive flow with hidden [256, 256], Adam.
 func BenchmarkSeedStep(b *testing.B) {
 	q := seedFlow(b, 256)
@@ -22,8 +22,8 @@ func BenchmarkSeedStep(b *testing.B) {
 	opt := infer.NewAdam(0.05)
 	tp := tensor.NewTape()
 	for b.Loop() {
-		y := target.Sample(rng, 1000)
 		tp.Reset()
+		y := target.SampleOn(tp, rng, 1000) // as FitForward: scratch draws
 		for _, p := range params {
 			p.ZeroGrad()
 		}
@@ -36,7 +36,8 @@ func BenchmarkSeedStep(b *testing.B) {
 }
 
 // BenchmarkReverseStep is one reverse-KL step at the seed's shape: 1000
-// reparameterised draws with their log density from a base-side
+// reparameterised draws (noise drawn onto the tape, as in FitReverse) with
+// their log density from a base-side
 // AffineAutoregressive flow (hidden [256, 256]) in one pass, scored by
 // Normal([5, 5], [0.5, 0.5]), Adam.
 func BenchmarkReverseStep(b *testing.B) {
@@ -53,7 +54,7 @@ func BenchmarkReverseStep(b *testing.B) {
 			p.ZeroGrad()
 		}
 		tp.Watch(params...)
-		x, logq := q.SampleAndLogProb(rng, 1000)
+		x, logq := q.Push(q.NoiseOn(tp, rng, 1000)) // as FitReverse: scratch noise
 		loss := tensor.Mean(tensor.Sub(logq, target.LogProb(x)))
 		tp.Backward(loss)
 		infer.GradNorm(params)

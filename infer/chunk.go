@@ -127,15 +127,13 @@ func (s *splitter) run(tp *tensor.Tape, n int, whole func() float64, part func(l
 }
 
 // restart empties the tape and watches the parameters again; their
-// gradients, accumulated so far, are kept.
+// gradients, accumulated so far, are kept, and so are the step's scratch
+// tensors (the batch drawn onto the tape: see stepScratch in fit.go).
 func (s *splitter) restart(tp *tensor.Tape) {
-	tp.Reset()
+	tp.ResetRecording()
 	tp.Watch(s.params...)
 }
 
 // rows returns rows lo..lo+m-1 of the untracked [n, d] tensor y, sharing
-// its data.
-func rows(y *tensor.Tensor, lo, m int) *tensor.Tensor {
-	d := y.Dim(1)
-	return tensor.New(y.Data()[lo*d:(lo+m)*d:(lo+m)*d], m, d)
-}
+// its data (a scratch tensor's rows are scratch tensors of its tape).
+func rows(y *tensor.Tensor, lo, m int) *tensor.Tensor { return tensor.Rows(y, lo, m) }

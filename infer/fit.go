@@ -145,7 +145,7 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		y := first
 		if step > 1 {
-			y = src.Next(rng, o.Batch)
+			y = nextOn(src, tp, rng, o.Batch)
 		}
 		n := y.Dim(0)
 		return sp.run(tp, n, func() float64 {
@@ -201,10 +201,10 @@ func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Repo
 	np, isNP := q.(NoisePusher)
 	loss := func(_ int, tp *tensor.Tape) (float64, error) {
 		if !isNP || !sp.ok {
-			x, lq := drawWithLogProb(q, rng, o.Batch)
+			x, lq := drawWithLogProb(q, tp, rng, o.Batch)
 			return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x)))), nil
 		}
-		noise := np.Noise(rng, o.Batch)
+		noise := noiseOn(np, tp, rng, o.Batch)
 		return sp.run(tp, o.Batch, func() float64 {
 			x, lq := np.Push(noise)
 			return backward(tp, tensor.Mean(tensor.Sub(lq, target.LogProb(x))))
@@ -229,13 +229,55 @@ func checkReparameterized(q Guide) error {
 
 // drawWithLogProb returns n reparameterised draws of q and their log
 // densities, in one pass when q is a dist.SampleLogProber. q must pass
-// checkReparameterized.
-func drawWithLogProb(q Guide, rng *rand.Rand, n int) (x, lq *tensor.Tensor) {
+// checkReparameterized. The noise of a dist.ScratchSampler is drawn onto
+// tp (nil: the heap).
+func drawWithLogProb(q Guide, tp *tensor.Tape, rng *rand.Rand, n int) (x, lq *tensor.Tensor) {
 	if s, ok := q.(dist.SampleLogProber); ok {
 		return s.SampleAndLogProb(rng, n)
 	}
-	x = q.(dist.Reparameterized).RSample(rng, n)
+	if s, ok := q.(dist.ScratchSampler); ok && tp != nil {
+		x = s.RSampleOn(tp, rng, n)
+	} else {
+		x = q.(dist.Reparameterized).RSample(rng, n)
+	}
 	return x, q.LogProb(x)
+}
+
+// Scratch memory of a step. The batch-sized untracked arrays of a step
+// (the noise a reverse-KL step pushes through the guide, with the base log
+// density computed from it; the draws a forward-KL step scores) are
+// scratch tensors of the step's tape (tensor.Tape.Zeros), so that steps
+// after the first allocate nothing proportional to the batch on the heap.
+// Their lifetime is the step: train Resets the tape at the start of the
+// next step (and when the fit ends), and a split batch's pieces are
+// separated by ResetRecording, which keeps them. Nothing of them escapes
+// a step: the loss returns a float64 (read by Item before the Reset), and
+// the report, the divergence checks and the progress lines only see
+// float64 losses and the parameters' own (heap) data and gradients.
+
+// scratchNoiser is a NoisePusher that can draw its noise as scratch
+// tensors of a tape (*flows.Flow).
+type scratchNoiser interface {
+	NoiseOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor
+}
+
+// noiseOn returns np's noise for n draws, on tp when np can put it there.
+func noiseOn(np NoisePusher, tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor {
+	if s, ok := np.(scratchNoiser); ok {
+		return s.NoiseOn(tp, rng, n)
+	}
+	return np.Noise(rng, n)
+}
+
+// nextOn returns src's next n points, as scratch tensors of tp when src
+// draws from a dist.ScratchSampler (a DistSource).
+func nextOn(src Source, tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor {
+	if s, ok := src.(distSource); ok {
+		if ss, ok := s.d.(dist.ScratchSampler); ok {
+			return ss.SampleOn(tp, rng, n)
+		}
+	}
+	return src.Next(rng, n)
 }
 
 // backward runs tp.Backward on the scalar loss l when it is finite and

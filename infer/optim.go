@@ -107,6 +107,9 @@ func (k *adamConsts) apply(x, g, m, v, save []float64) bool {
 	if save != nil {
 		copy(save[:n], x)
 	}
+	if !k.wd { // the vector kernel: the same bits as the loop below
+		return tensor.AdamUpdate(x, g, m, v, k.b1, k.b2, k.step, k.eps)
+	}
 	b1, b2, ob1, ob2, step, eps, decay, wd := k.b1, k.b2, k.ob1, k.ob2, k.step, k.eps, k.decay, k.wd
 	bad := 0.0
 	for j := range x {

@@ -127,7 +127,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	params := q.Params()
 	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		s1, s2 := rng.Uint64(), rng.Uint64()
-		x, lq := drawWithLogProb(q, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		x, lq := drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
 		lp, err := p.LogDensity(x)
 		if err == nil {
 			err = checkDensityShape(lp, o.Batch)
@@ -155,7 +155,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 			p.ZeroGrad()
 		}
 		tp.Watch(params...)
-		x, lq = drawWithLogProb(q, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		x, lq = drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
 		x, lq = tensor.Take(x, 0, idx), tensor.Take(lq, 0, idx)
 		if lp, err = p.LogDensity(x); err == nil {
 			err = checkDensityShape(lp, len(idx))
@@ -252,7 +252,7 @@ func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 		m := min(logChunk, n-len(out))
 		var x, lq *tensor.Tensor
 		if checkReparameterized(q) == nil {
-			x, lq = drawWithLogProb(q, rng, m)
+			x, lq = drawWithLogProb(q, nil, rng, m)
 		} else {
 			x = q.Sample(rng, m)
 			lq = q.LogProb(x)

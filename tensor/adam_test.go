@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestAdamUpdate checks the vector (and, for long arrays, two-core) Adam
-// update against the scalar loop bit for bit, for lengths with every tail,
-// and that a non-finite result is reported.
+// TestAdamUpdate checks the vector Adam update against the scalar loop bit
+// for bit, for lengths with every tail, and that a non-finite result is
+// reported.
 func TestAdamUpdate(t *testing.T) {
 	defer func(v bool) { useSIMD = v }(useSIMD)
 	rng := rand.New(rand.NewPCG(5, 8))

@@ -65,7 +65,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		off += w
 	}
-	if tp != nil {
+	if tp != nil && tp.owner == nil { // nothing to record for scratch inputs
 		tp.record(func() {
 			g := out.grad
 			off := 0
@@ -217,4 +217,29 @@ func addTo(dst, src []float64) {
 	for i, v := range src {
 		dst[i] += v
 	}
+}
+
+// Rows returns rows lo..lo+m-1 (along axis 0) of the untracked tensor a,
+// sharing its data, not copied: a scratch tensor's rows are a scratch
+// tensor of the same tape, with its lifetime (see Tape). It panics if a is
+// tracked or the rows are out of range.
+func Rows(a *Tensor, lo, m int) *Tensor {
+	if a.Tracked() {
+		panic("tensor.Rows: tracked tensor")
+	}
+	if len(a.shape) == 0 || lo < 0 || m < 0 || lo+m > a.shape[0] {
+		panic(fmt.Sprintf("tensor.Rows: rows [%d, %d) out of range for shape %v", lo, lo+m, a.shape))
+	}
+	a.checkLive()
+	w := 1
+	for _, d := range a.shape[1:] {
+		w *= d
+	}
+	shape := slices.Clone(a.shape)
+	shape[0] = m
+	t := &Tensor{shape: shape, data: a.data[lo*w : (lo+m)*w : (lo+m)*w]}
+	if r := a.root(); r.isScratch() {
+		t.tape, t.gen = r.tape, r.gen
+	}
+	return t
 }

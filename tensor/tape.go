@@ -2,11 +2,32 @@ package tensor
 
 // Tape records differentiable operations for one backward pass. The zero
 // value is ready to use. A Tape is not safe for concurrent use.
+//
+// A tape also holds scratch tensors: untracked tensors whose storage is on
+// a second arena of the tape, so that the batch-sized constants of a
+// training step (noise, data draws, the base log density of the noise) do
+// not allocate on the Go heap at every step. Tape.Zeros makes one; an
+// operation whose inputs are scratch tensors of tp or untracked tensors
+// (and at least one scratch tensor) returns a scratch tensor of tp; an
+// operation that also has an input recorded on tp returns a tensor
+// recorded on tp as usual, and the scratch inputs get no gradient. Scratch
+// tensors are not Tracked and get no gradient; they live until Reset (not
+// ResetRecording). Using one afterwards in an operation, or reading it
+// with Data, Item, At or Clone, panics; so does combining one with tensors
+// of another tape. Slices taken from Data before Reset must not be used
+// after it. Copy what must outlive the tape with Clone.
 type Tape struct {
 	back    []func()
 	watched []*Tensor
 	arena   arena
 	gen     uint64 // incremented by Reset
+	// scratch is the companion tape that owns tp's scratch tensors (their
+	// tape field), created on first use; owner is the recording tape of a
+	// companion (nil for a recording tape). A companion records nothing.
+	scratch *Tape
+	owner   *Tape
+	// rescratch are the watched tensors that were scratch tensors of tp.
+	rescratch []*Tensor
 }
 
 // NewTape returns an empty tape.
@@ -18,10 +39,25 @@ func NewTape() *Tape { return &Tape{} }
 // Watching a tensor twice is harmless; watching one that another tape
 // watches and has not yet Reset panics.
 func (tp *Tape) Watch(ts ...*Tensor) {
+	if tp.owner != nil {
+		panic("tensor: Watch on a scratch tape")
+	}
 	for _, t := range ts {
 		t = t.root()
 		if t.tape == tp && t.gen == tp.gen {
 			continue // already watched
+		}
+		if t.isScratch() && t.tape.owner == tp && t.gen == t.tape.gen {
+			// A scratch tensor of tp becomes tracked, with the same
+			// lifetime; ResetRecording makes it scratch again.
+			t.grad = tp.arena.allocZero(len(t.data))
+			t.tape, t.gen = tp, tp.gen
+			tp.watched = append(tp.watched, t)
+			tp.rescratch = append(tp.rescratch, t)
+			continue
+		}
+		if t.isScratch() && t.gen == t.tape.gen {
+			panic("tensor: Watch of a scratch tensor of another tape")
 		}
 		if t.tape != nil && t.tape.gen == t.gen {
 			panic("tensor: Watch of a tensor already recorded on another tape")
@@ -35,7 +71,58 @@ func (tp *Tape) Watch(ts ...*Tensor) {
 }
 
 // record appends a backward function, run in reverse order by Backward.
-func (tp *Tape) record(f func()) { tp.back = append(tp.back, f) }
+func (tp *Tape) record(f func()) {
+	if tp.owner != nil {
+		panic("tensor: an operation on scratch tensors recorded a backward step")
+	}
+	tp.back = append(tp.back, f)
+}
+
+// Zeros returns a scratch tensor of zeros on tp (see Tape): untracked, with
+// its storage on the tape's scratch arena, valid until tp's Reset. On a
+// nil tape it is the package-level Zeros (a heap tensor), so code can take
+// an optional tape.
+func (tp *Tape) Zeros(shape ...int) *Tensor {
+	if tp == nil {
+		return Zeros(shape...)
+	}
+	return newOut(tp.scratchTape(), append([]int(nil), shape...))
+}
+
+// ZerosFor returns a tensor of zeros of the given shape that lives where
+// ref does: a scratch tensor of the same tape when ref is one (see Tape),
+// else a heap tensor as from Zeros. Code that computes an untracked result
+// from ref by hand, without tensor operations, uses it so that the result
+// is scratch like the results of the operations.
+func ZerosFor(ref *Tensor, shape ...int) *Tensor {
+	if r := ref.root(); r.isScratch() {
+		ref.checkLive()
+		return newOut(r.tape, append([]int(nil), shape...))
+	}
+	return Zeros(shape...)
+}
+
+// scratchTape returns the companion tape that owns tp's scratch tensors.
+func (tp *Tape) scratchTape() *Tape {
+	if tp.owner != nil {
+		return tp
+	}
+	if tp.scratch == nil {
+		tp.scratch = &Tape{owner: tp, gen: tp.gen}
+	}
+	return tp.scratch
+}
+
+// isScratch reports whether t (the root of a view) is a scratch tensor of
+// some tape, live or not.
+func (t *Tensor) isScratch() bool { return t.tape != nil && t.tape.owner != nil }
+
+// checkLive panics if t is a scratch tensor whose tape has been Reset.
+func (t *Tensor) checkLive() {
+	if r := t.root(); r.tape != nil && r.tape.owner != nil && r.gen != r.tape.gen {
+		panic("tensor: use of a scratch tensor after its tape's Reset")
+	}
+}
 
 // Len returns the number of recorded operations.
 func (tp *Tape) Len() int { return len(tp.back) }
@@ -74,8 +161,24 @@ func (tp *Tape) Floats() int {
 // Reset forgets the recorded operations, stops watching, and makes the
 // arena's memory available again. Tensors produced on the tape before Reset
 // must not be used afterwards (their storage is reused). Parameter gradients
-// are kept; clear them with ZeroGrad.
+// are kept; clear them with ZeroGrad. Reset also frees the tape's scratch
+// tensors (see Tape).
 func (tp *Tape) Reset() {
+	tp.ResetRecording()
+	if s := tp.scratch; s != nil {
+		s.arena.reset()
+		s.gen++
+	}
+}
+
+// ResetRecording is Reset except that the tape's scratch tensors stay
+// valid: a step that splits its batch into pieces draws the batch once as
+// scratch tensors and differentiates one piece at a time, with
+// ResetRecording between the pieces.
+func (tp *Tape) ResetRecording() {
+	if tp.owner != nil {
+		panic("tensor: Reset of a scratch tape")
+	}
 	clear(tp.back)
 	tp.back = tp.back[:0]
 	for _, t := range tp.watched {
@@ -86,6 +189,11 @@ func (tp *Tape) Reset() {
 	}
 	clear(tp.watched)
 	tp.watched = tp.watched[:0]
+	for _, t := range tp.rescratch {
+		t.tape, t.gen = tp.scratch, tp.scratch.gen
+	}
+	clear(tp.rescratch)
+	tp.rescratch = tp.rescratch[:0]
 	tp.arena.reset()
 	tp.gen++
 }

@@ -86,7 +86,11 @@ func Param(data []float64, shape ...int) *Tensor {
 func (t *Tensor) Shape() []int { return t.shape }
 
 // Data returns the flat row-major data. Writing to it changes the tensor.
-func (t *Tensor) Data() []float64 { return t.data }
+// It panics for a scratch tensor whose tape has been Reset (see Tape).
+func (t *Tensor) Data() []float64 {
+	t.checkLive()
+	return t.data
+}
 
 // Grad returns the gradient buffer: persistent for parameters (and views of
 // them), tape-owned for other tracked tensors, nil otherwise.
@@ -114,6 +118,7 @@ func (t *Tensor) Dim(i int) int {
 
 // Item returns the only element of a one-element tensor.
 func (t *Tensor) Item() float64 {
+	t.checkLive()
 	if len(t.data) != 1 {
 		panic(fmt.Sprintf("tensor.Item: tensor of shape %v has %d elements", t.shape, len(t.data)))
 	}
@@ -122,6 +127,7 @@ func (t *Tensor) Item() float64 {
 
 // At returns the element at the given index (one index per axis).
 func (t *Tensor) At(idx ...int) float64 {
+	t.checkLive()
 	if len(idx) != len(t.shape) {
 		panic(fmt.Sprintf("tensor.At: %d indices for shape %v", len(idx), t.shape))
 	}
@@ -137,17 +143,25 @@ func (t *Tensor) At(idx ...int) float64 {
 
 // Clone returns an untracked deep copy of t's values (no gradient, no tape).
 func (t *Tensor) Clone() *Tensor {
+	t.checkLive()
 	return &Tensor{shape: append([]int(nil), t.shape...), data: append([]float64(nil), t.data...)}
 }
 
 // Detach returns a view of t's values that is not tracked by any tape. The
-// data are shared, not copied.
-func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, data: t.data} }
+// data are shared, not copied. The view of a scratch tensor (see Tape) is
+// a scratch tensor with the same lifetime.
+func (t *Tensor) Detach() *Tensor {
+	if r := t.root(); r.isScratch() {
+		return &Tensor{shape: t.shape, data: t.data, tape: r.tape, gen: r.gen}
+	}
+	return &Tensor{shape: t.shape, data: t.data}
+}
 
 // Tracked reports whether operations on t are being recorded on a tape.
+// Scratch tensors (see Tape) are not tracked.
 func (t *Tensor) Tracked() bool {
 	r := t.root()
-	return r.tape != nil && r.gen == r.tape.gen
+	return r.tape != nil && r.tape.owner == nil && r.gen == r.tape.gen
 }
 
 // root returns the tensor that owns t's storage: t.base for a view, else t.
@@ -229,11 +243,14 @@ func numel(shape []int) int {
 	return n
 }
 
-// tapeOf returns the tape recording operations on any of ts, or nil. It
-// panics if a tensor was produced on a tape that has since been Reset: its
-// storage now belongs to other tensors.
+// tapeOf returns the tape recording operations on any of ts; else, when
+// some of ts are scratch tensors (see Tape), the companion tape that owns
+// them (newOut then makes a scratch result and gradOn gives nil); else nil.
+// It panics if a tensor was produced on a tape that has since been Reset
+// (its storage now belongs to other tensors), and if ts belong to
+// different tapes.
 func tapeOf(ts ...*Tensor) *Tape {
-	var tp *Tape
+	var tp, sc *Tape
 	for _, t := range ts {
 		if t == nil {
 			continue
@@ -245,10 +262,25 @@ func tapeOf(ts ...*Tensor) *Tape {
 		if r.gen != r.tape.gen {
 			panic("tensor: use of a tensor produced on a tape before its Reset")
 		}
+		if r.tape.owner != nil {
+			if sc != nil && r.tape != sc {
+				panic("tensor: scratch operands of different tapes")
+			}
+			sc = r.tape
+			continue
+		}
 		if tp != nil && r.tape != tp {
 			panic("tensor: operands recorded on different tapes")
 		}
 		tp = r.tape
+	}
+	switch {
+	case sc == nil:
+		return tp
+	case tp == nil:
+		return sc
+	case sc.owner != tp:
+		panic("tensor: a scratch tensor of one tape used with tensors recorded on another")
 	}
 	return tp
 }
@@ -260,6 +292,10 @@ func newOut(tp *Tape, shape []int) *Tensor {
 	n := numel(shape)
 	if tp == nil {
 		return &Tensor{shape: shape, data: make([]float64, n)}
+	}
+	if tp.owner != nil {
+		// A scratch result: zeroed as make would, no gradient.
+		return &Tensor{shape: shape, data: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
 	}
 	return &Tensor{shape: shape, data: tp.arena.alloc(n), grad: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
 }
