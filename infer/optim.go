@@ -75,7 +75,7 @@ func (a *Adam) stepSave(params []*tensor.Tensor, save []float64) bool {
 	c1 := 1 - math.Pow(a.Beta1, float64(a.t))
 	c2 := math.Sqrt(1 - math.Pow(a.Beta2, float64(a.t)))
 	a.k = adamConsts{
-		b1: a.Beta1, b2: a.Beta2, ob1: 1 - a.Beta1, ob2: 1 - a.Beta2,
+		b1: a.Beta1, b2: a.Beta2,
 		step: a.LR / c1 * c2, eps: a.Eps * c2,
 		decay: 1 - a.LR*a.WeightDecay, wd: a.WeightDecay != 0,
 	}
@@ -90,8 +90,8 @@ func (a *Adam) update(p *tensor.Tensor, i int, save []float64) bool {
 // the bias correction c2; see apply), held in locals so that the update
 // loop does not reload them through the optimiser.
 type adamConsts struct {
-	b1, b2, ob1, ob2, step, eps, decay float64
-	wd                                 bool
+	b1, b2, step, eps, decay float64
+	wd                       bool
 }
 
 // apply applies the step to x with gradient g and moments m, v (equal
@@ -100,32 +100,20 @@ type adamConsts struct {
 // lr/c1 · m / (√v/c2 + eps), with c1 and c2 the bias corrections, is
 // computed as (lr/c1·c2) · m / (√v + eps·c2): equal but for rounding, with
 // one division per value instead of two (the update is bound by the
-// divider, which also computes the square root).
+// divider, which also computes the square root). tensor.AdamUpdate does
+// the arithmetic (vectorised, the same bits as the scalar loop).
 func (k *adamConsts) apply(x, g, m, v, save []float64) bool {
 	n := len(x)
 	g, m, v = g[:n], m[:n], v[:n]
 	if save != nil {
 		copy(save[:n], x)
 	}
-	if !k.wd { // the vector kernel: the same bits as the loop below
-		return tensor.AdamUpdate(x, g, m, v, k.b1, k.b2, k.step, k.eps)
-	}
-	b1, b2, ob1, ob2, step, eps, decay, wd := k.b1, k.b2, k.ob1, k.ob2, k.step, k.eps, k.decay, k.wd
-	bad := 0.0
-	for j := range x {
-		xj := x[j]
-		if wd {
-			xj *= decay
+	if k.wd { // AdamW's decay first, as PyTorch: x·(1 − lr·λ), then the step
+		for j := range x {
+			x[j] *= k.decay
 		}
-		gj := g[j]
-		mj := b1*m[j] + ob1*gj
-		vj := b2*v[j] + ob2*gj*gj
-		m[j], v[j] = mj, vj
-		xj -= step * mj / (math.Sqrt(vj) + eps)
-		x[j] = xj
-		bad += xj - xj // NaN once any value is ±Inf or NaN
 	}
-	return bad == 0
+	return tensor.AdamUpdate(x, g, m, v, k.b1, k.b2, k.step, k.eps)
 }
 
 // SGD is stochastic gradient descent with optional momentum, as PyTorch's
