@@ -53,6 +53,7 @@ func NewAffineAutoregressive(d int, o Options, rng *rand.Rand) (*AffineAutoregre
 		order = rng.Perm(d)
 	}
 	a.made = newMADE(d, o.Hidden, o.Activation, order)
+	a.made.f32 = o.Precision == Float32
 	a.made.init(rng)
 	return a, nil
 }
@@ -79,6 +80,7 @@ func (a *AffineAutoregressive) Hidden() []int { return a.made.hidden }
 func (a *AffineAutoregressive) Options() Options {
 	return Options{
 		Hidden: append([]int(nil), a.made.hidden...), Activation: a.made.act,
+		Precision:    precisionName(a.made.f32),
 		Permutation:  append([]int(nil), a.made.order...),
 		ClipLogScale: a.clip, LogScaleMin: a.lo, LogScaleMax: a.hi,
 	}

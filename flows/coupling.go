@@ -34,6 +34,7 @@ type Coupling struct {
 	back        []int // column j of the output is column back[j] of [y_a, y_b]
 	hidden      []int
 	act         string
+	f32         bool // products in float32 (Options.Precision)
 
 	ws, bs           []*tensor.Tensor
 	wMu, bMu, wS, bS *tensor.Tensor
@@ -50,7 +51,7 @@ func NewCoupling(d, parity int, o Options, rng *rand.Rand) (*Coupling, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Coupling{d: d, parity: parity & 1, hidden: append([]int(nil), o.Hidden...), act: o.Activation}
+	c := &Coupling{d: d, parity: parity & 1, hidden: append([]int(nil), o.Hidden...), act: o.Activation, f32: o.Precision == Float32}
 	m := (d + 1) / 2
 	for j := range d {
 		if (j < m) == (c.parity == 0) {
@@ -90,7 +91,7 @@ func (c *Coupling) Parity() int { return c.parity }
 
 // Options returns the options that rebuild the layer with NewCoupling.
 func (c *Coupling) Options() Options {
-	return Options{Hidden: append([]int(nil), c.hidden...), Activation: c.act}
+	return Options{Hidden: append([]int(nil), c.hidden...), Activation: c.act, Precision: precisionName(c.f32)}
 }
 
 // Params returns the conditioner's weights and biases.
@@ -126,10 +127,11 @@ func (c *Coupling) Initialize(rng *rand.Rand) {
 func (c *Coupling) shiftScale(xa *tensor.Tensor) (mu, s, logS *tensor.Tensor) {
 	h := xa
 	for l, w := range c.ws {
-		h = activate(c.act, tensor.Linear(h, w, c.bs[l]))
+		h = activate(c.act, tensor.LinearWith(h, w, c.bs[l], tensor.LinearOptions{Float32: c.f32}))
 	}
-	mu = tensor.Linear(h, c.wMu, c.bMu)
-	logS = tensor.Scale(tensor.Tanh(tensor.Scale(tensor.Linear(h, c.wS, c.bS), 1/couplingLogScaleMax)), couplingLogScaleMax)
+	lo := tensor.LinearOptions{Float32: c.f32}
+	mu = tensor.LinearWith(h, c.wMu, c.bMu, lo)
+	logS = tensor.Scale(tensor.Tanh(tensor.Scale(tensor.LinearWith(h, c.wS, c.bS, lo), 1/couplingLogScaleMax)), couplingLogScaleMax)
 	return mu, tensor.Exp(logS), logS
 }
 

@@ -28,6 +28,7 @@ type made struct {
 	hidden []int
 	act    string
 	order  []int
+	f32    bool // products in float32 (Options.Precision "float32")
 
 	ws, bs []*tensor.Tensor // hidden layers: W [h_l, in], b [h_l]
 	masks  []*tensor.Tensor // nil where the mask is all ones
@@ -315,21 +316,27 @@ func (m *made) pristine() bool {
 func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
 	h := m.trunk(u)
 	if m.stairH != nil { // the heads apart, rows in variable order
-		mu = tensor.StaircaseLinear(h, m.wMu, m.bMu, m.stairH, false)
-		raw = tensor.StaircaseLinear(h, m.wS, m.bS, m.stairH, false)
+		mu = tensor.StaircaseLinearWith(h, m.wMu, m.bMu, m.stairH, m.lin(false))
+		raw = tensor.StaircaseLinearWith(h, m.wS, m.bS, m.stairH, m.lin(false))
 		return mu, raw
 	}
 	if m.stairO != nil { // both heads in one product
 		w := tensor.Concat(0, m.wMu, m.wS)
 		b := tensor.Concat(0, m.bMu, m.bS)
-		out := tensor.StaircaseLinear(h, w, b, m.stairO, false)
+		out := tensor.StaircaseLinearWith(h, w, b, m.stairO, m.lin(false))
 		return tensor.Narrow(out, 1, 0, m.d), tensor.Narrow(out, 1, m.d, m.d)
 	}
 	// Both heads in one product (one n×2d output, then split): at small
 	// widths the cost of a product is mostly per call.
 	w := tensor.Mul(tensor.Concat(0, m.wMu, m.wS), m.maskO2)
-	out := tensor.Linear(h, w, tensor.Concat(0, m.bMu, m.bS))
+	out := tensor.LinearWith(h, w, tensor.Concat(0, m.bMu, m.bS), m.lin(false))
 	return tensor.Narrow(out, 1, 0, m.d), tensor.Narrow(out, 1, m.d, m.d)
+}
+
+// lin returns the options of the MADE's layers: its precision, and ReLU
+// fused when relu is set.
+func (m *made) lin(relu bool) tensor.LinearOptions {
+	return tensor.LinearOptions{ReLU: relu, Float32: m.f32}
 }
 
 // trunk returns the last hidden layer's activations for the inputs u.
@@ -338,7 +345,7 @@ func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 	relu := m.act == "relu"
 	for l, w := range m.ws {
 		if s := m.stairs[l]; s != nil {
-			h = tensor.StaircaseLinear(h, w, m.bs[l], s, relu)
+			h = tensor.StaircaseLinearWith(h, w, m.bs[l], s, m.lin(relu))
 			if !relu {
 				h = activate(m.act, h)
 			}
@@ -348,9 +355,9 @@ func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 			w = tensor.Mul(w, m.masks[l])
 		}
 		if relu {
-			h = tensor.LinearReLU(h, w, m.bs[l]) // fused: one n×h array less
+			h = tensor.LinearWith(h, w, m.bs[l], m.lin(true)) // ReLU fused: one n×h array less
 		} else {
-			h = activate(m.act, tensor.Linear(h, w, m.bs[l]))
+			h = activate(m.act, tensor.LinearWith(h, w, m.bs[l], m.lin(false)))
 		}
 	}
 	return h
@@ -362,9 +369,9 @@ func (m *made) forwardP(u *tensor.Tensor) *tensor.Tensor {
 	h, n := m.trunk(u), u.Dim(0)
 	var out *tensor.Tensor
 	if m.stairO != nil {
-		out = tensor.StaircaseLinear(h, m.wP, m.bP, m.stairO, false)
+		out = tensor.StaircaseLinearWith(h, m.wP, m.bP, m.stairO, m.lin(false))
 	} else {
-		out = tensor.Linear(h, tensor.Mul(m.wP, m.maskP), m.bP)
+		out = tensor.LinearWith(h, tensor.Mul(m.wP, m.maskP), m.bP, m.lin(false))
 	}
 	return tensor.Reshape(out, n, m.d, m.p)
 }

@@ -23,6 +23,14 @@ type Options struct {
 	// Activation is the conditioner's nonlinearity: "relu" (default),
 	// "tanh" or "elu".
 	Activation string
+	// Precision is the arithmetic of the conditioner's matrix products
+	// (AffineAutoregressive, SplineAutoregressive, Coupling): Float64
+	// (the default, also "") or Float32, which rounds the products'
+	// operands to float32 and sums in float32 on CPUs with AVX-512 (about
+	// twice as fast; elsewhere it computes as Float64). Parameters,
+	// gradients, the optimiser and every other operation stay float64;
+	// see tensor.LinearOptions for the error.
+	Precision string
 	// Permutation is a fixed variable order for AffineAutoregressive (its
 	// first layer; later layers draw theirs) or the permutation of Permute;
 	// nil means drawn at random.
@@ -72,6 +80,12 @@ func (o Options) withDefaults(d int) (Options, error) {
 	if !slices.Contains(activations, o.Activation) {
 		return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %q`, o.Activation)
 	}
+	if o.Precision == "" {
+		o.Precision = Float64
+	}
+	if o.Precision != Float64 && o.Precision != Float32 {
+		return o, fmt.Errorf(`precision must be "float64" or "float32", got %q`, o.Precision)
+	}
 	if o.Permutation != nil {
 		if err := checkPermutation(o.Permutation, d); err != nil {
 			return o, err
@@ -98,6 +112,21 @@ func (o Options) withDefaults(d int) (Options, error) {
 	return o, nil
 }
 
+// The values of Options.Precision.
+const (
+	Float64 = "float64"
+	Float32 = "float32"
+)
+
+// precisionName is the Precision of a conditioner whose products are
+// float32 when f32 is set.
+func precisionName(f32 bool) string {
+	if f32 {
+		return Float32
+	}
+	return Float64
+}
+
 // OptionValue is the Go value of a bijector option as the interpreter
 // passes it: float64 (or int), []float64 (or []int), string or bool.
 type OptionValue = any
@@ -105,14 +134,14 @@ type OptionValue = any
 // optionNames lists each bijector's options, in the order error messages
 // and String show them.
 var optionNames = map[string][]string{
-	"AffineAutoregressive": {"hidden", "layers", "activation", "permutation", "clip_log_scale"},
+	"AffineAutoregressive": {"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision"},
 	"Affine":               {"loc", "scale"},
 	"AffineFixed":          {"loc", "scale"},
 	"Permute":              {"permutation"},
 	"Exp":                  {},
 	"Spline":               {"bins", "bound"},
-	"SplineAutoregressive": {"hidden", "layers", "activation", "permutation", "bins", "bound"},
-	"Coupling":             {"hidden", "layers", "activation"},
+	"SplineAutoregressive": {"hidden", "layers", "activation", "permutation", "bins", "bound", "precision"},
+	"Coupling":             {"hidden", "layers", "activation", "precision"},
 	"Softplus":             {},
 	"Sigmoid":              {},
 	"Tanh":                 {},
@@ -161,6 +190,12 @@ func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
 				return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %s`, fmtValue(v))
 			}
 			o.Activation = s
+		case "precision":
+			s, ok := v.(string)
+			if !ok || (s != Float64 && s != Float32) {
+				return o, fmt.Errorf(`precision must be "float64" or "float32", got %s`, fmtValue(v))
+			}
+			o.Precision = s
 		case "permutation":
 			p, err := intList(v)
 			if err != nil {

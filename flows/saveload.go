@@ -55,6 +55,7 @@ type (
 		Dim       int          `json:"dim"`
 		Hidden    []int        `json:"hidden,omitempty"`
 		Act       string       `json:"activation,omitempty"`
+		Precision string       `json:"precision,omitempty"` // "float32", or "" for float64
 		Order     []int        `json:"order,omitempty"`
 		UserOrder bool         `json:"user_order,omitempty"`
 		Parity    int          `json:"parity,omitempty"`
@@ -163,12 +164,22 @@ func saveBase(base dist.Distribution) (distFile, error) {
 	return distFile{Family: fam.Name, Params: ps}, nil
 }
 
+// savedPrecision is the precision field of a saved layer: empty for the
+// default, so files of float64 flows are as before.
+func savedPrecision(p string) string {
+	if p == Float64 {
+		return ""
+	}
+	return p
+}
+
 func saveLayer(l Bijector) (layerFile, error) {
 	lf := layerFile{Type: l.Name(), Dim: l.Dim()}
 	switch l := l.(type) {
 	case *AffineAutoregressive:
 		o := l.Options()
 		lf.Hidden, lf.Act, lf.Order, lf.UserOrder = o.Hidden, o.Activation, o.Permutation, l.userOrder
+		lf.Precision = savedPrecision(o.Precision)
 		if o.ClipLogScale {
 			lf.Clip = []float64{o.LogScaleMin, o.LogScaleMax}
 		}
@@ -176,10 +187,12 @@ func saveLayer(l Bijector) (layerFile, error) {
 	case *SplineAutoregressive:
 		o := l.Options()
 		lf.Hidden, lf.Act, lf.Order, lf.UserOrder = o.Hidden, o.Activation, o.Permutation, l.userOrder
+		lf.Precision = savedPrecision(o.Precision)
 		lf.Bins, lf.Bound = o.Bins, o.Bound
 		lf.Direction, lf.Locked = dirName(l.dir), l.locked
 	case *Coupling:
 		lf.Hidden, lf.Act, lf.Parity = slices.Clone(l.hidden), l.act, l.parity
+		lf.Precision = savedPrecision(precisionName(l.f32))
 	case *Affine:
 		lf.Loc, lf.Scale = slices.Clone(l.loc0), slices.Clone(l.scale0)
 	case *AffineFixed:
@@ -379,7 +392,7 @@ func loadLayer(lf layerFile, owner *Flow) (Bijector, error) {
 	var err error
 	switch lf.Type {
 	case "AffineAutoregressive", "SplineAutoregressive":
-		o := Options{Hidden: lf.Hidden, Activation: lf.Act, Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}
+		o := Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision, Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}
 		if lf.Type == "AffineAutoregressive" {
 			err = net(d, 2*d)
 		} else {
@@ -429,7 +442,7 @@ func loadLayer(lf layerFile, owner *Flow) (Bijector, error) {
 		if err := net(nc, 2*(d-nc)); err != nil {
 			return nil, err
 		}
-		l, err = NewCoupling(d, lf.Parity, Options{Hidden: lf.Hidden, Activation: lf.Act}, rng)
+		l, err = NewCoupling(d, lf.Parity, Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision}, rng)
 	case "Affine":
 		l, err = NewAffine(d, Options{Loc: lf.Loc, Scale: lf.Scale})
 	case "AffineFixed":

@@ -259,6 +259,7 @@ func NewSplineAutoregressive(d int, o Options, rng *rand.Rand) (*SplineAutoregre
 		order = rng.Perm(d)
 	}
 	a.made = newMADEHeads(d, o.Hidden, o.Activation, order, 3*o.Bins-1)
+	a.made.f32 = o.Precision == Float32
 	a.init(rng)
 	return a, nil
 }
@@ -290,6 +291,7 @@ func (a *SplineAutoregressive) Order() []int { return a.made.order }
 func (a *SplineAutoregressive) Options() Options {
 	return Options{
 		Hidden: append([]int(nil), a.made.hidden...), Activation: a.made.act,
+		Precision:   precisionName(a.made.f32),
 		Permutation: append([]int(nil), a.made.order...), Bins: a.bins, Bound: a.bound,
 	}
 }

@@ -273,6 +273,13 @@ const stairDepth = 256
 // it as it always did. Nothing depends on their values, which may be
 // anything (MADE draws them at initialisation and saves them).
 func StaircaseLinear(x, w, bias *Tensor, s *Staircase, relu bool) *Tensor {
+	return StaircaseLinearWith(x, w, bias, s, LinearOptions{ReLU: relu})
+}
+
+// StaircaseLinearWith is StaircaseLinear with the options of LinearWith:
+// ReLU, and Float32 products.
+func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Tensor {
+	relu, mm := lo.ReLU, layerGemm(lo)
 	if x.Rank() != 2 || w.Rank() != 2 || x.shape[1] != w.shape[1] ||
 		w.shape[0] != s.rows || w.shape[1] != s.cols ||
 		(bias != nil && (bias.Rank() != 1 || bias.shape[0] != w.shape[0])) {
@@ -356,7 +363,7 @@ func StaircaseLinear(x, w, bias *Tensor, s *Staircase, relu bool) *Tensor {
 		if bs != nil {
 			epi.bias = bs[b.r0:b.r1]
 		}
-		gemmLdEpi(useSIMD, false, true, n, b.r1-b.r0, b.k, 1, xs, in, wm[b.r0*in:], in, 0, y[b.r0:], o, epi)
+		mm(false, true, n, b.r1-b.r0, b.k, 1, xs, in, wm[b.r0*in:], in, 0, y[b.r0:], o, epi)
 	}
 	if s.rowOrder != nil {
 		rowsPar(n, o, func(r0, r1 int) {
@@ -414,7 +421,7 @@ func StaircaseLinear(x, w, bias *Tensor, s *Staircase, relu bool) *Tensor {
 						beta = 0
 					}
 				}
-				gemmLd(useSIMD, false, false, n, u.c1-u.c0, u.r1-u.r0, 1, g[u.r0:], o, wm[u.r0*in+u.c0:], in, beta, gxs[u.c0:], in)
+				mm(false, false, n, u.c1-u.c0, u.r1-u.r0, 1, g[u.r0:], o, wm[u.r0*in+u.c0:], in, beta, gxs[u.c0:], in, gemmEpi{})
 			}
 			if s.colOrder != nil && len(s.runs) > 0 {
 				kmax := s.runs[len(s.runs)-1].c1
@@ -442,8 +449,8 @@ func StaircaseLinear(x, w, bias *Tensor, s *Staircase, relu bool) *Tensor {
 					beta = 1
 				}
 				for p0 := 0; p0 < n; p0 += stairDepth {
-					gemmLd(useSIMD, true, false, b.r1-b.r0, b.k, min(stairDepth, n-p0), 1,
-						g[p0*o+b.r0:], o, xs[p0*in:], in, beta, gws[b.r0*in:], in)
+					mm(true, false, b.r1-b.r0, b.k, min(stairDepth, n-p0), 1,
+						g[p0*o+b.r0:], o, xs[p0*in:], in, beta, gws[b.r0*in:], in, gemmEpi{})
 					beta = 1
 				}
 			}
