@@ -48,13 +48,17 @@ func gemm(tA, tB bool, m, n, k int, alpha float64, a []float64, b []float64, bet
 type gemmEpi struct {
 	bias []float64 // length n, or nil
 	relu bool
+	// serial keeps the product on the calling goroutine whatever its
+	// size: the caller is itself a task of parallel (a worker handing part
+	// of a product to the pool would wait for itself).
+	serial bool
 }
 
 // gemmFused computes C = act(op(A)·op(B) + bias), the forward of a fully
 // connected layer in one product: bias (length n) is added to every row
 // (nil: none) and act is ReLU when relu is set, the identity otherwise.
 func gemmFused(tA, tB bool, m, n, k int, a, b, bias []float64, relu bool, c []float64) {
-	gemmSplit(useSIMD, tA, tB, m, n, k, 1, a, b, 0, c, gemmEpi{bias, relu})
+	gemmSplit(useSIMD, tA, tB, m, n, k, 1, a, b, 0, c, gemmEpi{bias: bias, relu: relu})
 }
 
 // gemmWith is gemm on the SIMD path (simd true) or the portable one.
@@ -174,7 +178,7 @@ func gemmLdEpi(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda i
 	j.next.Store(0)
 
 	helpers := 0
-	if m*n*k >= gemmParFlops {
+	if m*n*k >= gemmParFlops && !epi.serial {
 		helpers = min(gemmPool.start()-1, j.tiles-1)
 	}
 	j.wg.Add(helpers)

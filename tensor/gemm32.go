@@ -88,7 +88,7 @@ func gemm32(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []f
 	j.npad = (n + g32NR - 1) / g32NR * g32NR
 	j.packB(tB, b, ldb)
 	panels := j.npad / g32NR
-	par := m*n*k >= gemmParFlops && gemmPool.start() > 1
+	par := m*n*k >= gemmParFlops && !epi.serial && gemmPool.start() > 1
 	// Row blocks of g32MC; in parallel, half that when they are too few to
 	// balance the goroutines, and when still too few, column blocks of at
 	// least two panels as well.

@@ -73,7 +73,7 @@ func newGemm32Data(rng *rand.Rand, tc gemm32Case) gemm32Data {
 // and the scale |alpha|·|op(A)|·|op(B)| of the float32 error bound.
 func (d gemm32Data) ref(tc gemm32Case) (want, scale []float64) {
 	want = append([]float64(nil), d.c0...)
-	gemmLdEpi(false, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, want, d.ldc, gemmEpi{d.bias, tc.relu})
+	gemmLdEpi(false, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, want, d.ldc, gemmEpi{bias: d.bias, relu: tc.relu})
 	absA, absB := make([]float64, len(d.a)), make([]float64, len(d.b))
 	for i, v := range d.a {
 		absA[i] = math.Abs(v)
@@ -108,10 +108,10 @@ func (d gemm32Data) check(t *testing.T, tc gemm32Case) {
 		defer func(v bool) { useAVX512 = v }(useAVX512)
 		useAVX512 = false
 	}
-	gemm32(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, got, d.ldc, gemmEpi{d.bias, tc.relu})
+	gemm32(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, got, d.ldc, gemmEpi{bias: d.bias, relu: tc.relu})
 	if tc.forceFloat64 {
 		ref := append([]float64(nil), d.c0...)
-		gemmLdEpi(useSIMD, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, ref, d.ldc, gemmEpi{d.bias, tc.relu})
+		gemmLdEpi(useSIMD, tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, ref, d.ldc, gemmEpi{bias: d.bias, relu: tc.relu})
 		for i := range got {
 			if math.Float64bits(got[i]) != math.Float64bits(ref[i]) {
 				t.Fatalf("%+v without AVX-512: element %d = %v, want gemmLdEpi's %v", tc, i, got[i], ref[i])
@@ -333,7 +333,7 @@ func TestGemm32Allocs(t *testing.T) {
 		a, b, c := randT(rng, -1, 1, m*k).data, randT(rng, -1, 1, n*k).data, make([]float64, m*n)
 		bias := randT(rng, -1, 1, n).data
 		allocs := testing.AllocsPerRun(20, func() {
-			gemm32(false, true, m, n, k, 1, a, k, b, k, 0, c, n, gemmEpi{bias, true})
+			gemm32(false, true, m, n, k, 1, a, k, b, k, 0, c, n, gemmEpi{bias: bias, relu: true})
 		})
 		if allocs != 0 {
 			t.Errorf("%d×%d×%d: %v allocations per product, want 0", m, n, k, allocs)

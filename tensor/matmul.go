@@ -102,7 +102,7 @@ func linear(name string, x, w, bias *Tensor, lo LinearOptions) *Tensor {
 	// Bias and ReLU are applied by the product's tasks to their own block
 	// of the output while it is in cache.
 	if lo.Float32 {
-		gemm32(false, true, n, o, in, 1, x.data, in, w.data, in, 0, out.data, o, gemmEpi{bd, relu})
+		gemm32(false, true, n, o, in, 1, x.data, in, w.data, in, 0, out.data, o, gemmEpi{bias: bd, relu: relu})
 	} else {
 		gemmFused(false, true, n, o, in, x.data, w.data, bd, relu, out.data)
 	}

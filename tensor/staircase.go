@@ -354,17 +354,23 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 			}
 		}
 	}
-	for _, b := range s.blocks {
-		// The bias and the ReLU are applied by the product's tasks to
-		// their own part of the output while it is in cache (gemmLd's
-		// epilogue, as in Linear: a separate pass over the output cost
-		// more than the products saved).
-		epi := gemmEpi{relu: relu}
-		if bs != nil {
-			epi.bias = bs[b.r0:b.r1]
+	// The blocks' products are each too small to share between the cores
+	// (below gemmParFlops), so the cores share the layer instead: each
+	// takes rows of the batch through every block (stairSplit).
+	par := stairSplit(n, s.work)
+	par(func(i0, i1 int, serial bool) {
+		for _, b := range s.blocks {
+			// The bias and the ReLU are applied by the product's tasks to
+			// their own part of the output while it is in cache (gemmLd's
+			// epilogue, as in Linear: a separate pass over the output cost
+			// more than the products saved).
+			epi := gemmEpi{relu: relu, serial: serial}
+			if bs != nil {
+				epi.bias = bs[b.r0:b.r1]
+			}
+			mm(false, true, i1-i0, b.r1-b.r0, b.k, 1, xs[i0*in:], in, wm[b.r0*in:], in, 0, y[i0*o+b.r0:], o, epi)
 		}
-		mm(false, true, n, b.r1-b.r0, b.k, 1, xs, in, wm[b.r0*in:], in, 0, y[b.r0:], o, epi)
-	}
+	})
 	if s.rowOrder != nil {
 		rowsPar(n, o, func(r0, r1 int) {
 			for r := r0; r < r1; r++ {
@@ -414,15 +420,19 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 			if s.colOrder != nil {
 				gxs = tp.arena.alloc(n * in)
 			}
-			for i, u := range s.runs {
-				if s.colOrder != nil {
-					beta = 1
-					if i == 0 || s.runs[i-1].c0 != u.c0 {
-						beta = 0
+			par(func(i0, i1 int, serial bool) {
+				beta := beta
+				for i, u := range s.runs {
+					if s.colOrder != nil {
+						beta = 1
+						if i == 0 || s.runs[i-1].c0 != u.c0 {
+							beta = 0
+						}
 					}
+					mm(false, false, i1-i0, u.c1-u.c0, u.r1-u.r0, 1, g[i0*o+u.r0:], o, wm[u.r0*in+u.c0:], in, beta,
+						gxs[i0*in+u.c0:], in, gemmEpi{serial: serial})
 				}
-				mm(false, false, n, u.c1-u.c0, u.r1-u.r0, 1, g[u.r0:], o, wm[u.r0*in+u.c0:], in, beta, gxs[u.c0:], in, gemmEpi{})
-			}
+			})
 			if s.colOrder != nil && len(s.runs) > 0 {
 				kmax := s.runs[len(s.runs)-1].c1
 				rowsPar(n, kmax, func(r0, r1 int) {
@@ -440,20 +450,35 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 			if !s.exact {
 				gws = tp.arena.alloc(o * in)
 			}
-			for _, b := range s.blocks {
-				if b.k == 0 {
-					continue
+			// The cores take rows of every block of dW (the batch is the
+			// depth of these products, so it cannot be split as above).
+			par(func(t0, t1 int, serial bool) {
+				for _, b := range s.blocks {
+					if b.k == 0 {
+						continue
+					}
+					// Rows [r0, r1) of the block for the part [t0, t1) of
+					// the batch's n: the same fraction of the block's rows,
+					// cut at multiples of the kernels' six rows.
+					r0 := b.r0 + (b.r1-b.r0)*t0/n/6*6
+					r1 := b.r0 + (b.r1-b.r0)*t1/n/6*6
+					if t1 == n {
+						r1 = b.r1
+					}
+					if r0 >= r1 {
+						continue
+					}
+					beta := 0.0
+					if s.exact {
+						beta = 1
+					}
+					for p0 := 0; p0 < n; p0 += stairDepth {
+						mm(true, false, r1-r0, b.k, min(stairDepth, n-p0), 1,
+							g[p0*o+r0:], o, xs[p0*in:], in, beta, gws[r0*in:], in, gemmEpi{serial: serial})
+						beta = 1
+					}
 				}
-				beta := 0.0
-				if s.exact {
-					beta = 1
-				}
-				for p0 := 0; p0 < n; p0 += stairDepth {
-					mm(true, false, b.r1-b.r0, b.k, min(stairDepth, n-p0), 1,
-						g[p0*o+b.r0:], o, xs[p0*in:], in, beta, gws[b.r0*in:], in, gemmEpi{})
-					beta = 1
-				}
-			}
+			})
 			if !s.exact {
 				for i, k := range s.prefix {
 					src, dst := gws[i*in:i*in+k], gw[s.row(i)*in:(s.row(i)+1)*in]
@@ -470,6 +495,29 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 	})
 	return out
 }
+
+// stairSplit returns how a staircase layer over n batch rows with work
+// multiply-adds per row runs its products: par(f) calls f(i0, i1, serial)
+// on parts [i0, i1) that cover [0, n). A layer of at least gemmParFlops
+// multiply-adds is cut into parts of at least stairMinRows rows, shared
+// between the caller and the workers (parallel), whose products must then
+// stay on their goroutine (serial); a smaller one is one part whose
+// products decide for themselves. The parts are claimed in turn, so a
+// worker that wakes late takes fewer.
+func stairSplit(n, work int) (par func(f func(i0, i1 int, serial bool))) {
+	procs := gemmPool.start()
+	tasks := min(2*procs, n/stairMinRows)
+	if procs < 2 || tasks < 2 || n*work < gemmParFlops {
+		return func(f func(i0, i1 int, serial bool)) { f(0, n, false) }
+	}
+	return func(f func(i0, i1 int, serial bool)) {
+		parallel(tasks, func(t int) { f(t*n/tasks, (t+1)*n/tasks, true) })
+	}
+}
+
+// stairMinRows is the fewest batch rows of a part of a staircase layer
+// shared between the cores.
+const stairMinRows = 96
 
 // stairPool holds the masked weight copies of untracked calls.
 var stairPool = sync.Pool{New: func() any { return new([]float64) }}
