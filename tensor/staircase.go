@@ -357,8 +357,8 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 	// The blocks' products are each too small to share between the cores
 	// (below gemmParFlops), so the cores share the layer instead: each
 	// takes rows of the batch through every block (stairSplit).
-	par := stairSplit(n, s.work)
-	par(func(i0, i1 int, serial bool) {
+	_, par := stairSplit(n, s.work, gemmPool.start())
+	par(func(_, i0, i1 int, serial bool) {
 		for _, b := range s.blocks {
 			// The bias and the ReLU are applied by the product's tasks to
 			// their own part of the output while it is in cache (gemmLd's
@@ -420,7 +420,7 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 			if s.colOrder != nil {
 				gxs = tp.arena.alloc(n * in)
 			}
-			par(func(i0, i1 int, serial bool) {
+			par(func(_, i0, i1 int, serial bool) {
 				beta := beta
 				for i, u := range s.runs {
 					if s.colOrder != nil {
@@ -450,35 +450,40 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 			if !s.exact {
 				gws = tp.arena.alloc(o * in)
 			}
-			// The cores take rows of every block of dW (the batch is the
-			// depth of these products, so it cannot be split as above).
-			par(func(t0, t1 int, serial bool) {
+			// The batch is the depth of these products: the cores take
+			// parts of it (each then packs only its own rows of g and x),
+			// the first part into gws, the others into scratch copies of
+			// the blocks, added after. The parts are stairDWParts whatever
+			// the number of cores, so that the sums, and every result, are
+			// the same on any machine with the same kernels.
+			parts, par := stairSplit(n, s.work, stairDWParts)
+			acc := [][]float64{gws}
+			for range parts - 1 {
+				acc = append(acc, tp.arena.alloc(o*in))
+			}
+			par(func(t, i0, i1 int, serial bool) {
 				for _, b := range s.blocks {
 					if b.k == 0 {
 						continue
 					}
-					// Rows [r0, r1) of the block for the part [t0, t1) of
-					// the batch's n: the same fraction of the block's rows,
-					// cut at multiples of the kernels' six rows.
-					r0 := b.r0 + (b.r1-b.r0)*t0/n/6*6
-					r1 := b.r0 + (b.r1-b.r0)*t1/n/6*6
-					if t1 == n {
-						r1 = b.r1
-					}
-					if r0 >= r1 {
-						continue
-					}
 					beta := 0.0
-					if s.exact {
+					if s.exact && t == 0 {
 						beta = 1
 					}
-					for p0 := 0; p0 < n; p0 += stairDepth {
-						mm(true, false, r1-r0, b.k, min(stairDepth, n-p0), 1,
-							g[p0*o+r0:], o, xs[p0*in:], in, beta, gws[r0*in:], in, gemmEpi{serial: serial})
+					for p0 := i0; p0 < i1; p0 += stairDepth {
+						mm(true, false, b.r1-b.r0, b.k, min(stairDepth, i1-p0), 1,
+							g[p0*o+b.r0:], o, xs[p0*in:], in, beta, acc[t][b.r0*in:], in, gemmEpi{serial: serial})
 						beta = 1
 					}
 				}
 			})
+			for _, a := range acc[1:] {
+				for _, b := range s.blocks {
+					for r := b.r0; r < b.r1; r++ {
+						addTo(gws[r*in:r*in+b.k], a[r*in:r*in+b.k])
+					}
+				}
+			}
 			if !s.exact {
 				for i, k := range s.prefix {
 					src, dst := gws[i*in:i*in+k], gw[s.row(i)*in:(s.row(i)+1)*in]
@@ -497,23 +502,27 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 }
 
 // stairSplit returns how a staircase layer over n batch rows with work
-// multiply-adds per row runs its products: par(f) calls f(i0, i1, serial)
-// on parts [i0, i1) that cover [0, n). A layer of at least gemmParFlops
-// multiply-adds is cut into parts of at least stairMinRows rows, shared
-// between the caller and the workers (parallel), whose products must then
-// stay on their goroutine (serial); a smaller one is one part whose
-// products decide for themselves. The parts are claimed in turn, so a
-// worker that wakes late takes fewer.
-func stairSplit(n, work int) (par func(f func(i0, i1 int, serial bool))) {
-	procs := gemmPool.start()
-	tasks := min(2*procs, n/stairMinRows)
-	if procs < 2 || tasks < 2 || n*work < gemmParFlops {
-		return func(f func(i0, i1 int, serial bool)) { f(0, n, false) }
+// multiply-adds per row runs its products: par(f) calls f(t, i0, i1,
+// serial) for the parts t < parts, [i0, i1) of [0, n). A layer of at
+// least gemmParFlops multiply-adds is cut into at most maxParts parts of
+// at least stairMinRows rows, shared between the caller and the workers
+// (parallel), whose products must then stay on their goroutine (serial);
+// a smaller one is one part whose products decide for themselves. (Each
+// part packs the weights of every block again, so more parts than cores
+// cost more than they balanced.)
+func stairSplit(n, work, maxParts int) (parts int, par func(f func(t, i0, i1 int, serial bool))) {
+	parts = min(maxParts, n/stairMinRows)
+	if parts < 2 || n*work < gemmParFlops {
+		return 1, func(f func(t, i0, i1 int, serial bool)) { f(0, 0, n, false) }
 	}
-	return func(f func(i0, i1 int, serial bool)) {
-		parallel(tasks, func(t int) { f(t*n/tasks, (t+1)*n/tasks, true) })
+	return parts, func(f func(t, i0, i1 int, serial bool)) {
+		parallel(parts, func(t int) { f(t, t*n/parts, (t+1)*n/parts, true) })
 	}
 }
+
+// stairDWParts is the number of parts of the batch over which the weight
+// gradient of a large staircase layer is summed.
+const stairDWParts = 2
 
 // stairMinRows is the fewest batch rows of a part of a staircase layer
 // shared between the cores.
