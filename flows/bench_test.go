@@ -16,31 +16,42 @@ var madeConfigs = []struct {
 func benchMADE(b *testing.B, backward bool) {
 	for _, c := range madeConfigs {
 		for _, d := range c.ds {
-			b.Run(fmt.Sprintf("h=%v/n=%d/d=%d", c.hidden, c.batch, d), func(b *testing.B) {
-				rng := newRNG(1)
-				m := newMADE(d, c.hidden, "relu", rng.Perm(d))
-				m.init(rng)
-				x := randn(rng, c.batch, d)
-				tp := tensor.NewTape()
-				for b.Loop() {
-					if !backward {
-						m.forward(x)
-						continue
-					}
-					tp.Reset()
-					tp.Watch(m.params()...)
-					mu, raw := m.forward(x)
-					tp.Backward(tensor.Sum(tensor.Add(mu, raw)))
-				}
-			})
+			for _, prec := range []string{Float64, Float32} {
+				b.Run(fmt.Sprintf("h=%v/n=%d/d=%d/%s", c.hidden, c.batch, d, prec), func(b *testing.B) {
+					benchMADEOne(b, c.hidden, c.batch, d, prec == Float32, backward)
+				})
+			}
 		}
 	}
 }
 
-// BenchmarkMADEForward is one untracked conditioner pass.
+// benchMADEOne times one conditioner pass (and its backward pass when
+// backward is set) of a MADE of the given shape and precision.
+func benchMADEOne(b *testing.B, hidden []int, batch, d int, f32, backward bool) {
+	rng := newRNG(1)
+	m := newMADE(d, hidden, "relu", rng.Perm(d))
+	m.f32 = f32
+	m.init(rng)
+	x := randn(rng, batch, d)
+	tp := tensor.NewTape()
+	for b.Loop() {
+		if !backward {
+			m.forward(x)
+			continue
+		}
+		tp.Reset()
+		tp.Watch(m.params()...)
+		mu, raw := m.forward(x)
+		tp.Backward(tensor.Sum(tensor.Add(mu, raw)))
+	}
+}
+
+// BenchmarkMADEForward is one untracked conditioner pass, with float64 and
+// float32 products.
 func BenchmarkMADEForward(b *testing.B) { benchMADE(b, false) }
 
-// BenchmarkMADEForwardBackward is one tracked pass and its backward pass.
+// BenchmarkMADEForwardBackward is one tracked pass and its backward pass,
+// with float64 and float32 products.
 func BenchmarkMADEForwardBackward(b *testing.B) { benchMADE(b, true) }
 
 // BenchmarkBijectors times one forward and one inverse pass of 1000
