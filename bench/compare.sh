@@ -24,6 +24,12 @@
 # written in PyTorch). Their loss column is the final ELBO estimate (higher
 # is better; flowppl: r.elbo on 4096 draws, FlowTorch: the same size).
 #
+# flowppl runs every row twice: with the conditioner's matrix products in
+# float64 (the default) and in float32 (the flow option precision =
+# "float32": operands rounded to float32, sums in float32, everything else
+# float64; FlowTorch computes in float32 throughout). The columns show both,
+# "float64 / float32"; the mean-field row has no conditioner ("-").
+#
 # Everything runs sequentially: never two measurements at once on a 2-core
 # machine. Times are the training loops only (flowppl: r.seconds of fit;
 # FlowTorch: loop_s), normalised to seconds per 500 steps; where FlowTorch
@@ -106,7 +112,23 @@ timed() {
   awk '/^TIME/ {printf "%s %.0f\n", $2, $3/1024}' "$OUT/time.txt"
 }
 
-echo "| configuration | steps (flowppl/FT) | flowppl s/500 | FlowTorch s/500 | ratio FT/flowppl | final loss flowppl / FT | peak RSS MB flowppl / FT | GFLOP/s flowppl / FT |"
+# runflowppl SCRIPT TAG: runs one flowppl script; sets f500 (s/500 steps),
+# floss, fsteps, frss and fgf (GFLOP/s).
+runflowppl() {
+  local script=$1 tag=$2 fwall fsec
+  read -r fwall frss < <(timed "$OUT/$name.$tag.log" "$bin" run --quiet "$script")
+  read -r _ floss fsec fsteps < <(grep '^RESULT' "$OUT/$name.$tag.log" || echo "RESULT - - 0")
+  if [ "$fsec" = - ]; then
+    fsec=nan; floss="error: $(tail -1 "$OUT/$name.$tag.log")"
+  fi
+  f500=$(awk -v s="$fsec" -v n="$fsteps" 'BEGIN { if (n > 0) printf "%.2f", s / n * 500; else print "nan" }')
+  fgf=-
+  [[ $mode != post-* ]] && fgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" 1)" -v s="$f500" 'BEGIN { if (s > 0) printf "%.1f", f * 500 / s / 1e9; else print "-" }')
+  [[ "$floss" =~ ^[-0-9.e+]+$ ]] && floss=$(printf '%.4g' "$floss")
+  return 0
+}
+
+echo "| configuration | steps (flowppl/FT) | flowppl s/500 float64 / float32 | FlowTorch s/500 | ratio FT/flowppl float64 / float32 | final loss flowppl f64 / f32 / FT | peak RSS MB flowppl f64 / f32 / FT | GFLOP/s flowppl f64 / f32 / FT |"
 echo "|---|---|---|---|---|---|---|---|"
 for c in "${configs[@]}"; do
   IFS='|' read -r name d batch hidden mode lr ftlr dtype ftsteps <<<"$c"
@@ -115,7 +137,7 @@ for c in "${configs[@]}"; do
   script=$OUT/$name.flow
   case $mode in
   post-*)
-    guide="flow AffineAutoregressive(hidden = [$hidden])"
+    guide="flow AffineAutoregressive(hidden = [$hidden]PRECISION)"
     [ "$mode" = post-mf ] && guide="flow Affine()"
     cat >"$script" <<EOF
 J = 8
@@ -136,21 +158,26 @@ EOF
   *)
     cat >"$script" <<EOF
 d = $d
-q = flow AffineAutoregressive(Normal(zeros(d), ones(d)), hidden = [$hidden])
+q = flow AffineAutoregressive(Normal(zeros(d), ones(d)), hidden = [$hidden]PRECISION)
 target = Normal(5 * ones(d), 0.5 * ones(d))
 r = fit q to target by $by { steps = 500, batch = $batch, lr = $lr }
 print("RESULT", r.loss, r.seconds, r.steps)
 EOF
     ;;
   esac
-  read -r fwall frss < <(timed "$OUT/$name.flowppl.log" "$bin" run --quiet "$script")
-  read -r _ floss fsec fsteps < <(grep '^RESULT' "$OUT/$name.flowppl.log" || echo "RESULT - - 0")
-  if [ "$fsec" = - ]; then
-    fsec=nan; floss="error: $(tail -1 "$OUT/$name.flowppl.log")"
+  # The same script with the conditioner's products in float64 (the
+  # default) and in float32 (precision = "float32"; not for the
+  # mean-field guide, which has no conditioner).
+  sed 's/PRECISION//' "$script" >"$OUT/$name.f64.flow"
+  sed 's/PRECISION/, precision = "float32"/' "$script" >"$OUT/$name.f32.flow"
+  runflowppl "$OUT/$name.f64.flow" f64
+  f500_64=$f500 floss_64=$floss frss_64=$frss fgf_64=$fgf fsteps_64=$fsteps
+  f500_32=- floss_32=- frss_32=- fgf_32=-
+  if [ "$mode" != post-mf ]; then
+    runflowppl "$OUT/$name.f32.flow" f32
+    f500_32=$f500 floss_32=$floss frss_32=$frss fgf_32=$fgf
   fi
-  f500=$(awk -v s="$fsec" -v n="$fsteps" 'BEGIN { if (n > 0) printf "%.2f", s / n * 500; else print "nan" }')
-  fgf=-
-  [[ $mode != post-* ]] && fgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" 1)" -v s="$f500" 'BEGIN { if (s > 0) printf "%.1f", f * 500 / s / 1e9; else print "-" }')
+  f500=$f500_64 fsteps=$fsteps_64
   t500=skipped tloss=- trss=- ratio=- tgf=-
   if [ $peer = 1 ]; then
     if [[ $mode == post-* ]]; then
@@ -173,14 +200,16 @@ EOF
       t500="diverged @$div"; tloss=NaN
     else
       t500=$(awk -v s="$loop" -v n="$done_" 'BEGIN { printf "%.2f", s / n * 500 }')
-      ratio=$(awk -v a="$t500" -v b="$f500" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "-" }')
+      ratio=$(awk -v a="$t500" -v b="$f500_64" -v c="$f500_32" 'BEGIN {
+        r = (b > 0) ? sprintf("%.1f×", a / b) : "-"
+        r = r " / " ((c > 0) ? sprintf("%.1f×", a / c) : "-")
+        print r }')
       passes=1; [ "$mode" = fwd ] && passes=$d
       [[ $mode != post-* ]] && tgf=$(awk -v f="$(flops "$d" "$batch" "$hidden" "$passes")" -v s="$t500" 'BEGIN { printf "%.1f", f * 500 / s / 1e9 }')
       tloss=$(printf '%.4g' "$tloss")
     fi
     ftsteps="$ftsteps $dtype lr $ftlr"
   fi
-  [[ "$floss" =~ ^[-0-9.e+]+$ ]] && floss=$(printf '%.4g' "$floss")
-  echo "| $name: D=$d batch $batch hidden ($hidden) $mode, flowppl lr $lr | $fsteps / $ftsteps | $f500 | $t500 | $ratio | $floss / $tloss | $frss / $trss | $fgf / $tgf |"
+  echo "| $name: D=$d batch $batch hidden ($hidden) $mode, flowppl lr $lr | $fsteps / $ftsteps | $f500_64 / $f500_32 | $t500 | $ratio | $floss_64 / $floss_32 / $tloss | $frss_64 / $frss_32 / $trss | $fgf_64 / $fgf_32 / $tgf |"
 done | tee "$OUT/table.md"
 echo "(raw logs in $OUT)" >&2
