@@ -149,11 +149,7 @@ func gemmLdEpi(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda i
 		return
 	}
 	if k == 0 {
-		for r := range m {
-			cr := c[r*ldc : r*ldc+n]
-			epi.begin(cr, 0, beta)
-			epi.end(cr)
-		}
+		epiOnly(m, n, beta, c, ldc, epi)
 		return
 	}
 	j := gemmJobs.Get().(*gemmJob)
@@ -190,6 +186,16 @@ func gemmLdEpi(simd, tA, tB bool, m, n, k int, alpha float64, a []float64, lda i
 	j.a, j.b, j.c = nil, nil, nil
 	j.epi = gemmEpi{}
 	gemmJobs.Put(j)
+}
+
+// epiOnly is a product of depth 0: C = epi(beta·C), or the bias through
+// the activation, on m rows of n.
+func epiOnly(m, n int, beta float64, c []float64, ldc int, epi gemmEpi) {
+	for r := range m {
+		cr := c[r*ldc : r*ldc+n]
+		epi.begin(cr, 0, beta)
+		epi.end(cr)
+	}
 }
 
 // parallel runs f(0), …, f(tasks−1) on the calling goroutine and the

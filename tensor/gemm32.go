@@ -73,11 +73,7 @@ func gemm32(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []f
 	}
 	_ = c[(m-1)*ldc+n-1] // the kernel writes C unchecked
 	if k == 0 {
-		for r := range m {
-			cr := c[r*ldc : r*ldc+n]
-			epi.begin(cr, 0, beta)
-			epi.end(cr)
-		}
+		epiOnly(m, n, beta, c, ldc, epi)
 		return
 	}
 	j := gemm32Jobs.Get().(*gemm32Job)
