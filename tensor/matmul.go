@@ -51,7 +51,7 @@ type LinearOptions struct {
 	// AVX-512 (elsewhere the products stay float64). The tensors, the
 	// bias, the ReLU and the gradients' accumulation stay float64. An
 	// output then differs from the float64 layer's by at most about
-	// in·2⁻²³ of Σ|x||W| (1e-6 relative for typical layers), as in a
+	// in·2⁻²⁴ of Σ|x||W| (1e-6 relative for typical layers), as in a
 	// float32 framework; the products take about half the time.
 	Float32 bool
 }
@@ -75,9 +75,8 @@ func layerGemm(o LinearOptions) func(tA, tB bool, m, n, k int, alpha float64, a 
 	return gemmLdEpi64
 }
 
-// gemmLdEpi64 is gemmLdEpi on the current path (useSIMD), as gemm32's
-// float64 counterpart: a deep product is computed in blocks of gemmKC as
-// gemm does.
+// gemmLdEpi64 is gemmLdEpi on the current path (useSIMD), with gemm32's
+// signature: its float64 counterpart.
 func gemmLdEpi64(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, epi gemmEpi) {
 	gemmLdEpi(useSIMD, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epi)
 }
