@@ -58,7 +58,7 @@ func Help(w io.Writer, topic string) error {
 		return nil
 	}
 	if slices.Contains(Keywords, topic) {
-		fmt.Fprintf(w, "%s is a keyword; see LANGUAGE.md\n", topic)
+		fmt.Fprintf(w, "%s is a keyword; see docs/language.md\n", topic)
 		return nil
 	}
 	// Search descriptions (for words of three letters or more).

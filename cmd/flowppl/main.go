@@ -76,6 +76,8 @@ Flags of run:
 
 Exit status: 0 success, 1 script error, 2 usage error or unreadable file,
 130 interrupted.
+
+The language reference is docs/language.md in flowppl's repository.
 `
 
 func main() {
