@@ -24,7 +24,7 @@ func TestIndexVector(t *testing.T) {
 	}{
 		{x, []IndexArg{idxv(0, 2)}, "[2]", "[10, 12]"},
 		{x, []IndexArg{idxv(4, -1, 0, 0)}, "[4]", "[14, 14, 10, 10]"}, // negative from the end, repeats
-		{x, []IndexArg{idxv(3)}, "[1]", "[13]"},                        // a vector of one, not a number
+		{x, []IndexArg{idxv(3)}, "[1]", "[13]"},                       // a vector of one, not a number
 		{x, []IndexArg{idxv()}, "[0]", "[]"},
 		{m, []IndexArg{idxv(2, 0), all}, "[2, 2]", "[[5, 6],\n [1, 2]]"},
 		{m, []IndexArg{idxv(2, 0)}, "[2, 2]", "[[5, 6],\n [1, 2]]"},
