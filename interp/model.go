@@ -269,45 +269,43 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 	return ev.errorf(pos, "the left side of ~ must be a name or an indexed name, got %s", ast.FormatExpr(s.LHS))
 }
 
-// indexName names element flat of whole[idx] by its index in whole.
+// indexName names element flat of whole[idx] by its index in whole. Each
+// subscript is resolved by indexing the positions 0..n-1 of its axis, so
+// slices, negative indices and index vectors (whose elements may repeat or
+// come in any order) all map back to positions in whole.
 func indexName(base string, whole lang.Value, idx []lang.IndexArg, flat int) string {
 	a, ok := whole.(*lang.Array)
 	if !ok {
 		return base
 	}
 	shape := a.Shape()
-	var kept []int // axes kept, with their lo
-	lo := make([]int, len(shape))
+	pos := make([]int, len(shape))
+	var kept [][]float64 // for each kept axis, its selected positions
+	var keptAxes []int
 	for ax := range shape {
-		if ax >= len(idx) {
-			kept = append(kept, ax)
-			continue
-		}
-		sel, err := lang.Index(lang.NewVector(rangeVec(shape[ax])), []lang.IndexArg{idx[ax]})
-		if err != nil {
-			return base
-		}
-		switch s := sel.(type) {
-		case lang.Number:
-			lo[ax] = int(s)
-		case *lang.Array:
-			if s.Len() > 0 {
-				lo[ax] = int(s.Data()[0])
+		positions := rangeVec(shape[ax])
+		if ax < len(idx) {
+			sel, err := lang.Index(lang.NewVector(positions), []lang.IndexArg{idx[ax]})
+			if err != nil {
+				return base
 			}
-			kept = append(kept, ax)
+			switch s := sel.(type) {
+			case lang.Number:
+				pos[ax] = int(s)
+				continue
+			case *lang.Array:
+				positions = s.Data()
+			default:
+				return base
+			}
 		}
+		kept = append(kept, positions)
+		keptAxes = append(keptAxes, ax)
 	}
-	pos := append([]int(nil), lo...)
 	rem := flat
 	for i := len(kept) - 1; i >= 0; i-- {
-		ax := kept[i]
-		n := shape[ax] - lo[ax]
-		if ax < len(idx) {
-			sel, _ := lang.Index(lang.NewVector(rangeVec(shape[ax])), []lang.IndexArg{idx[ax]})
-			n = sel.(*lang.Array).Len()
-		}
-		if n > 0 {
-			pos[ax] += rem % n
+		if n := len(kept[i]); n > 0 {
+			pos[keptAxes[i]] = int(kept[i][rem%n])
 			rem /= n
 		}
 	}

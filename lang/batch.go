@@ -407,6 +407,8 @@ func batchTruth(b *Batch) (bool, error) {
 	return d[0] != 0, nil
 }
 
+// indexBatch is Index for a batch: the subscripts (plain, never batches)
+// select the same elements of every draw.
 func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 	if x.Bool {
 		return nil, fmt.Errorf("bool cannot be indexed")
@@ -418,18 +420,19 @@ func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 	if len(ev) == 0 {
 		return nil, fmt.Errorf("number cannot be indexed")
 	}
-	sels, keep, err := selectionOf(ev, x.Type(), idx)
+	sels, err := selectionOf(ev, x.Type(), idx)
 	if err != nil {
 		return nil, err
 	}
-	t := x.T
-	for ax, s := range sels {
-		t = tensor.Narrow(t, ax+1, s[0], s[1]-s[0])
+	out := append([]int{x.N()}, keptShape(sels)...)
+	if err := CheckSize(numel(out)); err != nil {
+		return nil, err
 	}
-	out := append([]int{x.N()}, keptShape(sels, keep)...)
-	return &Batch{T: tensor.Reshape(t, out...)}, nil
+	return &Batch{T: tensor.Reshape(gather(x.T, sels, 1), out...)}, nil
 }
 
+// setIndexBatch is SetIndex when x or v is a batch: the result is a batch
+// whose draws are SetIndex of the draws.
 func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
 	n, err := checkBatches(x, v)
 	if err != nil {
@@ -443,34 +446,22 @@ func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("cannot assign %s to an element of a %s", v.Type(), x.Type())
 	}
-	sels, keep, err := selectionOf(xo.event, x.Type(), idx)
+	sels, err := selectionOf(xo.event, x.Type(), idx)
 	if err != nil {
 		return nil, err
 	}
-	kept := keptShape(sels, keep)
+	kept := keptShape(sels)
 	if s, err := tensor.BroadcastShapes(vo.event, kept); err != nil || !tensor.SameShape(s, kept) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vo.event), ShapeString(kept))
 	}
 	xb, _ := ToBatch(x, n)
-	full := []int{n}
-	for _, s := range sels {
-		full = append(full, s[1]-s[0])
-	}
 	vt := vo.t
 	if vo.batch {
 		vt = vo.aligned(len(kept))
 	}
+	full := append([]int{n}, fullShape(sels)...)
 	vt = tensor.Reshape(tensor.BroadcastTo(vt, append([]int{n}, kept...)...), full...)
-	var set func(t *tensor.Tensor, ax int) *tensor.Tensor
-	set = func(t *tensor.Tensor, ax int) *tensor.Tensor {
-		if ax == len(sels) {
-			return vt
-		}
-		m, lo, hi := t.Dim(ax+1), sels[ax][0], sels[ax][1]
-		mid := set(tensor.Narrow(t, ax+1, lo, hi-lo), ax+1)
-		return tensor.Concat(ax+1, tensor.Narrow(t, ax+1, 0, lo), mid, tensor.Narrow(t, ax+1, hi, m-hi))
-	}
-	return &Batch{T: set(xb.T, 0)}, nil
+	return &Batch{T: scatter(xb.T, sels, 1, vt)}, nil
 }
 
 // EventTensor returns the tensor of a number, array or batch and its batch

@@ -20,6 +20,10 @@
 //	              leading draw axis; Binary, Unary, Index and SetIndex accept any
 //	              mix of batches and plain values
 //
+// Index and SetIndex take numbers, slices and index vectors (a vector of
+// integers, such as group labels: alpha[g], m[rows, :], x[idx] = v) as
+// subscripts; see Index.
+//
 // The interpreter adds user functions, models and posteriors, which also
 // implement Value.
 package lang

@@ -371,6 +371,18 @@ func (a IndexArg) String() string {
 // row as a vector, m[1:3] a matrix of rows) or two (m[2, 1] a number,
 // m[:, 0] a column as a vector, m[1:3, 0:2] a matrix). A string takes one
 // subscript and counts characters (Unicode code points).
+//
+// A subscript of an array may also be a vector of integer indices (an
+// index vector, data such as group labels): the axis keeps one entry per
+// index, in the vector's order, repeats allowed, so alpha[g] is the
+// vector of alpha[g[i]], m[rows, :] (or m[rows]) the matrix of those
+// rows, m[:, cols] of those columns, m[rows, j] and m[i, cols] vectors.
+// An empty index vector gives an empty result. Each element is checked as
+// a single index is; the error names the element's position in the index
+// vector. At most one subscript may be an index vector (m[rows, :][:, cols]
+// is the submatrix), and no subscript may depend on latent variables. The
+// result is a copy built with tensor.Take, so a tracked array or batch
+// stays on its tape.
 func Index(x Value, idx []IndexArg) (Value, error) {
 	switch x := x.(type) {
 	case *Batch:
@@ -480,35 +492,58 @@ func sliceBounds(a IndexArg, n int) (lo, hi int, err error) {
 	return lo, hi, nil
 }
 
-// selection resolves the subscripts of an array: the range [lo, hi) chosen
-// on each axis, and whether the axis survives (a slice) or is dropped (a
-// single index).
-func selection(x *Array, idx []IndexArg) (sels [][2]int, keep []bool, err error) {
+// axisSel is what one subscript selects on one axis: the positions
+// lo..hi-1 (a slice, or a single index when drop is set: the axis is
+// dropped from the result), or, when vec is set, the positions list (an
+// index vector: the axis keeps len(list) entries, in the vector's order,
+// repeats allowed).
+type axisSel struct {
+	lo, hi int
+	drop   bool
+	vec    bool
+	list   []int
+}
+
+// size is the number of positions selected.
+func (s axisSel) size() int {
+	if s.vec {
+		return len(s.list)
+	}
+	return s.hi - s.lo
+}
+
+// full reports whether s selects the whole axis of length n, in order.
+func (s axisSel) full(n int) bool { return !s.vec && !s.drop && s.lo == 0 && s.hi == n }
+
+// selection resolves the subscripts of an array, one axisSel per axis.
+func selection(x *Array, idx []IndexArg) ([]axisSel, error) {
 	return selectionOf(x.Shape(), x.Type(), idx)
 }
 
-// selectionOf is selection for a value of the given shape and kind.
-func selectionOf(shape []int, kind string, idx []IndexArg) (sels [][2]int, keep []bool, err error) {
+// selectionOf is selection for a value of the given shape and kind: an
+// axis without a subscript is selected whole. At most one subscript may
+// be an index vector.
+func selectionOf(shape []int, kind string, idx []IndexArg) ([]axisSel, error) {
 	if len(idx) == 0 {
-		return nil, nil, fmt.Errorf("missing subscript")
+		return nil, fmt.Errorf("missing subscript")
 	}
 	if len(idx) > len(shape) {
-		return nil, nil, fmt.Errorf("too many subscripts for %s: got %d, want at most %d", kind, len(idx), len(shape))
+		return nil, fmt.Errorf("too many subscripts for %s: got %d, want at most %d", kind, len(idx), len(shape))
 	}
-	sels = make([][2]int, len(shape))
-	keep = make([]bool, len(shape))
+	sels := make([]axisSel, len(shape))
+	vecs := 0
 	for ax := range shape {
 		if ax >= len(idx) {
-			sels[ax], keep[ax] = [2]int{0, shape[ax]}, true
+			sels[ax] = axisSel{lo: 0, hi: shape[ax]}
 			continue
 		}
 		a := idx[ax]
 		if a.Slice {
 			lo, hi, err := sliceBounds(a, shape[ax])
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			sels[ax], keep[ax] = [2]int{lo, hi}, true
+			sels[ax] = axisSel{lo: lo, hi: hi}
 			continue
 		}
 		desc := fmt.Sprintf("vector of length %d", shape[0])
@@ -518,49 +553,161 @@ func selectionOf(shape []int, kind string, idx []IndexArg) (sels [][2]int, keep 
 				desc = fmt.Sprintf("matrix with %d columns", shape[1])
 			}
 		}
+		if v, ok := a.Index.(*Array); ok {
+			if !v.IsVector() {
+				return nil, fmt.Errorf("index must be a number or a vector of integers, got %s", v.Type())
+			}
+			if vecs++; vecs > 1 {
+				return nil, fmt.Errorf("only one subscript may be a vector of indices: for the rows r and columns c of a matrix m, write m[r, :][:, c]")
+			}
+			list, err := indexList(v.Data(), shape[ax], desc)
+			if err != nil {
+				return nil, err
+			}
+			sels[ax] = axisSel{vec: true, list: list}
+			continue
+		}
+		if _, ok := a.Index.(Number); !ok {
+			return nil, fmt.Errorf("index must be a number or a vector of integers, got %s", a.Index.Type())
+		}
 		i, err := indexInt(a.Index, shape[ax], desc)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		sels[ax] = [2]int{i, i + 1}
+		sels[ax] = axisSel{lo: i, hi: i + 1, drop: true}
 	}
-	return sels, keep, nil
+	return sels, nil
+}
+
+// indexList checks the elements of an index vector against length n
+// (negative ones count from the end) and returns them as positions; desc
+// describes the axis as for indexInt. An error names the element.
+func indexList(data []float64, n int, desc string) ([]int, error) {
+	list := make([]int, len(data))
+	for r, f := range data {
+		k, err := AsInt(f)
+		if err != nil {
+			return nil, fmt.Errorf("element %d of the index vector: index %v", r, err)
+		}
+		j := k
+		if j < 0 {
+			j += n
+		}
+		if j < 0 || j >= n {
+			return nil, fmt.Errorf("element %d of the index vector: index %d out of range for %s", r, k, desc)
+		}
+		list[r] = j
+	}
+	return list, nil
 }
 
 // keptShape is the shape of a selection without its dropped axes.
-func keptShape(sels [][2]int, keep []bool) []int {
-	var s []int
-	for ax, k := range keep {
-		if k {
-			s = append(s, sels[ax][1]-sels[ax][0])
+func keptShape(sels []axisSel) []int {
+	s := []int{}
+	for _, a := range sels {
+		if !a.drop {
+			s = append(s, a.size())
 		}
 	}
 	return s
 }
 
+// fullShape is the shape of a selection with its dropped axes as 1s.
+func fullShape(sels []axisSel) []int {
+	s := make([]int, len(sels))
+	for ax, a := range sels {
+		s[ax] = a.size()
+	}
+	return s
+}
+
+// gather returns the selection sels of t, whose axis off+ax is selected by
+// sels[ax] (off is 1 for a batch's draw axis), with the dropped axes
+// kept as 1s. The result is a copy and stays on t's tape: slices are
+// tensor.Narrow, index vectors tensor.Take.
+func gather(t *tensor.Tensor, sels []axisSel, off int) *tensor.Tensor {
+	copied := false
+	for ax, s := range sels {
+		switch {
+		case s.vec:
+			t, copied = tensor.Take(t, off+ax, s.list), true
+		case !s.full(t.Dim(off + ax)):
+			t, copied = tensor.Narrow(t, off+ax, s.lo, s.hi-s.lo), true
+		}
+	}
+	if !copied { // x[:] is a copy, never a view of x
+		t = tensor.Narrow(t, off, 0, t.Dim(off))
+	}
+	return t
+}
+
+// scatter returns a copy of t with the selection sels (as in gather)
+// replaced by v, which has the selection's shape with dropped axes as 1s.
+// It is built with tensor ops (Narrow and Concat for slices, Take and Put
+// for index vectors), so a tracked t or v stays on its tape; where an
+// index vector repeats a position, the last write wins (tensor.Put).
+func scatter(t *tensor.Tensor, sels []axisSel, off int, v *tensor.Tensor) *tensor.Tensor {
+	var set func(t *tensor.Tensor, ax int) *tensor.Tensor
+	set = func(t *tensor.Tensor, ax int) *tensor.Tensor {
+		if ax == len(sels) {
+			return v
+		}
+		// mid is the new value of the part of t selected on axis ax: v
+		// itself when every later axis is selected whole.
+		rest := true
+		for bx := ax + 1; bx < len(sels); bx++ {
+			rest = rest && sels[bx].full(t.Dim(off+bx))
+		}
+		s, a := sels[ax], off+ax
+		if s.vec {
+			mid := v
+			if !rest {
+				mid = set(tensor.Take(t, a, s.list), ax+1)
+			}
+			return tensor.Put(t, a, s.list, mid)
+		}
+		n, lo, hi := t.Dim(a), s.lo, s.hi
+		mid := v
+		if !rest {
+			mid = set(tensor.Narrow(t, a, lo, hi-lo), ax+1)
+		}
+		return tensor.Concat(a, tensor.Narrow(t, a, 0, lo), mid, tensor.Narrow(t, a, hi, n-hi))
+	}
+	return set(t, 0)
+}
+
 func indexArray(x *Array, idx []IndexArg) (Value, error) {
-	sels, keep, err := selection(x, idx)
+	sels, err := selection(x, idx)
 	if err != nil {
 		return nil, err
 	}
-	// Narrow copies (so the result never aliases x) and keeps a tracked
-	// array on its tape.
-	t := x.T
-	for ax, s := range sels {
-		t = tensor.Narrow(t, ax, s[0], s[1]-s[0])
+	out := keptShape(sels)
+	if err := CheckSize(numel(out)); err != nil {
+		return nil, err
 	}
-	out := keptShape(sels, keep)
+	t := gather(x.T, sels, 0)
 	if len(out) == 0 {
 		return Number(t.Data()[0]), nil
 	}
 	return &Array{T: tensor.Reshape(t, out...)}, nil
 }
 
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
 // SetIndex returns a copy of the array x with x[idx...] replaced by v (a
 // number, or an array that broadcasts to the selection's shape), for the
-// assignment x[i] = v. x itself is not modified: arrays are values. The
-// copy is built with tensor ops, so a tracked x or v stays on its tape;
-// each assignment costs O(len(x)).
+// assignment x[i] = v. A subscript may be an index vector, as in Index:
+// x[idx] = v sets x[idx[r]] to v[r] (or to v when v is a number); where
+// idx repeats a position the last write wins, as in NumPy and Stan. x
+// itself is not modified: arrays are values. The copy is built with
+// tensor ops, so a tracked x or v stays on its tape; each assignment costs
+// O(len(x)).
 func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
 	if err := plainIndices(idx); err != nil {
 		return nil, err
@@ -572,7 +719,7 @@ func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s does not support item assignment", x.Type())
 	}
-	sels, keep, err := selection(a, idx)
+	sels, err := selection(a, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -580,25 +727,12 @@ func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("cannot assign %s to an element of a %s", v.Type(), a.Type())
 	}
-	kept := keptShape(sels, keep)
+	kept := keptShape(sels)
 	if s, err := tensor.BroadcastShapes(vt.Shape(), kept); err != nil || !tensor.SameShape(s, kept) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vt.Shape()), ShapeString(kept))
 	}
-	full := make([]int, len(sels))
-	for ax, s := range sels {
-		full[ax] = s[1] - s[0]
-	}
-	vt = tensor.Reshape(tensor.BroadcastTo(vt, kept...), full...)
-	var set func(t *tensor.Tensor, ax int) *tensor.Tensor
-	set = func(t *tensor.Tensor, ax int) *tensor.Tensor {
-		if ax == len(sels) {
-			return vt
-		}
-		n, lo, hi := t.Dim(ax), sels[ax][0], sels[ax][1]
-		mid := set(tensor.Narrow(t, ax, lo, hi-lo), ax+1)
-		return tensor.Concat(ax, tensor.Narrow(t, ax, 0, lo), mid, tensor.Narrow(t, ax, hi, n-hi))
-	}
-	return &Array{T: set(a.T, 0)}, nil
+	vt = tensor.Reshape(tensor.BroadcastTo(vt, kept...), fullShape(sels)...)
+	return &Array{T: scatter(a.T, sels, 0, vt)}, nil
 }
 
 // plainIndices returns an error if a subscript depends on latent variables.

@@ -192,7 +192,7 @@ func TestIndexErrors(t *testing.T) {
 		{x, []IndexArg{At(n(5))}, "index 5 out of range for vector of length 3"},
 		{x, []IndexArg{At(n(-4))}, "index -4 out of range for vector of length 3"},
 		{x, []IndexArg{At(n(1.5))}, "index 1.5 is not an integer"},
-		{x, []IndexArg{At(String("a"))}, "index must be a number, got string"},
+		{x, []IndexArg{At(String("a"))}, "index must be a number or a vector of integers, got string"},
 		{x, []IndexArg{Slice(n(0.5), nil)}, "slice bound 0.5 is not an integer"},
 		{x, []IndexArg{At(n(0)), At(n(0))}, "too many subscripts for vector: got 2, want at most 1"},
 		{m, []IndexArg{At(n(3))}, "index 3 out of range for matrix with 3 rows"},

@@ -44,3 +44,11 @@ func ExampleTake() {
 	fmt.Println(tensor.Take(m, 1, []int{2, 0, 0}))
 	// Output: tensor[2 3]{3, 1, 1, 6, 4, 4}
 }
+
+func ExamplePut() {
+	m := tensor.Matrix([][]float64{{1, 2, 3}, {4, 5, 6}})
+	v := tensor.Matrix([][]float64{{7, 8}, {9, 10}})
+	// Column 0 is written twice: the last write wins.
+	fmt.Println(tensor.Put(m, 1, []int{0, 0}, v))
+	// Output: tensor[2 3]{8, 2, 3, 10, 5, 6}
+}

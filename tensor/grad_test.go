@@ -212,6 +212,18 @@ func TestGradShapeOps(t *testing.T) {
 		{"Take0", func(xs ...*Tensor) *Tensor { return Take(xs[0], 0, []int{2, 0, 2, 2}) }, []*Tensor{m}},
 		{"Take1", func(xs ...*Tensor) *Tensor { return Take(xs[0], 1, []int{3, 1, 1, 0, 2}) }, []*Tensor{m}},
 		{"Take3d", func(xs ...*Tensor) *Tensor { return Take(xs[0], 1, []int{1, 1}) }, []*Tensor{a}},
+		// Put with a repeated index: the last write wins, in the values
+		// and in the gradient (v's overwritten slices get none).
+		{"Put0", func(xs ...*Tensor) *Tensor { return Put(xs[0], 0, []int{2, 0, 2}, xs[1]) }, []*Tensor{m, randT(rng, -1, 1, 3, 4)}},
+		{"Put1", func(xs ...*Tensor) *Tensor { return Put(xs[0], 1, []int{3, 1, 1}, xs[1]) }, []*Tensor{m, randT(rng, -1, 1, 3, 3)}},
+		{"Put3d", func(xs ...*Tensor) *Tensor { return Put(xs[0], 1, []int{1, 1, 0}, xs[1]) }, []*Tensor{a, randT(rng, -1, 1, 2, 3, 4)}},
+		{"Put-1", func(xs ...*Tensor) *Tensor { return Put(xs[0], -1, []int{0, 3}, xs[1]) }, []*Tensor{a, randT(rng, -1, 1, 2, 3, 2)}},
+		{"PutEmpty", func(xs ...*Tensor) *Tensor { return Put(xs[0], 0, nil, xs[1]) }, []*Tensor{m, Zeros(0, 4)}},
+		{"PutSame", func(xs ...*Tensor) *Tensor { return Put(xs[0], 0, []int{1, 2, 0}, xs[0]) }, []*Tensor{m}},
+		// AddAt with a repeated index: every slice adds up.
+		{"AddAt0", func(xs ...*Tensor) *Tensor { return AddAt(xs[0], 0, []int{2, 0, 2}, xs[1]) }, []*Tensor{m, randT(rng, -1, 1, 3, 4)}},
+		{"AddAt1", func(xs ...*Tensor) *Tensor { return AddAt(xs[0], 1, []int{3, 1, 1}, xs[1]) }, []*Tensor{m, randT(rng, -1, 1, 3, 3)}},
+		{"AddAt3d", func(xs ...*Tensor) *Tensor { return AddAt(xs[0], 1, []int{1, 1, 0, 2}, xs[1]) }, []*Tensor{a, randT(rng, -1, 1, 2, 4, 4)}},
 		{"Narrow", func(xs ...*Tensor) *Tensor { return Narrow(xs[0], 1, 1, 2) }, []*Tensor{a}},
 		{"Narrow-1", func(xs ...*Tensor) *Tensor { return Narrow(xs[0], -1, 1, 3) }, []*Tensor{a}},
 		{"BroadcastTo", func(xs ...*Tensor) *Tensor { return BroadcastTo(xs[0], 2, 3, 4) }, []*Tensor{randT(rng, -1, 1, 3, 1)}},
@@ -258,4 +270,43 @@ func TestGradAccumulation(t *testing.T) {
 		h = Mul(h, Sigmoid(SumAxis(x, 0)))          // and a third time, broadcast
 		return Add(LogSumExp(h, 1), Sum(Square(w))) // w used twice
 	}, x, w)
+}
+
+// TestAddAtAdjoint checks that AddAt into zeros is the adjoint of Take:
+// <Take(a, idx), w> = <a, AddAt(0, idx, w)> for a repeated index, on each
+// axis. Both sides are sums of the same few products; 1e-12 covers the
+// rounding of summing them in a different order.
+func TestAddAtAdjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 2))
+	a := randT(rng, -1, 1, 2, 3, 4)
+	for axis, idx := range [][]int{{1, 1, 0}, {2, 0, 2, 2, 1}, {3, 3}} {
+		taken := Take(a, axis, idx)
+		w := randT(rng, -1, 1, taken.shape...)
+		lhs := Sum(Mul(taken, w)).Item()
+		rhs := Sum(Mul(a, AddAt(Zeros(a.shape...), axis, idx, w))).Item()
+		if math.Abs(lhs-rhs) > 1e-12 {
+			t.Errorf("axis %d: <Take(a), w> = %v, <a, AddAt(0, w)> = %v", axis, lhs, rhs)
+		}
+	}
+}
+
+// TestPutScratch checks that Put and AddAt of scratch tensors give
+// scratch tensors and record nothing, and that a tracked v alone gets a
+// gradient.
+func TestPutScratch(t *testing.T) {
+	var tp Tape
+	a, v := tp.Zeros(3, 2), tp.Zeros(1, 2)
+	if out := Put(a, 0, []int{1}, v); out.Tracked() || tp.Len() != 0 {
+		t.Errorf("Put of scratch tensors is tracked or recorded")
+	}
+	if out := AddAt(a, 0, []int{1}, v); out.Tracked() || tp.Len() != 0 {
+		t.Errorf("AddAt of scratch tensors is tracked or recorded")
+	}
+	p := Param([]float64{1, 2}, 1, 2)
+	tp.Watch(p)
+	out := Put(a, 0, []int{2}, p)
+	tp.Backward(Sum(Mul(out, Full(3, 3, 2))))
+	if g := p.Grad(); g[0] != 3 || g[1] != 3 {
+		t.Errorf("gradient of v %v, want [3 3]", g)
+	}
 }

@@ -145,6 +145,110 @@ func Take(a *Tensor, axis int, idx []int) *Tensor {
 	return out
 }
 
+// Put returns a copy of a with the slices at positions idx along axis
+// replaced by the slices of v: out[..., idx[r], ...] = v[..., r, ...]. It is
+// the assignment a[idx] = v of NumPy and Stan. v has a's shape except
+// len(idx) on axis. When an index repeats, the last write wins (as in NumPy
+// and Stan), and the gradient follows that: the overwritten slices of v get
+// zero gradient, as do the replaced slices of a. Indices must be in range.
+// idx must not be modified before Backward.
+func Put(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
+	axis = normAxis("Put", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	m := len(idx)
+	checkScatter("Put", a, axis, idx, v)
+	// last[k] is the position in idx of the write that wins for slice k,
+	// -1 for a slice that keeps a's values.
+	last := make([]int, n)
+	for k := range last {
+		last[k] = -1
+	}
+	for r, k := range idx {
+		last[k] = r
+	}
+	tp := tapeOf(a, v)
+	out := newOut(tp, slices.Clone(a.shape))
+	copy(out.data, a.data)
+	for o := 0; o < outer; o++ {
+		for k, r := range last {
+			if r >= 0 {
+				copy(out.data[(o*n+k)*inner:(o*n+k+1)*inner], v.data[(o*m+r)*inner:])
+			}
+		}
+	}
+	ga, gv := gradOn(a, tp), gradOn(v, tp)
+	if ga != nil || gv != nil {
+		tp.record(func() {
+			g := out.grad
+			for o := 0; o < outer; o++ {
+				for k, r := range last {
+					src := g[(o*n+k)*inner : (o*n+k+1)*inner]
+					switch {
+					case r < 0 && ga != nil:
+						addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], src)
+					case r >= 0 && gv != nil:
+						addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], src)
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// AddAt returns a copy of a with the slices of v added at positions idx
+// along axis: out[..., idx[r], ...] += v[..., r, ...] for every r, so the
+// slices of a repeated index all add up. With a = 0 it is the adjoint of
+// Take. v has a's shape except len(idx) on axis; indices must be in
+// range. idx must not be modified before Backward.
+func AddAt(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
+	axis = normAxis("AddAt", axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	m := len(idx)
+	checkScatter("AddAt", a, axis, idx, v)
+	tp := tapeOf(a, v)
+	out := newOut(tp, slices.Clone(a.shape))
+	copy(out.data, a.data)
+	for o := 0; o < outer; o++ {
+		for r, k := range idx {
+			addTo(out.data[(o*n+k)*inner:(o*n+k+1)*inner], v.data[(o*m+r)*inner:])
+		}
+	}
+	ga, gv := gradOn(a, tp), gradOn(v, tp)
+	if ga != nil || gv != nil {
+		tp.record(func() {
+			g := out.grad
+			if ga != nil {
+				addTo(ga, g)
+			}
+			if gv != nil {
+				for o := 0; o < outer; o++ {
+					for r, k := range idx {
+						addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], g[(o*n+k)*inner:])
+					}
+				}
+			}
+		})
+	}
+	return out
+}
+
+// checkScatter panics unless idx is in range for axis of a and v has a's
+// shape with len(idx) on axis.
+func checkScatter(op string, a *Tensor, axis int, idx []int, v *Tensor) {
+	n := a.shape[axis]
+	for _, k := range idx {
+		if k < 0 || k >= n {
+			panic(fmt.Sprintf("tensor.%s: index %d out of range for axis %d of shape %v", op, k, axis, a.shape))
+		}
+	}
+	want := slices.Clone(a.shape)
+	want[axis] = len(idx)
+	if !SameShape(v.shape, want) {
+		panic(fmt.Sprintf("tensor.%s: values of shape %v for %d indices on axis %d of shape %v, want %v", op, v.shape, len(idx), axis, a.shape, want))
+	}
+}
+
 // Narrow returns the slice start..start+length-1 along axis (a copy).
 func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	axis = normAxis("Narrow", axis, a.Rank())
