@@ -41,7 +41,7 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 			return nil, fmt.Errorf("sample: inside a model, a distribution that depends on latent variables gives one draw per guide draw: write sample(d)")
 		}
 		x := ld.D.Sample(th.Rand, ld.Batch)
-		if len(ld.Event()) == 0 {
+		if ld.D.Dim() == 1 { // as sample(d) of a plain d: a number
 			return lang.NewBatch(tensor.Reshape(x, ld.Batch)), nil
 		}
 		return lang.NewBatch(x), nil
@@ -143,6 +143,9 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 // one (nan where the moment is not finite, as the mean of a Cauchy), else a
 // Monte Carlo estimate from SummaryDraws draws of th.Rand.
 func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, error) {
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		return batchMoment(fn, ld)
+	}
 	dd := d.Dist()
 	var vals []float64
 	if m, ok := dd.(dist.Moments); ok {
@@ -194,6 +197,9 @@ func builtinEntropy(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 	if err := lang.UnpackArgs("entropy", args, kwargs, "d", &d); err != nil {
 		return nil, err
 	}
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		return batchMoment("entropy", ld)
+	}
 	if e, ok := d.Dist().(dist.Entropier); ok {
 		if h, ok := e.Entropy(); ok {
 			return lang.Number(h), nil
@@ -207,6 +213,11 @@ func builtinKL(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.
 	var nv lang.Value = lang.Number(KLDraws)
 	if err := lang.UnpackArgs("kl", args, kwargs, "p", &p, "q", &q, "n?", &nv); err != nil {
 		return nil, err
+	}
+	for _, d := range []lang.Distribution{p, q} {
+		if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+			return nil, fmt.Errorf("kl: %s depends on latent variables; kl estimates from draws of constant distributions (write the log densities with log_prob)", d)
+		}
 	}
 	n, err := sizeArg("kl", "n", nv)
 	if err != nil {
@@ -356,4 +367,74 @@ func namedMoment(th *lang.Thread, fn string, g lang.NamedSampler) (lang.Value, e
 		out.Set(name, v)
 	}
 	return out, nil
+}
+
+// batchMoment is mean(d), sd(d), var(d) or entropy(d) of a family's
+// distribution whose parameters depend on latent variables: for each draw,
+// the closed form of that draw's distribution, as the plain builtin gives
+// it (a number, or a vector for a d-dimensional mean, sd or var). The
+// closed forms are computed on numbers, so the result is not on the tape:
+// with parameters that are (inside a fit), it is an error rather than a
+// value without gradient.
+func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
+	if ld.Family == nil || len(ld.Batched) != len(ld.Params) {
+		return nil, fmt.Errorf("%s: %s depends on latent variables and has no closed form per draw", fn, ld)
+	}
+	for i, p := range ld.Params {
+		if ld.Batched[i] && p.Tracked() {
+			return nil, fmt.Errorf("%s: the %s of %s is not differentiable in parameters that depend on latent variables; write it from the parameters", fn, fn, ld.Family.Name)
+		}
+	}
+	b, dim := ld.Batch, ld.D.Dim()
+	var out []float64
+	for i := range b {
+		ps := make([]*tensor.Tensor, len(ld.Params))
+		for j, p := range ld.Params {
+			ps[j] = p
+			if ld.Batched[j] {
+				k := p.Dim(-1)
+				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], k)
+			}
+		}
+		d, err := ld.Family.Build(ps, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", fn, err)
+		}
+		if fn == "entropy" {
+			e, ok := d.(dist.Entropier)
+			if !ok {
+				return nil, fmt.Errorf("entropy: %s has no closed-form entropy", ld.Family.Name)
+			}
+			h, ok := e.Entropy()
+			if !ok {
+				h = math.NaN()
+			}
+			out = append(out, h)
+			continue
+		}
+		m, ok := d.(dist.Moments)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s has no closed-form %s per draw of latent variables", fn, ld.Family.Name, fn)
+		}
+		var vals []float64
+		if fn == "mean" {
+			vals, ok = m.Mean()
+		} else {
+			vals, ok = m.StdDev()
+		}
+		for k := range dim {
+			v := math.NaN()
+			if ok {
+				v = vals[k]
+			}
+			if fn == "var" {
+				v *= v
+			}
+			out = append(out, v)
+		}
+	}
+	if fn == "entropy" || dim == 1 {
+		return lang.NewBatch(tensor.New(out, b)), nil
+	}
+	return lang.NewBatch(tensor.New(out, b, dim)), nil
 }
