@@ -372,11 +372,36 @@ func namedMoment(th *lang.Thread, fn string, g lang.NamedSampler) (lang.Value, e
 // batchMoment is mean(d), sd(d), var(d) or entropy(d) of a family's
 // distribution whose parameters depend on latent variables: for each draw,
 // the closed form of that draw's distribution, as the plain builtin gives
-// it (a number, or a vector for a d-dimensional mean, sd or var). The
-// closed forms are computed on numbers, so the result is not on the tape:
-// with parameters that are (inside a fit), it is an error rather than a
-// value without gradient.
+// it (a number, or a vector for a d-dimensional mean, sd or var). Families
+// with dist.MomentTensors give it on the tape. For the others the closed
+// forms are computed on numbers, draw by draw, so the result is not on the
+// tape: with parameters that are (inside a fit), it is an error rather
+// than a value without gradient.
 func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
+	b, dim := ld.Batch, ld.D.Dim()
+	if mt, ok := ld.D.(dist.MomentTensors); ok {
+		var t *tensor.Tensor
+		switch fn {
+		case "mean":
+			t = mt.MeanTensor()
+		case "sd", "var":
+			t = mt.StdDevTensor()
+			if fn == "var" {
+				t = tensor.Mul(t, t)
+			}
+		case "entropy":
+			if h, ok := mt.EntropyTensor(); ok && h.Len() == b {
+				return lang.NewBatch(tensor.Reshape(h, b)), nil
+			}
+		}
+		switch {
+		case t == nil || t.Len() != b*dim:
+		case dim == 1:
+			return lang.NewBatch(tensor.Reshape(t, b)), nil
+		default:
+			return lang.NewBatch(tensor.Reshape(t, b, dim)), nil
+		}
+	}
 	if ld.Family == nil || len(ld.Batched) != len(ld.Params) {
 		return nil, fmt.Errorf("%s: %s depends on latent variables and has no closed form per draw", fn, ld)
 	}
@@ -385,7 +410,6 @@ func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
 			return nil, fmt.Errorf("%s: the %s of %s is not differentiable in parameters that depend on latent variables; write it from the parameters", fn, fn, ld.Family.Name)
 		}
 	}
-	b, dim := ld.Batch, ld.D.Dim()
 	var out []float64
 	for i := range b {
 		ps := make([]*tensor.Tensor, len(ld.Params))
