@@ -84,6 +84,10 @@ func init() {
 		invCase{expr: "transpose(m)", vars: vars{"m": m}},
 		invCase{expr: "transpose(y)", vars: vars{"y": y}},
 		invCase{expr: "[a, b, 1]", vars: vars{"a": a, "b": b}},
+		invCase{expr: "[y, x]", vars: vars{"y": y, "x": x}},
+		invCase{expr: "[y, [1, 2, 3]]", vars: vars{"y": y}},
+		invCase{expr: "[[a, 1], [2, b]]", vars: vars{"a": a, "b": b}},
+		invCase{expr: "a * m - m / b", vars: vars{"a": a, "b": b, "m": m}},
 	)
 
 	// Operators: arithmetic with broadcasting, matrix products, unary
@@ -134,6 +138,15 @@ func init() {
 		invCase{pre: "z = y\nz[0:2] = x[1:3]", expr: "z", vars: vars{"y": y, "x": x}},
 		invCase{pre: "w = m\nw[0, 1] = a", expr: "w", vars: vars{"m": m, "a": a}},
 		invCase{pre: "w = m\nw[:, 2] = [a, b]", expr: "w", vars: vars{"m": matrix(2, 3, 1, 2, 3, 4, 5, 6), "a": a, "b": b}},
+	)
+
+	// Loops over a batch, user functions and method calls.
+	add(
+		invCase{pre: "t = 0\nfor v in y { t = t + v ^ 2 }", expr: "t", vars: vars{"y": y}},
+		invCase{pre: "t = zeros(3)\nfor r in m { t = t + r }", expr: "t", vars: vars{"m": m}},
+		invCase{pre: "fn f(u, k) { w = u * k\n return w + 1 }", expr: "f(y, a)", vars: vars{"y": y, "a": a}},
+		invCase{expr: "y.sum() + y.max()", vars: vars{"y": y}},
+		invCase{pre: "t = []\nfor i in range(len(y)) { t = concat(t, y[i] * i) }", expr: "t", vars: vars{"y": y}},
 	)
 
 	// Distributions: log_prob of a number, of a vector of observations
