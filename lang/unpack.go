@@ -84,7 +84,11 @@ func index(names []string, s string) int {
 func unpackOne(fn, name string, v Value, ptr any) error {
 	bad := func(want string) error {
 		if b, ok := v.(*Batch); ok {
-			return fmt.Errorf("%s: for parameter %s: got a %s that depends on latent variables, want a constant %s", fn, name, b.Type(), want)
+			switch want {
+			case "number", "integer", "string", "bool", "vector", "vector or matrix", "number or vector":
+				want = "a constant " + want
+			}
+			return fmt.Errorf("%s: for parameter %s: got a %s that depends on latent variables, want %s", fn, name, b.Type(), want)
 		}
 		return fmt.Errorf("%s: for parameter %s: got %s, want %s", fn, name, v.Type(), want)
 	}
