@@ -8,8 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -46,6 +50,9 @@ type invCase struct {
 	// every draw; a []lang.Value of length invDraws varies per draw.
 	vars map[string]any
 	tol  float64 // relative tolerance; 0 means 1e-12
+	// pre, if set, are statements run before `result = expr` (for x[i] = v
+	// and other statements); names they call count as covered.
+	pre string
 }
 
 // invCases lists the expressions; files append to it in init functions.
@@ -102,10 +109,11 @@ func stack(t *testing.T, vs []lang.Value) *lang.Batch {
 	return lang.NewBatch(tensor.New(data, append([]int{len(vs)}, event...)...))
 }
 
-// evalExpr runs `result = expr` with the given names predeclared.
-func evalExpr(expr string, vars lang.StringDict) (lang.Value, error) {
+// evalExpr runs `result = expr`, after the statements pre, with the given
+// names predeclared.
+func evalExpr(pre, expr string, vars lang.StringDict) (lang.Value, error) {
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
-	g, err := interp.ExecFile(th, "inv.flow", "result = "+expr, vars)
+	g, err := interp.ExecFile(th, "inv.flow", pre+"\nresult = "+expr, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +193,7 @@ func TestBatchInvariance(t *testing.T) {
 			}
 			plain := make([]lang.Value, invDraws)
 			for i := range plain {
-				v, err := evalExpr(c.expr, bind(i, nil))
+				v, err := evalExpr(c.pre, c.expr, bind(i, nil))
 				if err != nil {
 					t.Fatalf("draw %d alone: %v", i, err)
 				}
@@ -198,7 +206,7 @@ func TestBatchInvariance(t *testing.T) {
 				}
 			}
 			for _, set := range sets {
-				v, err := evalExpr(c.expr, bind(0, set))
+				v, err := evalExpr(c.pre, c.expr, bind(0, set))
 				if err != nil {
 					t.Errorf("batched %s: %v", strings.Join(set, ", "), err)
 					continue
@@ -207,7 +215,7 @@ func TestBatchInvariance(t *testing.T) {
 					want := plain[i]
 					if len(set) < len(varying) {
 						// The others are fixed at draw 0.
-						w, err := evalExpr(c.expr, mixed(bind(0, nil), c.vars, set, i))
+						w, err := evalExpr(c.pre, c.expr, mixed(bind(0, nil), c.vars, set, i))
 						if err != nil {
 							t.Fatalf("draw %d of %s: %v", i, strings.Join(set, ", "), err)
 						}
@@ -246,4 +254,159 @@ func init() {
 		invCase{expr: "log_prob(Normal(mu, s), y)", vars: map[string]any{
 			"mu": vary(num(0.3)), "s": vary(num(1.5)), "y": vary(vec(1, 2, 3))}},
 	)
+}
+
+// The operators and index forms the property covers, by the name
+// calledNames gives them.
+var invOperators = []string{
+	"op +", "op -", "op *", "op /", "op ^", "op @", "unary -",
+	"op ==", "op !=", "op <", "op <=", "op >", "op >=", "op and", "op or", "unary not",
+	"x[i]", "m[i, j]", "m[:, j]", "m[i, :]", "x[a:b]", "x[i] = v", "m[i, j] = v",
+}
+
+// calledNames returns the names called in src (f(...) and x.f(...)), the
+// operators it applies ("op +", "unary -") and the index forms it uses
+// ("x[i]", "m[:, j]", "x[i] = v").
+func calledNames(t *testing.T, src string) map[string]bool {
+	t.Helper()
+	f, err := parser.ParseFile("case.flow", src)
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	names := map[string]bool{}
+	form := func(ix *ast.Index) string {
+		var parts []string
+		for _, e := range ix.Indices {
+			if _, ok := e.(*ast.Slice); ok {
+				parts = append(parts, ":")
+			} else {
+				parts = append(parts, "i")
+			}
+		}
+		switch strings.Join(parts, ",") {
+		case "i":
+			return "x[i]"
+		case ":":
+			return "x[a:b]"
+		case "i,i":
+			return "m[i, j]"
+		case ":,i":
+			return "m[:, j]"
+		case "i,:":
+			return "m[i, :]"
+		}
+		return "m[" + strings.Join(parts, ", ") + "]"
+	}
+	for _, st := range f.Stmts {
+		if a, ok := st.(*ast.Assign); ok {
+			if ix, ok := a.Target.(*ast.Index); ok {
+				names[strings.Replace(form(ix), "[a:b]", "[i]", 1)+" = v"] = true
+			}
+		}
+		ast.Inspect(st, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Call:
+				switch fn := n.Fn.(type) {
+				case *ast.Ident:
+					names[fn.Name] = true
+				case *ast.Field:
+					names[fn.Name] = true
+				}
+			case *ast.Binary:
+				names["op "+n.Op.String()] = true
+			case *ast.Unary:
+				names["unary "+n.Op.String()] = true
+			case *ast.Index:
+				names[form(n)] = true
+			}
+			return true
+		})
+	}
+	return names
+}
+
+// TestBatchInvarianceCovers: every builtin (stdlib's, the model-only ones,
+// the interpreter's), every distribution family and every operator and
+// index form is called in some invCase, or exempt with a reason.
+func TestBatchInvarianceCovers(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range invCases {
+		for name := range calledNames(t, c.pre+"\nresult = "+c.expr) {
+			covered[name] = true
+		}
+	}
+	want := map[string]string{}
+	for name := range stdlib.Universe {
+		want[name] = "builtin"
+	}
+	for _, name := range interp.ModelBuiltinNames() {
+		want[name] = "model builtin"
+	}
+	for _, b := range interp.Builtins() {
+		want[b.Name()] = "interpreter builtin"
+	}
+	for _, f := range dist.Families {
+		want[f.Name] = "distribution"
+	}
+	for _, op := range invOperators {
+		want[op] = "operator"
+	}
+	var missing []string
+	for name, kind := range want {
+		reason, exempt := invExempt[name]
+		switch {
+		case exempt && reason == "":
+			t.Errorf("%s %s is exempt without a reason", kind, name)
+		case exempt && covered[name]:
+			t.Errorf("%s %s is exempt but has cases: drop the exemption", kind, name)
+		case !exempt && !covered[name]:
+			missing = append(missing, kind+" "+name)
+		}
+	}
+	for name := range invExempt {
+		if _, ok := want[name]; !ok {
+			t.Errorf("invExempt lists %s, which is not a builtin, distribution or operator", name)
+		}
+	}
+	sort.Strings(missing)
+	for _, m := range missing {
+		t.Errorf("%s has no batch-invariance case (add one to invCases, or to invExempt with a reason)", m)
+	}
+}
+
+// TestBatchArgumentErrors: the builtins exempt from the property because
+// their arguments cannot meaningfully be values computed from latents
+// (I/O, plotting, fit machinery, Monte Carlo estimates) give a clear error
+// for a batch argument, naming the builtin and saying what it got, rather
+// than a value; so do sizes and other constant parameters.
+func TestBatchArgumentErrors(t *testing.T) {
+	dir := t.TempDir()
+	x := stack(t, vary(vec(0.5, 1, 2)))
+	a := stack(t, vary(num(0.8)))
+	cov := stack(t, vary(matrix(2, 2, 2, 0.5, 0.5, 1)))
+	for _, tt := range []struct{ expr, want string }{
+		{`write_csv(path, x)`, "write_csv: "},
+		{`save(x, path)`, "save: "},
+		{`load(x)`, "load: "},
+		{`plot(x, path)`, "plot: "},
+		{`summary(x)`, "summary: "},
+		{`elbo(x, x)`, "elbo: "},
+		{`kl(Normal(a, 1), Normal(0, 1))`, "kl: "},
+		{`kl(Normal(0, 1), Normal(a, 1), 10)`, "kl: "},
+		{`read_csv(x)`, "read_csv: "},
+		{`read_json(x)`, "read_json: "},
+		{`zeros(a)`, "zeros: "},
+		{`ones(2, a)`, "ones: "},
+		{`eye(a)`, "eye: "},
+		{`range(a)`, "range: "},
+		{`linspace(0, 1, a)`, "linspace: "},
+		{`quantile(x, a)`, "quantile: "},
+		{`sample(Normal(a, 1), 10)`, "sample: "},
+		{`MultivariateNormal([0, 0], cov)`, "MultivariateNormal: "},
+	} {
+		_, err := evalExpr("", tt.expr, lang.StringDict{"x": x, "a": a, "cov": cov, "path": lang.String(dir + "/out.svg")})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "latent variables") {
+			t.Errorf("%s: error %v, want one containing %q that says the value depends on latent variables", tt.expr, err, tt.want)
+		}
+	}
 }

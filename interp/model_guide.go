@@ -153,7 +153,7 @@ func elboBuiltin() *lang.Builtin {
 		}
 		post, ok := tv.(*Posterior)
 		if !ok {
-			return nil, fmt.Errorf("elbo: target must be a posterior m(data), got %s", tv.Type())
+			return nil, fmt.Errorf("elbo: target must be a posterior m(data), got %s", lang.Describe(tv))
 		}
 		var q *flows.Flow
 		switch g := qv.(type) {
@@ -162,7 +162,7 @@ func elboBuiltin() *lang.Builtin {
 		case *lang.Flow:
 			q = g.F
 		default:
-			return nil, fmt.Errorf("elbo: q must be a guide or a flow, got %s", qv.Type())
+			return nil, fmt.Errorf("elbo: q must be a guide or a flow, got %s", lang.Describe(qv))
 		}
 		if q.Dim() != post.Dim() {
 			return nil, fmt.Errorf("elbo: the guide has dimension %d but the posterior has %d", q.Dim(), post.Dim())

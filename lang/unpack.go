@@ -83,6 +83,13 @@ func index(names []string, s string) int {
 
 func unpackOne(fn, name string, v Value, ptr any) error {
 	bad := func(want string) error {
+		if b, ok := v.(*Batch); ok {
+			switch want {
+			case "number", "integer", "string", "bool", "vector", "vector or matrix", "number or vector":
+				want = "a constant " + want
+			}
+			return fmt.Errorf("%s: for parameter %s: got a %s that depends on latent variables, want %s", fn, name, b.Type(), want)
+		}
 		return fmt.Errorf("%s: for parameter %s: got %s, want %s", fn, name, v.Type(), want)
 	}
 	switch p := ptr.(type) {

@@ -192,6 +192,9 @@ type Dist struct {
 	// in a loop under one distribution built from all their parameters.
 	Family *dist.Family
 	Params []*tensor.Tensor
+	// Batched reports, per parameter, that Params[i] has a leading draw
+	// axis ([B, 1] or [B, d]); nil when Batch is 0.
+	Batched []bool
 }
 
 // Event returns the shape of one draw as the language shapes it: [] for

@@ -124,9 +124,8 @@ func builtinRange(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 }
 
 func builtinLinspace(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var a, z float64
-	var nv lang.Value
-	if err := lang.UnpackArgs("linspace", args, kwargs, "a", &a, "b", &z, "n", &nv); err != nil {
+	var av, zv, nv lang.Value
+	if err := lang.UnpackArgs("linspace", args, kwargs, "a", &av, "b", &zv, "n", &nv); err != nil {
 		return nil, err
 	}
 	n, err := sizeArg("linspace", "n", nv)
@@ -135,6 +134,16 @@ func builtinLinspace(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 	}
 	if err := lang.CheckSize(n); err != nil {
 		return nil, fmt.Errorf("linspace: %v", err)
+	}
+	if _, ok := av.(*lang.Batch); ok {
+		return batchLinspace(av, zv, n)
+	}
+	if _, ok := zv.(*lang.Batch); ok {
+		return batchLinspace(av, zv, n)
+	}
+	var a, z float64
+	if err := lang.UnpackArgs("linspace", lang.Tuple{av, zv}, nil, "a", &a, "b", &z); err != nil {
+		return nil, err
 	}
 	d := make([]float64, n)
 	for i := range d {
@@ -193,8 +202,15 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 }
 
 func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var mv lang.Value
+	if err := lang.UnpackArgs("transpose", args, kwargs, "m", &mv); err != nil {
+		return nil, err
+	}
+	if bm, ok := mv.(*lang.Batch); ok && !bm.Bool && len(bm.Event()) > 0 {
+		return batchTranspose(bm), nil
+	}
 	var m *lang.Array
-	if err := lang.UnpackArgs("transpose", args, kwargs, "m", &m); err != nil {
+	if err := lang.UnpackArgs("transpose", lang.Tuple{mv}, nil, "m", &m); err != nil {
 		return nil, err
 	}
 	if m.IsVector() {
@@ -203,19 +219,87 @@ func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs 
 	return lang.NewArray(tensor.Transpose(m.T)), nil
 }
 
-// batchConcat is concat of numbers and vectors when one depends on latent
-// variables: a vector per draw, on the tape.
+// batchConcat is concat when an argument depends on latent variables:
+// numbers and vectors into a vector per draw, or matrices by rows, on the
+// tape.
 func batchConcat(args lang.Tuple, n int) (lang.Value, error) {
 	parts := make([]*tensor.Tensor, len(args))
+	cols, matrices := -1, 0
 	for i, a := range args {
 		b, err := lang.ToBatch(a, n)
-		if err != nil || b.Bool || len(b.Event()) > 1 {
-			return nil, fmt.Errorf("concat: argument %d is a %s; inside a model, concat joins numbers and vectors", i+1, a.Type())
+		if err != nil || b.Bool {
+			return nil, fmt.Errorf("concat: argument %d is a %s, want number, vector or matrix", i+1, a.Type())
 		}
 		parts[i] = b.T
-		if len(b.Event()) == 0 {
+		switch ev := b.Event(); len(ev) {
+		case 0:
 			parts[i] = tensor.Reshape(b.T, n, 1)
+		case 2:
+			matrices++
+			if cols >= 0 && ev[1] != cols {
+				return nil, fmt.Errorf("concat: argument %d has %d columns but the first matrix has %d", i+1, ev[1], cols)
+			}
+			cols = ev[1]
 		}
 	}
+	if matrices != 0 && matrices != len(args) {
+		return nil, fmt.Errorf("concat: cannot mix matrices with numbers or vectors (make rows with [v] first)")
+	}
 	return lang.NewBatch(tensor.Concat(1, parts...)), nil
+}
+
+// batchLinspace is linspace(a, b, n) when a or b depends on latent
+// variables: for each draw the numbers linspace gives, with the same
+// arithmetic, on the tape.
+func batchLinspace(av, zv lang.Value, n int) (lang.Value, error) {
+	nb := 0
+	for _, v := range []lang.Value{av, zv} {
+		if b, ok := v.(*lang.Batch); ok {
+			nb = b.N()
+		}
+	}
+	ends := make([]*tensor.Tensor, 2)
+	for i, v := range []lang.Value{av, zv} {
+		b, err := lang.ToBatch(v, nb)
+		if err != nil || b.Bool || len(b.Event()) != 0 {
+			return nil, fmt.Errorf("linspace: for parameter %s: got %s, want number", []string{"a", "b"}[i], v.Type())
+		}
+		ends[i] = tensor.BroadcastTo(tensor.Reshape(b.T, nb, 1), nb, n)
+	}
+	a, z := ends[0], ends[1]
+	ts := make([]float64, n)
+	first, last := make([]bool, nb*n), make([]bool, nb*n)
+	for i := range ts {
+		ts[i] = float64(i) / float64(n-1)
+	}
+	for r := range nb {
+		if n > 0 {
+			first[r*n] = true
+		}
+		if n > 1 {
+			last[r*n+n-1] = true
+		}
+	}
+	out := tensor.Add(a, tensor.Mul(tensor.New(ts, n), tensor.Sub(z, a)))
+	out = tensor.Where(last, z, tensor.Where(first, a, out))
+	return lang.NewBatch(out), nil
+}
+
+// batchTranspose is transpose(m) of a batch: each draw's matrix
+// transposed (a vector unchanged), on the tape.
+func batchTranspose(m *lang.Batch) lang.Value {
+	ev := m.Event()
+	if len(ev) == 1 {
+		return m
+	}
+	nb, r, c := m.N(), ev[0], ev[1]
+	idx := make([]int, 0, nb*r*c)
+	for b := range nb {
+		for j := range c {
+			for i := range r {
+				idx = append(idx, (b*r+i)*c+j)
+			}
+		}
+	}
+	return lang.NewBatch(tensor.Reshape(tensor.Take(tensor.Reshape(m.T, m.T.Len()), 0, idx), nb, c, r))
 }

@@ -41,7 +41,7 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 			return nil, fmt.Errorf("sample: inside a model, a distribution that depends on latent variables gives one draw per guide draw: write sample(d)")
 		}
 		x := ld.D.Sample(th.Rand, ld.Batch)
-		if len(ld.Event()) == 0 {
+		if ld.D.Dim() == 1 { // as sample(d) of a plain d: a number
 			return lang.NewBatch(tensor.Reshape(x, ld.Batch)), nil
 		}
 		return lang.NewBatch(x), nil
@@ -70,27 +70,47 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 // rows shapes x as the [n, dim] tensor of values LogProb takes, and says
 // whether the result is one number.
 func rows(fn string, x lang.Value, dim int) (t *tensor.Tensor, one bool, err error) {
+	var xt *tensor.Tensor
 	switch x := x.(type) {
 	case lang.Number:
-		if dim != 1 {
-			return nil, false, fmt.Errorf("%s: x is a number but the distribution has dimension %d", fn, dim)
-		}
-		return tensor.New([]float64{float64(x)}, 1, 1), true, nil
+		xt = tensor.Scalar(float64(x))
 	case *lang.Array:
-		s := x.Shape()
-		switch {
-		case x.IsVector() && dim == 1: // each element is a value
-			return tensor.Reshape(x.T, s[0], 1), false, nil
-		case x.IsVector() && s[0] == dim:
-			return tensor.Reshape(x.T, 1, dim), true, nil
-		case x.IsVector():
-			return nil, false, fmt.Errorf("%s: x has length %d but the distribution has dimension %d", fn, s[0], dim)
-		case s[1] != dim:
-			return nil, false, fmt.Errorf("%s: x has %d columns but the distribution has dimension %d", fn, s[1], dim)
-		}
-		return x.T, false, nil
+		xt = x.T
+	default:
+		return nil, false, fmt.Errorf("%s: got %s for x, want number, vector or matrix", fn, x.Type())
 	}
-	return nil, false, fmt.Errorf("%s: got %s for x, want number, vector or matrix", fn, x.Type())
+	m, one, err := rowLayout(fn, xt.Shape(), dim)
+	if err != nil {
+		return nil, false, err
+	}
+	return tensor.Reshape(xt, m, dim), one, nil
+}
+
+// rowLayout says how log_prob reads a value x of the given shape under a
+// distribution of dimension dim: as m rows of dim values, giving one
+// number (one) or an m-vector. A number is one value; a vector is one
+// value per element for a 1-dimensional distribution, else one d-vector;
+// a matrix is one value per row.
+func rowLayout(fn string, shape []int, dim int) (m int, one bool, err error) {
+	switch len(shape) {
+	case 0:
+		if dim != 1 {
+			return 0, false, fmt.Errorf("%s: x is a number but the distribution has dimension %d", fn, dim)
+		}
+		return 1, true, nil
+	case 1:
+		switch {
+		case dim == 1: // each element is a value
+			return shape[0], false, nil
+		case shape[0] == dim:
+			return 1, true, nil
+		}
+		return 0, false, fmt.Errorf("%s: x has length %d but the distribution has dimension %d", fn, shape[0], dim)
+	}
+	if shape[1] != dim {
+		return 0, false, fmt.Errorf("%s: x has %d columns but the distribution has dimension %d", fn, shape[1], dim)
+	}
+	return shape[0], false, nil
 }
 
 func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
@@ -104,8 +124,9 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 	if ld, ok := d.(*lang.Dist); ok {
 		nb = ld.Batch
 	}
-	if xb, ok := x.(*lang.Batch); ok || nb > 0 {
-		return batchLogProb(dd, nb, x, xb)
+	if _, ok := x.(*lang.Batch); ok || nb > 0 {
+		ld, _ := d.(*lang.Dist)
+		return batchLogProb(ld, dd, nb, x)
 	}
 	t, one, err := rows("log_prob", x, dd.Dim())
 	if err != nil {
@@ -122,6 +143,9 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 // one (nan where the moment is not finite, as the mean of a Cauchy), else a
 // Monte Carlo estimate from SummaryDraws draws of th.Rand.
 func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, error) {
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		return batchMoment(fn, ld)
+	}
 	dd := d.Dist()
 	var vals []float64
 	if m, ok := dd.(dist.Moments); ok {
@@ -173,6 +197,9 @@ func builtinEntropy(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 	if err := lang.UnpackArgs("entropy", args, kwargs, "d", &d); err != nil {
 		return nil, err
 	}
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		return batchMoment("entropy", ld)
+	}
 	if e, ok := d.Dist().(dist.Entropier); ok {
 		if h, ok := e.Entropy(); ok {
 			return lang.Number(h), nil
@@ -186,6 +213,11 @@ func builtinKL(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.
 	var nv lang.Value = lang.Number(KLDraws)
 	if err := lang.UnpackArgs("kl", args, kwargs, "p", &p, "q", &q, "n?", &nv); err != nil {
 		return nil, err
+	}
+	for _, d := range []lang.Distribution{p, q} {
+		if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+			return nil, fmt.Errorf("kl: %s depends on latent variables; kl estimates from draws of constant distributions (write the log densities with log_prob)", d)
+		}
 	}
 	n, err := sizeArg("kl", "n", nv)
 	if err != nil {
@@ -213,38 +245,70 @@ func builtinKL(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.
 	return lang.Number(s / float64(n)), nil
 }
 
-// batchLogProb is log_prob(d, x) inside a model when d's parameters or x
-// depend on latent variables: the log density of x for each draw, summed
-// over x's elements for a 1-dimensional d (a number per draw).
-func batchLogProb(d dist.Distribution, nb int, x lang.Value, xb *lang.Batch) (lang.Value, error) {
+// batchLogProb is log_prob(d, x) inside a model when d's parameters (nb
+// draws; ld is d's value, nil when d is not a family's) or x depend on
+// latent variables. For each draw it gives what log_prob gives on that
+// draw's d and x alone: a number, or a vector of the log density of each
+// element (x a vector under a 1-dimensional d) or row (x a matrix).
+func batchLogProb(ld *lang.Dist, d dist.Distribution, nb int, x lang.Value) (lang.Value, error) {
 	t, n, ok := lang.EventTensor(x)
 	if !ok {
 		return nil, fmt.Errorf("log_prob: got %s for x, want number, vector or matrix", x.Type())
 	}
-	if xb != nil && xb.Bool {
+	if xb, ok := x.(*lang.Batch); ok && xb.Bool {
 		return nil, fmt.Errorf("log_prob: got bool for x, want number, vector or matrix")
 	}
-	if n == 0 {
-		n = nb
+	if n != 0 && nb != 0 && n != nb {
+		return nil, fmt.Errorf("internal error: batches of %d and %d draws", n, nb)
 	}
+	event := t.Shape()
+	if n != 0 {
+		event = event[1:]
+	}
+	b := max(n, nb)
 	dim := d.Dim()
-	var rowsT *tensor.Tensor
+	m, one, err := rowLayout("log_prob", event, dim)
+	if err != nil {
+		return nil, err
+	}
+	if m == 0 {
+		return lang.NewBatch(tensor.Zeros(b, 0)), nil
+	}
+	// The values as rows: [B·m, dim] (row i·m + j is row j of draw i), or
+	// [m, dim] = [1, dim] for one plain value, which broadcasts against
+	// parameters with a draw axis.
+	var xs *tensor.Tensor
 	switch {
-	case xb != nil && dim == 1:
-		rowsT = tensor.Reshape(t, n, t.Len()/n)
-	case xb != nil && t.Rank() == 2 && t.Dim(1) == dim:
-		rowsT = t
-	case xb == nil && dim == 1:
-		rowsT = tensor.Reshape(t, 1, t.Len())
-	case xb == nil && t.Rank() == 1 && t.Dim(0) == dim:
-		rowsT = tensor.Reshape(t, 1, dim)
+	case n != 0:
+		xs = tensor.Reshape(t, b*m, dim)
+	case m == 1:
+		xs = tensor.Reshape(t, 1, dim)
 	default:
-		return nil, fmt.Errorf("log_prob: x has shape %s but the distribution has dimension %d", lang.ShapeString(t.Shape()), dim)
+		xs = tensor.Reshape(tensor.BroadcastTo(tensor.Reshape(t, 1, m, dim), b, m, dim), b*m, dim)
 	}
-	if _, cat := d.(*dist.Categorical); cat && rowsT.Dim(1) != 1 {
-		return nil, fmt.Errorf("log_prob: a Categorical that depends on latent variables takes one value per draw")
+	if nb != 0 && m > 1 {
+		// Each draw's parameters scoring m rows: repeat them m times, so
+		// that parameter row i·m + j goes with value row i·m + j.
+		if ld == nil || ld.Family == nil || len(ld.Batched) != len(ld.Params) {
+			return nil, fmt.Errorf("log_prob: %s depends on latent variables and cannot score %d values at once", d, m)
+		}
+		ps := make([]*tensor.Tensor, len(ld.Params))
+		for i, p := range ld.Params {
+			ps[i] = p
+			if ld.Batched[i] {
+				k := p.Dim(-1)
+				ps[i] = tensor.Reshape(tensor.BroadcastTo(tensor.Reshape(p, b, 1, k), b, m, k), b*m, k)
+			}
+		}
+		if d, err = ld.Family.Build(ps, false); err != nil {
+			return nil, fmt.Errorf("log_prob: %v", err)
+		}
 	}
-	return lang.NewBatch(d.LogProb(rowsT)), nil
+	lp := d.LogProb(xs)
+	if one {
+		return lang.NewBatch(tensor.Reshape(lp, b)), nil
+	}
+	return lang.NewBatch(tensor.Reshape(lp, b, m)), nil
 }
 
 // sampleNamed is sample(q) and sample(q, n) of a posterior guide: a record
@@ -303,4 +367,98 @@ func namedMoment(th *lang.Thread, fn string, g lang.NamedSampler) (lang.Value, e
 		out.Set(name, v)
 	}
 	return out, nil
+}
+
+// batchMoment is mean(d), sd(d), var(d) or entropy(d) of a family's
+// distribution whose parameters depend on latent variables: for each draw,
+// the closed form of that draw's distribution, as the plain builtin gives
+// it (a number, or a vector for a d-dimensional mean, sd or var). Families
+// with dist.MomentTensors give it on the tape. For the others the closed
+// forms are computed on numbers, draw by draw, so the result is not on the
+// tape: with parameters that are (inside a fit), it is an error rather
+// than a value without gradient.
+func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
+	b, dim := ld.Batch, ld.D.Dim()
+	if mt, ok := ld.D.(dist.MomentTensors); ok {
+		var t *tensor.Tensor
+		switch fn {
+		case "mean":
+			t = mt.MeanTensor()
+		case "sd", "var":
+			t = mt.StdDevTensor()
+			if fn == "var" {
+				t = tensor.Mul(t, t)
+			}
+		case "entropy":
+			if h, ok := mt.EntropyTensor(); ok && h.Len() == b {
+				return lang.NewBatch(tensor.Reshape(h, b)), nil
+			}
+		}
+		switch {
+		case t == nil || t.Len() != b*dim:
+		case dim == 1:
+			return lang.NewBatch(tensor.Reshape(t, b)), nil
+		default:
+			return lang.NewBatch(tensor.Reshape(t, b, dim)), nil
+		}
+	}
+	if ld.Family == nil || len(ld.Batched) != len(ld.Params) {
+		return nil, fmt.Errorf("%s: %s depends on latent variables and has no closed form per draw", fn, ld)
+	}
+	for i, p := range ld.Params {
+		if ld.Batched[i] && p.Tracked() {
+			return nil, fmt.Errorf("%s: the %s of %s is not differentiable in parameters that depend on latent variables; write it from the parameters", fn, fn, ld.Family.Name)
+		}
+	}
+	var out []float64
+	for i := range b {
+		ps := make([]*tensor.Tensor, len(ld.Params))
+		for j, p := range ld.Params {
+			ps[j] = p
+			if ld.Batched[j] {
+				k := p.Dim(-1)
+				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], k)
+			}
+		}
+		d, err := ld.Family.Build(ps, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", fn, err)
+		}
+		if fn == "entropy" {
+			e, ok := d.(dist.Entropier)
+			if !ok {
+				return nil, fmt.Errorf("entropy: %s has no closed-form entropy", ld.Family.Name)
+			}
+			h, ok := e.Entropy()
+			if !ok {
+				h = math.NaN()
+			}
+			out = append(out, h)
+			continue
+		}
+		m, ok := d.(dist.Moments)
+		if !ok {
+			return nil, fmt.Errorf("%s: %s has no closed-form %s per draw of latent variables", fn, ld.Family.Name, fn)
+		}
+		var vals []float64
+		if fn == "mean" {
+			vals, ok = m.Mean()
+		} else {
+			vals, ok = m.StdDev()
+		}
+		for k := range dim {
+			v := math.NaN()
+			if ok {
+				v = vals[k]
+			}
+			if fn == "var" {
+				v *= v
+			}
+			out = append(out, v)
+		}
+	}
+	if fn == "entropy" || dim == 1 {
+		return lang.NewBatch(tensor.New(out, b)), nil
+	}
+	return lang.NewBatch(tensor.New(out, b, dim)), nil
 }

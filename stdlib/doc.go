@@ -72,11 +72,16 @@
 //	sample(q, n)  of a posterior guide: a record of n-vectors and n×k matrices;
 //	mean(q), sd(q)  of a posterior guide: a record of numbers and vectors
 //
-// Inside a model, the math builtins, the reductions (over each draw's
-// values, keeping the draw axis and the tape), len, shape, the
-// distribution constructors (not validated when a parameter is a batch:
-// an invalid value gives that draw log density -inf), sample(d) and
-// log_prob accept lang.Batch values.
+// Inside a model, the math builtins, the reductions and quantile (over
+// each draw's values, keeping the draw axis and the tape), len, shape,
+// linspace, concat, transpose, the distribution constructors (not
+// validated when a parameter is a batch: an invalid value gives that draw
+// log density -inf), sample(d), log_prob, mean, sd, var and entropy accept
+// lang.Batch values and give for each draw what they give on that draw's
+// values alone (log_prob of a data vector under a 1-dimensional
+// distribution is a vector per draw, one log density per element). Sizes
+// (zeros, ones, eye, range, the n of linspace and sample) must be
+// constants; kl, summary, plot, write_csv, save and load reject batches.
 //
 // Input and output (io.go, print.go):
 //

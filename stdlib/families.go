@@ -44,7 +44,7 @@ func familyBuiltins() []*lang.Builtin {
 func familyBuiltin(f family) *lang.Builtin {
 	doc := fmt.Sprintf("%s(%s): %s", f.name, strings.Join(f.params, ", "), f.doc)
 	return def(f.name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-		vals, nb, vector, err := familyArgs(f, args, kwargs)
+		vals, nb, vector, batched, err := familyArgs(f, args, kwargs)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +65,7 @@ func familyBuiltin(f family) *lang.Builtin {
 			}
 			return nil, fmt.Errorf("%s", msg)
 		}
-		return &lang.Dist{D: d, Batch: nb, Vector: vector, Family: f.fam, Params: vals}, nil
+		return &lang.Dist{D: d, Batch: nb, Vector: vector, Family: f.fam, Params: vals, Batched: batched}, nil
 	})
 }
 
@@ -75,8 +75,9 @@ func familyBuiltin(f family) *lang.Builtin {
 //
 // A batch argument (a value computed from latent variables, one per draw)
 // becomes a [B, 1] (a number per draw) or [B, d] tensor; nb is B (0 when no
-// argument is a batch) and vector reports whether any argument is a vector.
-func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, err error) {
+// argument is a batch), vector reports whether any argument is a vector and
+// batched which arguments are batches (nil when none is).
+func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, batched []bool, err error) {
 	n := len(f.params)
 	arity := func() error {
 		s := "s"
@@ -86,7 +87,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 		return fmt.Errorf("%s takes %d argument%s (%s), got %d", f.name, n, s, strings.Join(f.params, ", "), len(args)+len(kwargs))
 	}
 	if len(args) > n {
-		return nil, 0, false, arity()
+		return nil, 0, false, nil, arity()
 	}
 	given := make([]lang.Value, n)
 	copy(given, args)
@@ -98,10 +99,10 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 			}
 		}
 		if i < 0 {
-			return nil, 0, false, fmt.Errorf("%s: unexpected keyword argument %q%s", f.name, kw.Name, spell.Hint(kw.Name, f.params))
+			return nil, 0, false, nil, fmt.Errorf("%s: unexpected keyword argument %q%s", f.name, kw.Name, spell.Hint(kw.Name, f.params))
 		}
 		if given[i] != nil {
-			return nil, 0, false, fmt.Errorf("%s: got multiple values for parameter %q", f.name, kw.Name)
+			return nil, 0, false, nil, fmt.Errorf("%s: got multiple values for parameter %q", f.name, kw.Name)
 		}
 		given[i] = kw.Value
 	}
@@ -109,7 +110,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 	for i, v := range given {
 		switch v := v.(type) {
 		case nil:
-			return nil, 0, false, arity()
+			return nil, 0, false, nil, arity()
 		case lang.Number:
 			out[i] = tensor.Scalar(float64(v))
 		case *lang.Array:
@@ -118,21 +119,25 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 		case *lang.Batch:
 			switch {
 			case v.Bool:
-				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got bool", f.name, f.params[i])
+				return nil, 0, false, nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got bool", f.name, f.params[i])
 			case nb != 0 && v.N() != nb:
-				return nil, 0, false, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
+				return nil, 0, false, nil, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
 			case len(v.Event()) == 0:
 				out[i] = v.Column()
 			case len(v.Event()) == 1:
 				out[i] = v.T
 				vector = true
 			default:
-				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got a matrix that depends on latent variables", f.name, f.params[i])
+				return nil, 0, false, nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got a matrix that depends on latent variables", f.name, f.params[i])
 			}
 			nb = v.N()
+			if batched == nil {
+				batched = make([]bool, n)
+			}
+			batched[i] = true
 		default:
-			return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got %s", f.name, f.params[i], v.Type())
+			return nil, 0, false, nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got %s", f.name, f.params[i], v.Type())
 		}
 	}
-	return out, nb, vector, nil
+	return out, nb, vector, batched, nil
 }

@@ -195,7 +195,7 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 			}
 		}
 	default:
-		return nil, fmt.Errorf("write_csv: got %s, want record, table, matrix or vector", x.Type())
+		return nil, fmt.Errorf("write_csv: got %s, want record, table, matrix or vector", lang.Describe(x))
 	}
 	for _, c := range cols[1:] {
 		if c.rows() != cols[0].rows() {

@@ -219,7 +219,7 @@ func (pl *plotter_) draws(v lang.Value, what string) (*samples, error) {
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("plot: cannot plot a %s as %s (want a vector, matrix, record or distribution)", v.Type(), what)
+	return nil, fmt.Errorf("plot: cannot plot a %s as %s (want a vector, matrix, record or distribution)", lang.Describe(v), what)
 }
 
 // plots returns the grid of plots for x (one plot, or a pair plot).

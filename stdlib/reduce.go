@@ -245,6 +245,8 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 			return nil, fmt.Errorf("quantile: p must be a number or a vector, got matrix")
 		}
 		ps = p.Data()
+	case *lang.Batch:
+		return nil, fmt.Errorf("quantile: p must be a constant number or vector, got a %s that depends on latent variables", p.Type())
 	default:
 		return nil, fmt.Errorf("quantile: p must be a number or a vector, got %s", p.Type())
 	}
@@ -252,6 +254,10 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 		if !(v >= 0 && v <= 1) {
 			return nil, fmt.Errorf("quantile: p must be in [0, 1], got %s", tensor.FormatNumber(v))
 		}
+	}
+	if bx, ok := x.(*lang.Batch); ok {
+		_, pVector := p.(*lang.Array)
+		return batchQuantile(bx, ps, pVector)
 	}
 	cols, matrix, err := columns("quantile", x)
 	if err != nil {
@@ -412,4 +418,80 @@ func batchExtreme(fn string, args lang.Tuple, sign float64, n int) (lang.Value, 
 		}
 	}
 	return lang.NewBatch(tensor.BroadcastTo(acc, append([]int{n}, shape...)...)), nil
+}
+
+// batchQuantile is quantile(x, p) for a batch x: for each draw what
+// quantile gives on its value, interpolating between the same order
+// statistics with the same arithmetic, with gradients flowing to the two
+// order statistics each quantile lies between.
+func batchQuantile(x *lang.Batch, ps []float64, pVector bool) (lang.Value, error) {
+	if x.Bool {
+		return nil, fmt.Errorf("quantile: got bool, want number, vector or matrix")
+	}
+	nb, ev := x.N(), x.Event()
+	// Each draw's lines: L values in each of C columns.
+	lines, cols := 1, 1
+	switch len(ev) {
+	case 1:
+		lines = ev[0]
+	case 2:
+		lines, cols = ev[0], ev[1]
+	}
+	if lines == 0 {
+		return nil, fmt.Errorf("quantile: empty sequence has no quantiles")
+	}
+	data := x.T.Data()
+	k := len(ps)
+	lo := make([]int, nb*k*cols) // flat indices into x.T, in output order [B, k, C]
+	hi := make([]int, len(lo))
+	w := make([]float64, len(lo))
+	last := make([]bool, len(lo)) // the quantile is the largest value
+	nan := make([]bool, len(lo))
+	pos := make([]int, lines)
+	for b := range nb {
+		for j := range cols {
+			at := func(i int) int { return (b*lines+i)*cols + j }
+			hasNaN := false
+			for i := range pos {
+				pos[i] = i
+				hasNaN = hasNaN || math.IsNaN(data[at(i)])
+			}
+			slices.SortStableFunc(pos, func(u, v int) int { return cmpFloat(data[at(u)], data[at(v)]) })
+			for i, p := range ps {
+				o := (b*k+i)*cols + j
+				h := float64(lines-1) * p
+				l := int(math.Floor(h))
+				nan[o] = hasNaN
+				if l >= lines-1 {
+					lo[o], hi[o], last[o] = at(pos[lines-1]), at(pos[lines-1]), true
+					continue
+				}
+				lo[o], hi[o], w[o] = at(pos[l]), at(pos[l+1]), h-float64(l)
+			}
+		}
+	}
+	flat := tensor.Reshape(x.T, x.T.Len())
+	a, z := tensor.Take(flat, 0, lo), tensor.Take(flat, 0, hi)
+	q := tensor.Add(a, tensor.Mul(tensor.New(w, len(w)), tensor.Sub(z, a)))
+	q = tensor.Where(last, a, q)
+	q = tensor.Where(nan, tensor.Full(math.NaN(), len(lo)), q)
+	matrix := len(ev) == 2
+	switch {
+	case !pVector && !matrix:
+		return lang.NewBatch(tensor.Reshape(q, nb)), nil
+	case !pVector || !matrix:
+		return lang.NewBatch(tensor.Reshape(q, nb, k*cols)), nil
+	}
+	return lang.NewBatch(tensor.Reshape(q, nb, k, cols)), nil
+}
+
+// cmpFloat orders numbers as slices.Sort does (NaN first).
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b || (math.IsNaN(a) && !math.IsNaN(b)):
+		return -1
+	case a > b || (math.IsNaN(b) && !math.IsNaN(a)):
+		return 1
+	}
+	return 0
 }

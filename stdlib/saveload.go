@@ -64,7 +64,7 @@ func builtinSave(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 			return nil, fmt.Errorf("save: %v", err)
 		}
 	default:
-		return nil, fmt.Errorf("save: got %s, want a flow", q.Type())
+		return nil, fmt.Errorf("save: got %s, want a flow", lang.Describe(q))
 	}
 	var buf bytes.Buffer
 	if err := flows.Save(&buf, f); err != nil {
@@ -87,7 +87,7 @@ func builtinLoad(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 	if target != nil && target != lang.None {
 		var ok bool
 		if gt, ok = target.(GuideTarget); !ok {
-			return nil, fmt.Errorf("load: target must be a posterior m(data), got %s", target.Type())
+			return nil, fmt.Errorf("load: target must be a posterior m(data), got %s", lang.Describe(target))
 		}
 	}
 	data, err := os.ReadFile(path)

@@ -88,7 +88,7 @@ func sizeArg(fn, name string, v lang.Value) (int, error) {
 func intArg(fn, name string, v lang.Value) (int, error) {
 	x, ok := v.(lang.Number)
 	if !ok {
-		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, v.Type())
+		return 0, fmt.Errorf("%s: %s must be an integer, got %s", fn, name, lang.Describe(v))
 	}
 	k, err := lang.AsInt(float64(x))
 	if err != nil {

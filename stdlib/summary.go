@@ -208,7 +208,7 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		}
 		return Summarize(nil, q.T), nil
 	}
-	return nil, fmt.Errorf("summary: got %s, want distribution, flow or array of draws", q.Type())
+	return nil, fmt.Errorf("summary: got %s, want distribution, flow or array of draws", lang.Describe(q))
 }
 
 // SummarizeRecord returns the summary table of named draws: each field of
