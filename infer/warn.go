@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -155,17 +153,6 @@ func (t *spreadTrace) record(step int, x *tensor.Tensor) {
 	t.steps = append(t.steps, step)
 	t.loc = append(t.loc, loc)
 	t.scale = append(t.scale, scale)
-	if os.Getenv("FLOWPPL_DEBUG_SPREAD") != "" {
-		fmt.Fprintf(os.Stderr, "spread step %d loc %v scale %v\n", step, fmtVec(loc), fmtVec(scale))
-	}
-}
-
-func fmtVec(v []float64) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
-		parts[i] = fmt.Sprintf("%.3g", x)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }
 
 // quantileSorted is the p-quantile of sorted values by linear
@@ -254,9 +241,6 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 		}
 		last, isLoc := extent(n-1, j)
 		mid, _ := extent(k, j)
-		if os.Getenv("FLOWPPL_DEBUG_SPREAD") != "" {
-			fmt.Fprintf(os.Stderr, "improper? coord %d: growth %.3g, last third ×%.3g (loc %v)\n", j, last, last/mid, isLoc)
-		}
 		if !(last >= improperGrowth && last >= 2*mid) {
 			continue
 		}
@@ -274,9 +258,6 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 	at := min(max(t.steps[k]-1, w), len(losses)-w)
 	before := losses[at-w : at]
 	se := math.Sqrt((variance(end) + variance(before)) / float64(w))
-	if os.Getenv("FLOWPPL_DEBUG_SPREAD") != "" {
-		fmt.Fprintf(os.Stderr, "improper? loss %.4g -> %.4g (se %.3g)\n", mean(before), mean(end), se)
-	}
 	if !(mean(before)-mean(end) > 4*se) {
 		return ""
 	}

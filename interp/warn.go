@@ -55,16 +55,12 @@ func Warnings(file *ast.File) []Warning {
 
 // unusedParams returns a warning for each parameter of model name that
 // body never uses: never read in an expression, observed by ~ or passed
-// on. Binding it anew (`x = ...`, `for x in ...`, a nested fn's parameter)
-// is not a use.
+// on before the body's top level binds the name anew (`x = ...`); a loop
+// `for x in ...` hides it in the loop's body.
 func unusedParams(name string, params []*ast.Ident, body *ast.Block) []Warning {
-	if len(params) == 0 {
-		return nil
-	}
-	used := usedNames(body)
 	var out []Warning
 	for _, p := range params {
-		if used[p.Name] || strings.HasPrefix(p.Name, "_") {
+		if strings.HasPrefix(p.Name, "_") || reads(p.Name, body.Stmts) {
 			continue
 		}
 		out = append(out, Warning{p.NamePos, fmt.Sprintf("parameter %s of model %s is never used in its body (is a ~ line missing or naming another variable? start the name with _ if it is unused on purpose)", p.Name, name)})
@@ -72,41 +68,52 @@ func unusedParams(name string, params []*ast.Ident, body *ast.Block) []Warning {
 	return out
 }
 
-// usedNames returns the names that n reads.
-func usedNames(n ast.Node) map[string]bool {
-	used := map[string]bool{}
-	var visit func(n ast.Node) bool
-	visit = func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.Ident:
-			used[n.Name] = true
-		case *ast.Field:
-			used[n.Name] = true // x.f(a) may be f(x, a)
+// reads reports whether stmts read name before binding it anew at their
+// own level (conservatively: a read anywhere in an if, a nested function
+// or a later iteration counts).
+func reads(name string, stmts []ast.Stmt) bool {
+	for _, s := range stmts {
+		switch s := s.(type) {
 		case *ast.Assign:
-			if _, ok := n.Target.(*ast.Ident); ok {
-				ast.Inspect(n.Value, visit)
-				return false
+			if id, ok := s.Target.(*ast.Ident); ok {
+				if mentions(name, s.Value) {
+					return true
+				}
+				if id.Name == name {
+					return false // later reads read the new value
+				}
+				continue
 			}
 		case *ast.For:
-			ast.Inspect(n.Iter, visit)
-			ast.Inspect(n.Body, visit)
-			return false
-		case *ast.FnDef:
-			if n.Expr != nil {
-				ast.Inspect(n.Expr, visit)
+			if mentions(name, s.Iter) {
+				return true
 			}
-			if n.Body != nil {
-				ast.Inspect(n.Body, visit)
+			if s.Var.Name != name && reads(name, s.Body.Stmts) {
+				return true
 			}
-			return false
-		case *ast.ModelDef:
-			ast.Inspect(n.Body, visit)
-			return false
+			continue
 		}
-		return true
+		if mentions(name, s) {
+			return true
+		}
 	}
-	ast.Inspect(n, visit)
-	return used
+	return false
+}
+
+// mentions reports whether name occurs in n as a name (or as the f of
+// x.f(...), which may be f(x, ...)).
+func mentions(name string, n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			found = found || n.Name == name
+		case *ast.Field:
+			found = found || n.Name == name
+		}
+		return !found
+	})
+	return found
 }
 
 // fitWarnings returns the lines of the warnings field of a posterior
