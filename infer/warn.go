@@ -217,7 +217,7 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 	}
 	for j, l := range t.loc[n-1] {
 		if math.Abs(l) > improperFar {
-			return fmt.Sprintf("the posterior may be improper: the guide's draws of %s sit at %s in the unconstrained space, where the mode search that starts the guide ran off to (the log density keeps rising along it); check that every latent has a proper prior or is informed by the likelihood",
+			return fmt.Sprintf("the posterior may be improper: the guide sits at %s = %s in the unconstrained space, where the mode search that starts it ran off to (the log density keeps rising that way); check that every latent has a proper prior or is informed by the likelihood",
 				coord(j), fmtShort(l))
 		}
 	}
