@@ -1,6 +1,7 @@
 package interp_test
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
@@ -214,5 +215,18 @@ r3 = fit q3 to regression(x, y) by elbo { steps = 300, seed = 1, init = "prior" 
 	}
 	if strings.Contains(stderr, "never used") || strings.Contains(stderr, "improper") || strings.Contains(stderr, "dropped") {
 		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// TestEmbedWarn: an embedded interpreter passes the warnings of its
+// scripts to Options.Warn.
+func TestEmbedWarn(t *testing.T) {
+	var got []string
+	in := interp.New(interp.Options{Warn: func(pos ast.Pos, msg string) { got = append(got, lang.WarningLine(pos, msg)) }})
+	if err := in.Exec(context.Background(), "e.flow", "model m(x) {\n    mu ~ Normal(0, 1)\n}\n"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "e.flow:1:9: warning: parameter x of model m is never used") {
+		t.Errorf("Warn received %q", got)
 	}
 }
