@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -182,6 +183,10 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
 	}
 	if err := train(q, o, loss, &rep.Report); err != nil {
+		var de *DivergedError
+		if errors.As(err, &de) {
+			de.Note = improperWarning(p, spread, rep.Losses)
+		}
 		return rep, err
 	}
 	if o.Context.Err() != nil {

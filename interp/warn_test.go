@@ -230,3 +230,25 @@ func TestEmbedWarn(t *testing.T) {
 		t.Errorf("Warn received %q", got)
 	}
 }
+
+// TestDivergedImproper: a fit of an improper posterior that diverges
+// (HalfFlat's log-Jacobian rises until the loss overflows) says that the
+// posterior may be improper instead of advising a smaller lr.
+func TestDivergedImproper(t *testing.T) {
+	src := `model halfflat(y) {
+    mu ~ Flat()
+    s ~ HalfFlat()
+}
+q = flow AffineAutoregressive
+r = fit q to halfflat([1, 2, 3]) by elbo { steps = 1000, seed = 1, quiet = true }
+`
+	th, _, _ := newThread()
+	_, err := interp.ExecFile(th, "w.flow", src, nil)
+	if err == nil {
+		t.Fatal("the fit did not diverge (it does at step 148 with seed 1)")
+	}
+	re := regexp.MustCompile(`^w\.flow:6:5: fit diverged at step \d+: loss is \S+ \(last finite loss \S+ at step \d+\); the posterior may be improper: the guide's location of s drifted`)
+	if !re.MatchString(err.Error()) {
+		t.Errorf("error %q, want a match of %s", err, re)
+	}
+}
