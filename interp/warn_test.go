@@ -252,3 +252,29 @@ r = fit q to halfflat([1, 2, 3]) by elbo { steps = 1000, seed = 1, quiet = true 
 		t.Errorf("error %q, want a match of %s", err, re)
 	}
 }
+
+// TestExplainDropped: the explanation of dropped draws names the most
+// common non-finite term among them, the parameter out of its domain
+// (with the argument's expression when it differs from the parameter's
+// name), the latents' values and the usual cause.
+func TestExplainDropped(t *testing.T) {
+	for _, tt := range []struct {
+		name, model string
+		z           [][]float64
+		want        string
+	}{
+		{"scale", "a ~ Normal(0, 1)\n    y ~ Normal(0, a)", [][]float64{{-0.5}, {0.3}, {-0.25}},
+			"in 2 of 3 examined, y ~ Normal(0, a) at bench.flow:3:5 was -inf: scale must be positive, got -0.5 (the argument a) with a = -0.5 — a scale or rate computed without exp or softplus, or a latent without a positive prior?"},
+		{"probability", "a ~ Normal(0, 1)\n    p = a * 2\n    y ~ Bernoulli(p)", [][]float64{{0.75}},
+			"in 1 of 1 examined, y ~ Bernoulli(p) at bench.flow:4:5 was -inf: p must be in [0, 1], got 1.5 with a = 0.75 — a probability computed without sigmoid?"},
+		{"overflow", "a ~ Normal(0, 1)\n    y ~ Poisson(exp(a * 1000))", [][]float64{{1}},
+			"in 1 of 1 examined, y ~ Poisson(exp(a * 1000)) at bench.flow:3:5 was -inf: rate must be finite, got inf (the argument exp(a * 1000)) with a = 1 — an overflow (exp of a large value) or a division by zero?"},
+		{"factor", "a ~ Normal(0, 1)\n    factor(log(a))\n    y ~ Normal(a, 1)", [][]float64{{-1}},
+			"in 1 of 1 examined, factor was nan with a = -1"},
+	} {
+		p := posteriorOf(t, "model m(y) {\n    "+tt.model+"\n}\npost = m([1, 0])\n")
+		if got := p.ExplainDropped(tt.z); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
