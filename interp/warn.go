@@ -207,6 +207,9 @@ func (p *Posterior) ExplainDropped(z [][]float64) string {
 		}
 	}
 	if best.latent != "" {
+		if best.reason != "" {
+			b.WriteByte(',')
+		}
 		fmt.Fprintf(&b, " with %s", best.latent)
 	}
 	if best.hint != "" {
@@ -242,6 +245,11 @@ func (p *Posterior) dropCause(z []float64) (dropCause, bool) {
 			c.where += " at " + t.pos.String()
 		}
 		c.reason, c.arg, c.hint = invalidParam(t)
+		if _, latent := r.values[t.what]; c.reason == "" && t.tilde != nil && !latent && t.dist != nil {
+			if ld, ok := t.dist.(*lang.Dist); ok && ld.Family != nil {
+				c.reason = "its parameters are valid there, so an observed value is outside its support"
+			}
+		}
 		return c, true
 	}
 	return dropCause{}, false
