@@ -63,7 +63,8 @@ type PosteriorReport struct {
 	// sentence each (without a position): a posterior that looks improper
 	// (improperWarning), more than DropWarning of the draws dropped
 	// (dropWarning, explained through DropExplainer), a Pareto k̂ above
-	// ParetoWarning. Each is also printed on Progress unless Quiet.
+	// ParetoWarning. Each is also given to Options.Warn, or printed on
+	// Progress unless Quiet.
 	Warnings []string
 }
 

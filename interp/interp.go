@@ -117,8 +117,8 @@ func (s *Session) Check(file *ast.File) (err error) {
 // Exec resolves and runs file in the session. It reports the script's
 // static warnings (Warnings) through th.Warning before running. It
 // returns the value of the last statement when that is an expression
-// (what a REPL echoes), else nil. Errors are as for ExecFile; the globals bound before a runtime
-// error stay bound.
+// (what a REPL echoes), else nil. Errors are as for ExecFile; the globals
+// bound before a runtime error stay bound.
 func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error) {
 	if err := s.Check(file); err != nil {
 		return nil, err
