@@ -199,7 +199,7 @@ func (p *Posterior) ExplainDropped(z [][]float64) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "in %d of %d examined, %s was %s", count[best.key()], len(z), best.where, tensor.FormatNumber(best.lp))
+	fmt.Fprintf(&b, "in %d of %d of them examined, %s was %s", count[best.key()], len(z), best.where, tensor.FormatNumber(best.lp))
 	if best.reason != "" {
 		fmt.Fprintf(&b, ": %s", best.reason)
 		if best.arg != "" {

@@ -149,7 +149,7 @@ r3 = fit q3 to coin([1, 0, 1, 1]) by elbo { steps = 200, seed = 1 }
 			`^w\.flow:6:16: warning: parameter y of model halfflat is never used in its body`,
 			`^w\.flow:11:6: warning: the posterior may be improper: the guide's location of s drifted from \S+ to \S+, \S+ times its starting scale over 100 steps and the ELBO kept rising`,
 		}},
-		{"r3", []string{`^w\.flow:18:6: warning: \d+ of 51200 draws \([0-9.]+ %\) had a non-finite log density and were dropped: in \d of \d examined, y ~ Bernoulli\(p\) at w\.flow:15:5 was -inf: p must be in \[0, 1\], got \S+, with a = \S+ — a probability computed without sigmoid\?$`}},
+		{"r3", []string{`^w\.flow:18:6: warning: \d+ of 51200 draws \([0-9.]+ %\) had a non-finite log density and were dropped: in \d of \d of them examined, y ~ Bernoulli\(p\) at w\.flow:15:5 was -inf: p must be in \[0, 1\], got \S+, with a = \S+ — a probability computed without sigmoid\?$`}},
 	} {
 		lines := strings.Split(w[tt.report], "\n")
 		for _, re := range tt.want {
@@ -264,15 +264,15 @@ func TestExplainDropped(t *testing.T) {
 		want        string
 	}{
 		{"scale", "a ~ Normal(0, 1)\n    y ~ Normal(0, a)", [][]float64{{-0.5}, {0.3}, {-0.25}},
-			"in 2 of 3 examined, y ~ Normal(0, a) at bench.flow:3:5 was -inf: scale must be positive, got -0.5 (the argument a), with a = -0.5 — a scale or rate computed without exp or softplus, or a latent without a positive prior?"},
+			"in 2 of 3 of them examined, y ~ Normal(0, a) at bench.flow:3:5 was -inf: scale must be positive, got -0.5 (the argument a), with a = -0.5 — a scale or rate computed without exp or softplus, or a latent without a positive prior?"},
 		{"probability", "a ~ Normal(0, 1)\n    p = a * 2\n    y ~ Bernoulli(p)", [][]float64{{0.75}},
-			"in 1 of 1 examined, y ~ Bernoulli(p) at bench.flow:4:5 was -inf: p must be in [0, 1], got 1.5, with a = 0.75 — a probability computed without sigmoid?"},
+			"in 1 of 1 of them examined, y ~ Bernoulli(p) at bench.flow:4:5 was -inf: p must be in [0, 1], got 1.5, with a = 0.75 — a probability computed without sigmoid?"},
 		{"overflow", "a ~ Normal(0, 1)\n    y ~ Poisson(exp(a * 1000))", [][]float64{{1}},
-			"in 1 of 1 examined, y ~ Poisson(exp(a * 1000)) at bench.flow:3:5 was -inf: rate must be finite, got inf (the argument exp(a * 1000)), with a = 1 — an overflow (exp of a large value) or a division by zero?"},
+			"in 1 of 1 of them examined, y ~ Poisson(exp(a * 1000)) at bench.flow:3:5 was -inf: rate must be finite, got inf (the argument exp(a * 1000)), with a = 1 — an overflow (exp of a large value) or a division by zero?"},
 		{"support", "a ~ Normal(0, 1)\n    y ~ Uniform(-1, exp(a))", [][]float64{{-1}},
-			"in 1 of 1 examined, y ~ Uniform(-1, exp(a)) at bench.flow:3:5 was -inf: its parameters are valid there, so an observed value is outside its support, with a = -1"},
+			"in 1 of 1 of them examined, y ~ Uniform(-1, exp(a)) at bench.flow:3:5 was -inf: its parameters are valid there, so an observed value is outside its support, with a = -1"},
 		{"factor", "a ~ Normal(0, 1)\n    factor(log(a))\n    y ~ Normal(a, 1)", [][]float64{{-1}},
-			"in 1 of 1 examined, factor was nan with a = -1"},
+			"in 1 of 1 of them examined, factor was nan with a = -1"},
 	} {
 		p := posteriorOf(t, "model m(y) {\n    "+tt.model+"\n}\npost = m([1, 0])\n")
 		if got := p.ExplainDropped(tt.z); got != tt.want {
