@@ -86,10 +86,16 @@ type DivergedError struct {
 	LastLoss float64 // the last finite loss
 	LastStep int     // its step (0 if none)
 	LR, Clip float64 // the options used, for the advice
+	// Note, when set, is a likelier cause than the learning rate, added
+	// to the message: "the posterior may be improper: ..." (FitPosterior).
+	Note string
 }
 
 func (e *DivergedError) Error() string {
 	s := fmt.Sprintf("fit diverged at step %d: %s", e.Step, e.What)
+	if e.Note != "" {
+		return s + fmt.Sprintf(" (last finite loss %s at step %d); %s", fmtNum(e.LastLoss), e.LastStep, e.Note)
+	}
 	if e.LastStep == 0 {
 		return s + " at the starting parameters; check that the target lies in the guide's support"
 	}

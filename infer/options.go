@@ -62,6 +62,10 @@ type Options struct {
 	// every step and of the end of the fit (a terminal's progress bar, a
 	// host's own display). Quiet turns it off too.
 	Reporter ProgressReporter
+	// Warn, when set, receives the warnings of a posterior fit (see
+	// PosteriorReport.Warnings), also when Quiet; otherwise they are
+	// printed on Progress unless Quiet.
+	Warn func(msg string)
 	// Context, when set, is checked every step; cancelling it stops the
 	// fit, which keeps the parameters reached and reports Stopped
 	// "cancelled".

@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -58,6 +59,13 @@ type PosteriorReport struct {
 	// Dropped counts the draws dropped over the whole fit because their
 	// log density was not finite.
 	Dropped int
+	// Warnings are the problems the fit found that did not stop it, one
+	// sentence each (without a position): a posterior that looks improper
+	// (improperWarning), more than DropWarning of the draws dropped
+	// (dropWarning, explained through DropExplainer), a Pareto k̂ above
+	// ParetoWarning. Each is also given to Options.Warn, or printed on
+	// Progress unless Quiet.
+	Warnings []string
 }
 
 // Defaults of the diagnostics after a posterior fit.
@@ -89,8 +97,10 @@ const ParetoWarning = 0.7
 // posteriors are no harder for it than N(0, I).
 //
 // After the fit, the report carries the ELBO estimated with ELBODraws
-// draws and the PSIS k̂ of ParetoDraws of them; above 0.7 a line says so
-// on Progress unless Quiet. Options are as for FitForward (seed, warm-up,
+// draws and the PSIS k̂ of ParetoDraws of them, and Warnings: a posterior
+// that looks improper, more than 1% of the draws dropped, k̂ above 0.7.
+// Each warning goes to Options.Warn, or else is printed on Progress as
+// "warning: ..." unless Quiet. Options are as for FitForward (seed, warm-up,
 // clip, tol, cancellation); a non-finite loss or gradient stops the fit
 // with a *DivergedError.
 func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*PosteriorReport, error) {
@@ -125,9 +135,12 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		}
 	}
 	params := q.Params()
+	spread := newSpreadTrace(o.Steps)
+	var drops dropSample
 	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		s1, s2 := rng.Uint64(), rng.Uint64()
 		x, lq := drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		spread.record(step, x)
 		lp, err := p.LogDensity(x)
 		if err == nil {
 			err = checkDensityShape(lp, o.Batch)
@@ -143,6 +156,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 			return 0, allDropped(p, x, lp, step)
 		}
 		rep.Dropped += o.Batch - len(idx)
+		drops.add(x, droppedRows(good))
 		v := backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx))))
 		if math.IsNaN(v) || math.IsInf(v, 0) || finiteGrads(params) {
 			return v, nil
@@ -170,11 +184,29 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
 	}
 	if err := train(q, o, loss, &rep.Report); err != nil {
+		var de *DivergedError
+		if errors.As(err, &de) {
+			de.Note = improperWarning(p, spread, rep.Losses)
+		}
 		return rep, err
 	}
 	if o.Context.Err() != nil {
 		return rep, nil
 	}
+	warn := func(msg string) {
+		if msg == "" {
+			return
+		}
+		rep.Warnings = append(rep.Warnings, msg)
+		switch {
+		case o.Warn != nil:
+			o.Warn(msg)
+		case out != nil:
+			fmt.Fprintf(out, "warning: %s\n", msg)
+		}
+	}
+	warn(improperWarning(p, spread, rep.Losses))
+	warn(dropWarning(p, rep.Dropped, o.Batch*rep.Steps, &drops))
 	ratios, err := logRatios(q, p, max(o.ELBODraws, o.ParetoDraws), rng)
 	if err != nil {
 		return rep, err
@@ -182,8 +214,8 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	rep.ELBO = meanFinite(ratios[:o.ELBODraws])
 	if k, err := ParetoK(ratios[:o.ParetoDraws]); err == nil {
 		rep.ParetoK = k
-		if k > ParetoWarning && out != nil {
-			fmt.Fprintf(out, "pareto k = %.2f > %.1f: the guide is not reliable for this posterior (importance ratios have a heavy tail); try more layers, more steps, or a different guide\n", k, ParetoWarning)
+		if k > ParetoWarning {
+			warn(fmt.Sprintf("pareto k = %.2f > %.1f: the guide is not reliable for this posterior (importance ratios have a heavy tail); try more layers, more steps, or a different guide", k, ParetoWarning))
 		}
 	}
 	return rep, nil

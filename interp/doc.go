@@ -101,6 +101,23 @@
 // sample, summary, mean and sd of a guide report the latents in the
 // constrained space and the derived quantities (top-level assignments of
 // the body whose value depends on latents, except names starting with _),
-// with the model's names. The report adds elbo, pareto_k and dropped.
-// The builtin elbo(q, target, n) is defined here (Builtins).
+// with the model's names. The report adds elbo, pareto_k, dropped and
+// warnings. The builtin elbo(q, target, n) is defined here (Builtins).
+//
+// # Warnings
+//
+// Some mistakes give answers without an error. Warnings (warn.go) name
+// them: before a script runs, each model parameter that the body never
+// uses (`model m(x, y)` whose body never mentions x; names starting with
+// _ are exempt), printed once; after a posterior fit, a posterior that
+// looks improper (the guide's scale or location kept growing by orders of
+// magnitude while the ELBO kept rising: a flat prior the likelihood does
+// not inform), more than 1% of the draws dropped for a non-finite log
+// density (Posterior.ExplainDropped names the ~ line and the parameter out
+// of its domain, e.g. a probability computed without sigmoid), and a
+// Pareto k̂ above 0.7. They go through lang.Thread.Warning: to the
+// thread's Warn hook, or as "file:line:col: warning: msg" on Stderr unless
+// the thread or the fit is quiet. A posterior fit's report has them all,
+// its model's static ones included, in the string field warnings, one a
+// line ("" when there are none), whether or not they were printed.
 package interp

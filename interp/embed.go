@@ -38,8 +38,12 @@ type Options struct {
 	// against; paths must be local to it (no "..", not absolute). Empty
 	// means no file access: those builtins fail with an error that says so.
 	Dir string
-	// Quiet silences the progress lines of fits.
+	// Quiet silences the progress lines of fits (and the warnings on
+	// Stderr).
 	Quiet bool
+	// Warn, when set, receives the warnings of scripts (see Warnings and
+	// lang.Thread.Warn) instead of Stderr, also when Quiet.
+	Warn func(pos ast.Pos, msg string)
 	// MaxDepth limits the call depth of scripts (0: 1000).
 	MaxDepth int
 	// Timeout limits the running time of each Exec and Eval (0: none); a
@@ -135,6 +139,7 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 		Stdout:   in.opts.Stdout,
 		Stderr:   in.opts.Stderr,
 		Quiet:    in.opts.Quiet,
+		Warn:     in.opts.Warn,
 		MaxDepth: in.opts.MaxDepth,
 	}, stop
 }

@@ -55,6 +55,7 @@ func TestExamples(t *testing.T) {
 			if name == "first_flow.flow" {
 				checkFirstFlow(t, globals)
 			}
+			checkNoWarnings(t, globals)
 		})
 	}
 }
@@ -92,6 +93,28 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 		sd := math.Sqrt(ss / float64(n-1))
 		if math.Abs(m-5) > 0.05 || math.Abs(sd-0.5) > 0.05 {
 			t.Errorf("first_flow: column %d mean %.4f sd %.4f, want 5 ± 0.05 and 0.5 ± 0.05", j, m, sd)
+		}
+	}
+}
+
+// checkNoWarnings: the posteriors of the examples are proper, use every
+// model parameter and drop no draws, so the reports of their fits have
+// no warnings but, possibly, a Pareto k̂ above 0.7.
+func checkNoWarnings(t *testing.T, g lang.StringDict) {
+	t.Helper()
+	for name, v := range g {
+		r, ok := v.(*lang.Record)
+		if !ok {
+			continue
+		}
+		w, ok := r.Fields["warnings"].(lang.String)
+		if !ok {
+			continue
+		}
+		for _, l := range strings.Split(string(w), "\n") {
+			if l != "" && !strings.Contains(l, "pareto k") {
+				t.Errorf("%s.warnings: %s", name, l)
+			}
 		}
 	}
 }

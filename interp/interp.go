@@ -114,10 +114,11 @@ func (s *Session) Check(file *ast.File) (err error) {
 	return resolve(file, known)
 }
 
-// Exec resolves and runs file in the session. It returns the value of the
-// last statement when that is an expression (what a REPL echoes), else
-// nil. Errors are as for ExecFile; the globals bound before a runtime
-// error stay bound.
+// Exec resolves and runs file in the session. It reports the script's
+// static warnings (Warnings) through th.Warning before running. It
+// returns the value of the last statement when that is an expression
+// (what a REPL echoes), else nil. Errors are as for ExecFile; the globals
+// bound before a runtime error stay bound.
 func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error) {
 	if err := s.Check(file); err != nil {
 		return nil, err
@@ -126,6 +127,9 @@ func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error
 		th = new(lang.Thread)
 	}
 	th.Init()
+	for _, w := range Warnings(file) {
+		th.Warning(w.Pos, w.Msg, false)
+	}
 	ev := &evaluator{th: th}
 	depth := th.Depth()
 	var cur ast.Stmt

@@ -59,9 +59,11 @@ const (
 
 // term is one ~ or factor's contribution, for Explain.
 type term struct {
-	what string
-	pos  ast.Pos
-	lp   *tensor.Tensor
+	what  string
+	pos   ast.Pos
+	lp    *tensor.Tensor
+	tilde *ast.Tilde // the ~ that added it (nil for factor)
+	dist  lang.Value // its right side
 }
 
 // modelRun is the state of one run of a model body.
@@ -78,6 +80,8 @@ type modelRun struct {
 	zparts  []*tensor.Tensor          // modeInit: unconstrained draws
 	terms   []term
 	explain bool
+	tilde   *ast.Tilde // the ~ running, and its right side (for terms)
+	dist    lang.Value
 	groups  map[obsKey]*obsGroup // deferred observations (model_batch.go)
 	order   []*obsGroup
 }
@@ -92,7 +96,7 @@ func (r *modelRun) add(what string, pos ast.Pos, lp *tensor.Tensor) {
 	}
 	r.logp = tensor.Add(r.logp, lp)
 	if r.explain {
-		r.terms = append(r.terms, term{what, pos, lp})
+		r.terms = append(r.terms, term{what, pos, lp, r.tilde, r.dist})
 	}
 }
 
@@ -218,6 +222,8 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 	if err != nil {
 		return err
 	}
+	r.tilde, r.dist = s, dv
+	defer func() { r.tilde, r.dist = nil, nil }()
 	pos := s.Pos()
 	switch lhs := s.LHS.(type) {
 	case *ast.Ident:

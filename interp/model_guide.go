@@ -122,6 +122,8 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	post.callPos, post.th = x.FitPos, ev.th
 	defer func() { post.callPos, post.th = savedPos, savedTh }()
 	ev.threadOptions(&opts)
+	quiet := opts.Quiet
+	opts.Warn = func(msg string) { ev.th.Warning(x.FitPos, msg, quiet) }
 	var rep *infer.PosteriorReport
 	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error
@@ -135,6 +137,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	r.Set("elbo", lang.Number(rep.ELBO))
 	r.Set("pareto_k", lang.Number(rep.ParetoK))
 	r.Set("dropped", lang.Number(rep.Dropped))
+	r.Set("warnings", lang.String(fitWarnings(post.Model, x.FitPos, rep.Warnings)))
 	return r, nil
 }
 

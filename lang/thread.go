@@ -2,6 +2,7 @@ package lang
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -36,6 +37,12 @@ type Thread struct {
 	// of the fit keyword and the report. An error it returns is the fit's
 	// error.
 	OnFit func(name string, pos ast.Pos, report *Record) error
+	// Warn, when set, receives every warning of the run (a model
+	// parameter that the body never uses, found before the script runs; a
+	// posterior fit that looks improper or dropped many draws), with its
+	// position, also when Quiet. When it is nil, Warning prints them on
+	// Stderr unless Quiet.
+	Warn func(pos ast.Pos, msg string)
 	// MaxDepth limits the call depth (default 1000).
 	MaxDepth int
 
@@ -67,6 +74,33 @@ func (th *Thread) Init() {
 	if th.MaxDepth == 0 {
 		th.MaxDepth = 1000
 	}
+}
+
+// Warning reports a warning at pos: to Warn when it is set, else as the
+// line "file:line:col: warning: msg" on Stderr unless quiet (the thread's
+// Quiet or the caller's, e.g. a fit's quiet option).
+func (th *Thread) Warning(pos ast.Pos, msg string, quiet bool) {
+	if th.Warn != nil {
+		th.Warn(pos, msg)
+		return
+	}
+	if quiet || th.Quiet {
+		return
+	}
+	w := th.Stderr
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintln(w, WarningLine(pos, msg))
+}
+
+// WarningLine formats a warning as "file:line:col: warning: msg" (just
+// "warning: msg" without a position).
+func WarningLine(pos ast.Pos, msg string) string {
+	if !pos.IsValid() {
+		return "warning: " + msg
+	}
+	return pos.String() + ": warning: " + msg
 }
 
 // Push records a call at pos; it returns false if the call depth limit is

@@ -3,7 +3,7 @@
 //	flowppl                                      the REPL (statements from stdin when it is not a terminal)
 //	flowppl repl [--seed N] [--quiet]            the REPL
 //	flowppl run FILE.flow [flags]                run a script
-//	flowppl check FILE.flow...                   parse and resolve names without running
+//	flowppl check FILE.flow...                   parse and resolve names without running (warnings too)
 //	flowppl fmt [-w] [--drop-comments] FILE...   print scripts in canonical layout
 //	flowppl help [TOPIC]                         this help, or a builtin's or distribution's
 //	flowppl version                              print the version
@@ -62,7 +62,7 @@ Usage:
   flowppl                                      the REPL (reads stdin when it is not a terminal)
   flowppl repl [--seed N] [--quiet]            the REPL (:help inside)
   flowppl run FILE.flow [flags]                run a script (FILE "-" reads stdin)
-  flowppl check FILE.flow...                   parse and resolve names without running
+  flowppl check FILE.flow...                   parse and resolve names without running (warnings too)
   flowppl fmt [-w] [--drop-comments] FILE...   print scripts in canonical layout
   flowppl help [TOPIC]                         this help, or a builtin or distribution
   flowppl version                              print the version
@@ -287,6 +287,12 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err := interp.Check(filename, src, nil); err != nil {
 			fmt.Fprintln(stderr, interp.FormatError(err))
 			code = exitError
+			continue
+		}
+		if file, err := parser.ParseFile(filename, string(src)); err == nil {
+			for _, w := range interp.Warnings(file) {
+				fmt.Fprintln(stderr, w)
+			}
 		}
 	}
 	return code
