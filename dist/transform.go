@@ -415,7 +415,7 @@ func commonBound(b []float64) (float64, error) {
 	}
 	for _, v := range b[1:] {
 		if v != b[0] {
-			return 0, fmt.Errorf("an ordered vector needs the same interval for every component, got bounds %v", b)
+			return 0, fmt.Errorf("an ordered vector needs the same interval for every component, got bounds %s", fmtTensor(tensor.Vector(b)))
 		}
 	}
 	return b[0], nil
