@@ -196,7 +196,11 @@ func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, er
 			vals, ok = m.StdDev()
 		}
 		if !ok {
-			vals = make([]float64, dd.Dim())
+			n := dd.Dim()
+			if ld, isDist := d.(*lang.Dist); isDist && ld.Batch > 0 {
+				n *= ld.Batch
+			}
+			vals = make([]float64, n)
 			for i := range vals {
 				vals[i] = math.NaN()
 			}
@@ -226,15 +230,18 @@ func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, er
 			vals[i] = v * v
 		}
 	}
-	if e := eventOf(d); len(e) == 2 {
-		// A matrix-valued distribution: an r×c matrix, or one per draw.
-		r, c := e[0], e[1]
-		if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 && len(vals) == ld.Batch*r*c {
-			return lang.NewBatch(tensor.New(vals, ld.Batch, r, c)), nil
-		}
-		if len(vals) == r*c {
-			return lang.NewMatrix(r, c, vals), nil
-		}
+	e := eventOf(d)
+	size := 1
+	for _, n := range e {
+		size *= n
+	}
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 && len(vals) == ld.Batch*size {
+		// Parameters that depend on latents: one moment per draw, shaped
+		// as one draw.
+		return lang.NewBatch(tensor.New(vals, append([]int{ld.Batch}, e...)...)), nil
+	}
+	if len(e) == 2 && len(vals) == size {
+		return lang.NewMatrix(e[0], e[1], vals), nil
 	}
 	if len(vals) == 1 {
 		return lang.Number(vals[0]), nil
