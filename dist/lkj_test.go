@@ -386,7 +386,7 @@ func TestMultivariateNormalCholesky(t *testing.T) {
 
 // TestMultivariateNormalCholeskyGradient checks the gradient of Σ LogProb
 // in the value, loc and L (one factor and a batch) against central
-// differences, and RSample's gradient in L.
+// differences.
 func TestMultivariateNormalCholeskyGradient(t *testing.T) {
 	for _, shape := range [][]int{{2, 2}, {2, 2, 2}} {
 		lData := []float64{1.5, 0, 0.3, 0.8, 0.6, 0, -0.4, 1.2}
@@ -482,6 +482,58 @@ func TestOrderedTransformForErrors(t *testing.T) {
 	} {
 		if _, err := OrderedTransformFor(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("OrderedTransformFor(%v): error %v, want %q", tt.s, err, tt.want)
+		}
+	}
+}
+
+// TestMultivariateNormalCholeskyRSampleGradient checks the gradient of
+// Σ w·RSample in L and loc (one factor, and a batch of one factor per
+// draw) against central differences with the same noise (the draws are
+// linear in L and loc, so 1e-8 is ample).
+func TestMultivariateNormalCholeskyRSampleGradient(t *testing.T) {
+	for _, shape := range [][]int{{2, 2}, {3, 2, 2}} {
+		data := []float64{1.5, 0, 0.3, 0.8}
+		if len(shape) == 3 {
+			data = []float64{1.5, 0, 0.3, 0.8, 0.6, 0, -0.4, 1.2, 2, 0, 0.1, 0.3}
+		}
+		L := tensor.New(data, shape...)
+		loc := vec(0.2, -1)
+		f := func(track bool) float64 {
+			var tp *tensor.Tape
+			if track {
+				tp = tensor.NewTape()
+				tp.Watch(L, loc)
+			}
+			d := must(makeMultivariateNormalCholesky(false, loc, L))
+			x := d.RSample(newRNG(), 3)
+			w := tensor.Zeros(x.Shape()...)
+			for i := range w.Data() {
+				w.Data()[i] = 0.3 + 0.1*float64(i)
+			}
+			l := tensor.Sum(tensor.Mul(x, w))
+			if track {
+				tp.Backward(l)
+			}
+			return l.Item()
+		}
+		f(true)
+		grads := [][]float64{append([]float64(nil), L.Grad()...), append([]float64(nil), loc.Grad()...)}
+		for k, v := range []*tensor.Tensor{L, loc} {
+			for i := range v.Data() {
+				old := v.Data()[i]
+				if old == 0 && k == 0 {
+					continue // above the diagonal
+				}
+				h := 1e-6
+				v.Data()[i] = old + h
+				fu := f(false)
+				v.Data()[i] = old - h
+				fd := f(false)
+				v.Data()[i] = old
+				if num := (fu - fd) / (2 * h); !near(grads[k][i], num, 1e-8) {
+					t.Errorf("L shape %v: gradient %d[%d] = %v, numeric %v", shape, k, i, grads[k][i], num)
+				}
+			}
 		}
 	}
 }
