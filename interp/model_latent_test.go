@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -230,6 +231,7 @@ lp = log_prob(LKJCholesky(2, 2), [[1, 0], [0.6, 0.8]])
 lps = log_prob(LKJCholesky(2, 2), [[1, 0, 0.6, 0.8], [1, 0, 0, 1]])
 m = mean(LKJCholesky(2, 2))
 mvn = log_prob(MultivariateNormalCholesky([0, 1], [[2, 0], [1, 0.5]]), [0.5, 0.5])
+tab = summary(LKJCholesky(2, 2), 100)
 `, nil)
 	if err != nil {
 		t.Fatal(interp.FormatError(err))
@@ -255,6 +257,9 @@ mvn = log_prob(MultivariateNormalCholesky([0, 1], [[2, 0], [1, 0.5]]), [0.5, 0.5
 	// cov = L·Lᵀ = [[4, 2], [2, 1.25]], det 1; x − mu = (0.5, −0.5).
 	if v := float64(g["mvn"].(lang.Number)); math.Abs(v-(-math.Log(2*math.Pi)-0.5*(1.25*0.25+2*2*0.25+4*0.25))) > 1e-12 {
 		t.Errorf("log_prob(MultivariateNormalCholesky) = %v", v)
+	}
+	if rows := g["tab"].(*stdlib.Table).Rows; strings.Join(rows, " ") != "x[0, 0] x[0, 1] x[1, 0] x[1, 1]" {
+		t.Errorf("summary(LKJCholesky(2, 2)) rows %v, want x[i, j]", rows)
 	}
 	for _, tt := range []struct{ src, want string }{
 		{"x = log_prob(LKJCholesky(2, 2), [1, 0])", "log_prob: x must be a 2×2 matrix (or an n×4 matrix of flattened draws), got a vector of length 2"},

@@ -198,8 +198,13 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 			return nil, fmt.Errorf("summary: %v", err)
 		}
 		names := make([]string, d.Dim())
+		e := eventOf(q)
 		for j := range names {
-			names[j] = fmt.Sprintf("x[%d]", j)
+			if len(e) == 2 {
+				names[j] = fmt.Sprintf("x[%d, %d]", j/e[1], j%e[1])
+			} else {
+				names[j] = fmt.Sprintf("x[%d]", j)
+			}
 		}
 		return Summarize(names, d.Sample(th.Rand, n)), nil
 	case *lang.Array:
