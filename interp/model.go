@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/flowppl/flowppl/dist"
@@ -683,14 +684,15 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 }
 
 // initDraw draws b unconstrained starting points of a latent from its
-// prior (Stan's uniform(-2, 2) for improper priors and for draws that do
-// not map back to a finite point).
+// prior (sorted for Ordered(D); Stan's uniform(-2, 2) for improper priors
+// and for draws that do not map back to a finite point).
 func (ev *evaluator) initDraw(d dist.Distribution, tr transform, b, dd, k int, dv lang.Value) *tensor.Tensor {
 	u := tensor.AddScalar(tensor.Scale(tensor.RandU(ev.run.rng, b, k), 4), -2)
 	if d == nil {
 		return u
 	}
-	if _, ord := dv.(*latentPrior); ord {
+	lp, wrapped := dv.(*latentPrior)
+	if wrapped && lp.inner == nil {
 		return u
 	}
 	var z *tensor.Tensor
@@ -698,6 +700,14 @@ func (ev *evaluator) initDraw(d dist.Distribution, tr transform, b, dd, k int, d
 		defer func() { recover() }()
 		x := d.Sample(ev.run.rng, b)
 		x = tensor.BroadcastTo(x, b, dd)
+		if wrapped {
+			// Ordered(D): D's draw sorted (for iid components, a draw of
+			// Ordered(D)).
+			x = x.Clone()
+			for i := range b {
+				slices.Sort(x.Data()[i*dd : (i+1)*dd])
+			}
+		}
 		z = tr.Unconstrain(x)
 	}()
 	if z == nil {

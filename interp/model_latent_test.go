@@ -331,3 +331,33 @@ post = m([[1, 0.2, 0.5], [0, -2, 1], [0.3, 0.3, 2]])
 		}
 	}
 }
+
+// TestOrderedInitialPoints: initial points of Ordered(D) are D's draws
+// sorted (so log x_0 is near 5 here, not in Stan's (−2, 2)), those of
+// LKJCholesky its draws, and those of Ordered(HalfFlat(n)) uniform(−2, 2).
+func TestOrderedInitialPoints(t *testing.T) {
+	p := posteriorOf(t, `
+model m() {
+    c ~ Ordered(LogNormal(zeros(3) + 5, 0.1))
+    L ~ LKJCholesky(3, 2)
+    h ~ Ordered(HalfFlat(2))
+}
+post = m()
+`)
+	pts := p.InitialPoints(rand.New(rand.NewPCG(1, 2)), 50)
+	if len(pts) != 50 {
+		t.Fatalf("%d initial points, want 50", len(pts))
+	}
+	for _, z := range pts {
+		// c: z_0 = log x_0 ~ 5 ± 0.1·(a few); increments e^5·0.1·O(1),
+		// logs about 2–3. L: 3 finite coordinates. h: (−2, 2).
+		if len(z) != 8 || !(z[0] > 4.5 && z[0] < 5.5) {
+			t.Fatalf("initial point %v: c not from its prior", z)
+		}
+		for j, v := range z {
+			if math.IsNaN(v) || math.IsInf(v, 0) || (j >= 6 && math.Abs(v) > 2) {
+				t.Fatalf("initial point %v: coordinate %d", z, j)
+			}
+		}
+	}
+}
