@@ -6,15 +6,15 @@ import (
 	"github.com/flowppl/flowppl/lang"
 )
 
-// corr2 returns the Cholesky factor of the 2×2 correlation matrix with
+// latentCorr2 returns the Cholesky factor of the 2×2 correlation matrix with
 // correlation r.
-func corr2(r float64) lang.Value { return matrix(2, 2, 1, 0, r, math.Sqrt(1-r*r)) }
+func latentCorr2(r float64) lang.Value { return matrix(2, 2, 1, 0, r, math.Sqrt(1-r*r)) }
 
 func init() {
 	l := matrix(3, 3, 1.5, 0, 0, 0.3, 0.8, 0, -0.4, 0.2, 2)
 	mu := vec(0.2, -1, 3)
 	y := vec(1, -2, 2.5)
-	factors := []lang.Value{corr2(0.3), corr2(-0.7), corr2(0.95)}
+	factors := []lang.Value{latentCorr2(0.3), latentCorr2(-0.7), latentCorr2(0.95)}
 	invCases = append(invCases,
 		invCase{expr: "log_prob(MultivariateNormalCholesky(mu, L), y)", vars: map[string]any{"mu": vary(mu), "L": vary(l), "y": vary(y)}},
 		invCase{expr: "log_prob(MultivariateNormalCholesky(m, L), y)", vars: map[string]any{"m": vary(num(0.5)), "L": vary(l), "y": y}},

@@ -13,8 +13,8 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// logDensityRows evaluates the posterior's log density at the rows of z.
-func logDensityRows(t *testing.T, p *interp.Posterior, z [][]float64) []float64 {
+// latentLogDensityRows evaluates the posterior's log density at the rows of z.
+func latentLogDensityRows(t *testing.T, p *interp.Posterior, z [][]float64) []float64 {
 	t.Helper()
 	if p.Dim() != len(z[0]) {
 		t.Fatalf("Dim = %d, want %d", p.Dim(), len(z[0]))
@@ -61,7 +61,7 @@ func TestOrderedLatentLogDensity(t *testing.T) {
 		}},
 	} {
 		p := posteriorOf(t, "model m() {\n    c ~ "+tt.prior+"\n}\npost = m()\n")
-		got := logDensityRows(t, p, z)
+		got := latentLogDensityRows(t, p, z)
 		for i, r := range z {
 			if want := tt.want(r[0], r[1]); math.Abs(got[i]-want) > 1e-10*max(1, math.Abs(want)) {
 				t.Errorf("%s row %d: log density %.12g, want %.12g", tt.prior, i, got[i], want)
@@ -95,7 +95,7 @@ func lkjCPC(k int, eta float64, z []float64) float64 {
 func TestLKJCholeskyLatentLogDensity(t *testing.T) {
 	p := posteriorOf(t, "model m() {\n    L ~ LKJCholesky(3, 2)\n}\npost = m()\n")
 	z := [][]float64{{0.3, -1.2, 0.8}, {2, -0.1, -3}, {0, 0, 0}}
-	got := logDensityRows(t, p, z)
+	got := latentLogDensityRows(t, p, z)
 	for i, r := range z {
 		if want := lkjCPC(3, 2, r); math.Abs(got[i]-want) > 1e-10*max(1, math.Abs(want)) {
 			t.Errorf("LKJCholesky(3, 2) row %d: log density %.12g, want %.12g", i, got[i], want)
@@ -112,7 +112,7 @@ post = m([[1, 0.2], [0, -2], [0.3, 0.3]])
 `)
 	ys := [][2]float64{{1, 0.2}, {0, -2}, {0.3, 0.3}}
 	z = [][]float64{{0.3, -0.2}, {-1.1, 0.4}, {2, 1}}
-	got = logDensityRows(t, p, z)
+	got = latentLogDensityRows(t, p, z)
 	for i, row := range z {
 		r, s := math.Tanh(row[0]), math.Exp(row[1])
 		want := lkjCPC(2, 1.5, row[:1]) + math.Log(2) + logNormal(s, 0, 1) + row[1]
