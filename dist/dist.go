@@ -95,6 +95,10 @@ const (
 	Boolean         // {0, 1}
 	IntegerInterval // {Low, ..., High}
 	PositiveDefinite
+	// CholeskyCorr is the set of Cholesky factors of correlation matrices:
+	// lower-triangular K×K matrices with positive diagonal and rows of unit
+	// norm, as rows of K·K numbers.
+	CholeskyCorr
 )
 
 // String returns the support's name as error messages use it.
@@ -120,6 +124,8 @@ func (k SupportKind) String() string {
 		return "integer interval"
 	case PositiveDefinite:
 		return "positive definite matrices"
+	case CholeskyCorr:
+		return "Cholesky factors of correlation matrices"
 	}
 	return "unknown"
 }
@@ -138,9 +144,25 @@ func (k SupportKind) Discrete() bool {
 // (HalfNormal, Exponential and Gamma have a finite or infinite density
 // there). For Simplex the index is that of the first element of the first
 // row with a negative component or whose sum is not 1 within 1e-6.
-// PositiveDefinite is not checked.
+// PositiveDefinite is not checked. For CholeskyCorr the rows of x are
+// K·K numbers (a factor by rows) and the index is that of the first
+// element of the first row that is not a Cholesky factor of a correlation
+// matrix within 1e-8.
 func (s Support) FirstOutside(x *tensor.Tensor) int {
 	data := x.Data()
+	if s.Kind == CholeskyCorr {
+		d := 1
+		if x.Rank() > 0 {
+			d = max(x.Dim(-1), 1)
+		}
+		k := corrSide(d)
+		for r := 0; r+d <= len(data); r += d {
+			if k < 0 || badCholCorr(data[r:r+d], k) {
+				return r
+			}
+		}
+		return -1
+	}
 	bound := func(b []float64, i int) float64 { return b[i%len(b)] }
 	if s.Kind == Simplex {
 		k := 1

@@ -17,7 +17,10 @@ type Family struct {
 	Params   []string // parameter names in order, e.g. loc, scale
 	Doc      string   // one line of help text
 	Discrete bool     // the values are integers
-	build    func(args []*tensor.Tensor, validate bool) (Distribution, error)
+	// MatrixParams names the parameters that are matrices and may be
+	// [B, r, c] batches (one matrix per draw) inside models.
+	MatrixParams []string
+	build        func(args []*tensor.Tensor, validate bool) (Distribution, error)
 }
 
 // Signature returns the call form, e.g. "Normal(loc, scale)".
@@ -101,6 +104,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeInverseGamma(v, a[0], a[1]))
 		}},
+	{Name: "LKJCholesky", Params: []string{"K", "eta"},
+		Doc: "LKJ distribution of the Cholesky factor L of a K×K correlation matrix, density ∝ det(L·Lᵀ)^(eta-1) (Stan's lkj_corr_cholesky)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeLKJCholesky(v, a[0], a[1]))
+		}},
 	{Name: "Laplace", Params: []string{"loc", "scale"},
 		Doc: "double exponential distribution with location loc and scale > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -115,6 +123,11 @@ var Families = []*Family{
 		Doc: "normal distribution over vectors with mean loc and covariance matrix cov",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeMultivariateNormal(v, a[0], a[1]))
+		}},
+	{Name: "MultivariateNormalCholesky", Params: []string{"loc", "L"}, MatrixParams: []string{"L"},
+		Doc: "normal distribution over vectors with mean loc and covariance L·Lᵀ, L lower triangular (Stan's multi_normal_cholesky)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeMultivariateNormalCholesky(v, a[0], a[1]))
 		}},
 	{Name: "NegativeBinomial", Params: []string{"mean", "dispersion"}, Discrete: true,
 		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)",
@@ -185,6 +198,9 @@ var (
 	_ Reparameterized = Uniform{}
 	_ Reparameterized = Exponential{}
 	_ Reparameterized = MultivariateNormal{}
+	_ Reparameterized = MultivariateNormalCholesky{}
+	_ Distribution    = LKJCholesky{}
+	_ EventShaper     = LKJCholesky{}
 	_ Distribution    = Gamma{}
 	_ Distribution    = InverseGamma{}
 	_ Distribution    = Beta{}

@@ -176,3 +176,292 @@ func (d MultivariateNormal) Entropy() (float64, bool) {
 	}
 	return h, true
 }
+
+// MultivariateNormalCholesky is the d-dimensional normal distribution with
+// mean loc and covariance L·Lᵀ, given by its lower-triangular factor L
+// with positive diagonal (Stan's multi_normal_cholesky):
+//
+//	exp(-½ |L⁻¹(x-loc)|²) / ((2π)^(d/2) Π L_ii),  x in R^d.
+//
+// L is a d×d matrix or, inside models, a [B, d, d] batch (one factor per
+// draw, e.g. diag(tau) @ Lcorr); Loc is a number, a vector [d] or a [B, d]
+// (or [B, 1]) batch. LogProb and RSample are differentiable in the value,
+// Loc and L. A factor with a non-positive (or NaN) diagonal entry or a
+// non-zero entry above the diagonal gives log density -Inf.
+type MultivariateNormalCholesky struct {
+	Loc, L *tensor.Tensor
+}
+
+// NewMultivariateNormalCholesky returns a validated
+// MultivariateNormalCholesky: L a d×d lower-triangular matrix with positive
+// diagonal, loc a number or a vector of length d.
+func NewMultivariateNormalCholesky(loc, l *tensor.Tensor) (*MultivariateNormalCholesky, error) {
+	return makeMultivariateNormalCholesky(true, loc, l)
+}
+
+func makeMultivariateNormalCholesky(validate bool, loc, l *tensor.Tensor) (*MultivariateNormalCholesky, error) {
+	const fam = "MultivariateNormalCholesky"
+	if l == nil || loc == nil {
+		return nil, fmt.Errorf("%s: loc and L are required", fam)
+	}
+	square := (l.Rank() == 2 || (l.Rank() == 3 && !validate)) && l.Dim(-1) == l.Dim(-2) && l.Len() > 0
+	if !square {
+		return nil, fmt.Errorf("%s: L must be a square matrix, got %s", fam, describe(l))
+	}
+	d := l.Dim(-1)
+	ps, err := prepare(fam, validate, param{"loc", loc, anyReal})
+	if err != nil {
+		return nil, err
+	}
+	loc = ps[0]
+	if loc.Rank() > 0 && loc.Dim(-1) != d && loc.Dim(-1) != 1 {
+		return nil, fmt.Errorf("%s: loc has length %d but L is %d×%d", fam, loc.Dim(-1), d, d)
+	}
+	if loc.Rank() < 2 {
+		loc = broadcast(loc, []int{d})
+	} else {
+		loc = broadcast(loc, []int{loc.Dim(0), d})
+	}
+	if l.Rank() == 3 && loc.Rank() == 2 && loc.Dim(0) != l.Dim(0) && loc.Dim(0) != 1 && l.Dim(0) != 1 {
+		return nil, fmt.Errorf("%s: loc has %d draws but L has %d", fam, loc.Dim(0), l.Dim(0))
+	}
+	if validate {
+		if err := checkValues(fam, param{"L", l, anyReal}); err != nil {
+			return nil, err
+		}
+		ld := l.Data()
+		for i := range d {
+			for j := i + 1; j < d; j++ {
+				if ld[i*d+j] != 0 {
+					return nil, fmt.Errorf("%s: L must be lower triangular, got L[%d, %d] = %s", fam, i, j, tensor.FormatNumber(ld[i*d+j]))
+				}
+			}
+			if !(ld[i*d+i] > 0) {
+				return nil, fmt.Errorf("%s: L must have a positive diagonal, got L[%d, %d] = %s", fam, i, i, tensor.FormatNumber(ld[i*d+i]))
+			}
+		}
+	}
+	return &MultivariateNormalCholesky{Loc: loc, L: l}, nil
+}
+
+// Dim returns d.
+func (d MultivariateNormalCholesky) Dim() int { return d.L.Dim(-1) }
+
+// factors returns L as [nl, d·d] (nl = 1 for one matrix) and, per factor,
+// whether it is invalid (upper entry non-zero or diagonal not positive).
+func (d MultivariateNormalCholesky) factors() (*tensor.Tensor, []bool) {
+	k := d.Dim()
+	nl := d.L.Len() / (k * k)
+	flat := tensor.Reshape(d.L, nl, k*k)
+	bad := make([]bool, nl)
+	ld := flat.Data()
+	for r := range nl {
+		for i := range k {
+			for j := range k {
+				v := ld[r*k*k+i*k+j]
+				if math.IsNaN(v) || (j > i && v != 0) || (j == i && !(v > 0)) || math.IsInf(v, 0) {
+					bad[r] = true
+				}
+			}
+		}
+	}
+	return flat, bad
+}
+
+// LogProb returns the log density of each row of x ([n, d]); with a batch
+// of B factors or locations, n is 1 or B.
+func (d MultivariateNormalCholesky) LogProb(x *tensor.Tensor) *tensor.Tensor {
+	k := d.Dim()
+	if x.Rank() != 2 || x.Dim(1) != k {
+		panic(fmt.Sprintf("dist.MultivariateNormalCholesky: LogProb of shape %v for d = %d", x.Shape(), k))
+	}
+	flat, bad := d.factors()
+	nl := flat.Dim(0)
+	nloc := 1
+	if d.Loc.Rank() == 2 {
+		nloc = d.Loc.Dim(0)
+	}
+	rows := max(x.Dim(0), nl, nloc)
+	for _, m := range []int{x.Dim(0), nl, nloc} {
+		if m != 1 && m != rows {
+			panic(fmt.Sprintf("dist.MultivariateNormalCholesky: batches of %d values, %d factors and %d locations", x.Dim(0), nl, nloc))
+		}
+	}
+	// Invalid factors become the identity (so that nothing is NaN) and
+	// their rows -Inf; so do rows with a NaN value or location.
+	badRow := make([]bool, rows)
+	anyBad := false
+	for r := range rows {
+		badRow[r] = bad[r%nl]
+		anyBad = anyBad || badRow[r]
+	}
+	if anyBad {
+		mask := make([]bool, nl*k*k)
+		for r := range nl {
+			for j := range k * k {
+				mask[r*k*k+j] = bad[r]
+			}
+		}
+		flat = tensor.Where(mask, tensor.BroadcastTo(tensor.Reshape(eye(k), 1, k*k), nl, k*k), flat)
+	}
+	diff := tensor.BroadcastTo(tensor.Sub(x, d.Loc), rows, k)
+	diag := make([]int, k)
+	for i := range diag {
+		diag[i] = i*k + i
+	}
+	logDet := tensor.SumAxis(tensor.Log(tensor.Take(flat, 1, diag)), 1) // [nl]
+	var sq *tensor.Tensor
+	if nl == 1 {
+		z := tensor.TriSolve(tensor.Reshape(flat, k, k), diff)
+		sq = tensor.SumAxis(tensor.Square(z), 1)
+	} else {
+		// Forward substitution, one column of draws at a time.
+		at := func(i, j int) *tensor.Tensor { return tensor.Narrow(flat, 1, i*k+j, 1) }
+		zs := make([]*tensor.Tensor, k)
+		for i := range k {
+			s := tensor.Narrow(diff, 1, i, 1)
+			for j := range i {
+				s = tensor.Sub(s, tensor.Mul(at(i, j), zs[j]))
+			}
+			zs[i] = tensor.Div(s, at(i, i))
+			if sq == nil {
+				sq = tensor.Square(zs[i])
+			} else {
+				sq = tensor.Add(sq, tensor.Square(zs[i]))
+			}
+		}
+		sq = tensor.Reshape(sq, rows)
+	}
+	lp := tensor.Sub(tensor.AddScalar(tensor.Scale(sq, -0.5), -float64(k)*logSqrt2Pi), logDet)
+	nanRow := false
+	for r, v := range lp.Data() {
+		if math.IsNaN(v) {
+			badRow[r], nanRow = true, true
+		}
+	}
+	if anyBad || nanRow {
+		lp = tensor.Fill(lp, badRow, math.Inf(-1))
+	}
+	return lp
+}
+
+// Sample returns n draws as an untracked [n, d] tensor.
+func (d MultivariateNormalCholesky) Sample(rng *rand.Rand, n int) *tensor.Tensor {
+	return MultivariateNormalCholesky{Loc: d.Loc.Detach(), L: d.L.Detach()}.RSample(rng, n)
+}
+
+// RSample returns n draws loc + L·z with z standard normal noise, tracked
+// when Loc or L is. With a batch of B factors or locations n must be B.
+// Draws of an invalid factor are NaN.
+func (d MultivariateNormalCholesky) RSample(rng *rand.Rand, n int) *tensor.Tensor {
+	k := d.Dim()
+	flat, bad := d.factors()
+	nl := flat.Dim(0)
+	nloc := 1
+	if d.Loc.Rank() == 2 {
+		nloc = d.Loc.Dim(0)
+	}
+	for _, m := range []int{nl, nloc} {
+		if m != 1 && m != n {
+			panic(fmt.Sprintf("dist.MultivariateNormalCholesky: parameters have a batch of %d rows, so a sample needs %d draws, not %d", m, m, n))
+		}
+	}
+	z := tensor.RandN(rng, n, k)
+	var x *tensor.Tensor
+	if nl == 1 {
+		x = tensor.MatMul(z, tensor.Transpose(tensor.Reshape(flat, k, k)))
+	} else {
+		cols := make([]*tensor.Tensor, k)
+		for i := range k {
+			for j := 0; j <= i; j++ {
+				t := tensor.Mul(tensor.Narrow(flat, 1, i*k+j, 1), tensor.Narrow(z, 1, j, 1))
+				if cols[i] == nil {
+					cols[i] = t
+				} else {
+					cols[i] = tensor.Add(cols[i], t)
+				}
+			}
+		}
+		x = tensor.Concat(1, cols...)
+	}
+	x = tensor.Add(x, d.Loc)
+	badRow := make([]bool, n)
+	anyBad := false
+	for r := range n {
+		badRow[r] = bad[r%nl]
+		anyBad = anyBad || badRow[r]
+	}
+	if anyBad {
+		mask := make([]bool, n*k)
+		for r := range n {
+			for j := range k {
+				mask[r*k+j] = badRow[r]
+			}
+		}
+		x = tensor.Fill(x, mask, math.NaN())
+	}
+	return x
+}
+
+// Support returns R^d.
+func (d MultivariateNormalCholesky) Support() Support { return Support{Kind: Real} }
+
+// String returns e.g. "MultivariateNormalCholesky(loc=[0, 0], L=[[1, 0], [0.5, 1]])".
+func (d MultivariateNormalCholesky) String() string {
+	return fmtDist("MultivariateNormalCholesky", []string{"loc", "L"}, d.Loc, d.L)
+}
+
+// Mean returns loc (one d-vector per draw of a batch).
+func (d MultivariateNormalCholesky) Mean() ([]float64, bool) {
+	k := d.Dim()
+	nl := d.L.Len() / (k * k)
+	loc := d.Loc
+	if nl > 1 && loc.Rank() < 2 {
+		loc = tensor.BroadcastTo(tensor.Reshape(loc, 1, k), nl, k)
+	}
+	return append([]float64(nil), loc.Detach().Data()...), true
+}
+
+// StdDev returns √(Σ_j L_ij²) for each component i (one d-vector per
+// draw of a batch).
+func (d MultivariateNormalCholesky) StdDev() ([]float64, bool) {
+	k := d.Dim()
+	nl := d.L.Len() / (k * k)
+	reps := nl
+	if d.Loc.Rank() == 2 {
+		reps = max(reps, d.Loc.Dim(0))
+	}
+	flat, bad := d.factors()
+	out := make([]float64, 0, reps*k)
+	for r := range reps {
+		row := flat.Data()[(r%nl)*k*k : (r%nl+1)*k*k]
+		for i := range k {
+			s := 0.0
+			for j := 0; j <= i; j++ {
+				s += row[i*k+j] * row[i*k+j]
+			}
+			if bad[r%nl] {
+				s = math.NaN()
+			}
+			out = append(out, math.Sqrt(s))
+		}
+	}
+	return out, true
+}
+
+// Entropy returns d/2 (1 + log 2π) + Σ log L_ii.
+func (d MultivariateNormalCholesky) Entropy() (float64, bool) {
+	k := d.Dim()
+	if d.L.Rank() != 2 || d.Loc.Rank() == 2 {
+		return 0, false
+	}
+	_, bad := d.factors()
+	if bad[0] {
+		return 0, false
+	}
+	h := float64(k) * (0.5 + logSqrt2Pi)
+	for i := range k {
+		h += math.Log(d.L.Data()[i*k+i])
+	}
+	return h, true
+}

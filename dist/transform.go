@@ -28,8 +28,9 @@ type Transform interface {
 // TransformFor returns the transform of a support: the identity for the
 // reals, exp for the positive reals, the logistic function for the unit
 // interval, a scaled logistic for an interval (exp from a finite lower
-// bound when the upper one is +Inf, and the mirror image), and Stan's
-// stick-breaking transform for the simplex. Discrete supports are an error.
+// bound when the upper one is +Inf, and the mirror image), Stan's
+// stick-breaking transform for the simplex and Stan's Cholesky-correlation
+// transform (CholeskyCorrTransform) for CholeskyCorr. Discrete supports are an error.
 func TransformFor(s Support) (Transform, error) {
 	switch s.Kind {
 	case Real:
@@ -58,6 +59,8 @@ func TransformFor(s Support) (Transform, error) {
 		return IntervalTransform(row(s.Low), row(s.High)), nil
 	case Simplex:
 		return stickBreaking{}, nil
+	case CholeskyCorr:
+		return choleskyCorr{}, nil
 	case PositiveDefinite:
 		return nil, fmt.Errorf("cannot infer a latent with positive definite matrix support (no transform for it yet)")
 	}
@@ -342,6 +345,266 @@ func (ordered) Unconstrain(x *tensor.Tensor) *tensor.Tensor {
 				out.Data()[i*d] = row[0]
 			} else {
 				out.Data()[i*d+j] = math.Log(row[j] - row[j-1])
+			}
+		}
+	}
+	return out
+}
+
+// OrderedTransformFor returns the transform onto increasing vectors whose
+// components lie in the support s (the support of the distribution that
+// Ordered wraps), for z ∈ R^d:
+//
+//   - the reals: OrderedTransform (Stan's ordered);
+//   - the positive reals: Stan's positive_ordered, x_0 = e^(z_0),
+//     x_k = x_(k−1) + e^(z_k), with log|J| = Σ_k z_k;
+//   - an interval with only a finite lower bound a: a + positive_ordered;
+//     with only a finite upper bound b: x_k = b − y_(d−1−k) for y
+//     positive_ordered (log|J| = Σ z_k for both);
+//   - an interval (a, b) with both bounds finite (the unit interval too):
+//     the increments of x are a point of the (d+1)-simplex scaled to the
+//     interval, x_k = a + (b − a)·(w_0 + … + w_k) with w the stick-breaking
+//     transform of z, with log|J| = d·log(b − a) + the stick-breaking
+//     log|J| (the cumulative sum has determinant 1). z = 0 gives equally
+//     spaced points.
+//
+// The interval's bounds must be the same for every component (an ordered
+// vector with one interval per component is not a product of intervals
+// any transform here covers). Other supports are an error.
+func OrderedTransformFor(s Support) (Transform, error) {
+	switch s.Kind {
+	case Real:
+		return ordered{}, nil
+	case Positive:
+		return positiveOrdered{}, nil
+	case UnitInterval:
+		return orderedInterval{0, 1}, nil
+	case Interval:
+		lo, err := commonBound(s.Low)
+		if err != nil {
+			return nil, err
+		}
+		hi, err := commonBound(s.High)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(lo) || math.IsNaN(hi) || !(lo < hi) {
+			return nil, fmt.Errorf("interval support [%g, %g] is empty", lo, hi)
+		}
+		switch li, hi2 := math.IsInf(lo, -1), math.IsInf(hi, 1); {
+		case li && hi2:
+			return ordered{}, nil
+		case hi2:
+			return shiftedOrdered{lo, 1}, nil
+		case li:
+			return shiftedOrdered{hi, -1}, nil
+		}
+		return orderedInterval{lo, hi}, nil
+	}
+	if s.Kind.Discrete() {
+		return nil, fmt.Errorf("an ordered vector of integers (support %s) cannot be inferred", s.Kind)
+	}
+	return nil, fmt.Errorf("no ordered transform for %s support (an ordered vector has real, positive or interval components)", s.Kind)
+}
+
+// commonBound returns the one value of an interval bound, or an error if
+// the components have different bounds.
+func commonBound(b []float64) (float64, error) {
+	if len(b) == 0 {
+		return 0, fmt.Errorf("interval support without bounds")
+	}
+	for _, v := range b[1:] {
+		if v != b[0] {
+			return 0, fmt.Errorf("an ordered vector needs the same interval for every component, got bounds %s", fmtTensor(tensor.Vector(b)))
+		}
+	}
+	return b[0], nil
+}
+
+// positiveOrdered is Stan's positive_ordered transform: x = cumsum(e^z),
+// log|J| = Σ z.
+type positiveOrdered struct{}
+
+func (positiveOrdered) UnconstrainedDim(d int) int { return d }
+
+func (positiveOrdered) Constrain(z *tensor.Tensor) (x, logJac *tensor.Tensor) {
+	return tensor.CumSum(tensor.Exp(z), 1), tensor.SumAxis(z, 1)
+}
+
+func (positiveOrdered) Unconstrain(x *tensor.Tensor) *tensor.Tensor {
+	rows, d := x.Dim(0), x.Dim(1)
+	out := tensor.Zeros(rows, d)
+	for i := range rows {
+		row := x.Data()[i*d : (i+1)*d]
+		prev := 0.0
+		for j, v := range row {
+			out.Data()[i*d+j] = math.Log(v - prev)
+			prev = v
+		}
+	}
+	return out
+}
+
+// shiftedOrdered is the ordered transform onto (b, ∞) (sign +1: x = b + y)
+// or (−∞, b) (sign −1: x_k = b − y_(d−1−k)), y positive_ordered.
+type shiftedOrdered struct {
+	b    float64
+	sign float64
+}
+
+func (shiftedOrdered) UnconstrainedDim(d int) int { return d }
+
+func (t shiftedOrdered) Constrain(z *tensor.Tensor) (x, logJac *tensor.Tensor) {
+	y, lj := positiveOrdered{}.Constrain(z)
+	if t.sign > 0 {
+		return tensor.AddScalar(y, t.b), lj
+	}
+	d := y.Dim(1)
+	rev := make([]int, d)
+	for i := range rev {
+		rev[i] = d - 1 - i
+	}
+	return tensor.AddScalar(tensor.Neg(tensor.Take(y, 1, rev)), t.b), lj
+}
+
+func (t shiftedOrdered) Unconstrain(x *tensor.Tensor) *tensor.Tensor {
+	rows, d := x.Dim(0), x.Dim(1)
+	y := tensor.Zeros(rows, d)
+	for i := range rows {
+		for j := range d {
+			if t.sign > 0 {
+				y.Data()[i*d+j] = x.Data()[i*d+j] - t.b
+			} else {
+				y.Data()[i*d+d-1-j] = t.b - x.Data()[i*d+j]
+			}
+		}
+	}
+	return positiveOrdered{}.Unconstrain(y)
+}
+
+// orderedInterval is the ordered transform onto lo < x_0 < … < x_(d−1) <
+// hi: the increments (x_0 − lo, x_1 − x_0, …, hi − x_(d−1)), divided by
+// hi − lo, are the stick-breaking transform of z.
+type orderedInterval struct{ lo, hi float64 }
+
+func (orderedInterval) UnconstrainedDim(d int) int { return d }
+
+func (t orderedInterval) Constrain(z *tensor.Tensor) (x, logJac *tensor.Tensor) {
+	d := z.Dim(1)
+	w, lj := stickBreaking{}.Constrain(z)
+	x = tensor.AddScalar(tensor.Scale(tensor.CumSum(tensor.Narrow(w, 1, 0, d), 1), t.hi-t.lo), t.lo)
+	return x, tensor.AddScalar(lj, float64(d)*math.Log(t.hi-t.lo))
+}
+
+func (t orderedInterval) Unconstrain(x *tensor.Tensor) *tensor.Tensor {
+	rows, d := x.Dim(0), x.Dim(1)
+	w := tensor.Zeros(rows, d+1)
+	for i := range rows {
+		prev := t.lo
+		for j := range d {
+			v := x.Data()[i*d+j]
+			w.Data()[i*(d+1)+j] = (v - prev) / (t.hi - t.lo)
+			prev = v
+		}
+		w.Data()[i*(d+1)+d] = (t.hi - prev) / (t.hi - t.lo)
+	}
+	return stickBreaking{}.Unconstrain(w)
+}
+
+// CholeskyCorrTransform returns Stan's transform onto Cholesky factors of
+// K×K correlation matrices (lower triangular, positive diagonal, rows of
+// unit norm), stored flat by rows as [B, K·K], from z ∈ R^(K(K−1)/2).
+// The canonical partial correlations t = tanh(z), taken row by row
+// (t_(1,0); t_(2,0), t_(2,1); …), give
+//
+//	L_00 = 1,  L_i0 = t_i0,  L_ij = t_ij·√(1 − Σ_(m<j) L_im²) (0 < j < i),
+//	L_ii = √(1 − Σ_(m<i) L_im²),
+//
+// with log|J| = Σ log(1 − t²) + Σ_(i, 0<j<i) ½·log(1 − Σ_(m<j) L_im²),
+// the Jacobian of the K(K−1)/2 strictly lower entries of L. The remainders
+// 1 − Σ L_im² = Π (1 − t_im²) are kept in log space.
+func CholeskyCorrTransform() Transform { return choleskyCorr{} }
+
+type choleskyCorr struct{}
+
+// corrSide returns K for a flat size K·K (or −1).
+func corrSide(d int) int {
+	k := int(math.Round(math.Sqrt(float64(d))))
+	if k*k != d {
+		return -1
+	}
+	return k
+}
+
+func (choleskyCorr) UnconstrainedDim(d int) int {
+	k := corrSide(d)
+	if k < 0 {
+		panic(fmt.Sprintf("dist: Cholesky correlation factor of size %d is not square", d))
+	}
+	return k * (k - 1) / 2
+}
+
+// log1mTanhSq returns log(1 − tanh²(z)) = 2(log 2 − z − softplus(−2z)),
+// elementwise, without cancellation for large |z|.
+func log1mTanhSq(z *tensor.Tensor) *tensor.Tensor {
+	return tensor.Scale(tensor.AddScalar(tensor.Neg(tensor.Add(z, tensor.Softplus(tensor.Scale(z, -2)))), math.Ln2), 2)
+}
+
+func (choleskyCorr) Constrain(z *tensor.Tensor) (x, logJac *tensor.Tensor) {
+	rows, k := z.Dim(0), z.Dim(1)
+	// K(K−1)/2 = k.
+	K := int(math.Round((1 + math.Sqrt(1+8*float64(k))) / 2))
+	if K*(K-1)/2 != k {
+		panic(fmt.Sprintf("dist: %d is not the unconstrained size of a Cholesky correlation factor", k))
+	}
+	t := tensor.Tanh(z)
+	a := log1mTanhSq(z)
+	logJac = tensor.SumAxis(a, 1)
+	zero, one := tensor.Zeros(rows, 1), tensor.Full(1, rows, 1)
+	cols := make([]*tensor.Tensor, K*K)
+	for i := range cols {
+		cols[i] = zero
+	}
+	cols[0] = one
+	pos := 0
+	for i := 1; i < K; i++ {
+		var logRem *tensor.Tensor // log(1 − Σ_(m<j) L_im²), nil for 0
+		for j := 0; j < i; j++ {
+			tij := tensor.Narrow(t, 1, pos, 1)
+			if logRem == nil {
+				cols[i*K+j] = tij
+			} else {
+				cols[i*K+j] = tensor.Mul(tij, tensor.Exp(tensor.Scale(logRem, 0.5)))
+				logJac = tensor.Add(logJac, tensor.Reshape(tensor.Scale(logRem, 0.5), rows))
+			}
+			aij := tensor.Narrow(a, 1, pos, 1)
+			if logRem == nil {
+				logRem = aij
+			} else {
+				logRem = tensor.Add(logRem, aij)
+			}
+			pos++
+		}
+		cols[i*K+i] = tensor.Exp(tensor.Scale(logRem, 0.5))
+	}
+	return tensor.Concat(1, cols...), logJac
+}
+
+func (choleskyCorr) Unconstrain(x *tensor.Tensor) *tensor.Tensor {
+	rows, d := x.Dim(0), x.Dim(1)
+	K := corrSide(d)
+	k := K * (K - 1) / 2
+	out := tensor.Zeros(rows, k)
+	for r := range rows {
+		row := x.Data()[r*d : (r+1)*d]
+		pos := 0
+		for i := 1; i < K; i++ {
+			rem := 1.0
+			for j := 0; j < i; j++ {
+				v := row[i*K+j]
+				out.Data()[r*k+pos] = math.Atanh(v / math.Sqrt(rem))
+				rem -= v * v
+				pos++
 			}
 		}
 	}

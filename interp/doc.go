@@ -72,9 +72,13 @@
 // differentiable in the unconstrained draws through the tape
 // (Posterior.LogDensity). Latents are mapped from the unconstrained space
 // by the transforms of package dist, with the log-Jacobian added; the
-// bounds of a Uniform may be batches computed from other latents. The
+// bounds of a Uniform may be batches computed from other latents. A
+// latent may be a matrix (L ~ LKJCholesky(3, 2): a [B, K, K] batch,
+// flattened by rows in samples and named L[i, j] in summaries). The
 // model-only builtins factor, Ordered, Flat and HalfFlat are bound in a
-// scope between the model's definition scope and its locals.
+// scope between the model's definition scope and its locals; Ordered
+// wraps Flat(n), HalfFlat(n) or any continuous family over vectors with
+// real, positive or interval support (dist.OrderedTransformFor).
 //
 // A ~ that observes data one element at a time in a loop,
 // `for i in range(n) { y[i] ~ Normal(a + b * x[i], sigma) }`, is scored

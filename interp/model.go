@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/flowppl/flowppl/dist"
@@ -27,7 +28,7 @@ import (
 type latentInfo struct {
 	name    string
 	pos     ast.Pos // its ~
-	event   []int   // [] for a number, [d] for a vector
+	event   []int   // [] for a number, [d] for a vector, [r, c] for a matrix
 	d, k    int     // constrained and unconstrained dimension
 	off     int     // offset of its coordinates in the unconstrained vector
 	support string  // for messages: "positive"
@@ -100,25 +101,82 @@ func (r *modelRun) add(what string, pos ast.Pos, lp *tensor.Tensor) {
 	}
 }
 
-// latentPrior is the value of the constraint wrappers Ordered(D), Flat(),
-// Flat(n), HalfFlat(), HalfFlat(n): priors for latent variables only.
+// latentPrior is the value of the constraint wrappers Ordered(D),
+// Ordered(Flat(n)), Ordered(HalfFlat(n)), Flat(), Flat(n), HalfFlat(),
+// HalfFlat(n): priors for latent variables only.
 type latentPrior struct {
-	kind  string // "Ordered", "Flat", "HalfFlat"
-	n     int    // Flat(n), HalfFlat(n); 0 for a number
-	inner *lang.Dist
+	kind  string       // "Ordered", "Flat", "HalfFlat"
+	n     int          // Flat(n), HalfFlat(n); 0 for a number
+	inner *lang.Dist   // Ordered(D)
+	flat  *latentPrior // Ordered(Flat(n)), Ordered(HalfFlat(n))
 }
 
 func (p *latentPrior) String() string {
 	switch {
 	case p.inner != nil:
 		return p.kind + "(" + p.inner.String() + ")"
+	case p.flat != nil:
+		return p.kind + "(" + p.flat.String() + ")"
 	case p.n > 0:
 		return fmt.Sprintf("%s(%d)", p.kind, p.n)
 	}
 	return p.kind + "()"
 }
 
-func (*latentPrior) Type() string { return "distribution" }
+// Type returns "latent prior": it is not a distribution (it has no
+// sample or log_prob), so that an error about an argument of the wrong
+// kind says "got Flat(2), a latent prior, want distribution".
+func (*latentPrior) Type() string { return "latent prior" }
+
+// orderedPrior is Ordered(v): v is a distribution over vectors whose
+// support has an ordered transform (dist.OrderedTransformFor: the reals,
+// the positive reals, an interval), Flat(n) or HalfFlat(n).
+func orderedPrior(v lang.Value) (*latentPrior, error) {
+	const want = "a distribution over vectors (such as Normal(zeros(3), 1) or HalfNormal(ones(3))), Flat(n) or HalfFlat(n)"
+	switch d := v.(type) {
+	case *latentPrior:
+		switch {
+		case d.kind == "Ordered":
+			return nil, fmt.Errorf("Ordered: got %s, which is already ordered", d)
+		case d.n == 0:
+			return nil, fmt.Errorf("Ordered: got %s, a prior for a number: an ordered vector of n elements is Ordered(%s(n))", d, d.kind)
+		}
+		return &latentPrior{kind: "Ordered", flat: d}, nil
+	case *lang.Dist:
+		if ev := d.Event(); len(ev) != 1 {
+			what := "a number"
+			if len(ev) == 2 {
+				what = "a matrix"
+			}
+			return nil, fmt.Errorf("Ordered: needs %s, got %s, whose draws are %s", want, d, what)
+		}
+		sup := d.D.Support()
+		if sup.Kind == dist.Interval && d.Batch > 0 {
+			return nil, fmt.Errorf("Ordered: the bounds of %s depend on latent variables; an ordered vector needs constant bounds", d)
+		}
+		if _, err := dist.OrderedTransformFor(sup); err != nil {
+			return nil, fmt.Errorf("Ordered: %s: %v", familyName(d.D), err)
+		}
+		return &latentPrior{kind: "Ordered", inner: d}, nil
+	}
+	return nil, fmt.Errorf("Ordered: needs %s, got %s", want, lang.Describe(v))
+}
+
+// orderedKind names the support of an ordered latent for messages and
+// saved guides: "ordered", "positive ordered", "ordered in (0, 1)".
+func orderedKind(s dist.Support) string {
+	switch s.Kind {
+	case dist.Real:
+		return "ordered"
+	case dist.Positive:
+		return "positive ordered"
+	case dist.UnitInterval:
+		return "ordered in (0, 1)"
+	case dist.Interval:
+		return fmt.Sprintf("ordered in (%s, %s)", tensor.FormatNumber(s.Low[0]), tensor.FormatNumber(s.High[0]))
+	}
+	return "ordered " + s.Kind.String()
+}
 
 // modelBuiltins are the names that exist only inside a model body.
 func (r *modelRun) builtins() map[string]lang.Value {
@@ -153,18 +211,11 @@ func (r *modelRun) builtins() map[string]lang.Value {
 			return lang.None, nil
 		}),
 		"Ordered": lang.NewBuiltin("Ordered", func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-			var d lang.Distribution
-			if err := lang.UnpackArgs("Ordered", args, kwargs, "d", &d); err != nil {
+			var v lang.Value
+			if err := lang.UnpackArgs("Ordered", args, kwargs, "d", &v); err != nil {
 				return nil, err
 			}
-			ld, ok := d.(*lang.Dist)
-			if !ok || len(ld.Event()) != 1 {
-				return nil, fmt.Errorf("Ordered: needs a distribution over vectors, such as Normal(zeros(3), 1), got %s", d)
-			}
-			if ld.D.Support().Kind != dist.Real {
-				return nil, fmt.Errorf("Ordered: needs a distribution on the real line, got %s (support %s)", d, ld.D.Support().Kind)
-			}
-			return &latentPrior{kind: "Ordered", inner: ld}, nil
+			return orderedPrior(v)
 		}),
 		"Flat": lang.NewBuiltin("Flat", func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
 			n, err := size("Flat", args, kwargs)
@@ -391,6 +442,9 @@ func (ev *evaluator) observe(s *ast.Tilde, what func() string, x lang.Value, ori
 	if !ok {
 		return ev.errorf(s.Dist.Pos(), "the right side of ~ must be a distribution, got %s", dv.Type())
 	}
+	if ld, ok := dv.(*lang.Dist); ok && len(ld.Event()) == 2 {
+		return ev.observeMatrix(s, what, x, ld)
+	}
 	t, xn, _ := lang.EventTensor(x)
 	dim := d.Dim()
 	fam := func() string { return familyName(d) }
@@ -479,6 +533,37 @@ func (ev *evaluator) observe(s *ast.Tilde, what func() string, x lang.Value, ori
 	return nil
 }
 
+// observeMatrix adds the log density of a matrix x (data, or one matrix
+// per draw) under a matrix-valued distribution such as LKJCholesky.
+func (ev *evaluator) observeMatrix(s *ast.Tilde, what func() string, x lang.Value, ld *lang.Dist) error {
+	pos := s.Pos()
+	d, event := ld.D, ld.Event()
+	t, xn, _ := lang.EventTensor(x)
+	xe := t.Shape()
+	if xn > 0 {
+		xe = xe[1:]
+	}
+	if !tensor.SameShape(xe, event) {
+		return ev.errorf(pos, "%s has shape %s but %s has %s matrices", what(), lang.ShapeString(xe), familyName(d), lang.ShapeString(event))
+	}
+	rows := tensor.Reshape(t, max(xn, 1), d.Dim())
+	if xn == 0 {
+		if i := d.Support().FirstOutside(rows); i >= 0 {
+			return ev.errorf(pos, "%s is outside the support of %s (%s)", what(), familyName(d), d.Support().Kind)
+		}
+	}
+	var lp *tensor.Tensor
+	_, err := ev.guard(pos, func() (lang.Value, error) {
+		lp = d.LogProb(rows)
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	ev.run.add(what(), pos, lp)
+	return nil
+}
+
 // latent declares (or, after the first run, finds) the latent variable
 // name with prior dv and binds it in e.
 func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) error {
@@ -496,8 +581,21 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 		desc = v.String()
 		switch v.kind {
 		case "Ordered":
-			d, event = v.inner.D, v.inner.Event()
-			tr, kind = dist.OrderedTransform(), "ordered"
+			sup := dist.Support{Kind: dist.Real}
+			if v.inner != nil {
+				d, event = v.inner.D, v.inner.Event()
+				sup = d.Support()
+			} else {
+				event = []int{v.flat.n}
+				if v.flat.kind == "HalfFlat" {
+					sup.Kind = dist.Positive
+				}
+			}
+			var err error
+			if tr, err = dist.OrderedTransformFor(sup); err != nil {
+				return ev.errorf(pos, "%s ~ %s: %v", name, desc, err)
+			}
+			kind = orderedKind(sup)
 		case "Flat":
 			tr, _ = dist.TransformFor(dist.Support{Kind: dist.Real})
 			kind = "real"
@@ -528,8 +626,8 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 		}
 	}
 	dd := 1
-	if len(event) == 1 {
-		dd = event[0]
+	for _, n := range event {
+		dd *= n
 	}
 	k := tr.UnconstrainedDim(dd)
 	b := r.b
@@ -583,23 +681,22 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	}
 	r.first[name] = pos
 	r.values[name] = x
-	if len(event) == 0 {
-		e.vars[name] = lang.NewBatch(tensor.Reshape(x, b))
-	} else {
-		e.vars[name] = lang.NewBatch(x)
-	}
+	// A number is [B], a vector [B, d], a matrix [B, r, c] (x is
+	// flattened by rows).
+	e.vars[name] = lang.NewBatch(tensor.Reshape(x, append([]int{b}, event...)...))
 	return nil
 }
 
 // initDraw draws b unconstrained starting points of a latent from its
-// prior (Stan's uniform(-2, 2) for improper priors and for draws that do
-// not map back to a finite point).
+// prior (sorted for Ordered(D); Stan's uniform(-2, 2) for improper priors
+// and for draws that do not map back to a finite point).
 func (ev *evaluator) initDraw(d dist.Distribution, tr transform, b, dd, k int, dv lang.Value) *tensor.Tensor {
 	u := tensor.AddScalar(tensor.Scale(tensor.RandU(ev.run.rng, b, k), 4), -2)
 	if d == nil {
 		return u
 	}
-	if _, ord := dv.(*latentPrior); ord {
+	lp, wrapped := dv.(*latentPrior)
+	if wrapped && lp.inner == nil {
 		return u
 	}
 	var z *tensor.Tensor
@@ -607,6 +704,14 @@ func (ev *evaluator) initDraw(d dist.Distribution, tr transform, b, dd, k int, d
 		defer func() { recover() }()
 		x := d.Sample(ev.run.rng, b)
 		x = tensor.BroadcastTo(x, b, dd)
+		if wrapped {
+			// Ordered(D): D's draw sorted (for iid components, a draw of
+			// Ordered(D)).
+			x = x.Clone()
+			for i := range b {
+				slices.Sort(x.Data()[i*dd : (i+1)*dd])
+			}
+		}
 		z = tr.Unconstrain(x)
 	}()
 	if z == nil {

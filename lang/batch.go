@@ -476,14 +476,3 @@ func EventTensor(v Value) (t *tensor.Tensor, n int, ok bool) {
 	}
 	return o.t, 0, true
 }
-
-// Describe names the kind of v for error messages: its Type, and for a
-// Batch "vector that depends on latent variables", so that a message
-// such as "got vector, want a flow" does not hide that the value varies
-// per draw.
-func Describe(v Value) string {
-	if _, ok := v.(*Batch); ok {
-		return v.Type() + " that depends on latent variables"
-	}
-	return v.Type()
-}

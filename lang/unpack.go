@@ -90,7 +90,7 @@ func unpackOne(fn, name string, v Value, ptr any) error {
 			}
 			return fmt.Errorf("%s: for parameter %s: got a %s that depends on latent variables, want %s", fn, name, b.Type(), want)
 		}
-		return fmt.Errorf("%s: for parameter %s: got %s, want %s", fn, name, v.Type(), want)
+		return fmt.Errorf("%s: for parameter %s: got %s, want %s", fn, name, Describe(v), want)
 	}
 	switch p := ptr.(type) {
 	case *Value:
@@ -163,6 +163,30 @@ func unpackOne(fn, name string, v Value, ptr any) error {
 		panic(fmt.Sprintf("UnpackArgs: unsupported pointer type %T", ptr))
 	}
 	return nil
+}
+
+// Describe names what a value is for an error message about an argument
+// of the wrong kind: its type for data (number, string, bool, arrays), and
+// for other values the value and its type, "Flat(2), a latent prior", so
+// that two kinds of value with the same type name (a distribution and a
+// model-only prior) are told apart; a long description gives only the type.
+func Describe(v Value) string {
+	switch v.(type) {
+	case *Batch:
+		return v.Type() + " that depends on latent variables"
+	case Number, String, Bool, *Array, NoneType:
+		return v.Type()
+	}
+	t := v.Type()
+	article := "a "
+	if t != "" && strings.ContainsRune("aeiou", rune(t[0])) {
+		article = "an "
+	}
+	s := v.String()
+	if len(s) > 60 || strings.ContainsRune(s, '\n') || s == "" {
+		return article + t
+	}
+	return s + ", " + article + t
 }
 
 // AsInt converts a number that must be an integer (an index, a size, a

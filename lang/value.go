@@ -198,8 +198,12 @@ type Dist struct {
 }
 
 // Event returns the shape of one draw as the language shapes it: [] for
-// a number, [d] for a vector.
+// a number, [d] for a vector, [r, c] for a matrix (a distribution that is
+// a dist.EventShaper, such as LKJCholesky).
 func (d *Dist) Event() []int {
+	if s, ok := d.D.(dist.EventShaper); ok {
+		return s.EventShape()
+	}
 	if n := d.D.Dim(); n != 1 || d.Vector {
 		return []int{n}
 	}
@@ -241,7 +245,9 @@ func (f *Flow) Sample(rng *rand.Rand, n int) (Value, error) { return SampleValue
 
 // SampleValue draws n values of d and shapes them as the language does
 // (see Distribution.Sample). With one = true a single draw is returned
-// (a number or a d-vector).
+// (a number, a d-vector, or a matrix for a dist.EventShaper); n draws of
+// a matrix-valued distribution are the rows of an n×(r·c) matrix, each
+// matrix flattened by rows.
 func SampleValue(d dist.Distribution, rng *rand.Rand, n int, one bool) (Value, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("number of draws must be non-negative, got %d", n)
@@ -251,6 +257,10 @@ func SampleValue(d dist.Distribution, rng *rand.Rand, n int, one bool) (Value, e
 	}
 	x := d.Sample(rng, n)
 	dim := d.Dim()
+	if s, ok := d.(dist.EventShaper); ok && one && len(s.EventShape()) == 2 {
+		e := s.EventShape()
+		return &Array{T: tensor.New(x.Data()[:dim], e[0], e[1])}, nil
+	}
 	switch {
 	case one && dim == 1:
 		return Number(x.Data()[0]), nil

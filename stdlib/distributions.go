@@ -32,7 +32,7 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 	}
 	d, ok := dv.(lang.Distribution)
 	if !ok {
-		return nil, fmt.Errorf("sample: for parameter d: got %s, want distribution", dv.Type())
+		return nil, fmt.Errorf("sample: for parameter d: got %s, want distribution", lang.Describe(dv))
 	}
 	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
 		// Inside a model, a distribution whose parameters depend on latent
@@ -44,7 +44,7 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 		if ld.D.Dim() == 1 { // as sample(d) of a plain d: a number
 			return lang.NewBatch(tensor.Reshape(x, ld.Batch)), nil
 		}
-		return lang.NewBatch(x), nil
+		return lang.NewBatch(tensor.Reshape(x, append([]int{ld.Batch}, ld.Event()...)...)), nil
 	}
 	if nv == nil {
 		v, err := lang.SampleValue(d.Dist(), th.Rand, 1, true)
@@ -69,8 +69,20 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 
 // rows shapes x as the [n, dim] tensor of values LogProb takes, and says
 // whether the result is one number.
-func rows(fn string, x lang.Value, dim int) (t *tensor.Tensor, one bool, err error) {
+func rows(fn string, x lang.Value, dim int, event []int) (t *tensor.Tensor, one bool, err error) {
 	var xt *tensor.Tensor
+	if len(event) == 2 {
+		// A matrix-valued distribution: one r×c matrix, or the rows of an
+		// n×(r·c) matrix of flattened draws.
+		a, ok := x.(*lang.Array)
+		switch {
+		case ok && tensor.SameShape(a.Shape(), event):
+			return tensor.Reshape(a.T, 1, dim), true, nil
+		case ok && !a.IsVector() && a.Shape()[1] == dim:
+			return a.T, false, nil
+		}
+		return nil, false, fmt.Errorf("%s: x must be a %s matrix (or an n×%d matrix of flattened draws), got %s", fn, matrixShape(event), dim, describeShape(x))
+	}
 	switch x := x.(type) {
 	case lang.Number:
 		xt = tensor.Scalar(float64(x))
@@ -125,10 +137,14 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		nb = ld.Batch
 	}
 	if _, ok := x.(*lang.Batch); ok || nb > 0 {
+		if e := eventOf(d); len(e) == 2 {
+			xb, _ := x.(*lang.Batch)
+			return batchMatrixLogProb(dd, e, x, xb)
+		}
 		ld, _ := d.(*lang.Dist)
 		return batchLogProb(ld, dd, nb, x)
 	}
-	t, one, err := rows("log_prob", x, dd.Dim())
+	t, one, err := rows("log_prob", x, dd.Dim(), eventOf(d))
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +153,58 @@ func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		return lang.Number(lp.Data()[0]), nil
 	}
 	return lang.NewArray(tensor.Reshape(lp, lp.Len())), nil
+}
+
+// eventOf returns the shape of one draw of d ([] or [d] for a flow).
+func eventOf(d lang.Distribution) []int {
+	if ld, ok := d.(*lang.Dist); ok {
+		return ld.Event()
+	}
+	return []int{d.Dist().Dim()}
+}
+
+// matrixShape formats [r, c] as r×c.
+func matrixShape(e []int) string { return fmt.Sprintf("%d×%d", e[0], e[1]) }
+
+// describeShape names a value for a shape error: "a number", "a 2×3
+// matrix", "a vector of length 4", or its type.
+func describeShape(x lang.Value) string {
+	t, _, ok := lang.EventTensor(x)
+	switch {
+	case !ok:
+		return lang.Describe(x)
+	case t.Rank() == 0:
+		return "a number"
+	case t.Rank() == 1:
+		return fmt.Sprintf("a vector of length %d", t.Len())
+	}
+	return "an array of shape " + lang.ShapeString(t.Shape())
+}
+
+// batchMatrixLogProb is log_prob(d, x) inside a model for a
+// matrix-valued d (event [r, c]): x is one r×c matrix or a batch of them
+// ([B, r, c]); the result is a number per draw.
+func batchMatrixLogProb(d dist.Distribution, event []int, x lang.Value, xb *lang.Batch) (lang.Value, error) {
+	if xb != nil && xb.Bool {
+		return nil, fmt.Errorf("log_prob: got bool for x, want a matrix")
+	}
+	t, n, ok := lang.EventTensor(x)
+	dim := d.Dim()
+	want := append([]int{}, event...)
+	got := []int{}
+	if ok {
+		got = t.Shape()
+		if n > 0 {
+			got = got[1:]
+		}
+	}
+	if !ok || !tensor.SameShape(got, want) {
+		return nil, fmt.Errorf("log_prob: x must be a %s matrix, got %s", matrixShape(event), describeShape(x))
+	}
+	if n == 0 {
+		n = 1
+	}
+	return lang.NewBatch(d.LogProb(tensor.Reshape(t, n, dim))), nil
 }
 
 // distMoment returns mean(d), sd(d) or var(d): the closed form when d has
@@ -185,6 +253,9 @@ func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, er
 		for i, v := range vals {
 			vals[i] = v * v
 		}
+	}
+	if e := eventOf(d); len(e) == 2 {
+		return lang.NewMatrix(e[0], e[1], vals), nil
 	}
 	if len(vals) == 1 {
 		return lang.Number(vals[0]), nil
@@ -331,9 +402,12 @@ func sampleNamed(th *lang.Thread, g lang.NamedSampler, nv lang.Value) (lang.Valu
 		return nil, fmt.Errorf("sample: %v", err)
 	}
 	one := lang.NewRecord()
+	shape := shapesOf(g)
 	for _, name := range r.Names {
 		a := r.Fields[name].(*lang.Array)
-		if a.IsVector() {
+		if e, ok := matrixEvent(shape, name, len(a.Data())); ok && !a.IsVector() {
+			one.Set(name, lang.NewMatrix(e[0], e[1], append([]float64(nil), a.Data()...)))
+		} else if a.IsVector() {
 			one.Set(name, lang.Number(a.Data()[0]))
 		} else {
 			one.Set(name, lang.NewVector(a.Data()))
@@ -363,6 +437,11 @@ func namedMoment(th *lang.Thread, fn string, g lang.NamedSampler) (lang.Value, e
 		})
 		if err != nil {
 			return nil, err
+		}
+		if m, ok := v.(*lang.Array); ok {
+			if e, ok := matrixEvent(shapesOf(g), name, m.Len()); ok && m.IsVector() {
+				v = lang.NewMatrix(e[0], e[1], append([]float64(nil), m.Data()...))
+			}
 		}
 		out.Set(name, v)
 	}
@@ -394,12 +473,8 @@ func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
 				return lang.NewBatch(tensor.Reshape(h, b)), nil
 			}
 		}
-		switch {
-		case t == nil || t.Len() != b*dim:
-		case dim == 1:
-			return lang.NewBatch(tensor.Reshape(t, b)), nil
-		default:
-			return lang.NewBatch(tensor.Reshape(t, b, dim)), nil
+		if t != nil && t.Len() == b*dim {
+			return lang.NewBatch(tensor.Reshape(t, drawShape(ld)...)), nil
 		}
 	}
 	if ld.Family == nil || len(ld.Batched) != len(ld.Params) {
@@ -416,8 +491,8 @@ func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
 		for j, p := range ld.Params {
 			ps[j] = p
 			if ld.Batched[j] {
-				k := p.Dim(-1)
-				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], k)
+				k := p.Len() / b
+				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], p.Shape()[1:]...)
 			}
 		}
 		d, err := ld.Family.Build(ps, false)
@@ -457,8 +532,22 @@ func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
 			out = append(out, v)
 		}
 	}
-	if fn == "entropy" || dim == 1 {
+	if fn == "entropy" {
 		return lang.NewBatch(tensor.New(out, b)), nil
 	}
-	return lang.NewBatch(tensor.New(out, b, dim)), nil
+	return lang.NewBatch(tensor.New(out, drawShape(ld)...)), nil
+}
+
+// drawShape is the shape of a batch holding one value per draw of ld's
+// values: [B] when one value is a number (dimension 1), else B followed by
+// the event shape (a vector or a matrix).
+func drawShape(ld *lang.Dist) []int {
+	if ld.D.Dim() == 1 {
+		return []int{ld.Batch}
+	}
+	e := ld.Event()
+	if len(e) == 0 {
+		e = []int{ld.D.Dim()}
+	}
+	return append([]int{ld.Batch}, e...)
 }

@@ -50,7 +50,9 @@
 // vectors, positional or by parameter name (Normal(loc = 0, scale = 1)).
 //
 //	sample(d)     one draw: a number, or a vector for a d-dimensional distribution
+//	              (a K×K matrix for LKJCholesky)
 //	sample(d, n)  n draws: a vector for a 1-D distribution, else an n×d matrix
+//	              (matrix draws flattened by rows)
 //	log_prob(d, x)  x a number, a vector (for a 1-D distribution the log density of
 //	              each element; else one d-vector) or an n×d matrix (one per row)
 //	mean(d)       closed form; nan where it is not finite (Cauchy); a flow or a

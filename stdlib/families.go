@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flowppl/flowppl/dist"
@@ -74,9 +75,11 @@ func familyBuiltin(f family) *lang.Builtin {
 // array stays on its tape).
 //
 // A batch argument (a value computed from latent variables, one per draw)
-// becomes a [B, 1] (a number per draw) or [B, d] tensor; nb is B (0 when no
-// argument is a batch), vector reports whether any argument is a vector and
-// batched which arguments are batches (nil when none is).
+// becomes a [B, 1] (a number per draw) or [B, d] tensor, or for a matrix
+// parameter of the family (dist.Family.MatrixParams) a [B, r, c] tensor;
+// nb is B (0 when no argument is a batch), vector reports whether any
+// argument is a vector and batched which arguments are batches (nil when
+// none is).
 func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, batched []bool, err error) {
 	n := len(f.params)
 	arity := func() error {
@@ -127,6 +130,8 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 			case len(v.Event()) == 1:
 				out[i] = v.T
 				vector = true
+			case len(v.Event()) == 2 && f.fam != nil && slices.Contains(f.fam.MatrixParams, f.params[i]):
+				out[i] = v.T // [B, r, c]: one matrix per draw
 			default:
 				return nil, 0, false, nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got a matrix that depends on latent variables", f.name, f.params[i])
 			}

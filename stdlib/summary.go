@@ -183,7 +183,7 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		if err != nil {
 			return nil, fmt.Errorf("summary: %v", err)
 		}
-		t := SummarizeRecord(r)
+		t := summarizeNamed(r, shapesOf(q))
 		fmt.Fprintln(th.Stdout, t)
 		if pr, ok := th.Stdout.(PrintRecorder); ok {
 			pr.Printed(t)
@@ -198,8 +198,13 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 			return nil, fmt.Errorf("summary: %v", err)
 		}
 		names := make([]string, d.Dim())
+		e := eventOf(q)
 		for j := range names {
-			names[j] = fmt.Sprintf("x[%d]", j)
+			if len(e) == 2 {
+				names[j] = fmt.Sprintf("x[%d, %d]", j/e[1], j%e[1])
+			} else {
+				names[j] = fmt.Sprintf("x[%d]", j)
+			}
 		}
 		return Summarize(names, d.Sample(th.Rand, n)), nil
 	case *lang.Array:
@@ -214,7 +219,38 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 // SummarizeRecord returns the summary table of named draws: each field of
 // r is an n-vector (one row, named as the field) or an n×k matrix (rows
 // name[0], ..., name[k-1]).
-func SummarizeRecord(r *lang.Record) *Table {
+func SummarizeRecord(r *lang.Record) *Table { return summarizeNamed(r, nil) }
+
+// EventShaper is a lang.NamedSampler that knows the shape of one draw of
+// each of its quantities: [] for a number, [d] for a vector, [r, c] for a
+// matrix. Its records hold a matrix quantity as an n×(r·c) matrix (each
+// draw flattened by rows); summary names the elements m[i, j], and
+// sample(q) and mean(q) give r×c matrices.
+type EventShaper interface {
+	EventShape(name string) []int
+}
+
+// shapesOf returns the event shapes of a named sampler's quantities (nil
+// when it does not know them).
+func shapesOf(g lang.Value) func(string) []int {
+	if s, ok := g.(EventShaper); ok {
+		return s.EventShape
+	}
+	return nil
+}
+
+// matrixEvent returns the shape of a matrix quantity, or false.
+func matrixEvent(shape func(string) []int, name string, k int) ([]int, bool) {
+	if shape == nil {
+		return nil, false
+	}
+	e := shape(name)
+	return e, len(e) == 2 && e[0]*e[1] == k
+}
+
+// summarizeNamed is SummarizeRecord with the elements of the matrix
+// quantities (by shape; nil for none) named m[i, j].
+func summarizeNamed(r *lang.Record, shape func(string) []int) *Table {
 	var names []string
 	var cols [][]float64
 	n := 0
@@ -236,7 +272,11 @@ func SummarizeRecord(r *lang.Record) *Table {
 			for i := range col {
 				col[i] = d[i*k+j]
 			}
-			names = append(names, fmt.Sprintf("%s[%d]", name, j))
+			if e, ok := matrixEvent(shape, name, k); ok {
+				names = append(names, fmt.Sprintf("%s[%d, %d]", name, j/e[1], j%e[1]))
+			} else {
+				names = append(names, fmt.Sprintf("%s[%d]", name, j))
+			}
 			cols = append(cols, col)
 		}
 	}
