@@ -75,7 +75,10 @@ func familyBuiltin(f family) *lang.Builtin {
 //
 // A batch argument (a value computed from latent variables, one per draw)
 // becomes a [B, 1] (a number per draw) or [B, d] tensor; nb is B (0 when no
-// argument is a batch) and vector reports whether any argument is a vector.
+// argument is a batch) and vector reports whether any argument is a vector,
+// not counting the family's whole-vector parameters (dist.Family.Whole,
+// such as OrderedLogistic's cutpoints: a draw of OrderedLogistic(0.5, c) is
+// a number), which must be vectors.
 func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, err error) {
 	n := len(f.params)
 	arity := func() error {
@@ -107,6 +110,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 	}
 	out = make([]*tensor.Tensor, n)
 	for i, v := range given {
+		whole := f.fam != nil && f.fam.IsWhole(f.params[i])
 		switch v := v.(type) {
 		case nil:
 			return nil, 0, false, arity()
@@ -114,18 +118,20 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 			out[i] = tensor.Scalar(float64(v))
 		case *lang.Array:
 			out[i] = v.T
-			vector = true
+			vector = vector || !whole
 		case *lang.Batch:
 			switch {
 			case v.Bool:
 				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got bool", f.name, f.params[i])
 			case nb != 0 && v.N() != nb:
 				return nil, 0, false, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
+			case len(v.Event()) == 0 && whole:
+				return nil, 0, false, fmt.Errorf("%s: %s must be a vector, got a number", f.name, f.params[i])
 			case len(v.Event()) == 0:
 				out[i] = v.Column()
 			case len(v.Event()) == 1:
 				out[i] = v.T
-				vector = true
+				vector = vector || !whole
 			default:
 				return nil, 0, false, fmt.Errorf("%s: parameter %s must be a number or a vector, got a matrix that depends on latent variables", f.name, f.params[i])
 			}
