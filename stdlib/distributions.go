@@ -162,10 +162,36 @@ func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, er
 			vals[i] = v * v
 		}
 	}
+	if ld, ok := d.(*lang.Dist); ok && ld.Batch > 0 {
+		return batchMoment(ld, vals)
+	}
 	if len(vals) == 1 {
 		return lang.Number(vals[0]), nil
 	}
 	return lang.NewVector(vals), nil
+}
+
+// batchMoment shapes the moments of a distribution whose parameters
+// depend on latent variables (one value per component of each draw, or one
+// per component for all draws) as a batch: a number or a vector per draw,
+// as the distribution's draws are.
+func batchMoment(ld *lang.Dist, vals []float64) (lang.Value, error) {
+	b, dim := ld.Batch, ld.D.Dim()
+	switch len(vals) {
+	case b * dim:
+	case dim:
+		all := make([]float64, 0, b*dim)
+		for range b {
+			all = append(all, vals...)
+		}
+		vals = all
+	default:
+		return nil, fmt.Errorf("internal error: %d moments for %d draws of dimension %d", len(vals), b, dim)
+	}
+	if len(ld.Event()) == 0 {
+		return lang.NewBatch(tensor.New(vals, b)), nil
+	}
+	return lang.NewBatch(tensor.New(vals, b, dim)), nil
 }
 
 func builtinEntropy(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
