@@ -9,11 +9,13 @@
 // computed with log-sigmoid and softplus, so that they stay accurate for
 // linear predictors of any size.
 //
-// Most parameters are elementwise. A few are one vector for a whole draw
-// (Family.Whole): Categorical's and Multinomial's probs (a draw of
-// Multinomial is a count vector of length K) and OrderedLogistic's
-// cutpoints; inside models they are batches [B, K] with one vector per
-// draw, and they do not broadcast against the elementwise parameters.
+// Most parameters are elementwise. A few are one vector for a whole draw:
+// Categorical's and Multinomial's probs (a draw of Multinomial is a count
+// vector of length K) and OrderedLogistic's cutpoints; inside models they
+// are batches [B, K] with one vector per draw, and they do not broadcast
+// against the elementwise parameters. Family.Whole lists those that do not
+// set the dimension of a draw (a draw of Categorical or OrderedLogistic
+// with a number eta is a number).
 //
 // Each family is a plain struct whose fields are the parameter tensors,
 // named as in the language. A parameter is a number (shape []), a vector
