@@ -753,10 +753,14 @@ func (d Multinomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	return out
 }
 
-// Support returns the count vectors summing to n (High holds n, one value
-// per batch row when n is batched).
+// Support returns the count vectors summing to n: High holds n, or is
+// empty when n is batched (one total per draw, which FirstOutside then
+// does not check).
 func (d Multinomial) Support() Support {
-	return Support{Kind: CountVectors, High: append([]float64(nil), d.N.Data()...)}
+	if d.N.Rank() == 2 {
+		return Support{Kind: CountVectors}
+	}
+	return Support{Kind: CountVectors, High: []float64{d.N.Item()}}
 }
 
 // String returns e.g. "Multinomial(n=10, probs=[0.2, 0.8])".

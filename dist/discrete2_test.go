@@ -166,6 +166,11 @@ func TestMultinomialPMF(t *testing.T) {
 		s.FirstOutside(rows([]float64{1, 2, 3, 0}, []float64{1, 1, -1, 5})) != 6 || s.FirstOutside(rows([]float64{6, 0, 0, 0})) != -1 {
 		t.Errorf("Multinomial support %v: FirstOutside wrong", s)
 	}
+	// With n batched (one total per draw) the totals are left to LogProb.
+	b := Multinomial{tensor.Matrix([][]float64{{2}, {3}}), vec(0.5, 0.5)}
+	if s := b.Support(); s.FirstOutside(rows([]float64{1, 1}, []float64{1, 5})) != -1 || s.FirstOutside(rows([]float64{1, -1})) != 1 {
+		t.Errorf("Multinomial with batched n: support %v", s)
+	}
 }
 
 // TestDiscrete2ClosedForms checks LogProb against closed forms and

@@ -143,7 +143,8 @@ func (k SupportKind) Discrete() bool {
 // row with a negative component or whose sum is not 1 within 1e-6. For
 // CountVectors it is the first element that is not a non-negative integer,
 // else the first element of the first row whose sum is not its total (High
-// indexed per row modulo its length). PositiveDefinite is not checked.
+// indexed per row modulo its length; empty High checks no totals).
+// PositiveDefinite is not checked.
 func (s Support) FirstOutside(x *tensor.Tensor) int {
 	data := x.Data()
 	bound := func(b []float64, i int) float64 { return b[i%len(b)] }

@@ -411,18 +411,16 @@ func (ev *evaluator) observe(s *ast.Tilde, what func() string, x lang.Value, ori
 	if xn == 0 {
 		sup := d.Support()
 		check := sup
-		// Bounds that vary with the draws (one per batch element) are
-		// checked by the log density (-inf) instead; bounds shared by all
-		// draws (a Categorical's K-1) are checked here.
-		varying := len(sup.Low) > 1 || len(sup.High) > 1
-		if nb > 0 && varying && (sup.Kind == dist.Interval || sup.Kind == dist.IntegerInterval) {
+		// Bounds that depend on the latents (one per draw) are checked by
+		// the log density (-inf) instead; the outcomes 0..K-1 of a
+		// Categorical or OrderedLogistic are shared by all draws.
+		_, cat := d.(*dist.Categorical)
+		_, ord := d.(*dist.OrderedLogistic)
+		if nb > 0 && !cat && !ord && (sup.Kind == dist.Interval || sup.Kind == dist.IntegerInterval) {
 			check = dist.Support{Kind: dist.Real}
 			if sup.Kind == dist.IntegerInterval {
 				check.Kind = dist.Integers
 			}
-		}
-		if nb > 0 && varying && sup.Kind == dist.CountVectors {
-			check = dist.Support{Kind: dist.NonNegIntegers}
 		}
 		rows := t
 		if dim > 1 && len(xe) == 1 {
