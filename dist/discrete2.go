@@ -386,22 +386,12 @@ func (d PoissonLog) Entropy() (float64, bool) {
 	}, d.LogRate)
 }
 
-// logOr returns log t where t > 0 and -Inf (a constant: no gradient) where
-// t is 0; t must be non-negative.
-func logOr(t *tensor.Tensor) *tensor.Tensor {
-	return logWith(t, tensor.Log, func(v float64) bool { return v == 0 }, 1)
-}
-
 // log1mOr returns log(1 - t) where t < 1 and -Inf (a constant: no
 // gradient) where t is 1; t must be at most 1.
 func log1mOr(t *tensor.Tensor) *tensor.Tensor {
-	return logWith(t, func(t *tensor.Tensor) *tensor.Tensor { return tensor.Log1p(tensor.Neg(t)) }, func(v float64) bool { return v == 1 }, 0)
-}
-
-func logWith(t *tensor.Tensor, f func(*tensor.Tensor) *tensor.Tensor, edge func(float64) bool, safe float64) *tensor.Tensor {
 	var cond []bool
 	for i, v := range t.Data() {
-		if edge(v) {
+		if v == 1 {
 			if cond == nil {
 				cond = make([]bool, t.Len())
 			}
@@ -409,10 +399,10 @@ func logWith(t *tensor.Tensor, f func(*tensor.Tensor) *tensor.Tensor, edge func(
 		}
 	}
 	if cond == nil {
-		return f(t)
+		return tensor.Log1p(tensor.Neg(t))
 	}
 	s := t.Shape()
-	return tensor.Where(cond, tensor.Full(math.Inf(-1), s...), f(tensor.Where(cond, tensor.Full(safe, s...), t)))
+	return tensor.Where(cond, tensor.Full(math.Inf(-1), s...), tensor.Log1p(tensor.Neg(tensor.Where(cond, tensor.Zeros(s...), t))))
 }
 
 // logAddExp returns log(e^a + e^b) elementwise, stably; a and b have the
@@ -426,15 +416,29 @@ func logAddExp(a, b *tensor.Tensor) *tensor.Tensor {
 // log mass base (elementwise over k) and log mass base0 at 0:
 //
 //	log(zero + (1-zero) p(0))  at k = 0,   log(1-zero) + log p(k)  at k > 0.
+//
+// At k = 0 this is log(e^log(zero) + e^(log(1-zero) + base0)) for zero in
+// (0, 1); at zero = 0 and zero = 1 it is written base0 + log1p(zero
+// (1-p(0))/p(0)) and log1p((1-zero)(p(0)-1)), whose gradients are the
+// one-sided derivatives there (those of the log-sum form are not).
 func zeroInflated(k, zero, base, base0 *tensor.Tensor) *tensor.Tensor {
-	lz, l1mz := logOr(zero), log1mOr(zero)
-	at0 := logAddExp(lz, tensor.Add(l1mz, base0))
-	pos := tensor.Add(l1mz, base)
-	isZero := make([]bool, k.Len())
+	n := k.Len()
+	isZero, at0, at1, mid := make([]bool, n), make([]bool, n), make([]bool, n), make([]bool, n)
 	for i, v := range k.Data() {
 		isZero[i] = v == 0
+		z := zero.Data()[i]
+		at0[i], at1[i], mid[i] = z == 0, z == 1, z > 0 && z < 1
 	}
-	return tensor.Where(isZero, at0, pos)
+	half := tensor.Full(0.5, zero.Shape()...)
+	zm := tensor.Where(mid, zero, half)
+	atMid := logAddExp(tensor.Log(zm), tensor.Add(tensor.Log1p(tensor.Neg(zm)), base0))
+	// (1-p0)/p0 = expm1(-base0), capped so that 0·∞ does not make NaN.
+	odds := tensor.Clamp(tensor.Expm1(tensor.Neg(base0)), 0, math.MaxFloat64)
+	atZero := tensor.Add(base0, tensor.Log1p(tensor.Mul(zero, odds)))
+	atOne := tensor.Log1p(tensor.Mul(rsub(1, zero), tensor.Expm1(base0)))
+	kZero := tensor.Where(mid, atMid, tensor.Where(at0, atZero, atOne))
+	pos := tensor.Add(log1mOr(zero), base)
+	return tensor.Where(isZero, kZero, pos)
 }
 
 // ZeroInflatedPoisson is the mixture of a structural zero, with

@@ -556,3 +556,47 @@ func TestDiscrete2String(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroInflatedBoundaryGradient checks the gradients of the
+// zero-inflated families at zero = 0 and zero = 1 (a Beta latent reaches 1
+// exactly once its logit is above about 37) against the one-sided
+// derivatives of log(z + (1-z) p0): (1-p0)/(z + (1-z) p0) in z and
+// -(1-z) p0/(z + (1-z) p0) in the rate (to 1e-12 relative).
+func TestZeroInflatedBoundaryGradient(t *testing.T) {
+	for _, z := range []float64{0, 1, 0.25} {
+		for _, r := range []float64{0.5, 3} {
+			p0 := math.Exp(-r)
+			wantZ := (1 - p0) / (z + (1-z)*p0)
+			wantR := -(1 - z) * p0 / (z + (1-z)*p0)
+			zt, rt := tensor.Param([]float64{z}, 1), tensor.Param([]float64{r}, 1)
+			tp := tensor.NewTape()
+			tp.Watch(zt, rt)
+			lp := ZeroInflatedPoisson{zt, rt}.LogProb(col(0))
+			tp.Backward(tensor.Sum(lp))
+			if want := math.Log(z + (1-z)*p0); !near(lp.Item(), want, 1e-12) {
+				t.Errorf("ZeroInflatedPoisson(%v, %v) at 0: %v, want %v", z, r, lp.Item(), want)
+			}
+			if !near(zt.Grad()[0], wantZ, 1e-12) || !near(rt.Grad()[0], wantR, 1e-12) {
+				t.Errorf("ZeroInflatedPoisson(%v, %v) at 0: gradient (%v, %v), want (%v, %v)", z, r, zt.Grad()[0], rt.Grad()[0], wantZ, wantR)
+			}
+			// NegativeBinomial(mean, dispersion) at 0: p0 = (phi/(mu+phi))^phi;
+			// with mu = 2, phi = r the derivative in z is as above.
+			p0 = math.Pow(r/(2+r), r)
+			zt = tensor.Param([]float64{z}, 1)
+			tp = tensor.NewTape()
+			tp.Watch(zt)
+			tp.Backward(tensor.Sum(ZeroInflatedNegativeBinomial{zt, sc(2), sc(r)}.LogProb(col(0))))
+			if want := (1 - p0) / (z + (1-z)*p0); !near(zt.Grad()[0], want, 1e-12) {
+				t.Errorf("ZeroInflatedNegativeBinomial(%v, 2, %v) at 0: d/dzero = %v, want %v", z, r, zt.Grad()[0], want)
+			}
+		}
+	}
+	// At k > 0 and zero = 0: d/dzero log(1 - zero) = -1.
+	zt := tensor.Param([]float64{0}, 1)
+	tp := tensor.NewTape()
+	tp.Watch(zt)
+	tp.Backward(tensor.Sum(ZeroInflatedPoisson{zt, sc(2)}.LogProb(col(3))))
+	if g := zt.Grad()[0]; g != -1 {
+		t.Errorf("ZeroInflatedPoisson(0, 2) at 3: d/dzero = %v, want -1", g)
+	}
+}
