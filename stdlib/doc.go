@@ -75,8 +75,9 @@
 // Inside a model, the math builtins, the reductions (over each draw's
 // values, keeping the draw axis and the tape), len, shape, the
 // distribution constructors (not validated when a parameter is a batch:
-// an invalid value gives that draw log density -inf), sample(d) and
-// log_prob accept lang.Batch values.
+// an invalid value gives that draw log density -inf), sample(d),
+// log_prob, and mean(d), sd(d) and var(d) (one value per draw) accept
+// lang.Batch values.
 //
 // Input and output (io.go, print.go):
 //
