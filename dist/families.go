@@ -17,12 +17,8 @@ type Family struct {
 	Params   []string // parameter names in order, e.g. loc, scale
 	Doc      string   // one line of help text
 	Discrete bool     // the values are integers
-	// Whole names the parameters that are one vector for the whole
-	// distribution rather than one value per component (Categorical's
-	// probs, OrderedLogistic's cutpoints): a vector given for one does not
-	// make a draw a vector, and a batch holds one such vector per draw.
-	Whole []string
-	build func(args []*tensor.Tensor, validate bool) (Distribution, error)
+	Whole    []string // parameters that are one vector for a whole draw (see IsWhole)
+	build    func(args []*tensor.Tensor, validate bool) (Distribution, error)
 }
 
 // Signature returns the call form, e.g. "Normal(loc, scale)".
@@ -48,7 +44,12 @@ func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, erro
 	return f.build(args, validate)
 }
 
-// IsWhole reports whether the named parameter is in Whole.
+// IsWhole reports whether the named parameter is in Whole: one vector for
+// the whole distribution rather than one value per component
+// (Categorical's probs, OrderedLogistic's cutpoints). A vector given for
+// it does not make a draw a vector, inside models a batch of it holds one
+// vector per draw, and it does not broadcast against the other
+// parameters.
 func (f *Family) IsWhole(param string) bool {
 	for _, p := range f.Whole {
 		if p == param {
