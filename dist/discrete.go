@@ -290,21 +290,30 @@ func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) 
 		return nil, err
 	}
 	if validate {
-		k := probs.Dim(-1)
-		data := probs.Data()
-		for r := 0; r < len(data); r += k {
-			row := data[r : r+k]
-			for j, v := range row {
-				if v < 0 {
-					return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (probs[%d] is %s)", j, tensor.FormatNumber(v))
-				}
-			}
-			if s := floatsSum(row); !(math.Abs(s-1) <= simplexTol) {
-				return nil, fmt.Errorf("Categorical: probs must be non-negative and sum to 1 (sum is %s)", fmtSum(s))
-			}
+		if err := checkProbs("Categorical", "probs", probs); err != nil {
+			return nil, err
 		}
 	}
 	return &Categorical{ps[0]}, nil
+}
+
+// checkProbs checks that every row of a constant probability vector is
+// non-negative and sums to 1 within simplexTol.
+func checkProbs(fam, name string, probs *tensor.Tensor) error {
+	k := probs.Dim(-1)
+	data := probs.Data()
+	for r := 0; r < len(data); r += k {
+		row := data[r : r+k]
+		for j, v := range row {
+			if v < 0 {
+				return fmt.Errorf("%s: %s must be non-negative and sum to 1 (%s[%d] is %s)", fam, name, name, j, tensor.FormatNumber(v))
+			}
+		}
+		if s := floatsSum(row); !(math.Abs(s-1) <= simplexTol) {
+			return fmt.Errorf("%s: %s must be non-negative and sum to 1 (sum is %s)", fam, name, fmtSum(s))
+		}
+	}
+	return nil
 }
 
 // fmtSum formats a sum to 12 significant digits, so that 0.5 + 0.4 reads
@@ -449,11 +458,16 @@ func (d NegativeBinomial) Dim() int { return paramDim("NegativeBinomial", d.Mu, 
 func (d NegativeBinomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	m, x := newMasked("NegativeBinomial", func(v []float64) bool { return !isCount(v[0]) || !(v[1] >= 0) || !(v[2] > 0) }, x, d.Mu, d.Phi)
 	k, mu, phi := m.safe(x, 0), m.safe(d.Mu, 1), m.safe(d.Phi, 1)
+	return m.finish(negBinomialElem(k, mu, phi), nil)
+}
+
+// negBinomialElem returns the elementwise log mass of the counts k under
+// neg_binomial_2(mu, phi), for valid arguments.
+func negBinomialElem(k, mu, phi *tensor.Tensor) *tensor.Tensor {
 	elem := tensor.Sub(tensor.LGamma(tensor.Add(k, phi)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(phi)))
 	// phi log(phi/(mu+phi)) = -phi log1p(mu/phi), accurate for large phi.
 	elem = tensor.Sub(elem, tensor.Mul(phi, tensor.Log1p(tensor.Div(mu, phi))))
-	elem = tensor.Add(elem, tensor.Sub(mulZero(k, tensor.Log(mu)), tensor.Mul(k, tensor.Log(tensor.Add(mu, phi)))))
-	return m.finish(elem, nil)
+	return tensor.Add(elem, tensor.Sub(mulZero(k, tensor.Log(mu)), tensor.Mul(k, tensor.Log(tensor.Add(mu, phi)))))
 }
 
 // Sample returns n draws as an [n, d] tensor, each a Poisson draw whose

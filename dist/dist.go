@@ -99,6 +99,7 @@ const (
 	// lower-triangular K×K matrices with positive diagonal and rows of unit
 	// norm, as rows of K·K numbers.
 	CholeskyCorr
+	CountVectors // vectors of non-negative integers summing to High (Multinomial)
 )
 
 // String returns the support's name as error messages use it.
@@ -126,13 +127,15 @@ func (k SupportKind) String() string {
 		return "positive definite matrices"
 	case CholeskyCorr:
 		return "Cholesky factors of correlation matrices"
+	case CountVectors:
+		return "count vectors summing to n"
 	}
 	return "unknown"
 }
 
 // Discrete reports whether the support is a set of integers.
 func (k SupportKind) Discrete() bool {
-	return k == Integers || k == NonNegIntegers || k == Boolean || k == IntegerInterval
+	return k == Integers || k == NonNegIntegers || k == Boolean || k == IntegerInterval || k == CountVectors
 }
 
 // FirstOutside returns the flat (row-major) index of the first element of
@@ -143,11 +146,14 @@ func (k SupportKind) Discrete() bool {
 // dimension, or one per element of a batch). The positive reals include 0
 // (HalfNormal, Exponential and Gamma have a finite or infinite density
 // there). For Simplex the index is that of the first element of the first
-// row with a negative component or whose sum is not 1 within 1e-6.
-// PositiveDefinite is not checked. For CholeskyCorr the rows of x are
-// K·K numbers (a factor by rows) and the index is that of the first
-// element of the first row that is not a Cholesky factor of a correlation
-// matrix within 1e-8.
+// row with a negative component or whose sum is not 1 within 1e-6. For
+// CountVectors it is the first element that is not a non-negative integer,
+// else the first element of the first row whose sum is not its total (High
+// indexed per row modulo its length; empty High checks no totals). For
+// CholeskyCorr the rows of x are K·K numbers (a factor by rows) and the
+// index is that of the first element of the first row that is not a
+// Cholesky factor of a correlation matrix within 1e-8. PositiveDefinite is
+// not checked.
 func (s Support) FirstOutside(x *tensor.Tensor) int {
 	data := x.Data()
 	if s.Kind == CholeskyCorr {
@@ -164,6 +170,9 @@ func (s Support) FirstOutside(x *tensor.Tensor) int {
 		return -1
 	}
 	bound := func(b []float64, i int) float64 { return b[i%len(b)] }
+	if s.Kind == CountVectors {
+		return firstOffCounts(data, x, s.High)
+	}
 	if s.Kind == Simplex {
 		k := 1
 		if x.Rank() > 0 {
@@ -206,6 +215,27 @@ func (s Support) FirstOutside(x *tensor.Tensor) int {
 		}
 		if !in {
 			return i
+		}
+	}
+	return -1
+}
+
+// firstOffCounts is FirstOutside for CountVectors.
+func firstOffCounts(data []float64, x *tensor.Tensor, totals []float64) int {
+	k := 1
+	if x.Rank() > 0 {
+		k = max(x.Dim(-1), 1)
+	}
+	for r := 0; r+k <= len(data); r += k {
+		sum := 0.0
+		for j, v := range data[r : r+k] {
+			if !isCount(v) {
+				return r + j
+			}
+			sum += v
+		}
+		if len(totals) > 0 && sum != totals[(r/k)%len(totals)] {
+			return r
 		}
 	}
 	return -1

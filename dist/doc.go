@@ -2,7 +2,20 @@
 // language over tensors: Normal, HalfNormal, LogNormal, StudentT, Cauchy,
 // HalfCauchy, Laplace, Uniform, Exponential, Gamma, InverseGamma, Beta,
 // Dirichlet and MultivariateNormal (continuous), and Bernoulli, Binomial,
-// Poisson, Categorical and NegativeBinomial (discrete).
+// Poisson, Categorical, NegativeBinomial, BetaBinomial, Multinomial,
+// ZeroInflatedPoisson, ZeroInflatedNegativeBinomial, BernoulliLogit,
+// BinomialLogit, PoissonLog and OrderedLogistic (discrete). The logit and
+// log forms (Stan's bernoulli_logit, binomial_logit, poisson_log) are
+// computed with log-sigmoid and softplus, so that they stay accurate for
+// linear predictors of any size.
+//
+// Most parameters are elementwise. A few are one vector for a whole draw:
+// Categorical's and Multinomial's probs (a draw of Multinomial is a count
+// vector of length K) and OrderedLogistic's cutpoints; inside models they
+// are batches [B, K] with one vector per draw, and they do not broadcast
+// against the elementwise parameters. Family.Whole lists those that do not
+// set the dimension of a draw (a draw of Categorical or OrderedLogistic
+// with a number eta is a number).
 //
 // Each family is a plain struct whose fields are the parameter tensors,
 // named as in the language. A parameter is a number (shape []), a vector

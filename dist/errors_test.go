@@ -88,8 +88,8 @@ func TestLookupFamily(t *testing.T) {
 	if !sort.StringsAreSorted(FamilyNames()) {
 		t.Errorf("Families are not sorted: %v", FamilyNames())
 	}
-	if len(Families) != 21 {
-		t.Errorf("%d families, want the 21 of LANGUAGE.md", len(Families))
+	if len(Families) != 29 {
+		t.Errorf("%d families, want the 29 of docs/language.md", len(Families))
 	}
 	for _, tt := range []struct{ name, want string }{
 		{"Normall", `unknown distribution "Normall" (did you mean "Normal"?)`},
@@ -110,13 +110,17 @@ func TestLookupFamily(t *testing.T) {
 // arguments and checks the interfaces, String, Dim and Support.
 func TestFamiliesBuild(t *testing.T) {
 	valid := map[string][]*tensor.Tensor{
-		"Categorical":                {vec(0.2, 0.8)},
-		"Dirichlet":                  {vec(1, 2)},
-		"MultivariateNormal":         {vec(0, 0), tensor.Matrix([][]float64{{1, 0}, {0, 1}})},
-		"Binomial":                   {sc(10), sc(0.5)},
-		"Bernoulli":                  {sc(0.5)},
-		"Uniform":                    {sc(0), sc(1)},
-		"MultivariateNormalCholesky": {vec(0, 0), tensor.Matrix([][]float64{{1, 0}, {0.5, 2}})},
+		"Categorical":                  {vec(0.2, 0.8)},
+		"Dirichlet":                    {vec(1, 2)},
+		"MultivariateNormal":           {vec(0, 0), tensor.Matrix([][]float64{{1, 0}, {0, 1}})},
+		"Binomial":                     {sc(10), sc(0.5)},
+		"Bernoulli":                    {sc(0.5)},
+		"Uniform":                      {sc(0), sc(1)},
+		"MultivariateNormalCholesky":   {vec(0, 0), tensor.Matrix([][]float64{{1, 0}, {0.5, 2}})},
+		"Multinomial":                  {sc(4), vec(0.2, 0.3, 0.5)},
+		"OrderedLogistic":              {vec(0.5, -1), vec(-1, 0, 2)},
+		"ZeroInflatedPoisson":          {sc(0.3), sc(2)},
+		"ZeroInflatedNegativeBinomial": {sc(0.3), sc(2), sc(2)},
 	}
 	kinds := map[string]SupportKind{
 		"Normal": Real, "HalfNormal": Positive, "LogNormal": Positive, "StudentT": Real, "Cauchy": Real,
@@ -125,6 +129,9 @@ func TestFamiliesBuild(t *testing.T) {
 		"MultivariateNormal": Real, "Bernoulli": Boolean, "Binomial": IntegerInterval,
 		"Poisson": NonNegIntegers, "Categorical": IntegerInterval, "NegativeBinomial": NonNegIntegers,
 		"LKJCholesky": CholeskyCorr, "MultivariateNormalCholesky": Real,
+		"BetaBinomial": IntegerInterval, "Multinomial": CountVectors, "ZeroInflatedPoisson": NonNegIntegers,
+		"ZeroInflatedNegativeBinomial": NonNegIntegers, "BernoulliLogit": Boolean, "BinomialLogit": IntegerInterval,
+		"PoissonLog": NonNegIntegers, "OrderedLogistic": IntegerInterval,
 	}
 	for _, f := range Families {
 		args, ok := valid[f.Name]

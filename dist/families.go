@@ -20,6 +20,7 @@ type Family struct {
 	// MatrixParams names the parameters that are matrices and may be
 	// [B, r, c] batches (one matrix per draw) inside models.
 	MatrixParams []string
+	Whole        []string // parameters that are one vector for a whole draw (see IsWhole)
 	build        func(args []*tensor.Tensor, validate bool) (Distribution, error)
 }
 
@@ -46,6 +47,21 @@ func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, erro
 	return f.build(args, validate)
 }
 
+// IsWhole reports whether the named parameter is in Whole: one vector for
+// the whole distribution rather than one value per component
+// (Categorical's probs, OrderedLogistic's cutpoints). A vector given for
+// it does not make a draw a vector, inside models a batch of it holds one
+// vector per draw, and it does not broadcast against the other
+// parameters.
+func (f *Family) IsWhole(param string) bool {
+	for _, p := range f.Whole {
+		if p == param {
+			return true
+		}
+	}
+	return false
+}
+
 // Families lists the distribution families of the language, sorted by
 // name. Callers must not modify it.
 var Families = []*Family{
@@ -54,17 +70,32 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeBernoulli(v, a[0]))
 		}},
+	{Name: "BernoulliLogit", Params: []string{"logit"}, Discrete: true,
+		Doc: "1 with probability 1/(1 + exp(-logit)), else 0; stable for any logit (Stan's bernoulli_logit)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBernoulliLogit(v, a[0]))
+		}},
 	{Name: "Beta", Params: []string{"a", "b"},
 		Doc: "beta distribution on [0, 1] with shapes a, b > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeBeta(v, a[0], a[1]))
+		}},
+	{Name: "BetaBinomial", Params: []string{"n", "a", "b"}, Discrete: true,
+		Doc: "successes in n trials whose success probability is Beta(a, b)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBetaBinomial(v, a[0], a[1], a[2]))
 		}},
 	{Name: "Binomial", Params: []string{"n", "p"}, Discrete: true,
 		Doc: "number of successes in n trials with success probability p",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeBinomial(v, a[0], a[1]))
 		}},
-	{Name: "Categorical", Params: []string{"probs"}, Discrete: true,
+	{Name: "BinomialLogit", Params: []string{"n", "logit"}, Discrete: true,
+		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeBinomialLogit(v, a[0], a[1]))
+		}},
+	{Name: "Categorical", Params: []string{"probs"}, Discrete: true, Whole: []string{"probs"},
 		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeCategorical(v, a[0]))
@@ -119,6 +150,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeLogNormal(v, a[0], a[1]))
 		}},
+	{Name: "Multinomial", Params: []string{"n", "probs"}, Discrete: true,
+		Doc: "counts of K categories in n draws with probabilities probs (a vector summing to 1); a draw is a K-vector",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeMultinomial(v, a[0], a[1]))
+		}},
 	{Name: "MultivariateNormal", Params: []string{"loc", "cov"},
 		Doc: "normal distribution over vectors with mean loc and covariance matrix cov",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -139,10 +175,20 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeNormal(v, a[0], a[1]))
 		}},
+	{Name: "OrderedLogistic", Params: []string{"eta", "cutpoints"}, Discrete: true, Whole: []string{"cutpoints"},
+		Doc: "outcome 0..K-1: the number of increasing cutpoints (a vector of K-1) below eta + logistic noise (Stan's ordered_logistic, 0-based)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeOrderedLogistic(v, a[0], a[1]))
+		}},
 	{Name: "Poisson", Params: []string{"rate"}, Discrete: true,
 		Doc: "counts with mean rate ≥ 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makePoisson(v, a[0]))
+		}},
+	{Name: "PoissonLog", Params: []string{"log_rate"}, Discrete: true,
+		Doc: "counts with mean exp(log_rate); stable for any log_rate (Stan's poisson_log)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makePoissonLog(v, a[0]))
 		}},
 	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
 		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0",
@@ -153,6 +199,16 @@ var Families = []*Family{
 		Doc: "uniform distribution on [low, high], low < high",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeUniform(v, a[0], a[1]))
+		}},
+	{Name: "ZeroInflatedNegativeBinomial", Params: []string{"zero", "mean", "dispersion"}, Discrete: true,
+		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeZeroInflatedNegativeBinomial(v, a[0], a[1], a[2]))
+		}},
+	{Name: "ZeroInflatedPoisson", Params: []string{"zero", "rate"}, Discrete: true,
+		Doc: "0 with probability zero, else Poisson(rate)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeZeroInflatedPoisson(v, a[0], a[1]))
 		}},
 }
 
@@ -210,4 +266,12 @@ var (
 	_ Distribution    = Poisson{}
 	_ Distribution    = Categorical{}
 	_ Distribution    = NegativeBinomial{}
+	_ Distribution    = BetaBinomial{}
+	_ Distribution    = Multinomial{}
+	_ Distribution    = ZeroInflatedPoisson{}
+	_ Distribution    = ZeroInflatedNegativeBinomial{}
+	_ Distribution    = BernoulliLogit{}
+	_ Distribution    = BinomialLogit{}
+	_ Distribution    = PoissonLog{}
+	_ Distribution    = OrderedLogistic{}
 )

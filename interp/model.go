@@ -469,7 +469,12 @@ func (ev *evaluator) observe(s *ast.Tilde, what func() string, x lang.Value, ori
 	if xn == 0 {
 		sup := d.Support()
 		check := sup
-		if nb > 0 && (sup.Kind == dist.Interval || sup.Kind == dist.IntegerInterval) {
+		// Bounds that depend on the latents (one per draw) are checked by
+		// the log density (-inf) instead; the outcomes 0..K-1 of a
+		// Categorical or OrderedLogistic are shared by all draws.
+		_, cat := d.(*dist.Categorical)
+		_, ord := d.(*dist.OrderedLogistic)
+		if nb > 0 && !cat && !ord && (sup.Kind == dist.Interval || sup.Kind == dist.IntegerInterval) {
 			check = dist.Support{Kind: dist.Real}
 			if sup.Kind == dist.IntegerInterval {
 				check.Kind = dist.Integers

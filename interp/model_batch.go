@@ -42,7 +42,10 @@ type obsGroup struct {
 // deferrable reports whether observing the plain data t under dv (of
 // dimension dim) can be deferred: dv is a one-dimensional distribution of
 // a family with scalar parameters, built by the family's builtin, whose
-// parameters are constants (rank 0) or one number per draw ([B, 1]).
+// parameters are constants (rank 0) or one number per draw ([B, 1]), or
+// for a whole-vector parameter (OrderedLogistic's cutpoints) a vector
+// ([K] or [B, K]); score groups observations only when that vector is the
+// same for all of them.
 func (r *modelRun) deferrable(dv lang.Value, t *tensor.Tensor, dim int) (*lang.Dist, bool) {
 	ld, ok := dv.(*lang.Dist)
 	if !ok || r.explain || ld.Family == nil || ld.Batch != r.b || ld.Vector || dim != 1 || t.Len() == 0 || t.Tracked() {
@@ -55,8 +58,12 @@ func (r *modelRun) deferrable(dv lang.Value, t *tensor.Tensor, dim int) (*lang.D
 	if len(ld.Params) != len(ld.Family.Params) {
 		return nil, false
 	}
-	for _, p := range ld.Params {
+	for j, p := range ld.Params {
 		switch {
+		case ld.Family.IsWhole(ld.Family.Params[j]):
+			if p.Rank() != 1 && (p.Rank() != 2 || p.Dim(0) != r.b) {
+				return nil, false
+			}
 		case p.Rank() == 0:
 		case p.Rank() == 2 && p.Dim(0) == r.b && p.Dim(1) == 1:
 		default:
@@ -123,6 +130,12 @@ func (g *obsGroup) score(b int) (lp *tensor.Tensor, ok bool) {
 	}
 	params := make([]*tensor.Tensor, len(g.params))
 	for j, parts := range g.params {
+		if g.fam.IsWhole(g.fam.Params[j]) {
+			if params[j] = sameWhole(parts); params[j] == nil {
+				return nil, false
+			}
+			continue
+		}
 		params[j] = g.joint(parts, b)
 	}
 	d, err := g.fam.Build(params, false)
@@ -134,6 +147,28 @@ func (g *obsGroup) score(b int) (lp *tensor.Tensor, ok bool) {
 		return nil, false
 	}
 	return lp, true
+}
+
+// sameWhole returns the whole-vector parameter shared by all the
+// observations of a group (the same tensor, or equal constants), or nil
+// when they differ: observations under different cutpoints cannot be
+// scored as one distribution.
+func sameWhole(parts []*tensor.Tensor) *tensor.Tensor {
+	p0 := parts[0]
+	for _, p := range parts[1:] {
+		if p == p0 {
+			continue
+		}
+		if p.Tracked() || p0.Tracked() || !tensor.SameShape(p.Shape(), p0.Shape()) {
+			return nil
+		}
+		for i, v := range p.Data() {
+			if v != p0.Data()[i] {
+				return nil
+			}
+		}
+	}
+	return p0
 }
 
 // joint puts the parts of one parameter side by side as a [b, m] tensor,

@@ -491,8 +491,11 @@ func batchMoment(fn string, ld *lang.Dist) (lang.Value, error) {
 		for j, p := range ld.Params {
 			ps[j] = p
 			if ld.Batched[j] {
-				k := p.Len() / b
-				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], p.Shape()[1:]...)
+				k, shape := p.Len()/b, p.Shape()[1:]
+				if k == 1 {
+					shape = nil // a number per draw ([B, 1], Batch.Column)
+				}
+				ps[j] = tensor.New(p.Data()[i*k:(i+1)*k], shape...)
 			}
 		}
 		d, err := ld.Family.Build(ps, false)

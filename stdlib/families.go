@@ -78,8 +78,10 @@ func familyBuiltin(f family) *lang.Builtin {
 // becomes a [B, 1] (a number per draw) or [B, d] tensor, or for a matrix
 // parameter of the family (dist.Family.MatrixParams) a [B, r, c] tensor;
 // nb is B (0 when no argument is a batch), vector reports whether any
-// argument is a vector and batched which arguments are batches (nil when
-// none is).
+// argument is a vector, not counting the family's whole-vector parameters
+// (dist.Family.Whole, such as OrderedLogistic's cutpoints: a draw of
+// OrderedLogistic(0.5, c) is a number), which must be vectors, and batched
+// which arguments are batches (nil when none is).
 func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.Tensor, nb int, vector bool, batched []bool, err error) {
 	n := len(f.params)
 	arity := func() error {
@@ -111,6 +113,7 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 	}
 	out = make([]*tensor.Tensor, n)
 	for i, v := range given {
+		whole := f.fam != nil && f.fam.IsWhole(f.params[i])
 		switch v := v.(type) {
 		case nil:
 			return nil, 0, false, nil, arity()
@@ -118,18 +121,20 @@ func familyArgs(f family, args lang.Tuple, kwargs []lang.Kwarg) (out []*tensor.T
 			out[i] = tensor.Scalar(float64(v))
 		case *lang.Array:
 			out[i] = v.T
-			vector = true
+			vector = vector || !whole
 		case *lang.Batch:
 			switch {
 			case v.Bool:
 				return nil, 0, false, nil, fmt.Errorf("%s: parameter %s must be a number or a vector, got bool", f.name, f.params[i])
 			case nb != 0 && v.N() != nb:
 				return nil, 0, false, nil, fmt.Errorf("internal error: batches of %d and %d draws", nb, v.N())
+			case len(v.Event()) == 0 && whole:
+				return nil, 0, false, nil, fmt.Errorf("%s: %s must be a vector, got a number", f.name, f.params[i])
 			case len(v.Event()) == 0:
 				out[i] = v.Column()
 			case len(v.Event()) == 1:
 				out[i] = v.T
-				vector = true
+				vector = vector || !whole
 			case len(v.Event()) == 2 && f.fam != nil && slices.Contains(f.fam.MatrixParams, f.params[i]):
 				out[i] = v.T // [B, r, c]: one matrix per draw
 			default:
