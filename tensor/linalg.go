@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -82,5 +83,287 @@ func TriSolve(l, b *Tensor) *Tensor {
 			}
 		})
 	}
+	return out
+}
+
+// squareBatch checks that a is an n×n matrix or a batch [b, n, n] of them
+// and returns b (1 for a single matrix) and n.
+func squareBatch(op string, a *Tensor) (b, n int) {
+	r := a.Rank()
+	if (r != 2 && r != 3) || a.shape[r-1] != a.shape[r-2] {
+		panic(fmt.Sprintf("tensor.%s: shape %v is not a square matrix or a batch of them", op, a.shape))
+	}
+	n = a.shape[r-1]
+	if r == 3 {
+		return a.shape[0], n
+	}
+	return 1, n
+}
+
+// fillNaN sets every element of s to NaN.
+func fillNaN(s []float64) {
+	for i := range s {
+		s[i] = math.NaN()
+	}
+}
+
+// allFinite reports whether every element of s is finite.
+func allFinite(s []float64) bool {
+	for _, v := range s {
+		if isNaNOrInf(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Chol returns the lower Cholesky factor L (L·Lᵀ = S, zeros above the
+// diagonal) of the symmetric part S = (A + Aᵀ)/2 of each matrix A of a: an
+// n×n matrix or a batch [b, n, n]. It is the differentiable, batched form
+// of Cholesky, for matrices computed from parameters: a matrix that is not
+// positive definite (or has a non-finite element) does not stop the
+// computation but gets a factor of NaN, and no gradient, so that only its
+// own draw is spoilt. The gradient is the standard reverse-mode formula
+// (Murray 2016, "Differentiation of the Cholesky decomposition"),
+// symmetrised: Ā = (M + Mᵀ)/2 with M = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, where Φ keeps the
+// lower triangle and halves the diagonal. It costs O(b n³).
+func Chol(a *Tensor) *Tensor {
+	nb, n := squareBatch("Chol", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	nn := n * n
+	ok := make([]bool, nb)
+	for k := range nb {
+		src, dst := a.data[k*nn:(k+1)*nn], out.data[k*nn:(k+1)*nn]
+		for i := 0; i < n; i++ {
+			for j := 0; j <= i; j++ {
+				dst[i*n+j] = 0.5 * (src[i*n+j] + src[j*n+i])
+			}
+			clear(dst[i*n+i+1 : (i+1)*n])
+		}
+		if !allFinite(dst) {
+			fillNaN(dst)
+			continue
+		}
+		if _, ok[k] = lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: n, Data: dst, Stride: max(1, n)}); !ok[k] || !allFinite(dst) {
+			ok[k] = false
+			fillNaN(dst)
+		}
+	}
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		impl := blas64.Implementation()
+		lbar := make([]float64, nn)
+		p := make([]float64, nn)
+		for k := range nb {
+			if !ok[k] {
+				continue
+			}
+			l, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
+			// L̄ is taken lower triangular: the zeros above the diagonal
+			// are constants.
+			for i := 0; i < n; i++ {
+				copy(lbar[i*n:i*n+i+1], g[i*n:i*n+i+1])
+				clear(lbar[i*n+i+1 : (i+1)*n])
+			}
+			gemm(true, false, n, n, n, 1, l, lbar, 0, p) // Lᵀ L̄
+			for i := 0; i < n; i++ {
+				p[i*n+i] *= 0.5
+				clear(p[i*n+i+1 : (i+1)*n])
+			}
+			// M = L⁻ᵀ P L⁻¹.
+			impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, l, n, p, n)
+			impl.Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, n, n, 1, l, n, p, n)
+			gk := ga[k*nn : (k+1)*nn]
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					gk[i*n+j] += 0.5 * (p[i*n+j] + p[j*n+i])
+				}
+			}
+		}
+	})
+	return out
+}
+
+// luBatch holds the LU factorisations (with partial pivoting) of a batch
+// of n×n matrices, for the operations below and their gradients.
+type luBatch struct {
+	n    int
+	lu   []float64 // nb blocks of n×n
+	ipiv [][]int
+	ok   []bool // nonsingular (and finite)
+}
+
+func factorLU(a *Tensor, nb, n int) *luBatch {
+	f := &luBatch{n: n, lu: append([]float64(nil), a.data...), ipiv: make([][]int, nb), ok: make([]bool, nb)}
+	nn := n * n
+	for k := range nb {
+		blk := f.lu[k*nn : (k+1)*nn]
+		f.ipiv[k] = make([]int, n)
+		if !allFinite(blk) {
+			continue
+		}
+		f.ok[k] = lapack64.Getrf(blas64.General{Rows: n, Cols: n, Data: blk, Stride: max(1, n)}, f.ipiv[k])
+	}
+	return f
+}
+
+// block returns factor k as a blas64.General.
+func (f *luBatch) block(k int) blas64.General {
+	nn := f.n * f.n
+	return blas64.General{Rows: f.n, Cols: f.n, Data: f.lu[k*nn : (k+1)*nn], Stride: max(1, f.n)}
+}
+
+// solve overwrites the n×m row-major b with A⁻¹b (or A⁻ᵀb when trans).
+func (f *luBatch) solve(k int, trans bool, b []float64, m int) {
+	t := blas.NoTrans
+	if trans {
+		t = blas.Trans
+	}
+	lapack64.Getrs(t, f.block(k), blas64.General{Rows: f.n, Cols: m, Data: b, Stride: max(1, m)}, f.ipiv[k])
+}
+
+// Inverse returns the inverse of each matrix of a (n×n or a batch
+// [b, n, n]), by LU factorisation with partial pivoting. A singular matrix
+// (an exactly zero pivot) or one with a non-finite element gets an inverse
+// of NaN and no gradient. The gradient of Y = A⁻¹ is Ā = -Yᵀ Ȳ Yᵀ.
+func Inverse(a *Tensor) *Tensor {
+	nb, n := squareBatch("Inverse", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	nn := n * n
+	f := factorLU(a, nb, n)
+	for k := range nb {
+		dst := out.data[k*nn : (k+1)*nn]
+		if !f.ok[k] {
+			fillNaN(dst)
+			continue
+		}
+		// Solve A Y = I (Getrs leaves the factorisation intact for the
+		// gradient).
+		clear(dst)
+		for i := 0; i < n; i++ {
+			dst[i*n+i] = 1
+		}
+		f.solve(k, false, dst, n)
+	}
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		t := make([]float64, nn)
+		for k := range nb {
+			if !f.ok[k] {
+				continue
+			}
+			y, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
+			gemm(true, false, n, n, n, 1, y, g, 0, t)                  // Yᵀ Ȳ
+			gemm(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
+		}
+	})
+	return out
+}
+
+// Solve returns X = A⁻¹B for each matrix A of a (n×n, or a batch
+// [b, n, n]) and the matching B of b (n×m, or [b, n, m]), by LU
+// factorisation with partial pivoting. A singular A (an exactly zero pivot)
+// or one with a non-finite element gives X of NaN and no gradient. The
+// gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ.
+func Solve(a, b *Tensor) *Tensor {
+	nb, n := squareBatch("Solve", a)
+	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
+		panic(fmt.Sprintf("tensor.Solve: shapes A %v, B %v", a.shape, b.shape))
+	}
+	m := b.shape[b.Rank()-1]
+	tp := tapeOf(a, b)
+	out := newOut(tp, b.shape)
+	nn, nm := n*n, n*m
+	copy(out.data, b.data)
+	f := factorLU(a, nb, n)
+	for k := range nb {
+		dst := out.data[k*nm : (k+1)*nm]
+		if !f.ok[k] {
+			fillNaN(dst)
+			continue
+		}
+		if m > 0 {
+			f.solve(k, false, dst, m)
+		}
+	}
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if (ga == nil && gb == nil) || n == 0 || m == 0 {
+		return out
+	}
+	tp.record(func() {
+		h := make([]float64, nm)
+		for k := range nb {
+			if !f.ok[k] {
+				continue
+			}
+			copy(h, out.grad[k*nm:(k+1)*nm])
+			f.solve(k, true, h, m) // B̄ = A⁻ᵀ X̄
+			if gb != nil {
+				addTo(gb[k*nm:(k+1)*nm], h)
+			}
+			if ga != nil {
+				gemm(false, true, n, n, m, -1, h, out.data[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
+			}
+		}
+	})
+	return out
+}
+
+// LogAbsDet returns log |det A| for each matrix A of a (n×n, giving a
+// scalar, or a batch [b, n, n], giving [b]), from an LU factorisation with
+// partial pivoting: -Inf for a singular matrix (with no gradient), NaN for
+// one with a non-finite element. The gradient is Ā = ḡ A⁻ᵀ.
+func LogAbsDet(a *Tensor) *Tensor {
+	nb, n := squareBatch("LogAbsDet", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape[:a.Rank()-2])
+	nn := n * n
+	f := factorLU(a, nb, n)
+	for k := range nb {
+		blk := f.lu[k*nn : (k+1)*nn]
+		switch {
+		case !allFinite(a.data[k*nn : (k+1)*nn]):
+			out.data[k] = math.NaN()
+		case !f.ok[k]:
+			out.data[k] = math.Inf(-1)
+		default:
+			s := 0.0
+			for i := 0; i < n; i++ {
+				s += math.Log(math.Abs(blk[i*n+i]))
+			}
+			out.data[k] = s
+		}
+	}
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		inv := make([]float64, nn)
+		for k := range nb {
+			g := out.grad[k]
+			if !f.ok[k] || g == 0 {
+				continue
+			}
+			// A⁻ᵀ = solve(Aᵀ, I).
+			clear(inv)
+			for i := 0; i < n; i++ {
+				inv[i*n+i] = 1
+			}
+			f.solve(k, true, inv, n)
+			gk := ga[k*nn : (k+1)*nn]
+			for i, v := range inv {
+				gk[i] += g * v
+			}
+		}
+	})
 	return out
 }
