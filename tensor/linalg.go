@@ -133,7 +133,7 @@ func Chol(a *Tensor) *Tensor {
 	out := newOut(tp, a.shape)
 	nn := n * n
 	ok := make([]bool, nb)
-	for k := range nb {
+	perDraw(nb, n, func(k int, _ []float64) {
 		src, dst := a.data[k*nn:(k+1)*nn], out.data[k*nn:(k+1)*nn]
 		for i := 0; i < n; i++ {
 			for j := 0; j <= i; j++ {
@@ -143,25 +143,24 @@ func Chol(a *Tensor) *Tensor {
 		}
 		if !allFinite(dst) {
 			fillNaN(dst)
-			continue
+			return
 		}
 		if _, ok[k] = lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: n, Data: dst, Stride: max(1, n)}); !ok[k] || !allFinite(dst) {
 			ok[k] = false
 			fillNaN(dst)
 		}
-	}
+	})
 	ga := gradOn(a, tp)
 	if ga == nil || n == 0 {
 		return out
 	}
 	tp.record(func() {
 		impl := blas64.Implementation()
-		lbar := make([]float64, nn)
-		p := make([]float64, nn)
-		for k := range nb {
+		perDraw(nb, n, func(k int, buf []float64) {
 			if !ok[k] {
-				continue
+				return
 			}
+			lbar, p := buf[:nn], buf[nn:2*nn]
 			l, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
 			// L̄ is taken lower triangular: the zeros above the diagonal
 			// are constants.
@@ -169,7 +168,7 @@ func Chol(a *Tensor) *Tensor {
 				copy(lbar[i*n:i*n+i+1], g[i*n:i*n+i+1])
 				clear(lbar[i*n+i+1 : (i+1)*n])
 			}
-			gemm(true, false, n, n, n, 1, l, lbar, 0, p) // Lᵀ L̄
+			gemmSerial(true, false, n, n, n, 1, l, lbar, 0, p) // Lᵀ L̄
 			for i := 0; i < n; i++ {
 				p[i*n+i] *= 0.5
 				clear(p[i*n+i+1 : (i+1)*n])
@@ -183,7 +182,7 @@ func Chol(a *Tensor) *Tensor {
 					gk[i*n+j] += 0.5 * (p[i*n+j] + p[j*n+i])
 				}
 			}
-		}
+		})
 	})
 	return out
 }
@@ -201,13 +200,14 @@ func factorLU(a *Tensor, nb, n int) *luBatch {
 	f := &luBatch{n: n, lu: append([]float64(nil), a.data...), ipiv: make([][]int, nb), ok: make([]bool, nb)}
 	nn := n * n
 	for k := range nb {
-		blk := f.lu[k*nn : (k+1)*nn]
 		f.ipiv[k] = make([]int, n)
-		if !allFinite(blk) {
-			continue
-		}
-		f.ok[k] = lapack64.Getrf(blas64.General{Rows: n, Cols: n, Data: blk, Stride: max(1, n)}, f.ipiv[k])
 	}
+	perDraw(nb, n, func(k int, _ []float64) {
+		blk := f.lu[k*nn : (k+1)*nn]
+		if allFinite(blk) {
+			f.ok[k] = lapack64.Getrf(blas64.General{Rows: n, Cols: n, Data: blk, Stride: max(1, n)}, f.ipiv[k])
+		}
+	})
 	return f
 }
 
@@ -236,11 +236,11 @@ func Inverse(a *Tensor) *Tensor {
 	out := newOut(tp, a.shape)
 	nn := n * n
 	f := factorLU(a, nb, n)
-	for k := range nb {
+	perDraw(nb, n, func(k int, _ []float64) {
 		dst := out.data[k*nn : (k+1)*nn]
 		if !f.ok[k] {
 			fillNaN(dst)
-			continue
+			return
 		}
 		// Solve A Y = I (Getrs leaves the factorisation intact for the
 		// gradient).
@@ -249,21 +249,21 @@ func Inverse(a *Tensor) *Tensor {
 			dst[i*n+i] = 1
 		}
 		f.solve(k, false, dst, n)
-	}
+	})
 	ga := gradOn(a, tp)
 	if ga == nil || n == 0 {
 		return out
 	}
 	tp.record(func() {
-		t := make([]float64, nn)
-		for k := range nb {
+		perDraw(nb, n, func(k int, buf []float64) {
 			if !f.ok[k] {
-				continue
+				return
 			}
+			t := buf[:nn]
 			y, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
-			gemm(true, false, n, n, n, 1, y, g, 0, t)                  // Yᵀ Ȳ
-			gemm(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
-		}
+			gemmSerial(true, false, n, n, n, 1, y, g, 0, t)                  // Yᵀ Ȳ
+			gemmSerial(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
+		})
 	})
 	return out
 }
@@ -284,25 +284,26 @@ func Solve(a, b *Tensor) *Tensor {
 	nn, nm := n*n, n*m
 	copy(out.data, b.data)
 	f := factorLU(a, nb, n)
-	for k := range nb {
+	perDraw(nb, n, func(k int, _ []float64) {
 		dst := out.data[k*nm : (k+1)*nm]
 		if !f.ok[k] {
 			fillNaN(dst)
-			continue
-		}
-		if m > 0 {
+		} else if m > 0 {
 			f.solve(k, false, dst, m)
 		}
-	}
+	})
 	ga, gb := gradOn(a, tp), gradOn(b, tp)
 	if (ga == nil && gb == nil) || n == 0 || m == 0 {
 		return out
 	}
 	tp.record(func() {
-		h := make([]float64, nm)
-		for k := range nb {
+		perDraw(nb, n, func(k int, buf []float64) {
 			if !f.ok[k] {
-				continue
+				return
+			}
+			h := buf[:min(nm, len(buf))]
+			if nm > len(buf) {
+				h = make([]float64, nm)
 			}
 			copy(h, out.grad[k*nm:(k+1)*nm])
 			f.solve(k, true, h, m) // B̄ = A⁻ᵀ X̄
@@ -310,9 +311,9 @@ func Solve(a, b *Tensor) *Tensor {
 				addTo(gb[k*nm:(k+1)*nm], h)
 			}
 			if ga != nil {
-				gemm(false, true, n, n, m, -1, h, out.data[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
+				gemmSerial(false, true, n, n, m, -1, h, out.data[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
 			}
-		}
+		})
 	})
 	return out
 }
@@ -327,7 +328,7 @@ func LogAbsDet(a *Tensor) *Tensor {
 	out := newOut(tp, a.shape[:a.Rank()-2])
 	nn := n * n
 	f := factorLU(a, nb, n)
-	for k := range nb {
+	perDraw(nb, n, func(k int, _ []float64) {
 		blk := f.lu[k*nn : (k+1)*nn]
 		switch {
 		case !allFinite(a.data[k*nn : (k+1)*nn]):
@@ -341,18 +342,18 @@ func LogAbsDet(a *Tensor) *Tensor {
 			}
 			out.data[k] = s
 		}
-	}
+	})
 	ga := gradOn(a, tp)
 	if ga == nil || n == 0 {
 		return out
 	}
 	tp.record(func() {
-		inv := make([]float64, nn)
-		for k := range nb {
+		perDraw(nb, n, func(k int, buf []float64) {
 			g := out.grad[k]
 			if !f.ok[k] || g == 0 {
-				continue
+				return
 			}
+			inv := buf[:nn]
 			// A⁻ᵀ = solve(Aᵀ, I).
 			clear(inv)
 			for i := 0; i < n; i++ {
@@ -363,7 +364,43 @@ func LogAbsDet(a *Tensor) *Tensor {
 			for i, v := range inv {
 				gk[i] += g * v
 			}
-		}
+		})
 	})
 	return out
+}
+
+// perDraw calls f(k, buf) for each matrix k of a batch of nb n×n
+// matrices, sharing the draws between the cores (parallel) when the O(n³)
+// work is large enough to pay for it. buf is scratch space of 2n² values
+// owned by the calling task. f must touch only draw k's data (and buf);
+// products inside it must use gemmSerial.
+func perDraw(nb, n int, f func(k int, buf []float64)) {
+	tasks := 1
+	if nb > 1 && nb*n*n*n >= gemmParFlops/4 {
+		tasks = min(gemmPool.start(), nb)
+	}
+	run := func(t int) {
+		buf := make([]float64, 2*n*n)
+		for k := t * nb / tasks; k < (t+1)*nb/tasks; k++ {
+			f(k, buf)
+		}
+	}
+	if tasks < 2 {
+		run(0)
+		return
+	}
+	parallel(tasks, run)
+}
+
+// gemmSerial is gemm (C = alpha·op(A)·op(B) + beta·C, row-major) on the
+// calling goroutine only: for products inside a task of parallel.
+func gemmSerial(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	gemmLdEpi(useSIMD, tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(n, 1), gemmEpi{serial: true})
 }

@@ -224,3 +224,51 @@ func TestLBetaLogAddExp(t *testing.T) {
 		t.Errorf("LogAddExp(-Inf, 0.5) gradients %v, %v, want 0, 1", x.grad[0], y.grad[0])
 	}
 }
+
+// A batch large enough to be shared between the cores gives, draw by
+// draw, exactly the values and gradients of each matrix alone.
+func TestBatchedLinearAlgebraParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	const nb, n = 8, 70 // nb n³ above perDraw's threshold
+	a := spd(rng, nb, n)
+	rhs := randT(rng, -1, 1, nb, n, 3)
+	ops := []struct {
+		name string
+		f    func(a, b *Tensor) *Tensor
+	}{
+		{"Chol", func(a, b *Tensor) *Tensor { return Chol(a) }},
+		{"Inverse", func(a, b *Tensor) *Tensor { return Inverse(a) }},
+		{"LogAbsDet", func(a, b *Tensor) *Tensor { return LogAbsDet(a) }},
+		{"Solve", Solve},
+	}
+	for _, op := range ops {
+		run := func(a, b *Tensor) (out, ga, gb []float64) {
+			pa, pb := Param(append([]float64(nil), a.data...), a.shape...), Param(append([]float64(nil), b.data...), b.shape...)
+			var tp Tape
+			tp.Watch(pa, pb)
+			y := op.f(pa, pb)
+			tp.Backward(Sum(Mul(y, Full(0.5, y.shape...))))
+			return append([]float64(nil), y.data...), pa.grad, pb.grad
+		}
+		out, ga, gb := run(a, rhs)
+		for k := range nb {
+			o1, ga1, gb1 := run(Reshape(Narrow(a, 0, k, 1), n, n), Reshape(Narrow(rhs, 0, k, 1), n, 3))
+			per := len(o1)
+			for i := range o1 {
+				if o1[i] != out[k*per+i] {
+					t.Fatalf("%s draw %d: value %d is %v in the batch, %v alone", op.name, k, i, out[k*per+i], o1[i])
+				}
+			}
+			for i := range ga1 {
+				if ga1[i] != ga[k*n*n+i] {
+					t.Fatalf("%s draw %d: gradient %d is %v in the batch, %v alone", op.name, k, i, ga[k*n*n+i], ga1[i])
+				}
+			}
+			for i := range gb1 {
+				if gb1[i] != gb[k*n*3+i] {
+					t.Fatalf("%s draw %d: gradient of b %d differs", op.name, k, i)
+				}
+			}
+		}
+	}
+}
