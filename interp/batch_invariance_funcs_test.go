@@ -69,3 +69,15 @@ func init() {
 func transposeOf(v lang.Value) lang.Value {
 	return lang.NewArray(tensor.Transpose(v.(*lang.Array).T))
 }
+
+func init() {
+	spd := matrix(3, 3, 4, 1, 0.5, 1, 3, -0.2, 0.5, -0.2, 2)
+	invCases = append(invCases,
+		// A triangular matrix is solved by substitution: a Cholesky factor
+		// and its transpose (the GP idiom), then one matrix for all draws.
+		invCase{expr: "solve(transpose(cholesky(A)), solve(cholesky(A), b))", vars: map[string]any{"A": vary(spd), "b": vary(vec(1, -2, 0.5))}},
+		invCase{expr: "solve(cholesky(A), b)", vars: map[string]any{"A": spd, "b": vary(vec(1, -2, 0.5))}},
+		invCase{expr: "transpose(m)", vars: map[string]any{"m": vary(matrix(2, 3, 1, 2, 3, 4, 5, 6))}},
+		invCase{expr: "transpose(x)", vars: map[string]any{"x": vary(vec(1, 2))}},
+	)
+}

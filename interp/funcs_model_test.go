@@ -25,6 +25,8 @@ model m(x, y) {
     L = cholesky(K)
     v = solve(L, y)
     factor(-0.5 * dot(v, v) - sum(log(diag(L))))
+    u = solve(transpose(L), v)
+    factor(-0.01 * dot(u, u))
     factor(-0.5 * sum(y * (inverse(K) @ y)) - 0.5 * log_det(K))
     factor(log_mix(t, w[0], w[1]) + log_mix(softmax(w), [-1, -2, -0.5]))
     factor(sum(sort(w) * [1, 2, 3]) + sum(cumsum(w)) + sum(where(greater(w, 0), w, 2 * w)))

@@ -193,6 +193,11 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 }
 
 func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	if len(args) == 1 && len(kwargs) == 0 {
+		if x, ok := args[0].(*lang.Batch); ok && !x.Bool {
+			return batchTranspose(x), nil
+		}
+	}
 	var m *lang.Array
 	if err := lang.UnpackArgs("transpose", args, kwargs, "m", &m); err != nil {
 		return nil, err
@@ -201,6 +206,24 @@ func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs 
 		return m, nil
 	}
 	return lang.NewArray(tensor.Transpose(m.T)), nil
+}
+
+// batchTranspose is transpose of a batch: each draw's matrix transposed
+// (a gather, on the tape); a vector or number as it is.
+func batchTranspose(x *lang.Batch) lang.Value {
+	e := x.Event()
+	if len(e) < 2 {
+		return x
+	}
+	r, c := e[0], e[1]
+	idx := make([]int, 0, r*c)
+	for j := range c {
+		for i := range r {
+			idx = append(idx, i*c+j)
+		}
+	}
+	flat := tensor.Take(tensor.Reshape(x.T, x.N(), r*c), 1, idx)
+	return lang.NewBatch(tensor.Reshape(flat, x.N(), c, r))
 }
 
 // batchConcat is concat of numbers and vectors when one depends on latent

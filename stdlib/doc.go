@@ -66,7 +66,8 @@
 //	cholesky(A)   lower-triangular L with L @ transpose(L) = A; A symmetric (within 1e-8
 //	              of its largest element) and positive definite
 //	inverse(A)    the inverse of a square matrix
-//	solve(A, b)   x with A @ x = b; b a vector or a matrix
+//	solve(A, b)   x with A @ x = b; b a vector or a matrix; a triangular A (such as a
+//	              Cholesky factor or its transpose) by substitution, others by LU
 //	log_det(A)    log |det A|; -inf for a singular matrix
 //	gp_exp_quad_cov(x, alpha, rho)  alpha² exp(-|x[i] - x[j]|² / (2 rho²)) for the points
 //	              x (a vector: one coordinate each; a matrix: one point per row); alpha

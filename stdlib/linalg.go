@@ -3,6 +3,7 @@ package stdlib
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
@@ -19,7 +20,7 @@ func linalgBuiltins() []*lang.Builtin {
 		def("diag", "diag(x): the diagonal matrix of a vector, or the diagonal of a matrix as a vector", builtinDiag),
 		def("cholesky", "cholesky(A): the lower-triangular L with L @ transpose(L) = A, of a symmetric positive-definite matrix", builtinCholesky),
 		def("inverse", "inverse(A): the inverse of a square matrix", builtinInverse),
-		def("solve", "solve(A, b): x with A @ x = b, for a square matrix A and a vector or matrix b", builtinSolve),
+		def("solve", "solve(A, b): x with A @ x = b, for a square matrix A and a vector or matrix b (a triangular A by substitution)", builtinSolve),
 		def("log_det", "log_det(A): log |det A| of a square matrix (-inf if singular)", builtinLogDet),
 		def("gp_exp_quad_cov", "gp_exp_quad_cov(x, alpha, rho): the matrix alpha² exp(-|x[i] - x[j]|² / (2 rho²)) of points x (a vector, or a matrix with one point per row)", builtinGPExpQuadCov),
 	}
@@ -229,10 +230,19 @@ func builtinSolve(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 	}
 	k, n := ae[0], max(an, bn)
 	vector := len(be) == 1
+	// A triangular A (in every draw, as a Cholesky factor or its
+	// transpose) is solved by substitution, O(k²) a column; others by LU.
+	solver := tensor.Solve
+	switch lower, upper := triangular(at.Data(), max(an, 1), k); {
+	case lower:
+		solver = func(a, b *tensor.Tensor) *tensor.Tensor { return tensor.SolveTriangular(a, b, false) }
+	case upper:
+		solver = func(a, b *tensor.Tensor) *tensor.Tensor { return tensor.SolveTriangular(a, b, true) }
+	}
 	if an == 0 && bn > 0 && vector {
 		// One matrix, a vector per draw: solve for all draws at once, the
 		// draws as the columns of the right-hand side.
-		x := tensor.Solve(at, tensor.Transpose(bt))
+		x := solver(at, tensor.Transpose(bt))
 		if hasNaN(x) && !hasNaN(bt) {
 			return nil, singular("solve", at)
 		}
@@ -245,7 +255,7 @@ func builtinSolve(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 		at = broadcastTo(at, n, ae)
 		bt = broadcastTo(bt, n, bt.Shape()[bt.Rank()-2:])
 	}
-	x := tensor.Solve(at, bt)
+	x := solver(at, bt)
 	if n == 0 && hasNaN(x) && !hasNaN(bt) {
 		return nil, singular("solve", at)
 	}
@@ -253,6 +263,28 @@ func builtinSolve(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 		x = tensor.Reshape(x, append(resultShape(n, nil), k)...)
 	}
 	return valueOf(x, n), nil
+}
+
+// triangular reports whether each of the nb n×n matrices in d is lower
+// triangular (zeros above the diagonal), and whether each is upper
+// triangular; a matrix with a nan element (a failed draw) counts as both.
+func triangular(d []float64, nb, n int) (lower, upper bool) {
+	lower, upper = true, true
+	for k := range nb {
+		m := d[k*n*n : (k+1)*n*n]
+		if slices.ContainsFunc(m, math.IsNaN) {
+			continue
+		}
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				if m[i*n+j] != 0 {
+					lower = lower && j <= i
+					upper = upper && j >= i
+				}
+			}
+		}
+	}
+	return lower, upper
 }
 
 // describe names a value's kind and event shape for an error.

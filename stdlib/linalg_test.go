@@ -77,6 +77,21 @@ func TestMatrixFunctions(t *testing.T) {
 	if err != nil || got.Type() != "matrix" || !close(values(got), []float64{1, 0, 0, 0, 1, 0, 0, 0, 1}, 1e-12) {
 		t.Errorf("solve(A, A) = %v, %v; want the identity", got, err)
 	}
+	// A triangular matrix (solved by substitution), lower and upper.
+	for _, tri := range []gmat.Matrix{&l, l.T()} {
+		var xt gmat.VecDense
+		if err := xt.SolveVec(tri, gmat.NewVecDense(3, []float64{1, -2, 0.5})); err != nil {
+			t.Fatal(err)
+		}
+		d := gmat.DenseCopyOf(tri).RawMatrix().Data
+		got, err := call("solve", mat(3, 3, d...), vec(1, -2, 0.5))
+		if err != nil || !close(values(got), xt.RawVector().Data, 1e-12) {
+			t.Errorf("solve(%v, b) = %v, %v; want %v", d, got, err, xt.RawVector().Data)
+		}
+	}
+	if _, err := call("solve", mat(2, 2, 1, 0, 3, 0), vec(1, 1)); err == nil || !strings.Contains(err.Error(), "solve: matrix is singular") {
+		t.Errorf("solve with a singular triangular matrix: %v", err)
+	}
 	ld, _ := gmat.LogDet(g)
 	if got, err := call("log_det", mat(3, 3, gen...)); err != nil || !close(values(got), []float64{ld}, 1e-12) {
 		t.Errorf("log_det = %v, %v; want %v", got, err, ld)

@@ -404,3 +404,89 @@ func gemmSerial(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta fl
 	}
 	gemmLdEpi(useSIMD, tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(n, 1), gemmEpi{serial: true})
 }
+
+// SolveTriangular returns X = A⁻¹B for each triangular matrix A of a (n×n,
+// or a batch [b, n, n]): lower triangular, or upper when upper is set (the
+// other triangle is ignored), and the matching B of b (n×m, or [b, n, m]),
+// by substitution: O(n² m) a draw. A matrix with a zero or non-finite
+// diagonal element (or any non-finite element in its triangle) gives X of
+// NaN and no gradient. The gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ
+// restricted to A's triangle.
+func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
+	nb, n := squareBatch("SolveTriangular", a)
+	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
+		panic(fmt.Sprintf("tensor.SolveTriangular: shapes A %v, B %v", a.shape, b.shape))
+	}
+	m := b.shape[b.Rank()-1]
+	tp := tapeOf(a, b)
+	out := newOut(tp, b.shape)
+	copy(out.data, b.data)
+	nn, nm := n*n, n*m
+	uplo := blas.Lower
+	if upper {
+		uplo = blas.Upper
+	}
+	// inTri reports whether element (i, j) is in A's triangle.
+	inTri := func(i, j int) bool { return (j <= i) != upper || i == j }
+	ok := make([]bool, nb)
+	impl := blas64.Implementation()
+	perDraw(nb, n, func(k int, _ []float64) {
+		blk, dst := a.data[k*nn:(k+1)*nn], out.data[k*nm:(k+1)*nm]
+		ok[k] = true
+		for i := 0; i < n && ok[k]; i++ {
+			if blk[i*n+i] == 0 {
+				ok[k] = false
+			}
+			for j := 0; j < n; j++ {
+				if inTri(i, j) && isNaNOrInf(blk[i*n+j]) {
+					ok[k] = false
+					break
+				}
+			}
+		}
+		if !ok[k] {
+			fillNaN(dst)
+			return
+		}
+		if m > 0 {
+			impl.Dtrsm(blas.Left, uplo, blas.NoTrans, blas.NonUnit, n, m, 1, blk, max(1, n), dst, max(1, m))
+		}
+	})
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if (ga == nil && gb == nil) || n == 0 || m == 0 {
+		return out
+	}
+	tp.record(func() {
+		perDraw(nb, n, func(k int, buf []float64) {
+			if !ok[k] {
+				return
+			}
+			h := buf[:min(nm, len(buf))]
+			if nm > len(buf) {
+				h = make([]float64, nm)
+			}
+			copy(h, out.grad[k*nm:(k+1)*nm])
+			impl.Dtrsm(blas.Left, uplo, blas.Trans, blas.NonUnit, n, m, 1, a.data[k*nn:(k+1)*nn], max(1, n), h, max(1, m)) // B̄ = A⁻ᵀ X̄
+			if gb != nil {
+				addTo(gb[k*nm:(k+1)*nm], h)
+			}
+			if ga != nil {
+				x, gk := out.data[k*nm:(k+1)*nm], ga[k*nn:(k+1)*nn]
+				for i := 0; i < n; i++ {
+					hi := h[i*m : (i+1)*m]
+					for j := 0; j < n; j++ {
+						if !inTri(i, j) {
+							continue
+						}
+						s := 0.0
+						for c, v := range x[j*m : (j+1)*m] {
+							s += hi[c] * v
+						}
+						gk[i*n+j] -= s
+					}
+				}
+			}
+		})
+	})
+	return out
+}

@@ -272,3 +272,50 @@ func TestBatchedLinearAlgebraParallel(t *testing.T) {
 		}
 	}
 }
+
+func TestSolveTriangular(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	l := Chol(spd(rng, 2, 4))
+	u := Zeros(2, 4, 4)
+	for k := range 2 {
+		for i := 0; i < 4; i++ {
+			for j := 0; j < 4; j++ {
+				u.data[k*16+i*4+j] = l.data[k*16+j*4+i]
+			}
+		}
+	}
+	b := randT(rng, -1, 1, 2, 4, 2)
+	// Against the general solver (tolerance 1e-12: κ < 10, n = 4).
+	for _, tt := range []struct {
+		name  string
+		a     *Tensor
+		upper bool
+	}{{"lower", l, false}, {"upper", u, true}} {
+		got, want := SolveTriangular(tt.a, b, tt.upper), Solve(tt.a, b)
+		for i := range want.data {
+			if math.Abs(got.data[i]-want.data[i]) > 1e-12 {
+				t.Errorf("%s: X[%d] = %v, want %v", tt.name, i, got.data[i], want.data[i])
+			}
+		}
+		// The other triangle is ignored: garbage there changes nothing.
+		g := tt.a.Clone()
+		for k := range 2 {
+			if tt.upper {
+				g.data[k*16+3*4+0] = 99
+			} else {
+				g.data[k*16+0*4+3] = 99
+			}
+		}
+		if again := SolveTriangular(g, b, tt.upper); again.data[5] != got.data[5] {
+			t.Errorf("%s: the other triangle changed the solution", tt.name)
+		}
+		upper := tt.upper
+		checkGrad(t, "SolveTriangular "+tt.name, func(xs ...*Tensor) *Tensor { return SolveTriangular(xs[0], xs[1], upper) }, tt.a, b)
+	}
+	z := l.Clone()
+	z.data[16+5] = 0 // a zero pivot in draw 1
+	x := SolveTriangular(z, b, false)
+	if math.IsNaN(x.data[0]) || !math.IsNaN(x.data[8]) {
+		t.Errorf("zero pivot: %v, want NaN in draw 1 only", x.data)
+	}
+}
