@@ -28,6 +28,11 @@ var Families = func() []string {
 	return slices.Compact(names)
 }()
 
+// reportFields are the fields of the records a fit returns (reportRecord,
+// and for a posterior also elbo, pareto_k, dropped): r.loss() is possibly a field, not a near miss of the
+// function less, so it is left to run (and fail as "loss is a number").
+var reportFields = []string{"loss", "losses", "steps", "seconds", "converged", "stopped", "init", "elbo", "pareto_k", "dropped", "warnings"}
+
 // modelOnly are names that only exist inside a model body.
 var modelOnly = []string{"factor", "Ordered", "Flat", "HalfFlat"}
 
@@ -233,7 +238,7 @@ func (r *resolver) expr(x ast.Expr, sc *rscope) {
 			// possibly a field is reported now when it is a near miss of
 			// a function in scope (q.smaple(10)), else when it runs.
 			r.expr(f.X, sc)
-			if !sc.defined(f.Name) && spell.Hint(f.Name, sc.all()) != "" {
+			if !sc.defined(f.Name) && !slices.Contains(reportFields, f.Name) && spell.Hint(f.Name, sc.all()) != "" {
 				r.unknown(f.Name, f.NamePos, sc, "function")
 			}
 		} else {

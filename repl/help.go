@@ -44,6 +44,12 @@ func Help(w io.Writer, topic string) error {
 		fmt.Fprintf(w, "%s\n    %s (distribution)\n", f.Signature(), f.Doc)
 		return nil
 	}
+	for _, c := range stdlib.Constants {
+		if c.Name == topic {
+			fmt.Fprintf(w, "%s = %v\n    %s (constant)\n", c.Name, c.Value, c.Doc)
+			return nil
+		}
+	}
 	if b, ok := stdlib.Universe[topic].(*lang.Builtin); ok {
 		sig, doc := splitDoc(topic, b.Doc)
 		fmt.Fprintf(w, "%s\n    %s\n", sig, doc)

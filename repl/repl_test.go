@@ -92,6 +92,10 @@ func TestHelp(t *testing.T) {
 	if err := Help(&b, "Normall"); err == nil || !strings.Contains(err.Error(), `did you mean "Normal"`) {
 		t.Errorf("Help(Normall) = %v", err)
 	}
+	b.Reset()
+	if err := Help(&b, "pi"); err != nil || !strings.Contains(b.String(), "pi = 3.141592653589793") {
+		t.Errorf("Help(pi) = %q, %v", b.String(), err)
+	}
 }
 
 func TestComplete(t *testing.T) {

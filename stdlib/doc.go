@@ -19,6 +19,60 @@
 //	floor(x)
 //	round(x)      halves round to even, as NumPy, PyTorch and R
 //
+// Constants (constants.go):
+//
+//	pi            3.141592653589793
+//	inf           positive infinity; -inf is negative infinity
+//
+// Special functions, elementwise; two- and three-argument ones broadcast
+// their arguments as the operators do (special.go):
+//
+//	lgamma(x)     log |Γ(x)|
+//	log1p(x)      log(1 + x), accurate near 0
+//	expm1(x)      exp(x) - 1, accurate near 0
+//	lbeta(a, b)   log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b); nan for a or b negative
+//	log_add_exp(a, b)  log(exp(a) + exp(b)), computed stably
+//	log_mix(theta, lp1, lp2)  log(theta exp(lp1) + (1 - theta) exp(lp2)); theta in [0, 1]
+//	log_mix(theta, lp)  log Σ_k theta[k] exp(lp[k]) for a simplex vector theta: a number for
+//	              a vector lp, a vector (one per row) for a matrix lp whose columns are the
+//	              components (Stan's array form would sum these)
+//
+// Vectors (vector.go):
+//
+//	cumsum(x)     running sums of a vector; of a matrix down each column
+//	sort(x)       ascending, nan last; inside a model each draw is sorted on its own
+//	softmax(x)    exp(x) / sum(exp(x)), computed stably
+//	log_softmax(x)  x - logsumexp(x)
+//
+// Selection and comparison, elementwise with broadcasting (compare.go);
+// the comparisons give 1 and 0 (the operator == compares whole values):
+//
+//	where(cond, a, b)  a where cond is true, b elsewhere; cond a bool, or numbers
+//	              (non-zero is true, nan too)
+//	equal(a, b)   1 where a == b
+//	not_equal(a, b)  1 where a != b
+//	less(a, b)    1 where a < b
+//	less_equal(a, b)  1 where a <= b
+//	greater(a, b)  1 where a > b
+//	greater_equal(a, b)  1 where a >= b
+//
+// Linear algebra (linalg.go). Inside a model a matrix that fails (not
+// positive definite, singular) gives that draw nan, so its log density is
+// not finite and the fit drops it; a constant one is an error:
+//
+//	dot(a, b)     Σ a[i] b[i] of two vectors of equal length
+//	outer(a, b)   the matrix a[i] b[j]
+//	diag(x)       a vector's diagonal matrix; a matrix's diagonal (length min(rows, columns))
+//	cholesky(A)   lower-triangular L with L @ transpose(L) = A; A symmetric (within 1e-8
+//	              of its largest element) and positive definite
+//	inverse(A)    the inverse of a square matrix
+//	solve(A, b)   x with A @ x = b; b a vector or a matrix; a triangular A (such as a
+//	              Cholesky factor or its transpose) by substitution, others by LU
+//	log_det(A)    log |det A|; -inf for a singular matrix
+//	gp_exp_quad_cov(x, alpha, rho)  alpha² exp(-|x[i] - x[j]|² / (2 rho²)) for the points
+//	              x (a vector: one coordinate each; a matrix: one point per row); alpha
+//	              and rho positive
+//
 // Reductions; on a matrix each reduces every column and returns a vector
 // (reduce.go):
 //
@@ -74,9 +128,10 @@
 //	sample(q, n)  of a posterior guide: a record of n-vectors and n×k matrices;
 //	mean(q), sd(q)  of a posterior guide: a record of numbers and vectors
 //
-// Inside a model, the math builtins, the reductions and quantile (over
-// each draw's values, keeping the draw axis and the tape), len, shape,
-// linspace, concat, transpose, the distribution constructors (not
+// Inside a model, the math builtins, the special, vector, selection,
+// comparison and linear-algebra builtins, the reductions and quantile
+// (over each draw's values, keeping the draw axis and the tape), len,
+// shape, linspace, concat, transpose, the distribution constructors (not
 // validated when a parameter is a batch: an invalid value gives that draw
 // log density -inf), sample(d), log_prob, mean, sd, var and entropy accept
 // lang.Batch values and give for each draw what they give on that draw's

@@ -9,7 +9,8 @@ import (
 	"github.com/flowppl/flowppl/tensor"
 )
 
-// Universe maps the name of every builtin of this package to its value.
+// Universe maps the name of every builtin of this package, and of every
+// constant of Constants, to its value.
 // Do not modify it; use Builtins for a copy.
 var Universe = universe()
 
@@ -33,6 +34,7 @@ func universe() lang.StringDict {
 		mathBuiltins(), reduceBuiltins(), constructBuiltins(),
 		distributionBuiltins(), familyBuiltins(), summaryBuiltins(),
 		ioBuiltins(), printBuiltins(),
+		specialBuiltins(), vectorBuiltins(), compareBuiltins(), linalgBuiltins(),
 	} {
 		for _, b := range group {
 			if _, dup := u[b.Name()]; dup {
@@ -40,6 +42,12 @@ func universe() lang.StringDict {
 			}
 			u[b.Name()] = b
 		}
+	}
+	for _, c := range Constants {
+		if _, dup := u[c.Name]; dup {
+			panic("stdlib: name " + c.Name + " defined twice")
+		}
+		u[c.Name] = c.Value
 	}
 	return u
 }

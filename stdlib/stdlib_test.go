@@ -71,8 +71,16 @@ func close(got, want []float64, tol float64) bool {
 
 func TestUniverseDocs(t *testing.T) {
 	doc := docText(t)
+	for _, c := range Constants {
+		if c.Doc == "" || !strings.Contains(doc, "\t"+c.Name+" ") {
+			t.Errorf("constant %s: no Doc, or doc.go does not list it", c.Name)
+		}
+	}
 	for _, name := range Names() {
-		b := Universe[name].(*lang.Builtin)
+		b, ok := Universe[name].(*lang.Builtin)
+		if !ok {
+			continue // a constant
+		}
 		if b.Doc == "" {
 			t.Errorf("%s has no Doc", name)
 		}

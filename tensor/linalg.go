@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -82,5 +83,410 @@ func TriSolve(l, b *Tensor) *Tensor {
 			}
 		})
 	}
+	return out
+}
+
+// squareBatch checks that a is an n×n matrix or a batch [b, n, n] of them
+// and returns b (1 for a single matrix) and n.
+func squareBatch(op string, a *Tensor) (b, n int) {
+	r := a.Rank()
+	if (r != 2 && r != 3) || a.shape[r-1] != a.shape[r-2] {
+		panic(fmt.Sprintf("tensor.%s: shape %v is not a square matrix or a batch of them", op, a.shape))
+	}
+	n = a.shape[r-1]
+	if r == 3 {
+		return a.shape[0], n
+	}
+	return 1, n
+}
+
+// fillNaN sets every element of s to NaN.
+func fillNaN(s []float64) {
+	for i := range s {
+		s[i] = math.NaN()
+	}
+}
+
+// allFinite reports whether every element of s is finite.
+func allFinite(s []float64) bool {
+	for _, v := range s {
+		if isNaNOrInf(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Chol returns the lower Cholesky factor L (L·Lᵀ = S, zeros above the
+// diagonal) of the symmetric part S = (A + Aᵀ)/2 of each matrix A of a: an
+// n×n matrix or a batch [b, n, n]. It is the differentiable, batched form
+// of Cholesky, for matrices computed from parameters: a matrix that is not
+// positive definite (or has a non-finite element) does not stop the
+// computation but gets a factor of NaN, and no gradient, so that only its
+// own draw is spoilt. The gradient is the standard reverse-mode formula
+// (Murray 2016, "Differentiation of the Cholesky decomposition"),
+// symmetrised: Ā = (M + Mᵀ)/2 with M = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹, where Φ keeps the
+// lower triangle and halves the diagonal. It costs O(b n³).
+func Chol(a *Tensor) *Tensor {
+	nb, n := squareBatch("Chol", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	nn := n * n
+	ok := make([]bool, nb)
+	perDraw(nb, n, func(k int, _ []float64) {
+		src, dst := a.data[k*nn:(k+1)*nn], out.data[k*nn:(k+1)*nn]
+		for i := 0; i < n; i++ {
+			for j := 0; j <= i; j++ {
+				dst[i*n+j] = 0.5 * (src[i*n+j] + src[j*n+i])
+			}
+			clear(dst[i*n+i+1 : (i+1)*n])
+		}
+		if !allFinite(dst) {
+			fillNaN(dst)
+			return
+		}
+		if _, ok[k] = lapack64.Potrf(blas64.Symmetric{Uplo: blas.Lower, N: n, Data: dst, Stride: max(1, n)}); !ok[k] || !allFinite(dst) {
+			ok[k] = false
+			fillNaN(dst)
+		}
+	})
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		impl := blas64.Implementation()
+		perDraw(nb, n, func(k int, buf []float64) {
+			if !ok[k] {
+				return
+			}
+			lbar, p := buf[:nn], buf[nn:2*nn]
+			l, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
+			// L̄ is taken lower triangular: the zeros above the diagonal
+			// are constants.
+			for i := 0; i < n; i++ {
+				copy(lbar[i*n:i*n+i+1], g[i*n:i*n+i+1])
+				clear(lbar[i*n+i+1 : (i+1)*n])
+			}
+			gemmSerial(true, false, n, n, n, 1, l, lbar, 0, p) // Lᵀ L̄
+			for i := 0; i < n; i++ {
+				p[i*n+i] *= 0.5
+				clear(p[i*n+i+1 : (i+1)*n])
+			}
+			// M = L⁻ᵀ P L⁻¹.
+			impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, l, n, p, n)
+			impl.Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, n, n, 1, l, n, p, n)
+			gk := ga[k*nn : (k+1)*nn]
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					gk[i*n+j] += 0.5 * (p[i*n+j] + p[j*n+i])
+				}
+			}
+		})
+	})
+	return out
+}
+
+// luBatch holds the LU factorisations (with partial pivoting) of a batch
+// of n×n matrices, for the operations below and their gradients.
+type luBatch struct {
+	n    int
+	lu   []float64 // nb blocks of n×n
+	ipiv [][]int
+	ok   []bool // nonsingular (and finite)
+}
+
+func factorLU(a *Tensor, nb, n int) *luBatch {
+	f := &luBatch{n: n, lu: append([]float64(nil), a.data...), ipiv: make([][]int, nb), ok: make([]bool, nb)}
+	nn := n * n
+	for k := range nb {
+		f.ipiv[k] = make([]int, n)
+	}
+	perDraw(nb, n, func(k int, _ []float64) {
+		blk := f.lu[k*nn : (k+1)*nn]
+		if allFinite(blk) {
+			f.ok[k] = lapack64.Getrf(blas64.General{Rows: n, Cols: n, Data: blk, Stride: max(1, n)}, f.ipiv[k])
+		}
+	})
+	return f
+}
+
+// block returns factor k as a blas64.General.
+func (f *luBatch) block(k int) blas64.General {
+	nn := f.n * f.n
+	return blas64.General{Rows: f.n, Cols: f.n, Data: f.lu[k*nn : (k+1)*nn], Stride: max(1, f.n)}
+}
+
+// solve overwrites the n×m row-major b with A⁻¹b (or A⁻ᵀb when trans).
+func (f *luBatch) solve(k int, trans bool, b []float64, m int) {
+	t := blas.NoTrans
+	if trans {
+		t = blas.Trans
+	}
+	lapack64.Getrs(t, f.block(k), blas64.General{Rows: f.n, Cols: m, Data: b, Stride: max(1, m)}, f.ipiv[k])
+}
+
+// Inverse returns the inverse of each matrix of a (n×n or a batch
+// [b, n, n]), by LU factorisation with partial pivoting. A singular matrix
+// (an exactly zero pivot) or one with a non-finite element gets an inverse
+// of NaN and no gradient. The gradient of Y = A⁻¹ is Ā = -Yᵀ Ȳ Yᵀ.
+func Inverse(a *Tensor) *Tensor {
+	nb, n := squareBatch("Inverse", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	nn := n * n
+	f := factorLU(a, nb, n)
+	perDraw(nb, n, func(k int, _ []float64) {
+		dst := out.data[k*nn : (k+1)*nn]
+		if !f.ok[k] {
+			fillNaN(dst)
+			return
+		}
+		// Solve A Y = I (Getrs leaves the factorisation intact for the
+		// gradient).
+		clear(dst)
+		for i := 0; i < n; i++ {
+			dst[i*n+i] = 1
+		}
+		f.solve(k, false, dst, n)
+	})
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		perDraw(nb, n, func(k int, buf []float64) {
+			if !f.ok[k] {
+				return
+			}
+			t := buf[:nn]
+			y, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
+			gemmSerial(true, false, n, n, n, 1, y, g, 0, t)                  // Yᵀ Ȳ
+			gemmSerial(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
+		})
+	})
+	return out
+}
+
+// Solve returns X = A⁻¹B for each matrix A of a (n×n, or a batch
+// [b, n, n]) and the matching B of b (n×m, or [b, n, m]), by LU
+// factorisation with partial pivoting. A singular A (an exactly zero pivot)
+// or one with a non-finite element gives X of NaN and no gradient. The
+// gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ.
+func Solve(a, b *Tensor) *Tensor {
+	nb, n := squareBatch("Solve", a)
+	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
+		panic(fmt.Sprintf("tensor.Solve: shapes A %v, B %v", a.shape, b.shape))
+	}
+	m := b.shape[b.Rank()-1]
+	tp := tapeOf(a, b)
+	out := newOut(tp, b.shape)
+	nn, nm := n*n, n*m
+	copy(out.data, b.data)
+	f := factorLU(a, nb, n)
+	perDraw(nb, n, func(k int, _ []float64) {
+		dst := out.data[k*nm : (k+1)*nm]
+		if !f.ok[k] {
+			fillNaN(dst)
+		} else if m > 0 {
+			f.solve(k, false, dst, m)
+		}
+	})
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if (ga == nil && gb == nil) || n == 0 || m == 0 {
+		return out
+	}
+	tp.record(func() {
+		perDraw(nb, n, func(k int, buf []float64) {
+			if !f.ok[k] {
+				return
+			}
+			h := buf[:min(nm, len(buf))]
+			if nm > len(buf) {
+				h = make([]float64, nm)
+			}
+			copy(h, out.grad[k*nm:(k+1)*nm])
+			f.solve(k, true, h, m) // B̄ = A⁻ᵀ X̄
+			if gb != nil {
+				addTo(gb[k*nm:(k+1)*nm], h)
+			}
+			if ga != nil {
+				gemmSerial(false, true, n, n, m, -1, h, out.data[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
+			}
+		})
+	})
+	return out
+}
+
+// LogAbsDet returns log |det A| for each matrix A of a (n×n, giving a
+// scalar, or a batch [b, n, n], giving [b]), from an LU factorisation with
+// partial pivoting: -Inf for a singular matrix (with no gradient), NaN for
+// one with a non-finite element. The gradient is Ā = ḡ A⁻ᵀ.
+func LogAbsDet(a *Tensor) *Tensor {
+	nb, n := squareBatch("LogAbsDet", a)
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape[:a.Rank()-2])
+	nn := n * n
+	f := factorLU(a, nb, n)
+	perDraw(nb, n, func(k int, _ []float64) {
+		blk := f.lu[k*nn : (k+1)*nn]
+		switch {
+		case !allFinite(a.data[k*nn : (k+1)*nn]):
+			out.data[k] = math.NaN()
+		case !f.ok[k]:
+			out.data[k] = math.Inf(-1)
+		default:
+			s := 0.0
+			for i := 0; i < n; i++ {
+				s += math.Log(math.Abs(blk[i*n+i]))
+			}
+			out.data[k] = s
+		}
+	})
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		perDraw(nb, n, func(k int, buf []float64) {
+			g := out.grad[k]
+			if !f.ok[k] || g == 0 {
+				return
+			}
+			inv := buf[:nn]
+			// A⁻ᵀ = solve(Aᵀ, I).
+			clear(inv)
+			for i := 0; i < n; i++ {
+				inv[i*n+i] = 1
+			}
+			f.solve(k, true, inv, n)
+			gk := ga[k*nn : (k+1)*nn]
+			for i, v := range inv {
+				gk[i] += g * v
+			}
+		})
+	})
+	return out
+}
+
+// perDraw calls f(k, buf) for each matrix k of a batch of nb n×n
+// matrices, sharing the draws between the cores (parallel) when the O(n³)
+// work is large enough to pay for it. buf is scratch space of 2n² values
+// owned by the calling task. f must touch only draw k's data (and buf);
+// products inside it must use gemmSerial.
+func perDraw(nb, n int, f func(k int, buf []float64)) {
+	tasks := 1
+	if nb > 1 && nb*n*n*n >= gemmParFlops/4 {
+		tasks = min(gemmPool.start(), nb)
+	}
+	run := func(t int) {
+		buf := make([]float64, 2*n*n)
+		for k := t * nb / tasks; k < (t+1)*nb/tasks; k++ {
+			f(k, buf)
+		}
+	}
+	if tasks < 2 {
+		run(0)
+		return
+	}
+	parallel(tasks, run)
+}
+
+// gemmSerial is gemm (C = alpha·op(A)·op(B) + beta·C, row-major) on the
+// calling goroutine only: for products inside a task of parallel.
+func gemmSerial(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta float64, c []float64) {
+	lda, ldb := k, n
+	if tA {
+		lda = m
+	}
+	if tB {
+		ldb = k
+	}
+	gemmLdEpi(useSIMD, tA, tB, m, n, k, alpha, a, max(lda, 1), b, max(ldb, 1), beta, c, max(n, 1), gemmEpi{serial: true})
+}
+
+// SolveTriangular returns X = A⁻¹B for each triangular matrix A of a (n×n,
+// or a batch [b, n, n]): lower triangular, or upper when upper is set (the
+// other triangle is ignored), and the matching B of b (n×m, or [b, n, m]),
+// by substitution: O(n² m) a draw. A matrix with a zero or non-finite
+// diagonal element (or any non-finite element in its triangle) gives X of
+// NaN and no gradient. The gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ
+// restricted to A's triangle.
+func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
+	nb, n := squareBatch("SolveTriangular", a)
+	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
+		panic(fmt.Sprintf("tensor.SolveTriangular: shapes A %v, B %v", a.shape, b.shape))
+	}
+	m := b.shape[b.Rank()-1]
+	tp := tapeOf(a, b)
+	out := newOut(tp, b.shape)
+	copy(out.data, b.data)
+	nn, nm := n*n, n*m
+	uplo := blas.Lower
+	if upper {
+		uplo = blas.Upper
+	}
+	// inTri reports whether element (i, j) is in A's triangle.
+	inTri := func(i, j int) bool { return (j <= i) != upper || i == j }
+	ok := make([]bool, nb)
+	impl := blas64.Implementation()
+	perDraw(nb, n, func(k int, _ []float64) {
+		blk, dst := a.data[k*nn:(k+1)*nn], out.data[k*nm:(k+1)*nm]
+		ok[k] = true
+		for i := 0; i < n && ok[k]; i++ {
+			if blk[i*n+i] == 0 {
+				ok[k] = false
+			}
+			for j := 0; j < n; j++ {
+				if inTri(i, j) && isNaNOrInf(blk[i*n+j]) {
+					ok[k] = false
+					break
+				}
+			}
+		}
+		if !ok[k] {
+			fillNaN(dst)
+			return
+		}
+		if m > 0 {
+			impl.Dtrsm(blas.Left, uplo, blas.NoTrans, blas.NonUnit, n, m, 1, blk, max(1, n), dst, max(1, m))
+		}
+	})
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if (ga == nil && gb == nil) || n == 0 || m == 0 {
+		return out
+	}
+	tp.record(func() {
+		perDraw(nb, n, func(k int, buf []float64) {
+			if !ok[k] {
+				return
+			}
+			h := buf[:min(nm, len(buf))]
+			if nm > len(buf) {
+				h = make([]float64, nm)
+			}
+			copy(h, out.grad[k*nm:(k+1)*nm])
+			impl.Dtrsm(blas.Left, uplo, blas.Trans, blas.NonUnit, n, m, 1, a.data[k*nn:(k+1)*nn], max(1, n), h, max(1, m)) // B̄ = A⁻ᵀ X̄
+			if gb != nil {
+				addTo(gb[k*nm:(k+1)*nm], h)
+			}
+			if ga != nil {
+				x, gk := out.data[k*nm:(k+1)*nm], ga[k*nn:(k+1)*nn]
+				for i := 0; i < n; i++ {
+					hi := h[i*m : (i+1)*m]
+					for j := 0; j < n; j++ {
+						if !inTri(i, j) {
+							continue
+						}
+						s := 0.0
+						for c, v := range x[j*m : (j+1)*m] {
+							s += hi[c] * v
+						}
+						gk[i*n+j] -= s
+					}
+				}
+			}
+		})
+	})
 	return out
 }
