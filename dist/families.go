@@ -86,6 +86,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeGamma(v, a[0], a[1]))
 		}},
+	{Name: "Gumbel", Params: []string{"loc", "scale"},
+		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeGumbel(v, a[0], a[1]))
+		}},
 	{Name: "HalfCauchy", Params: []string{"scale"},
 		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -111,6 +116,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeLogNormal(v, a[0], a[1]))
 		}},
+	{Name: "Logistic", Params: []string{"loc", "scale"},
+		Doc: "logistic distribution with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeLogistic(v, a[0], a[1]))
+		}},
 	{Name: "MultivariateNormal", Params: []string{"loc", "cov"},
 		Doc: "normal distribution over vectors with mean loc and covariance matrix cov",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -131,6 +141,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makePoisson(v, a[0]))
 		}},
+	{Name: "SkewNormal", Params: []string{"loc", "scale", "alpha"},
+		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeSkewNormal(v, a[0], a[1], a[2]))
+		}},
 	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
 		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -140,6 +155,11 @@ var Families = []*Family{
 		Doc: "uniform distribution on [low, high], low < high",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeUniform(v, a[0], a[1]))
+		}},
+	{Name: "Weibull", Params: []string{"shape", "scale"},
+		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeWeibull(v, a[0], a[1]))
 		}},
 }
 
@@ -194,4 +214,8 @@ var (
 	_ Distribution    = Poisson{}
 	_ Distribution    = Categorical{}
 	_ Distribution    = NegativeBinomial{}
+	_ Reparameterized = Weibull{}
+	_ Reparameterized = Logistic{}
+	_ Reparameterized = Gumbel{}
+	_ Reparameterized = SkewNormal{}
 )
