@@ -205,7 +205,7 @@ func locScale(fam string, ps []*tensor.Tensor, bad func(v []float64) bool,
 			z := (v[0] - v[1]) / s
 			l := lf(z, upper, v)
 			if need != nil && !math.IsInf(l, 0) {
-				fromPDF(l, lpdf(z, v)-math.Log(s), upper, need, g, 1, -1, -z*s)
+				fromPDF(l, lpdf(z, v)-math.Log(s), upper, need, g, 1, -1, -z)
 				if extra != nil {
 					return l, extra(z, l, upper, v, need, g)
 				}
@@ -311,7 +311,7 @@ func studentLower(z, nu float64) float64 {
 	}
 	tail := 0.5 * mathext.RegIncBeta(nu/2, 0.5, nu/(nu+z*z))
 	if z < 0 {
-		return math.Log(tail)
+		return math.Log(tail) // -Inf where it underflows: an error in eval
 	}
 	return math.Log1p(-tail)
 }
@@ -342,6 +342,9 @@ func (d StudentT) cdf() cdfSpec {
 			wn = []bool{need[0], need[2], need[3], false}
 		}
 		l, _ := inner.eval(w, upper, wn, wg[:])
+		if math.IsInf(l, -1) {
+			return l, underflow(c.fam, v[0], upper)
+		}
 		if need != nil && !math.IsInf(l, 0) {
 			g[0], g[2], g[3] = wg[0], wg[1], wg[2]
 			if err := c.shapeGrad(v, upper, need, g, 1); err != nil {
@@ -484,12 +487,7 @@ func (d Gamma) cdf() cdfSpec {
 		if x <= 0 {
 			return lowerLimit(upper), nil
 		}
-		var l float64
-		if upper {
-			l = math.Log(mathext.GammaIncRegComp(a, b*x))
-		} else {
-			l = math.Log(mathext.GammaIncReg(a, b*x))
-		}
+		l := pick(upper)(logGammaInc(a, b*x))
 		if need != nil && !math.IsInf(l, 0) {
 			lg, _ := math.Lgamma(a)
 			fromPDF(l, a*math.Log(b)-lg+(a-1)*math.Log(x)-b*x, upper, need, g, 1, 0, x/b)
@@ -514,12 +512,7 @@ func (d InverseGamma) cdf() cdfSpec {
 		if x <= 0 {
 			return lowerLimit(upper), nil
 		}
-		var l float64
-		if upper {
-			l = math.Log(mathext.GammaIncReg(a, b/x))
-		} else {
-			l = math.Log(mathext.GammaIncRegComp(a, b/x))
-		}
+		l := pick(!upper)(logGammaInc(a, b/x))
 		if need != nil && !math.IsInf(l, 0) {
 			lg, _ := math.Lgamma(a)
 			fromPDF(l, a*math.Log(b)-lg-(a+1)*math.Log(x)-b/x, upper, need, g, 1, 0, -x/b)
@@ -552,6 +545,9 @@ func (d Beta) cdf() cdfSpec {
 			l = math.Log(mathext.RegIncBeta(b, a, 1-x))
 		} else {
 			l = math.Log(mathext.RegIncBeta(a, b, x))
+		}
+		if math.IsInf(l, -1) {
+			return l, underflow(c.fam, x, upper)
 		}
 		if need != nil && !math.IsInf(l, 0) {
 			fromPDF(l, (a-1)*math.Log(x)+(b-1)*math.Log1p(-x)-mathext.Lbeta(a, b), upper, need, g, 1)
@@ -730,6 +726,9 @@ func (d Binomial) cdf() cdfSpec {
 			} else {
 				l = math.Log(mathext.RegIncBeta(n-k, k+1, 1-p))
 			}
+			if math.IsInf(l, -1) && p > 0 && p < 1 {
+				return l, underflow("Binomial", k, upper)
+			}
 			if need != nil && need[2] && !math.IsInf(l, 0) {
 				// dF/dp = −(n−k) C(n, k) p^k (1−p)^(n−k−1).
 				a, _ := math.Lgamma(n + 1)
@@ -764,12 +763,7 @@ func (d Poisson) cdf() cdfSpec {
 			if r == 0 {
 				return upperLimit(upper), nil
 			}
-			var l float64
-			if upper {
-				l = math.Log(mathext.GammaIncReg(k+1, r))
-			} else {
-				l = math.Log(mathext.GammaIncRegComp(k+1, r))
-			}
+			l := pick(!upper)(logGammaInc(k+1, r))
 			if need != nil && need[1] && !math.IsInf(l, 0) {
 				// dF/drate = −pmf(k).
 				lg, _ := math.Lgamma(k + 1)
@@ -809,6 +803,9 @@ func (d NegativeBinomial) cdf() cdfSpec {
 			l = math.Log(mathext.RegIncBeta(k+1, phi, q))
 		} else {
 			l = math.Log(mathext.RegIncBeta(phi, k+1, p))
+		}
+		if math.IsInf(l, -1) {
+			return l, underflow(c.fam, k, upper)
 		}
 		if need != nil && !math.IsInf(l, 0) {
 			if need[1] {
@@ -850,3 +847,25 @@ var (
 	_ cdfer = Poisson{}
 	_ cdfer = NegativeBinomial{}
 )
+
+// pick returns the first (lower: log P) or second (upper: log Q) of a
+// pair.
+func pick(upper bool) func(lp, lq float64) float64 {
+	return func(lp, lq float64) float64 {
+		if upper {
+			return lq
+		}
+		return lp
+	}
+}
+
+// underflow is the error of a log CDF that underflows inside the support
+// (the incomplete beta function below about 1e-308): the true value is
+// finite, so -Inf would be a silent wrong answer.
+func underflow(fam string, x float64, upper bool) error {
+	what := "CDF"
+	if upper {
+		what = "complementary CDF"
+	}
+	return fmt.Errorf("%s: the %s at x = %s is below 1e-308 and cannot be computed in log space", fam, what, tensor.FormatNumber(x))
+}
