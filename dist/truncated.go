@@ -407,8 +407,6 @@ func solveIncreasing(f func(float64) float64, t, a, b float64) float64 {
 	return a + (b-a)/2
 }
 
-
-
 // Mean returns the mean per component, ∫₀¹ Q(u) du by tanh-sinh
 // quadrature of the quantile function Q (see moments); ok is false when
 // the base has no mean and a bound is infinite, or for a discrete base.
