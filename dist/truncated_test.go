@@ -60,7 +60,7 @@ func TestTruncatedIntegratesToOne(t *testing.T) {
 		{must(NewTruncated(must(NewNormal(sc(0), sc(1))), sc(30), sc(31))), 30, 31},
 	} {
 		lp := scalarLogProb(tt.d)
-		if z := integrate(lp, tt.lo, tt.hi); math.Abs(z-1) > 1e-9 {
+		if z := integrateDist(tt.d, tt.lo, tt.hi); math.Abs(z-1) > 1e-9 {
 			t.Errorf("%v: integrates to %.12g", tt.d, z)
 		}
 		m, ok1 := tt.d.Mean()
