@@ -32,7 +32,7 @@ func universe() lang.StringDict {
 	for _, group := range [][]*lang.Builtin{
 		mathBuiltins(), reduceBuiltins(), constructBuiltins(),
 		distributionBuiltins(), familyBuiltins(), summaryBuiltins(),
-		ioBuiltins(), printBuiltins(),
+		ioBuiltins(), printBuiltins(), cdfBuiltins(),
 	} {
 		for _, b := range group {
 			if _, dup := u[b.Name()]; dup {
