@@ -103,8 +103,13 @@ func (d Truncated) ins() []*tensor.Tensor {
 
 // logMass returns log(F(high) − F(low)) per element of the broadcast of
 // the bounds and the base's parameters, differentiable in all of them.
-func (d Truncated) logMass() (*tensor.Tensor, error) {
-	ins := d.ins()
+func (d Truncated) logMass() (*tensor.Tensor, error) { return d.logMassBetween(d.Low, d.High) }
+
+// logMassBetween returns the log probability of [lo, hi] under the base,
+// log(F(hi) − F(lo)) (log(F(hi) − F(⌈lo⌉ − 1)) for a discrete base), per
+// element of the broadcast of lo, hi and the base's parameters.
+func (d Truncated) logMassBetween(low, high *tensor.Tensor) (*tensor.Tensor, error) {
+	ins := append([]*tensor.Tensor{low, high}, d.spec.ps...)
 	shape := broadcastShape("Truncated", ins...)
 	np := len(d.spec.ps)
 	need := make([]bool, len(ins))
@@ -481,7 +486,42 @@ func (d Truncated) moments(sd bool) (mean, std []float64, ok bool) {
 	return mean, std, true
 }
 
+// LogCDF returns log P(X ≤ x | low ≤ X ≤ high) per element (see CDF):
+// log(F(min(x, high)) − F(low)) minus the log normaliser, -Inf below low.
+func (d Truncated) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if x.Rank() == 0 {
+		x = tensor.Reshape(x, 1, 1)
+	}
+	if d.spec.discrete {
+		x = tensor.Floor(x)
+	}
+	lm, err := d.logMassBetween(d.Low, tensor.Minimum(x, d.High))
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Sub(lm, d.mass()), nil
+}
+
+// LogCCDF returns log P(X > x | low ≤ X ≤ high) per element: log(F(high) −
+// F(max(x, low))) minus the log normaliser, 0 below low.
+func (d Truncated) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) {
+	if x.Rank() == 0 {
+		x = tensor.Reshape(x, 1, 1)
+	}
+	lo := tensor.Maximum(x, d.Low)
+	if d.spec.discrete {
+		// P(X > x) = P(⌊x⌋ + 1 ≤ X ≤ high).
+		lo = tensor.Maximum(tensor.AddScalar(tensor.Floor(x), 1), d.Low)
+	}
+	lm, err := d.logMassBetween(lo, d.High)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Sub(lm, d.mass()), nil
+}
+
 var (
 	_ Distribution = Truncated{}
 	_ Moments      = Truncated{}
+	_ CDF          = Truncated{}
 )

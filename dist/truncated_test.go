@@ -259,3 +259,59 @@ func TestTruncatedErrors(t *testing.T) {
 		t.Error("no error for bounds of length 3 under a 2-component Normal")
 	}
 }
+
+// TestTruncatedCDF checks the truncated CDF and CCDF against the closed
+// form (F(x) − F(low))/(F(high) − F(low)) with gonum's CDFs (1e-12), the
+// discrete one against sums of masses, and the gradients of the log CDF
+// in the value, the parameters and the bounds.
+func TestTruncatedCDF(t *testing.T) {
+	n := distuv.Normal{Mu: 1, Sigma: 2}
+	d := must(NewTruncated(must(NewNormal(sc(1), sc(2))), sc(0), sc(3)))
+	z := n.CDF(3) - n.CDF(0)
+	for _, x := range []float64{-1, 0, 0.5, 2, 3, 5} {
+		want := (n.CDF(math.Min(math.Max(x, 0), 3)) - n.CDF(0)) / z
+		lf, err := d.LogCDF(col(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lc, err := d.LogCCDF(col(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := math.Exp(lf.Item()); math.Abs(got-want) > 1e-12 {
+			t.Errorf("CDF(%v) = %v, want %v", x, got, want)
+		}
+		if got := math.Exp(lc.Item()); math.Abs(got-(1-want)) > 1e-12 {
+			t.Errorf("CCDF(%v) = %v, want %v", x, got, 1-want)
+		}
+	}
+	p := must(NewTruncated(must(NewPoisson(sc(3.5))), sc(2), sc(6)))
+	s := 0.0
+	for k := 1.0; k <= 7; k++ {
+		if k >= 2 && k <= 6 {
+			s += math.Exp(p.LogProb(col(k)).Item())
+		}
+		lf, _ := p.LogCDF(col(k + 0.5))
+		lc, _ := p.LogCCDF(col(k))
+		if math.Abs(math.Exp(lf.Item())-s) > 1e-12 || math.Abs(math.Exp(lc.Item())-(1-s)) > 1e-12 {
+			t.Errorf("Poisson truncated: CDF(%v) = %v, CCDF(%v) = %v, want %v, %v", k+0.5, math.Exp(lf.Item()), k, math.Exp(lc.Item()), s, 1-s)
+		}
+	}
+	for _, upper := range []bool{false, true} {
+		checkGrad(t, "Truncated.LogCDF", [][]float64{{0.5}, {1.3}, {-0.5}, {2}, {0, 1.5}}, nil, func(ps []*tensor.Tensor) *tensor.Tensor {
+			tr := must(MakeTruncated(Normal{ps[0], ps[1]}, ps[2], ps[3], false))
+			x := tensor.Reshape(ps[4], 2, 1)
+			var r *tensor.Tensor
+			var err error
+			if upper {
+				r, err = tr.LogCCDF(x)
+			} else {
+				r, err = tr.LogCDF(x)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tensor.Sum(tensor.Mul(r, tensor.New([]float64{1, 2}, 2, 1)))
+		})
+	}
+}

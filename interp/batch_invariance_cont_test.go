@@ -26,6 +26,9 @@ func init() {
 			"m": vary(num(0.3)), "s": vary(num(1.5)), "lo": vary(num(-1)), "hi": vary(num(2)), "y": vary(num(0.7))}},
 		invCase{expr: "log_prob(Truncated(StudentT(3, m, s), 0, 1/0), y)", vars: map[string]any{
 			"m": vary(num(0.3)), "s": vary(num(1.5)), "y": vary(num(0.7))}},
+		invCase{expr: "lcdf(Truncated(Normal(m, s), lo, 4), y)", vars: map[string]any{
+			"m": vary(num(0.3)), "s": vary(num(1.5)), "lo": vary(num(-1)), "y": vary(y)}},
+		invCase{expr: "lccdf(Truncated(Poisson(r), 1, 8), y)", vars: map[string]any{"r": vary(num(2.5)), "y": vec(0, 2, 5)}},
 		invCase{expr: "log_prob(Truncated(Poisson(r), 1, hi), y)", vars: map[string]any{
 			"r": vary(num(2.5)), "hi": num(6), "y": num(3)}},
 	)
