@@ -2,7 +2,9 @@
 // language over tensors: Normal, HalfNormal, LogNormal, StudentT, Cauchy,
 // HalfCauchy, Laplace, Uniform, Exponential, Gamma, InverseGamma, Beta,
 // Dirichlet and MultivariateNormal (continuous), and Bernoulli, Binomial,
-// Poisson, Categorical and NegativeBinomial (discrete).
+// Poisson, Categorical and NegativeBinomial (discrete); Weibull, Logistic,
+// Gumbel and SkewNormal (continuous2.go); and Truncated, any family with a
+// CDF restricted to an interval (truncated.go).
 //
 // Each family is a plain struct whose fields are the parameter tensors,
 // named as in the language. A parameter is a number (shape []), a vector
@@ -38,5 +40,10 @@
 // StudentT (gradient to loc and scale only), Cauchy, HalfCauchy, Laplace,
 // Uniform, Exponential and MultivariateNormal. Gamma, InverseGamma, Beta,
 // Dirichlet and the discrete families sample through gonum and have no
-// pathwise gradient.
+// pathwise gradient. Weibull, Logistic, Gumbel and SkewNormal are
+// reparameterised in all their parameters.
+//
+// The univariate families implement CDF (cdf.go): LogCDF and LogCCDF per
+// element, computed in log space where the tails need it (special.go) and
+// differentiable in the value and the parameters.
 package dist
