@@ -309,11 +309,14 @@ func studentLower(z, nu float64) float64 {
 	if math.IsInf(z, 0) {
 		return lowerLimit(z > 0)
 	}
-	tail := 0.5 * mathext.RegIncBeta(nu/2, 0.5, nu/(nu+z*z))
+	// The tail ½ I_{nu/(nu+z²)}(nu/2, ½); for |z| ≫ √nu, nu/(nu+z²) is
+	// computed as 1/(1 + (z/√nu)²) so that z² does not overflow.
+	w := z / math.Sqrt(nu)
+	lt := logRegIncBeta(nu/2, 0.5, 1/(1+w*w)) - math.Ln2
 	if z < 0 {
-		return math.Log(tail) // -Inf where it underflows: an error in eval
+		return lt
 	}
-	return math.Log1p(-tail)
+	return log1mexp(lt)
 }
 
 func (d StudentT) cdf() cdfSpec {
@@ -542,9 +545,9 @@ func (d Beta) cdf() cdfSpec {
 		}
 		var l float64
 		if upper {
-			l = math.Log(mathext.RegIncBeta(b, a, 1-x))
+			l = logRegIncBeta(b, a, 1-x)
 		} else {
-			l = math.Log(mathext.RegIncBeta(a, b, x))
+			l = logRegIncBeta(a, b, x)
 		}
 		if math.IsInf(l, -1) {
 			return l, underflow(c.fam, x, upper)
@@ -722,9 +725,9 @@ func (d Binomial) cdf() cdfSpec {
 			}
 			var l float64
 			if upper {
-				l = math.Log(mathext.RegIncBeta(k+1, n-k, p))
+				l = logRegIncBeta(k+1, n-k, p)
 			} else {
-				l = math.Log(mathext.RegIncBeta(n-k, k+1, 1-p))
+				l = logRegIncBeta(n-k, k+1, 1-p)
 			}
 			if math.IsInf(l, -1) && p > 0 && p < 1 {
 				return l, underflow("Binomial", k, upper)
@@ -800,9 +803,9 @@ func (d NegativeBinomial) cdf() cdfSpec {
 		p, q := phi/(mu+phi), mu/(mu+phi)
 		var l float64
 		if upper {
-			l = math.Log(mathext.RegIncBeta(k+1, phi, q))
+			l = logRegIncBeta(k+1, phi, q)
 		} else {
-			l = math.Log(mathext.RegIncBeta(phi, k+1, p))
+			l = logRegIncBeta(phi, k+1, p)
 		}
 		if math.IsInf(l, -1) {
 			return l, underflow(c.fam, k, upper)

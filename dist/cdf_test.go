@@ -205,6 +205,10 @@ func TestCDFTails(t *testing.T) {
 		{must(NewGamma(sc(3), sc(1))), 1e-5, false, math.Log(1e-15/6) - 0.75e-5},
 		{must(NewPoisson(sc(2000))), 10, false, -1939.0903779584699616},
 		{must(NewInverseGamma(sc(2), sc(1))), 1e-4, false, -1e4 + math.Log(1e4+1)},
+		{must(NewStudentT(sc(3), sc(0), sc(1))), -1e110, false, -759.75535724899047581567},
+		{must(NewStudentT(sc(3), sc(0), sc(1))), 1e110, true, -759.75535724899047581567},
+		{must(NewBeta(sc(2.5), sc(1.5))), 1e-130, false, -747.62858711854862109239},
+		{must(NewBinomial(sc(1000), sc(0.9))), 10, false, -2226.6837284789553748271},
 	} {
 		got := lcdf(t, tt.d, tt.x, tt.upper)
 		if math.Abs(got-tt.want) > 1e-12*math.Abs(tt.want) {

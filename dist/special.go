@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/integrate/quad"
+	"gonum.org/v1/gonum/mathext"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -236,4 +237,33 @@ func logGammaInc(a, x float64) (lp, lq float64) {
 	}
 	lq = pre + math.Log(h)
 	return log1mexp(lq), lq
+}
+
+// logRegIncBeta returns log I_x(a, b), the log of the regularised
+// incomplete beta function: gonum's mathext.RegIncBeta where that is above
+// 1e-300, else (far in the lower tail, where it underflows) the series
+//
+//	I_x(a, b) = x^a (1−x)^b / (a B(a, b)) Σ_n (a+b)_n/(a+1)_n x^n
+//
+// in log space (its terms fall by the factor (a+b+n)/(a+1+n)·x). It
+// returns -Inf if the series does not converge in 10000 terms.
+func logRegIncBeta(a, b, x float64) float64 {
+	switch {
+	case x <= 0:
+		return math.Inf(-1)
+	case x >= 1:
+		return 0
+	}
+	if v := mathext.RegIncBeta(a, b, x); v > 1e-300 {
+		return math.Log(v)
+	}
+	sum, term := 1.0, 1.0
+	for n := 0.0; n < 10000; n++ {
+		term *= (a + b + n) / (a + 1 + n) * x
+		sum += term
+		if term < 1e-17*sum {
+			return a*math.Log(x) + b*math.Log1p(-x) - math.Log(a) - mathext.Lbeta(a, b) + math.Log(sum)
+		}
+	}
+	return math.Inf(-1)
 }

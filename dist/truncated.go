@@ -59,7 +59,7 @@ func MakeTruncated(base Distribution, low, high *tensor.Tensor, validate bool) (
 		}
 		var err error
 		newGrid(broadcastShape("Truncated", low, high), low, high).each(func(i int, v []float64) {
-			if err == nil && !(v[0] < v[1]) {
+			if err == nil && !(v[0] < v[1] || spec.discrete && v[0] == v[1]) {
 				err = fmt.Errorf("Truncated: low must be less than high, got low = %s, high = %s", tensor.FormatNumber(v[0]), tensor.FormatNumber(v[1]))
 			}
 		})
