@@ -412,17 +412,18 @@ func solveIncreasing(f func(float64) float64, t, a, b float64) float64 {
 	return a + (b-a)/2
 }
 
-// Mean returns the mean per component, ∫₀¹ Q(u) du by tanh-sinh
-// quadrature of the quantile function Q (see moments); ok is false when
-// the base has no mean and a bound is infinite, or for a discrete base.
+// Mean returns the mean per component: for a continuous base ∫₀¹ Q(u) du
+// by tanh-sinh quadrature of the quantile function Q (see moments), ok
+// false when the base has no mean and a bound is infinite; for a discrete
+// base by summation over the support (see discreteMoments).
 func (d Truncated) Mean() ([]float64, bool) {
 	m, _, ok := d.moments(false)
 	return m, ok
 }
 
-// StdDev returns the standard deviation per component, by the same
-// quadrature; ok is false when the base has no standard deviation and a
-// bound is infinite, or for a discrete base.
+// StdDev returns the standard deviation per component, in the same ways;
+// ok is false when the base has no standard deviation and a bound is
+// infinite.
 func (d Truncated) StdDev() ([]float64, bool) {
 	_, s, ok := d.moments(true)
 	return s, ok
@@ -436,7 +437,7 @@ func (d Truncated) StdDev() ([]float64, bool) {
 // a finite variance.
 func (d Truncated) moments(sd bool) (mean, std []float64, ok bool) {
 	if d.spec.discrete {
-		return nil, nil, false
+		return d.discreteMoments()
 	}
 	if bm, isM := d.Base.(Moments); isM {
 		var baseOK bool
@@ -525,3 +526,59 @@ var (
 	_ Moments      = Truncated{}
 	_ CDF          = Truncated{}
 )
+
+// discreteMoments sums k·p(k) and (k − mean)²·p(k) over the integers of
+// [low, high], with p(k) = F(k) − F(k−1) (as (1 − F(k−1)) − (1 − F(k)) past
+// the median, so that a truncation far in the upper tail keeps its
+// precision), normalised by the summed mass; an infinite high stops where
+// the remaining mass is below 1e-17 of the sum. ok is false when that
+// takes more than ten million terms.
+func (d Truncated) discreteMoments() (mean, std []float64, ok bool) {
+	ins := detach(d.ins()...)
+	shape := broadcastShape("Truncated", ins...)
+	g := newGrid(shape, ins...)
+	mean, std = make([]float64, g.size), make([]float64, g.size)
+	ok = true
+	g.each(func(i int, v []float64) {
+		p := make([]float64, len(v)-1)
+		copy(p[1:], v[2:])
+		at := func(x float64, upper bool) float64 {
+			p[0] = x
+			return d.spec.at(p, upper)
+		}
+		lo, hi := math.Ceil(v[0]), math.Floor(v[1])
+		if math.IsInf(lo, -1) {
+			lo = 0 // the discrete families live on k ≥ 0
+		}
+		var ks, ps []float64
+		total := 0.0
+		prevF, prevC := at(lo-1, false), at(lo-1, true)
+		for k := lo; k <= hi; k++ {
+			f, c := at(k, false), at(k, true)
+			var pk float64
+			if f < -math.Ln2 {
+				pk = math.Exp(f) - math.Exp(prevF)
+			} else {
+				pk = math.Exp(prevC) - math.Exp(c)
+			}
+			prevF, prevC = f, c
+			ks, ps = append(ks, k), append(ps, pk)
+			total += pk
+			if math.IsInf(hi, 1) && f >= -math.Ln2 && math.Exp(c) < 1e-17*total || len(ks) > 1e7 {
+				ok = ok && len(ks) <= 1e7
+				break
+			}
+		}
+		m := 0.0
+		for j, k := range ks {
+			m += k * ps[j]
+		}
+		m /= total
+		s := 0.0
+		for j, k := range ks {
+			s += (k - m) * (k - m) * ps[j]
+		}
+		mean[i], std[i] = m, math.Sqrt(s/total)
+	})
+	return mean, std, ok
+}

@@ -315,3 +315,27 @@ func TestTruncatedCDF(t *testing.T) {
 		})
 	}
 }
+
+// TestTruncatedDiscreteMoments checks the moments of truncated counts
+// against sums of gonum's masses (1e-12), including a truncation far in
+// the upper tail and an infinite upper bound.
+func TestTruncatedDiscreteMoments(t *testing.T) {
+	for _, tt := range []struct {
+		rate, lo, hi float64
+	}{{3.5, 2, 6}, {3, 1, inf}, {2, 30, inf}, {40, -inf, 35}} {
+		p := distuv.Poisson{Lambda: tt.rate}
+		var z, m1, m2 float64
+		for k := math.Max(tt.lo, 0); k <= math.Min(tt.hi, 200); k++ {
+			q := math.Exp(p.LogProb(k))
+			z, m1, m2 = z+q, m1+k*q, m2+k*k*q
+		}
+		wantM := m1 / z
+		wantS := math.Sqrt(m2/z - wantM*wantM)
+		d := must(NewTruncated(must(NewPoisson(sc(tt.rate))), sc(tt.lo), sc(tt.hi)))
+		m, ok1 := d.Mean()
+		s, ok2 := d.StdDev()
+		if !ok1 || !ok2 || !near(m[0], wantM, 1e-12) || !near(s[0], wantS, 1e-9) {
+			t.Errorf("%v: mean %v sd %v (%v %v), want %v %v", d, m, s, ok1, ok2, wantM, wantS)
+		}
+	}
+}
