@@ -119,6 +119,10 @@ func (c cdfSpec) run(x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
 			err = e
 			return
 		}
+		if math.IsNaN(l) {
+			err = fmt.Errorf("%s: cannot compute the log CDF at x = %s (the parameters are beyond the numerically supported range)", c.fam, tensor.FormatNumber(v[0]))
+			return
+		}
 		vals[i] = l
 		if math.IsInf(l, 0) || need == nil {
 			return
@@ -312,7 +316,14 @@ func studentLower(z, nu float64) float64 {
 	// The tail ½ I_{nu/(nu+z²)}(nu/2, ½); for |z| ≫ √nu, nu/(nu+z²) is
 	// computed as 1/(1 + (z/√nu)²) so that z² does not overflow.
 	w := z / math.Sqrt(nu)
-	lt := logRegIncBeta(nu/2, 0.5, 1/(1+w*w)) - math.Ln2
+	var lt float64
+	if math.Abs(w) < 1e150 {
+		lt = logRegIncBeta(nu/2, 0.5, 1/(1+w*w)) - math.Ln2
+	} else {
+		// x = 1/(1+w²) < 1e-300: the leading term x^a/(a B(a, ½)) of
+		// the series, with log x = −2 log|w| (relative error below 1e-300).
+		lt = -nu*math.Log(math.Abs(w)) - math.Log(nu/2) - mathext.Lbeta(nu/2, 0.5) - math.Ln2
+	}
 	if z < 0 {
 		return lt
 	}
@@ -870,5 +881,5 @@ func underflow(fam string, x float64, upper bool) error {
 	if upper {
 		what = "complementary CDF"
 	}
-	return fmt.Errorf("%s: the %s at x = %s is below 1e-308 and cannot be computed in log space", fam, what, tensor.FormatNumber(x))
+	return fmt.Errorf("%s: the %s at x = %s cannot be computed (it is below 1e-308 even in log space, or the parameters are beyond the range of the incomplete beta function)", fam, what, tensor.FormatNumber(x))
 }

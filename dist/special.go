@@ -184,11 +184,14 @@ func richardson(f func(float64) float64, t float64) (float64, bool) {
 }
 
 // logGammaInc returns log P(a, x) and log Q(a, x), the logs of the
-// regularised lower and upper incomplete gamma functions, in log space so
-// that neither underflows far in the tails (log Q(2, 1e4) ≈ -9990.8):
-// the series P(a, x) = e^(-x) x^a/Γ(a+1) Σ x^n/((a+1)…(a+n)) for x < a + 1,
-// else the continued fraction for Q (modified Lentz), as in Numerical
-// Recipes' gser and gcf; the other follows by log(1 − e^l).
+// regularised lower and upper incomplete gamma functions: gonum's
+// mathext.GammaIncReg and GammaIncRegComp where they are above 1e-300, and
+// far in a tail, where one of them underflows, that one in log space
+// (log Q(2, 1e4) ≈ -9990.8) by the series P(a, x) = e^(-x) x^a/Γ(a+1) Σ
+// x^n/((a+1)…(a+n)) for x < a + 1, else the continued fraction for Q
+// (modified Lentz), as in Numerical Recipes' gser and gcf. Both converge
+// fast in the tails; if they do not within 100000 terms the gonum value
+// stands (its log may be -Inf, which the CDFs report as an error).
 func logGammaInc(a, x float64) (lp, lq float64) {
 	switch {
 	case x <= 0:
@@ -196,28 +199,35 @@ func logGammaInc(a, x float64) (lp, lq float64) {
 	case math.IsInf(x, 1):
 		return 0, math.Inf(-1)
 	}
+	p, q := mathext.GammaIncReg(a, x), mathext.GammaIncRegComp(a, x)
+	lp, lq = math.Log(p), math.Log(q)
+	if p > 1e-300 && q > 1e-300 {
+		return lp, lq
+	}
 	lga, _ := math.Lgamma(a)
 	pre := -x + a*math.Log(x) - lga
-	if x < a+1 {
+	if p <= 1e-300 && x < a+1 {
 		ap, del := a, 1/a
 		sum := del
-		for range 10000 {
+		for range 100000 {
 			ap++
 			del *= x / ap
 			sum += del
 			if math.Abs(del) < math.Abs(sum)*1e-17 {
-				break
+				return pre + math.Log(sum), lq
 			}
 		}
-		lp = pre + math.Log(sum)
-		return lp, log1mexp(lp)
+		return lp, lq
+	}
+	if q > 1e-300 || x < a+1 {
+		return lp, lq
 	}
 	const tiny = 1e-300
 	b := x + 1 - a
 	c := 1 / tiny
 	d := 1 / b
 	h := d
-	for i := 1; i < 10000; i++ {
+	for i := 1; i < 100000; i++ {
 		an := -float64(i) * (float64(i) - a)
 		b += 2
 		d = an*d + b
@@ -231,14 +241,12 @@ func logGammaInc(a, x float64) (lp, lq float64) {
 		d = 1 / d
 		del := d * c
 		h *= del
-		if math.Abs(del-1) < 1e-17 {
-			break
+		if math.Abs(del-1) < 1e-16 {
+			return lp, pre + math.Log(h)
 		}
 	}
-	lq = pre + math.Log(h)
-	return log1mexp(lq), lq
+	return lp, lq
 }
-
 // logRegIncBeta returns log I_x(a, b), the log of the regularised
 // incomplete beta function: gonum's mathext.RegIncBeta where that is above
 // 1e-300, else (far in the lower tail, where it underflows) the series
