@@ -247,6 +247,7 @@ func logGammaInc(a, x float64) (lp, lq float64) {
 	}
 	return lp, lq
 }
+
 // logRegIncBeta returns log I_x(a, b), the log of the regularised
 // incomplete beta function: gonum's mathext.RegIncBeta where that is above
 // 1e-300, else (far in the lower tail, where it underflows) the series
