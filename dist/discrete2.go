@@ -405,12 +405,6 @@ func log1mOr(t *tensor.Tensor) *tensor.Tensor {
 	return tensor.Where(cond, tensor.Full(math.Inf(-1), s...), tensor.Log1p(tensor.Neg(tensor.Where(cond, tensor.Zeros(s...), t))))
 }
 
-// logAddExp returns log(e^a + e^b) elementwise, stably; a and b have the
-// same shape.
-func logAddExp(a, b *tensor.Tensor) *tensor.Tensor {
-	return tensor.LogSumExp(tensor.Stack(-1, a, b), -1)
-}
-
 // zeroInflated returns the elementwise log mass of counts k under the
 // mixture of a point mass at 0 (weight zero) and a count distribution with
 // log mass base (elementwise over k) and log mass base0 at 0:
@@ -431,7 +425,7 @@ func zeroInflated(k, zero, base, base0 *tensor.Tensor) *tensor.Tensor {
 	}
 	half := tensor.Full(0.5, zero.Shape()...)
 	zm := tensor.Where(mid, zero, half)
-	atMid := logAddExp(tensor.Log(zm), tensor.Add(tensor.Log1p(tensor.Neg(zm)), base0))
+	atMid := tensor.LogAddExp(tensor.Log(zm), tensor.Add(tensor.Log1p(tensor.Neg(zm)), base0))
 	// (1-p0)/p0 = expm1(-base0), capped so that 0·∞ does not make NaN.
 	odds := tensor.Clamp(tensor.Expm1(tensor.Neg(base0)), 0, math.MaxFloat64)
 	atZero := tensor.Add(base0, tensor.Log1p(tensor.Mul(zero, odds)))

@@ -4,7 +4,9 @@
 // Dirichlet and MultivariateNormal (continuous), and Bernoulli, Binomial,
 // Poisson, Categorical, NegativeBinomial, BetaBinomial, Multinomial,
 // ZeroInflatedPoisson, ZeroInflatedNegativeBinomial, BernoulliLogit,
-// BinomialLogit, PoissonLog and OrderedLogistic (discrete). The logit and
+// BinomialLogit, PoissonLog and OrderedLogistic (discrete); Weibull,
+// Logistic, Gumbel and SkewNormal (continuous2.go); and Truncated, any
+// family with a CDF restricted to an interval (truncated.go). The logit and
 // log forms (Stan's bernoulli_logit, binomial_logit, poisson_log) are
 // computed with log-sigmoid and softplus, so that they stay accurate for
 // linear predictors of any size.
@@ -51,5 +53,10 @@
 // StudentT (gradient to loc and scale only), Cauchy, HalfCauchy, Laplace,
 // Uniform, Exponential and MultivariateNormal. Gamma, InverseGamma, Beta,
 // Dirichlet and the discrete families sample through gonum and have no
-// pathwise gradient.
+// pathwise gradient. Weibull, Logistic, Gumbel and SkewNormal are
+// reparameterised in all their parameters.
+//
+// The univariate families implement CDF (cdf.go): LogCDF and LogCCDF per
+// element, computed in log space where the tails need it (special.go) and
+// differentiable in the value and the parameters.
 package dist

@@ -120,6 +120,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeGamma(v, a[0], a[1]))
 		}},
+	{Name: "Gumbel", Params: []string{"loc", "scale"},
+		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeGumbel(v, a[0], a[1]))
+		}},
 	{Name: "HalfCauchy", Params: []string{"scale"},
 		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -149,6 +154,11 @@ var Families = []*Family{
 		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeLogNormal(v, a[0], a[1]))
+		}},
+	{Name: "Logistic", Params: []string{"loc", "scale"},
+		Doc: "logistic distribution with location loc and scale > 0",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeLogistic(v, a[0], a[1]))
 		}},
 	{Name: "Multinomial", Params: []string{"n", "probs"}, Discrete: true,
 		Doc: "counts of K categories in n draws with probabilities probs (a vector summing to 1); a draw is a K-vector",
@@ -190,6 +200,11 @@ var Families = []*Family{
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makePoissonLog(v, a[0]))
 		}},
+	{Name: "SkewNormal", Params: []string{"loc", "scale", "alpha"},
+		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeSkewNormal(v, a[0], a[1], a[2]))
+		}},
 	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
 		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
@@ -199,6 +214,11 @@ var Families = []*Family{
 		Doc: "uniform distribution on [low, high], low < high",
 		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
 			return wrap(makeUniform(v, a[0], a[1]))
+		}},
+	{Name: "Weibull", Params: []string{"shape", "scale"},
+		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)",
+		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
+			return wrap(makeWeibull(v, a[0], a[1]))
 		}},
 	{Name: "ZeroInflatedNegativeBinomial", Params: []string{"zero", "mean", "dispersion"}, Discrete: true,
 		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)",
@@ -274,4 +294,8 @@ var (
 	_ Distribution    = BinomialLogit{}
 	_ Distribution    = PoissonLog{}
 	_ Distribution    = OrderedLogistic{}
+	_ Reparameterized = Weibull{}
+	_ Reparameterized = Logistic{}
+	_ Reparameterized = Gumbel{}
+	_ Reparameterized = SkewNormal{}
 )

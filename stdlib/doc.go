@@ -117,6 +117,17 @@
 //	kl(p, q)      KL(p‖q) by Monte Carlo: the mean of log p(x) - log q(x) over
 //	              x ~ p; kl(p, q, n) uses n draws (default 10000)
 //
+// Distribution functions and truncation (cdf.go); per element of x, like
+// log_prob of a vector under a 1-D distribution (sum(lcdf(d, x)) is Stan's
+// lcdf of a vector); discrete families take the CDF at floor(x):
+//
+//	cdf(d, x)     P(X ≤ x)
+//	lcdf(d, x)    log P(X ≤ x), accurate far in the lower tail
+//	lccdf(d, x)   log P(X > x), accurate far in the upper tail
+//	Truncated(d, low, high)  d restricted to [low, high] and renormalised; low
+//	              defaults to -inf, high to inf (1/0); a latent prior, a
+//	              likelihood, sampled by inverting the CDF
+//
 // Inference (summary.go):
 //
 //	summary(q)    a table with one row per dimension (x[0], x[1], ...) and the

@@ -33,7 +33,7 @@ func universe() lang.StringDict {
 	for _, group := range [][]*lang.Builtin{
 		mathBuiltins(), reduceBuiltins(), constructBuiltins(),
 		distributionBuiltins(), familyBuiltins(), summaryBuiltins(),
-		ioBuiltins(), printBuiltins(),
+		ioBuiltins(), printBuiltins(), cdfBuiltins(),
 		specialBuiltins(), vectorBuiltins(), compareBuiltins(), linalgBuiltins(),
 	} {
 		for _, b := range group {
