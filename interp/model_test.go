@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -261,57 +263,78 @@ post = reg(x, y)
 
 var stanIndex = regexp.MustCompile(`\[(\d+)\]$`)
 
-// TestPosteriorDB fits the three posteriordb posteriors (testdata/posteriordb:
-// data and NUTS reference summaries as shipped, models translated from
-// model.stan) with the default flow guide and default options: every
-// mean within 0.25 reference sd and every sd within [0.75, 1.33] times the
-// reference, each fit under 60 s. The mean-field figures (flow Affine)
-// are logged beside them. FLOWPPL_SHORT=1 (or -short) skips it.
+// TestPosteriorDB runs the translations of three posteriordb posteriors
+// (../examples/posteriordb: model, data and the NUTS reference summary as
+// posteriordb ships them) as a user would, with 1000 steps instead of the
+// scripts' 3000 (still accurate: NOTES.md), and applies issue 12's bar to
+// the summary s: every mean within 0.3 reference sd and every sd within
+// [0.7, 1.4] times the reference, each fit under 60 s. The other five are
+// slower and scored by bench/posteriordb on three seeds. FLOWPPL_MEANFIELD=1
+// logs the mean-field guide (flow Affine) beside the flow; FLOWPPL_SHORT=1
+// (or -short) skips the test.
 func TestPosteriorDB(t *testing.T) {
 	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
 		t.Skip("slow: posteriordb fits")
 	}
-	dirs, err := filepath.Glob("testdata/posteriordb/*")
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range dirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
-		}
-		abs, _ := filepath.Abs(dir)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, name := range []string{"eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq", "sblrc-blr"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(root, "examples", "posteriordb", name)
 			var ref struct {
 				Params map[string]struct{ Mean, SD float64 }
 			}
-			b, err := os.ReadFile(filepath.Join(abs, "reference.json"))
+			b, err := os.ReadFile(filepath.Join(dir, "reference.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if err := json.Unmarshal(b, &ref); err != nil {
 				t.Fatal(err)
 			}
-			src, err := os.ReadFile(filepath.Join(abs, "model.flow"))
+			src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			guides := []struct{ name, guide string }{{"flow", "flow AffineAutoregressive"}}
-			if os.Getenv("FLOWPPL_MEANFIELD") != "" {
-				guides = append(guides, struct{ name, guide string }{"mean-field", "flow Affine"})
+			script := strings.Replace(string(src), "steps = 3000", "steps = 1000", 1)
+			if script == string(src) {
+				t.Fatal("model.flow has no line steps = 3000")
 			}
+			guides := []struct{ name, script string }{{"flow", script}}
+			if os.Getenv("FLOWPPL_MEANFIELD") != "" {
+				guides = append(guides, struct{ name, script string }{"mean-field", strings.Replace(script, "flow AffineAutoregressive", "flow Affine", 1)})
+			}
+			t.Chdir(root) // the scripts read examples/posteriordb/NAME/data.json
 			for _, g := range guides {
-				cols, r, took := fitScript(t, abs, string(src), g.guide, "")
+				th, _, _ := newThread()
+				start := time.Now()
+				globals, err := interp.ExecFile(th, "model.flow", g.script, nil)
+				took := time.Since(start)
+				if err != nil {
+					t.Fatal(interp.FormatError(err))
+				}
+				tab, ok := globals["s"].(*stdlib.Table)
+				if !ok {
+					t.Fatalf("s is %v, want the summary table", globals["s"])
+				}
+				row := map[string]int{}
+				for i, r := range tab.Rows {
+					row[r] = i
+				}
+				means, _ := tab.Attr("mean")
+				sds, _ := tab.Attr("sd")
 				worstM, worstS := 0.0, 1.0
 				for name, want := range ref.Params {
 					ours := stanIndex.ReplaceAllStringFunc(name, func(s string) string {
 						k, _ := strconv.Atoi(s[1 : len(s)-1])
 						return fmt.Sprintf("[%d]", k-1)
 					})
-					col, ok := cols[ours]
+					i, ok := row[ours]
 					if !ok {
-						t.Fatalf("no draws of %s (reference %s)", ours, name)
+						t.Fatalf("no row %s (reference %s) in the summary", ours, name)
 					}
-					m, s := meanSD(col)
+					m, s := means.(*lang.Array).Data()[i], sds.(*lang.Array).Data()[i]
 					dm, rs := (m-want.Mean)/want.SD, s/want.SD
 					t.Logf("%s %-14s mean %10.4g (ref %10.4g, %+.3f sd)  sd %10.4g (ref %10.4g, ×%.3f)", g.name, ours, m, want.Mean, dm, s, want.SD, rs)
 					if math.Abs(dm) > math.Abs(worstM) {
@@ -320,12 +343,11 @@ func TestPosteriorDB(t *testing.T) {
 					if math.Abs(math.Log(rs)) > math.Abs(math.Log(worstS)) {
 						worstS = rs
 					}
-					if g.name == "flow" && (math.Abs(dm) > 0.25 || rs < 0.75 || rs > 1.33) {
-						t.Errorf("%s: mean off by %+.3f reference sd or sd ratio %.3f (want |Δ| ≤ 0.25, ratio in [0.75, 1.33])", ours, dm, rs)
+					if g.name == "flow" && (math.Abs(dm) > 0.3 || rs < 0.7 || rs > 1.4) {
+						t.Errorf("%s: mean off by %+.3f reference sd or sd ratio %.3f (want |Δ| ≤ 0.3, ratio in [0.7, 1.4])", ours, dm, rs)
 					}
 				}
-				t.Logf("%s: worst mean %+.3f sd, worst sd ratio %.3f, elbo %v, pareto_k %v, init %v, %.1f s",
-					g.name, worstM, worstS, r.Fields["elbo"], r.Fields["pareto_k"], r.Fields["init"], took.Seconds())
+				t.Logf("%s: worst mean %+.3f sd, worst sd ratio %.3f, %.1f s", g.name, worstM, worstS, took.Seconds())
 				if g.name == "flow" && took > 60*time.Second {
 					t.Errorf("fit took %.1f s, want under 60 s", took.Seconds())
 				}

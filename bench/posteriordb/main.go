@@ -1,10 +1,11 @@
-// Command posteriordb fits every examples/posteriordb/*.flow translation
-// and scores its summary against the posteriordb NUTS reference: for each
+// Command posteriordb fits every examples/posteriordb/*/model.flow
+// translation and scores its summary against the posteriordb NUTS
+// reference (reference.json beside it): for each
 // reference parameter, z = (mean - reference mean) / reference sd and the
 // ratio sd / reference sd. A fit passes when every |z| < 0.3 and every
 // ratio is in [0.7, 1.4] (issue 12's bar).
 //
-//	go run ./bench/posteriordb [-seeds 1,2,3] [-ref ../shared/data/posteriordb] [-only NAME] [-set name=value]
+//	go run ./bench/posteriordb [-seeds 1,2,3] [-only NAME] [-set name=value]
 //
 // Run it from the repository root: the scripts read their data from
 // examples/posteriordb/. Each script binds its guide's summary to s.
@@ -42,25 +43,24 @@ type reference struct {
 
 func main() {
 	seeds := flag.String("seeds", "1,2,3", "comma-separated seeds")
-	refDir := flag.String("ref", "../shared/data/posteriordb", "folder of posteriordb reference folders")
 	only := flag.String("only", "", "run only the scripts whose name contains this")
 	var sets multiFlag
 	flag.Var(&sets, "set", "name=value: replace the script's first top-level assignment to name (repeatable)")
 	flag.Parse()
-	files, err := filepath.Glob("examples/posteriordb/*.flow")
+	files, err := filepath.Glob("examples/posteriordb/*/model.flow")
 	if err != nil || len(files) == 0 {
-		fmt.Fprintln(os.Stderr, "posteriordb: no examples/posteriordb/*.flow here (run from the repository root)")
+		fmt.Fprintln(os.Stderr, "posteriordb: no examples/posteriordb/*/model.flow here (run from the repository root)")
 		os.Exit(2)
 	}
 	fmt.Println("| posterior | seed | wall s | worst abs z | sd ratio | result |")
 	fmt.Println("|---|---|---|---|---|---|")
 	failed := 0
 	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".flow")
+		name := filepath.Base(filepath.Dir(file))
 		if *only != "" && !strings.Contains(name, *only) {
 			continue
 		}
-		ref, err := readRef(filepath.Join(*refDir, name, "reference.json"))
+		ref, err := readRef(filepath.Join(filepath.Dir(file), "reference.json"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "posteriordb:", err)
 			os.Exit(2)
