@@ -12,6 +12,7 @@ import (
 
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/stdlib"
 )
 
 // TestExamples runs every examples/*.flow as `flowppl run` would (seed 1),
@@ -55,6 +56,9 @@ func TestExamples(t *testing.T) {
 			if name == "first_flow.flow" {
 				checkFirstFlow(t, globals)
 			}
+			if name == "mixture.flow" {
+				checkMixture(t, globals)
+			}
 			checkNoWarnings(t, globals)
 		})
 	}
@@ -93,6 +97,36 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 		sd := math.Sqrt(ss / float64(n-1))
 		if math.Abs(m-5) > 0.05 || math.Abs(sd-0.5) > 0.05 {
 			t.Errorf("first_flow: column %d mean %.4f sd %.4f, want 5 ± 0.05 and 0.5 ± 0.05", j, m, sd)
+		}
+	}
+}
+
+// checkMixture: the mixture written with log_mix and log_prob of the data
+// vector recovers what it was simulated with: the posterior mean of the
+// weight, of each component's mean and of its sd lies within 2 posterior
+// sds of that quantity in the simulated data (the share of the first
+// component, and the mean and sd of each component's observations). Before
+// log_prob inside a model gave one value per observation, the same script
+// fitted a single Gaussian.
+func checkMixture(t *testing.T, g lang.StringDict) {
+	t.Helper()
+	data, ok := g["data"].(*lang.Array)
+	if !ok || data.Len() != 5 {
+		t.Fatalf("data is %v, want the 5 simulated quantities", g["data"])
+	}
+	s, ok := g["s"].(*stdlib.Table)
+	if !ok {
+		t.Fatalf("s is %v, want the summary", g["s"])
+	}
+	means, _ := s.Attr("mean")
+	sds, _ := s.Attr("sd")
+	for i, name := range []string{"w", "mu[0]", "mu[1]", "s[0]", "s[1]"} {
+		if s.Rows[i] != name {
+			t.Fatalf("row %d is %s, want %s", i, s.Rows[i], name)
+		}
+		m, sd, want := means.(*lang.Array).Data()[i], sds.(*lang.Array).Data()[i], data.Data()[i]
+		if math.Abs(m-want) > 2*sd {
+			t.Errorf("mixture %s: posterior mean %.4f, sd %.4f; the simulated data have %.4f (want within 2 sd)", name, m, sd, want)
 		}
 	}
 }
