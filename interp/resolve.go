@@ -314,6 +314,10 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 		r.errorf(pos, "distribution %q is not implemented yet", name)
 		return
 	}
+	if h := stanHint(name); h != "" {
+		r.errorf(pos, "unknown %s %q%s", what, name, h)
+		return
+	}
 	candidates := sc.all()
 	if first, _ := utf8.DecodeRuneInString(name); unicode.IsUpper(first) {
 		var fams []string
