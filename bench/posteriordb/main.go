@@ -52,8 +52,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "posteriordb: no examples/posteriordb/*/model.flow here (run from the repository root)")
 		os.Exit(2)
 	}
-	fmt.Println("| posterior | seed | wall s | worst abs z | sd ratio | result |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Println("| posterior | seed | wall s | worst abs z | sd ratio | pareto k | warnings | result |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	failed := 0
 	for _, file := range files {
 		name := filepath.Base(filepath.Dir(file))
@@ -115,7 +115,7 @@ func flowName(stan string) string {
 func run(file string, seed uint64, ref *reference, sets []string) (string, bool) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return "| | | error: " + err.Error(), false
+		return "| | | | | error: " + err.Error(), false
 	}
 	text := string(src)
 	for _, kv := range sets {
@@ -129,11 +129,11 @@ func run(file string, seed uint64, ref *reference, sets []string) (string, bool)
 	wall := time.Since(start).Seconds()
 	if err != nil {
 		msg := strings.ReplaceAll(interp.FormatError(err), "\n", " ")
-		return fmt.Sprintf("%.1f | | | error: %s", wall, msg), false
+		return fmt.Sprintf("%.1f | | | | | error: %s", wall, msg), false
 	}
 	tab, ok := g["s"].(*stdlib.Table)
 	if !ok {
-		return fmt.Sprintf("%.1f | | | error: s is not a summary table", wall), false
+		return fmt.Sprintf("%.1f | | | | | error: s is not a summary table", wall), false
 	}
 	row := map[string]int{}
 	for i, r := range tab.Rows {
@@ -154,7 +154,7 @@ func run(file string, seed uint64, ref *reference, sets []string) (string, bool)
 	for stan, p := range ref.Params {
 		i, ok := row[flowName(stan)]
 		if !ok {
-			return fmt.Sprintf("%.1f | | | error: no row %s in the summary", wall, flowName(stan)), false
+			return fmt.Sprintf("%.1f | | | | | error: no row %s in the summary", wall, flowName(stan)), false
 		}
 		z := math.Abs(means[i]-p.Mean) / p.SD
 		r := sds[i] / p.SD
@@ -170,5 +170,37 @@ func run(file string, seed uint64, ref *reference, sets []string) (string, bool)
 	if !pass {
 		result = "FAIL"
 	}
-	return fmt.Sprintf("%.1f | %.3f (%s) | %.2f–%.2f | %s", wall, worstZ, worstName, lo, hi, result), pass
+	return fmt.Sprintf("%.1f | %.3f (%s) | %.2f–%.2f | %s | %s | %s", wall, worstZ, worstName, lo, hi, field(g, "pareto_k"), warnings(g), result), pass
+}
+
+// field formats a number of the fit report r.
+func field(g lang.StringDict, name string) string {
+	r, ok := g["r"].(*lang.Record)
+	if !ok {
+		return ""
+	}
+	if v, ok := r.Fields[name].(lang.Number); ok {
+		return fmt.Sprintf("%.2f", float64(v))
+	}
+	return ""
+}
+
+// warnings lists the fit's warnings other than Pareto k's (reported in
+// its own column), or "none".
+func warnings(g lang.StringDict) string {
+	r, ok := g["r"].(*lang.Record)
+	if !ok {
+		return ""
+	}
+	w, _ := r.Fields["warnings"].(lang.String)
+	var out []string
+	for _, l := range strings.Split(string(w), "\n") {
+		if l != "" && !strings.Contains(l, "pareto k") {
+			out = append(out, strings.ReplaceAll(l, "|", "/"))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "; ")
 }
