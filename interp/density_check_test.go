@@ -45,18 +45,6 @@ func logDensityAt(t *testing.T, p *interp.Posterior, x []float64) float64 {
 	return v.Data()[0]
 }
 
-// checkRowsAlone checks that each row of z ([n, D]) evaluated alone has
-// the log density lp[i] it has in the batch, within b of the row alone.
-func checkRowsAlone(t *testing.T, p *interp.Posterior, z *tensor.Tensor, lp []float64, b tol) {
-	t.Helper()
-	D := z.Shape()[1]
-	for i := range z.Shape()[0] {
-		if one := logDensityAt(t, p, z.Data()[i*D:(i+1)*D]); !b.holds(lp[i], one) {
-			t.Errorf("row %d: %v alone, %v in a batch", i, one, lp[i])
-		}
-	}
-}
-
 // gradStep is the step of the central differences of checkGradient: their
 // error is of order h² times the third derivatives (a few units in these
 // models) plus rounding of order 1e-16/h, both far below the tolerances of
@@ -86,4 +74,19 @@ func checkGradient(t *testing.T, what string, p *interp.Posterior, z *tensor.Ten
 			}
 		}
 	}
+}
+
+// checkLogDensity evaluates p's log density at the rows of z ([n, D]) as
+// one batch, and checks each row alone against it (within rows) and its
+// gradient against central differences (within grad).
+func checkLogDensity(t *testing.T, p *interp.Posterior, z *tensor.Tensor, rows, grad tol) {
+	t.Helper()
+	lp, g := logDensityAndGrad(t, p, z)
+	D := z.Shape()[1]
+	for i := range z.Shape()[0] {
+		if one := logDensityAt(t, p, z.Data()[i*D:(i+1)*D]); !rows.holds(lp[i], one) {
+			t.Errorf("row %d: %v alone, %v in a batch", i, one, lp[i])
+		}
+	}
+	checkGradient(t, "", p, z, g, grad)
 }

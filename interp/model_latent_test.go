@@ -295,9 +295,7 @@ post = m([[1, 0.2, 0.5], [0, -2, 1], [0.3, 0.3, 2]])
 		t.Fatalf("Dim = %d, want 7", D)
 	}
 	z := tensor.RandN(rand.New(rand.NewPCG(3, 4)), n, D)
-	lp, grad := logDensityAndGrad(t, p, z)
-	checkRowsAlone(t, p, z, lp, tol{Rel: 1e-9})
-	checkGradient(t, "", p, z, grad, tol{Rel: 1e-5})
+	checkLogDensity(t, p, z, tol{Rel: 1e-9}, tol{Rel: 1e-5})
 }
 
 // TestOrderedInitialPoints: initial points of Ordered(D) are D's draws

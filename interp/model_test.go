@@ -74,9 +74,7 @@ post = m([0.5, -1, 2])
 func TestLogDensityGradient(t *testing.T) {
 	p := posteriorOf(t, eightSchoolsSrc)
 	z := tensor.RandN(rand.New(rand.NewPCG(3, 4)), 5, p.Dim())
-	lp, grad := logDensityAndGrad(t, p, z)
-	checkRowsAlone(t, p, z, lp, tol{Abs: 1e-9})
-	checkGradient(t, "", p, z, grad, tol{Rel: 1e-5})
+	checkLogDensity(t, p, z, tol{Abs: 1e-9}, tol{Rel: 1e-5})
 }
 
 // fitScript runs src (which binds post), fits guide (a flow plan
