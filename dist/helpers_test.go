@@ -76,3 +76,41 @@ func checkNoNaN(t *testing.T, what string, s []float64) {
 		}
 	}
 }
+
+// args lists the parameters of a buildCase.
+func args(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
+
+// buildCase is a family built from args with validation, and the error
+// that must give.
+type buildCase struct {
+	family string
+	args   []*tensor.Tensor
+	want   string
+}
+
+// checkBuildErrors checks that each case fails with its error.
+func checkBuildErrors(t *testing.T, cases []buildCase) {
+	t.Helper()
+	for _, tt := range cases {
+		f, err := LookupFamily(tt.family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.Build(tt.args, true)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s%v: error %v (distribution %v), want %q", tt.family, tt.args, err, d, tt.want)
+		}
+	}
+}
+
+// centralDiff is (f(x + h) − f(x − h)) / 2h for x element i of v, which it
+// changes in place and restores.
+func centralDiff(f func() float64, v *tensor.Tensor, i int, h float64) float64 {
+	old := v.Data()[i]
+	v.Data()[i] = old + h
+	up := f()
+	v.Data()[i] = old - h
+	down := f()
+	v.Data()[i] = old
+	return (up - down) / (2 * h)
+}

@@ -124,14 +124,7 @@ func TestCholeskyCorrGradient(t *testing.T) {
 			g    []float64
 		}{{"z", z, gz}, {"eta", eta, ge}} {
 			for i := range p.v.Data() {
-				old := p.v.Data()[i]
-				h := 1e-6
-				p.v.Data()[i] = old + h
-				fu := f(false)
-				p.v.Data()[i] = old - h
-				fd := f(false)
-				p.v.Data()[i] = old
-				num := (fu - fd) / (2 * h)
+				num := centralDiff(func() float64 { return f(false) }, p.v, i, 1e-6)
 				// 1e-5: central differences with h = 1e-6 on values of size ~10.
 				if !near(p.g[i], num, 1e-5) {
 					t.Errorf("K=%d: d/d%s[%d] = %v, numeric %v", corrSide(len(zs[0])*2), p.name, i, p.g[i], num)
@@ -413,17 +406,10 @@ func TestMultivariateNormalCholeskyGradient(t *testing.T) {
 		grads := [][]float64{append([]float64(nil), L.Grad()...), append([]float64(nil), loc.Grad()...), append([]float64(nil), x.Grad()...)}
 		for k, v := range []*tensor.Tensor{L, loc, x} {
 			for i := range v.Data() {
-				old := v.Data()[i]
-				if old == 0 && v == L {
+				if v.Data()[i] == 0 && v == L {
 					continue // the upper triangle is not a coordinate
 				}
-				h := 1e-6
-				v.Data()[i] = old + h
-				fu := f(false)
-				v.Data()[i] = old - h
-				fd := f(false)
-				v.Data()[i] = old
-				num := (fu - fd) / (2 * h)
+				num := centralDiff(func() float64 { return f(false) }, v, i, 1e-6)
 				// 1e-6: central differences, h = 1e-6, smooth log density.
 				if !near(grads[k][i], num, 1e-6) {
 					t.Errorf("L shape %v: gradient %d[%d] = %v, numeric %v", shape, k, i, grads[k][i], num)
@@ -520,17 +506,10 @@ func TestMultivariateNormalCholeskyRSampleGradient(t *testing.T) {
 		grads := [][]float64{append([]float64(nil), L.Grad()...), append([]float64(nil), loc.Grad()...)}
 		for k, v := range []*tensor.Tensor{L, loc} {
 			for i := range v.Data() {
-				old := v.Data()[i]
-				if old == 0 && k == 0 {
+				if v.Data()[i] == 0 && k == 0 {
 					continue // above the diagonal
 				}
-				h := 1e-6
-				v.Data()[i] = old + h
-				fu := f(false)
-				v.Data()[i] = old - h
-				fd := f(false)
-				v.Data()[i] = old
-				if num := (fu - fd) / (2 * h); !near(grads[k][i], num, 1e-8) {
+				if num := centralDiff(func() float64 { return f(false) }, v, i, 1e-6); !near(grads[k][i], num, 1e-8) {
 					t.Errorf("L shape %v: gradient %d[%d] = %v, numeric %v", shape, k, i, grads[k][i], num)
 				}
 			}

@@ -167,13 +167,10 @@ func TestTransformGradient(t *testing.T) {
 				if math.IsInf(old, 0) {
 					continue
 				}
-				h := 1e-6 * max(1, math.Abs(old))
-				v.Data()[i] = old + h
-				fu, _ := eval(false, z, bs)
-				v.Data()[i] = old - h
-				fd, _ := eval(false, z, bs)
-				v.Data()[i] = old
-				num := (fu - fd) / (2 * h)
+				num := centralDiff(func() float64 {
+					l, _ := eval(false, z, bs)
+					return l
+				}, v, i, 1e-6*max(1, math.Abs(old)))
 				if math.Abs(grad[i]-num) > 1e-5*max(1, math.Abs(num)) {
 					t.Errorf("%s: d/d%s[%d] = %v, numeric %v", tt.name, what, i, grad[i], num)
 				}
