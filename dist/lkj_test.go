@@ -456,20 +456,13 @@ func TestMultivariateNormalCholeskySample(t *testing.T) {
 
 // TestOrderedTransformForErrors: supports without an ordered transform.
 func TestOrderedTransformForErrors(t *testing.T) {
-	for _, tt := range []struct {
-		s    Support
-		want string
-	}{
+	checkTransformForErrors(t, "OrderedTransformFor", OrderedTransformFor, []supportCase{
 		{Support{Kind: Simplex}, "no ordered transform for simplex"},
 		{Support{Kind: CholeskyCorr}, "no ordered transform"},
 		{Support{Kind: NonNegIntegers}, "integers"},
 		{Support{Kind: Interval, Low: []float64{0, 1}, High: []float64{2}}, "the same interval for every component"},
 		{Support{Kind: Interval, Low: []float64{2}, High: []float64{1}}, "empty"},
-	} {
-		if _, err := OrderedTransformFor(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("OrderedTransformFor(%v): error %v, want %q", tt.s, err, tt.want)
-		}
-	}
+	})
 }
 
 // TestMultivariateNormalCholeskyRSampleGradient checks the gradient of

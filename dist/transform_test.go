@@ -190,17 +190,27 @@ func TestTransformGradient(t *testing.T) {
 }
 
 func TestTransformForErrors(t *testing.T) {
-	for _, tt := range []struct {
-		s    Support
-		want string
-	}{
+	checkTransformForErrors(t, "TransformFor", TransformFor, []supportCase{
 		{Support{Kind: NonNegIntegers}, "cannot infer a discrete latent"},
 		{Support{Kind: Boolean}, "cannot infer a discrete latent"},
 		{Support{Kind: Interval, Low: []float64{1}, High: []float64{1}}, "empty"},
 		{Support{Kind: PositiveDefinite}, "positive definite"},
-	} {
-		if _, err := TransformFor(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("TransformFor(%v): error %v, want %q", tt.s.Kind, err, tt.want)
+	})
+}
+
+// supportCase is a support and a part of the error it must give.
+type supportCase struct {
+	s    Support
+	want string
+}
+
+// checkTransformForErrors checks that for each case, f (named name) fails
+// with an error containing want.
+func checkTransformForErrors(t *testing.T, name string, f func(Support) (Transform, error), cases []supportCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if _, err := f(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s(%v): error %v, want %q", name, tt.s, err, tt.want)
 		}
 	}
 }
