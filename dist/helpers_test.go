@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -113,4 +115,22 @@ func centralDiff(f func() float64, v *tensor.Tensor, i int, h float64) float64 {
 	down := f()
 	v.Data()[i] = old
 	return (up - down) / (2 * h)
+}
+
+// numericLogDetJacobian is log|det J| and the sign of det J, for J the
+// Jacobian of f (len(x) values to as many) at x by central differences
+// of step h.
+func numericLogDetJacobian(f func([]float64) []float64, x []float64, h float64) (float64, float64) {
+	k := len(x)
+	jac := mat.NewDense(k, k, nil)
+	for c := range k {
+		up, dn := append([]float64(nil), x...), append([]float64(nil), x...)
+		up[c] += h
+		dn[c] -= h
+		fu, fd := f(up), f(dn)
+		for r := range k {
+			jac.Set(r, c, (fu[r]-fd[r])/(2*h))
+		}
+	}
+	return mat.LogDet(jac)
 }
