@@ -82,22 +82,11 @@ func (c cdfSpec) run(x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
 	}
 	ins := append([]*tensor.Tensor{x}, c.ps...)
 	shape := broadcastShape(c.fam, ins...)
-	need := make([]bool, len(ins))
-	any := false
-	for k, t := range ins {
-		need[k] = t.Tracked() && !(k == 0 && c.discrete)
-		any = any || need[k]
-	}
-	if !any {
-		need = nil
-	}
 	g := newGrid(shape, ins...)
 	vals := make([]float64, g.size)
-	grads := make([][]float64, len(ins))
-	for k := range need {
-		if need[k] {
-			grads[k] = make([]float64, g.size)
-		}
+	need, grads, any := gradSlots(ins, 1, c.discrete, g.size)
+	if !any {
+		need = nil
 	}
 	gv := make([]float64, len(ins))
 	var err error
@@ -142,6 +131,22 @@ func (c cdfSpec) run(x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
 		return nil, err
 	}
 	return pointwise(shape, vals, ins, grads), nil
+}
+
+// gradSlots reports which of ins need a gradient (the tracked ones, except
+// the first nx, the values, when discrete) and whether any does, and makes
+// a gradient of size elements for each that does.
+func gradSlots(ins []*tensor.Tensor, nx int, discrete bool, size int) (need []bool, grads [][]float64, anyNeed bool) {
+	need = make([]bool, len(ins))
+	grads = make([][]float64, len(ins))
+	for k, t := range ins {
+		need[k] = t.Tracked() && !(k < nx && discrete)
+		if need[k] {
+			grads[k] = make([]float64, size)
+			anyNeed = true
+		}
+	}
+	return need, grads, anyNeed
 }
 
 // name returns the name of input k (0 the value) for error messages.
@@ -218,7 +223,11 @@ func locScale(fam string, ps []*tensor.Tensor, bad func(v []float64) bool,
 		}}
 }
 
+// badScale reports an invalid scale, the second parameter (v[0] is x).
 func badScale(v []float64) bool { return !(v[2] > 0) }
+
+// badTwoPositive reports a first or second parameter that is not positive.
+func badTwoPositive(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }
 
 // symmetric turns a log CDF lower(z) of a symmetric standard density into
 // the log CDF or CCDF.
@@ -495,7 +504,7 @@ func (d Gamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf(
 
 func (d Gamma) cdf() cdfSpec {
 	c := cdfSpec{fam: "Gamma", ps: []*tensor.Tensor{d.Shape, d.Rate},
-		bad: func(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }}
+		bad: badTwoPositive}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
 		if x <= 0 {
@@ -520,7 +529,7 @@ func (d InverseGamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return
 
 func (d InverseGamma) cdf() cdfSpec {
 	c := cdfSpec{fam: "InverseGamma", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }}
+		bad: badTwoPositive}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
 		if x <= 0 {
@@ -545,7 +554,7 @@ func (d Beta) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf()
 
 func (d Beta) cdf() cdfSpec {
 	c := cdfSpec{fam: "Beta", ps: []*tensor.Tensor{d.A, d.B},
-		bad: func(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }}
+		bad: badTwoPositive}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
 		switch {
@@ -583,7 +592,7 @@ func (d Weibull) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cd
 
 func (d Weibull) cdf() cdfSpec {
 	return cdfSpec{fam: "Weibull", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) },
+		bad: badTwoPositive,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, k, s := v[0], v[1], v[2]
 			if x <= 0 {
@@ -805,7 +814,7 @@ func (d NegativeBinomial) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) {
 
 func (d NegativeBinomial) cdf() cdfSpec {
 	c := cdfSpec{fam: "NegativeBinomial", ps: []*tensor.Tensor{d.Mu, d.Phi}, discrete: true,
-		bad: func(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }}
+		bad: badTwoPositive}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		k, mu, phi := math.Floor(v[0]), v[1], v[2]
 		if k < 0 {

@@ -428,12 +428,7 @@ func TestDiscrete2Invalid(t *testing.T) {
 }
 
 func TestDiscrete2ConstructorErrors(t *testing.T) {
-	args := func(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
-	for _, tt := range []struct {
-		family string
-		args   []*tensor.Tensor
-		want   string
-	}{
+	checkBuildErrors(t, []buildCase{
 		{"BetaBinomial", args(sc(2.5), sc(1), sc(1)), "BetaBinomial: n must be a non-negative integer, got 2.5"},
 		{"BetaBinomial", args(sc(3), sc(0), sc(1)), "BetaBinomial: a must be positive, got 0"},
 		{"BetaBinomial", args(sc(3), sc(1), vec(1, -2)), "BetaBinomial: b must be positive, got -2"},
@@ -457,16 +452,7 @@ func TestDiscrete2ConstructorErrors(t *testing.T) {
 		{"OrderedLogistic", args(sc(0), vec(0, math.NaN())), "OrderedLogistic: cutpoints must be finite, got nan"},
 		{"OrderedLogistic", args(tensor.Zeros(2, 2), vec(0, 1)), "OrderedLogistic: eta must be a number or a vector, got a matrix of shape [2, 2]"},
 		{"OrderedLogistic", args(sc(0)), "OrderedLogistic takes 2 arguments (eta, cutpoints), got 1"},
-	} {
-		f, err := LookupFamily(tt.family)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := f.Build(tt.args, true)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%s%v: error %v (distribution %v), want %q", tt.family, tt.args, err, d, tt.want)
-		}
-	}
+	})
 	// Without validation (inside models) batches of mismatched sizes are
 	// still an error.
 	f, _ := LookupFamily("OrderedLogistic")

@@ -155,12 +155,8 @@ func (k SupportKind) Discrete() bool {
 // Cholesky factor of a correlation matrix within 1e-8. PositiveDefinite is
 // not checked.
 func (s Support) FirstOutside(x *tensor.Tensor) int {
-	data := x.Data()
+	data, d := x.Data(), rowLen(x)
 	if s.Kind == CholeskyCorr {
-		d := 1
-		if x.Rank() > 0 {
-			d = max(x.Dim(-1), 1)
-		}
 		k := corrSide(d)
 		for r := 0; r+d <= len(data); r += d {
 			if k < 0 || badCholCorr(data[r:r+d], k) {
@@ -171,16 +167,12 @@ func (s Support) FirstOutside(x *tensor.Tensor) int {
 	}
 	bound := func(b []float64, i int) float64 { return b[i%len(b)] }
 	if s.Kind == CountVectors {
-		return firstOffCounts(data, x, s.High)
+		return firstOffCounts(data, d, s.High)
 	}
 	if s.Kind == Simplex {
-		k := 1
-		if x.Rank() > 0 {
-			k = max(x.Dim(-1), 1)
-		}
-		for r := 0; r+k <= len(data); r += k {
+		for r := 0; r+d <= len(data); r += d {
 			sum := 0.0
-			for _, v := range data[r : r+k] {
+			for _, v := range data[r : r+d] {
 				if !(v >= 0) || math.IsInf(v, 1) {
 					return r
 				}
@@ -220,12 +212,17 @@ func (s Support) FirstOutside(x *tensor.Tensor) int {
 	return -1
 }
 
-// firstOffCounts is FirstOutside for CountVectors.
-func firstOffCounts(data []float64, x *tensor.Tensor, totals []float64) int {
-	k := 1
-	if x.Rank() > 0 {
-		k = max(x.Dim(-1), 1)
+// rowLen is the length of the rows of x: its last axis (at least 1), 1 for
+// a number.
+func rowLen(x *tensor.Tensor) int {
+	if x.Rank() == 0 {
+		return 1
 	}
+	return max(x.Dim(-1), 1)
+}
+
+// firstOffCounts is FirstOutside for CountVectors, with rows of length k.
+func firstOffCounts(data []float64, k int, totals []float64) int {
 	for r := 0; r+k <= len(data); r += k {
 		sum := 0.0
 		for j, v := range data[r : r+k] {

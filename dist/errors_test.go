@@ -9,12 +9,7 @@ import (
 )
 
 func TestConstructorErrors(t *testing.T) {
-	args := func(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
-	for _, tt := range []struct {
-		family string
-		args   []*tensor.Tensor
-		want   string
-	}{
+	checkBuildErrors(t, []buildCase{
 		{"Normal", args(sc(0), sc(-1)), "Normal: scale must be positive, got -1"},
 		{"Normal", args(sc(0), sc(0)), "Normal: scale must be positive, got 0"},
 		{"Normal", args(sc(math.Inf(1)), sc(1)), "Normal: loc must be finite, got inf"},
@@ -48,16 +43,7 @@ func TestConstructorErrors(t *testing.T) {
 		{"MultivariateNormal", args(vec(0, 0), tensor.Zeros(2, 3)), "MultivariateNormal: cov must be a square matrix, got a matrix of shape [2, 3]"},
 		{"MultivariateNormal", args(vec(0, 0), sc(1)), "MultivariateNormal: cov must be a square matrix, got a number"},
 		{"MultivariateNormal", args(vec(0, 0), tensor.Matrix([][]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}})), "MultivariateNormal: loc has length 2 but cov is 3×3"},
-	} {
-		f, err := LookupFamily(tt.family)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := f.Build(tt.args, true)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%s%v: error %v (distribution %v), want %q", tt.family, tt.args, err, d, tt.want)
-		}
-	}
+	})
 }
 
 // TestNoValidation checks that Build without validation accepts invalid

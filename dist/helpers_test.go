@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -75,4 +77,60 @@ func checkNoNaN(t *testing.T, what string, s []float64) {
 			return
 		}
 	}
+}
+
+// args lists the parameters of a buildCase.
+func args(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
+
+// buildCase is a family built from args with validation, and the error
+// that must give.
+type buildCase struct {
+	family string
+	args   []*tensor.Tensor
+	want   string
+}
+
+// checkBuildErrors checks that each case fails with its error.
+func checkBuildErrors(t *testing.T, cases []buildCase) {
+	t.Helper()
+	for _, tt := range cases {
+		f, err := LookupFamily(tt.family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.Build(tt.args, true)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s%v: error %v (distribution %v), want %q", tt.family, tt.args, err, d, tt.want)
+		}
+	}
+}
+
+// centralDiff is (f(x + h) − f(x − h)) / 2h for x element i of v, which it
+// changes in place and restores.
+func centralDiff(f func() float64, v *tensor.Tensor, i int, h float64) float64 {
+	old := v.Data()[i]
+	v.Data()[i] = old + h
+	up := f()
+	v.Data()[i] = old - h
+	down := f()
+	v.Data()[i] = old
+	return (up - down) / (2 * h)
+}
+
+// numericLogDetJacobian is log|det J| and the sign of det J, for J the
+// Jacobian of f (len(x) values to as many) at x by central differences
+// of step h.
+func numericLogDetJacobian(f func([]float64) []float64, x []float64, h float64) (float64, float64) {
+	k := len(x)
+	jac := mat.NewDense(k, k, nil)
+	for c := range k {
+		up, dn := append([]float64(nil), x...), append([]float64(nil), x...)
+		up[c] += h
+		dn[c] -= h
+		fu, fd := f(up), f(dn)
+		for r := range k {
+			jac.Set(r, c, (fu[r]-fd[r])/(2*h))
+		}
+	}
+	return mat.LogDet(jac)
 }

@@ -268,6 +268,38 @@ func (d MultivariateNormalCholesky) factors() (*tensor.Tensor, []bool) {
 	return flat, bad
 }
 
+// locRows is the number of locations: 1, or B for a [B, d] batch.
+func (d MultivariateNormalCholesky) locRows() int {
+	if d.Loc.Rank() == 2 {
+		return d.Loc.Dim(0)
+	}
+	return 1
+}
+
+// badRows returns which of rows draws have a bad factor, for bad the flags
+// of one factor or of one per draw, and whether any has.
+func badRows(bad []bool, rows int) ([]bool, bool) {
+	out := make([]bool, rows)
+	anyBad := false
+	for r := range rows {
+		out[r] = bad[r%len(bad)]
+		anyBad = anyBad || out[r]
+	}
+	return out, anyBad
+}
+
+// repeatEach returns flags with each element repeated w times: a mask
+// over rows of width w from one flag per row.
+func repeatEach(flags []bool, w int) []bool {
+	out := make([]bool, len(flags)*w)
+	for r, f := range flags {
+		for j := range w {
+			out[r*w+j] = f
+		}
+	}
+	return out
+}
+
 // LogProb returns the log density of each row of x ([n, d]); with a batch
 // of B factors or locations, n is 1 or B.
 func (d MultivariateNormalCholesky) LogProb(x *tensor.Tensor) *tensor.Tensor {
@@ -277,10 +309,7 @@ func (d MultivariateNormalCholesky) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	}
 	flat, bad := d.factors()
 	nl := flat.Dim(0)
-	nloc := 1
-	if d.Loc.Rank() == 2 {
-		nloc = d.Loc.Dim(0)
-	}
+	nloc := d.locRows()
 	rows := max(x.Dim(0), nl, nloc)
 	for _, m := range []int{x.Dim(0), nl, nloc} {
 		if m != 1 && m != rows {
@@ -289,20 +318,9 @@ func (d MultivariateNormalCholesky) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	}
 	// Invalid factors become the identity (so that nothing is NaN) and
 	// their rows -Inf; so do rows with a NaN value or location.
-	badRow := make([]bool, rows)
-	anyBad := false
-	for r := range rows {
-		badRow[r] = bad[r%nl]
-		anyBad = anyBad || badRow[r]
-	}
+	badRow, anyBad := badRows(bad, rows)
 	if anyBad {
-		mask := make([]bool, nl*k*k)
-		for r := range nl {
-			for j := range k * k {
-				mask[r*k*k+j] = bad[r]
-			}
-		}
-		flat = tensor.Where(mask, tensor.BroadcastTo(tensor.Reshape(eye(k), 1, k*k), nl, k*k), flat)
+		flat = tensor.Where(repeatEach(bad, k*k), tensor.BroadcastTo(tensor.Reshape(eye(k), 1, k*k), nl, k*k), flat)
 	}
 	diff := tensor.BroadcastTo(tensor.Sub(x, d.Loc), rows, k)
 	diag := make([]int, k)
@@ -357,10 +375,7 @@ func (d MultivariateNormalCholesky) RSample(rng *rand.Rand, n int) *tensor.Tenso
 	k := d.Dim()
 	flat, bad := d.factors()
 	nl := flat.Dim(0)
-	nloc := 1
-	if d.Loc.Rank() == 2 {
-		nloc = d.Loc.Dim(0)
-	}
+	nloc := d.locRows()
 	for _, m := range []int{nl, nloc} {
 		if m != 1 && m != n {
 			panic(fmt.Sprintf("dist.MultivariateNormalCholesky: parameters have a batch of %d rows, so a sample needs %d draws, not %d", m, m, n))
@@ -385,20 +400,8 @@ func (d MultivariateNormalCholesky) RSample(rng *rand.Rand, n int) *tensor.Tenso
 		x = tensor.Concat(1, cols...)
 	}
 	x = tensor.Add(x, d.Loc)
-	badRow := make([]bool, n)
-	anyBad := false
-	for r := range n {
-		badRow[r] = bad[r%nl]
-		anyBad = anyBad || badRow[r]
-	}
-	if anyBad {
-		mask := make([]bool, n*k)
-		for r := range n {
-			for j := range k {
-				mask[r*k+j] = badRow[r]
-			}
-		}
-		x = tensor.Fill(x, mask, math.NaN())
+	if badRow, anyBad := badRows(bad, n); anyBad {
+		x = tensor.Fill(x, repeatEach(badRow, k), math.NaN())
 	}
 	return x
 }

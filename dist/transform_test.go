@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/tensor"
-	"gonum.org/v1/gonum/mat"
 )
 
 // transformCases are transforms with an unconstrained point [B, k] to test
@@ -105,18 +104,7 @@ func TestTransformLogJacobian(t *testing.T) {
 				d := x.Dim(1)
 				return x.Data()[i*d : i*d+k]
 			}
-			jac := mat.NewDense(k, k, nil)
-			for c := range k {
-				h := 1e-6
-				up, dn := append([]float64(nil), row...), append([]float64(nil), row...)
-				up[c] += h
-				dn[c] -= h
-				fu, fd := f(up), f(dn)
-				for r := range k {
-					jac.Set(r, c, (fu[r]-fd[r])/(2*h))
-				}
-			}
-			want, sign := mat.LogDet(jac)
+			want, sign := numericLogDetJacobian(f, row, 1e-6)
 			if sign == 0 || math.Abs(lj.Data()[i]-want) > 1e-6*max(1, math.Abs(want)) {
 				t.Errorf("%s row %d: log|J| = %v, numeric %v", tt.name, i, lj.Data()[i], want)
 			}
@@ -167,13 +155,10 @@ func TestTransformGradient(t *testing.T) {
 				if math.IsInf(old, 0) {
 					continue
 				}
-				h := 1e-6 * max(1, math.Abs(old))
-				v.Data()[i] = old + h
-				fu, _ := eval(false, z, bs)
-				v.Data()[i] = old - h
-				fd, _ := eval(false, z, bs)
-				v.Data()[i] = old
-				num := (fu - fd) / (2 * h)
+				num := centralDiff(func() float64 {
+					l, _ := eval(false, z, bs)
+					return l
+				}, v, i, 1e-6*max(1, math.Abs(old)))
 				if math.Abs(grad[i]-num) > 1e-5*max(1, math.Abs(num)) {
 					t.Errorf("%s: d/d%s[%d] = %v, numeric %v", tt.name, what, i, grad[i], num)
 				}
@@ -193,17 +178,27 @@ func TestTransformGradient(t *testing.T) {
 }
 
 func TestTransformForErrors(t *testing.T) {
-	for _, tt := range []struct {
-		s    Support
-		want string
-	}{
+	checkTransformForErrors(t, "TransformFor", TransformFor, []supportCase{
 		{Support{Kind: NonNegIntegers}, "cannot infer a discrete latent"},
 		{Support{Kind: Boolean}, "cannot infer a discrete latent"},
 		{Support{Kind: Interval, Low: []float64{1}, High: []float64{1}}, "empty"},
 		{Support{Kind: PositiveDefinite}, "positive definite"},
-	} {
-		if _, err := TransformFor(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("TransformFor(%v): error %v, want %q", tt.s.Kind, err, tt.want)
+	})
+}
+
+// supportCase is a support and a part of the error it must give.
+type supportCase struct {
+	s    Support
+	want string
+}
+
+// checkTransformForErrors checks that for each case, f (named name) fails
+// with an error containing want.
+func checkTransformForErrors(t *testing.T, name string, f func(Support) (Transform, error), cases []supportCase) {
+	t.Helper()
+	for _, tt := range cases {
+		if _, err := f(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s(%v): error %v, want %q", name, tt.s, err, tt.want)
 		}
 	}
 }

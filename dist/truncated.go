@@ -112,20 +112,9 @@ func (d Truncated) logMassBetween(low, high *tensor.Tensor) (*tensor.Tensor, err
 	ins := append([]*tensor.Tensor{low, high}, d.spec.ps...)
 	shape := broadcastShape("Truncated", ins...)
 	np := len(d.spec.ps)
-	need := make([]bool, len(ins))
-	anyNeed := false
-	for k, t := range ins {
-		need[k] = t.Tracked() && !(k < 2 && d.spec.discrete)
-		anyNeed = anyNeed || need[k]
-	}
 	g := newGrid(shape, ins...)
 	vals := make([]float64, g.size)
-	grads := make([][]float64, len(ins))
-	for k := range ins {
-		if need[k] {
-			grads[k] = make([]float64, g.size)
-		}
-	}
+	need, grads, anyNeed := gradSlots(ins, 2, d.spec.discrete, g.size)
 	w := make([]float64, 1+np)
 	wn := make([]bool, 1+np)
 	gLo, gHi := make([]float64, 1+np), make([]float64, 1+np)

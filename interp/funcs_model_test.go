@@ -35,47 +35,11 @@ model m(x, y) {
 }
 post = m(x, y)
 `)
-	rng := rand.New(rand.NewPCG(5, 6))
-	const rows = 4
-	D := p.Dim()
-	z0 := tensor.RandN(rng, rows, D)
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0.Data()...), rows, D)
-	tp.Watch(z)
-	lp, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp.Backward(tensor.Sum(lp))
-	grad := append([]float64(nil), z.Grad()...)
-	vals := append([]float64(nil), lp.Data()...)
-	tp.Reset()
-	at := func(i, j int, d float64) float64 {
-		x := append([]float64(nil), z0.Data()[i*D:(i+1)*D]...)
-		if j >= 0 {
-			x[j] += d
-		}
-		v, err := p.LogDensity(tensor.New(x, 1, D))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.Data()[0]
-	}
-	for i := range rows {
-		if one := at(i, -1, 0); math.Abs(one-vals[i]) > 1e-9*max(1, math.Abs(one)) || math.IsNaN(one) {
-			t.Errorf("row %d: %v alone, %v in a batch", i, one, vals[i])
-		}
-		for j := range D {
-			// Step 1e-5, tolerance 1e-5 relative: central differences
-			// are accurate to O(h²) here (smooth away from where's and
-			// sort's kinks, which random draws miss).
-			const h = 1e-5
-			num := (at(i, j, h) - at(i, j, -h)) / (2 * h)
-			if g := grad[i*D+j]; math.Abs(g-num) > 1e-5*max(1, math.Abs(num)) {
-				t.Errorf("d/dz[%d, %d] = %v, numerically %v", i, j, g, num)
-			}
-		}
-	}
+	z := tensor.RandN(rand.New(rand.NewPCG(5, 6)), 4, p.Dim())
+	// Tolerance 1e-5 relative: central differences are accurate to
+	// O(h²) here (smooth away from where's and sort's kinks, which
+	// random draws miss).
+	checkLogDensity(t, p, z, tol{Rel: 1e-9}, tol{Rel: 1e-5})
 }
 
 // TestCholeskyNonPDDraw: inside a model, a draw whose matrix is not

@@ -73,15 +73,7 @@ func TestHierarchicalIndexVector(t *testing.T) {
 		if p.Dim() != want.Dim() {
 			t.Fatalf("Dim = %d, want %d", p.Dim(), want.Dim())
 		}
-		tp := tensor.NewTape()
-		z := tensor.Param(append([]float64(nil), z0.Data()...), n, p.Dim())
-		tp.Watch(z)
-		out, err := p.LogDensity(z)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tp.Backward(tensor.Sum(out))
-		return append([]float64(nil), out.Data()...), append([]float64(nil), z.Grad()...)
+		return logDensityAndGrad(t, p, z0)
 	}
 	lp, grad := eval(hierarchicalSrc)
 	for i, v := range lp {
@@ -107,20 +99,5 @@ func TestHierarchicalIndexVector(t *testing.T) {
 	// alpha[g] form (step 1e-5, tolerance 1e-5 relative, as in
 	// TestLogDensityGradient).
 	D := want.Dim()
-	for j := range D {
-		at := func(d float64) float64 {
-			x := append([]float64(nil), z0.Data()[:D]...)
-			x[j] += d
-			v, err := want.LogDensity(tensor.New(x, 1, D))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v.Data()[0]
-		}
-		const h = 1e-5
-		num := (at(h) - at(-h)) / (2 * h)
-		if math.Abs(grad[j]-num) > 1e-5*max(1, math.Abs(num)) {
-			t.Errorf("d/dz[0, %d] = %v, numerically %v", j, grad[j], num)
-		}
-	}
+	checkGradient(t, "", want, tensor.New(z0.Data()[:D], 1, D), grad[:D], tol{Rel: 1e-5})
 }

@@ -142,38 +142,12 @@ post = g([0.5, -1, 2])
 		0.3, -0.2, 0.5, -1.2, 0.8,
 		-1, 0.4, 1.1, 0.2, -0.6,
 	}
-	n := len(z0) / D
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0...), n, D)
-	tp.Watch(z)
-	lp, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp.Backward(tensor.Sum(lp))
-	grad := append([]float64(nil), z.Grad()...)
-	tp.Reset()
-	for i := range n {
-		for j := range D {
-			at := func(d float64) float64 {
-				x := append([]float64(nil), z0[i*D:(i+1)*D]...)
-				x[j] += d
-				v, err := p.LogDensity(tensor.New(x, 1, D))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v.Data()[0]
-			}
-			// Central differences with h = 1e-5 are accurate to about
-			// h² times the third derivative plus 1e-16/h rounding: 1e-6
-			// relative is well above both here.
-			h := 1e-5
-			num := (at(h) - at(-h)) / (2 * h)
-			if g := grad[i*D+j]; math.Abs(g-num) > 1e-6*max(1, math.Abs(num)) {
-				t.Errorf("d/dz[%d, %d] = %v, numerically %v", i, j, g, num)
-			}
-		}
-	}
+	z := tensor.New(z0, len(z0)/D, D)
+	_, grad := logDensityAndGrad(t, p, z)
+	// Central differences with h = 1e-5 are accurate to about h² times
+	// the third derivative plus 1e-16/h rounding: 1e-6 relative is well
+	// above both here.
+	checkGradient(t, "", p, z, grad, tol{Rel: 1e-6})
 }
 
 // TestBatchMomentNotDifferentiable: a moment without a closed form on the

@@ -10,21 +10,6 @@ import (
 	"github.com/flowppl/flowppl/tensor"
 )
 
-// logDensityAndGrad returns the log density of the rows of z and the
-// gradient of their sum.
-func logDensityAndGrad(t *testing.T, p *interp.Posterior, z0 *tensor.Tensor) (lp, grad []float64) {
-	t.Helper()
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0.Data()...), z0.Shape()...)
-	tp.Watch(z)
-	l, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	tp.Backward(tensor.Sum(l))
-	return append([]float64(nil), l.Data()...), append([]float64(nil), z.Grad()...)
-}
-
 // TestLoopObservations checks that a model whose ~ statements observe
 // data one element at a time in a loop (scored together at the end of the
 // run) has the log density and gradient of the same model written with

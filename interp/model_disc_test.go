@@ -266,26 +266,11 @@ func TestDiscreteLikelihoodModels(t *testing.T) {
 					if got := lp[i] - base[i]; math.IsNaN(got) || math.Abs(got-want) > 1e-9*max(1, math.Abs(want)) {
 						t.Errorf("%s, row %d: log likelihood %.12g, want %.12g", form, i, got, want)
 					}
-					// The gradient against central differences (h = 1e-5:
-					// errors of order h² times third derivatives of a few
-					// units, within 1e-5 relative).
-					for j := range tt.dim {
-						at := func(d float64) float64 {
-							x := append([]float64(nil), row...)
-							x[j] += d
-							v, err := post.LogDensity(tensor.New(x, 1, tt.dim))
-							if err != nil {
-								t.Fatal(err)
-							}
-							return v.Data()[0]
-						}
-						const h = 1e-5
-						num := (at(h) - at(-h)) / (2 * h)
-						if g := grad[i*tt.dim+j]; math.Abs(g-num) > 1e-5*max(1, math.Abs(num)) {
-							t.Errorf("%s, row %d: d/dz[%d] = %v, numerically %v", form, i, j, g, num)
-						}
-					}
 				}
+				// The gradient against central differences (h = 1e-5:
+				// errors of order h² times third derivatives of a few
+				// units, within 1e-5 relative).
+				checkGradient(t, form, post, z, grad, tol{Rel: 1e-5})
 			}
 		})
 	}

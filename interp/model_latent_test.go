@@ -294,42 +294,8 @@ post = m([[1, 0.2, 0.5], [0, -2, 1], [0.3, 0.3, 2]])
 	if D != 1+3+1+2 {
 		t.Fatalf("Dim = %d, want 7", D)
 	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	z0 := tensor.RandN(rng, n, D)
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0.Data()...), n, D)
-	tp.Watch(z)
-	lp, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	tp.Backward(tensor.Sum(lp))
-	grad := append([]float64(nil), z.Grad()...)
-	vals := append([]float64(nil), lp.Data()...)
-	tp.Reset()
-	at := func(i, j int, d float64) float64 {
-		x := append([]float64(nil), z0.Data()[i*D:(i+1)*D]...)
-		if j >= 0 {
-			x[j] += d
-		}
-		v, err := p.LogDensity(tensor.New(x, 1, D))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v.Data()[0]
-	}
-	for i := range n {
-		if one := at(i, -1, 0); math.Abs(one-vals[i]) > 1e-9*max(1, math.Abs(one)) {
-			t.Errorf("row %d: %v alone, %v in a batch", i, one, vals[i])
-		}
-		for j := range D {
-			h := 1e-5
-			num := (at(i, j, h) - at(i, j, -h)) / (2 * h)
-			if g := grad[i*D+j]; math.Abs(g-num) > 1e-5*max(1, math.Abs(num)) {
-				t.Errorf("d/dz[%d, %d] = %v, numerically %v", i, j, g, num)
-			}
-		}
-	}
+	z := tensor.RandN(rand.New(rand.NewPCG(3, 4)), n, D)
+	checkLogDensity(t, p, z, tol{Rel: 1e-9}, tol{Rel: 1e-5})
 }
 
 // TestOrderedInitialPoints: initial points of Ordered(D) are D's draws

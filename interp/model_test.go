@@ -73,42 +73,8 @@ post = m([0.5, -1, 2])
 // value does not depend on the batch it is evaluated in).
 func TestLogDensityGradient(t *testing.T) {
 	p := posteriorOf(t, eightSchoolsSrc)
-	rng := rand.New(rand.NewPCG(3, 4))
-	z0 := tensor.RandN(rng, 5, p.Dim())
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0.Data()...), 5, p.Dim())
-	tp.Watch(z)
-	lp, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp.Backward(tensor.Sum(lp))
-	grad := append([]float64(nil), z.Grad()...)
-	vals := append([]float64(nil), lp.Data()...)
-	tp.Reset()
-	D := p.Dim()
-	for i := range 5 {
-		one, err := p.LogDensity(tensor.New(append([]float64(nil), z0.Data()[i*D:(i+1)*D]...), 1, D))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if math.Abs(one.Data()[0]-vals[i]) > 1e-9 {
-			t.Errorf("row %d: %v alone, %v in a batch", i, one.Data()[0], vals[i])
-		}
-		for j := range D {
-			h := 1e-5
-			at := func(d float64) float64 {
-				x := append([]float64(nil), z0.Data()[i*D:(i+1)*D]...)
-				x[j] += d
-				v, _ := p.LogDensity(tensor.New(x, 1, D))
-				return v.Data()[0]
-			}
-			num := (at(h) - at(-h)) / (2 * h)
-			if g := grad[i*D+j]; math.Abs(g-num) > 1e-5*max(1, math.Abs(num)) {
-				t.Errorf("d/dz[%d, %d] = %v, numerically %v", i, j, g, num)
-			}
-		}
-	}
+	z := tensor.RandN(rand.New(rand.NewPCG(3, 4)), 5, p.Dim())
+	checkLogDensity(t, p, z, tol{Abs: 1e-9}, tol{Rel: 1e-5})
 }
 
 // fitScript runs src (which binds post), fits guide (a flow plan

@@ -74,31 +74,7 @@ model m(y, k) {
 post = m([0.5, 1.2], 3)
 `)
 	D := p.Dim()
-	z0 := []float64{0.3, -0.2, 0.1, 1, -1, 0.5}
-	tp := tensor.NewTape()
-	z := tensor.Param(append([]float64(nil), z0...), 2, D)
-	tp.Watch(z)
-	lp, err := p.LogDensity(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp.Backward(tensor.Sum(lp))
-	for i := range 2 {
-		for j := range D {
-			at := func(d float64) float64 {
-				x := append([]float64(nil), z0[i*D:(i+1)*D]...)
-				x[j] += d
-				v, err := p.LogDensity(tensor.New(x, 1, D))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return v.Data()[0]
-			}
-			h := 1e-5
-			num := (at(h) - at(-h)) / (2 * h)
-			if g := z.Grad()[i*D+j]; math.Abs(g-num) > 1e-5*max(1, math.Abs(num)) {
-				t.Errorf("d/dz[%d, %d] = %v, numerically %v", i, j, g, num)
-			}
-		}
-	}
+	z := tensor.New([]float64{0.3, -0.2, 0.1, 1, -1, 0.5}, 2, D)
+	_, grad := logDensityAndGrad(t, p, z)
+	checkGradient(t, "", p, z, grad, tol{Rel: 1e-5})
 }

@@ -62,11 +62,7 @@ func TestIndexVectorErrors(t *testing.T) {
 	m := mat(3, 2, 1, 2, 3, 4, 5, 6)
 	all := Slice(nil, nil)
 	latent := NewBatch(tensor.New([]float64{0, 1}, 2))
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		want string
-	}{
+	cases := []indexCase{
 		{x, []IndexArg{idxv(0, 1.5)}, "element 1 of the index vector: index 1.5 is not an integer"},
 		{x, []IndexArg{idxv(1, 2, 3, 4, 7)}, "element 4 of the index vector: index 7 out of range for vector of length 5"},
 		{x, []IndexArg{idxv(-6)}, "element 0 of the index vector: index -6 out of range for vector of length 5"},
@@ -79,32 +75,24 @@ func TestIndexVectorErrors(t *testing.T) {
 		{m, []IndexArg{all, At(String("a"))}, "index must be a number or a vector of integers, got string"},
 		{x, []IndexArg{At(latent)}, "an index must not depend on latent variables"},
 		{String("abc"), []IndexArg{idxv(0)}, "index must be a number, got vector"},
-	} {
-		_, err := Index(tt.x, tt.idx)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%v%v: error %v, want %q", tt.x, tt.idx, err, tt.want)
-		}
-		// A batch gives the same errors.
+	}
+	checkIndexErrors(t, cases)
+	// A batch gives the same errors.
+	var batched []indexCase
+	for _, tt := range cases {
 		if _, ok := tt.x.(*Array); ok {
-			xb, _ := ToBatch(tt.x, 2)
-			_, err := Index(xb, tt.idx)
-			if err == nil || err.Error() != tt.want {
-				t.Errorf("batch %v%v: error %v, want %q", tt.x, tt.idx, err, tt.want)
-			}
+			tt.x, _ = ToBatch(tt.x, 2)
+			batched = append(batched, tt)
 		}
 	}
+	checkIndexErrors(t, batched)
 }
 
 func TestSetIndexVector(t *testing.T) {
 	x := vec(10, 11, 12, 13, 14)
 	m := mat(3, 2, 1, 2, 3, 4, 5, 6)
 	all := Slice(nil, nil)
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		v    Value
-		want string
-	}{
+	checkSetIndex(t, []setCase{
 		{x, []IndexArg{idxv(0, 2)}, n(0), "[0, 11, 0, 13, 14]"},
 		{x, []IndexArg{idxv(0, 2)}, vec(7, 8), "[7, 11, 8, 13, 14]"},
 		{x, []IndexArg{idxv(2, 0)}, vec(7, 8), "[8, 11, 7, 13, 14]"},
@@ -120,31 +108,16 @@ func TestSetIndexVector(t *testing.T) {
 		{m, []IndexArg{At(n(1)), idxv(1, 0)}, vec(7, 8), "[[1, 2],\n [8, 7],\n [5, 6]]"},
 		{m, []IndexArg{Slice(n(0), n(2)), idxv(0)}, n(0), "[[0, 2],\n [0, 4],\n [5, 6]]"},
 		{m, []IndexArg{idxv(2, 2), Slice(n(1), nil)}, mat(2, 1, 7, 8), "[[1, 2],\n [3, 4],\n [5, 8]]"},
-	} {
-		got, err := SetIndex(tt.x, tt.idx, tt.v)
-		if err != nil || got.String() != tt.want {
-			t.Errorf("%v%v = %v: got %v, %v; want %v", tt.x, tt.idx, tt.v, got, err, tt.want)
-		}
-	}
+	})
 	if x.String() != "[10, 11, 12, 13, 14]" || m.String() != "[[1, 2],\n [3, 4],\n [5, 6]]" {
 		t.Errorf("SetIndex modified its operand: %v %v", x, m)
 	}
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		v    Value
-		want string
-	}{
+	checkSetIndexErrors(t, []setCase{
 		{x, []IndexArg{idxv(0, 1)}, vec(1, 2, 3), "cannot assign shape [3] to a selection of shape [2]"},
 		{x, []IndexArg{idxv(0, 9)}, n(1), "element 1 of the index vector: index 9 out of range for vector of length 5"},
 		{m, []IndexArg{idxv(0, 1)}, vec(1, 2, 3), "cannot assign shape [3] to a selection of shape [2, 2]"},
 		{m, []IndexArg{idxv(0), idxv(0)}, n(1), "only one subscript may be a vector of indices: for the rows r and columns c of a matrix m, write m[r, :][:, c]"},
-	} {
-		_, err := SetIndex(tt.x, tt.idx, tt.v)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%v%v = %v: error %v, want %q", tt.x, tt.idx, tt.v, err, tt.want)
-		}
-	}
+	})
 }
 
 // batchOfDraws returns a batch of 3 draws of the given event shape, draw i

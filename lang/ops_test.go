@@ -134,15 +134,61 @@ func TestUnary(t *testing.T) {
 
 func n(x float64) Value { return Number(x) }
 
+// indexCase is x[idx] and what it gives: the result's text, or the error's.
+type indexCase struct {
+	x    Value
+	idx  []IndexArg
+	want string
+}
+
+// setCase is x[idx] = v and what it gives: the result's text, or the
+// error's.
+type setCase struct {
+	x    Value
+	idx  []IndexArg
+	v    Value
+	want string
+}
+
+// checkIndexErrors checks that each x[idx] fails with the error want.
+func checkIndexErrors(t *testing.T, cases []indexCase) {
+	t.Helper()
+	for _, tt := range cases {
+		_, err := Index(tt.x, tt.idx)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%v%v: error %v, want %q", tt.x, tt.idx, err, tt.want)
+		}
+	}
+}
+
+// checkSetIndex checks that each x[idx] = v gives want.
+func checkSetIndex(t *testing.T, cases []setCase) {
+	t.Helper()
+	for _, tt := range cases {
+		got, err := SetIndex(tt.x, tt.idx, tt.v)
+		if err != nil || got.String() != tt.want {
+			t.Errorf("%v%v = %v: got %v, %v; want %v", tt.x, tt.idx, tt.v, got, err, tt.want)
+		}
+	}
+}
+
+// checkSetIndexErrors checks that each x[idx] = v fails with the error
+// want.
+func checkSetIndexErrors(t *testing.T, cases []setCase) {
+	t.Helper()
+	for _, tt := range cases {
+		_, err := SetIndex(tt.x, tt.idx, tt.v)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%v%v = %v: error %v, want %q", tt.x, tt.idx, tt.v, err, tt.want)
+		}
+	}
+}
+
 func TestIndex(t *testing.T) {
 	x := vec(10, 11, 12)
 	m := mat(3, 2, 1, 2, 3, 4, 5, 6)
 	all := Slice(nil, nil)
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		want string
-	}{
+	for _, tt := range []indexCase{
 		{x, []IndexArg{At(n(0))}, "10"},
 		{x, []IndexArg{At(n(-1))}, "12"},
 		{x, []IndexArg{At(n(-3))}, "10"},
@@ -184,11 +230,7 @@ func TestIndex(t *testing.T) {
 func TestIndexErrors(t *testing.T) {
 	x := vec(10, 11, 12)
 	m := mat(3, 2, 1, 2, 3, 4, 5, 6)
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		want string
-	}{
+	checkIndexErrors(t, []indexCase{
 		{x, []IndexArg{At(n(5))}, "index 5 out of range for vector of length 3"},
 		{x, []IndexArg{At(n(-4))}, "index -4 out of range for vector of length 3"},
 		{x, []IndexArg{At(n(1.5))}, "index 1.5 is not an integer"},
@@ -200,23 +242,13 @@ func TestIndexErrors(t *testing.T) {
 		{m, []IndexArg{At(n(0)), At(n(0)), At(n(0))}, "too many subscripts for matrix: got 3, want at most 2"},
 		{Number(1), []IndexArg{At(n(0))}, "number cannot be indexed"},
 		{String("ab"), []IndexArg{At(n(2))}, "index 2 out of range for string of length 2"},
-	} {
-		_, err := Index(tt.x, tt.idx)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%v%v: error %v, want %q", tt.x, tt.idx, err, tt.want)
-		}
-	}
+	})
 }
 
 func TestSetIndex(t *testing.T) {
 	x := vec(10, 11, 12)
 	m := mat(2, 3, 1, 2, 3, 4, 5, 6)
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		v    Value
-		want string
-	}{
+	checkSetIndex(t, []setCase{
 		{x, []IndexArg{At(n(1))}, n(0), "[10, 0, 12]"},
 		{x, []IndexArg{At(n(-1))}, n(0), "[10, 11, 0]"},
 		{x, []IndexArg{Slice(n(1), nil)}, vec(7, 8), "[10, 7, 8]"},
@@ -225,32 +257,17 @@ func TestSetIndex(t *testing.T) {
 		{m, []IndexArg{At(n(0))}, vec(7, 8, 9), "[[7, 8, 9],\n [4, 5, 6]]"},
 		{m, []IndexArg{Slice(nil, nil), At(n(1))}, vec(7, 8), "[[1, 7, 3],\n [4, 8, 6]]"},
 		{m, []IndexArg{Slice(nil, nil), Slice(n(1), nil)}, vec(7, 8), "[[1, 7, 8],\n [4, 7, 8]]"},
-	} {
-		got, err := SetIndex(tt.x, tt.idx, tt.v)
-		if err != nil || got.String() != tt.want {
-			t.Errorf("%v%v = %v: got %v, %v; want %v", tt.x, tt.idx, tt.v, got, err, tt.want)
-		}
-	}
+	})
 	if x.String() != "[10, 11, 12]" || m.String() != "[[1, 2, 3],\n [4, 5, 6]]" {
 		t.Errorf("SetIndex modified its operand: %v %v", x, m)
 	}
-	for _, tt := range []struct {
-		x    Value
-		idx  []IndexArg
-		v    Value
-		want string
-	}{
+	checkSetIndexErrors(t, []setCase{
 		{x, []IndexArg{At(n(3))}, n(0), "index 3 out of range for vector of length 3"},
 		{x, []IndexArg{Slice(n(1), nil)}, vec(1, 2, 3), "cannot assign shape [3] to a selection of shape [2]"},
 		{x, []IndexArg{At(n(0))}, vec(1, 2), "cannot assign shape [2] to a selection of shape []"},
 		{x, []IndexArg{At(n(0))}, String("a"), "cannot assign string to an element of a vector"},
 		{String("ab"), []IndexArg{At(n(0))}, n(1), "string does not support item assignment"},
-	} {
-		_, err := SetIndex(tt.x, tt.idx, tt.v)
-		if err == nil || err.Error() != tt.want {
-			t.Errorf("%v%v = %v: error %v, want %q", tt.x, tt.idx, tt.v, err, tt.want)
-		}
-	}
+	})
 }
 
 // TestTracked checks that operators, indexing and item assignment keep a

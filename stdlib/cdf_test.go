@@ -15,14 +15,7 @@ import (
 // matrix), and Truncated's density, draws and moments.
 func TestCDFBuiltins(t *testing.T) {
 	th, _ := newThread()
-	mk := func(name string, args ...lang.Value) lang.Value {
-		t.Helper()
-		d, err := callKw(th, name, args, nil)
-		if err != nil {
-			t.Fatalf("%s%v: %v", name, args, err)
-		}
-		return d
-	}
+	mk := maker(t, th)
 	n01 := mk("Normal", num(0), num(1))
 	n2 := mk("Normal", vec(0, 1), vec(1, 2))
 	std := distuv.UnitNormal
@@ -72,14 +65,7 @@ func TestCDFBuiltins(t *testing.T) {
 // TestCDFErrors checks the builtins' error messages.
 func TestCDFErrors(t *testing.T) {
 	th, _ := newThread()
-	mk := func(name string, args ...lang.Value) lang.Value {
-		t.Helper()
-		d, err := callKw(th, name, args, nil)
-		if err != nil {
-			t.Fatalf("%s%v: %v", name, args, err)
-		}
-		return d
-	}
+	mk := maker(t, th)
 	n2 := mk("Normal", vec(0, 1), vec(1, 2))
 	for _, tt := range []struct {
 		fn   string

@@ -102,14 +102,7 @@ func TestFamilyErrors(t *testing.T) {
 
 func TestRegistryDistributions(t *testing.T) {
 	th, _ := newThread()
-	mk := func(name string, args ...lang.Value) lang.Value {
-		t.Helper()
-		d, err := callKw(th, name, args, nil)
-		if err != nil {
-			t.Fatalf("%s%v: %v", name, args, err)
-		}
-		return d
-	}
+	mk := maker(t, th)
 	n01, n11 := mk("Normal", num(0), num(1)), mk("Normal", num(1), num(1))
 	n2 := mk("Normal", vec(0, 1), vec(1, 2))
 

@@ -49,38 +49,41 @@ func linalgArg(fn, what string, x lang.Value, rank int, square bool) (t *tensor.
 }
 
 func builtinDot(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x, y lang.Value
-	if err := lang.UnpackArgs("dot", args, kwargs, "a", &x, "b", &y); err != nil {
-		return nil, err
-	}
-	xt, xn, xe, err := linalgArg("dot", "a", x, 1, false)
+	xt, yt, n, err := vectorPair("dot", args, kwargs)
 	if err != nil {
 		return nil, err
 	}
-	yt, yn, ye, err := linalgArg("dot", "b", y, 1, false)
-	if err != nil {
-		return nil, err
+	if xk, yk := xt.Dim(-1), yt.Dim(-1); xk != yk {
+		return nil, fmt.Errorf("dot: vectors of lengths %d and %d", xk, yk)
 	}
-	if xe[0] != ye[0] {
-		return nil, fmt.Errorf("dot: vectors of lengths %d and %d", xe[0], ye[0])
-	}
-	return valueOf(tensor.SumAxis(tensor.Mul(xt, yt), -1), max(xn, yn)), nil
+	return valueOf(tensor.SumAxis(tensor.Mul(xt, yt), -1), n), nil
 }
 
 func builtinOuter(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	xt, yt, n, err := vectorPair("outer", args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	return valueOf(tensor.Mul(tensor.Unsqueeze(xt, -1), tensor.Unsqueeze(yt, -2)), n), nil
+}
+
+// vectorPair unpacks fn's arguments a and b, each a vector or a batch of
+// vectors, and returns their tensors and the number of draws (0 if
+// neither is a batch).
+func vectorPair(fn string, args lang.Tuple, kwargs []lang.Kwarg) (xt, yt *tensor.Tensor, n int, err error) {
 	var x, y lang.Value
-	if err := lang.UnpackArgs("outer", args, kwargs, "a", &x, "b", &y); err != nil {
-		return nil, err
+	if err := lang.UnpackArgs(fn, args, kwargs, "a", &x, "b", &y); err != nil {
+		return nil, nil, 0, err
 	}
-	xt, xn, _, err := linalgArg("outer", "a", x, 1, false)
+	xt, xn, _, err := linalgArg(fn, "a", x, 1, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	yt, yn, _, err := linalgArg("outer", "b", y, 1, false)
+	yt, yn, _, err := linalgArg(fn, "b", y, 1, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, 0, err
 	}
-	return valueOf(tensor.Mul(tensor.Unsqueeze(xt, -1), tensor.Unsqueeze(yt, -2)), max(xn, yn)), nil
+	return xt, yt, max(xn, yn), nil
 }
 
 func builtinDiag(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {

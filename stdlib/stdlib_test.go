@@ -26,6 +26,20 @@ func callKw(th *lang.Thread, name string, args []lang.Value, kwargs []lang.Kwarg
 	return b.(*lang.Builtin).CallInternal(th, args, kwargs)
 }
 
+// maker returns a function that calls the builtin name on positional
+// arguments and stops the test on an error: it builds the distributions
+// a test works on.
+func maker(t *testing.T, th *lang.Thread) func(name string, args ...lang.Value) lang.Value {
+	return func(name string, args ...lang.Value) lang.Value {
+		t.Helper()
+		v, err := callKw(th, name, args, nil)
+		if err != nil {
+			t.Fatalf("%s%v: %v", name, args, err)
+		}
+		return v
+	}
+}
+
 func call(name string, args ...lang.Value) (lang.Value, error) {
 	th, _ := newThread()
 	return callKw(th, name, args, nil)

@@ -100,6 +100,17 @@ func squareBatch(op string, a *Tensor) (b, n int) {
 	return 1, n
 }
 
+// solveShapes checks that a is an n×n matrix or a batch [nb, n, n] and b
+// a matching n×m right-hand side (or batch [nb, n, m]) for op, and returns
+// nb, n and m.
+func solveShapes(op string, a, b *Tensor) (nb, n, m int) {
+	nb, n = squareBatch(op, a)
+	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
+		panic(fmt.Sprintf("tensor.%s: shapes A %v, B %v", op, a.shape, b.shape))
+	}
+	return nb, n, b.shape[b.Rank()-1]
+}
+
 // fillNaN sets every element of s to NaN.
 func fillNaN(s []float64) {
 	for i := range s {
@@ -274,11 +285,7 @@ func Inverse(a *Tensor) *Tensor {
 // or one with a non-finite element gives X of NaN and no gradient. The
 // gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ.
 func Solve(a, b *Tensor) *Tensor {
-	nb, n := squareBatch("Solve", a)
-	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
-		panic(fmt.Sprintf("tensor.Solve: shapes A %v, B %v", a.shape, b.shape))
-	}
-	m := b.shape[b.Rank()-1]
+	nb, n, m := solveShapes("Solve", a, b)
 	tp := tapeOf(a, b)
 	out := newOut(tp, b.shape)
 	nn, nm := n*n, n*m
@@ -413,11 +420,7 @@ func gemmSerial(tA, tB bool, m, n, k int, alpha float64, a, b []float64, beta fl
 // NaN and no gradient. The gradients are B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ
 // restricted to A's triangle.
 func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
-	nb, n := squareBatch("SolveTriangular", a)
-	if b.Rank() != a.Rank() || b.shape[b.Rank()-2] != n || (a.Rank() == 3 && b.shape[0] != nb) {
-		panic(fmt.Sprintf("tensor.SolveTriangular: shapes A %v, B %v", a.shape, b.shape))
-	}
-	m := b.shape[b.Rank()-1]
+	nb, n, m := solveShapes("SolveTriangular", a, b)
 	tp := tapeOf(a, b)
 	out := newOut(tp, b.shape)
 	copy(out.data, b.data)

@@ -61,60 +61,34 @@ func trigamma(x float64) float64 {
 	return r + (1+0.5/x+s)/x
 }
 
-// binaryFunc applies f elementwise to a and b broadcast together (NumPy
-// rules). df(x, y, z) returns the partial derivatives of z = f(x, y) with
-// respect to x and y; an element with a zero upstream gradient is skipped,
-// so that a non-finite partial derivative there does not leak NaN.
-func binaryFunc(op string, a, b *Tensor, f func(x, y float64) float64, df func(x, y, z float64) (dx, dy float64)) *Tensor {
-	bc := newBcast(a, b, op)
-	tp := tapeOf(a, b)
-	out := newOut(tp, bc.shape)
-	ad, bd, od := a.data, b.data, out.data
-	bc.offsets(func(i, ia, ib int) { od[i] = f(ad[ia], bd[ib]) })
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if ga == nil && gb == nil {
-		return out
-	}
-	tp.record(func() {
-		g := out.grad
-		bc.offsets(func(i, ia, ib int) {
-			if g[i] == 0 {
-				return
-			}
-			dx, dy := df(ad[ia], bd[ib], od[i])
-			if ga != nil {
-				ga[ia] += g[i] * dx
-			}
-			if gb != nil {
-				gb[ib] += g[i] * dy
-			}
-		})
-	})
-	return out
-}
-
 // LBeta returns log B(a, b) = log Γ(a) + log Γ(b) - log Γ(a + b)
 // elementwise, with a and b broadcast together, as gonum's mathext.Lbeta:
 // NaN where a or b is negative, NaN or +Inf, +Inf where one is 0. Its
 // partial derivatives are ψ(a) - ψ(a + b) and ψ(b) - ψ(a + b).
-func LBeta(a, b *Tensor) *Tensor {
-	return binaryFunc("LBeta", a, b, mathext.Lbeta, func(x, y, z float64) (float64, float64) {
+func LBeta(a, b *Tensor) *Tensor { return binary("LBeta", &lbetaKernel, a, b) }
+
+var lbetaKernel = binKernel{
+	f: mathext.Lbeta,
+	df: func(x, y, z float64) (float64, float64) {
 		s := digamma(x + y)
 		return digamma(x) - s, digamma(y) - s
-	})
+	},
 }
 
 // LogAddExp returns log(e^a + e^b) elementwise, with a and b broadcast
 // together, computed stably: max(a, b) + log1p(e^-|a-b|). Two -Inf give
 // -Inf (with no gradient); +Inf gives +Inf. The partial derivatives are
 // e^(a-z) and e^(b-z) for the result z.
-func LogAddExp(a, b *Tensor) *Tensor {
-	return binaryFunc("LogAddExp", a, b, logAddExp, func(x, y, z float64) (float64, float64) {
+func LogAddExp(a, b *Tensor) *Tensor { return binary("LogAddExp", &logAddExpKernel, a, b) }
+
+var logAddExpKernel = binKernel{
+	f: logAddExp,
+	df: func(x, y, z float64) (float64, float64) {
 		if math.IsInf(z, 0) {
 			return 0, 0
 		}
 		return math.Exp(x - z), math.Exp(y - z)
-	})
+	},
 }
 
 func logAddExp(x, y float64) float64 {
