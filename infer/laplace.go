@@ -431,7 +431,17 @@ func meanRatio(lp, lq []float64) float64 {
 func (s *modeSearch) startPoints(rng *rand.Rand) [][]float64 {
 	draw := func(n int, first bool) [][]float64 {
 		if ip, ok := s.p.(InitialPointer); ok {
-			return ip.InitialPoints(rng, n)
+			// Half the starts from the priors, half uniform on (-2, 2)
+			// in the unconstrained space, as Stan initialises its chains:
+			// wide priors put starts where a recursion over time
+			// explodes (an ARMA model's |theta| > 1) and L-BFGS stalls.
+			out := ip.InitialPoints(rng, n)
+			for k := 1; k < len(out); k += 2 {
+				for j := range out[k] {
+					out[k][j] = 4*rng.Float64() - 2
+				}
+			}
+			return out
 		}
 		out := make([][]float64, n)
 		for k := range out {
