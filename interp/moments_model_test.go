@@ -3,6 +3,7 @@ package interp_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/flowppl/flowppl/interp"
@@ -97,5 +98,34 @@ r = fit q to m(y) by elbo { steps = 5, batch = 8, quiet = true, seed = 1 }
 	}
 	if e, ok := r.Fields["elbo"].(lang.Number); !ok || math.IsNaN(float64(e)) || math.IsInf(float64(e), 0) {
 		t.Errorf("elbo = %v, want a finite number", r.Fields["elbo"])
+	}
+}
+
+// TestMomentsInModelNotDifferentiable: a moment with no closed form as a
+// tensor (a series entropy, SkewNormal's entropy, the quadrature moments
+// of Truncated) of latent parameters is an error on the tape, never a
+// value without gradient.
+func TestMomentsInModelNotDifferentiable(t *testing.T) {
+	for _, tt := range []struct{ expr, want string }{
+		{"entropy(PoissonLog(a))", "entropy of PoissonLog is not differentiable"},
+		{"entropy(ZeroInflatedPoisson(0.2, exp(a)))", "entropy of ZeroInflatedPoisson is not differentiable"},
+		{"entropy(BetaBinomial(5, exp(a), 2))", "entropy of BetaBinomial is not differentiable"},
+		{"entropy(SkewNormal(a, 1, 2))", "no closed-form entropy"},
+		{"mean(Truncated(Normal(a, 1), 0, 5))", "has no closed form per draw"},
+	} {
+		// The error comes when the posterior is made (a check run of the
+		// model) or when its log density is taken on the tape.
+		th, _, _ := newThread()
+		g, err := interp.ExecFile(th, "m.flow", "model m() {\n    a ~ Normal(0, 1)\n    factor("+tt.expr+")\n}\npost = m()\n", nil)
+		if err == nil {
+			tp := tensor.NewTape()
+			z := tensor.Param([]float64{0.3, -0.2}, 2, 1)
+			tp.Watch(z)
+			_, err = g["post"].(*interp.Posterior).LogDensity(z)
+			tp.Reset()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.expr, err, tt.want)
+		}
 	}
 }
