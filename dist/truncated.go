@@ -22,7 +22,9 @@ import (
 // Build one with NewTruncated or MakeTruncated, which compute the
 // normaliser. Draws are by inversion of the CDF (a bisection in log space,
 // so bounds far in a tail are fine); Mean and StdDev integrate the
-// quantile function numerically.
+// quantile function numerically (for a Normal base they are also moment
+// tensors, differentiable in the bounds and parameters: see
+// truncated_moments.go).
 type Truncated struct {
 	Base      Distribution
 	Low, High *tensor.Tensor
