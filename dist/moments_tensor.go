@@ -16,9 +16,8 @@ import (
 // [] or, batched, [B]; ok is false where there is no closed form (the
 // discrete families whose entropy is a series). Truncated is the
 // exception: its MeanTensor and StdDevTensor are nil where they have no
-// tensor form (a base other than Normal, or a truncation where the closed
-// form loses digits; see truncated_moments.go), which callers treat as no
-// closed form.
+// tensor form (a base other than Normal; see truncated_moments.go), which
+// callers treat as no closed form.
 type MomentTensors interface {
 	MeanTensor() *tensor.Tensor
 	StdDevTensor() *tensor.Tensor

@@ -458,15 +458,7 @@ func (d Truncated) moments(sd bool) (mean, std []float64, ok bool) {
 			}
 		}
 	}
-	const h, tmax = 1.0 / 8, 4.0
-	var us, ws, wts []float64
-	for t := -tmax; t <= tmax+1e-9; t += h {
-		s := math.Pi * math.Sinh(t)
-		us = append(us, 1/(1+math.Exp(-s)))
-		ws = append(ws, 1/(1+math.Exp(s)))
-		c := math.Cosh(0.5 * s)
-		wts = append(wts, h*0.25*math.Pi*math.Cosh(t)/(c*c))
-	}
+	us, ws, wts := tanhSinh()
 	ins := detach(d.ins()...)
 	shape := broadcastShape("Truncated", ins...)
 	g := newGrid(shape, ins...)

@@ -9,24 +9,23 @@ import (
 // The moment tensors of a truncated Normal. Their values are those of
 // Mean and StdDev (the quadrature of Truncated.moments, so that a draw's
 // moments inside a model are exactly those of that draw alone); their
-// gradients are those of the closed forms, with α = (low − loc)/scale,
-// β = (high − loc)/scale, Z = Φ(β) − Φ(α) (the log normaliser, in log
-// space) and r_x = φ(x)/Z,
+// gradients come from identities that hold for any truncated density
+// p(x) = f(x)/Z on [a, b], written with the central moments V, m3, m4
+// (the same quadrature) rather than the closed forms, which cancel badly
+// for intervals that are narrow or far in a tail:
 //
-//	mean = loc + scale (r_α − r_β)
-//	var  = scale² (1 + α r_α − β r_β − (r_α − r_β)²).
+//	∂E[g]/∂b = p(b) (g(b) − E[g]),   ∂E[g]/∂a = −p(a) (g(a) − E[g]),
 //
-// The variance cancels when the interval is narrow or far in a tail (at
-// low = loc + 10 scale, 1 + α r_α ≈ 102 for a variance of 0.0094), so the
-// closed forms are used only where the estimated relative rounding error
-// of the variance stays below truncGradTol: the cancellation factor times
-// that of Z (from log Z's size and from F(high) − F(low) cancelling).
-// Elsewhere, and for every other base, Truncated has no moment tensors:
-// inside a fit mean(d) and sd(d) of it are errors.
-
-// truncGradTol bounds the estimated relative error of the closed-form
-// variance whose derivatives are the gradients of the moment tensors.
-const truncGradTol = 1e-8
+// and, for a parameter θ of f, ∂E[g]/∂θ = Cov(g(X), ∂ log f(X)/∂θ). For
+// the Normal, ∂ log f/∂loc = (x − loc)/scale² and ∂ log f/∂scale = (x −
+// loc)²/scale³ + const, so with c = E − loc
+//
+//	∂E/∂loc = V/scale²,   ∂E/∂scale = (m3 + 2c V)/scale³,
+//	∂V/∂loc = m3/scale²,  ∂V/∂scale = (m4 − V² + 2c m3)/scale³,
+//	∂V/∂b = p(b) ((b − E)² − V),  ∂V/∂a = −p(a) ((a − E)² − V).
+//
+// Other bases have no moment tensors: inside a fit, mean(d) and sd(d) of
+// them are errors.
 
 var _ MomentTensors = Truncated{}
 
@@ -41,108 +40,113 @@ func (d Truncated) normalBase() (Normal, bool) {
 	return Normal{}, false
 }
 
-// normalMoments returns the mean and standard deviation of a truncated
-// Normal per element of the broadcast of the bounds and the base's
-// parameters, or ok = false when the base is not a Normal or the variance
-// cancels too much for some element (see truncGradTol).
-func (d Truncated) normalMoments() (mean, sd *tensor.Tensor, ok bool) {
-	mean, sd, e, ok := d.normalMomentsErr()
-	if !ok || !(e <= truncGradTol) {
+// normalMomentTensors returns the mean and standard deviation of a
+// truncated Normal per element of the broadcast of the bounds and the
+// base's parameters, with the gradients above; ok is false for another
+// base.
+func (d Truncated) normalMomentTensors() (mean, sd *tensor.Tensor, ok bool) {
+	nb, isN := d.normalBase()
+	if !isN || d.spec.discrete {
 		return nil, nil, false
 	}
-	return mean, sd, true
+	ms, ss, ok := d.moments(true)
+	if !ok {
+		return nil, nil, false
+	}
+	ins := []*tensor.Tensor{d.Low, d.High, nb.Loc, nb.Scale}
+	vals := detach(ins...)
+	shape := broadcastShape("Truncated", vals...)
+	g := newGrid(shape, vals...)
+	if g.size != len(ms) {
+		return nil, nil, false
+	}
+	logZ := broadcast(d.mass().Detach(), shape).Data()
+	us, ws, wts := tanhSinh()
+	gm, gs := make([][]float64, 4), make([][]float64, 4)
+	for k := range gm {
+		gm[k], gs[k] = make([]float64, g.size), make([]float64, g.size)
+	}
+	q := make([]float64, len(us))
+	g.each(func(i int, v []float64) {
+		lo, hi, mu, s := v[0], v[1], v[2], v[3]
+		e, sdv := ms[i], ss[i]
+		vr := sdv * sdv
+		var m3, m4, tw float64
+		for j := range us {
+			q[j] = d.quantile(v, us[j], ws[j])
+			x := q[j] - e
+			m3 += wts[j] * x * x * x
+			m4 += wts[j] * x * x * x * x
+			tw += wts[j]
+		}
+		m3, m4 = m3/tw, m4/tw
+		// The truncated density at a finite bound: φ(z)/(scale Z).
+		dens := func(b float64) float64 {
+			if math.IsInf(b, 0) {
+				return 0
+			}
+			z := (b - mu) / s
+			return math.Exp(logPhiPdf(z) - math.Log(s) - logZ[i])
+		}
+		pa, pb := dens(lo), dens(hi)
+		c := e - mu
+		dv := [4]float64{0, 0, m3 / (s * s), (m4 - vr*vr + 2*c*m3) / (s * s * s)}
+		gm[2][i], gm[3][i] = vr/(s*s), (m3+2*c*vr)/(s*s*s)
+		if pa > 0 {
+			gm[0][i], dv[0] = pa*(e-lo), -pa*((lo-e)*(lo-e)-vr)
+		}
+		if pb > 0 {
+			gm[1][i], dv[1] = pb*(hi-e), pb*((hi-e)*(hi-e)-vr)
+		}
+		for k := range dv {
+			if sdv > 0 {
+				gs[k][i] = dv[k] / (2 * sdv)
+			}
+		}
+	})
+	for _, gr := range append(gm, gs...) {
+		for _, x := range gr {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, nil, false
+			}
+		}
+	}
+	return pointwise(shape, ms, ins, gm), pointwise(shape, ss, ins, gs), true
 }
 
-// normalMomentsErr is normalMoments without the check: it also returns
-// the largest estimated relative rounding error of the variance, Inf where
-// the variance comes out non-positive.
-func (d Truncated) normalMomentsErr() (mean, sd *tensor.Tensor, errEst float64, ok bool) {
-	nb, isN := d.normalBase()
-	if !isN {
-		return nil, nil, 0, false
+// tanhSinh returns the nodes u, 1 − u and weights of the tanh-sinh rule
+// of Truncated.moments.
+func tanhSinh() (us, ws, wts []float64) {
+	const h, tmax = 1.0 / 8, 4.0
+	for t := -tmax; t <= tmax+1e-9; t += h {
+		s := math.Pi * math.Sinh(t)
+		us = append(us, 1/(1+math.Exp(-s)))
+		ws = append(ws, 1/(1+math.Exp(s)))
+		c := math.Cosh(0.5 * s)
+		wts = append(wts, h*0.25*math.Pi*math.Cosh(t)/(c*c))
 	}
-	p := full("Truncated", d.Low, d.High, nb.Loc, nb.Scale)
-	lo, hi, mu, s := p[0], p[1], p[2], p[3]
-	logZ := broadcast(d.mass(), lo.Shape())
-	// term returns r_x and x·r_x for the standardised bound x = (b − loc)/
-	// scale, both 0 (constants) where b is infinite.
-	term := func(b *tensor.Tensor) (r, xr *tensor.Tensor) {
-		inf := make([]bool, b.Len())
-		any := false
-		for i, v := range b.Data() {
-			inf[i] = math.IsInf(v, 0)
-			any = any || inf[i]
-		}
-		if any {
-			b = tensor.Where(inf, mu, b) // x = 0 there, no gradient
-		}
-		x := tensor.Div(tensor.Sub(b, mu), s)
-		r = tensor.Exp(tensor.Sub(tensor.AddScalar(tensor.Scale(tensor.Square(x), -0.5), -logSqrt2Pi), logZ))
-		xr = tensor.Mul(x, r)
-		if any {
-			zero := tensor.Zeros(b.Shape()...)
-			r, xr = tensor.Where(inf, zero, r), tensor.Where(inf, zero, xr)
-		}
-		return r, xr
-	}
-	ra, ara := term(lo)
-	rb, brb := term(hi)
-	al, be := tensor.Div(tensor.Sub(lo, mu), s).Data(), tensor.Div(tensor.Sub(hi, mu), s).Data()
-	diff := tensor.Sub(ra, rb)
-	q := tensor.Sub(ara, brb)
-	v := tensor.Sub(tensor.AddScalar(q, 1), tensor.Square(diff))
-	for i, vi := range v.Data() {
-		big := 1 + math.Abs(ara.Data()[i]) + math.Abs(brb.Data()[i]) + diff.Data()[i]*diff.Data()[i]
-		// Z's relative error: log Z's size, and F(high) − F(low)
-		// computed from tail masses up to min(1 − Φ(α), Φ(β))/Z times
-		// Z.
-		lz := logZ.Data()[i]
-		dz := 1 + math.Abs(lz) + math.Min(normQ(al[i]), normQ(-be[i]))/math.Exp(lz)
-		e := big / vi * dz * 1e-16
-		if !(vi > 0) {
-			e = math.Inf(1)
-		}
-		errEst = math.Max(errEst, e)
-	}
-	mean = tensor.Add(mu, tensor.Mul(s, diff))
-	sd = tensor.Mul(s, tensor.Sqrt(v))
-	return mean, sd, errEst, true
+	return us, ws, wts
 }
 
-// MeanTensor returns the mean of a truncated Normal with the gradient of
-// its closed form (see normalMoments), or nil where there is none:
-// another base, or a truncation so narrow or so far in a tail that the
-// closed form loses digits.
+// MeanTensor returns the mean of a truncated Normal (the values of Mean,
+// differentiable in the bounds and the Normal's parameters), or nil for
+// another base.
 func (d Truncated) MeanTensor() *tensor.Tensor {
-	m, _, ok := d.normalMoments()
+	m, _, ok := d.normalMomentTensors()
 	if !ok {
 		return nil
 	}
-	return d.withValues(m, false)
+	return m
 }
 
 // StdDevTensor returns the standard deviation of a truncated Normal, or
 // nil, as MeanTensor.
 func (d Truncated) StdDevTensor() *tensor.Tensor {
-	_, s, ok := d.normalMoments()
+	_, s, ok := d.normalMomentTensors()
 	if !ok {
 		return nil
 	}
-	return d.withValues(s, true)
-}
-
-// withValues returns the values of Mean (or StdDev) with the gradient of
-// t: Mean + (t − t), the difference being exactly 0.
-func (d Truncated) withValues(t *tensor.Tensor, sd bool) *tensor.Tensor {
-	m, s, ok := d.moments(sd)
-	v := m
-	if sd {
-		v = s
-	}
-	if !ok || len(v) != t.Len() {
-		return nil
-	}
-	return tensor.Add(tensor.New(v, t.Shape()...), tensor.Sub(t, t.Detach()))
+	return s
 }
 
 // EntropyTensor reports ok = false: Truncated has no entropy.
