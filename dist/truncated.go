@@ -465,20 +465,27 @@ func (d Truncated) moments(sd bool) (mean, std []float64, ok bool) {
 	mean, std = make([]float64, g.size), make([]float64, g.size)
 	q := make([]float64, len(us))
 	g.each(func(i int, v []float64) {
-		m, tw := 0.0, 0.0
-		for j := range us {
-			q[j] = d.quantile(v, us[j], ws[j])
-			m += wts[j] * q[j]
-			tw += wts[j]
-		}
-		m /= tw
-		s := 0.0
-		for j := range us {
-			s += wts[j] * (q[j] - m) * (q[j] - m)
-		}
-		mean[i], std[i] = m, math.Sqrt(s/tw)
+		mean[i], std[i] = d.quadMoments(v, q, us, ws, wts)
 	})
 	return mean, std, true
+}
+
+// quadMoments returns the mean and standard deviation of one element
+// (v: low, high, the base's parameters) by the tanh-sinh rule us, ws, wts
+// (see tanhSinh), leaving the quantiles at the nodes in q.
+func (d Truncated) quadMoments(v, q, us, ws, wts []float64) (mean, std float64) {
+	m, tw := 0.0, 0.0
+	for j := range us {
+		q[j] = d.quantile(v, us[j], ws[j])
+		m += wts[j] * q[j]
+		tw += wts[j]
+	}
+	m /= tw
+	s := 0.0
+	for j := range us {
+		s += wts[j] * (q[j] - m) * (q[j] - m)
+	}
+	return m, math.Sqrt(s / tw)
 }
 
 // LogCDF returns log P(X ≤ x | low ≤ X ≤ high) per element (see CDF):

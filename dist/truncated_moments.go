@@ -49,17 +49,11 @@ func (d Truncated) normalMomentTensors() (mean, sd *tensor.Tensor, ok bool) {
 	if !isN || d.spec.discrete {
 		return nil, nil, false
 	}
-	ms, ss, ok := d.moments(true)
-	if !ok {
-		return nil, nil, false
-	}
 	ins := []*tensor.Tensor{d.Low, d.High, nb.Loc, nb.Scale}
 	vals := detach(ins...)
 	shape := broadcastShape("Truncated", vals...)
 	g := newGrid(shape, vals...)
-	if g.size != len(ms) {
-		return nil, nil, false
-	}
+	ms, ss := make([]float64, g.size), make([]float64, g.size)
 	logZ := broadcast(d.mass().Detach(), shape).Data()
 	us, ws, wts := tanhSinh()
 	gm, gs := make([][]float64, 4), make([][]float64, 4)
@@ -69,11 +63,12 @@ func (d Truncated) normalMomentTensors() (mean, sd *tensor.Tensor, ok bool) {
 	q := make([]float64, len(us))
 	g.each(func(i int, v []float64) {
 		lo, hi, mu, s := v[0], v[1], v[2], v[3]
-		e, sdv := ms[i], ss[i]
+		// The values exactly as Mean and StdDev compute them.
+		e, sdv := d.quadMoments(v, q, us, ws, wts)
+		ms[i], ss[i] = e, sdv
 		vr := sdv * sdv
 		var m3, m4, tw float64
 		for j := range us {
-			q[j] = d.quantile(v, us[j], ws[j])
 			x := q[j] - e
 			m3 += wts[j] * x * x * x
 			m4 += wts[j] * x * x * x * x

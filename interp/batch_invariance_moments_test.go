@@ -60,6 +60,11 @@ func init() {
 		{"MultivariateNormalCholesky(mu, [[1, 0], [0.5, 2]])", map[string]any{"mu": vary(vec(0.5, -1))}, all},
 		{"MultivariateNormalCholesky(m, L)", map[string]any{"m": real, "L": l3}, all},
 		{"MultivariateNormalCholesky([1, 2, 3], L)", map[string]any{"L": l3}, all},
+		// Truncated(Normal): the moments are quadratures on both sides,
+		// with the closed forms' gradients on the tape.
+		{"Truncated(Normal(m, s), lo, hi)", map[string]any{"m": real, "s": pos, "lo": vary(num(-1)), "hi": vary(num(2))}, all[:3]},
+		{"Truncated(Normal(m, s), 0)", map[string]any{"m": rv, "s": pos}, all[:3]},
+		{"Truncated(Normal(m, 1), lo, 3)", map[string]any{"m": real, "lo": vary(vec(-1, 0, 1))}, all[:3]},
 	} {
 		for _, fn := range f.fns {
 			invCases = append(invCases, invCase{expr: fn + "(" + f.d + ")", vars: f.vs})
