@@ -28,22 +28,24 @@ var (
 	_ MomentTensors = MultivariateNormalCholesky{}
 )
 
-// gammaOf returns Γ(1 + c/k) elementwise for positive k, as exp log Γ.
-func gammaOf(k *tensor.Tensor, c float64) *tensor.Tensor {
-	return tensor.Exp(tensor.LGamma(tensor.AddScalar(tensor.Div(scalar(c), k), 1)))
+// lgammaOf returns log Γ(1 + c/k) elementwise.
+func lgammaOf(k *tensor.Tensor, c float64) *tensor.Tensor {
+	return tensor.LGamma(tensor.AddScalar(tensor.Div(scalar(c), k), 1))
 }
 
 // MeanTensor returns scale·Γ(1 + 1/shape).
 func (d Weibull) MeanTensor() *tensor.Tensor {
 	p := full("Weibull", d.Shape, d.Scale)
-	return tensor.Mul(p[1], gammaOf(p[0], 1))
+	return tensor.Mul(p[1], tensor.Exp(lgammaOf(p[0], 1)))
 }
 
-// StdDevTensor returns scale·√(Γ(1 + 2/shape) - Γ(1 + 1/shape)²).
+// StdDevTensor returns scale·√(Γ(1 + 2/shape) - Γ(1 + 1/shape)²), as
+// Weibull.StdDev computes it.
 func (d Weibull) StdDevTensor() *tensor.Tensor {
 	p := full("Weibull", d.Shape, d.Scale)
-	g1 := gammaOf(p[0], 1)
-	return tensor.Mul(p[1], tensor.Sqrt(tensor.Sub(gammaOf(p[0], 2), tensor.Square(g1))))
+	l1, l2 := lgammaOf(p[0], 1), lgammaOf(p[0], 2)
+	v := tensor.Maximum(tensor.Expm1(tensor.Sub(l2, tensor.Scale(l1, 2))), scalar(0))
+	return tensor.Mul(tensor.Mul(p[1], tensor.Exp(l1)), tensor.Sqrt(v))
 }
 
 // EntropyTensor returns Σ γ(1 - 1/shape) + log(scale/shape) + 1.
