@@ -369,7 +369,7 @@ func (d StudentT) StdDev() ([]float64, bool) {
 func (d StudentT) Entropy() (float64, bool) {
 	return entropySum("StudentT", func(v []float64) float64 {
 		nu := v[0]
-		return (nu+1)/2*(mathext.Digamma((nu+1)/2)-mathext.Digamma(nu/2)) +
+		return (nu+1)/2*(digamma((nu+1)/2)-digamma(nu/2)) +
 			0.5*math.Log(nu) + mathext.Lbeta(nu/2, 0.5) + math.Log(v[1])
 	}, d.DF, d.Scale)
 }

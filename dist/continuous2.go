@@ -79,11 +79,13 @@ func (d Weibull) Mean() ([]float64, bool) {
 	return perParam("Weibull", func(v []float64) (float64, bool) { return v[1] * math.Gamma(1+1/v[0]), true }, d.Shape, d.Scale)
 }
 
-// StdDev returns scale·√(Γ(1 + 2/shape) - Γ(1 + 1/shape)²).
+// StdDev returns scale·√(Γ(1 + 2/shape) - Γ(1 + 1/shape)²), computed as
+// scale·Γ(1 + 1/shape)·√expm1(log Γ(1 + 2/shape) - 2 log Γ(1 + 1/shape)),
+// which does not cancel for large shapes.
 func (d Weibull) StdDev() ([]float64, bool) {
 	return perParam("Weibull", func(v []float64) (float64, bool) {
-		g1, g2 := math.Gamma(1+1/v[0]), math.Gamma(1+2/v[0])
-		return v[1] * math.Sqrt(math.Max(g2-g1*g1, 0)), true
+		l1, l2 := lgam(1+1/v[0]), lgam(1+2/v[0])
+		return v[1] * math.Exp(l1) * math.Sqrt(math.Max(math.Expm1(l2-2*l1), 0)), true
 	}, d.Shape, d.Scale)
 }
 

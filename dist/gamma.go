@@ -77,7 +77,7 @@ func (d Gamma) StdDev() ([]float64, bool) {
 func (d Gamma) Entropy() (float64, bool) {
 	return entropySum("Gamma", func(v []float64) float64 {
 		lg, _ := math.Lgamma(v[0])
-		return v[0] - math.Log(v[1]) + lg + (1-v[0])*mathext.Digamma(v[0])
+		return v[0] - math.Log(v[1]) + lg + (1-v[0])*digamma(v[0])
 	}, d.Shape, d.Rate)
 }
 
@@ -150,7 +150,7 @@ func (d InverseGamma) StdDev() ([]float64, bool) {
 func (d InverseGamma) Entropy() (float64, bool) {
 	return entropySum("InverseGamma", func(v []float64) float64 {
 		lg, _ := math.Lgamma(v[0])
-		return v[0] + math.Log(v[1]) + lg - (1+v[0])*mathext.Digamma(v[0])
+		return v[0] + math.Log(v[1]) + lg - (1+v[0])*digamma(v[0])
 	}, d.Shape, d.Scale)
 }
 
@@ -231,7 +231,7 @@ func (d Beta) StdDev() ([]float64, bool) {
 func (d Beta) Entropy() (float64, bool) {
 	return entropySum("Beta", func(v []float64) float64 {
 		a, b := v[0], v[1]
-		return mathext.Lbeta(a, b) - (a-1)*mathext.Digamma(a) - (b-1)*mathext.Digamma(b) + (a+b-2)*mathext.Digamma(a+b)
+		return mathext.Lbeta(a, b) - (a-1)*digamma(a) - (b-1)*digamma(b) + (a+b-2)*digamma(a+b)
 	}, d.A, d.B)
 }
 
@@ -362,10 +362,10 @@ func (d Dirichlet) Entropy() (float64, bool) {
 	a := d.Alpha.Data()
 	a0 := floatsSum(a)
 	lg0, _ := math.Lgamma(a0)
-	h := -lg0 + (a0-float64(len(a)))*mathext.Digamma(a0)
+	h := -lg0 + (a0-float64(len(a)))*digamma(a0)
 	for _, v := range a {
 		lg, _ := math.Lgamma(v)
-		h += lg - (v-1)*mathext.Digamma(v)
+		h += lg - (v-1)*digamma(v)
 	}
 	return h, true
 }

@@ -276,7 +276,7 @@ func (d LKJCholesky) Entropy() (float64, bool) {
 		el := 0.0
 		for m := range i {
 			b := eta + float64(k-m-2)/2
-			el += 0.5 * (2*math.Ln2 + 2*mathext.Digamma(b) - 2*mathext.Digamma(2*b))
+			el += 0.5 * (2*math.Ln2 + 2*digamma(b) - 2*digamma(2*b))
 		}
 		h -= (float64(k-i-1) + 2*(eta-1)) * el
 	}

@@ -14,7 +14,10 @@ import (
 // reports no finite value (the mean of a Cauchy, the sd of a StudentT
 // with df ≤ 2) is NaN. Entropy is summed over the components: a number
 // [] or, batched, [B]; ok is false where there is no closed form (the
-// discrete families whose entropy is a series).
+// discrete families whose entropy is a series). Truncated is the
+// exception: its MeanTensor and StdDevTensor are nil where they have no
+// tensor form (a base other than Normal; see truncated_moments.go), which
+// callers treat as no closed form.
 type MomentTensors interface {
 	MeanTensor() *tensor.Tensor
 	StdDevTensor() *tensor.Tensor

@@ -22,7 +22,9 @@ import (
 // Build one with NewTruncated or MakeTruncated, which compute the
 // normaliser. Draws are by inversion of the CDF (a bisection in log space,
 // so bounds far in a tail are fine); Mean and StdDev integrate the
-// quantile function numerically.
+// quantile function numerically (for a Normal base they are also moment
+// tensors, differentiable in the bounds and parameters: see
+// truncated_moments.go).
 type Truncated struct {
 	Base      Distribution
 	Low, High *tensor.Tensor
@@ -445,35 +447,34 @@ func (d Truncated) moments(sd bool) (mean, std []float64, ok bool) {
 			}
 		}
 	}
-	const h, tmax = 1.0 / 8, 4.0
-	var us, ws, wts []float64
-	for t := -tmax; t <= tmax+1e-9; t += h {
-		s := math.Pi * math.Sinh(t)
-		us = append(us, 1/(1+math.Exp(-s)))
-		ws = append(ws, 1/(1+math.Exp(s)))
-		c := math.Cosh(0.5 * s)
-		wts = append(wts, h*0.25*math.Pi*math.Cosh(t)/(c*c))
-	}
+	us, ws, wts := tanhSinh()
 	ins := detach(d.ins()...)
 	shape := broadcastShape("Truncated", ins...)
 	g := newGrid(shape, ins...)
 	mean, std = make([]float64, g.size), make([]float64, g.size)
 	q := make([]float64, len(us))
 	g.each(func(i int, v []float64) {
-		m, tw := 0.0, 0.0
-		for j := range us {
-			q[j] = d.quantile(v, us[j], ws[j])
-			m += wts[j] * q[j]
-			tw += wts[j]
-		}
-		m /= tw
-		s := 0.0
-		for j := range us {
-			s += wts[j] * (q[j] - m) * (q[j] - m)
-		}
-		mean[i], std[i] = m, math.Sqrt(s/tw)
+		mean[i], std[i] = d.quadMoments(v, q, us, ws, wts)
 	})
 	return mean, std, true
+}
+
+// quadMoments returns the mean and standard deviation of one element
+// (v: low, high, the base's parameters) by the tanh-sinh rule us, ws, wts
+// (see tanhSinh), leaving the quantiles at the nodes in q.
+func (d Truncated) quadMoments(v, q, us, ws, wts []float64) (mean, std float64) {
+	m, tw := 0.0, 0.0
+	for j := range us {
+		q[j] = d.quantile(v, us[j], ws[j])
+		m += wts[j] * q[j]
+		tw += wts[j]
+	}
+	m /= tw
+	s := 0.0
+	for j := range us {
+		s += wts[j] * (q[j] - m) * (q[j] - m)
+	}
+	return m, math.Sqrt(s / tw)
 }
 
 // LogCDF returns log P(X ≤ x | low ≤ X ≤ high) per element (see CDF):
