@@ -1,9 +1,9 @@
 // Command posteriordb fits every examples/posteriordb/*/model.flow
 // translation and scores its summary against the posteriordb NUTS
-// reference (reference.json beside it): for each
-// reference parameter, z = (mean - reference mean) / reference sd and the
-// ratio sd / reference sd. A fit passes when every |z| < 0.3 and every
-// ratio is in [0.7, 1.4] (issue 12's bar).
+// reference (reference.json beside it): for each reference parameter,
+// z = (mean - reference mean) / reference sd and the ratio sd / reference
+// sd. A fit passes when every |z| ≤ 0.3 and every ratio is in [0.7, 1.4]
+// (the bar of package internal/posteriordb).
 //
 //	go run ./bench/posteriordb [-seeds 1,2,3] [-only NAME] [-set name=value]
 //
@@ -14,7 +14,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -27,19 +26,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowppl/flowppl/internal/posteriordb"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/stdlib"
 )
-
-type refParam struct {
-	Mean float64 `json:"mean"`
-	SD   float64 `json:"sd"`
-}
-
-type reference struct {
-	Params map[string]refParam `json:"params"`
-}
 
 func main() {
 	seeds := flag.String("seeds", "1,2,3", "comma-separated seeds")
@@ -60,7 +51,7 @@ func main() {
 		if *only != "" && !strings.Contains(name, *only) {
 			continue
 		}
-		ref, err := readRef(filepath.Join(filepath.Dir(file), "reference.json"))
+		ref, err := posteriordb.Read(filepath.Join(filepath.Dir(file), "reference.json"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "posteriordb:", err)
 			os.Exit(2)
@@ -89,30 +80,8 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
-func readRef(path string) (*reference, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var r reference
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	return &r, nil
-}
-
-var oneBased = regexp.MustCompile(`\[(\d+)\]`)
-
-// flowName turns Stan's 1-based theta[1] into flowppl's theta[0].
-func flowName(stan string) string {
-	return oneBased.ReplaceAllStringFunc(stan, func(s string) string {
-		k, _ := strconv.Atoi(s[1 : len(s)-1])
-		return "[" + strconv.Itoa(k-1) + "]"
-	})
-}
-
 // run runs one script with one seed and scores its summary s.
-func run(file string, seed uint64, ref *reference, sets []string) (string, bool) {
+func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (string, bool) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return "| | | | | error: " + err.Error(), false
@@ -135,36 +104,28 @@ func run(file string, seed uint64, ref *reference, sets []string) (string, bool)
 	if !ok {
 		return fmt.Sprintf("%.1f | | | | | error: s is not a summary table", wall), false
 	}
-	row := map[string]int{}
-	for i, r := range tab.Rows {
-		row[r] = i
-	}
-	col := func(name string) []float64 {
-		for _, c := range tab.Cols {
-			if c.Name == name {
-				return c.Data
-			}
+	var means, sds []float64
+	for _, c := range tab.Cols {
+		switch c.Name {
+		case "mean":
+			means = c.Data
+		case "sd":
+			sds = c.Data
 		}
-		return nil
 	}
-	means, sds := col("mean"), col("sd")
+	rows, err := posteriordb.Score(tab.Rows, means, sds, ref)
+	if err != nil {
+		return fmt.Sprintf("%.1f | | | | | error: %v", wall, err), false
+	}
 	worstZ, worstName := 0.0, ""
 	lo, hi := math.Inf(1), math.Inf(-1)
 	pass := true
-	for stan, p := range ref.Params {
-		i, ok := row[flowName(stan)]
-		if !ok {
-			return fmt.Sprintf("%.1f | | | | | error: no row %s in the summary", wall, flowName(stan)), false
+	for _, r := range rows {
+		if math.Abs(r.Z) >= worstZ {
+			worstZ, worstName = math.Abs(r.Z), r.Name
 		}
-		z := math.Abs(means[i]-p.Mean) / p.SD
-		r := sds[i] / p.SD
-		if !(z <= worstZ) {
-			worstZ, worstName = z, flowName(stan)
-		}
-		lo, hi = math.Min(lo, r), math.Max(hi, r)
-		if !(z < 0.3 && r >= 0.7 && r <= 1.4) {
-			pass = false
-		}
+		lo, hi = math.Min(lo, r.Ratio), math.Max(hi, r.Ratio)
+		pass = pass && r.Pass
 	}
 	result := "pass"
 	if !pass {
