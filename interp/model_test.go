@@ -225,7 +225,6 @@ post = reg(x, y)
 	}
 }
 
-
 // TestPosteriorDB runs the translations of three posteriordb posteriors
 // (../examples/posteriordb: model, data and the NUTS reference summary as
 // posteriordb ships them) as a user would, with 1000 steps instead of the
