@@ -64,6 +64,9 @@ func builtinOuter(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 	if err != nil {
 		return nil, err
 	}
+	if err := checkResultSize("outer", n, xt.Dim(-1), yt.Dim(-1)); err != nil {
+		return nil, err
+	}
 	return valueOf(tensor.Mul(tensor.Unsqueeze(xt, -1), tensor.Unsqueeze(yt, -2)), n), nil
 }
 
@@ -101,6 +104,9 @@ func builtinDiag(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 		// The vector down the columns, kept only on the diagonal (a
 		// select, not a product with the identity: inf stays off it).
 		k := event[0]
+		if err := checkResultSize("diag", n, k, k); err != nil {
+			return nil, err
+		}
 		full := append(resultShape(n, nil), k, k)
 		mask := make([]bool, draws*k*k)
 		for d := range draws {
@@ -332,6 +338,13 @@ func builtinGPExpQuadCov(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwar
 	// Squared distances between the points (rows; one coordinate each for
 	// a vector x), [n, n] or [draws, n, n].
 	k := xe[0]
+	dims := 1
+	if len(xe) == 2 {
+		dims = xe[1]
+	}
+	if err := checkResultSize("gp_exp_quad_cov", max(xn, pn), k, k, dims); err != nil {
+		return nil, err
+	}
 	pts := x
 	if len(xe) == 1 {
 		pts = tensor.Unsqueeze(x, -1)

@@ -190,3 +190,24 @@ func TestGPExpQuadCov(t *testing.T) {
 		}
 	}
 }
+
+// TestResultSizeLimit: a result over the element limit is an error before
+// it is allocated (10^10 elements from a vector of 10^5: the process ran
+// out of memory before).
+func TestResultSizeLimit(t *testing.T) {
+	big := lang.NewVector(make([]float64, 100000))
+	for _, c := range []struct {
+		fn   string
+		args []lang.Value
+	}{
+		{"outer", []lang.Value{big, big}},
+		{"diag", []lang.Value{big}},
+		{"gp_exp_quad_cov", []lang.Value{big, lang.Number(1), lang.Number(1)}},
+	} {
+		_, err := call(c.fn, c.args...)
+		want := c.fn + ": an array of 10000000000 elements is over the limit of 1000000000"
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %q", c.fn, err, want)
+		}
+	}
+}

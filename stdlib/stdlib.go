@@ -3,6 +3,7 @@ package stdlib
 import (
 	"fmt"
 	"maps"
+	"math"
 	"sort"
 
 	"github.com/flowppl/flowppl/lang"
@@ -90,6 +91,24 @@ func sizeArg(fn, name string, v lang.Value) (int, error) {
 		return 0, fmt.Errorf("%s: %s must be non-negative, got %d", fn, name, k)
 	}
 	return k, nil
+}
+
+// checkResultSize returns fn's error when a result with the given
+// dimensions would exceed the element limit (lang.CheckSize), before
+// anything of that size is allocated.
+func checkResultSize(fn string, dims ...int) error {
+	n := 1
+	for _, d := range dims {
+		if d > 0 && n > math.MaxInt/d {
+			n = math.MaxInt
+			break
+		}
+		n *= max(d, 1)
+	}
+	if err := lang.CheckSize(n); err != nil {
+		return fmt.Errorf("%s: %v", fn, err)
+	}
+	return nil
 }
 
 // intArg converts v to an integer (possibly negative).
