@@ -18,6 +18,11 @@ func init() {
 	invCases = append(invCases,
 		invCase{expr: "log_prob(MultivariateNormalCholesky(mu, L), y)", vars: map[string]any{"mu": vary(mu), "L": vary(l), "y": vary(y)}},
 		invCase{expr: "log_prob(MultivariateNormalCholesky(m, L), y)", vars: map[string]any{"m": vary(num(0.5)), "L": vary(l), "y": y}},
+		// Several rows of data under a latent-dependent factor: each
+		// draw's factor scores every row (a matrix parameter repeated per
+		// row; this was an internal error).
+		invCase{expr: "log_prob(MultivariateNormalCholesky(mu, L), Y)", vars: map[string]any{"mu": vary(mu), "L": vary(l), "Y": matrix(2, 3, 1, -2, 2.5, 0, 0.5, -1)}},
+		invCase{expr: "log_prob(MultivariateNormalCholesky(mu, L), Y)", vars: map[string]any{"mu": mu, "L": vary(l), "Y": matrix(2, 3, 1, -2, 2.5, 0, 0.5, -1)}},
 		invCase{expr: "mean(MultivariateNormalCholesky(mu, L))", vars: map[string]any{"mu": vary(mu), "L": vary(l)}},
 		invCase{expr: "sd(MultivariateNormalCholesky(mu, L))", vars: map[string]any{"mu": vary(mu), "L": vary(l)}},
 		invCase{expr: "log_prob(LKJCholesky(2, eta), L)", vars: map[string]any{"eta": vary(num(1.7)), "L": factors}},

@@ -367,8 +367,10 @@ func batchLogProb(ld *lang.Dist, d dist.Distribution, nb int, x lang.Value) (lan
 		for i, p := range ld.Params {
 			ps[i] = p
 			if ld.Batched[i] {
-				k := p.Dim(-1)
-				ps[i] = tensor.Reshape(tensor.BroadcastTo(tensor.Reshape(p, b, 1, k), b, m, k), b*m, k)
+				rest := p.Shape()[1:] // [k], or [r, c] for a matrix parameter
+				one := append([]int{b, 1}, rest...)
+				rep := append([]int{b, m}, rest...)
+				ps[i] = tensor.Reshape(tensor.BroadcastTo(tensor.Reshape(p, one...), rep...), append([]int{b * m}, rest...)...)
 			}
 		}
 		if d, err = ld.Family.Build(ps, false); err != nil {
