@@ -100,11 +100,6 @@ func sumLast(h *tensor.Tensor) *tensor.Tensor {
 // negXLogX returns -x log x elementwise with 0 log 0 = 0.
 func negXLogX(x *tensor.Tensor) *tensor.Tensor { return tensor.Neg(mulZero(x, tensor.Log(x))) }
 
-// lbeta returns log B(a, b) = log Γ(a) + log Γ(b) - log Γ(a + b).
-func lbetaT(a, b *tensor.Tensor) *tensor.Tensor {
-	return tensor.Sub(tensor.Add(tensor.LGamma(a), tensor.LGamma(b)), tensor.LGamma(tensor.Add(a, b)))
-}
-
 func scalar(v float64) *tensor.Tensor { return tensor.Scalar(v) }
 
 // MeanTensor returns loc.
@@ -169,7 +164,7 @@ func (d StudentT) EntropyTensor() (*tensor.Tensor, bool) {
 	h1 := tensor.Scale(tensor.AddScalar(nu, 1), 0.5)
 	h := tensor.Mul(h1, tensor.Sub(tensor.Digamma(h1), tensor.Digamma(half)))
 	h = tensor.Add(h, tensor.Scale(tensor.Log(nu), 0.5))
-	h = tensor.Add(h, lbetaT(half, scalar(0.5)))
+	h = tensor.Add(h, tensor.LBeta(half, scalar(0.5)))
 	return sumLast(tensor.Add(h, tensor.Log(p[1]))), true
 }
 
@@ -281,7 +276,7 @@ func (d Beta) EntropyTensor() (*tensor.Tensor, bool) {
 	p := full("Beta", d.A, d.B)
 	a, b := p[0], p[1]
 	s := tensor.Add(a, b)
-	h := tensor.Sub(lbetaT(a, b), tensor.Mul(tensor.AddScalar(a, -1), tensor.Digamma(a)))
+	h := tensor.Sub(tensor.LBeta(a, b), tensor.Mul(tensor.AddScalar(a, -1), tensor.Digamma(a)))
 	h = tensor.Sub(h, tensor.Mul(tensor.AddScalar(b, -1), tensor.Digamma(b)))
 	return sumLast(tensor.Add(h, tensor.Mul(tensor.AddScalar(s, -2), tensor.Digamma(s)))), true
 }
