@@ -6,14 +6,7 @@ package interp_test
 // OrderedLogistic).
 
 func init() {
-	pos := vary(num(1.7))
-	pos2 := vary(num(0.6))
-	unit := vary(num(0.3))
-	real := vary(num(-0.8))
-	rv := vary(vec(0.5, -1.2, 2))
-	posv := vary(vec(0.5, 1.2, 2))
-	cut := vary(vec(-1, 0.5, 2)) // scaled by 1, 1.1, 0.9: still increasing
-	simplex := vary(vec(0.2, 0.5, 0.3))
+	pos, pos2, unit, real, rv, posv, cut, simplex := familyParams()
 	moments := func(expr string, vars map[string]any) []invCase {
 		return []invCase{
 			{expr: "log_prob(" + expr + ", x)", vars: vars},

@@ -9,14 +9,7 @@ package interp_test
 // entropy at all (an error either way), so it has no entropy case.
 
 func init() {
-	pos := vary(num(1.7))
-	pos2 := vary(num(0.6))
-	unit := vary(num(0.3))
-	real := vary(num(-0.8))
-	rv := vary(vec(0.5, -1.2, 2))
-	posv := vary(vec(0.5, 1.2, 2))
-	cut := vary(vec(-1, 0.5, 2)) // scaled by 1, 1.1, 0.9: still increasing
-	simplex := vary(vec(0.2, 0.5, 0.3))
+	pos, pos2, unit, real, rv, posv, cut, simplex := familyParams()
 	l3 := vary(matrix(3, 3, 1.5, 0, 0, 0.3, 0.8, 0, -0.4, 0.2, 2))
 	all := []string{"mean", "sd", "var", "entropy"}
 	for _, f := range []struct {

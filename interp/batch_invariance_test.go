@@ -81,6 +81,16 @@ func vary(v lang.Value) []lang.Value {
 	return out
 }
 
+// familyParams returns per-draw parameter values for the families' cases:
+// positive numbers, a unit-interval number, a real number, a real and a
+// positive vector, increasing cutpoints (scaled by 1, 1.1, 0.9: still
+// increasing) and a simplex (a simplex in draw 0 only once scaled: cases
+// that need one in every draw write p / sum(p)).
+func familyParams() (pos, pos2, unit, real, rv, posv, cut, simplex []lang.Value) {
+	return vary(num(1.7)), vary(num(0.6)), vary(num(0.3)), vary(num(-0.8)),
+		vary(vec(0.5, -1.2, 2)), vary(vec(0.5, 1.2, 2)), vary(vec(-1, 0.5, 2)), vary(vec(0.2, 0.5, 0.3))
+}
+
 func num(x float64) lang.Value { return lang.Number(x) }
 
 func vec(xs ...float64) lang.Value { return lang.NewVector(xs) }
