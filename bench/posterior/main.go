@@ -266,6 +266,10 @@ func readFit(dir, name string, seed uint64, ref *posteriordb.Reference) fit {
 	tv, err := readTimeV(base + ".time")
 	if err != nil {
 		ft.err = err.Error()
+		if _, serr := os.Stat(base + ".err"); serr == nil && errors.Is(err, errNotRun) {
+			ft.err = firstLine(base + ".err") // posterior.sh says why it did not run
+		}
+		ft.score.err = ft.err
 		return ft
 	}
 	ft.wall, ft.cpu, ft.rssMB = tv.wall, tv.user+tv.sys, tv.rssKB/1024
@@ -307,6 +311,9 @@ func firstLine(path string) string {
 	return "(no message)"
 }
 
+// errNotRun says a run left no /usr/bin/time output.
+var errNotRun = errors.New("not run")
+
 // timeV is what /usr/bin/time -v reports.
 type timeV struct {
 	wall, user, sys, rssKB float64
@@ -317,7 +324,7 @@ func readTimeV(path string) (timeV, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return timeV{}, fmt.Errorf("not run (no %s)", filepath.Base(path))
+			return timeV{}, fmt.Errorf("%w (no %s)", errNotRun, filepath.Base(path))
 		}
 		return timeV{}, err
 	}
