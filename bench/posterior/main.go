@@ -88,6 +88,7 @@ func main() {
 		}
 		if t, ok := stan[name]; ok {
 			p.stan = &t
+			p.stanWarnings = nutsWarnings(filepath.Join(*stanDir, name+".log"))
 			for _, m := range stanMethods {
 				p.methods = append(p.methods, scoreCSV(filepath.Join(*stanDir, name+"."+m+".csv"), ref))
 			}
@@ -147,6 +148,8 @@ type posterior struct {
 	fits    []fit        // one per seed
 	stan    *stanTimes   // nil: no Stan figures
 	methods []stanMethod // nuts, meanfield, fullrank when stan != nil
+
+	stanWarnings string // NUTS's warnings in Stan's log (divergences, tree depth, R-hat)
 }
 
 // score is a summary scored against the reference.
@@ -376,6 +379,28 @@ func clock(s string) (float64, error) {
 }
 
 var stanMethods = []string{"nuts", "meanfield", "fullrank"}
+
+// nutsWarnings picks rstan's sampling warnings out of the log that
+// posterior.sh keeps of run_stan.R (NAME.log): "There were 3 divergent
+// transitions after warmup", "... exceeded the maximum treedepth", "The
+// largest R-hat is 1.05", "Bulk Effective Samples Size (ESS) is too low".
+func nutsWarnings(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		if i := strings.Index(l, "There were "); i >= 0 {
+			l = strings.TrimSuffix(strings.TrimSpace(l[i:]), ". See")
+			out = append(out, l)
+		} else if strings.HasPrefix(l, "The largest R-hat") || strings.Contains(l, "Effective Samples Size (ESS) is too low") {
+			out = append(out, strings.TrimRight(l, ",."))
+		}
+	}
+	return strings.ReplaceAll(strings.Join(out, "; "), "|", "/")
+}
 
 // stanTimes is a TIMES line of run_stan.R, in seconds.
 type stanTimes struct {
@@ -616,6 +641,8 @@ func stanTable(w io.Writer, rows []posterior) {
 			note := ""
 			if s.err != "" {
 				note = strings.ReplaceAll(s.err, "|", "/")
+			} else if m == "nuts" {
+				note = p.stanWarnings
 			}
 			fmt.Fprintf(w, "| %s | %s | %.1f | %s | %s | %s | %s |\n", p.name, m, secs[i], zDetail(s), ratioDetail(s), s.bar(), note)
 		}

@@ -102,3 +102,21 @@ func TestReadTimes(t *testing.T) {
 		t.Error("a short TIMES line: no error")
 	}
 }
+
+func TestNUTSWarnings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.log")
+	os.WriteFile(path, []byte(`TIMES a compile 1 nuts_wall 1 nuts_chains 1 meanfield 1 fullrank 1
+Warning messages:
+1: There were 3 divergent transitions after warmup. See
+https://mc-stan.org/misc/warnings.html#divergent-transitions-after-warmup
+2: Examine the pairs() plot to diagnose sampling problems
+3: The largest R-hat is 1.05, indicating chains have not mixed.
+`), 0o666)
+	want := "There were 3 divergent transitions after warmup; The largest R-hat is 1.05, indicating chains have not mixed"
+	if got := nutsWarnings(path); got != want {
+		t.Errorf("nutsWarnings = %q, want %q", got, want)
+	}
+	if got := nutsWarnings(filepath.Join(t.TempDir(), "none.log")); got != "" {
+		t.Errorf("no log: %q", got)
+	}
+}
