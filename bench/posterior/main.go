@@ -391,12 +391,12 @@ func nutsWarnings(path string) string {
 	}
 	var out []string
 	for _, l := range strings.Split(string(b), "\n") {
-		l = strings.TrimSpace(l)
-		if i := strings.Index(l, "There were "); i >= 0 {
-			l = strings.TrimSuffix(strings.TrimSpace(l[i:]), ". See")
-			out = append(out, l)
-		} else if strings.HasPrefix(l, "The largest R-hat") || strings.Contains(l, "Effective Samples Size (ESS) is too low") {
-			out = append(out, strings.TrimRight(l, ",."))
+		for _, m := range []string{"There were ", "The largest R-hat", "Bulk Effective Samples Size", "Tail Effective Samples Size"} {
+			if i := strings.Index(l, m); i >= 0 {
+				l = strings.TrimSuffix(strings.TrimSpace(l[i:]), " See")
+				out = append(out, strings.TrimRight(l, ",."))
+				break
+			}
 		}
 	}
 	return strings.ReplaceAll(strings.Join(out, "; "), "|", "/")

@@ -111,8 +111,10 @@ Warning messages:
 https://mc-stan.org/misc/warnings.html#divergent-transitions-after-warmup
 2: Examine the pairs() plot to diagnose sampling problems
 3: The largest R-hat is 1.05, indicating chains have not mixed.
+4: Bulk Effective Samples Size (ESS) is too low, indicating posterior means and medians may be unreliable.
 `), 0o666)
-	want := "There were 3 divergent transitions after warmup; The largest R-hat is 1.05, indicating chains have not mixed"
+	want := "There were 3 divergent transitions after warmup; The largest R-hat is 1.05, indicating chains have not mixed; " +
+		"Bulk Effective Samples Size (ESS) is too low, indicating posterior means and medians may be unreliable"
 	if got := nutsWarnings(path); got != want {
 		t.Errorf("nutsWarnings = %q, want %q", got, want)
 	}
