@@ -287,7 +287,7 @@ func readFit(dir, name string, seed uint64, ref *posteriordb.Reference) fit {
 			if len(f) >= 3 && f[0] == "bench-report" && f[1] == "steps" {
 				ft.steps = f[2]
 				if len(f) >= 5 && f[3] == "stopped" {
-					ft.stopped = f[4]
+					ft.stopped = strings.ReplaceAll(strings.Join(f[4:], " "), "|", "/")
 				}
 			}
 		}
