@@ -122,3 +122,30 @@ https://mc-stan.org/misc/warnings.html#divergent-transitions-after-warmup
 		t.Errorf("no log: %q", got)
 	}
 }
+
+// TestReadFit reads one run's files as posterior.sh leaves them.
+func TestReadFit(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "m.seed2")
+	os.WriteFile(base+".time", []byte(timeReport), 0o666)
+	os.WriteFile(base+".out", []byte("ELBO -31.5 pareto k 0.4\nbench-report steps 350 stopped tol (slope test)\n"), 0o666)
+	os.WriteFile(base+".csv", []byte("name,mean,sd\nmu,1.2,2\n"), 0o666)
+	ref := &posteriordb.Reference{Params: map[string]posteriordb.Param{"mu": {Mean: 1, SD: 2}}}
+	f := readFit(dir, "m", 2, ref)
+	if f.err != "" || f.steps != "350" || f.stopped != "tol (slope test)" || f.rssMB != 63268.0/1024 ||
+		math.Abs(f.cpu-9.18) > 1e-9 || !f.score.pass || math.Abs(f.score.worstZ-0.1) > 1e-12 {
+		t.Errorf("readFit = %+v", f)
+	}
+	// A script error: exit status 1, its message in the note, no score.
+	os.WriteFile(base+".time", []byte(strings.Replace(timeReport, "Exit status: 0", "Exit status: 1", 1)), 0o666)
+	os.WriteFile(base+".err", []byte("m.flow:3:5: undefined: r\n"), 0o666)
+	f = readFit(dir, "m", 2, ref)
+	if f.err != "exit status 1: m.flow:3:5: undefined: r" || f.score.bar() != "error" {
+		t.Errorf("failed run: err %q, bar %s", f.err, f.score.bar())
+	}
+	// posterior.sh's reason for not running a script.
+	os.WriteFile(filepath.Join(dir, "n.seed1.err"), []byte("no translation examples/posteriordb/n/model.flow\n"), 0o666)
+	if f := readFit(dir, "n", 1, ref); f.err != "no translation examples/posteriordb/n/model.flow" {
+		t.Errorf("not run: err %q", f.err)
+	}
+}
