@@ -172,9 +172,9 @@ main() {
 		echo "posterior.sh: --no-stan: no Stan run (${#todo[@]} posteriors without Stan figures in $stan_dir)" >&2
 	elif ! why=$(have_stan); then
 		echo "posterior.sh: Stan side skipped: $why." >&2
-		echo "  Install it as the header of ../shared/bench/stan/run_stan.R says (Debian 12: apt-get install" >&2
-		echo "  r-cran-rstan r-cran-jsonlite libboost-dev, and the BH include symlink), then run again" >&2
-		echo "  with --stan-dir DIR to add only Stan's figures." >&2
+		echo "  Install it as the header of $run_stan_r says (Debian 12: apt-get install" >&2
+		echo "  r-cran-rstan r-cran-jsonlite libboost-dev, and the BH include symlink); then, to add" >&2
+		echo "  Stan's figures to these tables without running flowppl again: --out $out --no-flowppl." >&2
 	else
 		for n in "${todo[@]}"; do
 			echo "posterior.sh: Stan $n (compile 40-60 s, then NUTS and ADVI)" >&2
@@ -184,8 +184,6 @@ main() {
 			fi
 			grep '^TIMES ' "$stan_dir/$n.log" | tee -a "$stan_dir/times.txt" >&2 || true
 		done
-	fi
-	if [ $stan = 1 ] && [ "$stan_dir" = "$out/stan" ]; then
 		echo "posterior.sh: reuse Stan's figures with --stan-dir $stan_dir" >&2
 	fi
 
