@@ -11,7 +11,7 @@
 #   --no-stan       flowppl only (the Stan columns stay empty unless --stan-dir has them)
 #   --stan-dir DIR  Stan's results are kept in DIR and reused: a posterior with a TIMES line
 #                   in DIR/times.txt is not run again (delete the line, or the folder, to
-#                   redo it); the others are run into DIR (unless --no-stan). Stan's figures
+#                   redo it); the others are run into DIR (unless --no-stan). Stan's draws
 #                   are deterministic (seed 1), so one Stan run, ~20+ minutes for all 8 with
 #                   compilation, serves every later flowppl change.
 #   --no-flowppl    Stan side only, e.g. to fill --stan-dir while the machine is quiet (the
