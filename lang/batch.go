@@ -22,6 +22,9 @@ type Batch struct {
 	Bool bool
 
 	col *tensor.Tensor // Column's result
+	// sole is set on the batches that SetIndex makes: T is referred to by
+	// this batch only, so SetIndexInPlace may write into it. Share clears it.
+	sole bool
 }
 
 var _ Indexable = (*Batch)(nil)
@@ -432,8 +435,9 @@ func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 }
 
 // setIndexBatch is SetIndex when x or v is a batch: the result is a batch
-// whose draws are SetIndex of the draws.
-func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
+// whose draws are SetIndex of the draws. With inPlace, a sole batch x is
+// written into (see SetIndexInPlace).
+func setIndexBatch(x Value, idx []IndexArg, v Value, inPlace bool) (Value, error) {
 	n, err := checkBatches(x, v)
 	if err != nil {
 		return nil, err
@@ -455,13 +459,18 @@ func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vo.event), ShapeString(kept))
 	}
 	xb, _ := ToBatch(x, n)
+	inPlace = inPlace && xb == x && xb.sole
 	vt := vo.t
 	if vo.batch {
 		vt = vo.aligned(len(kept))
 	}
 	full := append([]int{n}, fullShape(sels)...)
 	vt = tensor.Reshape(tensor.BroadcastTo(vt, append([]int{n}, kept...)...), full...)
-	return &Batch{T: scatter(xb.T, sels, 1, vt)}, nil
+	if inPlace {
+		scatter(xb.T, sels, 1, vt, true)
+		return xb, nil
+	}
+	return &Batch{T: scatter(xb.T, sels, 1, vt, false), sole: true}, nil
 }
 
 // EventTensor returns the tensor of a number, array or batch and its batch
