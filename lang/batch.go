@@ -191,9 +191,11 @@ func batchArith(op string, x, y Value) (Value, error) {
 }
 
 // batchScalarArith is the common case of batchArith, a batch plus, minus
-// or times a finite number: one operation without broadcasting, with the
-// values and gradients that the broadcasting operation gives. ok is false
-// for other operands.
+// or times a finite number, a number minus a batch, or a batch squared
+// (x ^ 2): one or two operations without broadcasting, with the values and
+// gradients that the broadcasting operation gives (x ^ 2 as x * x, which
+// is math.Pow(x, 2) wherever x² is not subnormal). ok is false for other
+// operands.
 func batchScalarArith(op string, x, y Value) (Value, bool) {
 	b, c, batchFirst := (*Batch)(nil), Number(0), true
 	switch x := x.(type) {
@@ -222,6 +224,10 @@ func batchScalarArith(op string, x, y Value) (Value, bool) {
 		return &Batch{T: tensor.Scale(b.T, float64(c))}, true
 	case op == "-" && batchFirst:
 		return &Batch{T: tensor.AddScalar(b.T, -float64(c))}, true
+	case op == "-":
+		return &Batch{T: tensor.AddScalar(tensor.Neg(b.T), float64(c))}, true
+	case op == "^" && batchFirst && c == 2:
+		return &Batch{T: tensor.Square(b.T)}, true
 	}
 	return nil, false
 }
