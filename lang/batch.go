@@ -442,7 +442,8 @@ func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 
 // setIndexBatch is SetIndex when x or v is a batch: the result is a batch
 // whose draws are SetIndex of the draws. With inPlace, a sole batch x is
-// written into (see SetIndexInPlace).
+// written into (see SetIndexInPlace); otherwise the result is a new sole
+// batch.
 func setIndexBatch(x Value, idx []IndexArg, v Value, inPlace bool) (Value, error) {
 	n, err := checkBatches(x, v)
 	if err != nil {
@@ -464,19 +465,35 @@ func setIndexBatch(x Value, idx []IndexArg, v Value, inPlace bool) (Value, error
 	if s, err := tensor.BroadcastShapes(vo.event, kept); err != nil || !tensor.SameShape(s, kept) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vo.event), ShapeString(kept))
 	}
-	xb, _ := ToBatch(x, n)
-	inPlace = inPlace && xb == x && xb.sole
+	var t *tensor.Tensor
+	switch xb, _ := x.(*Batch); {
+	case xb != nil && inPlace && xb.sole:
+		t = xb.T
+	case xb != nil:
+		t = tensor.Narrow(xb.T, 0, 0, n) // a copy on xb's tape
+	case !xo.t.Tracked():
+		// A constant array becomes a batch: n copies of its values, which
+		// the assignments below may write into.
+		src := xo.t.Data()
+		t = tensor.ZerosFor(xo.t, append([]int{n}, xo.event...)...)
+		d := t.Data()
+		for i := range n {
+			copy(d[i*len(src):(i+1)*len(src)], src)
+		}
+	default:
+		t = tensor.Narrow(tensor.BroadcastTo(tensor.Unsqueeze(xo.t, 0), append([]int{n}, xo.event...)...), 0, 0, n)
+	}
 	vt := vo.t
 	if vo.batch {
 		vt = vo.aligned(len(kept))
 	}
 	full := append([]int{n}, fullShape(sels)...)
 	vt = tensor.Reshape(tensor.BroadcastTo(vt, append([]int{n}, kept...)...), full...)
-	if inPlace {
-		scatter(xb.T, sels, 1, vt, true)
+	scatter(t, sels, 1, vt, true)
+	if xb, ok := x.(*Batch); ok && xb.T == t {
 		return xb, nil
 	}
-	return &Batch{T: scatter(xb.T, sels, 1, vt, false), sole: true}, nil
+	return &Batch{T: t, sole: true}, nil
 }
 
 // EventTensor returns the tensor of a number, array or batch and its batch

@@ -407,7 +407,7 @@ func Index(x Value, idx []IndexArg) (Value, error) {
 			}
 			return String(r[lo:hi]), nil
 		}
-		i, err := indexInt(idx[0].Index, len(r), fmt.Sprintf("string of length %d", len(r)))
+		i, err := indexInt(idx[0].Index, len(r), func() string { return fmt.Sprintf("string of length %d", len(r)) })
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +436,7 @@ func vectorElement(x *Array, idx []IndexArg) (Value, bool) {
 
 // indexInt checks a single index against length n; desc describes the
 // axis for the out-of-range error ("vector of length 3").
-func indexInt(v Value, n int, desc string) (int, error) {
+func indexInt(v Value, n int, desc func() string) (int, error) {
 	num, ok := v.(Number)
 	if !ok {
 		return 0, fmt.Errorf("index must be a number, got %s", v.Type())
@@ -450,7 +450,7 @@ func indexInt(v Value, n int, desc string) (int, error) {
 		j += n
 	}
 	if j < 0 || j >= n {
-		return 0, fmt.Errorf("index %d out of range for %s", i, desc)
+		return 0, fmt.Errorf("index %d out of range for %s", i, desc())
 	}
 	return j, nil
 }
@@ -546,12 +546,14 @@ func selectionOf(shape []int, kind string, idx []IndexArg) ([]axisSel, error) {
 			sels[ax] = axisSel{lo: lo, hi: hi}
 			continue
 		}
-		desc := fmt.Sprintf("vector of length %d", shape[0])
-		if len(shape) == 2 {
-			desc = fmt.Sprintf("matrix with %d rows", shape[0])
-			if ax == 1 {
-				desc = fmt.Sprintf("matrix with %d columns", shape[1])
+		desc := func() string { // for error messages only
+			switch {
+			case len(shape) == 1:
+				return fmt.Sprintf("vector of length %d", shape[0])
+			case ax == 1:
+				return fmt.Sprintf("matrix with %d columns", shape[1])
 			}
+			return fmt.Sprintf("matrix with %d rows", shape[0])
 		}
 		if v, ok := a.Index.(*Array); ok {
 			if !v.IsVector() {
@@ -582,7 +584,7 @@ func selectionOf(shape []int, kind string, idx []IndexArg) ([]axisSel, error) {
 // indexList checks the elements of an index vector against length n
 // (negative ones count from the end) and returns them as positions; desc
 // describes the axis as for indexInt. An error names the element.
-func indexList(data []float64, n int, desc string) ([]int, error) {
+func indexList(data []float64, n int, desc func() string) ([]int, error) {
 	list := make([]int, len(data))
 	for r, f := range data {
 		k, err := AsInt(f)
@@ -594,7 +596,7 @@ func indexList(data []float64, n int, desc string) ([]int, error) {
 			j += n
 		}
 		if j < 0 || j >= n {
-			return nil, fmt.Errorf("element %d of the index vector: index %d out of range for %s", r, k, desc)
+			return nil, fmt.Errorf("element %d of the index vector: index %d out of range for %s", r, k, desc())
 		}
 		list[r] = j
 	}
