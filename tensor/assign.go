@@ -92,41 +92,41 @@ func Assign(a *Tensor, sel []Span, v *Tensor) *Tensor {
 // partOffsets returns the flat offsets, in a tensor of the given shape, of
 // the n elements selected by sel, in row-major order of the part.
 func partOffsets(shape []int, sel []Span, n int) []int {
-	offs := make([]int, 0, n)
+	offs := make([]int, n)
 	if n == 0 {
 		return offs
 	}
-	strides := make([]int, len(shape))
+	rank := len(shape)
+	strides := make([]int, rank)
 	st := 1
-	for ax := len(shape) - 1; ax >= 0; ax-- {
+	for ax := rank - 1; ax >= 0; ax-- {
 		strides[ax] = st
 		st *= shape[ax]
 	}
-	var walk func(ax, base int)
-	walk = func(ax, base int) {
-		s, last := sel[ax], ax == len(sel)-1
-		step := strides[ax]
-		if s.Idx != nil {
-			for _, k := range s.Idx {
-				if last {
-					offs = append(offs, base+k*step)
-				} else {
-					walk(ax+1, base+k*step)
-				}
-			}
-			return
+	pos := func(ax, i int) int {
+		if s := sel[ax]; s.Idx != nil {
+			return s.Idx[i]
 		}
-		for k := s.Lo; k < s.Hi; k++ {
-			if last {
-				offs = append(offs, base+k*step)
-			} else {
-				walk(ax+1, base+k*step)
+		return sel[ax].Lo + i
+	}
+	// An odometer over the part: at[ax] is the position in sel[ax], off
+	// the offset of the current element.
+	at := make([]int, rank)
+	off := 0
+	for ax := range rank {
+		off += pos(ax, 0) * strides[ax]
+	}
+	for k := range offs {
+		offs[k] = off
+		for ax := rank - 1; ax >= 0; ax-- {
+			if at[ax]+1 < sel[ax].size() {
+				at[ax]++
+				off += (pos(ax, at[ax]) - pos(ax, at[ax]-1)) * strides[ax]
+				break
 			}
+			off += (pos(ax, 0) - pos(ax, at[ax])) * strides[ax]
+			at[ax] = 0
 		}
 	}
-	if len(sel) == 0 {
-		return append(offs, 0)
-	}
-	walk(0, 0)
 	return offs
 }

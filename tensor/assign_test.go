@@ -166,3 +166,34 @@ func TestAssignTracking(t *testing.T) {
 	}()
 	Assign(p, []Span{{Lo: 0, Hi: 1}}, Vector([]float64{0}))
 }
+
+// BenchmarkRecurrence is the loop err[t] = x[t] - theta * err[t-1] over
+// T = 200 columns of a [256, T] tensor, forward and backward: with Assign
+// (in place, O(256) per step of the loop) and with Put (a copy of the
+// whole tensor per step, as x[i] = v on batches did before Assign).
+func BenchmarkRecurrence(b *testing.B) {
+	const n, T = 256, 200
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := RandN(rng, n, T)
+	for _, inPlace := range []bool{true, false} {
+		th := Param(RandN(rng, n, 1).data, n, 1) // one per tape
+		name := "Assign"
+		if !inPlace {
+			name = "Put"
+		}
+		b.Run(name, func(b *testing.B) {
+			benchBackward(b, func() *Tensor {
+				a := Zeros(n, T)
+				for t := 1; t < T; t++ {
+					v := Sub(Narrow(x, 1, t, 1), Mul(th, Narrow(a, 1, t-1, 1)))
+					if inPlace {
+						a = Assign(a, []Span{{Hi: n}, {Lo: t, Hi: t + 1}}, v)
+					} else {
+						a = Put(a, 1, []int{t}, v)
+					}
+				}
+				return Square(a)
+			}, th)
+		})
+	}
+}
