@@ -135,6 +135,22 @@ func init() {
 		invCase{pre: "w = m\nw[:, 2] = [a, b]", expr: "w", vars: vars{"m": matrix(2, 3, 1, 2, 3, 4, 5, 6), "a": a, "b": b}},
 	)
 
+	// x[i] = v writes a batch in place unless its value was shared: these
+	// check that a shared value (another name, a list, an argument, an
+	// outer scope, a loop over it) keeps its value, that the last of two
+	// writes wins, and that reads between writes see the writes.
+	add(
+		invCase{pre: "z = y * 1\nz[0] = a\nw = z\nz[1] = b\nz[0] = z[1] * a", expr: "concat(w, z)", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "z = zeros(4)\nz[[1, 1, 3]] = [a, b, a * b]\nz[1] = z[1] + a\nz[1] = z[1] * b", expr: "z", vars: vars{"a": a, "b": b}},
+		invCase{pre: "e = zeros(len(y))\ne[0] = y[0] - a\nfor t in range(1, len(y)) { e[t] = y[t] - b * e[t - 1] }", expr: "e", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "fn f(u) { u[0] = a\n return u }\nz = y * 1\nz[1] = b\nw = f(z)", expr: "concat(z, w)", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "z = y * 1\nz[1] = b\nfn g() { z[0] = a\n return z }\nw = g()", expr: "concat(z, w)", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "z = y * 1\nz[0] = a\nl = [z]\nz[1] = b", expr: "concat(l[0], z)", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "z = y * 1\nz[0] = a\nfor v in z { z[2] = v * b }", expr: "z", vars: vars{"y": y, "a": a, "b": b}},
+		invCase{pre: "w = m * 1\nw[0, 1] = a\nw[1, :] = w[0, :] * b\nw[:, 0] = [b, a]\nw[[1, 0, 1], 2] = [a, b, a + b]", expr: "w", vars: vars{"m": m, "a": a, "b": b}},
+		invCase{pre: "z = [1, 2, 3]\nz[1] = a\nz[2] = 5", expr: "z", vars: vars{"a": a}},
+	)
+
 	// Loops over a batch, user functions and method calls.
 	add(
 		invCase{pre: "t = 0\nfor v in y { t = t + v ^ 2 }", expr: "t", vars: vars{"y": y}},

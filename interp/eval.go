@@ -207,15 +207,23 @@ func (ev *evaluator) assign(target ast.Expr, v lang.Value, e *env) error {
 		e.vars[t.Name] = v
 		return nil
 	case *ast.Index:
-		old, err := ev.eval(t.X, e)
+		// x[i] = v on a variable x of this scope replaces x's only
+		// reference, so a batch that no read has shared (see read) is
+		// written in place: a loop filling a batch costs O(one element)
+		// per assignment, not O(len(x)).
+		set := lang.SetIndex
+		old, s, err := ev.read(t.X, e)
 		if err != nil {
 			return err
+		}
+		if s == e {
+			set = lang.SetIndexInPlace
 		}
 		idx, err := ev.indices(t.Indices, e)
 		if err != nil {
 			return err
 		}
-		nv, err := ev.guard(t.Lbrack, func() (lang.Value, error) { return lang.SetIndex(old, idx, v) })
+		nv, err := ev.guard(t.Lbrack, func() (lang.Value, error) { return set(old, idx, v) })
 		if err != nil {
 			return ev.wrap(t.Lbrack, err)
 		}
@@ -225,6 +233,23 @@ func (ev *evaluator) assign(target ast.Expr, v lang.Value, e *env) error {
 }
 
 // ---- expressions ----
+
+// read evaluates the base x of an indexing x[...] or of an assignment
+// x[...] = v. A name is looked up without lang.Share, since Index copies
+// what it selects and SetIndexInPlace replaces the name's value; s is the
+// scope that holds the name (nil for other expressions).
+func (ev *evaluator) read(x ast.Expr, e *env) (v lang.Value, s *env, err error) {
+	id, ok := x.(*ast.Ident)
+	if !ok {
+		v, err = ev.eval(x, e)
+		return v, nil, err
+	}
+	v, s, ok = e.lookup(id.Name)
+	if !ok {
+		return nil, nil, ev.errorf(id.NamePos, "%s is used before it is assigned", id.Name)
+	}
+	return v, s, nil
+}
 
 func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 	switch x := x.(type) {
@@ -241,6 +266,7 @@ func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 		if !ok {
 			return nil, ev.errorf(x.NamePos, "%s is used before it is assigned", x.Name)
 		}
+		lang.Share(v) // the value may now be referred to from elsewhere
 		return v, nil
 	case *ast.Unary:
 		v, err := ev.eval(x.X, e)
@@ -254,7 +280,7 @@ func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 	case *ast.Call:
 		return ev.call(x, e)
 	case *ast.Index:
-		v, err := ev.eval(x.X, e)
+		v, _, err := ev.read(x.X, e)
 		if err != nil {
 			return nil, err
 		}

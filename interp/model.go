@@ -282,6 +282,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 			return ev.errorf(pos, "second ~ on the latent variable %s, declared at %s: a latent has one prior; add extra terms with factor(...)", lhs.Name, first)
 		}
 		v, _, found := e.lookup(lhs.Name)
+		lang.Share(v)
 		if found && isData(v) {
 			return ev.observe(s, func() string { return lhs.Name }, v, nil, dv)
 		}
@@ -305,7 +306,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 				return ev.errorf(pos, "second ~ on the latent variable %s, declared at %s: a latent has one prior; add extra terms with factor(...)", id.Name, first)
 			}
 		}
-		whole, err := ev.eval(lhs.X, e)
+		whole, _, err := ev.read(lhs.X, e) // indexed below: a copy, no Share
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,9 @@ type Batch struct {
 	Bool bool
 
 	col *tensor.Tensor // Column's result
+	// sole is set on the batches that SetIndex makes: T is referred to by
+	// this batch only, so SetIndexInPlace may write into it. Share clears it.
+	sole bool
 }
 
 var _ Indexable = (*Batch)(nil)
@@ -188,9 +191,11 @@ func batchArith(op string, x, y Value) (Value, error) {
 }
 
 // batchScalarArith is the common case of batchArith, a batch plus, minus
-// or times a finite number: one operation without broadcasting, with the
-// values and gradients that the broadcasting operation gives. ok is false
-// for other operands.
+// or times a finite number, a number minus a batch, or a batch squared
+// (x ^ 2): one or two operations without broadcasting, with the values and
+// gradients that the broadcasting operation gives (x ^ 2 as x * x, which
+// is math.Pow(x, 2) wherever x² is not subnormal). ok is false for other
+// operands.
 func batchScalarArith(op string, x, y Value) (Value, bool) {
 	b, c, batchFirst := (*Batch)(nil), Number(0), true
 	switch x := x.(type) {
@@ -219,6 +224,10 @@ func batchScalarArith(op string, x, y Value) (Value, bool) {
 		return &Batch{T: tensor.Scale(b.T, float64(c))}, true
 	case op == "-" && batchFirst:
 		return &Batch{T: tensor.AddScalar(b.T, -float64(c))}, true
+	case op == "-":
+		return &Batch{T: tensor.AddScalar(tensor.Neg(b.T), float64(c))}, true
+	case op == "^" && batchFirst && c == 2:
+		return &Batch{T: tensor.Square(b.T)}, true
 	}
 	return nil, false
 }
@@ -432,8 +441,10 @@ func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 }
 
 // setIndexBatch is SetIndex when x or v is a batch: the result is a batch
-// whose draws are SetIndex of the draws.
-func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
+// whose draws are SetIndex of the draws. With inPlace, a sole batch x is
+// written into (see SetIndexInPlace); otherwise the result is a new sole
+// batch.
+func setIndexBatch(x Value, idx []IndexArg, v Value, inPlace bool) (Value, error) {
 	n, err := checkBatches(x, v)
 	if err != nil {
 		return nil, err
@@ -454,14 +465,35 @@ func setIndexBatch(x Value, idx []IndexArg, v Value) (Value, error) {
 	if s, err := tensor.BroadcastShapes(vo.event, kept); err != nil || !tensor.SameShape(s, kept) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vo.event), ShapeString(kept))
 	}
-	xb, _ := ToBatch(x, n)
+	var t *tensor.Tensor
+	switch xb, _ := x.(*Batch); {
+	case xb != nil && inPlace && xb.sole:
+		t = xb.T
+	case xb != nil:
+		t = tensor.Narrow(xb.T, 0, 0, n) // a copy on xb's tape
+	case !xo.t.Tracked():
+		// A constant array becomes a batch: n copies of its values, which
+		// the assignments below may write into.
+		src := xo.t.Data()
+		t = tensor.ZerosFor(xo.t, append([]int{n}, xo.event...)...)
+		d := t.Data()
+		for i := range n {
+			copy(d[i*len(src):(i+1)*len(src)], src)
+		}
+	default:
+		t = tensor.Narrow(tensor.BroadcastTo(tensor.Unsqueeze(xo.t, 0), append([]int{n}, xo.event...)...), 0, 0, n)
+	}
 	vt := vo.t
 	if vo.batch {
 		vt = vo.aligned(len(kept))
 	}
 	full := append([]int{n}, fullShape(sels)...)
 	vt = tensor.Reshape(tensor.BroadcastTo(vt, append([]int{n}, kept...)...), full...)
-	return &Batch{T: scatter(xb.T, sels, 1, vt)}, nil
+	scatter(t, sels, 1, vt, true)
+	if xb, ok := x.(*Batch); ok && xb.T == t {
+		return xb, nil
+	}
+	return &Batch{T: t, sole: true}, nil
 }
 
 // EventTensor returns the tensor of a number, array or batch and its batch

@@ -119,9 +119,10 @@ func TestBatchTracked(t *testing.T) {
 	}
 }
 
-// TestBatchScalarArith checks batch ± number and batch * number (one
-// operation without broadcasting) against the broadcasting operation on
-// the same tensors: values and gradients bit for bit.
+// TestBatchScalarArith checks batch ± number, number - batch, batch *
+// number and batch ^ 2 (operations without broadcasting) against the
+// broadcasting operation on the same tensors: values and gradients bit for
+// bit (the data's squares are not subnormal).
 func TestBatchScalarArith(t *testing.T) {
 	for _, tt := range []struct {
 		op         string
@@ -130,6 +131,7 @@ func TestBatchScalarArith(t *testing.T) {
 	}{
 		{"+", 2.5, true}, {"+", -1, false}, {"*", 3, true}, {"*", -0.5, false},
 		{"-", 1.25, true}, {"-", 1.25, false}, {"*", math.Inf(1), true}, {"+", math.NaN(), false},
+		{"-", 0, false}, {"-", -3, false}, {"^", 2, true}, {"^", 3, true}, {"^", 2, false},
 	} {
 		data := []float64{1, -2, 0, 3.5, -0.0, 7}
 		run := func(fast bool) (out, grad []float64) {
@@ -157,6 +159,8 @@ func TestBatchScalarArith(t *testing.T) {
 					r = tensor.Add(a, b)
 				case "-":
 					r = tensor.Sub(a, b)
+				case "^":
+					r = tensor.Pow(a, b)
 				default:
 					r = tensor.Mul(a, b)
 				}

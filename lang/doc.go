@@ -22,7 +22,8 @@
 //
 // Index and SetIndex take numbers, slices and index vectors (a vector of
 // integers, such as group labels: alpha[g], m[rows, :], x[idx] = v) as
-// subscripts; see Index.
+// subscripts; see Index. SetIndexInPlace and Share let an interpreter fill
+// a batch element by element in place while arrays stay values.
 //
 // The interpreter adds user functions, models and posteriors, which also
 // implement Value.

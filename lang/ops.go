@@ -407,7 +407,7 @@ func Index(x Value, idx []IndexArg) (Value, error) {
 			}
 			return String(r[lo:hi]), nil
 		}
-		i, err := indexInt(idx[0].Index, len(r), fmt.Sprintf("string of length %d", len(r)))
+		i, err := indexInt(idx[0].Index, len(r), func() string { return fmt.Sprintf("string of length %d", len(r)) })
 		if err != nil {
 			return nil, err
 		}
@@ -436,7 +436,7 @@ func vectorElement(x *Array, idx []IndexArg) (Value, bool) {
 
 // indexInt checks a single index against length n; desc describes the
 // axis for the out-of-range error ("vector of length 3").
-func indexInt(v Value, n int, desc string) (int, error) {
+func indexInt(v Value, n int, desc func() string) (int, error) {
 	num, ok := v.(Number)
 	if !ok {
 		return 0, fmt.Errorf("index must be a number, got %s", v.Type())
@@ -450,7 +450,7 @@ func indexInt(v Value, n int, desc string) (int, error) {
 		j += n
 	}
 	if j < 0 || j >= n {
-		return 0, fmt.Errorf("index %d out of range for %s", i, desc)
+		return 0, fmt.Errorf("index %d out of range for %s", i, desc())
 	}
 	return j, nil
 }
@@ -546,12 +546,14 @@ func selectionOf(shape []int, kind string, idx []IndexArg) ([]axisSel, error) {
 			sels[ax] = axisSel{lo: lo, hi: hi}
 			continue
 		}
-		desc := fmt.Sprintf("vector of length %d", shape[0])
-		if len(shape) == 2 {
-			desc = fmt.Sprintf("matrix with %d rows", shape[0])
-			if ax == 1 {
-				desc = fmt.Sprintf("matrix with %d columns", shape[1])
+		desc := func() string { // for error messages only
+			switch {
+			case len(shape) == 1:
+				return fmt.Sprintf("vector of length %d", shape[0])
+			case ax == 1:
+				return fmt.Sprintf("matrix with %d columns", shape[1])
 			}
+			return fmt.Sprintf("matrix with %d rows", shape[0])
 		}
 		if v, ok := a.Index.(*Array); ok {
 			if !v.IsVector() {
@@ -582,7 +584,7 @@ func selectionOf(shape []int, kind string, idx []IndexArg) ([]axisSel, error) {
 // indexList checks the elements of an index vector against length n
 // (negative ones count from the end) and returns them as positions; desc
 // describes the axis as for indexInt. An error names the element.
-func indexList(data []float64, n int, desc string) ([]int, error) {
+func indexList(data []float64, n int, desc func() string) ([]int, error) {
 	list := make([]int, len(data))
 	for r, f := range data {
 		k, err := AsInt(f)
@@ -594,7 +596,7 @@ func indexList(data []float64, n int, desc string) ([]int, error) {
 			j += n
 		}
 		if j < 0 || j >= n {
-			return nil, fmt.Errorf("element %d of the index vector: index %d out of range for %s", r, k, desc)
+			return nil, fmt.Errorf("element %d of the index vector: index %d out of range for %s", r, k, desc())
 		}
 		list[r] = j
 	}
@@ -641,39 +643,28 @@ func gather(t *tensor.Tensor, sels []axisSel, off int) *tensor.Tensor {
 	return t
 }
 
-// scatter returns a copy of t with the selection sels (as in gather)
-// replaced by v, which has the selection's shape with dropped axes as 1s.
-// It is built with tensor ops (Narrow and Concat for slices, Take and Put
-// for index vectors), so a tracked t or v stays on its tape; where an
-// index vector repeats a position, the last write wins (tensor.Put).
-func scatter(t *tensor.Tensor, sels []axisSel, off int, v *tensor.Tensor) *tensor.Tensor {
-	var set func(t *tensor.Tensor, ax int) *tensor.Tensor
-	set = func(t *tensor.Tensor, ax int) *tensor.Tensor {
-		if ax == len(sels) {
-			return v
-		}
-		// mid is the new value of the part of t selected on axis ax: v
-		// itself when every later axis is selected whole.
-		rest := true
-		for bx := ax + 1; bx < len(sels); bx++ {
-			rest = rest && sels[bx].full(t.Dim(off+bx))
-		}
-		s, a := sels[ax], off+ax
-		if s.vec {
-			mid := v
-			if !rest {
-				mid = set(tensor.Take(t, a, s.list), ax+1)
-			}
-			return tensor.Put(t, a, s.list, mid)
-		}
-		n, lo, hi := t.Dim(a), s.lo, s.hi
-		mid := v
-		if !rest {
-			mid = set(tensor.Narrow(t, a, lo, hi-lo), ax+1)
-		}
-		return tensor.Concat(a, tensor.Narrow(t, a, 0, lo), mid, tensor.Narrow(t, a, hi, n-hi))
+// scatter returns t with the selection sels (as in gather) replaced by v,
+// which has the selection's shape with dropped axes as 1s. It writes with
+// tensor.Assign, in time and tape memory proportional to v: into t itself
+// when inPlace (the caller owns t, see tensor.Assign), else into a copy of
+// t that stays on t's tape. Where an index vector repeats a position, the
+// last write wins.
+func scatter(t *tensor.Tensor, sels []axisSel, off int, v *tensor.Tensor, inPlace bool) *tensor.Tensor {
+	if !inPlace {
+		t = tensor.Narrow(t, 0, 0, t.Dim(0))
 	}
-	return set(t, 0)
+	spans := make([]tensor.Span, off+len(sels))
+	for ax := range off {
+		spans[ax] = tensor.Span{Hi: t.Dim(ax)}
+	}
+	for ax, s := range sels {
+		if s.vec {
+			spans[off+ax] = tensor.Span{Idx: s.list}
+		} else {
+			spans[off+ax] = tensor.Span{Lo: s.lo, Hi: s.hi}
+		}
+	}
+	return tensor.Assign(t, spans, v)
 }
 
 func indexArray(x *Array, idx []IndexArg) (Value, error) {
@@ -705,15 +696,41 @@ func numel(shape []int) int {
 // assignment x[i] = v. A subscript may be an index vector, as in Index:
 // x[idx] = v sets x[idx[r]] to v[r] (or to v when v is a number); where
 // idx repeats a position the last write wins, as in NumPy and Stan. x
-// itself is not modified: arrays are values. The copy is built with
-// tensor ops, so a tracked x or v stays on its tape; each assignment costs
-// O(len(x)).
+// itself is not modified: arrays are values. The copy stays on the tape of
+// a tracked x or v; each assignment costs O(len(x)) (see SetIndexInPlace
+// for a loop that fills a batch).
 func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
+	return setIndex(x, idx, v, false)
+}
+
+// SetIndexInPlace is SetIndex for a caller that holds the only reference
+// to x and replaces it by the result, as an interpreter does for x[i] = v:
+// when x is a batch that SetIndex or SetIndexInPlace returned and that has
+// not been passed to Share since, it writes v into x's tensor and returns
+// x, in time and tape memory proportional to the assigned part rather
+// than to x. Otherwise it is SetIndex. The caller calls Share on every
+// value it lets another reference to escape to (a variable read whole,
+// an argument, an element of a list); reading x[i] with Index needs no
+// Share, since Index copies.
+func SetIndexInPlace(x Value, idx []IndexArg, v Value) (Value, error) {
+	return setIndex(x, idx, v, true)
+}
+
+// Share records that v may now be referred to from more than one place,
+// so that SetIndexInPlace copies it rather than writing into it. It does
+// nothing to values other than batches.
+func Share(v Value) {
+	if b, ok := v.(*Batch); ok && b.sole {
+		b.sole = false
+	}
+}
+
+func setIndex(x Value, idx []IndexArg, v Value, inPlace bool) (Value, error) {
 	if err := plainIndices(idx); err != nil {
 		return nil, err
 	}
 	if batchOf(x) > 0 || batchOf(v) > 0 {
-		return setIndexBatch(x, idx, v)
+		return setIndexBatch(x, idx, v, inPlace)
 	}
 	a, ok := x.(*Array)
 	if !ok {
@@ -732,7 +749,7 @@ func SetIndex(x Value, idx []IndexArg, v Value) (Value, error) {
 		return nil, fmt.Errorf("cannot assign shape %s to a selection of shape %s", ShapeString(vt.Shape()), ShapeString(kept))
 	}
 	vt = tensor.Reshape(tensor.BroadcastTo(vt, kept...), fullShape(sels)...)
-	return &Array{T: scatter(a.T, sels, 0, vt)}, nil
+	return &Array{T: scatter(a.T, sels, 0, vt, false)}, nil
 }
 
 // plainIndices returns an error if a subscript depends on latent variables.

@@ -292,14 +292,5 @@ func batchTranspose(m *lang.Batch) lang.Value {
 	if len(ev) == 1 {
 		return m
 	}
-	nb, r, c := m.N(), ev[0], ev[1]
-	idx := make([]int, 0, nb*r*c)
-	for b := range nb {
-		for j := range c {
-			for i := range r {
-				idx = append(idx, (b*r+i)*c+j)
-			}
-		}
-	}
-	return lang.NewBatch(tensor.Reshape(tensor.Take(tensor.Reshape(m.T, m.T.Len()), 0, idx), nb, c, r))
+	return lang.NewBatch(tensor.Transpose(m.T))
 }

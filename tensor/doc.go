@@ -30,7 +30,10 @@
 // Reshape, Unsqueeze and Squeeze return views that share data and gradient
 // with their base; a view is tracked exactly when its base is, so a view of
 // a parameter may be made once, before any Watch. Writing to Data of a
-// tensor changes its views too. Every other operation copies.
+// tensor changes its views too. Every other operation copies, except
+// Assign, which writes a part of a tensor its caller owns in place (on the
+// tape too), so that a loop filling an array element by element costs
+// O(element) per assignment.
 //
 // In backward passes, elements whose upstream gradient is zero contribute
 // nothing, so the NaN or Inf of a branch discarded by Where or Fill (a log

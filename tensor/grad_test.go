@@ -203,6 +203,7 @@ func TestGradShapeOps(t *testing.T) {
 	}{
 		{"Reshape", func(xs ...*Tensor) *Tensor { return Mul(Reshape(xs[0], 4, -1), Reshape(xs[0], 4, 6)) }, []*Tensor{a}},
 		{"Transpose", func(xs ...*Tensor) *Tensor { return Transpose(xs[0]) }, []*Tensor{m}},
+		{"Transpose3", func(xs ...*Tensor) *Tensor { return Transpose(xs[0]) }, []*Tensor{a}},
 		{"Concat0", func(xs ...*Tensor) *Tensor { return Concat(0, xs[0], xs[1], xs[0]) }, []*Tensor{m, randT(rng, -1, 1, 2, 4)}},
 		{"Concat1", func(xs ...*Tensor) *Tensor { return Concat(-1, xs[0], xs[1]) }, []*Tensor{m, randT(rng, -1, 1, 3, 2)}},
 		{"Concat3d", func(xs ...*Tensor) *Tensor { return Concat(1, xs[0], xs[1]) }, []*Tensor{a, randT(rng, -1, 1, 2, 1, 4)}},

@@ -5,26 +5,37 @@ import (
 	"slices"
 )
 
-// Transpose returns the transpose of a 2-D tensor (a copy).
+// Transpose returns the transpose of a 2-D tensor, or of each matrix
+// a[k] of a 3-D tensor (out[k, j, i] = a[k, i, j]): a copy.
 func Transpose(a *Tensor) *Tensor {
-	if a.Rank() != 2 {
-		panic(fmt.Sprintf("tensor.Transpose: shape %v is not 2-D", a.shape))
+	if a.Rank() != 2 && a.Rank() != 3 {
+		panic(fmt.Sprintf("tensor.Transpose: shape %v is not 2-D or 3-D", a.shape))
 	}
-	r, c := a.shape[0], a.shape[1]
+	n, r, c := 1, a.Dim(-2), a.Dim(-1)
+	shape := []int{c, r}
+	if a.Rank() == 3 {
+		n = a.shape[0]
+		shape = []int{n, c, r}
+	}
 	tp := tapeOf(a)
-	out := newOut(tp, []int{c, r})
-	ad, od := a.data, out.data
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			od[j*r+i] = ad[i*c+j]
+	out := newOut(tp, shape)
+	m := r * c
+	for k := range n {
+		ad, od := a.data[k*m:(k+1)*m], out.data[k*m:(k+1)*m]
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				od[j*r+i] = ad[i*c+j]
+			}
 		}
 	}
 	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
-			g := out.grad
-			for i := 0; i < r; i++ {
-				for j := 0; j < c; j++ {
-					ga[i*c+j] += g[j*r+i]
+			for k := range n {
+				ga, g := ga[k*m:(k+1)*m], out.grad[k*m:(k+1)*m]
+				for i := 0; i < r; i++ {
+					for j := 0; j < c; j++ {
+						ga[i*c+j] += g[j*r+i]
+					}
 				}
 			}
 		})
