@@ -23,12 +23,12 @@ func hiddenOf(f *flows.Flow) [][]int {
 }
 
 // TestPosteriorGuideHidden checks the conditioner widths a flow plan gets
-// as a posterior's guide: PosteriorHidden(d) (64 units up to d = 16, then
-// 4·d, at most 256) for every AffineAutoregressive layer that does not say
+// as a posterior's guide: PosteriorHidden(d) (64 units up to d = 8, then
+// 8·d, at most 256) for every AffineAutoregressive layer that does not say
 // `hidden`, shown in the guide's description; an explicit `hidden` is kept;
 // a plan fitted to data keeps FlowTorch's [256, 256].
 func TestPosteriorGuideHidden(t *testing.T) {
-	for _, w := range []struct{ d, want int }{{1, 64}, {16, 64}, {17, 68}, {40, 160}, {64, 256}, {200, 256}} {
+	for _, w := range []struct{ d, want int }{{1, 64}, {8, 64}, {9, 72}, {13, 104}, {32, 256}, {200, 256}} {
 		if got := interp.PosteriorHidden(w.d); !slices.Equal(got, []int{w.want, w.want}) {
 			t.Errorf("PosteriorHidden(%d) = %v, want [%d %d]", w.d, got, w.want, w.want)
 		}
@@ -40,7 +40,7 @@ func TestPosteriorGuideHidden(t *testing.T) {
 		shown string
 	}{
 		{"3", "flow AffineAutoregressive", [][]int{{64, 64}}, "hidden=[64, 64]"},
-		{"40", "flow AffineAutoregressive", [][]int{{160, 160}}, "hidden=[160, 160]"},
+		{"20", "flow AffineAutoregressive", [][]int{{160, 160}}, "hidden=[160, 160]"},
 		{"3", "flow AffineAutoregressive(layers = 2)", [][]int{{64, 64}, {64, 64}}, "hidden=[64, 64]"},
 		{"3", "flow AffineAutoregressive(hidden = [16])", [][]int{{16}}, "hidden=[16]"},
 		{"3", "flow Spline(AffineAutoregressive)", [][]int{{64, 64}}, "hidden=[64, 64]"},
