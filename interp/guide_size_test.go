@@ -23,12 +23,12 @@ func hiddenOf(f *flows.Flow) [][]int {
 }
 
 // TestPosteriorGuideHidden checks the conditioner widths a flow plan gets
-// as a posterior's guide: PosteriorHidden(d) (64 units up to d = 8, then
+// as a posterior's guide: PosteriorHidden(d) (128 units up to d = 16, then
 // 8·d, at most 256) for every AffineAutoregressive layer that does not say
 // `hidden`, shown in the guide's description; an explicit `hidden` is kept;
 // a plan fitted to data keeps FlowTorch's [256, 256].
 func TestPosteriorGuideHidden(t *testing.T) {
-	for _, w := range []struct{ d, want int }{{1, 64}, {8, 64}, {9, 72}, {13, 104}, {32, 256}, {200, 256}} {
+	for _, w := range []struct{ d, want int }{{1, 128}, {16, 128}, {17, 136}, {20, 160}, {32, 256}, {200, 256}} {
 		if got := interp.PosteriorHidden(w.d); !slices.Equal(got, []int{w.want, w.want}) {
 			t.Errorf("PosteriorHidden(%d) = %v, want [%d %d]", w.d, got, w.want, w.want)
 		}
@@ -39,11 +39,11 @@ func TestPosteriorGuideHidden(t *testing.T) {
 		want  [][]int
 		shown string
 	}{
-		{"3", "flow AffineAutoregressive", [][]int{{64, 64}}, "hidden=[64, 64]"},
+		{"3", "flow AffineAutoregressive", [][]int{{128, 128}}, "hidden=[128, 128]"},
 		{"20", "flow AffineAutoregressive", [][]int{{160, 160}}, "hidden=[160, 160]"},
-		{"3", "flow AffineAutoregressive(layers = 2)", [][]int{{64, 64}, {64, 64}}, "hidden=[64, 64]"},
+		{"3", "flow AffineAutoregressive(layers = 2)", [][]int{{128, 128}, {128, 128}}, "hidden=[128, 128]"},
 		{"3", "flow AffineAutoregressive(hidden = [16])", [][]int{{16}}, "hidden=[16]"},
-		{"3", "flow Spline(AffineAutoregressive)", [][]int{{64, 64}}, "hidden=[64, 64]"},
+		{"3", "flow Spline(AffineAutoregressive)", [][]int{{128, 128}}, "hidden=[128, 128]"},
 	}
 	for _, c := range cases {
 		src := "model m() {\n    x ~ Normal(zeros(" + c.d + "), 1)\n}\nq = " + c.guide +

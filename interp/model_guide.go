@@ -91,14 +91,16 @@ func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
 // PosteriorHidden returns the conditioner widths an AffineAutoregressive
 // of a flow plan gets, when it does not say `hidden`, as the guide of a
 // posterior with d unconstrained coordinates: two layers of
-// min(256, max(64, 8·d)) units. FlowTorch's default [256, 256] (kept for
+// min(256, max(128, 8·d)) units. FlowTorch's default [256, 256] (kept for
 // flows fitted to data) makes the guide most of a step on small
-// posteriors; these widths were as accurate on the posteriordb posteriors
-// at 1,000 steps and at the stopping rule's step, where 64 units for
-// gp_pois_regr's 13 coordinates converged more slowly (bench/RESULTS.md,
-// "Cheaper steps: the guide and the draws").
+// posteriors. These widths were as accurate on the posteriordb posteriors
+// at 1,000 steps and at the stopping rule's step; narrower ones were too,
+// but 64 units converged more slowly on gp_pois_regr (13 coordinates) and
+// 64–80 units fitted eight schools' tail worse (Pareto k̂ above 0.7 on 2
+// of 5 seeds), see bench/RESULTS.md, "Cheaper steps: the guide and the
+// draws".
 func PosteriorHidden(d int) []int {
-	w := min(256, max(64, 8*d))
+	w := min(256, max(128, 8*d))
 	return []int{w, w}
 }
 
