@@ -100,8 +100,11 @@
 // `fit q to m(data) by elbo` (or kl, reverse_kl) fits with
 // infer.FitPosterior; a plan is instantiated over a standard normal base
 // of the unconstrained dimension with its first AffineAutoregressive
-// layer in declaration order (later layers keep random orders), and the
-// name q is rebound to a *Guide: the flow with the posterior's layout.
+// layer in declaration order (later layers keep random orders) and, for
+// AffineAutoregressive layers that do not give `hidden`, conditioner
+// widths sized to the posterior (PosteriorHidden: [128, 128] up to 16
+// coordinates, 8 per coordinate beyond, at most 256), and the name q is
+// rebound to a *Guide: the flow with the posterior's layout.
 // sample, summary, mean and sd of a guide report the latents in the
 // constrained space and the derived quantities (top-level assignments of
 // the body whose value depends on latents, except names starting with _),

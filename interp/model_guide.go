@@ -88,6 +88,47 @@ func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
 	return out
 }
 
+// PosteriorHidden returns the conditioner widths an AffineAutoregressive
+// of a flow plan gets, when it does not say `hidden`, as the guide of a
+// posterior with d unconstrained coordinates: two layers of
+// min(256, max(128, 8·d)) units. FlowTorch's default [256, 256] (kept for
+// flows fitted to data) makes the guide most of a step on small
+// posteriors. These widths were as accurate on the posteriordb posteriors
+// at 1,000 steps and at the stopping rule's step; narrower ones were too,
+// but 64 units converged more slowly on gp_pois_regr (13 coordinates) and
+// 64–80 units fitted eight schools' tail worse (Pareto k̂ above 0.7 on 2
+// of 5 seeds), see bench/RESULTS.md, "Cheaper steps: the guide and the
+// draws".
+func PosteriorHidden(d int) []int {
+	w := min(256, max(128, 8*d))
+	return []int{w, w}
+}
+
+// sizedHidden returns a copy of plan steps in which every
+// AffineAutoregressive without a `hidden` option has PosteriorHidden(d).
+func sizedHidden(steps []flows.PlanStep, d int) []flows.PlanStep {
+	out := slices.Clone(steps)
+	for i, s := range out {
+		if s.Name != "AffineAutoregressive" {
+			continue
+		}
+		if _, ok := s.Options["hidden"]; ok {
+			continue
+		}
+		opts := maps.Clone(s.Options)
+		if opts == nil {
+			opts = map[string]flows.OptionValue{}
+		}
+		var h []float64
+		for _, w := range PosteriorHidden(d) {
+			h = append(h, float64(w))
+		}
+		opts["hidden"] = h
+		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
+	}
+	return out
+}
+
 // fitPosterior is `fit q to m(data) by kl|reverse_kl|elbo`.
 func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Posterior, obj string, objPos ast.Pos, opts infer.Options) (lang.Value, error) {
 	if obj == "forward_kl" {
@@ -105,7 +146,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 		q = g.F
 	case *lang.FlowPlan:
 		var err error
-		if q, err = ev.instantiate(x, flows.Plan{Layers: identityFirst(g.P.Layers, dim)}, dim); err != nil {
+		if q, err = ev.instantiate(x, flows.Plan{Layers: sizedHidden(identityFirst(g.P.Layers, dim), dim)}, dim); err != nil {
 			return nil, err
 		}
 	default:
