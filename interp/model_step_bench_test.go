@@ -191,7 +191,8 @@ func posteriorStepSrc(tb testing.TB, dir string) string {
 // fit takes it with default options: 256 draws from the default guide (flow
 // AffineAutoregressive with the full-rank affine layer of init = "auto", at
 // the identity), the model's log density, the backward pass and an Adam
-// step. Run with -benchmem: allocations per step bound a fit's memory.
+// step. Run with -benchmem: allocations per step bound a fit's memory;
+// cpu-ns/op is the CPU time per step (all threads, GC included).
 func BenchmarkPosteriorELBOStep(b *testing.B) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -208,9 +209,11 @@ func BenchmarkPosteriorELBOStep(b *testing.B) {
 			src := posteriorStepSrc(b, dir)
 			b.Chdir(root) // the scripts read examples/posteriordb/NAME/data.json
 			s := newModelStep(b, src, "flowGuide")
+			cpu0 := cpuTime()
 			for b.Loop() {
 				s.step(b)
 			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
