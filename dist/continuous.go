@@ -64,6 +64,11 @@ func (d Normal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 		m, x = newMaskedEach("Normal", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	}
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
+	if m.mask == nil && len(m.shape) == 2 && x.Rank() <= 2 && loc.Rank() <= 2 && scale.Rank() <= 2 {
+		// The operations below fused (the same values, bit for bit),
+		// without their [B, n] intermediates.
+		return m.finishRows(tensor.NormalLogPDFRows(x, loc, scale), nil)
+	}
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.Sub(tensor.AddScalar(tensor.Scale(tensor.Square(z), -0.5), -logSqrt2Pi), tensor.Log(scale))
 	return m.finish(elem, nil)

@@ -440,7 +440,12 @@ func (m *masked) full(t *tensor.Tensor) *tensor.Tensor { return broadcast(t, m.s
 // per-row term (nil for none), and sets masked rows, and rows whose sum is
 // NaN (say +Inf and -Inf components), to -Inf.
 func (m *masked) finish(elem, rowTerm *tensor.Tensor) *tensor.Tensor {
-	r := tensor.SumAxis(m.full(elem), -1)
+	return m.finishRows(tensor.SumAxis(m.full(elem), -1), rowTerm)
+}
+
+// finishRows is finish for log densities already summed over the last
+// axis (r, one per row).
+func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 	if rowTerm != nil {
 		r = tensor.Add(r, rowTerm)
 	}
