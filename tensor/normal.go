@@ -39,29 +39,23 @@ func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
 	tp := tapeOf(x, loc, scale)
 	out := newOut(tp, []int{B})
 	od := out.data
-	// logScale returns log scale on row i (len n, or 1 for a scale that is
-	// constant along the row) in buf, as Log computes it (vlog).
-	logScale := func(i int, buf []float64) []float64 {
-		if ss[1] == 0 {
-			vlog(buf[:1], sd[i*ss[0]:i*ss[0]+1])
-			return buf[:1]
-		}
-		vlog(buf, sd[i*ss[0]:i*ss[0]+n])
-		return buf
+	// log scale, as Log computes it (vlog), once for each value of scale
+	// (a [B, 1] scale: once per row).
+	var ls []float64
+	if tp != nil {
+		ls = tp.Zeros(len(sd)).Data()
+	} else {
+		ls = make([]float64, len(sd))
 	}
-	rows := func(f func(lo, hi int, buf []float64)) {
-		splitRows(B, n, func(lo, hi int) { f(lo, hi, make([]float64, n)) })
-	}
-	rows(func(lo, hi int, buf []float64) {
+	vlog(ls, sd)
+	splitRows(B, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			ls := logScale(i, buf)
-			lc := min(len(ls)-1, 1)
 			xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
 			s := 0.0
 			for j := 0; j < n; j++ {
 				z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / sd[so+j*ss[1]]
 				// Rounded step by step as the unfused operations (no FMA).
-				s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - ls[j*lc]
+				s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - ls[so+j*ss[1]]
 			}
 			od[i] = s
 		}
