@@ -52,6 +52,17 @@ func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
 		for i := lo; i < hi; i++ {
 			xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
 			s := 0.0
+			if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 {
+				// Data and locations along the row, one scale per row (the
+				// usual likelihood): the same arithmetic, contiguous.
+				xr, lr, sv, lv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so], ls[so]
+				for j, v := range xr {
+					z := (v - lr[j]) / sv
+					s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - lv
+				}
+				od[i] = s
+				continue
+			}
 			for j := 0; j < n; j++ {
 				z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / sd[so+j*ss[1]]
 				// Rounded step by step as the unfused operations (no FMA).
@@ -76,6 +87,27 @@ func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
 					continue
 				}
 				xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
+				if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 && gx == nil {
+					// The usual likelihood (see the forward pass), data
+					// untracked.
+					xr, lr, sv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so]
+					var glr []float64
+					if gl != nil {
+						glr = gl[lo2 : lo2+n]
+					}
+					acc := 0.0
+					for j, v := range xr {
+						z := (v - lr[j]) / sv
+						if glr != nil {
+							glr[j] += gi * z / sv
+						}
+						acc += gi * (z*z - 1) / sv
+					}
+					if gs != nil {
+						gs[so] += acc
+					}
+					continue
+				}
 				for j := 0; j < n; j++ {
 					s := sd[so+j*ss[1]]
 					z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / s
