@@ -116,8 +116,10 @@ func newLoop(shape, sa, sb []int) loop {
 	if numel == 0 {
 		return loop{}
 	}
-	// Merged axes from the innermost outward: size, stride of a, of b.
-	var size, stA, stB []int
+	// Merged axes from the innermost outward: size, stride of a, of b (on
+	// the stack up to rank 8).
+	var sizeBuf, aBuf, bBuf [8]int
+	size, stA, stB := sizeBuf[:0], aBuf[:0], bBuf[:0]
 	for k := len(shape) - 1; k >= 0; k-- {
 		if shape[k] == 1 {
 			continue
@@ -135,8 +137,12 @@ func newLoop(shape, sa, sb []int) loop {
 	if l.da > 1 || l.db > 1 {
 		panic("tensor: broadcast run with a stride above 1")
 	}
-	for m := len(size) - 1; m >= 1; m-- {
-		l.outer, l.oa, l.ob = append(l.outer, size[m]), append(l.oa, stA[m]), append(l.ob, stB[m])
+	if k := len(size) - 1; k > 0 {
+		all := make([]int, 3*k) // one allocation for the three
+		l.outer, l.oa, l.ob = all[:k:k], all[k:2*k:2*k], all[2*k:]
+		for m := 1; m <= k; m++ {
+			l.outer[k-m], l.oa[k-m], l.ob[k-m] = size[m], stA[m], stB[m]
+		}
 	}
 	return l
 }
