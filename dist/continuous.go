@@ -35,7 +35,9 @@ type Normal struct {
 func NewNormal(loc, scale *tensor.Tensor) (*Normal, error) { return makeNormal(true, loc, scale) }
 
 func makeNormal(validate bool, loc, scale *tensor.Tensor) (*Normal, error) {
-	ps, err := prepare("Normal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
+	// Inside models the parameters keep their shapes (a [B, 1] scale is not
+	// copied to [B, n]): LogProb broadcasts as it computes.
+	ps, err := prepareLazy("Normal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +61,14 @@ func (d Normal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 			return m.finish(tensor.AddScalar(tensor.Scale(tensor.Square(x), -0.5), -logSqrt2Pi), nil)
 		}
 	} else {
-		m, x = newMasked("Normal", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+		m, x = newMaskedEach("Normal", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	}
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
+	if m.mask == nil && len(m.shape) == 2 && x.Rank() <= 2 && loc.Rank() <= 2 && scale.Rank() <= 2 {
+		// The operations below fused (the same values, bit for bit),
+		// without their [B, n] intermediates.
+		return m.finishRows(tensor.NormalLogPDFRows(x, loc, scale), nil)
+	}
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.Sub(tensor.AddScalar(tensor.Scale(tensor.Square(z), -0.5), -logSqrt2Pi), tensor.Log(scale))
 	return m.finish(elem, nil)
@@ -177,7 +184,7 @@ func (d HalfNormal) Dim() int { return paramDim("HalfNormal", d.Scale) }
 // LogProb returns the log density of each row of x; negative values have
 // log density -Inf.
 func (d HalfNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("HalfNormal", func(v []float64) bool { return v[0] < 0 || !(v[1] > 0) }, x, d.Scale)
+	m, x := newMaskedEach("HalfNormal", []func(float64) bool{negative, notPositive}, x, d.Scale)
 	x, scale := m.safe(x, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(x, scale)
 	elem := tensor.Sub(tensor.AddScalar(tensor.Scale(tensor.Square(z), -0.5), 0.5*math.Log(2/math.Pi)), tensor.Log(scale))
@@ -243,7 +250,7 @@ func (d LogNormal) Dim() int { return paramDim("LogNormal", d.Loc, d.Scale) }
 // LogProb returns the log density of each row of x; values ≤ 0 have log
 // density -Inf.
 func (d LogNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("LogNormal", func(v []float64) bool { return !(v[0] > 0) || !(v[2] > 0) }, x, d.Loc, d.Scale)
+	m, x := newMaskedEach("LogNormal", []func(float64) bool{notPositive, nil, notPositive}, x, d.Loc, d.Scale)
 	x, loc, scale := m.safe(x, 1), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	lx := tensor.Log(x)
 	z := tensor.Div(tensor.Sub(lx, loc), scale)
@@ -318,7 +325,7 @@ func (d StudentT) Dim() int { return paramDim("StudentT", d.DF, d.Loc, d.Scale) 
 
 // LogProb returns the log density of each row of x.
 func (d StudentT) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("StudentT", func(v []float64) bool { return !(v[1] > 0) || !(v[3] > 0) }, x, d.DF, d.Loc, d.Scale)
+	m, x := newMaskedEach("StudentT", []func(float64) bool{nil, notPositive, nil, notPositive}, x, d.DF, d.Loc, d.Scale)
 	x, df, loc, scale := m.safe(x, 0), m.safe(d.DF, 1), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	half := tensor.Scale(tensor.AddScalar(df, 1), 0.5) // (df+1)/2
@@ -399,7 +406,7 @@ func (d Cauchy) Dim() int { return paramDim("Cauchy", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Cauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Cauchy", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	m, x := newMaskedEach("Cauchy", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.AddScalar(tensor.Neg(tensor.Add(tensor.Log(scale), tensor.Log1p(tensor.Square(z)))), -logPi)
@@ -465,7 +472,7 @@ func (d HalfCauchy) Dim() int { return paramDim("HalfCauchy", d.Scale) }
 // LogProb returns the log density of each row of x; negative values have
 // log density -Inf.
 func (d HalfCauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("HalfCauchy", func(v []float64) bool { return v[0] < 0 || !(v[1] > 0) }, x, d.Scale)
+	m, x := newMaskedEach("HalfCauchy", []func(float64) bool{negative, notPositive}, x, d.Scale)
 	x, scale := m.safe(x, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(x, scale)
 	elem := tensor.AddScalar(tensor.Neg(tensor.Add(tensor.Log(scale), tensor.Log1p(tensor.Square(z)))), math.Log(2/math.Pi))
@@ -523,7 +530,7 @@ func (d Laplace) Dim() int { return paramDim("Laplace", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Laplace) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Laplace", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	m, x := newMaskedEach("Laplace", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Abs(tensor.Sub(x, loc)), scale)
 	elem := tensor.AddScalar(tensor.Neg(tensor.Add(z, tensor.Log(scale))), -math.Ln2)
@@ -671,7 +678,7 @@ func (d Exponential) Dim() int { return paramDim("Exponential", d.Rate) }
 // LogProb returns the log density of each row of x; negative values have
 // log density -Inf.
 func (d Exponential) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Exponential", func(v []float64) bool { return v[0] < 0 || !(v[1] > 0) }, x, d.Rate)
+	m, x := newMaskedEach("Exponential", []func(float64) bool{negative, notPositive}, x, d.Rate)
 	x, rate := m.safe(x, 0), m.safe(d.Rate, 1)
 	elem := tensor.Sub(tensor.Log(rate), tensor.Mul(rate, x))
 	return m.finish(elem, nil)

@@ -44,7 +44,7 @@ func (d Weibull) Dim() int { return paramDim("Weibull", d.Shape, d.Scale) }
 // LogProb returns the log density of each row of x; negative values have
 // log density -Inf.
 func (d Weibull) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Weibull", func(v []float64) bool { return v[0] < 0 || !(v[1] > 0) || !(v[2] > 0) }, x, d.Shape, d.Scale)
+	m, x := newMaskedEach("Weibull", []func(float64) bool{negative, notPositive, notPositive}, x, d.Shape, d.Scale)
 	x, k, s := m.safe(x, 1), m.safe(d.Shape, 1), m.safe(d.Scale, 1)
 	u := tensor.Div(x, s)
 	elem := tensor.Sub(tensor.Log(k), tensor.Log(s))
@@ -120,7 +120,7 @@ func (d Logistic) Dim() int { return paramDim("Logistic", d.Loc, d.Scale) }
 // LogProb returns the log density of each row of x: log σ(z) + log σ(-z) -
 // log scale, which neither overflows nor cancels in the tails.
 func (d Logistic) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Logistic", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	m, x := newMaskedEach("Logistic", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.Sub(logSigmoidDeriv(z), tensor.Log(scale))
@@ -194,7 +194,7 @@ func (d Gumbel) Dim() int { return paramDim("Gumbel", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Gumbel) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Gumbel", func(v []float64) bool { return !(v[2] > 0) }, x, d.Loc, d.Scale)
+	m, x := newMaskedEach("Gumbel", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
 	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
 	z := tensor.Div(tensor.Sub(x, loc), scale)
 	elem := tensor.Neg(tensor.Add(tensor.Add(z, tensor.Exp(tensor.Neg(z))), tensor.Log(scale)))

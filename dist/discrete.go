@@ -37,7 +37,7 @@ func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
 // LogProb returns log p for 1 and log(1 - p) for 0, summed over each row;
 // any other value has log mass -Inf.
 func (d Bernoulli) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Bernoulli", func(v []float64) bool { return (v[0] != 0 && v[0] != 1) || !(v[1] >= 0 && v[1] <= 1) }, x, d.P)
+	m, x := newMaskedEach("Bernoulli", []func(float64) bool{notBinary, notProb}, x, d.P)
 	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.P, 0.5))
 	one := make([]bool, x.Len())
 	for i, v := range x.Data() {
@@ -223,7 +223,7 @@ func (d Poisson) Dim() int { return paramDim("Poisson", d.Rate) }
 
 // LogProb returns the log mass of each row of x.
 func (d Poisson) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Poisson", func(v []float64) bool { return !isCount(v[0]) || !(v[1] >= 0) }, x, d.Rate)
+	m, x := newMaskedEach("Poisson", []func(float64) bool{notCount, notNonNeg}, x, d.Rate)
 	k, rate := m.safe(x, 0), m.safe(d.Rate, 1)
 	elem := tensor.Sub(mulZero(k, tensor.Log(rate)), tensor.Add(rate, tensor.LGamma(tensor.AddScalar(k, 1))))
 	return m.finish(elem, nil)
@@ -456,7 +456,7 @@ func (d NegativeBinomial) Dim() int { return paramDim("NegativeBinomial", d.Mu, 
 
 // LogProb returns the log mass of each row of x.
 func (d NegativeBinomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("NegativeBinomial", func(v []float64) bool { return !isCount(v[0]) || !(v[1] >= 0) || !(v[2] > 0) }, x, d.Mu, d.Phi)
+	m, x := newMaskedEach("NegativeBinomial", []func(float64) bool{notCount, notNonNeg, notPositive}, x, d.Mu, d.Phi)
 	k, mu, phi := m.safe(x, 0), m.safe(d.Mu, 1), m.safe(d.Phi, 1)
 	return m.finish(negBinomialElem(k, mu, phi), nil)
 }

@@ -183,7 +183,7 @@ func (d BernoulliLogit) Dim() int { return paramDim("BernoulliLogit", d.Logit) }
 // LogProb returns log sigmoid(logit) for 1 and log sigmoid(-logit) for 0,
 // summed over each row; any other value has log mass -Inf.
 func (d BernoulliLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("BernoulliLogit", func(v []float64) bool { return v[0] != 0 && v[0] != 1 }, x, d.Logit)
+	m, x := newMaskedEach("BernoulliLogit", []func(float64) bool{notBinary, nil}, x, d.Logit)
 	x, l := m.full(m.safe(x, 0)), m.full(m.safe(d.Logit, 0))
 	one := make([]bool, x.Len())
 	for i, v := range x.Data() {
@@ -349,7 +349,7 @@ func (d PoissonLog) Dim() int { return paramDim("PoissonLog", d.LogRate) }
 
 // LogProb returns the log mass of each row of x.
 func (d PoissonLog) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("PoissonLog", func(v []float64) bool { return !isCount(v[0]) }, x, d.LogRate)
+	m, x := newMaskedEach("PoissonLog", []func(float64) bool{notCount, nil}, x, d.LogRate)
 	k, eta := m.safe(x, 0), m.safe(d.LogRate, 0)
 	elem := tensor.Sub(mulZero(k, eta), tensor.Add(tensor.Exp(eta), tensor.LGamma(tensor.AddScalar(k, 1))))
 	return m.finish(elem, nil)

@@ -42,7 +42,7 @@ func (d Gamma) Dim() int { return paramDim("Gamma", d.Shape, d.Rate) }
 // LogProb returns the log density of each row of x; negative values have
 // log density -Inf.
 func (d Gamma) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Gamma", func(v []float64) bool { return v[0] < 0 || !(v[1] > 0) || !(v[2] > 0) }, x, d.Shape, d.Rate)
+	m, x := newMaskedEach("Gamma", []func(float64) bool{negative, notPositive, notPositive}, x, d.Shape, d.Rate)
 	x, a, b := m.safe(x, 1), m.safe(d.Shape, 1), m.safe(d.Rate, 1)
 	elem := tensor.Sub(tensor.Mul(a, tensor.Log(b)), tensor.LGamma(a))
 	elem = tensor.Add(elem, mulZero(tensor.AddScalar(a, -1), tensor.Log(x)))
@@ -181,7 +181,7 @@ func (d Beta) Dim() int { return paramDim("Beta", d.A, d.B) }
 // LogProb returns the log density of each row of x; values outside [0, 1]
 // have log density -Inf.
 func (d Beta) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Beta", func(v []float64) bool { return v[0] < 0 || v[0] > 1 || !(v[1] > 0) || !(v[2] > 0) }, x, d.A, d.B)
+	m, x := newMaskedEach("Beta", []func(float64) bool{notUnit, notPositive, notPositive}, x, d.A, d.B)
 	x, a, b := m.safe(x, 0.5), m.safe(d.A, 1), m.safe(d.B, 1)
 	elem := tensor.Add(mulZero(tensor.AddScalar(a, -1), tensor.Log(x)), mulZero(tensor.AddScalar(b, -1), tensor.Log1p(tensor.Neg(x))))
 	lbeta := tensor.Sub(tensor.Add(tensor.LGamma(a), tensor.LGamma(b)), tensor.LGamma(tensor.Add(a, b)))

@@ -43,6 +43,40 @@ type param struct {
 // value must also be finite and satisfy its rule. The returned tensors share data (and
 // tracking) with the arguments when no broadcast was needed.
 func prepare(fam string, validate bool, ps ...param) ([]*tensor.Tensor, error) {
+	shape, err := checkParams(fam, validate, ps...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*tensor.Tensor, len(ps))
+	for i, p := range ps {
+		out[i] = broadcast(p.t, shape)
+	}
+	return out, nil
+}
+
+// prepareLazy is prepare without the broadcast when validate is false
+// (inside models): the parameters keep their own shapes, e.g. a [B, 1]
+// scale beside a [B, n] location, and the log density broadcasts them as
+// it computes, without materialising the broadcast copies. The family's
+// methods must accept parameters of different shapes (as they do for
+// struct literals).
+func prepareLazy(fam string, validate bool, ps ...param) ([]*tensor.Tensor, error) {
+	if validate {
+		return prepare(fam, validate, ps...)
+	}
+	if _, err := checkParams(fam, validate, ps...); err != nil {
+		return nil, err
+	}
+	out := make([]*tensor.Tensor, len(ps))
+	for i, p := range ps {
+		out[i] = p.t
+	}
+	return out, nil
+}
+
+// checkParams checks a family's arguments as prepare does and returns
+// their broadcast shape.
+func checkParams(fam string, validate bool, ps ...param) ([]int, error) {
 	for _, p := range ps {
 		if p.t == nil {
 			return nil, fmt.Errorf("%s: %s is missing", fam, p.name)
@@ -76,11 +110,7 @@ func prepare(fam string, validate bool, ps ...param) ([]*tensor.Tensor, error) {
 			}
 		}
 	}
-	out := make([]*tensor.Tensor, len(ps))
-	for i, p := range ps {
-		out[i] = broadcast(p.t, shape)
-	}
-	return out, nil
+	return shape, nil
 }
 
 // vectorArg checks the argument of a family whose parameter is a vector
@@ -289,6 +319,77 @@ func newMasked(fam string, bad func(v []float64) bool, x *tensor.Tensor, ps ...*
 	return m, x
 }
 
+// newMaskedEach is newMasked for a family whose support and parameter
+// constraints hold element by element, one tensor at a time: bad[k] (nil
+// for none) tells whether a value of the k-th tensor (0 the value x, then
+// the parameters ps) is invalid. The result is exactly newMasked's with
+// bad(v) = bad[0](v[0]) || bad[1](v[1]) || ...; but each tensor is checked
+// at its own shape (a [B, 1] scale beside [B, n] locations is checked B
+// times, not B·n, and constant data n times), and the per-element walk of
+// the broadcast runs only when something is invalid.
+func newMaskedEach(fam string, bad []func(float64) bool, x *tensor.Tensor, ps ...*tensor.Tensor) (*masked, *tensor.Tensor) {
+	if x.Rank() == 0 {
+		x = tensor.Reshape(x, 1, 1)
+	}
+	ts := append([]*tensor.Tensor{x}, ps...)
+	if len(bad) != len(ts) {
+		panic(fmt.Sprintf("dist.%s: %d rules for %d tensors", fam, len(bad), len(ts)))
+	}
+	for k, t := range ts {
+		if anyBad(t.Data(), bad[k]) {
+			return newMasked(fam, func(v []float64) bool {
+				for k, f := range bad {
+					if f != nil && f(v[k]) {
+						return true
+					}
+				}
+				return false
+			}, x, ps...)
+		}
+	}
+	shape := broadcastShape(fam, ts...)
+	m := &masked{shape: shape, last: shape[len(shape)-1]}
+	m.rows = make([]bool, numel(shape)/max(m.last, 1))
+	return m, x
+}
+
+// anyBad reports whether some value of d is NaN or bad (nil: none is).
+func anyBad(d []float64, bad func(float64) bool) bool {
+	for _, v := range d {
+		if v != v {
+			return true
+		}
+	}
+	if bad != nil {
+		for _, v := range d {
+			if bad(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// numel returns the number of elements of a tensor of the given shape.
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// Per-element rules for newMaskedEach.
+var (
+	notPositive = func(v float64) bool { return !(v > 0) }
+	negative    = func(v float64) bool { return v < 0 }
+	notCount    = func(v float64) bool { return !isCount(v) }
+	notBinary   = func(v float64) bool { return v != 0 && v != 1 }
+	notNonNeg   = func(v float64) bool { return !(v >= 0) }
+	notUnit     = func(v float64) bool { return v < 0 || v > 1 }
+	notProb     = func(v float64) bool { return !(v >= 0 && v <= 1) }
+)
+
 // rowsUnmasked reports whether newMasked would mask nothing for the value
 // x and the parameters ps of a family whose only constraint is ps[last] >
 // 0 (a scale), in the common layout: x a batch of rows [n, d] without NaN,
@@ -339,7 +440,12 @@ func (m *masked) full(t *tensor.Tensor) *tensor.Tensor { return broadcast(t, m.s
 // per-row term (nil for none), and sets masked rows, and rows whose sum is
 // NaN (say +Inf and -Inf components), to -Inf.
 func (m *masked) finish(elem, rowTerm *tensor.Tensor) *tensor.Tensor {
-	r := tensor.SumAxis(m.full(elem), -1)
+	return m.finishRows(tensor.SumAxis(m.full(elem), -1), rowTerm)
+}
+
+// finishRows is finish for log densities already summed over the last
+// axis (r, one per row).
+func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 	if rowTerm != nil {
 		r = tensor.Add(r, rowTerm)
 	}

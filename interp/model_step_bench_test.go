@@ -1,7 +1,12 @@
 package interp_test
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/flowppl/flowppl/dist"
@@ -156,5 +161,59 @@ fn total(s) {
 		if err != nil || v != lang.Number(9900) {
 			b.Fatalf("total(0) = %v, %v; want 9900", v, err)
 		}
+	}
+}
+
+// fitCall matches a posteriordb script's fit statement and captures the
+// model call it fits to.
+var fitCall = regexp.MustCompile(`(?s)\nr = fit q to (.*?) by elbo`)
+
+// posteriorStepSrc turns the posteriordb script at dir (a folder of
+// ../examples/posteriordb) into one that builds the fit's posterior as
+// post and the default guide's plan as flowGuide, without fitting: the
+// script up to its line steps = ..., then post = the fit's model call.
+func posteriorStepSrc(tb testing.TB, dir string) string {
+	tb.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := fitCall.FindSubmatch(src)
+	cut := bytes.Index(src, []byte("\nsteps = "))
+	if m == nil || cut < 0 {
+		tb.Fatalf("%s: no line steps = ... and fit q to MODEL(...) by elbo", dir)
+	}
+	return string(src[:cut]) + "\npost = " + string(m[1]) + "\nflowGuide = flow AffineAutoregressive\n"
+}
+
+// BenchmarkPosteriorELBOStep is one step of each shipped posteriordb posterior's
+// fit (../examples/posteriordb/*/model.flow with its data) as the script's
+// fit takes it with default options: 256 draws from the default guide (flow
+// AffineAutoregressive with the full-rank affine layer of init = "auto", at
+// the identity), the model's log density, the backward pass and an Adam
+// step. Run with -benchmem: allocations per step bound a fit's memory;
+// cpu-ns/op is the CPU time per step (all threads, GC included).
+func BenchmarkPosteriorELBOStep(b *testing.B) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dirs, err := filepath.Glob(filepath.Join(root, "examples", "posteriordb", "*", "model.flow"))
+	if err != nil || len(dirs) == 0 {
+		b.Fatalf("no posteriordb scripts: %v", err)
+	}
+	for _, path := range dirs {
+		dir := filepath.Dir(path)
+		name, _, _ := strings.Cut(filepath.Base(dir), "-")
+		b.Run(name, func(b *testing.B) {
+			src := posteriorStepSrc(b, dir)
+			b.Chdir(root) // the scripts read examples/posteriordb/NAME/data.json
+			s := newModelStep(b, src, "flowGuide")
+			cpu0 := cpuTime()
+			for b.Loop() {
+				s.step(b)
+			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+		})
 	}
 }

@@ -115,29 +115,80 @@ func lineLogSumExp(d []float64, base, end, stride int) float64 {
 
 // LogSumExp returns log Σ exp(a) along axis, removing it, computed stably
 // (the maximum is subtracted first). A line of all -Inf gives -Inf and no
-// gradient.
+// gradient. The exponentials of all lines are taken in one vectorised pass
+// (vexp) and kept for the backward pass, which needs no more of them: the
+// gradient is exp(a - result) = exp(a - max) / Σ exp(a - max).
 func LogSumExp(a *Tensor, axis int) *Tensor {
 	axis = normAxis("LogSumExp", axis, a.Rank())
 	outer, n, inner := splitAxis(a.shape, axis)
 	tp := tapeOf(a)
 	out := newOut(tp, removeAxis(a.shape, axis))
 	ad, od := a.data, out.data
+	lines := len(od)
+	buf := func(k int) []float64 {
+		if tp == nil {
+			return make([]float64, k)
+		}
+		return tp.Zeros(k).Data()
+	}
+	// m: each line's maximum (NaN if the line has one); shift: the
+	// maximum where it is finite, else 0 (such lines are set apart below).
+	m, e, s := buf(lines), buf(len(ad)), buf(lines)
+	for i := range m {
+		m[i] = math.Inf(-1)
+	}
 	for o := 0; o < outer; o++ {
-		for j := 0; j < inner; j++ {
-			od[o*inner+j] = lineLogSumExp(ad, o*n*inner+j, (o+1)*n*inner, inner)
+		mo := m[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			row := ad[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range row {
+				mo[j] = max(mo[j], v)
+			}
+		}
+	}
+	for o := 0; o < outer; o++ {
+		mo := m[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			r := (o*n + k) * inner
+			row, er := ad[r:r+inner], e[r:r+inner]
+			for j, v := range row {
+				if sh := mo[j]; !math.IsInf(sh, 0) {
+					er[j] = v - sh
+				} else {
+					er[j] = v
+				}
+			}
+		}
+	}
+	vexp(e, e)
+	for o := 0; o < outer; o++ {
+		so := s[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			er := e[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range er {
+				so[j] += v
+			}
+		}
+	}
+	vlog(od, s)
+	for i, mi := range m {
+		if math.IsInf(mi, 0) {
+			od[i] = mi // all -Inf (empty sum), or some +Inf
+		} else {
+			od[i] += mi
 		}
 	}
 	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
 			g := out.grad
 			for o := 0; o < outer; o++ {
-				for j := 0; j < inner; j++ {
-					gi, l := g[o*inner+j], od[o*inner+j]
-					if gi == 0 || math.IsInf(l, 0) {
-						continue
-					}
-					for i := o*n*inner + j; i < (o+1)*n*inner; i += inner {
-						ga[i] += gi * math.Exp(ad[i]-l)
+				for k := 0; k < n; k++ {
+					r := (o*n + k) * inner
+					for j := 0; j < inner; j++ {
+						l := o*inner + j
+						if gi := g[l]; gi != 0 && !math.IsInf(od[l], 0) {
+							ga[r+j] += gi * (e[r+j] / s[l])
+						}
 					}
 				}
 			}

@@ -5,14 +5,13 @@ import (
 	"math"
 )
 
-// bcast describes how two operands map onto a broadcast output: for output
-// element i (row-major over shape), the operands' offsets are found by an
-// odometer over strides in which broadcast axes have stride 0.
+// bcast describes how two operands map onto a broadcast output: its kind
+// names the layouts with dedicated kernels; every layout can also be
+// walked as runs (loopOf).
 type bcast struct {
 	shape      []int
-	sa, sb     []int // strides of a and b in output coordinates
-	kind       int   // bcSame, bcScalarA, ..., bcGeneral
-	inner      int   // for bcRowA/bcRowB: length of the repeated row; bcColB: run length
+	kind       int // bcSame, bcScalarA, ..., bcGeneral
+	inner      int // for bcRowA/bcRowB: length of the repeated row; bcColB: run length
 	numel      int
 	lenA, lenB int
 }
@@ -56,8 +55,6 @@ func newBcast(a, b *Tensor, op string) bcast {
 		bc.kind, bc.inner = bcColA, shape[len(shape)-1]
 	default:
 		bc.kind = bcGeneral
-		bc.sa = bstrides(a.shape, shape)
-		bc.sb = bstrides(b.shape, shape)
 	}
 	return bc
 }
@@ -94,56 +91,115 @@ func bstrides(s, out []int) []int {
 	return st
 }
 
-// offsets calls f(i, ia, ib) for every output element in order.
-func (bc *bcast) offsets(f func(i, ia, ib int)) {
-	switch bc.kind {
-	case bcSame:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i, i)
+// loop is a broadcast walked as runs: the output, in row-major order, is a
+// sequence of runs of n consecutive elements, along which operand a
+// advances da (0 or 1) elements per output element and b advances db.
+// Adjacent axes along which both operands are contiguous are merged
+// (coalesced) first, and axes of size 1 dropped, so a run is as long as
+// the layout allows: [B, n] op [n] walks B runs of n, [B, 1] op [n] (an
+// outer product) B runs of n with a fixed, and [B, n] op [B, n] one run.
+type loop struct {
+	n      int   // run length (0 for an empty output)
+	da, db int   // 0 or 1
+	outer  []int // sizes of the outer (merged) axes, row-major
+	oa, ob []int // a's and b's strides along the outer axes
+}
+
+// newLoop returns the loop over shape for operands with strides sa and sb
+// in output coordinates (see bstrides: operands are contiguous, with
+// stride 0 on broadcast axes).
+func newLoop(shape, sa, sb []int) loop {
+	numel := 1
+	for _, d := range shape {
+		numel *= d
+	}
+	if numel == 0 {
+		return loop{}
+	}
+	// Merged axes from the innermost outward: size, stride of a, of b (on
+	// the stack up to rank 8).
+	var sizeBuf, aBuf, bBuf [8]int
+	size, stA, stB := sizeBuf[:0], aBuf[:0], bBuf[:0]
+	for k := len(shape) - 1; k >= 0; k-- {
+		if shape[k] == 1 {
+			continue
 		}
-	case bcScalarA:
-		for i := 0; i < bc.numel; i++ {
-			f(i, 0, i)
+		if m := len(size) - 1; m >= 0 && sa[k] == stA[m]*size[m] && sb[k] == stB[m]*size[m] {
+			size[m] *= shape[k]
+			continue
 		}
-	case bcScalarB:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i, 0)
-		}
-	case bcRowB:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i, i%bc.inner)
-		}
-	case bcRowA:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i%bc.inner, i)
-		}
-	case bcColB:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i, i/bc.inner)
-		}
-	case bcColA:
-		for i := 0; i < bc.numel; i++ {
-			f(i, i/bc.inner, i)
-		}
-	default:
-		n := len(bc.shape)
-		idx := make([]int, n)
-		ia, ib := 0, 0
-		for i := 0; i < bc.numel; i++ {
-			f(i, ia, ib)
-			for k := n - 1; k >= 0; k-- {
-				idx[k]++
-				ia += bc.sa[k]
-				ib += bc.sb[k]
-				if idx[k] < bc.shape[k] {
-					break
-				}
-				ia -= bc.sa[k] * bc.shape[k]
-				ib -= bc.sb[k] * bc.shape[k]
-				idx[k] = 0
-			}
+		size, stA, stB = append(size, shape[k]), append(stA, sa[k]), append(stB, sb[k])
+	}
+	if len(size) == 0 {
+		return loop{n: 1} // one element
+	}
+	l := loop{n: size[0], da: stA[0], db: stB[0]}
+	if l.da > 1 || l.db > 1 {
+		panic("tensor: broadcast run with a stride above 1")
+	}
+	if k := len(size) - 1; k > 0 {
+		all := make([]int, 3*k) // one allocation for the three
+		l.outer, l.oa, l.ob = all[:k:k], all[k:2*k:2*k], all[2*k:]
+		for m := 1; m <= k; m++ {
+			l.outer[k-m], l.oa[k-m], l.ob[k-m] = size[m], stA[m], stB[m]
 		}
 	}
+	return l
+}
+
+// loopOf returns the loop of the broadcast of a and b to bc.shape.
+func (bc *bcast) loopOf(a, b *Tensor) loop {
+	return newLoop(bc.shape, bstrides(a.shape, bc.shape), bstrides(b.shape, bc.shape))
+}
+
+// each calls f(o, ia, ib) for every run in order, with o the output offset
+// of its first element and ia, ib the operands' offsets there.
+func (l *loop) each(f func(o, ia, ib int)) {
+	if l.n == 0 {
+		return
+	}
+	switch len(l.outer) {
+	case 0:
+		f(0, 0, 0)
+		return
+	case 1:
+		ia, ib := 0, 0
+		for r := 0; r < l.outer[0]; r++ {
+			f(r*l.n, ia, ib)
+			ia += l.oa[0]
+			ib += l.ob[0]
+		}
+		return
+	}
+	idx := make([]int, len(l.outer))
+	ia, ib := 0, 0
+	for o := 0; ; o += l.n {
+		f(o, ia, ib)
+		k := len(l.outer) - 1
+		for ; k >= 0; k-- {
+			idx[k]++
+			ia += l.oa[k]
+			ib += l.ob[k]
+			if idx[k] < l.outer[k] {
+				break
+			}
+			ia -= l.oa[k] * l.outer[k]
+			ib -= l.ob[k] * l.outer[k]
+			idx[k] = 0
+		}
+		if k < 0 {
+			return
+		}
+	}
+}
+
+// run returns the slice of an operand's data d read by a run of n elements
+// starting at offset i with step st (0: the single element d[i]).
+func run(d []float64, i, st, n int) []float64 {
+	if st == 0 {
+		return d[i : i+1]
+	}
+	return d[i : i+n]
 }
 
 // binKernel describes a binary operation. f and df define it elementwise
@@ -171,6 +227,74 @@ type binKernel struct {
 	// (below rowKernelMax), where a call per row would dominate.
 	vr  func(z, x, y []float64)
 	bvr func(gx, gy, g, x, y, z []float64)
+
+	// sv and bsv are vs and bvs with the scalar first: z = f(x, y) for
+	// scalar x; bsv adds g·∂f/∂y into gy (if non-nil) and returns
+	// Σ g·∂f/∂x. A commutative kernel does without them (vs and bvs with
+	// the operands swapped serve).
+	sv  func(z []float64, x float64, y []float64)
+	bsv func(gy, g []float64, x float64, y, z []float64) float64
+}
+
+// fwdRun computes one run of n = len(z) outputs: x and y are the operands'
+// runs (see run), of one element where dx or dy is 0. It uses the slice
+// kernels where there is one and f elsewhere; either way each output is
+// f(x, y) exactly (commutative kernels are commutative in IEEE arithmetic).
+func (k *binKernel) fwdRun(z, x, y []float64, dx, dy int) {
+	switch {
+	case dx == 1 && dy == 1 && k.vv != nil:
+		k.vv(z, x, y)
+	case dx == 1 && dy == 0 && k.vs != nil:
+		k.vs(z, x, y[0])
+	case dx == 0 && dy == 1 && k.sv != nil:
+		k.sv(z, x[0], y)
+	case dx == 0 && dy == 1 && k.commutative && k.vs != nil:
+		k.vs(z, y, x[0])
+	default:
+		f := k.f
+		for i := range z {
+			z[i] = f(x[i*dx], y[i*dy])
+		}
+	}
+}
+
+// bwdRun is fwdRun's backward: it adds g·∂f/∂x into gx and g·∂f/∂y into
+// gy (runs as x and y, or nil when not wanted), skipping the elements
+// where g is 0.
+func (k *binKernel) bwdRun(gx, gy, g, x, y, z []float64, dx, dy int) {
+	switch {
+	case dx == 1 && dy == 1 && k.bvv != nil:
+		k.bvv(gx, gy, g, x, y, z)
+	case dx == 1 && dy == 0 && k.bvs != nil:
+		s := k.bvs(gx, g, x, y[0], z)
+		if gy != nil {
+			gy[0] += s
+		}
+	case dx == 0 && dy == 1 && k.bsv != nil:
+		s := k.bsv(gy, g, x[0], y, z)
+		if gx != nil {
+			gx[0] += s
+		}
+	case dx == 0 && dy == 1 && k.commutative && k.bvs != nil:
+		s := k.bvs(gy, g, y, x[0], z)
+		if gx != nil {
+			gx[0] += s
+		}
+	default:
+		df := k.df
+		for i, gi := range g {
+			if gi == 0 {
+				continue
+			}
+			da, db := df(x[i*dx], y[i*dy], z[i])
+			if gx != nil {
+				gx[i*dx] += gi * da
+			}
+			if gy != nil {
+				gy[i*dy] += gi * db
+			}
+		}
+	}
 }
 
 // rowKernelMax is the row length below which a row broadcast uses the
@@ -190,6 +314,8 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 	tp := tapeOf(a, b)
 	out := newOut(tp, bc.shape)
 	ad, bd, od := a.data, b.data, out.data
+	var l loop // the runs of the other layouts
+	generic := false
 	switch {
 	case bc.kind == bcSame && k.vv != nil:
 		k.vv(od, ad, bd)
@@ -208,12 +334,19 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 			k.vs(od[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r])
 		}
 	default:
-		f := k.f
-		bc.offsets(func(i, ia, ib int) { od[i] = f(ad[ia], bd[ib]) })
+		l = bc.loopOf(a, b)
+		n, da, db := l.n, l.da, l.db
+		l.each(func(o, ia, ib int) {
+			k.fwdRun(od[o:o+n], run(ad, ia, da, n), run(bd, ib, db, n), da, db)
+		})
+		generic = true
 	}
 	ga, gb := gradOn(a, tp), gradOn(b, tp)
 	if ga == nil && gb == nil {
 		return out
+	}
+	if !generic && needsLoop(k, bc) {
+		l = bc.loopOf(a, b)
 	}
 	tp.record(func() {
 		g := out.grad
@@ -249,22 +382,35 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 				}
 			}
 		default:
-			df := k.df
-			bc.offsets(func(i, ia, ib int) {
-				if g[i] == 0 {
-					return
-				}
-				da, db := df(ad[ia], bd[ib], od[i])
+			n, da, db := l.n, l.da, l.db
+			l.each(func(o, ia, ib int) {
+				var gar, gbr []float64
 				if ga != nil {
-					ga[ia] += g[i] * da
+					gar = run(ga, ia, da, n)
 				}
 				if gb != nil {
-					gb[ib] += g[i] * db
+					gbr = run(gb, ib, db, n)
 				}
+				k.bwdRun(gar, gbr, g[o:o+n], run(ad, ia, da, n), run(bd, ib, db, n), od[o:o+n], da, db)
 			})
 		}
 	})
 	return out
+}
+
+// needsLoop reports whether binary's backward pass for kernel k on the
+// layout bc takes the runs of a loop (no dedicated slice kernel).
+func needsLoop(k *binKernel, bc bcast) bool {
+	switch {
+	case bc.kind == bcSame && k.bvv != nil:
+	case bc.kind == bcRowB && k.bvr != nil && bc.inner < rowKernelMax:
+	case bc.kind == bcRowB && k.bvv != nil:
+	case bc.kind == bcScalarB && k.bvs != nil:
+	case bc.kind == bcColB && k.bvs != nil:
+	default:
+		return true
+	}
+	return false
 }
 
 var addKernel = binKernel{
@@ -375,6 +521,21 @@ var subKernel = binKernel{
 				}
 			}
 		}
+	},
+	sv: func(z []float64, x float64, y []float64) {
+		y = y[:len(z)]
+		for i := range z {
+			z[i] = x - y[i]
+		}
+	},
+	bsv: func(gy, g []float64, x float64, y, z []float64) float64 {
+		if gy != nil {
+			g = g[:len(gy)]
+			for i, v := range g {
+				gy[i] -= v
+			}
+		}
+		return sum(g)
 	},
 }
 
@@ -544,6 +705,30 @@ var divKernel = binKernel{
 				}
 			}
 		}
+	},
+	sv: func(z []float64, x float64, y []float64) {
+		y = y[:len(z)]
+		for i := range z {
+			z[i] = x / y[i]
+		}
+	},
+	bsv: func(gy, g []float64, x float64, y, z []float64) float64 {
+		y, z = y[:len(g)], z[:len(g)]
+		s := 0.0
+		for i, v := range g {
+			if v != 0 {
+				s += v / y[i]
+			}
+		}
+		if gy != nil {
+			gy = gy[:len(g)]
+			for i, v := range g {
+				if v != 0 {
+					gy[i] -= v * z[i] / y[i]
+				}
+			}
+		}
+		return s
 	},
 }
 

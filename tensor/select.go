@@ -15,11 +15,17 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 	tp := tapeOf(a, b)
 	out := newOut(tp, bc.shape)
 	ad, bd, od := a.data, b.data, out.data
-	bc.offsets(func(i, ia, ib int) {
-		if cond[i] {
-			od[i] = ad[ia]
-		} else {
-			od[i] = bd[ib]
+	l := bc.loopOf(a, b)
+	n, da, db := l.n, l.da, l.db
+	l.each(func(o, ia, ib int) {
+		c, z := cond[o:o+n], od[o:o+n]
+		x, y := run(ad, ia, da, n), run(bd, ib, db, n)
+		for i, ci := range c {
+			if ci {
+				z[i] = x[i*da]
+			} else {
+				z[i] = y[i*db]
+			}
 		}
 	})
 	if tp != nil {
@@ -29,13 +35,23 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 		}
 		tp.record(func() {
 			g := out.grad
-			bc.offsets(func(i, ia, ib int) {
-				if cond[i] {
-					if ga != nil {
-						ga[ia] += g[i]
+			l.each(func(o, ia, ib int) {
+				c, gr := cond[o:o+n], g[o:o+n]
+				if ga != nil {
+					gx := run(ga, ia, da, n)
+					for i, ci := range c {
+						if ci {
+							gx[i*da] += gr[i]
+						}
 					}
-				} else if gb != nil {
-					gb[ib] += g[i]
+				}
+				if gb != nil {
+					gy := run(gb, ib, db, n)
+					for i, ci := range c {
+						if !ci {
+							gy[i*db] += gr[i]
+						}
+					}
 				}
 			})
 		})

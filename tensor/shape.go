@@ -297,14 +297,26 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	bc := bcast{shape: shape, numel: len(out.data), kind: bcGeneral,
-		sa: bstrides(a.shape, shape), sb: make([]int, len(shape))}
+	l := newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape)))
+	n, da := l.n, l.da
 	ad, od := a.data, out.data
-	bc.offsets(func(i, ia, _ int) { od[i] = ad[ia] })
+	l.each(func(o, ia, _ int) {
+		if da == 1 {
+			copy(od[o:o+n], ad[ia:ia+n])
+		} else {
+			fill(od[o:o+n], ad[ia])
+		}
+	})
 	if ga := gradOn(a, tp); ga != nil {
 		tp.record(func() {
 			g := out.grad
-			bc.offsets(func(i, ia, _ int) { ga[ia] += g[i] })
+			l.each(func(o, ia, _ int) {
+				if da == 1 {
+					addTo(ga[ia:ia+n], g[o:o+n])
+				} else {
+					ga[ia] += sum(g[o : o+n])
+				}
+			})
 		})
 	}
 	return out
@@ -324,6 +336,13 @@ func Squeeze(a *Tensor, axis int) *Tensor {
 		panic(fmt.Sprintf("tensor.Squeeze: axis %d of shape %v is not 1", axis, a.shape))
 	}
 	return Reshape(a, removeAxis(a.shape, axis)...)
+}
+
+// fill sets every element of dst to v.
+func fill(dst []float64, v float64) {
+	for i := range dst {
+		dst[i] = v
+	}
 }
 
 // addTo adds src[:len(dst)] into dst.

@@ -1,0 +1,148 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// logSqrt2Pi is ½ log 2π.
+var logSqrt2Pi = 0.5 * math.Log(2*math.Pi)
+
+// NormalLogPDFRows returns the log density of each row of x under
+// independent normals: for the broadcast [B, n] of x, loc and scale (each
+// of rank at most 2),
+//
+//	out[i] = Σ_j (−½ z_ij² − ½ log 2π) − log scale_ij,  z = (x − loc)/scale,
+//
+// a [B] tensor. It is the fused form of
+// SumAxis(Sub(AddScalar(Scale(Square(Div(Sub(x, loc), scale)), −½), −½ log 2π), Log(scale)), 1)
+// and gives the same values bit for bit, without the five [B, n]
+// intermediate tensors and their gradients (a [B, 1] scale's logarithm is
+// taken once per row). It does not check the support: a caller masks
+// invalid scales first. In the backward pass, rows whose upstream gradient
+// is 0 contribute nothing.
+func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
+	shape := []int{}
+	for _, t := range []*Tensor{x, loc, scale} {
+		s, err := BroadcastShapes(shape, t.shape)
+		if err != nil || t.Rank() > 2 {
+			panic(fmt.Sprintf("tensor.NormalLogPDFRows: shapes %v, %v and %v", x.shape, loc.shape, scale.shape))
+		}
+		shape = s
+	}
+	if len(shape) != 2 {
+		panic(fmt.Sprintf("tensor.NormalLogPDFRows: shapes %v, %v and %v do not broadcast to a matrix", x.shape, loc.shape, scale.shape))
+	}
+	B, n := shape[0], shape[1]
+	sx, sl, ss := bstrides(x.shape, shape), bstrides(loc.shape, shape), bstrides(scale.shape, shape)
+	xd, ld, sd := x.data, loc.data, scale.data
+	tp := tapeOf(x, loc, scale)
+	out := newOut(tp, []int{B})
+	od := out.data
+	// log scale, as Log computes it (vlog), once for each value of scale
+	// (a [B, 1] scale: once per row).
+	var ls []float64
+	if tp != nil {
+		ls = tp.Zeros(len(sd)).Data()
+	} else {
+		ls = make([]float64, len(sd))
+	}
+	vlog(ls, sd)
+	splitRows(B, n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
+			s := 0.0
+			if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 {
+				// Data and locations along the row, one scale per row (the
+				// usual likelihood): the same arithmetic, contiguous.
+				xr, lr, sv, lv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so], ls[so]
+				for j, v := range xr {
+					z := (v - lr[j]) / sv
+					s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - lv
+				}
+				od[i] = s
+				continue
+			}
+			for j := 0; j < n; j++ {
+				z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / sd[so+j*ss[1]]
+				// Rounded step by step as the unfused operations (no FMA).
+				s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - ls[so+j*ss[1]]
+			}
+			od[i] = s
+		}
+	})
+	gx, gl, gs := gradOn(x, tp), gradOn(loc, tp), gradOn(scale, tp)
+	if gx == nil && gl == nil && gs == nil {
+		return out
+	}
+	// Rows may be shared between goroutines only when every gradient
+	// written has a row of its own (no operand broadcast over rows).
+	shared := (gx != nil && sx[0] == 0) || (gl != nil && sl[0] == 0) || (gs != nil && ss[0] == 0)
+	tp.record(func() {
+		g := out.grad
+		back := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				gi := g[i]
+				if gi == 0 {
+					continue
+				}
+				xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
+				if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 && gx == nil {
+					// The usual likelihood (see the forward pass), data
+					// untracked.
+					xr, lr, sv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so]
+					var glr []float64
+					if gl != nil {
+						glr = gl[lo2 : lo2+n]
+					}
+					acc := 0.0
+					for j, v := range xr {
+						z := (v - lr[j]) / sv
+						if glr != nil {
+							glr[j] += gi * z / sv
+						}
+						acc += gi * (z*z - 1) / sv
+					}
+					if gs != nil {
+						gs[so] += acc
+					}
+					continue
+				}
+				for j := 0; j < n; j++ {
+					s := sd[so+j*ss[1]]
+					z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / s
+					dz := gi * z / s // ∂/∂loc; −∂/∂x
+					if gx != nil {
+						gx[xo+j*sx[1]] -= dz
+					}
+					if gl != nil {
+						gl[lo2+j*sl[1]] += dz
+					}
+					if gs != nil {
+						gs[so+j*ss[1]] += gi * (z*z - 1) / s
+					}
+				}
+			}
+		}
+		if shared {
+			back(0, B)
+		} else {
+			splitRows(B, n, back)
+		}
+	})
+	return out
+}
+
+// splitRows runs f(lo, hi) over the rows [0, rows) of a pass that does
+// about perRow values' work per row: in one call when the pass is small
+// (below parElems values), else in contiguous parts on the calling
+// goroutine and the workers.
+func splitRows(rows, perRow int, f func(lo, hi int)) {
+	tasks := gemmPool.start()
+	if rows*perRow < parElems || tasks < 2 || rows < 2 {
+		f(0, rows)
+		return
+	}
+	tasks = min(tasks, rows)
+	parallel(tasks, func(t int) { f(t*rows/tasks, (t+1)*rows/tasks) })
+}
