@@ -122,6 +122,13 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	if o.Quiet {
 		out = nil
 	}
+	rows, err := newRowDraws(p, o) // nil: all rows every step
+	if err != nil {
+		return nil, err
+	}
+	if rows != nil {
+		defer rows.all()
+	}
 	rep := &PosteriorReport{ELBO: math.NaN(), ParetoK: math.NaN()}
 	fresh := prepare(q, o, rng, true)
 	switch {
@@ -130,6 +137,9 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	case o.Init != "auto":
 		rep.Init = "prior"
 	default:
+		if rows != nil {
+			rows.initRows(rng)
+		}
 		if rep.Init, err = initPosterior(q, p, o, rng, out); err != nil {
 			return rep, err
 		}
@@ -183,7 +193,14 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		}
 		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
 	}
-	if err := train(q, o, loss, &rep.Report); err != nil {
+	if rows != nil {
+		loss = rows.subsampled(loss, rng)
+	}
+	err = train(q, o, loss, &rep.Report)
+	if rows != nil {
+		rows.all() // the diagnostics below use all rows
+	}
+	if err != nil {
 		var de *DivergedError
 		if errors.As(err, &de) {
 			de.Note = improperWarning(p, spread, rep.Losses)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
@@ -124,6 +125,14 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	ev.threadOptions(&opts)
 	quiet := opts.Quiet
 	opts.Warn = func(msg string) { ev.th.Warning(x.FitPos, msg, quiet) }
+	if opts.Subsample > 0 {
+		if err := post.checkRows(opts.Subsample); err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+		if s := post.rows; opts.Subsample >= s.n {
+			opts.Warn(fmt.Sprintf("subsample = %d is not below the %d rows of %s: every step uses all rows", opts.Subsample, s.n, strings.Join(s.args, ", ")))
+		}
+	}
 	var rep *infer.PosteriorReport
 	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error
