@@ -1,0 +1,118 @@
+package interp_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowppl/flowppl/interp"
+)
+
+// posteriordbFit returns the script examples/posteriordb/NAME/model.flow
+// (read and run from the repository root) with its fit's options replaced by opts
+// and everything after the fit dropped.
+func posteriordbFit(t *testing.T, name, opts string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("examples", "posteriordb", name, "model.flow"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	i := strings.Index(src, "{ steps = steps }")
+	if i < 0 {
+		t.Fatalf("%s: no fit with { steps = steps }", name)
+	}
+	end := i + strings.Index(src[i:], "\n")
+	return src[:i] + "{ " + opts + " }" + src[i+len("{ steps = steps }"):end] + "\n"
+}
+
+// TestSubsampleErrors checks the errors of subsampled fits whose model
+// structure does not allow subsampling (a time series, a hidden Markov
+// model, a sum over rows inside the model, an argument counting the rows,
+// a latent per row, observed arguments with different numbers of rows)
+// and of bad uses of the option, against testdata/subsample_errors.golden
+// (file:line:col and message; go test ./interp -run TestSubsampleErrors
+// -update rewrites it). Each stops before the first step.
+func TestSubsampleErrors(t *testing.T) {
+	t.Chdir("..") // the posteriordb scripts read their data from the repository root
+	cases := []struct{ name, src string }{
+		{"arma", posteriordbFit(t, "arma-arma11", "subsample = 20, quiet = true")},
+		{"hmm", posteriordbFit(t, "hmm_example-hmm_example", "subsample = 20, quiet = true")},
+		{"sum over rows", `
+y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.1, 0.0, 0.9]
+model m(y) {
+    mu ~ Normal(0, 1)
+    factor(-0.5 * sum(y - mu) ^ 2 / len(y))
+}
+q = flow AffineAutoregressive
+r = fit q to m(y) by elbo { subsample = 4, quiet = true }
+`},
+		{"argument counting rows", `
+y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.1, 0.0, 0.9]
+model m(N, y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(zeros(N) + mu, 1)
+}
+q = flow AffineAutoregressive
+r = fit q to m(len(y), y) by elbo { subsample = 4, quiet = true }
+`},
+		{"latent per row", `
+y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.1, 0.0, 0.9]
+model m(y) {
+    z ~ Normal(zeros(len(y)), 1)
+    y ~ Normal(z, 1)
+}
+q = flow AffineAutoregressive
+r = fit q to m(y) by elbo { subsample = 4, quiet = true }
+`},
+		{"different row counts", `
+y = [0.3, -1.2, 0.8, 2.1, -0.4, 1.1, 0.0, 0.9]
+w = [1.5, 0.2, -0.7]
+model m(y, w) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+    w ~ Normal(mu, 2)
+}
+q = flow AffineAutoregressive
+r = fit q to m(y, w) by elbo { subsample = 4, quiet = true }
+`},
+		{"not a posterior", `
+q = flow AffineAutoregressive
+r = fit q to Normal([0, 0], [1, 1]) by kl { steps = 5, subsample = 4, quiet = true }
+`},
+		{"not an integer", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+q = flow AffineAutoregressive
+r = fit q to m([1, 2, 3]) by elbo { subsample = 1.5 }
+`},
+	}
+	var got bytes.Buffer
+	for _, c := range cases {
+		th, _, _ := newThread()
+		_, err := interp.ExecFile(th, strings.ReplaceAll(c.name, " ", "_")+".flow", c.src, nil)
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		fmt.Fprintf(&got, "%s:\n%s\n\n", c.name, strings.SplitN(interp.FormatError(err), "\n", 2)[0])
+	}
+	golden := filepath.Join("interp", "testdata", "subsample_errors.golden")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("errors differ from %s:\n%s", golden, got.String())
+	}
+}
