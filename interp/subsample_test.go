@@ -3,8 +3,8 @@ package interp_test
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
