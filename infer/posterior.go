@@ -122,7 +122,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	if o.Quiet {
 		out = nil
 	}
-	rows, err := newRowDraws(p, o) // nil: all rows every step
+	rows, err := newRowDraws(p, q, o) // nil: all rows every step
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	}
 	err = train(q, o, loss, &rep.Report)
 	if rows != nil {
-		rows.all() // the diagnostics below use all rows
+		rows.finish(rep.Steps, err) // all rows for the diagnostics below
 	}
 	if err != nil {
 		var de *DivergedError

@@ -28,18 +28,77 @@ type RowSubsampler interface {
 // subsample on which a subsampled fit searches its Gaussian start.
 const subsampleInitRows = 10
 
-// rowDraws draws the row subsets of a subsampled posterior fit.
+// rowDraws draws the row subsets of a subsampled posterior fit, and
+// averages the guide's parameters over its last steps.
 type rowDraws struct {
 	p    RowSubsampler
 	m    int
 	perm []int // a permutation of 0..N-1, partially reshuffled each draw
 	buf  []int
+	avg  tailAverage
+}
+
+// tailAverage is the Polyak–Ruppert average of the parameters over the
+// last 50 to 75% of the steps: the mean of the iterates since the power of
+// two 2^(k−1), where 2^k ≤ steps taken < 2^(k+1). A subsampled gradient
+// is noisy: one step's likelihood on m of N rows puts the optimum about
+// sqrt(N/m) posterior sds away from the full-data one, so the last
+// iterate wanders by several sds on large data, while the average of T
+// iterates is within about sqrt(N/(m·T)) sds.
+type tailAverage struct {
+	params    []*tensor.Tensor
+	prev, cur []float64 // sums of the iterates of the previous and current windows
+	prevN     int
+	curN      int
+}
+
+// add adds the parameters at the start of step (1-based): at a power of
+// two the current window becomes the previous one.
+func (a *tailAverage) add(step int) {
+	if a.cur == nil {
+		total := 0
+		for _, p := range a.params {
+			total += p.Len()
+		}
+		a.prev, a.cur = make([]float64, total), make([]float64, total)
+	}
+	if step&(step-1) == 0 { // a power of two
+		a.prev, a.cur = a.cur, a.prev
+		a.prevN, a.curN = a.curN, 0
+		clear(a.cur)
+	}
+	k := 0
+	for _, p := range a.params {
+		for _, v := range p.Data() {
+			a.cur[k] += v
+			k++
+		}
+	}
+	a.curN++
+}
+
+// set sets the parameters to the average (the final parameters counted
+// as one more iterate).
+func (a *tailAverage) set(steps int) {
+	if a.cur == nil || steps < 2 {
+		return
+	}
+	a.add(steps + 1)
+	n := float64(a.prevN + a.curN)
+	k := 0
+	for _, p := range a.params {
+		d := p.Data()
+		for i := range d {
+			d[i] = (a.prev[k] + a.cur[k]) / n
+			k++
+		}
+	}
 }
 
 // newRowDraws returns the row draws of a fit with o.Subsample = m, or nil
 // when the fit uses all rows (m = 0, or m ≥ N). A posterior that is not a
 // RowSubsampler is an error.
-func newRowDraws(p Posterior, o Options) (*rowDraws, error) {
+func newRowDraws(p Posterior, q Guide, o Options) (*rowDraws, error) {
 	if o.Subsample == 0 {
 		return nil, nil
 	}
@@ -55,7 +114,7 @@ func newRowDraws(p Posterior, o Options) (*rowDraws, error) {
 	for i := range perm {
 		perm[i] = i
 	}
-	return &rowDraws{p: rs, m: o.Subsample, perm: perm}, nil
+	return &rowDraws{p: rs, m: o.Subsample, perm: perm, avg: tailAverage{params: q.Params()}}, nil
 }
 
 // draw returns k distinct rows drawn uniformly without replacement
@@ -90,10 +149,20 @@ func (d *rowDraws) initRows(rng *rand.Rand) {
 func (d *rowDraws) all() { d.p.UseRows(nil) }
 
 // subsampled wraps the loss of a posterior fit so that each step first
-// draws its rows.
+// draws its rows (and adds the parameters to the tail average).
 func (d *rowDraws) subsampled(loss lossFunc, rng *rand.Rand) lossFunc {
 	return func(step int, tp *tensor.Tape) (float64, error) {
+		d.avg.add(step)
 		d.step(rng)
 		return loss(step, tp)
+	}
+}
+
+// finish restores all rows and, after a fit of steps steps that ended
+// without an error, sets the guide's parameters to their tail average.
+func (d *rowDraws) finish(steps int, err error) {
+	d.all()
+	if err == nil {
+		d.avg.set(steps)
 	}
 }
