@@ -128,6 +128,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	}
 	if rows != nil {
 		defer rows.all()
+		rows.diagnosticDraws(&o, opts)
 	}
 	rep := &PosteriorReport{ELBO: math.NaN(), ParetoK: math.NaN()}
 	fresh := prepare(q, o, rng, true)

@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -22,11 +23,52 @@ type RowSubsampler interface {
 	// distinct and in [0, N), their terms scaled by N/len(rows) and the
 	// other terms (priors) unscaled; nil restores all rows.
 	UseRows(rows []int)
+	// Anchor sets a control variate at the unconstrained point z0 (nil
+	// removes it): LogDensity on a subset of the rows adds a term whose
+	// expectation over the subsets is 0 and which cancels most of the
+	// subsampling noise near z0 (the rows' linearisations at z0, summed
+	// over all rows minus the subset's scaled sum). It costs one pass
+	// over all rows.
+	Anchor(z0 []float64) error
+}
+
+// anchorFirst sets when a subsampled fit moves the control variate's
+// anchor to the guide's mean (from anchorDraws draws): at step 1 and then
+// at intervals doubling from anchorFirst steps (steps 1, 101, 301, 701,
+// 1501, ...: the guide moves most early). Each move costs one pass over
+// all rows.
+const (
+	anchorFirst = 100
+	anchorDraws = 256
+)
+
+// anchorStep reports whether the anchor moves at step (1-based).
+func anchorStep(step int) bool {
+	k := (step-1)/anchorFirst + 1 // step = 1 + anchorFirst·(2^j − 1) ⇔ k = 2^j
+	return (step-1)%anchorFirst == 0 && k&(k-1) == 0
 }
 
 // subsampleInitRows is the number of rows, in multiples of m, of the fixed
 // subsample on which a subsampled fit searches its Gaussian start.
 const subsampleInitRows = 10
+
+// SubsampleDiagnosticDraws is the default number of draws of the ELBO
+// estimate and of the PSIS k̂ after a subsampled fit. Both are computed on
+// all rows, costing draws × N evaluations of a row's likelihood (the
+// defaults 4096 and 1000 would cost more than the fit on large data);
+// Options.ELBODraws and ParetoDraws override it.
+const SubsampleDiagnosticDraws = 100
+
+// diagnosticDraws sets the draws of the diagnostics of a subsampled fit
+// that opts leaves at their defaults.
+func (d *rowDraws) diagnosticDraws(o *Options, opts Options) {
+	if opts.ELBODraws == 0 {
+		o.ELBODraws = SubsampleDiagnosticDraws
+	}
+	if opts.ParetoDraws == 0 {
+		o.ParetoDraws = SubsampleDiagnosticDraws
+	}
+}
 
 // rowDraws draws the row subsets of a subsampled posterior fit, and
 // averages the guide's parameters over its last steps.
@@ -36,6 +78,7 @@ type rowDraws struct {
 	perm []int // a permutation of 0..N-1, partially reshuffled each draw
 	buf  []int
 	avg  tailAverage
+	q    Guide
 }
 
 // tailAverage is the Polyak–Ruppert average of the parameters over the
@@ -114,7 +157,7 @@ func newRowDraws(p Posterior, q Guide, o Options) (*rowDraws, error) {
 	for i := range perm {
 		perm[i] = i
 	}
-	return &rowDraws{p: rs, m: o.Subsample, perm: perm, avg: tailAverage{params: q.Params()}}, nil
+	return &rowDraws{p: rs, m: o.Subsample, perm: perm, avg: tailAverage{params: q.Params()}, q: q}, nil
 }
 
 // draw returns k distinct rows drawn uniformly without replacement
@@ -145,17 +188,50 @@ func (d *rowDraws) initRows(rng *rand.Rand) {
 	d.p.UseRows(slices.Clone(d.draw(rng, k)))
 }
 
-// all restores all rows.
-func (d *rowDraws) all() { d.p.UseRows(nil) }
+// all restores all rows and removes the control variate.
+func (d *rowDraws) all() {
+	d.p.UseRows(nil)
+	d.p.Anchor(nil)
+}
 
 // subsampled wraps the loss of a posterior fit so that each step first
 // draws its rows (and adds the parameters to the tail average).
 func (d *rowDraws) subsampled(loss lossFunc, rng *rand.Rand) lossFunc {
 	return func(step int, tp *tensor.Tape) (float64, error) {
 		d.avg.add(step)
+		if anchorStep(step) {
+			if err := d.anchor(rng); err != nil {
+				return 0, err
+			}
+		}
 		d.step(rng)
 		return loss(step, tp)
 	}
+}
+
+// anchor moves the control variate to the mean of anchorDraws draws of q.
+func (d *rowDraws) anchor(rng *rand.Rand) error {
+	x := d.q.Sample(rng, anchorDraws)
+	n, dim := x.Dim(0), x.Dim(1)
+	mean := make([]float64, dim)
+	for i := range n {
+		for j, v := range x.Data()[i*dim : (i+1)*dim] {
+			mean[j] += v / float64(n)
+		}
+	}
+	if !allFinite(mean) {
+		return d.p.Anchor(nil)
+	}
+	return d.p.Anchor(mean)
+}
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // finish restores all rows and, after a fit of steps steps that ended

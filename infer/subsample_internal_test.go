@@ -3,6 +3,7 @@ package infer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -38,5 +39,18 @@ func TestRowDraws(t *testing.T) {
 		if f := float64(c) / k; math.Abs(f-p) > 4*se {
 			t.Errorf("row %d drawn with frequency %.4f, want %.4f ± %.4f", r, f, p, 4*se)
 		}
+	}
+}
+
+// TestAnchorStep: the anchor moves at steps 1, 101, 301, 701, 1501.
+func TestAnchorStep(t *testing.T) {
+	var got []int
+	for step := 1; step <= 2000; step++ {
+		if anchorStep(step) {
+			got = append(got, step)
+		}
+	}
+	if want := []int{1, 101, 301, 701, 1501}; !slices.Equal(got, want) {
+		t.Errorf("anchor steps %v, want %v", got, want)
 	}
 }

@@ -21,6 +21,8 @@ type normalRows struct {
 
 func (p *normalRows) Dim() int  { return 1 }
 func (p *normalRows) Rows() int { return len(p.y) }
+func (p *normalRows) Anchor([]float64) error { return nil } // no control variate
+
 func (p *normalRows) UseRows(rows []int) {
 	p.use = rows
 	p.sizes = append(p.sizes, len(rows))

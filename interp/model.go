@@ -825,6 +825,9 @@ func (p *Posterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 	if _, err := p.run(p.th, r); err != nil {
 		return nil, err
 	}
+	if r.rows != nil && p.rows.z0 != nil {
+		return p.controlVariate(z, r.logp)
+	}
 	return r.logp, nil
 }
 
