@@ -19,8 +19,8 @@ type normalRows struct {
 	sizes []int // len of each non-nil UseRows; 0 for nil
 }
 
-func (p *normalRows) Dim() int  { return 1 }
-func (p *normalRows) Rows() int { return len(p.y) }
+func (p *normalRows) Dim() int               { return 1 }
+func (p *normalRows) Rows() int              { return len(p.y) }
 func (p *normalRows) Anchor([]float64) error { return nil } // no control variate
 
 func (p *normalRows) UseRows(rows []int) {
