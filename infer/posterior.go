@@ -96,6 +96,14 @@ const ParetoWarning = 0.7
 // affine layer at its data end, so badly scaled and strongly correlated
 // posteriors are no harder for it than N(0, I).
 //
+// With Options.Subsample = m below the N rows of a RowSubsampler, each
+// step scores m rows drawn without replacement, scaled by N/m (unbiased),
+// with a control variate anchored at the guide's mean (RowSubsampler.Anchor,
+// moved at steps 1, 101, 301, 701, ...); the Gaussian start is searched on
+// one subsample of min(N, 10·m) rows; and the diagnostics below use all
+// rows, from SubsampleDiagnosticDraws draws unless ELBODraws and
+// ParetoDraws are set.
+//
 // After the fit, the report carries the ELBO estimated with ELBODraws
 // draws and the PSIS k̂ of ParetoDraws of them, and Warnings: a posterior
 // that looks improper, more than 1% of the draws dropped, k̂ above 0.7.
@@ -199,7 +207,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	}
 	err = train(q, o, loss, &rep.Report)
 	if rows != nil {
-		rows.finish(rep.Steps, err) // all rows for the diagnostics below
+		rows.all() // the diagnostics below use all rows
 	}
 	if err != nil {
 		var de *DivergedError

@@ -70,72 +70,14 @@ func (d *rowDraws) diagnosticDraws(o *Options, opts Options) {
 	}
 }
 
-// rowDraws draws the row subsets of a subsampled posterior fit, and
-// averages the guide's parameters over its last steps.
+// rowDraws draws the row subsets of a subsampled posterior fit and moves
+// its control variate's anchor.
 type rowDraws struct {
 	p    RowSubsampler
 	m    int
 	perm []int // a permutation of 0..N-1, partially reshuffled each draw
 	buf  []int
-	avg  tailAverage
 	q    Guide
-}
-
-// tailAverage is the Polyak–Ruppert average of the parameters over the
-// last 50 to 75% of the steps: the mean of the iterates since the power of
-// two 2^(k−1), where 2^k ≤ steps taken < 2^(k+1). A subsampled gradient
-// is noisy: one step's likelihood on m of N rows puts the optimum about
-// sqrt(N/m) posterior sds away from the full-data one, so the last
-// iterate wanders by several sds on large data, while the average of T
-// iterates is within about sqrt(N/(m·T)) sds.
-type tailAverage struct {
-	params    []*tensor.Tensor
-	prev, cur []float64 // sums of the iterates of the previous and current windows
-	prevN     int
-	curN      int
-}
-
-// add adds the parameters at the start of step (1-based): at a power of
-// two the current window becomes the previous one.
-func (a *tailAverage) add(step int) {
-	if a.cur == nil {
-		total := 0
-		for _, p := range a.params {
-			total += p.Len()
-		}
-		a.prev, a.cur = make([]float64, total), make([]float64, total)
-	}
-	if step&(step-1) == 0 { // a power of two
-		a.prev, a.cur = a.cur, a.prev
-		a.prevN, a.curN = a.curN, 0
-		clear(a.cur)
-	}
-	k := 0
-	for _, p := range a.params {
-		for _, v := range p.Data() {
-			a.cur[k] += v
-			k++
-		}
-	}
-	a.curN++
-}
-
-// set sets the parameters to the average (the final parameters counted
-// as one more iterate).
-func (a *tailAverage) set(steps int) {
-	if a.cur == nil || steps < 2 {
-		return
-	}
-	a.add(steps + 1)
-	n := float64(a.prevN + a.curN)
-	k := 0
-	for _, p := range a.params {
-		d := p.Data()
-		for i := range d {
-			d[i] = (a.prev[k] + a.cur[k]) / n
-			k++
-		}
-	}
 }
 
 // newRowDraws returns the row draws of a fit with o.Subsample = m, or nil
@@ -157,7 +99,7 @@ func newRowDraws(p Posterior, q Guide, o Options) (*rowDraws, error) {
 	for i := range perm {
 		perm[i] = i
 	}
-	return &rowDraws{p: rs, m: o.Subsample, perm: perm, avg: tailAverage{params: q.Params()}, q: q}, nil
+	return &rowDraws{p: rs, m: o.Subsample, perm: perm, q: q}, nil
 }
 
 // draw returns k distinct rows drawn uniformly without replacement
@@ -195,10 +137,9 @@ func (d *rowDraws) all() {
 }
 
 // subsampled wraps the loss of a posterior fit so that each step first
-// draws its rows (and adds the parameters to the tail average).
+// draws its rows (and, at anchorStep, moves the anchor).
 func (d *rowDraws) subsampled(loss lossFunc, rng *rand.Rand) lossFunc {
 	return func(step int, tp *tensor.Tape) (float64, error) {
-		d.avg.add(step)
 		if anchorStep(step) {
 			if err := d.anchor(rng); err != nil {
 				return 0, err
@@ -232,13 +173,4 @@ func allFinite(v []float64) bool {
 		}
 	}
 	return true
-}
-
-// finish restores all rows and, after a fit of steps steps that ended
-// without an error, sets the guide's parameters to their tail average.
-func (d *rowDraws) finish(steps int, err error) {
-	d.all()
-	if err == nil {
-		d.avg.set(steps)
-	}
 }
