@@ -873,6 +873,7 @@ func fmtValues(v []float64) string {
 func (p *Posterior) InitialPoints(rng *rand.Rand, n int) [][]float64 {
 	r := newRun(modeInit, n)
 	r.rng, r.lay = rng, p.lay
+	p.rows.setUp(r)
 	if _, err := p.run(p.th, r); err != nil || len(r.zparts) == 0 {
 		return nil
 	}

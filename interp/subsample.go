@@ -313,14 +313,6 @@ func (p *Posterior) checkRows(m int) error {
 	// uniform in (-0.5, 0.5)^D, and draws from the priors (which may be
 	// far out, where a likelihood can underflow).
 	d := p.lay.dim
-	flat := make([]float64, 2*d, checkPoints*d)
-	for i := range d {
-		flat[d+i] = rng.Float64() - 0.5
-	}
-	for _, pt := range p.InitialPoints(rng, checkPoints-2) {
-		flat = append(flat, pt...)
-	}
-	z := tensor.New(flat, len(flat)/d, d)
 	saved := p.rows
 	p.rows = nil
 	ok := false
@@ -329,8 +321,8 @@ func (p *Posterior) checkRows(m int) error {
 			p.rows = saved
 		}
 	}()
-	// Which arguments ~ observes: one point, all rows.
-	first, err := p.termRun(tensor.Narrow(z, 0, 0, 1), nil)
+	// Which arguments ~ observes: the origin, all rows.
+	first, err := p.termRun(tensor.Zeros(1, d), nil)
 	if err != nil {
 		return err
 	}
@@ -363,6 +355,16 @@ func (p *Posterior) checkRows(m int) error {
 	if k == n {
 		set = nil // all rows, the arguments as given
 	}
+	p.rows.use = set // for InitialPoints
+	flat := make([]float64, 2*d, checkPoints*d)
+	for i := range d {
+		flat[d+i] = rng.Float64() - 0.5
+	}
+	for _, pt := range p.InitialPoints(rng, checkPoints-2) {
+		flat = append(flat, pt...)
+	}
+	p.rows.use = nil
+	z := tensor.New(flat, len(flat)/d, d)
 	runOn := func(rows []int) (*modelRun, error) {
 		r, err := p.termRun(z, rows)
 		if err != nil {

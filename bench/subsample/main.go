@@ -167,6 +167,18 @@ func main() {
 	fmt.Printf("seconds: data %.1f, Laplace reference %.1f, flowppl script %.1f (fit %s)\n",
 		tData.Seconds(), tRef.Seconds(), tFit.Seconds(), r.Fields["seconds"])
 	fmt.Printf("elbo %s, pareto k %s, init %s\n", r.Fields["elbo"], r.Fields["pareto_k"], r.Fields["init"])
+	// The loss trace's noise: the sd of the last half of the losses about
+	// their mean (the fit has converged by then).
+	losses := r.Fields["losses"].(*lang.Array).Data()
+	tail := losses[len(losses)/2:]
+	lm, lv := 0.0, 0.0
+	for _, v := range tail {
+		lm += v / float64(len(tail))
+	}
+	for _, v := range tail {
+		lv += (v - lm) * (v - lm) / float64(len(tail)-1)
+	}
+	fmt.Printf("loss trace, last half: mean %.2f, sd %.2f\n", lm, math.Sqrt(lv))
 	fmt.Println("| coefficient | reference mean | reference sd | flowppl mean | flowppl sd | z | sd ratio |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	worstZ, worstR := 0.0, 1.0
