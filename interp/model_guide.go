@@ -125,12 +125,15 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	ev.threadOptions(&opts)
 	quiet := opts.Quiet
 	opts.Warn = func(msg string) { ev.th.Warning(x.FitPos, msg, quiet) }
+	var warned []string // the fit's own warnings, before infer's
 	if opts.Subsample > 0 {
 		if err := post.checkRows(opts.Subsample); err != nil {
 			return nil, ev.wrap(x.FitPos, err)
 		}
 		if s := post.rows; opts.Subsample >= s.n {
-			opts.Warn(fmt.Sprintf("subsample = %d is not below the %d rows of %s: every step uses all rows", opts.Subsample, s.n, strings.Join(s.args, ", ")))
+			msg := fmt.Sprintf("subsample = %d is not below the %d rows of %s: every step uses all rows", opts.Subsample, s.n, strings.Join(s.args, ", "))
+			opts.Warn(msg)
+			warned = append(warned, msg)
 		}
 	}
 	var rep *infer.PosteriorReport
@@ -146,7 +149,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	r.Set("elbo", lang.Number(rep.ELBO))
 	r.Set("pareto_k", lang.Number(rep.ParetoK))
 	r.Set("dropped", lang.Number(rep.Dropped))
-	r.Set("warnings", lang.String(fitWarnings(post.Model, x.FitPos, rep.Warnings)))
+	r.Set("warnings", lang.String(fitWarnings(post.Model, x.FitPos, append(warned, rep.Warnings...))))
 	return r, nil
 }
 

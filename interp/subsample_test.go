@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
 )
 
 // posteriordbFit returns the script examples/posteriordb/NAME/model.flow
@@ -154,5 +155,26 @@ func TestSubsampleFit(t *testing.T) {
 		if ratio := ss / fs; ratio < 0.8 || ratio > 1.25 {
 			t.Errorf("%s: subsampled sd %.4f, full-data %.4f (ratio %.2f), want within [0.8, 1.25]", name, ss, fs, ratio)
 		}
+	}
+}
+
+// TestSubsampleAllRows: subsample ≥ the number of rows fits on all rows,
+// with a warning that says so.
+func TestSubsampleAllRows(t *testing.T) {
+	th, _, _ := newThread()
+	g, err := interp.ExecFile(th, "all.flow", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+q = flow AffineAutoregressive
+r = fit q to m([0.3, -1.2, 0.8, 2.1]) by elbo { subsample = 4, steps = 20, quiet = true }
+`, nil)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	w := string(g["r"].(*lang.Record).Fields["warnings"].(lang.String))
+	if want := "subsample = 4 is not below the 4 rows of y: every step uses all rows"; !strings.Contains(w, want) {
+		t.Errorf("warnings %q, want %q", w, want)
 	}
 }
