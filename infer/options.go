@@ -171,9 +171,8 @@ var OptionNames = []string{"steps", "batch", "lr", "optimizer", "seed", "clip", 
 // ParseOptions converts the options of a `fit ... { ... }` statement, as
 // Go values (float64, string, bool), into Options, checking each against
 // the range of LANGUAGE.md: steps, batch, every and subsample positive
-// integers; lr,
-// tol and clip positive; seed a non-negative integer; optimizer and init
-// one of their names; quiet a boolean.
+// integers; lr, tol and clip positive; seed a non-negative integer;
+// optimizer and init one of their names; quiet a boolean.
 func ParseOptions(opts map[string]any) (Options, error) {
 	var o Options
 	keys := make([]string, 0, len(opts))
