@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/flowppl/flowppl/internal/spell"
 )
@@ -70,6 +71,12 @@ type Options struct {
 	// fit, which keeps the parameters reached and reports Stopped
 	// "cancelled".
 	Context context.Context
+	// Subsample, for a posterior fit of a RowSubsampler, is the number m
+	// of data rows each step uses (0, the default: all rows): each step
+	// draws m of the N rows without replacement and scales their log
+	// likelihood by N/m, an unbiased estimate of the full one (see
+	// FitPosterior). m ≥ N uses all rows.
+	Subsample int
 }
 
 // ProgressReporter follows a fit: Step after every step taken, with the
@@ -105,6 +112,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("clip must be positive, got %g", o.Clip)
 	case o.Tol < 0 || math.IsNaN(o.Tol):
 		return fmt.Errorf("tol must be positive, got %g", o.Tol)
+	case o.Subsample < 0:
+		return fmt.Errorf("subsample must be a positive integer, got %d", o.Subsample)
 	case o.ELBODraws < 0 || o.ParetoDraws < 0:
 		return fmt.Errorf("the ELBO and Pareto draws must be positive, got %d and %d", o.ELBODraws, o.ParetoDraws)
 	}
@@ -157,13 +166,13 @@ func (o Options) withDefaults() (Options, error) {
 
 // OptionNames lists the fit options of the language, in the order of
 // LANGUAGE.md.
-var OptionNames = []string{"steps", "batch", "lr", "optimizer", "seed", "clip", "every", "tol", "init", "quiet"}
+var OptionNames = []string{"steps", "batch", "lr", "optimizer", "seed", "clip", "every", "tol", "init", "quiet", "subsample"}
 
 // ParseOptions converts the options of a `fit ... { ... }` statement, as
 // Go values (float64, string, bool), into Options, checking each against
-// the range of LANGUAGE.md: steps, batch and every positive integers; lr,
-// tol and clip positive; seed a non-negative integer; optimizer and init
-// one of their names; quiet a boolean.
+// the range of LANGUAGE.md: steps, batch, every and subsample positive
+// integers; lr, tol and clip positive; seed a non-negative integer;
+// optimizer and init one of their names; quiet a boolean.
 func ParseOptions(opts map[string]any) (Options, error) {
 	var o Options
 	keys := make([]string, 0, len(opts))
@@ -197,6 +206,8 @@ func ParseOptions(opts map[string]any) (Options, error) {
 			o.Batch, err = posInt()
 		case "every":
 			o.Every, err = posInt()
+		case "subsample":
+			o.Subsample, err = posInt()
 		case "lr":
 			o.LR, err = pos()
 		case "tol":
@@ -227,7 +238,7 @@ func ParseOptions(opts map[string]any) (Options, error) {
 			}
 			o.Quiet = b
 		default:
-			err = fmt.Errorf("unknown fit option %q%s (options: steps, batch, lr, optimizer, seed, clip, every, tol, init, quiet)", k, spell.Hint(k, OptionNames))
+			err = fmt.Errorf("unknown fit option %q%s (options: %s)", k, spell.Hint(k, OptionNames), strings.Join(OptionNames, ", "))
 		}
 		if err != nil {
 			return Options{}, err

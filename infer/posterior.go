@@ -96,6 +96,14 @@ const ParetoWarning = 0.7
 // affine layer at its data end, so badly scaled and strongly correlated
 // posteriors are no harder for it than N(0, I).
 //
+// With Options.Subsample = m below the N rows of a RowSubsampler, each
+// step scores m rows drawn without replacement, scaled by N/m (unbiased),
+// with a control variate anchored at the guide's mean (RowSubsampler.Anchor,
+// moved at steps 1, 101, 301, 701, ...); the Gaussian start is searched on
+// one subsample of min(N, 10·m) rows; and the diagnostics below use all
+// rows, from SubsampleDiagnosticDraws draws unless ELBODraws and
+// ParetoDraws are set.
+//
 // After the fit, the report carries the ELBO estimated with ELBODraws
 // draws and the PSIS k̂ of ParetoDraws of them, and Warnings: a posterior
 // that looks improper, more than 1% of the draws dropped, k̂ above 0.7.
@@ -122,6 +130,14 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	if o.Quiet {
 		out = nil
 	}
+	rows, err := newRowDraws(p, q, o) // nil: all rows every step
+	if err != nil {
+		return nil, err
+	}
+	if rows != nil {
+		defer rows.all()
+		rows.diagnosticDraws(&o, opts)
+	}
 	rep := &PosteriorReport{ELBO: math.NaN(), ParetoK: math.NaN()}
 	fresh := prepare(q, o, rng, true)
 	switch {
@@ -130,6 +146,9 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	case o.Init != "auto":
 		rep.Init = "prior"
 	default:
+		if rows != nil {
+			rows.initRows(rng)
+		}
 		if rep.Init, err = initPosterior(q, p, o, rng, out); err != nil {
 			return rep, err
 		}
@@ -183,7 +202,14 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		}
 		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
 	}
-	if err := train(q, o, loss, &rep.Report); err != nil {
+	if rows != nil {
+		loss = rows.subsampled(loss, rng)
+	}
+	err = train(q, o, loss, &rep.Report)
+	if rows != nil {
+		rows.all() // the diagnostics below use all rows
+	}
+	if err != nil {
 		var de *DivergedError
 		if errors.As(err, &de) {
 			de.Note = improperWarning(p, spread, rep.Losses)

@@ -97,6 +97,14 @@
 // (naming the latent), and a condition that is true for some draws and
 // false for others.
 //
+// With `subsample = m` (subsample.go), a posterior fit first checks that
+// the model's log density is a sum over the rows of its data arguments
+// (each statement's term, on a random split of the rows, either adds up or
+// does not depend on the rows; anything else is an error at the fit naming
+// the statement), then runs each step on m rows with the row terms scaled
+// by N/m and a control variate anchored at the guide's mean; on all rows
+// the log density of many draws is evaluated in chunks of rows.
+//
 // `fit q to m(data) by elbo` (or kl, reverse_kl) fits with
 // infer.FitPosterior; a plan is instantiated over a standard normal base
 // of the unconstrained dimension with its first AffineAutoregressive

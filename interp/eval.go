@@ -516,6 +516,9 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	if m, ok := c.(*Model); ok {
 		return ev.callModel(m, args, kwargs, pos)
 	}
+	if ev.run != nil {
+		ev.run.callAt = pos // factor keys its term by its call (subsample.go)
+	}
 	r, err := ev.guard(pos, func() (lang.Value, error) { return c.CallInternal(ev.th, args, kwargs) })
 	if err != nil {
 		return nil, ev.wrap(pos, err)

@@ -82,6 +82,15 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		data   *tensor.Tensor    // a data target, n×d
 		dim    int
 	)
+	if _, post := tv.(*Posterior); !post && opts.Subsample > 0 {
+		pos := x.FitPos
+		for _, kw := range x.Options {
+			if kw.Name == "subsample" {
+				pos = kw.NamePos
+			}
+		}
+		return nil, ev.errorf(pos, "subsample applies to posterior fits, fit q to m(data) by elbo (a %s target: use batch for the rows or draws per step)", tv.Type())
+	}
 	switch t := tv.(type) {
 	case *Posterior:
 		return ev.fitPosterior(x, e, qv, t, obj, objPos, opts)

@@ -85,6 +85,15 @@ type modelRun struct {
 	dist    lang.Value
 	groups  map[obsKey]*obsGroup // deferred observations (model_batch.go)
 	order   []*obsGroup
+
+	// Subsampling of data rows (subsample.go).
+	rows     []int                 // the rows of the row arguments this run sees (nil: all)
+	scale    map[ast.Pos]float64   // weight of each statement's terms (missing: 1; 0: left out)
+	args     map[string]lang.Value // the arguments as bound in this run
+	callAt   ast.Pos               // the builtin call running (factor's statement)
+	perTerm  map[ast.Pos]*tensor.Tensor
+	termName map[ast.Pos]string
+	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
 }
 
 func newRun(mode runMode, b int) *modelRun {
@@ -94,6 +103,22 @@ func newRun(mode runMode, b int) *modelRun {
 func (r *modelRun) add(what string, pos ast.Pos, lp *tensor.Tensor) {
 	if lp.Rank() == 0 || lp.Len() == 1 && r.b != 1 {
 		lp = tensor.BroadcastTo(tensor.Reshape(lp, 1), r.b)
+	}
+	if r.scale != nil || r.perTerm != nil {
+		// A term is keyed by its statement: the ~, or factor's call.
+		key := pos
+		if !key.IsValid() {
+			key = r.callAt
+		}
+		if w, ok := r.scale[key]; ok {
+			if w == 0 {
+				return
+			}
+			lp = tensor.Scale(lp, w)
+		}
+		if r.perTerm != nil {
+			r.recordTerm(key, what, lp)
+		}
 	}
 	r.logp = tensor.Add(r.logp, lp)
 	if r.explain {
@@ -235,7 +260,11 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	m := p.Model
 	ev := &evaluator{th: th, run: r}
 	menv := &env{vars: r.builtins(), parent: m.env}
-	local := &env{vars: maps.Clone(p.Args), parent: menv}
+	r.args = p.Args
+	if r.rows != nil {
+		r.args = p.sliceRows(r.rows)
+	}
+	local := &env{vars: maps.Clone(r.args), parent: menv}
 	if !th.Push(m.name, p.callPos) {
 		return nil, ev.errorf(p.callPos, "call depth limit %d reached in %s", th.MaxDepth, m.name)
 	}
@@ -284,6 +313,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		v, _, found := e.lookup(lhs.Name)
 		lang.Share(v)
 		if found && isData(v) {
+			r.noteObserved(lhs.Name, v)
 			return ev.observe(s, func() string { return lhs.Name }, v, nil, dv)
 		}
 		if found {
@@ -309,6 +339,9 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		whole, _, err := ev.read(lhs.X, e) // indexed below: a copy, no Share
 		if err != nil {
 			return err
+		}
+		if id, ok := lhs.X.(*ast.Ident); ok {
+			r.noteObserved(id.Name, whole)
 		}
 		idx, err := ev.indices(lhs.Indices, e)
 		if err != nil {
@@ -784,10 +817,17 @@ func (p *Posterior) Dim() int { return p.lay.dim }
 // D], unconstrained coordinates of the latents in declaration order):
 // one vectorised run of the model body, differentiable in z.
 func (p *Posterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
+	if p.rows.chunked(z.Dim(0)) {
+		return p.logDensityChunked(z)
+	}
 	r := newRun(modeDensity, z.Dim(0))
 	r.z, r.lay = z, p.lay
+	p.rows.setUp(r)
 	if _, err := p.run(p.th, r); err != nil {
 		return nil, err
+	}
+	if r.rows != nil && p.rows.z0 != nil {
+		return p.controlVariate(z, r.logp)
 	}
 	return r.logp, nil
 }
@@ -797,6 +837,7 @@ func (p *Posterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 func (p *Posterior) Explain(z []float64) string {
 	r := newRun(modeDensity, 1)
 	r.z, r.lay, r.explain = tensor.New(append([]float64(nil), z...), 1, len(z)), p.lay, true
+	p.rows.setUp(r)
 	if _, err := p.run(p.th, r); err != nil {
 		return err.Error()
 	}
@@ -833,6 +874,7 @@ func fmtValues(v []float64) string {
 func (p *Posterior) InitialPoints(rng *rand.Rand, n int) [][]float64 {
 	r := newRun(modeInit, n)
 	r.rng, r.lay = rng, p.lay
+	p.rows.setUp(r)
 	if _, err := p.run(p.th, r); err != nil || len(r.zparts) == 0 {
 		return nil
 	}
@@ -852,6 +894,7 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 	n := z.Dim(0)
 	r := newRun(modeCollect, n)
 	r.z, r.lay = z.Detach(), p.lay
+	r.rows = p.rows.collectRows()
 	local, err := p.run(th, r)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
@@ -165,6 +166,17 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	ev.threadOptions(&opts)
 	quiet := opts.Quiet
 	opts.Warn = func(msg string) { ev.th.Warning(x.FitPos, msg, quiet) }
+	var warned []string // the fit's own warnings, before infer's
+	if opts.Subsample > 0 {
+		if err := post.checkRows(opts.Subsample); err != nil {
+			return nil, ev.wrap(x.FitPos, err)
+		}
+		if s := post.rows; opts.Subsample >= s.n {
+			msg := fmt.Sprintf("subsample = %d is not below the %d rows of %s: every step uses all rows", opts.Subsample, s.n, strings.Join(s.args, ", "))
+			opts.Warn(msg)
+			warned = append(warned, msg)
+		}
+	}
 	var rep *infer.PosteriorReport
 	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error
@@ -178,7 +190,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	r.Set("elbo", lang.Number(rep.ELBO))
 	r.Set("pareto_k", lang.Number(rep.ParetoK))
 	r.Set("dropped", lang.Number(rep.Dropped))
-	r.Set("warnings", lang.String(fitWarnings(post.Model, x.FitPos, rep.Warnings)))
+	r.Set("warnings", lang.String(fitWarnings(post.Model, x.FitPos, append(warned, rep.Warnings...))))
 	return r, nil
 }
 

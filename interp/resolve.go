@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -265,8 +266,8 @@ func (r *resolver) expr(x ast.Expr, sc *rscope) {
 		for _, kw := range x.Options {
 			switch {
 			case !slices.Contains(infer.OptionNames, kw.Name):
-				r.errorf(kw.NamePos, "unknown fit option %q%s (options: steps, batch, lr, optimizer, seed, clip, every, tol, init, quiet)",
-					kw.Name, spell.Hint(kw.Name, infer.OptionNames))
+				r.errorf(kw.NamePos, "unknown fit option %q%s (options: %s)",
+					kw.Name, spell.Hint(kw.Name, infer.OptionNames), strings.Join(infer.OptionNames, ", "))
 			case seen[kw.Name]:
 				r.errorf(kw.NamePos, "fit option %q given twice", kw.Name)
 			}

@@ -129,6 +129,7 @@ type Posterior struct {
 	lay     *layout      // found by the prototype run
 	th      *lang.Thread // runs the model body
 	callPos ast.Pos      // the call (or fit) that runs it, for backtraces
+	rows    *rowState    // subsampling of data rows (subsample.go), nil until checked
 }
 
 // String returns "<posterior of name(params)>".
