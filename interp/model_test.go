@@ -227,8 +227,9 @@ post = reg(x, y)
 
 // TestPosteriorDB runs the translations of three posteriordb posteriors
 // (../examples/posteriordb: model, data and the NUTS reference summary as
-// posteriordb ships them) as a user would, with 1000 steps instead of the
-// scripts' 3000 (still accurate: NOTES.md), and applies issue 12's bar to
+// posteriordb ships them) as a user writes them, with default fit options
+// and only a seed, so that the stopping rule ends each fit (converged must
+// be true: all three stop by step 600 on seed 1), and applies issue 12's bar to
 // the summary s (package internal/posteriordb): every mean within 0.3
 // reference sd and every sd within [0.7, 1.4] times the reference, each fit under 60 s. The other five are
 // slower and scored by bench/posteriordb on three seeds. FLOWPPL_MEANFIELD=1
@@ -253,9 +254,9 @@ func TestPosteriorDB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			script := strings.Replace(string(src), "steps = 3000", "steps = 1000", 1)
-			if script == string(src) {
-				t.Fatal("model.flow has no line steps = 3000")
+			script := string(src)
+			if !strings.Contains(script, "{ seed = seed }") {
+				t.Fatal("model.flow's fit has options other than the seed")
 			}
 			guides := []struct{ name, script string }{{"flow", script}}
 			if os.Getenv("FLOWPPL_MEANFIELD") != "" {
@@ -293,7 +294,11 @@ func TestPosteriorDB(t *testing.T) {
 						t.Errorf("%s: mean off by %+.3f reference sd or sd ratio %.3f (want |Δ| ≤ %g, ratio in [%g, %g])", r.Name, r.Z, r.Ratio, posteriordb.MaxZ, posteriordb.MinRatio, posteriordb.MaxRatio)
 					}
 				}
-				t.Logf("%s: worst mean %+.3f sd, worst sd ratio %.3f, %.1f s", g.name, worstM, worstS, took.Seconds())
+				r := globals["r"].(*lang.Record)
+				t.Logf("%s: worst mean %+.3f sd, worst sd ratio %.3f, %.1f s, %v steps: %v", g.name, worstM, worstS, took.Seconds(), r.Fields["steps"], r.Fields["reason"])
+				if g.name == "flow" && (r.Fields["converged"] != lang.Bool(true) || r.Fields["stopped"] != lang.String("converged")) {
+					t.Errorf("converged %v, stopped %v: %v", r.Fields["converged"], r.Fields["stopped"], r.Fields["reason"])
+				}
 				if g.name == "flow" && took > 60*time.Second {
 					t.Errorf("fit took %.1f s, want under 60 s", took.Seconds())
 				}
