@@ -435,7 +435,6 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 	defer tp.Reset()
 	tick, tickStep := time.Now(), 0
 	rule := newStopRule(o)
-	avg := make([]float64, total)
 	rep.Stopped = "steps"
 	end := o.Steps            // the last step: the cap, or the tail's end
 	tailFrom, tailLen := 0, 0 // the tail: steps tailFrom+1 .. tailFrom+tailLen
@@ -448,7 +447,7 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		if o.Warmup > 0 && step <= o.Warmup {
 			lr = o.LR * float64(step) / float64(o.Warmup)
 		}
-		if tailLen > 0 && tailMode == "decay" {
+		if tailLen > 0 {
 			lr = o.LR * float64(tailFrom+tailLen+1-step) / float64(tailLen+1)
 		}
 		opt.SetLR(lr)
@@ -479,25 +478,6 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		}
 		rep.Losses = append(rep.Losses, lv)
 		rep.Steps = step
-		if tailLen > 0 && tailMode == "polyak" {
-			k := 0
-			for _, p := range params {
-				for _, v := range p.Data() {
-					avg[k] += v
-					k++
-				}
-			}
-			if step == end {
-				k = 0
-				for _, p := range params {
-					d := p.Data()
-					for i := range d {
-						d[i] = avg[k] / float64(tailLen)
-						k++
-					}
-				}
-			}
-		}
 		if reporter != nil {
 			reporter.Step(step, o.Steps, lv)
 		}
@@ -511,9 +491,6 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 			c := rule.last
 			rep.Converged, rep.Stopped = true, "converged"
 			tailFrom, tailLen = step, min(tailSteps(step), o.Steps-step)
-			if tailMode == "none" {
-				tailLen = 0
-			}
 			end = step + tailLen
 			rep.Reason = fmt.Sprintf("converged at step %d: the loss %s, within tol = %s nats", step, c.describe(), fmtShort(rule.tol))
 			if tailLen > 0 {
@@ -544,13 +521,6 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 	}
 	return nil
 }
-
-var tailMode = func() string {
-	if m := os.Getenv("FLOWPPL_TAIL"); m != "" {
-		return m
-	}
-	return "decay"
-}()
 
 // notConverged is the Reason of a fit that reached its cap with the
 // stopping rule on.

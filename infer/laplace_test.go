@@ -72,4 +72,3 @@ func TestGaussianStartHighDim(t *testing.T) {
 		}
 	}
 }
-

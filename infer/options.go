@@ -53,10 +53,10 @@ type Options struct {
 	// no rule for FitForward and FitReverse (they run exactly Steps
 	// steps). A negative Tol turns the rule off (the language's tol = 0).
 	//
-	// Until version 0.1 of the language, Tol was a relative change (Stan's
-	// ADVI rule); bench/RESULTS.md shows that rule stopping fits 9 to 630
-	// nats above their optimum, because a relative change scales with the
-	// loss's magnitude rather than with the KL divergence left.
+	// Tol used to be a relative change of the smoothed loss (Stan's ADVI
+	// rule); bench/RESULTS.md shows that rule stopping fits 9 to 630 nats
+	// above their optimum: a relative change scales with the loss's
+	// magnitude, not with the KL divergence left.
 	Tol float64
 	// Quiet turns progress lines off.
 	Quiet bool
