@@ -60,9 +60,9 @@ type PosteriorReport struct {
 	// log density was not finite.
 	Dropped int
 	// Warnings are the problems the fit found that did not stop it, one
-	// sentence each (without a position): a fit that reached its cap with
-	// the stopping rule on (capWarning), a posterior that looks improper
-	// (improperWarning), more than DropWarning of the draws dropped
+	// sentence each (without a position): a posterior that looks improper
+	// (improperWarning), or else a fit that reached its cap with the
+	// stopping rule on (capWarning), more than DropWarning of the draws dropped
 	// (dropWarning, explained through DropExplainer), a Pareto k̂ above
 	// ParetoWarning. Each is also given to Options.Warn, or printed on
 	// Progress unless Quiet.
@@ -104,8 +104,8 @@ const ParetoWarning = 0.7
 //
 // After the fit, the report carries the ELBO estimated with ELBODraws
 // draws and the PSIS k̂ of ParetoDraws of them, and Warnings: a posterior
-// that did not converge within its steps, a posterior that looks improper,
-// more than 1% of the draws dropped, k̂ above 0.7.
+// that looks improper or else a fit that did not converge within its
+// steps, more than 1% of the draws dropped, k̂ above 0.7.
 // Each warning goes to Options.Warn, or else is printed on Progress as
 // "warning: ..." unless Quiet. Options are as for FitForward (seed, warm-up,
 // clip, tol, cancellation); a non-finite loss or gradient stops the fit
@@ -218,10 +218,13 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 			fmt.Fprintf(out, "warning: %s\n", msg)
 		}
 	}
-	if rep.Stopped == "steps" && o.Tol > 0 {
+	// An improper posterior never converges: its warning says why, and
+	// "try more steps" would mislead.
+	improper := improperWarning(p, spread, rep.Losses)
+	warn(improper)
+	if rep.Stopped == "steps" && o.Tol > 0 && improper == "" {
 		warn(capWarning(rep.Reason, rep.Init))
 	}
-	warn(improperWarning(p, spread, rep.Losses))
 	warn(dropWarning(p, rep.Dropped, o.Batch*rep.Steps, &drops))
 	ratios, err := logRatios(q, p, max(o.ELBODraws, o.ParetoDraws), rng)
 	if err != nil {
