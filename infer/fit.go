@@ -181,6 +181,12 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 // be sampled (dist.Distribution: 4096 draws), initialises it. A batch too
 // large for the tape's memory budget is drawn whole and differentiated in
 // chunks of rows when q is a NoisePusher (see chunk.go).
+//
+// Like FitForward it runs exactly Steps steps unless Tol is given: the
+// stopping rule is FitPosterior's default only. A distribution target is
+// a closed-form density, in tests, teaching examples and comparisons with
+// a step count chosen on purpose; a posterior's needs are unknown to its
+// user, so its steps are a cap.
 func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Report, error) {
 	o, err := opts.withDefaults()
 	if err != nil {

@@ -159,3 +159,23 @@ func TestStopRuleSchedule(t *testing.T) {
 		t.Errorf("window at step 2000 = %d, want 500", r.last.w)
 	}
 }
+
+// TestStopRuleNoAllocation: a check allocates nothing (two passes over the
+// window).
+func TestStopRuleNoAllocation(t *testing.T) {
+	y := ar1(rand.New(rand.NewPCG(1, 1)), 10000, 0.5, 0.1)
+	r := &stopRule{tol: 0.05}
+	if a := testing.AllocsPerRun(10, func() { r.check(y) }); a != 0 {
+		t.Errorf("a check at step 10,000 allocates %v times", a)
+	}
+}
+
+// BenchmarkStopRuleCheck: one check at step 10,000 (a window of 2,500).
+func BenchmarkStopRuleCheck(b *testing.B) {
+	y := ar1(rand.New(rand.NewPCG(1, 1)), 10000, 0.5, 0.1)
+	r := &stopRule{tol: 0.05}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.check(y)
+	}
+}
