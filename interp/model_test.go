@@ -322,7 +322,11 @@ post = funnel()
 	colsMF, _, tookMF := fitScript(t, "", src, "flow Affine", "")
 	// NOTES.md's configuration: with the default options (1000 steps) the
 	// flow reaches sd(v) 2.0-2.4 depending on the seed.
-	cols, _, took := fitScript(t, "", src, "flow AffineAutoregressive(hidden = [64, 64])", ", steps = 3000, lr = 0.005, clip = 10")
+	// tol = 0: the 3000 steps of that configuration. With the stopping
+	// rule on (default) this seed stops at step 1680 with sd(v) 2.37 and a
+	// better ELBO (−0.076 against −0.123: reverse KL pays little for the
+	// funnel's neck), bench/RESULTS.md.
+	cols, _, took := fitScript(t, "", src, "flow AffineAutoregressive(hidden = [64, 64])", ", steps = 3000, lr = 0.005, clip = 10, tol = 0")
 	_, sMF := meanSD(colsMF["v"])
 	_, s := meanSD(cols["v"])
 	t.Logf("funnel sd(v): flow %.3f (%.1f s), mean-field %.3f (%.1f s); true 3", s, took.Seconds(), sMF, tookMF.Seconds())
