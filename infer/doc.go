@@ -49,9 +49,15 @@
 // NoisePusher's draws. At batch 10000 and hidden [256, 256] this keeps the
 // tape within 32 MiB instead of about 117 MB.
 //
-// Tol stops any fit by Stan's ADVI rule: a circular buffer of relative
-// changes of the smoothed objective, whose mean or median must fall below
-// it.
+// Stopping (stoprule.go): with Options.Tol > 0, every 50 steps from step
+// 250 a least-squares line through the last max(250, n/4) step losses
+// must show the loss to change by less than Tol nats over them (|slope|
+// plus two AR(1)-inflated standard errors, times the window); then a tail
+// of max(100, n/5) steps with the learning rate decayed to 0 ends the fit
+// with Report.Converged true and Stopped "converged". FitPosterior has the
+// rule on by default (Tol 0.05 nats, Steps a cap of 10,000, a warning at
+// the cap); FitForward and FitReverse run exactly Steps steps unless Tol
+// is given. Report.Reason says why a fit stopped in a sentence.
 //
 // A fit whose loss, gradient or parameters become non-finite stops with a
 // *DivergedError and the parameters of its last finite step:

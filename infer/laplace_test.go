@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/flowppl/flowppl/dist"
@@ -71,48 +70,5 @@ func TestGaussianStartHighDim(t *testing.T) {
 		if math.Abs(g.Mean[j]-p.m[j]) > 1e-6*p.s[j] || math.Abs(g.L[j][j]/p.s[j]-1) > 1e-6 {
 			t.Fatalf("coordinate %d: mean %v sd %v, want %v and %v", j, g.Mean[j], g.L[j][j], p.m[j], p.s[j])
 		}
-	}
-}
-
-// decaying is a loss that decays to 10 with a little alternating noise.
-func decaying(step int) float64 {
-	return 10 + 1000*math.Exp(-float64(step)/40) + 0.01*float64(step%2)
-}
-
-// losses0 returns the losses of steps a+1 … b.
-func losses0(a, b int) []float64 {
-	var v []float64
-	for s := a + 1; s <= b; s++ {
-		v = append(v, decaying(s))
-	}
-	return v
-}
-
-func TestTolRule(t *testing.T) {
-	o := Options{Steps: 1000, Tol: 0.01}
-	r := newTolRule(o, 50) // buffer of max(2, 1000/500) = 2
-	var losses []float64
-	why := ""
-	for step := 1; step <= 1000 && why == ""; step++ {
-		losses = append(losses, decaying(step))
-		why = r.check(losses)
-	}
-	// The expected stop, from the rule's definition: the first check (every
-	// 50 steps) where the mean of the last two relative changes of the
-	// window means is below 0.01.
-	want := 0
-	var rels []float64
-	for c := 100; c <= 1000 && want == 0; c += 50 {
-		cur, prev := mean(losses0(c-50, c)), mean(losses0(c-100, c-50))
-		rels = append(rels, math.Abs(cur-prev)/max(math.Abs(cur), 1))
-		if k := len(rels); k >= 2 && (rels[k-1]+rels[k-2])/2 < 0.01 {
-			want = c
-		}
-	}
-	if n := len(losses); n != want || !strings.HasPrefix(why, "mean relative change of the objective over the last 2 checks (every 50 steps) ") {
-		t.Errorf("stopped after %d steps (want %d): %q", n, want, why)
-	}
-	if newTolRule(Options{Steps: 100}, 10) != nil {
-		t.Errorf("a tol rule without tol")
 	}
 }

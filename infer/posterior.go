@@ -61,7 +61,8 @@ type PosteriorReport struct {
 	Dropped int
 	// Warnings are the problems the fit found that did not stop it, one
 	// sentence each (without a position): a posterior that looks improper
-	// (improperWarning), more than DropWarning of the draws dropped
+	// (improperWarning), or else a fit that reached its cap with the
+	// stopping rule on (capWarning), more than DropWarning of the draws dropped
 	// (dropWarning, explained through DropExplainer), a Pareto k̂ above
 	// ParetoWarning. Each is also given to Options.Warn, or printed on
 	// Progress unless Quiet.
@@ -96,6 +97,10 @@ const ParetoWarning = 0.7
 // affine layer at its data end, so badly scaled and strongly correlated
 // posteriors are no harder for it than N(0, I).
 //
+// Steps is a cap (default DefaultPosteriorSteps) and the stopping rule is
+// on (Tol default DefaultPosteriorTol nats; see Options.Tol): the fit ends
+// when the loss is shown to have stopped changing, with Converged true,
+// or at the cap with Converged false and a warning.
 // With Options.Subsample = m below the N rows of a RowSubsampler, each
 // step scores m rows drawn without replacement, scaled by N/m (unbiased),
 // with a control variate anchored at the guide's mean (RowSubsampler.Anchor,
@@ -106,12 +111,19 @@ const ParetoWarning = 0.7
 //
 // After the fit, the report carries the ELBO estimated with ELBODraws
 // draws and the PSIS k̂ of ParetoDraws of them, and Warnings: a posterior
-// that looks improper, more than 1% of the draws dropped, k̂ above 0.7.
+// that looks improper or else a fit that did not converge within its
+// steps, more than 1% of the draws dropped, k̂ above 0.7.
 // Each warning goes to Options.Warn, or else is printed on Progress as
 // "warning: ..." unless Quiet. Options are as for FitForward (seed, warm-up,
 // clip, tol, cancellation); a non-finite loss or gradient stops the fit
 // with a *DivergedError.
 func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*PosteriorReport, error) {
+	if opts.Steps == 0 {
+		opts.Steps = DefaultPosteriorSteps
+	}
+	if opts.Tol == 0 {
+		opts.Tol = DefaultPosteriorTol
+	}
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -231,7 +243,13 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 			fmt.Fprintf(out, "warning: %s\n", msg)
 		}
 	}
-	warn(improperWarning(p, spread, rep.Losses))
+	// An improper posterior never converges: its warning says why, and
+	// "try more steps" would mislead.
+	improper := improperWarning(p, spread, rep.Losses)
+	warn(improper)
+	if rep.Stopped == "steps" && o.Tol > 0 && improper == "" {
+		warn(capWarning(rep.Reason, rep.Init))
+	}
 	warn(dropWarning(p, rep.Dropped, o.Batch*rep.Steps, &drops))
 	ratios, err := logRatios(q, p, max(o.ELBODraws, o.ParetoDraws), rng)
 	if err != nil {

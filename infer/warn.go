@@ -107,6 +107,17 @@ func pct(f float64) string {
 	return fmtNum(math.Round(f*100*100) / 100)
 }
 
+// capWarning is the warning of a posterior fit that reached its cap with
+// the stopping rule on: reason is the report's Reason ("did not converge
+// within steps = N: ..."), init its Init.
+func capWarning(reason, init string) string {
+	msg := "the fit " + reason + "; its answer may be far from the posterior: try more steps, or a larger batch (a less noisy loss)"
+	if init == "prior" {
+		msg += `, or init = "auto" (a start near the posterior's mode)`
+	}
+	return msg
+}
+
 // spreadTrace records, at checkpoints of a posterior fit, the robust
 // location (median) and scale (interquartile range / 1.349, the sd of a
 // normal) of each coordinate of the guide's draws in the unconstrained
@@ -118,11 +129,17 @@ type spreadTrace struct {
 	scale [][]float64
 }
 
-// spreadCheckpoints is about how many checkpoints a fit records.
+// spreadCheckpoints is about how many checkpoints a fit of up to
+// spreadCheckpoints·spreadEvery steps records (more for a longer fit).
 const spreadCheckpoints = 50
 
+// spreadEvery is the largest interval between checkpoints: with a large
+// cap (DefaultPosteriorSteps) a fit that ends early or diverges still has
+// enough of them.
+const spreadEvery = 20
+
 func newSpreadTrace(steps int) *spreadTrace {
-	return &spreadTrace{every: max(1, steps/spreadCheckpoints)}
+	return &spreadTrace{every: max(1, min(steps/spreadCheckpoints, spreadEvery))}
 }
 
 // record adds a checkpoint at step from the draws x ([B, D]) when step is

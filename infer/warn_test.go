@@ -99,7 +99,7 @@ func TestDropWarning(t *testing.T) {
 	p := &cutPost{c: 1}
 	q := flowGuide(t, "Affine", 2, nil)
 	var got []string
-	rep, err := infer.FitPosterior(q, p, infer.Options{Steps: 100, Seed: 1, HasSeed: true, Quiet: true, Init: "prior",
+	rep, err := infer.FitPosterior(q, p, infer.Options{Steps: 100, Tol: -1, Seed: 1, HasSeed: true, Quiet: true, Init: "prior",
 		Warn: func(msg string) { got = append(got, msg) }}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@
 // the new flow in the scope that holds it, so that after `fit g to data`,
 // g is the trained flow. The plan value itself is not changed. The result
 // of fit is a record: loss, losses, steps, seconds, converged, stopped,
-// init. Progress lines go to the thread's Stderr unless quiet. A fit
+// reason, init (see infer.Report). Progress lines go to the thread's Stderr unless quiet. A fit
 // checks the thread's Context every step; a cancelled context stops the
 // fit (its report says stopped "cancelled") and the next statement fails
 // with "interrupted".

@@ -293,6 +293,7 @@ func reportRecord(rep *infer.Report) *lang.Record {
 	r.Set("seconds", lang.Number(rep.Seconds))
 	r.Set("converged", lang.Bool(rep.Converged))
 	r.Set("stopped", lang.String(rep.Stopped))
+	r.Set("reason", lang.String(rep.Reason))
 	r.Set("init", lang.String(rep.Init))
 	return r
 }

@@ -32,7 +32,7 @@ var Families = func() []string {
 // reportFields are the fields of the records a fit returns (reportRecord,
 // and for a posterior also elbo, pareto_k, dropped): r.loss() is possibly a field, not a near miss of the
 // function less, so it is left to run (and fail as "loss is a number").
-var reportFields = []string{"loss", "losses", "steps", "seconds", "converged", "stopped", "init", "elbo", "pareto_k", "dropped", "warnings"}
+var reportFields = []string{"loss", "losses", "steps", "seconds", "converged", "stopped", "reason", "init", "elbo", "pareto_k", "dropped", "warnings"}
 
 // modelOnly are names that only exist inside a model body.
 var modelOnly = []string{"factor", "Ordered", "Flat", "HalfFlat"}

@@ -8,9 +8,20 @@
 //	go run ./bench/posteriordb [-seeds 1,2,3] [-only NAME] [-set name=value]
 //
 // Run it from the repository root: the scripts read their data from
-// examples/posteriordb/. Each script binds its guide's summary to s.
+// examples/posteriordb/. Each script binds its fit's report to r and its
+// guide's summary to s, and is written as a user writes it, with default
+// fit options and only a seed: a top-level `seed = 1` used as
+// `{ seed = seed }`. The seed of each run replaces that assignment (and
+// seeds the script's own random numbers). -set name=value replaces the
+// script's first top-level assignment to name; when there is none and name
+// is a fit option (steps, tol, lr, ...), it is added to the options of
+// the script's fit: -set steps=3000 runs 3,000 steps, -set tol=0 turns the
+// stopping rule off.
+//
 // Output is one markdown row per fit: wall time (the whole script), the
-// worst |z|, the sd ratio range, and pass or FAIL.
+// worst |z|, the sd ratio range, Pareto k, warnings, the steps taken and
+// why the fit stopped (the step the stopping rule fired at, or the cap),
+// and pass or FAIL.
 package main
 
 import (
@@ -22,10 +33,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/internal/posteriordb"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
@@ -43,8 +56,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "posteriordb: no examples/posteriordb/*/model.flow here (run from the repository root)")
 		os.Exit(2)
 	}
-	fmt.Println("| posterior | seed | wall s | worst abs z | sd ratio | pareto k | warnings | result |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Println("| posterior | seed | wall s | worst abs z | sd ratio | pareto k | warnings | steps | result |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
 	failed := 0
 	for _, file := range files {
 		name := filepath.Base(filepath.Dir(file))
@@ -84,13 +97,12 @@ func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (string, bool) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return "| | | | | error: " + err.Error(), false
+		return "| | | | | | error: " + err.Error(), false
 	}
-	text := string(src)
+	text := setOption(string(src), "seed", strconv.FormatUint(seed, 10))
 	for _, kv := range sets {
 		name, val, _ := strings.Cut(kv, "=")
-		re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\s*=.*$`)
-		text = re.ReplaceAllString(text, name+" = "+val)
+		text = setOption(text, strings.TrimSpace(name), strings.TrimSpace(val))
 	}
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(seed, 2)), Stdout: io.Discard, Stderr: io.Discard}
 	start := time.Now()
@@ -98,11 +110,11 @@ func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (s
 	wall := time.Since(start).Seconds()
 	if err != nil {
 		msg := strings.ReplaceAll(interp.FormatError(err), "\n", " ")
-		return fmt.Sprintf("%.1f | | | | | error: %s", wall, msg), false
+		return fmt.Sprintf("%.1f | | | | | | error: %s", wall, msg), false
 	}
 	tab, ok := g["s"].(*stdlib.Table)
 	if !ok {
-		return fmt.Sprintf("%.1f | | | | | error: s is not a summary table", wall), false
+		return fmt.Sprintf("%.1f | | | | | | error: s is not a summary table", wall), false
 	}
 	var means, sds []float64
 	for _, c := range tab.Cols {
@@ -115,7 +127,7 @@ func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (s
 	}
 	rows, err := posteriordb.Score(tab.Rows, means, sds, ref)
 	if err != nil {
-		return fmt.Sprintf("%.1f | | | | | error: %v", wall, err), false
+		return fmt.Sprintf("%.1f | | | | | | error: %v", wall, err), false
 	}
 	worstZ, worstName := 0.0, ""
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -131,7 +143,44 @@ func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (s
 	if !pass {
 		result = "FAIL"
 	}
-	return fmt.Sprintf("%.1f | %.3f (%s) | %.2f–%.2f | %s | %s | %s", wall, worstZ, worstName, lo, hi, field(g, "pareto_k"), warnings(g), result), pass
+	return fmt.Sprintf("%.1f | %.3f (%s) | %.2f–%.2f | %s | %s | %s | %s", wall, worstZ, worstName, lo, hi, field(g, "pareto_k"), warnings(g), stepsTaken(g), result), pass
+}
+
+// setOption sets name to val in a script: it replaces the first top-level
+// assignment to name, or, when there is none and name is a fit option,
+// adds `name = val` to the options of the script's first fit.
+func setOption(text, name, val string) string {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\s*=.*$`)
+	if loc := re.FindStringIndex(text); loc != nil {
+		return text[:loc[0]] + name + " = " + val + text[loc[1]:]
+	}
+	if !slices.Contains(infer.OptionNames, name) {
+		fmt.Fprintf(os.Stderr, "posteriordb: -set %s: the script has no assignment to %s and it is not a fit option\n", name, name)
+		os.Exit(2)
+	}
+	fit := regexp.MustCompile(`(?m)^(r = fit [^{]*\{)`)
+	if fit.FindStringIndex(text) == nil {
+		fmt.Fprintf(os.Stderr, "posteriordb: -set %s: no `r = fit ... {` in the script\n", name)
+		os.Exit(2)
+	}
+	return fit.ReplaceAllString(text, "${1} "+name+" = "+val+",")
+}
+
+// stepsTaken is the steps of the fit report r and why it stopped: "1260
+// (rule at 1050)", "10000 (cap)".
+func stepsTaken(g lang.StringDict) string {
+	r, ok := g["r"].(*lang.Record)
+	if !ok {
+		return ""
+	}
+	steps, _ := r.Fields["steps"].(lang.Number)
+	reason, _ := r.Fields["reason"].(lang.String)
+	var fired int
+	if _, err := fmt.Sscanf(string(reason), "converged at step %d", &fired); err == nil {
+		return fmt.Sprintf("%d (rule at %d)", int(steps), fired)
+	}
+	stopped, _ := r.Fields["stopped"].(lang.String)
+	return fmt.Sprintf("%d (%s)", int(steps), stopped)
 }
 
 // field formats a number of the fit report r.

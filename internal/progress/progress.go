@@ -81,7 +81,8 @@ func (b *Bar) Loss() float64 { return b.loss }
 
 // Done implements infer.ProgressReporter: the bar is completed (or left
 // where a cancelled or converged fit stopped) and the line ended; a fit
-// stopped by tol says so on a line of its own.
+// stopped by the stopping rule says so on a line of its own (its Reason
+// and the final loss).
 func (b *Bar) Done(rep *infer.Report) {
 	if b.bar == nil {
 		return
@@ -92,7 +93,7 @@ func (b *Bar) Done(rep *infer.Report) {
 		_ = b.bar.Exit()
 	}
 	fmt.Fprintln(b.w)
-	if rep.Stopped == "tol" { // a cancelled fit is reported by the REPL or the command
-		fmt.Fprintf(b.w, "converged at step %d/%d, loss %.4f\n", rep.Steps, b.total, rep.Loss)
+	if rep.Stopped == "converged" { // a cancelled fit is reported by the REPL or the command
+		fmt.Fprintf(b.w, "%s; loss %.4f after %d steps\n", rep.Reason, rep.Loss, rep.Steps)
 	}
 }

@@ -48,8 +48,8 @@ func TestBarStopped(t *testing.T) {
 	for s := 1; s <= 7; s++ {
 		b.Step(s, 100, 1)
 	}
-	b.Done(&infer.Report{Steps: 7, Stopped: "tol", Loss: 1})
-	if !strings.HasSuffix(buf.String(), "\nconverged at step 7/100, loss 1.0000\n") {
+	b.Done(&infer.Report{Steps: 7, Stopped: "converged", Reason: "converged at step 5: why", Loss: 1})
+	if !strings.HasSuffix(buf.String(), "\nconverged at step 5: why; loss 1.0000 after 7 steps\n") {
 		t.Errorf("no stop line: %q", buf.String())
 	}
 }
