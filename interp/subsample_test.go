@@ -23,12 +23,13 @@ func posteriordbFit(t *testing.T, name, opts string) string {
 		t.Fatal(err)
 	}
 	src := string(b)
-	i := strings.Index(src, "{ steps = steps }")
+	const fitOpts = "{ seed = seed }"
+	i := strings.Index(src, fitOpts)
 	if i < 0 {
-		t.Fatalf("%s: no fit with { steps = steps }", name)
+		t.Fatalf("%s: no fit with %s", name, fitOpts)
 	}
 	end := i + strings.Index(src[i:], "\n")
-	return src[:i] + "{ " + opts + " }" + src[i+len("{ steps = steps }"):end] + "\n"
+	return src[:i] + "{ " + opts + " }" + src[i+len(fitOpts):end] + "\n"
 }
 
 // TestSubsampleErrors checks the errors of subsampled fits whose model
