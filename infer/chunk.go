@@ -58,6 +58,7 @@ type NoisePusher interface {
 type splitter struct {
 	params []*tensor.Tensor
 	ok     bool    // the guide allows splitting
+	least  int     // rows of the measuring pass, and the smallest chunk
 	perRow float64 // tape values per row, once measured (0: not yet)
 }
 
@@ -66,63 +67,90 @@ func newSplitter(q Guide) *splitter {
 	if c, isRC := q.(RowCoupler); isRC && c.CouplesRows() {
 		ok = false
 	}
-	return &splitter{params: q.Params(), ok: ok}
+	return &splitter{params: q.Params(), ok: ok, least: probeRows}
 }
 
 // chunkRows returns the number of rows per chunk for a batch of n rows
-// when each row holds perRow values on the tape: n when the batch fits
-// the budget, else the size of the fewest nearly equal chunks that each
-// fit (or that have at most probeRows rows, whatever the budget).
-func chunkRows(n int, perRow float64) int {
+// when each row holds perRow values: n when the batch fits the budget,
+// else the size of the fewest nearly equal chunks that each fit (or that
+// have at most least rows, whatever the budget).
+func chunkRows(n int, perRow float64, least int) int {
 	if float64(n)*perRow <= float64(tapeBudget) {
 		return n
 	}
-	most := max(probeRows, int(float64(tapeBudget)/perRow))
+	most := max(least, int(float64(tapeBudget)/perRow))
 	k := (n + most - 1) / most
 	return (n + k - 1) / k
 }
 
-// run computes the step's loss over a batch of n rows on tp, whose
-// parameters are watched, and leaves its gradient in the parameters. whole
-// computes the loss of the
-// whole batch and runs backward (the unsplit step); part(lo, m) returns
-// the contribution of rows lo..lo+m-1 to the loss (their terms summed and
-// divided by the batch size) as a tracked scalar. The first call measures
-// the tape's values per row with part(0, probeRows), forward and backward,
-// and discards that gradient.
-func (s *splitter) run(tp *tensor.Tape, n int, whole func() float64, part func(lo, m int) *tensor.Tensor) float64 {
-	if !s.ok || n <= probeRows {
-		return whole()
+// size returns the number of rows per chunk for a batch of n rows on tp,
+// whose parameters are watched: n when the batch is not to be split. Its
+// first call on a splittable batch measures the tape's values per row:
+// probe(m) computes the loss of the batch's first m rows as a tracked
+// scalar (nil: nothing to differentiate), size runs its backward pass (a
+// backward pass may take scratch space from the tape too) and then
+// discards its gradient and recording.
+func (s *splitter) size(tp *tensor.Tape, n int, probe func(m int) *tensor.Tensor) int {
+	if !s.ok || n <= s.least {
+		return n
 	}
 	if s.perRow == 0 {
-		// Forward and backward: a backward pass may take scratch space
-		// from the tape too. The probe's gradient is then discarded.
-		if l := part(0, probeRows); !math.IsNaN(l.Item()) && !math.IsInf(l.Item(), 0) {
+		if l := probe(s.least); l != nil && !math.IsNaN(l.Item()) && !math.IsInf(l.Item(), 0) {
 			tp.Backward(l)
 		}
-		s.perRow = max(float64(tp.Floats())/probeRows, 1)
+		s.perRow = max(float64(tp.Floats())/float64(s.least), 1)
 		for _, p := range s.params {
 			p.ZeroGrad()
 		}
 		s.restart(tp)
 	}
-	rows := chunkRows(n, s.perRow)
+	return chunkRows(n, s.perRow, s.least)
+}
+
+// chunks calls f(lo, m) on the consecutive chunks of rows rows of a batch
+// of n rows, restarting the tape between them (see eachChunk).
+func (s *splitter) chunks(tp *tensor.Tape, n, rows int, f func(lo, m int) bool) {
+	eachChunk(0, n, rows, func() { s.restart(tp) }, f)
+}
+
+// eachChunk calls f(lo, m) on the consecutive chunks of rows rows of rows
+// from..n-1 (m rows each, the last possibly fewer), calling between before
+// each chunk but the first; it stops after a call of f that returns false.
+func eachChunk(from, n, rows int, between func(), f func(lo, m int) bool) {
+	for lo := from; lo < n; lo += rows {
+		if lo > from {
+			between()
+		}
+		if !f(lo, min(rows, n-lo)) {
+			return
+		}
+	}
+}
+
+// run computes the step's loss over a batch of n rows on tp, whose
+// parameters are watched, and leaves its gradient in the parameters. whole
+// computes the loss of the whole batch and runs backward (the unsplit
+// step); part(lo, m) returns the contribution of rows lo..lo+m-1 to the
+// loss (their terms summed and divided by the batch size) as a tracked
+// scalar. The first call measures the tape's values per row with
+// part(0, least) (see size).
+func (s *splitter) run(tp *tensor.Tape, n int, whole func() float64, part func(lo, m int) *tensor.Tensor) float64 {
+	rows := s.size(tp, n, func(m int) *tensor.Tensor { return part(0, m) })
 	if rows >= n {
 		return whole()
 	}
 	total := 0.0
-	for lo := 0; lo < n; lo += rows {
-		if lo > 0 {
-			s.restart(tp)
-		}
-		l := part(lo, min(rows, n-lo))
+	s.chunks(tp, n, rows, func(lo, m int) bool {
+		l := part(lo, m)
 		v := l.Item()
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return v // train stops the fit
+			total = v // train stops the fit
+			return false
 		}
 		tp.Backward(l)
 		total += v
-	}
+		return true
+	})
 	return total
 }
 
@@ -137,3 +165,187 @@ func (s *splitter) restart(tp *tensor.Tape) {
 // rows returns rows lo..lo+m-1 of the untracked [n, d] tensor y, sharing
 // its data (a scratch tensor's rows are scratch tensors of its tape).
 func rows(y *tensor.Tensor, lo, m int) *tensor.Tensor { return tensor.Rows(y, lo, m) }
+
+// drawProbe is the number of draws of a posterior's measuring pass, and
+// its smallest chunk: one draw of a posterior can hold as many values as
+// its data has rows, so the probe is small (probeRows draws of a
+// 5000-row regression hold about 100 MB on the tape).
+const drawProbe = 16
+
+// posteriorChunks is a posterior fit's step split into chunks of draws
+// (see FitPosterior): the fit's guide as a NoisePusher, the posterior,
+// and the fit's counters.
+type posteriorChunks struct {
+	q       NoisePusher
+	p       Posterior
+	sp      *splitter
+	dropped *int
+	drops   *dropSample
+}
+
+// probe is the splitter's measuring pass of a posterior step: the
+// guide's and the posterior's log densities of the first m draws of
+// noise, their difference summed over the finite ones (nil if the
+// posterior fails: the step itself reports the error).
+func (c *posteriorChunks) probe(noise *tensor.Tensor, m int) *tensor.Tensor {
+	x, lq := c.q.Push(rows(noise, 0, m))
+	lp, err := c.p.LogDensity(x)
+	if err != nil || checkDensityShape(lp, m) != nil {
+		return nil
+	}
+	good, _ := finiteRows(lp)
+	return tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0)))
+}
+
+// step computes the loss of a posterior fit's step over the B draws
+// pushed from noise ([B, D], drawn whole beforehand: the same random
+// numbers as unsplit) in chunks of rows draws on tp, and leaves its
+// gradient in the guide's parameters. Each chunk's draws with a finite
+// log density add Σ(log q − log p)/B to the loss and their gradient to
+// the parameters' (a chunk with dropped draws is recomputed without them
+// when their NaN reached the gradient, as FitPosterior does for the whole
+// step); at the end, loss and gradient are scaled by B/K for the K draws
+// kept in all, so that the loss is the mean over the step's kept draws,
+// as unsplit. It returns the step's draws ([B, D], a scratch tensor of
+// tp) for the spread trace.
+func (c *posteriorChunks) step(tp *tensor.Tape, step int, noise *tensor.Tensor, chunk int) (float64, *tensor.Tensor, error) {
+	n, d := noise.Dim(0), noise.Dim(1)
+	params := c.sp.params
+	xs := tp.Zeros(n, d)
+	kept, total, first := 0, 0.0, math.NaN()
+	var err error
+	var saved []float64
+	scaled := func(good []bool, lq, lp *tensor.Tensor, all bool) *tensor.Tensor {
+		t := tensor.Sub(lq, lp)
+		if !all {
+			t = tensor.Where(good, t, tensor.Scalar(0))
+		}
+		return tensor.Scale(tensor.Sum(t), 1/float64(n))
+	}
+	density := func(x *tensor.Tensor, m int) *tensor.Tensor {
+		lp, e := c.p.LogDensity(x)
+		if e == nil {
+			e = checkDensityShape(lp, m)
+		}
+		err = e
+		return lp
+	}
+	c.sp.chunks(tp, n, chunk, func(lo, m int) bool {
+		x, lq := c.q.Push(rows(noise, lo, m))
+		copy(xs.Data()[lo*d:(lo+m)*d], x.Data())
+		lp := density(x, m)
+		if err != nil {
+			return false
+		}
+		if lo == 0 {
+			first = lp.Data()[0]
+		}
+		good, idx := finiteRows(lp)
+		if len(idx) < m {
+			*c.dropped += m - len(idx)
+			c.drops.add(x, droppedRows(good))
+			if len(idx) == 0 {
+				return true
+			}
+			saved = saveGrads(params, saved)
+		}
+		v := backward(tp, scaled(good, lq, lp, len(idx) == m))
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			total = v // train stops the fit
+			return false
+		}
+		if len(idx) < m && !finiteGrads(params) {
+			// A dropped draw's NaN reached the gradient through an
+			// operation that mixes rows: undo the chunk's gradient and
+			// recompute it from the finite draws only.
+			restoreGrads(params, saved)
+			c.sp.restart(tp)
+			x, lq = c.q.Push(tensor.Take(rows(noise, lo, m), 0, idx))
+			if lp = density(x, len(idx)); err != nil {
+				return false
+			}
+			good, idx = finiteRows(lp)
+			if len(idx) == 0 {
+				return true
+			}
+			if v = backward(tp, scaled(good, lq, lp, false)); math.IsNaN(v) || math.IsInf(v, 0) {
+				total = v
+				return false
+			}
+		}
+		total += v
+		kept += len(idx)
+		return true
+	})
+	switch {
+	case err != nil:
+		return 0, xs, err
+	case math.IsNaN(total) || math.IsInf(total, 0):
+		return total, xs, nil
+	case kept == 0:
+		return 0, xs, allDropped(c.p, xs, n, first, step)
+	case kept < n:
+		f := float64(n) / float64(kept)
+		for _, p := range params {
+			g := p.Grad()
+			for i := range g {
+				g[i] *= f
+			}
+		}
+		total *= f
+	}
+	return total, xs, nil
+}
+
+// saveGrads copies the parameters' gradients into buf (grown as needed).
+func saveGrads(params []*tensor.Tensor, buf []float64) []float64 {
+	buf = buf[:0]
+	for _, p := range params {
+		buf = append(buf, p.Grad()...)
+	}
+	return buf
+}
+
+// restoreGrads copies buf, from saveGrads, back into the gradients.
+func restoreGrads(params []*tensor.Tensor, buf []float64) {
+	k := 0
+	for _, p := range params {
+		k += copy(p.Grad(), buf[k:])
+	}
+}
+
+// EvalChunks evaluates n draws in chunks, without gradients and within
+// the tape budget: f(tp, lo, m) computes draws lo..lo+m-1 from inputs made
+// scratch tensors of tp (Scratch), so that every result of theirs is a
+// scratch tensor too (see tensor.Tape: nothing recorded, no gradient,
+// storage reused from chunk to chunk instead of garbage on the heap), and
+// copies out what it keeps; tp is Reset after each chunk. The first chunk
+// has drawProbe draws and measures the scratch values per draw; the rest
+// come in the fewest nearly equal chunks that each stay within tapeBudget
+// (chunkRows), so that memory does not grow with n. An error of f stops
+// the evaluation and is returned.
+func EvalChunks(n int, f func(tp *tensor.Tape, lo, m int) error) error {
+	tp := tensor.NewTape()
+	defer tp.Reset()
+	m := min(n, drawProbe)
+	if err := f(tp, 0, m); err != nil {
+		return err
+	}
+	perRow := max(float64(tp.ScratchFloats())/float64(m), 1)
+	tp.Reset()
+	var err error
+	eachChunk(m, n, chunkRows(n-m, perRow, drawProbe), tp.Reset, func(lo, k int) bool {
+		err = f(tp, lo, k)
+		return err == nil
+	})
+	return err
+}
+
+// Scratch returns rows lo..lo+m-1 of the untracked [n, d] tensor x as a
+// scratch tensor of tp (a copy; see EvalChunks).
+func Scratch(tp *tensor.Tape, x *tensor.Tensor, lo, m int) *tensor.Tensor {
+	d := x.Len() / max(x.Dim(0), 1)
+	s := tp.Zeros(m, d)
+	copy(s.Data(), x.Data()[lo*d:(lo+m)*d])
+	return s
+}

@@ -23,7 +23,7 @@ func TestChunkRows(t *testing.T) {
 		{10000, 1e9, 250},   // at most probeRows rows: 40 chunks
 		{600, 4 << 20, 200}, // at most probeRows rows: 3 chunks
 	} {
-		if got := chunkRows(tt.n, tt.perRow); got != tt.want {
+		if got := chunkRows(tt.n, tt.perRow, probeRows); got != tt.want {
 			t.Errorf("chunkRows(%d, %v) = %d, want %d", tt.n, tt.perRow, got, tt.want)
 		}
 	}

@@ -149,13 +149,16 @@ func (tp *Tape) Backward(loss *Tensor) {
 // out since the last Reset: the data and gradients of the results recorded
 // so far, plus the unused ends of arena chunks that were skipped. A fit
 // uses it to size the pieces it splits a large batch into.
-func (tp *Tape) Floats() int {
-	a := &tp.arena
-	n := a.off
-	for _, c := range a.chunks[:min(a.cur, len(a.chunks))] {
-		n += len(c)
+func (tp *Tape) Floats() int { return tp.arena.floats() }
+
+// ScratchFloats is Floats for the tape's scratch tensors (see Tape): the
+// values handed out to them since the last Reset. Code that evaluates
+// without gradients on scratch tensors uses it to size its pieces.
+func (tp *Tape) ScratchFloats() int {
+	if tp.scratch == nil {
+		return 0
 	}
-	return n
+	return tp.scratch.arena.floats()
 }
 
 // Reset forgets the recorded operations, stops watching, and makes the
@@ -239,3 +242,13 @@ func (a *arena) allocZero(n int) []float64 {
 }
 
 func (a *arena) reset() { a.cur, a.off = 0, 0 }
+
+// floats returns the number of values handed out since the last reset,
+// with the unused ends of the chunks skipped.
+func (a *arena) floats() int {
+	n := a.off
+	for _, c := range a.chunks[:min(a.cur, len(a.chunks))] {
+		n += len(c)
+	}
+	return n
+}
