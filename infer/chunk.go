@@ -19,18 +19,55 @@ import (
 // [256, 256], about 1460 values per row: 117 MB for the batch); results
 // equal the unsplit step's up to rounding.
 //
+// FitPosterior splits its draws the same way: a draw of a posterior holds
+// values for every row of the data (about 127,000 for the 5,000 rows of
+// posteriordb's diamonds: 260 MB for 256 draws), so a large posterior's
+// step runs in chunks of draws, each pushed through the guide and the
+// model and differentiated in turn (posteriorChunks), with the draws
+// whose log density is not finite dropped chunk by chunk and the loss
+// normalised by the draws kept in the whole step.
+//
 // The chunk size comes from a memory budget: once per fit, the forward and
-// backward pass of probeRows rows on the tape measures the tape's values
-// per row (its gradient is discarded), and a batch that would hold more
-// than tapeBudget values is cut into the fewest chunks that each stay
-// within it, of nearly equal size (chunks of probeRows rows are allowed
-// whatever the budget). A batch that fits is not split, so small fits run
-// exactly as before. Guides whose rows interact (RowCoupler: a flow with
-// BatchNorm, whose training statistics are the batch's) are never split.
+// backward passes of least/2 and least rows (probeRows for a batch of
+// rows, drawProbe for draws of a posterior) measure the tape's values per
+// row and per chunk (their gradients are discarded), and a batch that
+// would hold more than tapeBudget values is cut into the fewest chunks
+// that each stay within it, of nearly equal size (chunks of least rows
+// are allowed whatever the budget). A batch that fits is not split, so
+// small fits run exactly as before. Guides whose rows interact
+// (RowCoupler: a flow with BatchNorm, whose training statistics are the
+// batch's) are never split.
+//
+// Evaluations without gradients (the ELBO and PSIS draws after a
+// posterior fit, a guide's named draws for summary and sample, the mode
+// search's ELBO estimates) run in chunks of draws on the scratch tensors
+// of a tape within the same budget (EvalChunks), so that their memory
+// does not grow with the number of draws.
 
-// tapeBudget is the number of float64 values (32 MiB) one chunk of a batch
-// may hold on the tape (a variable for tests).
-var tapeBudget = 4 << 20
+// tapeBudget is the number of float64 values one chunk of a batch may
+// hold on the tape (see SetTapeBudget).
+var tapeBudget = DefaultTapeBudget
+
+// DefaultTapeBudget is the default of SetTapeBudget: 1 Mi values, 8 MiB.
+// The Go heap holds up to about twice what is live, so a fit's peak RSS is
+// about twice the tape plus the data and the runtime: 100 MB for
+// posteriordb's diamonds (5,000 rows, chunks of 16 draws), against 128 MB
+// at 2 Mi values and 157 MB at 4 Mi. Smaller chunks cost no time there
+// (same flops; the chunks stay in cache): see "Memory: chunks of draws"
+// in bench/RESULTS.md.
+const DefaultTapeBudget = 1 << 20
+
+// SetTapeBudget sets the number of float64 values that one chunk of a
+// split batch (a fit's step) or of draws evaluated in chunks (EvalChunks)
+// may hold, and returns the previous budget. A smaller budget bounds
+// memory more tightly at the cost of more, smaller passes; results change
+// by rounding only. It must not be called while a fit or an evaluation
+// runs (tests and measurements use it).
+func SetTapeBudget(values int) int {
+	old := tapeBudget
+	tapeBudget = max(values, 1)
+	return old
+}
 
 // probeRows is the number of rows of the measuring pass, and the smallest
 // chunk: batches of at most probeRows rows are never split.
@@ -60,6 +97,7 @@ type splitter struct {
 	ok     bool    // the guide allows splitting
 	least  int     // rows of the measuring pass, and the smallest chunk
 	perRow float64 // tape values per row, once measured (0: not yet)
+	fixed  float64 // tape values of a chunk whatever its rows
 }
 
 func newSplitter(q Guide) *splitter {
@@ -71,40 +109,57 @@ func newSplitter(q Guide) *splitter {
 }
 
 // chunkRows returns the number of rows per chunk for a batch of n rows
-// when each row holds perRow values: n when the batch fits the budget,
-// else the size of the fewest nearly equal chunks that each fit (or that
-// have at most least rows, whatever the budget).
-func chunkRows(n int, perRow float64, least int) int {
-	if float64(n)*perRow <= float64(tapeBudget) {
+// when a chunk of m rows holds fixed + m·perRow values: n when the batch
+// fits the budget, else the size of the fewest nearly equal chunks that
+// each fit (or that have at most least rows, whatever the budget).
+func chunkRows(n int, perRow, fixed float64, least int) int {
+	if fixed+float64(n)*perRow <= float64(tapeBudget) {
 		return n
 	}
-	most := max(least, int(float64(tapeBudget)/perRow))
+	most := least
+	if room := float64(tapeBudget) - fixed; room > 0 {
+		most = max(least, int(room/perRow))
+	}
 	k := (n + most - 1) / most
 	return (n + k - 1) / k
 }
 
 // size returns the number of rows per chunk for a batch of n rows on tp,
 // whose parameters are watched: n when the batch is not to be split. Its
-// first call on a splittable batch measures the tape's values per row:
-// probe(m) computes the loss of the batch's first m rows as a tracked
-// scalar (nil: nothing to differentiate), size runs its backward pass (a
-// backward pass may take scratch space from the tape too) and then
-// discards its gradient and recording.
+// first call on a splittable batch measures the tape's values per row and
+// per chunk: probe(m) computes the loss of the batch's first m rows as a
+// tracked scalar (nil: nothing to differentiate), and the forward and
+// backward passes (a backward pass may take scratch space from the tape
+// too) of least/2 and of least rows give the values per row (their
+// difference) and the values of a chunk whatever its rows (the guide's
+// pass over its parameters); the probes' gradients and recordings are
+// discarded.
 func (s *splitter) size(tp *tensor.Tape, n int, probe func(m int) *tensor.Tensor) int {
 	if !s.ok || n <= s.least {
 		return n
 	}
 	if s.perRow == 0 {
-		if l := probe(s.least); l != nil && !math.IsNaN(l.Item()) && !math.IsInf(l.Item(), 0) {
-			tp.Backward(l)
-		}
-		s.perRow = max(float64(tp.Floats())/float64(s.least), 1)
-		for _, p := range s.params {
-			p.ZeroGrad()
-		}
-		s.restart(tp)
+		h := s.least / 2
+		f1 := s.measure(tp, h, probe)
+		f2 := s.measure(tp, s.least, probe)
+		s.perRow = max((f2-f1)/float64(s.least-h), 1)
+		s.fixed = max(f2-float64(s.least)*s.perRow, 0)
 	}
-	return chunkRows(n, s.perRow, s.least)
+	return chunkRows(n, s.perRow, s.fixed, s.least)
+}
+
+// measure returns the tape's values after the forward and backward pass
+// of probe(m), and then discards them.
+func (s *splitter) measure(tp *tensor.Tape, m int, probe func(m int) *tensor.Tensor) float64 {
+	if l := probe(m); l != nil && !math.IsNaN(l.Item()) && !math.IsInf(l.Item(), 0) {
+		tp.Backward(l)
+	}
+	f := float64(tp.Floats())
+	for _, p := range s.params {
+		p.ZeroGrad()
+	}
+	s.restart(tp)
+	return f
 }
 
 // chunks calls f(lo, m) on the consecutive chunks of rows rows of a batch
@@ -322,10 +377,15 @@ func restoreGrads(params []*tensor.Tensor, buf []float64) {
 // copies out what it keeps; tp is Reset after each chunk. The first chunk
 // has drawProbe draws and measures the scratch values per draw; the rest
 // come in the fewest nearly equal chunks that each stay within tapeBudget
-// (chunkRows), so that memory does not grow with n. An error of f stops
-// the evaluation and is returned.
-func EvalChunks(n int, f func(tp *tensor.Tape, lo, m int) error) error {
-	tp := tensor.NewTape()
+// (chunkRows), so that memory does not grow with n. tp may be nil (a new
+// tape) or a tape to reuse, which must not hold anything still needed:
+// EvalChunks Resets it. An error of f stops the evaluation and is
+// returned.
+func EvalChunks(tp *tensor.Tape, n int, f func(tp *tensor.Tape, lo, m int) error) error {
+	if tp == nil {
+		tp = tensor.NewTape()
+	}
+	tp.Reset()
 	defer tp.Reset()
 	m := min(n, drawProbe)
 	if err := f(tp, 0, m); err != nil {
@@ -334,7 +394,7 @@ func EvalChunks(n int, f func(tp *tensor.Tape, lo, m int) error) error {
 	perRow := max(float64(tp.ScratchFloats())/float64(m), 1)
 	tp.Reset()
 	var err error
-	eachChunk(m, n, chunkRows(n-m, perRow, drawProbe), tp.Reset, func(lo, k int) bool {
+	eachChunk(m, n, chunkRows(n-m, perRow, 0, drawProbe), tp.Reset, func(lo, k int) bool {
 		err = f(tp, lo, k)
 		return err == nil
 	})

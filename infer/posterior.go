@@ -307,7 +307,7 @@ func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 		lq = q.LogProb(x)
 	}
 	out := make([]float64, n)
-	err := EvalChunks(n, func(tp *tensor.Tape, lo, m int) error {
+	err := EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
 		var xc, lqc *tensor.Tensor
 		if isNP {
 			xc, lqc = np.Push(Scratch(tp, noise, lo, m))

@@ -423,7 +423,9 @@ func TestPosteriorChunksMatchWhole(t *testing.T) {
 			opts := infer.Options{Steps: 6, Batch: 64, Init: "prior", Quiet: true, Seed: 5, HasSeed: true, ELBODraws: 208, ParetoDraws: 208}
 			var rep *infer.PosteriorReport
 			var err error
-			infer.WithTapeBudget(budget, func() { rep, err = infer.FitPosterior(q, tt.p, opts, nil) })
+			old := infer.SetTapeBudget(budget)
+			rep, err = infer.FitPosterior(q, tt.p, opts, nil)
+			infer.SetTapeBudget(old)
 			if err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
@@ -431,21 +433,22 @@ func TestPosteriorChunksMatchWhole(t *testing.T) {
 		}
 		whole, qw := fit(1 << 40)
 		split, qs := fit(1)
-		// A DrawProbe-draw probe, then whole steps of 64 draws or chunks.
-		if qw.rows[0] != infer.DrawProbe || qw.rows[1] != 64 {
-			t.Errorf("%s: unsplit fit pushed %v draws, want a %d-draw probe then 64", tt.name, qw.rows[:2], infer.DrawProbe)
+		// Probes of DrawProbe/2 and DrawProbe draws, then whole steps of
+		// 64 draws or chunks.
+		if qw.rows[0] != infer.DrawProbe/2 || qw.rows[1] != infer.DrawProbe || qw.rows[2] != 64 {
+			t.Errorf("%s: unsplit fit pushed %v draws, want probes of %d and %d draws then 64", tt.name, qw.rows[:3], infer.DrawProbe/2, infer.DrawProbe)
 		}
-		if qs.rows[0] != infer.DrawProbe || qs.rows[1] != infer.DrawProbe || len(qs.rows) < 1+4*6 {
+		if qs.rows[2] != infer.DrawProbe || len(qs.rows) < 2+4*6 {
 			t.Errorf("%s: split fit pushed %v draws, want chunks of %d", tt.name, qs.rows, infer.DrawProbe)
 		}
 		if tt.name != "gauss" && (whole.Dropped == 0 || whole.Dropped != split.Dropped) {
 			t.Errorf("%s: dropped %d whole, %d split", tt.name, whole.Dropped, split.Dropped)
 		}
 		// Only a chunk recomputed without its dropped draws pushes fewer
-		// than DrawProbe (the 208 draws after the fit come in 13 chunks
-		// of 16).
+		// than DrawProbe after the probes (the 208 draws after the fit
+		// come in 13 chunks of 16).
 		redone := 0
-		for _, m := range qs.rows {
+		for _, m := range qs.rows[1:] {
 			if m < infer.DrawProbe {
 				redone++
 			}
