@@ -29,7 +29,7 @@ import (
 //
 // The chunk size comes from a memory budget: once per fit, the forward and
 // backward passes of least/2 and least rows (probeRows for a batch of
-// rows, drawProbe for draws of a posterior) measure the tape's values per
+// rows, DrawProbe for draws of a posterior) measure the tape's values per
 // row and per chunk (their gradients are discarded), and a batch that
 // would hold more than tapeBudget values is cut into the fewest chunks
 // that each stay within it, of nearly equal size (chunks of least rows
@@ -221,11 +221,12 @@ func (s *splitter) restart(tp *tensor.Tape) {
 // its data (a scratch tensor's rows are scratch tensors of its tape).
 func rows(y *tensor.Tensor, lo, m int) *tensor.Tensor { return tensor.Rows(y, lo, m) }
 
-// drawProbe is the number of draws of a posterior's measuring pass, and
-// its smallest chunk: one draw of a posterior can hold as many values as
-// its data has rows, so the probe is small (probeRows draws of a
-// 5000-row regression hold about 100 MB on the tape).
-const drawProbe = 16
+// DrawProbe is the number of draws of a posterior fit's measuring pass
+// and of the first chunk of EvalChunks, and the smallest chunk of draws:
+// one draw of a posterior holds values for every row of its data, so the
+// probe is small (probeRows draws of a 5,000-row
+// regression hold 200 MB on the tape, DrawProbe draws 6 MB).
+const DrawProbe = 8
 
 // posteriorChunks is a posterior fit's step split into chunks of draws
 // (see FitPosterior): the fit's guide as a NoisePusher, the posterior,
@@ -375,7 +376,7 @@ func restoreGrads(params []*tensor.Tensor, buf []float64) {
 // scratch tensor too (see tensor.Tape: nothing recorded, no gradient,
 // storage reused from chunk to chunk instead of garbage on the heap), and
 // copies out what it keeps; tp is Reset after each chunk. The first chunk
-// has drawProbe draws and measures the scratch values per draw; the rest
+// has DrawProbe draws and measures the scratch values per draw; the rest
 // come in the fewest nearly equal chunks that each stay within tapeBudget
 // (chunkRows), so that memory does not grow with n. tp may be nil (a new
 // tape) or a tape to reuse, which must not hold anything still needed:
@@ -387,14 +388,14 @@ func EvalChunks(tp *tensor.Tape, n int, f func(tp *tensor.Tape, lo, m int) error
 	}
 	tp.Reset()
 	defer tp.Reset()
-	m := min(n, drawProbe)
+	m := min(n, DrawProbe)
 	if err := f(tp, 0, m); err != nil {
 		return err
 	}
 	perRow := max(float64(tp.ScratchFloats())/float64(m), 1)
 	tp.Reset()
 	var err error
-	eachChunk(m, n, chunkRows(n-m, perRow, 0, drawProbe), tp.Reset, func(lo, k int) bool {
+	eachChunk(m, n, chunkRows(n-m, perRow, 0, DrawProbe), tp.Reset, func(lo, k int) bool {
 		err = f(tp, lo, k)
 		return err == nil
 	})

@@ -61,7 +61,7 @@ func newModeSearch(p Posterior, ctx context.Context) *modeSearch {
 // draws). Rows that are not finite (in value or gradient) get log p = −Inf.
 func (s *modeSearch) gradRows(z []float64) (lp, grad []float64) {
 	n := len(z) / s.d
-	rows := min(n, drawProbe) // until the tape's values per row are known
+	rows := min(n, DrawProbe) // until the tape's values per row are known
 	if s.perRow > 0 {
 		rows = min(initChunk, chunkRows(n, s.perRow, 0, 1))
 	}

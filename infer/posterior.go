@@ -140,7 +140,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	// A step whose draws would hold more than the tape's budget is split
 	// into chunks of draws (chunk.go) when the guide is a NoisePusher.
 	sp := newSplitter(q)
-	sp.least = drawProbe
+	sp.least = DrawProbe
 	np, isNP := q.(NoisePusher)
 	pc := &posteriorChunks{q: np, p: p, sp: sp, dropped: &rep.Dropped, drops: &drops}
 	loss := func(step int, tp *tensor.Tape) (float64, error) {

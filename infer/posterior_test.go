@@ -438,7 +438,7 @@ func TestPosteriorChunksMatchWhole(t *testing.T) {
 		if qw.rows[0] != infer.DrawProbe/2 || qw.rows[1] != infer.DrawProbe || qw.rows[2] != 64 {
 			t.Errorf("%s: unsplit fit pushed %v draws, want probes of %d and %d draws then 64", tt.name, qw.rows[:3], infer.DrawProbe/2, infer.DrawProbe)
 		}
-		if qs.rows[2] != infer.DrawProbe || len(qs.rows) < 2+4*6 {
+		if qs.rows[2] != infer.DrawProbe || len(qs.rows) < 2+64/infer.DrawProbe*6 {
 			t.Errorf("%s: split fit pushed %v draws, want chunks of %d", tt.name, qs.rows, infer.DrawProbe)
 		}
 		if tt.name != "gauss" && (whole.Dropped == 0 || whole.Dropped != split.Dropped) {
@@ -446,7 +446,7 @@ func TestPosteriorChunksMatchWhole(t *testing.T) {
 		}
 		// Only a chunk recomputed without its dropped draws pushes fewer
 		// than DrawProbe after the probes (the 208 draws after the fit
-		// come in 13 chunks of 16).
+		// come in chunks of DrawProbe, 8).
 		redone := 0
 		for _, m := range qs.rows[1:] {
 			if m < infer.DrawProbe {

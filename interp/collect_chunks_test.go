@@ -12,8 +12,9 @@ import (
 
 // TestSampleNamedChunks: a guide's named draws (sample(q, n), summary(q))
 // come from runs of the model on chunks of draws. With a budget of 1 value
-// (chunks of 16 draws, the smallest) they are the same, bit for bit, as
-// with the default budget (one probe of 16 draws, then the rest at once):
+// (chunks of infer.DrawProbe draws, the smallest) they are the same, bit
+// for bit, as with the default budget (a first chunk of DrawProbe draws
+// that measures, then the rest at once):
 // the draws are drawn whole first and each draw's quantities depend on
 // that draw only. The runs skip the observations and factor (collect does
 // not need the log density), and the derived quantities assigned after
@@ -65,9 +66,11 @@ r = fit q to es(y, s) by elbo { steps = 3, quiet = true, seed = 1, init = "prior
 	}
 	whole, wholeRuns := draws(infer.DefaultTapeBudget)
 	split, splitRuns := draws(1)
-	// 16 draws, then 84 at once; or 16 and six chunks of 14.
-	if wholeRuns != 2 || splitRuns != 7 {
-		t.Errorf("model runs: %d with the default budget, %d with budget 1; want 2 and 7", wholeRuns, splitRuns)
+	// DrawProbe draws, then the rest at once; or the rest in chunks of
+	// at most DrawProbe.
+	p := infer.DrawProbe
+	if want := 1 + (100-p+p-1)/p; wholeRuns != 2 || splitRuns != want {
+		t.Errorf("model runs: %d with the default budget, %d with budget 1; want 2 and %d", wholeRuns, splitRuns, want)
 	}
 	for _, name := range []string{"mu", "tau", "eta", "theta", "tau2"} {
 		a, b := whole.Fields[name].(*lang.Array), split.Fields[name].(*lang.Array)
@@ -76,7 +79,7 @@ r = fit q to es(y, s) by elbo { steps = 3, quiet = true, seed = 1, init = "prior
 		}
 		for i, v := range a.Data() {
 			if v != b.Data()[i] || math.IsNaN(v) {
-				t.Fatalf("%s[%d]: %v in one chunk, %v in chunks of 16", name, i, v, b.Data()[i])
+				t.Fatalf("%s[%d]: %v in one chunk, %v in small chunks", name, i, v, b.Data()[i])
 			}
 		}
 	}

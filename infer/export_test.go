@@ -1,4 +1,0 @@
-package infer
-
-// DrawProbe is drawProbe, the smallest chunk of draws.
-const DrawProbe = drawProbe
