@@ -50,8 +50,8 @@ var tapeBudget = DefaultTapeBudget
 
 // DefaultTapeBudget is the default of SetTapeBudget: 1 Mi values, 8 MiB.
 // The Go heap holds up to about twice what is live, so a fit's peak RSS is
-// about twice the tape plus the data and the runtime: 100 MB for
-// posteriordb's diamonds (5,000 rows, chunks of 16 draws), against 128 MB
+// about twice the tape plus the data and the runtime: 96 MB for
+// posteriordb's diamonds (5,000 rows, chunks of 8 draws), against 128 MB
 // at 2 Mi values and 157 MB at 4 Mi. Smaller chunks cost no time there
 // (same flops; the chunks stay in cache): see "Memory: chunks of draws"
 // in bench/RESULTS.md.
@@ -224,8 +224,8 @@ func rows(y *tensor.Tensor, lo, m int) *tensor.Tensor { return tensor.Rows(y, lo
 // DrawProbe is the number of draws of a posterior fit's measuring pass
 // and of the first chunk of EvalChunks, and the smallest chunk of draws:
 // one draw of a posterior holds values for every row of its data, so the
-// probe is small (probeRows draws of a 5,000-row
-// regression hold 200 MB on the tape, DrawProbe draws 6 MB).
+// probe is small (probeRows draws of a 5,000-row regression hold 200 MB
+// on the tape, DrawProbe draws 6 MB).
 const DrawProbe = 8
 
 // posteriorChunks is a posterior fit's step split into chunks of draws
