@@ -11,20 +11,24 @@ import (
 )
 
 func TestChunkRows(t *testing.T) {
+	defer SetTapeBudget(SetTapeBudget(4 << 20))
 	for _, tt := range []struct {
-		n      int
-		perRow float64
-		want   int
+		n             int
+		perRow, fixed float64
+		want          int
 	}{
-		{10000, 100, 10000}, // 1e6 values: fits the budget (4 << 20)
-		{10000, 1100, 3334}, // 11e6 values: at most 3813 rows, so 3 chunks
-		{4096, 1024, 4096},  // exactly the budget
-		{4097, 1024, 2049},  // just over: two near halves
-		{10000, 1e9, 250},   // at most probeRows rows: 40 chunks
-		{600, 4 << 20, 200}, // at most probeRows rows: 3 chunks
+		{10000, 100, 0, 10000},             // 1e6 values: fits the budget (4 << 20)
+		{10000, 1100, 0, 3334},             // 11e6 values: at most 3813 rows, so 3 chunks
+		{4096, 1024, 0, 4096},              // exactly the budget
+		{4097, 1024, 0, 2049},              // just over: two near halves
+		{4096, 1000, 90000, 4096},          // 4,186,000 values: within 4,194,304 ...
+		{4096, 1000, 100000, 2048},         // ... but 4,196,000 is not
+		{10000, 1e9, 0, 250},               // at most probeRows rows: 40 chunks
+		{600, 4 << 20, 0, 200},             // at most probeRows rows: 3 chunks
+		{10000, 1, 5 << 20, probeRows - 6}, // the fixed part alone is over: 40 chunks
 	} {
-		if got := chunkRows(tt.n, tt.perRow); got != tt.want {
-			t.Errorf("chunkRows(%d, %v) = %d, want %d", tt.n, tt.perRow, got, tt.want)
+		if got := chunkRows(tt.n, tt.perRow, tt.fixed, probeRows); got != tt.want {
+			t.Errorf("chunkRows(%d, %v, %v) = %d, want %d", tt.n, tt.perRow, tt.fixed, got, tt.want)
 		}
 	}
 }
@@ -67,9 +71,7 @@ func testFlow(t *testing.T, bijectors ...string) *countingFlow {
 
 // withBudget runs f with tapeBudget set to b.
 func withBudget(b int, f func()) {
-	old := tapeBudget
-	tapeBudget = b
-	defer func() { tapeBudget = old }()
+	defer SetTapeBudget(SetTapeBudget(b))
 	f()
 }
 
@@ -103,13 +105,14 @@ func TestSplitBatchMatchesWhole(t *testing.T) {
 		}
 		whole, qw := fit(1 << 40)
 		split, qs := fit(1)
-		// The first step measures with a probeRows-row forward pass.
-		if len(qw.rows) != 1+5 || qw.rows[0] != probeRows || qw.rows[1] != 600 {
-			t.Fatalf("reverse=%v: unsplit fit saw batches of %v rows, want a %d-row probe then 600-row batches", reverse, qw.rows, probeRows)
+		// The first step measures with passes of probeRows/2 and probeRows
+		// rows.
+		if len(qw.rows) != 2+5 || qw.rows[0] != probeRows/2 || qw.rows[1] != probeRows || qw.rows[2] != 600 {
+			t.Fatalf("reverse=%v: unsplit fit saw batches of %v rows, want probes of %d and %d rows then 600-row batches", reverse, qw.rows, probeRows/2, probeRows)
 		}
-		// Each step: 3 chunks of 200 rows; the first also a 256-row probe.
-		if len(qs.rows) != 1+3*5 || qs.rows[0] != probeRows || qs.rows[1] != 200 {
-			t.Fatalf("reverse=%v: split fit saw batches of %v rows, want a %d-row probe then 200-row chunks", reverse, qs.rows, probeRows)
+		// Each step: 3 chunks of 200 rows.
+		if len(qs.rows) != 2+3*5 || qs.rows[1] != probeRows || qs.rows[2] != 200 {
+			t.Fatalf("reverse=%v: split fit saw batches of %v rows, want probes then 200-row chunks", reverse, qs.rows)
 		}
 		for i := range whole.Losses {
 			if d := math.Abs(whole.Losses[i] - split.Losses[i]); d > 1e-12*max(1, math.Abs(whole.Losses[i])) {

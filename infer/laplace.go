@@ -22,7 +22,7 @@ const (
 	initELBODraws  = 128  // draws per candidate ELBO estimate
 	initNewtonIter = 4    // Newton refinements of the end point
 	initCholSD     = 1e-3 // finite-difference step, in posterior sds
-	initChunk      = 512  // rows per tape pass of the mode search
+	initChunk      = 512  // most rows per tape pass of the mode search (fewer beyond the tape budget)
 	initPathPoints = 10   // points tried along each path (3 above initBigDim)
 	initBigDim     = 100
 )
@@ -49,6 +49,7 @@ type modeSearch struct {
 
 	lastX, lastG []float64
 	lastF        float64
+	perRow       float64 // the tape's values per row (0 until measured)
 }
 
 func newModeSearch(p Posterior, ctx context.Context) *modeSearch {
@@ -60,15 +61,19 @@ func newModeSearch(p Posterior, ctx context.Context) *modeSearch {
 // draws). Rows that are not finite (in value or gradient) get log p = −Inf.
 func (s *modeSearch) gradRows(z []float64) (lp, grad []float64) {
 	n := len(z) / s.d
-	if n <= initChunk {
+	rows := min(n, DrawProbe) // until the tape's values per row are known
+	if s.perRow > 0 {
+		rows = min(initChunk, chunkRows(n, s.perRow, 0, 1))
+	}
+	if n <= rows {
 		return s.gradChunk(z)
 	}
 	lp, grad = make([]float64, 0, n), make([]float64, 0, len(z))
-	for i := 0; i < n; i += initChunk {
-		m := min(initChunk, n-i)
+	eachChunk(0, n, rows, func() {}, func(i, m int) bool {
 		l, g := s.gradChunk(z[i*s.d : (i+m)*s.d])
 		lp, grad = append(lp, l...), append(grad, g...)
-	}
+		return true
+	})
 	return lp, grad
 }
 
@@ -107,6 +112,9 @@ func (s *modeSearch) gradChunk(z []float64) (lp, grad []float64) {
 	if out.Tracked() {
 		s.tp.Backward(tensor.Sum(tensor.Where(good, out, tensor.Scalar(0))))
 		copy(grad, zt.Grad())
+		if s.perRow == 0 {
+			s.perRow = max(float64(s.tp.Floats())/float64(n), 1)
+		}
 	}
 	for i := range n {
 		if !good[i] {
@@ -126,7 +134,8 @@ func (s *modeSearch) gradChunk(z []float64) (lp, grad []float64) {
 	return lp, grad
 }
 
-// logDensity returns log p of each row of z ([n, D]) without the tape.
+// logDensity returns log p of each row of z ([n, D]) without gradients,
+// in chunks of rows (EvalChunks on the search's tape).
 func (s *modeSearch) logDensity(z []float64) []float64 {
 	n := len(z) / s.d
 	lp := make([]float64, n)
@@ -136,19 +145,25 @@ func (s *modeSearch) logDensity(z []float64) []float64 {
 	if s.err != nil {
 		return lp
 	}
-	out, err := s.p.LogDensity(tensor.New(z, n, s.d))
-	s.evals += n
-	if err == nil && (out.Rank() != 1 || out.Dim(0) != n) {
-		err = fmt.Errorf("the posterior's log density has shape %v for %d draws, want [%d]", out.Shape(), n, n)
-	}
+	zt := tensor.New(z, n, s.d)
+	err := EvalChunks(s.tp, n, func(tp *tensor.Tape, lo, m int) error {
+		out, err := s.p.LogDensity(Scratch(tp, zt, lo, m))
+		s.evals += m
+		if err == nil {
+			err = checkDensityShape(out, m)
+		}
+		if err != nil {
+			return err
+		}
+		for i, v := range out.Data() {
+			if !math.IsNaN(v) {
+				lp[lo+i] = v
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		s.err = err
-		return lp
-	}
-	for i, v := range out.Data() {
-		if !math.IsNaN(v) {
-			lp[i] = v
-		}
 	}
 	return lp
 }

@@ -168,9 +168,26 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	params := q.Params()
 	spread := newSpreadTrace(o.Steps)
 	var drops dropSample
+	// A step whose draws would hold more than the tape's budget is split
+	// into chunks of draws (chunk.go) when the guide is a NoisePusher.
+	sp := newSplitter(q)
+	sp.least = DrawProbe
+	np, isNP := q.(NoisePusher)
+	pc := &posteriorChunks{q: np, p: p, sp: sp, dropped: &rep.Dropped, drops: &drops}
 	loss := func(step int, tp *tensor.Tape) (float64, error) {
 		s1, s2 := rng.Uint64(), rng.Uint64()
-		x, lq := drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		var x, lq *tensor.Tensor
+		if isNP && sp.ok {
+			noise := noiseOn(np, tp, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+			if rows := sp.size(tp, o.Batch, func(m int) *tensor.Tensor { return pc.probe(noise, m) }); rows < o.Batch {
+				v, xs, err := pc.step(tp, step, noise, rows)
+				spread.record(step, xs)
+				return v, err
+			}
+			x, lq = np.Push(noise)
+		} else {
+			x, lq = drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
+		}
 		spread.record(step, x)
 		lp, err := p.LogDensity(x)
 		if err == nil {
@@ -184,7 +201,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		case o.Batch:
 			return backward(tp, tensor.Mean(tensor.Sub(lq, lp))), nil
 		case 0:
-			return 0, allDropped(p, x, lp, step)
+			return 0, allDropped(p, x, lp.Len(), lp.Data()[0], step)
 		}
 		rep.Dropped += o.Batch - len(idx)
 		drops.add(x, droppedRows(good))
@@ -210,7 +227,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		}
 		good, idx2 := finiteRows(lp)
 		if len(idx2) == 0 {
-			return 0, allDropped(p, x, lp, step)
+			return 0, allDropped(p, x, lp.Len(), lp.Data()[0], step)
 		}
 		return backward(tp, tensor.Scale(tensor.Sum(tensor.Where(good, tensor.Sub(lq, lp), tensor.Scalar(0))), 1/float64(len(idx2)))), nil
 	}
@@ -296,10 +313,10 @@ func finiteGrads(ps []*tensor.Tensor) bool {
 	return true
 }
 
-// allDropped is the error of a step whose draws all had a non-finite log
-// density; it explains the first through Explainer when p implements it.
-func allDropped(p Posterior, x, lp *tensor.Tensor, step int) error {
-	n := lp.Len()
+// allDropped is the error of a step whose n draws x all had a non-finite
+// log density (first: the first's); it explains the first through
+// Explainer when p implements it.
+func allDropped(p Posterior, x *tensor.Tensor, n int, first float64, step int) error {
 	msg := fmt.Sprintf("all %d draws at step %d had a non-finite log density", n, step)
 	if e, ok := p.(Explainer); ok {
 		d := x.Dim(1)
@@ -307,15 +324,12 @@ func allDropped(p Posterior, x, lp *tensor.Tensor, step int) error {
 			return fmt.Errorf("%s: %s", msg, why)
 		}
 	}
-	return fmt.Errorf("%s (the first is %v)", msg, lp.Data()[0])
+	return fmt.Errorf("%s (the first is %v)", msg, first)
 }
 
-// logChunk bounds the draws passed to LogDensity at once by the
-// diagnostics.
-const logChunk = 1024
-
 // logRatios returns log p − log q of n untracked draws from q (NaN where
-// log p is not finite).
+// log p is not finite), evaluated in chunks of draws without gradients
+// (EvalChunks), so that memory does not grow with n.
 func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("need at least one draw, got %d", n)
@@ -323,30 +337,45 @@ func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 	if p.Dim() != q.Dim() {
 		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
 	}
-	out := make([]float64, 0, n)
-	for len(out) < n {
-		m := min(logChunk, n-len(out))
-		var x, lq *tensor.Tensor
-		if checkReparameterized(q) == nil {
-			x, lq = drawWithLogProb(q, nil, rng, m)
+	// All draws first (n×D values), then the densities chunk by chunk.
+	np, isNP := q.(NoisePusher)
+	var noise, x, lq *tensor.Tensor
+	switch {
+	case isNP:
+		noise = np.Noise(rng, n)
+	case checkReparameterized(q) == nil:
+		x, lq = drawWithLogProb(q, nil, rng, n)
+		x, lq = x.Detach(), lq.Detach()
+	default:
+		x = q.Sample(rng, n)
+		lq = q.LogProb(x)
+	}
+	out := make([]float64, n)
+	err := EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
+		var xc, lqc *tensor.Tensor
+		if isNP {
+			xc, lqc = np.Push(Scratch(tp, noise, lo, m))
 		} else {
-			x = q.Sample(rng, m)
-			lq = q.LogProb(x)
+			xc, lqc = Scratch(tp, x, lo, m), rows(lq, lo, m)
 		}
-		lp, err := p.LogDensity(x.Detach())
+		lp, err := p.LogDensity(xc)
 		if err == nil {
 			err = checkDensityShape(lp, m)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for i, v := range lp.Data() {
-			r := v - lq.Data()[i]
+			r := v - lqc.Data()[i]
 			if math.IsInf(v, 0) {
 				r = math.NaN()
 			}
-			out = append(out, r)
+			out[lo+i] = r
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -88,6 +88,9 @@ func (ev *evaluator) stmt(s ast.Stmt, e *env) (control, lang.Value, error) {
 	}
 	switch s := s.(type) {
 	case *ast.ExprStmt:
+		if ev.skipsFactor(s.X, e) {
+			return next, nil, nil
+		}
 		_, err := ev.eval(s.X, e)
 		return next, nil, err
 	case *ast.Assign:

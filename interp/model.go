@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/tensor"
@@ -298,6 +299,9 @@ func isData(v lang.Value) bool {
 // tilde runs `lhs ~ D` in a model.
 func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 	r := ev.run
+	if ev.skipsObservation(s, e) {
+		return nil
+	}
 	dv, err := ev.eval(s.Dist, e)
 	if err != nil {
 		return err
@@ -890,31 +894,124 @@ func (p *Posterior) InitialPoints(rng *rand.Rand, n int) [][]float64 {
 // collect runs the model on untracked draws z ([n, D]) and returns the
 // constrained latents and the derived quantities as a record: n-vectors
 // for numbers, n×k matrices for vectors (a matrix is flattened by rows).
+// The model runs on chunks of draws without gradients (infer.EvalChunks),
+// each chunk's results copied into the record, so that memory does not
+// grow with n beyond the record itself; a run in modeCollect skips the
+// observations and factor statements (their log density is not needed).
 func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, error) {
 	n := z.Dim(0)
-	r := newRun(modeCollect, n)
-	r.z, r.lay = z.Detach(), p.lay
-	r.rows = p.rows.collectRows()
-	local, err := p.run(th, r)
+	z = z.Detach()
+	type field struct {
+		data []float64
+		k    int
+		vec  bool // one number per draw: an n-vector
+	}
+	fields := map[string]*field{}
+	put := func(name string, t *tensor.Tensor, event []int, lo, m int) error {
+		k := t.Len() / m
+		f := fields[name]
+		if f == nil {
+			f = &field{data: make([]float64, n*k), k: k, vec: len(event) == 0}
+			for i := range f.data {
+				f.data[i] = math.NaN()
+			}
+			fields[name] = f
+		}
+		if f.k != k {
+			return fmt.Errorf("%s has %d elements in some draws and %d in others", name, f.k, k)
+		}
+		copy(f.data[lo*k:(lo+m)*k], t.Detach().Data())
+		return nil
+	}
+	err := infer.EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
+		r := newRun(modeCollect, m)
+		r.z, r.lay = infer.Scratch(tp, z, lo, m), p.lay
+		r.rows = p.rows.collectRows()
+		local, err := p.run(th, r)
+		if err != nil {
+			return err
+		}
+		for _, l := range p.lay.latents {
+			if err := put(l.name, r.values[l.name], l.event, lo, m); err != nil {
+				return err
+			}
+		}
+		for _, dq := range p.lay.derived {
+			if b, ok := local.vars[dq.name].(*lang.Batch); ok && !b.Bool {
+				if err := put(dq.name, b.T, b.Event(), lo, m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := lang.NewRecord()
-	put := func(name string, t *tensor.Tensor, event []int) {
-		t = t.Detach()
-		if len(event) == 0 {
-			out.Set(name, lang.NewArray(tensor.New(append([]float64(nil), t.Data()...), n)))
-			return
+	set := func(name string) {
+		f := fields[name]
+		switch {
+		case f == nil:
+		case f.vec:
+			out.Set(name, lang.NewArray(tensor.New(f.data, n)))
+		default:
+			out.Set(name, lang.NewArray(tensor.New(f.data, n, f.k)))
 		}
-		out.Set(name, lang.NewArray(tensor.New(append([]float64(nil), t.Data()...), n, t.Len()/n)))
 	}
 	for _, l := range p.lay.latents {
-		put(l.name, r.values[l.name], l.event)
+		set(l.name)
 	}
 	for _, dq := range p.lay.derived {
-		if b, ok := local.vars[dq.name].(*lang.Batch); ok && !b.Bool {
-			put(dq.name, b.T, b.Event())
-		}
+		set(dq.name)
 	}
 	return out, nil
+}
+
+// skipsObservation reports whether a run in modeCollect skips the ~
+// statement s: it observes data (its left side is data, or an element of
+// data), whose log density collect does not need.
+func (ev *evaluator) skipsObservation(s *ast.Tilde, e *env) bool {
+	r := ev.run
+	if r.mode != modeCollect {
+		return false
+	}
+	switch lhs := s.LHS.(type) {
+	case *ast.Ident:
+		if _, ok := r.first[lhs.Name]; ok {
+			return false
+		}
+		v, _, found := e.lookup(lhs.Name)
+		return found && isData(v)
+	case *ast.Index:
+		id, ok := lhs.X.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		if _, ok := r.first[id.Name]; ok {
+			return false
+		}
+		v, _, found := e.lookup(id.Name)
+		return found && isData(v)
+	}
+	return false
+}
+
+// skipsFactor reports whether a run in modeCollect skips the expression
+// statement x: a call of the model's factor.
+func (ev *evaluator) skipsFactor(x ast.Expr, e *env) bool {
+	if ev.run == nil || ev.run.mode != modeCollect {
+		return false
+	}
+	c, ok := x.(*ast.Call)
+	if !ok {
+		return false
+	}
+	id, ok := c.Fn.(*ast.Ident)
+	if !ok || id.Name != "factor" {
+		return false
+	}
+	v, _, found := e.lookup("factor")
+	b, ok := v.(*lang.Builtin)
+	return found && ok && b.Name() == "factor"
 }

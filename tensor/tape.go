@@ -147,15 +147,20 @@ func (tp *Tape) Backward(loss *Tensor) {
 
 // Floats returns the number of float64 values the tape's arena has handed
 // out since the last Reset: the data and gradients of the results recorded
-// so far, plus the unused ends of arena chunks that were skipped. A fit
-// uses it to size the pieces it splits a large batch into.
-func (tp *Tape) Floats() int {
-	a := &tp.arena
-	n := a.off
-	for _, c := range a.chunks[:min(a.cur, len(a.chunks))] {
-		n += len(c)
+// so far (and the gradients of watched non-parameters), counted exactly;
+// the arena's chunks hold a little more (the unused ends of chunks that a
+// result did not fit in). A fit uses it to size the pieces it splits a
+// large batch into.
+func (tp *Tape) Floats() int { return tp.arena.floats() }
+
+// ScratchFloats is Floats for the tape's scratch tensors (see Tape): the
+// values handed out to them since the last Reset. Code that evaluates
+// without gradients on scratch tensors uses it to size its pieces.
+func (tp *Tape) ScratchFloats() int {
+	if tp.scratch == nil {
+		return 0
 	}
-	return n
+	return tp.scratch.arena.floats()
 }
 
 // Reset forgets the recorded operations, stops watching, and makes the
@@ -204,11 +209,13 @@ type arena struct {
 	chunks [][]float64
 	cur    int // index of the chunk being filled
 	off    int // offset into chunks[cur]
+	used   int // values handed out since the last reset
 }
 
 const arenaChunk = 1 << 16
 
 func (a *arena) alloc(n int) []float64 {
+	a.used += n
 	for a.cur < len(a.chunks) {
 		c := a.chunks[a.cur]
 		if a.off+n <= len(c) {
@@ -238,4 +245,7 @@ func (a *arena) allocZero(n int) []float64 {
 	return s
 }
 
-func (a *arena) reset() { a.cur, a.off = 0, 0 }
+func (a *arena) reset() { a.cur, a.off, a.used = 0, 0, 0 }
+
+// floats returns the number of values handed out since the last reset.
+func (a *arena) floats() int { return a.used }
