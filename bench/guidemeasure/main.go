@@ -72,15 +72,15 @@ func short(n string) string { a, _, _ := strings.Cut(n, "-"); return a }
 func run(file string, seed uint64, ref *posteriordb.Reference, steps, batch, qexpr, opt string, tail int) string {
 	src, _ := os.ReadFile(file)
 	text := string(src)
-	text = regexp.MustCompile(`(?m)^steps\s*=.*$`).ReplaceAllString(text, "steps = "+steps)
+	text = regexp.MustCompile(`(?m)^seed\s*=.*$`).ReplaceAllString(text, fmt.Sprintf("seed = %d", seed))
 	if qexpr != "" {
 		text = regexp.MustCompile(`(?m)^q\s*=.*$`).ReplaceAllString(text, "q = "+qexpr)
 	}
-	extra := "batch = " + batch
+	extra := "steps = " + steps + ", batch = " + batch
 	if opt != "" {
 		extra += ", " + opt
 	}
-	text = strings.Replace(text, "{ steps = steps }", "{ steps = steps, "+extra+" }", 1)
+	text = strings.Replace(text, "{ seed = seed }", "{ seed = seed, "+extra+" }", 1)
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(seed, 2)), Stdout: io.Discard, Stderr: io.Discard}
 	start := time.Now()
 	g, err := interp.ExecFile(th, file, text, nil)
