@@ -26,7 +26,8 @@
 #     seed K runs examples/posteriordb/NAME/model.flow as a user does (`flowppl run --seed K`
 #     from the repository root, default fit options as the script has them) under
 #     `/usr/bin/time -v`: wall time of the whole process (parse, fit, summary) and peak RSS.
-#     It runs a copy of the script, OUT/flowppl/NAME.seedK.flow, with two lines appended:
+#     It runs a copy of the script, OUT/flowppl/NAME.seedK.flow, its `seed = 1` line set
+#     to K (the fit's seed) and two lines appended:
 #       write_csv("OUT/flowppl/NAME.seedK.csv", s)         # the summary, for scoring
 #       print("bench-report steps", r.steps, "stopped", r.stopped)
 #     (they cost milliseconds; the scripts bind the fit report to r and the summary to s).
@@ -140,7 +141,9 @@ main() {
 				continue
 			fi
 			{
-				cat "$script"
+				# the scripts' fit takes its seed from a top-level `seed = 1`
+				# line: set it to K, as a user would
+				sed -E "s/^seed[[:space:]]*=[[:space:]]*[0-9]+/seed = $k/" "$script"
 				printf '\n# appended by bench/posterior.sh\n'
 				printf 'write_csv("%s.csv", s)\n' "$base"
 				printf 'print("bench-report steps", r.steps, "stopped", r.stopped)\n'
