@@ -62,8 +62,9 @@ type modelStep struct {
 }
 
 // newModelStep builds the step of src's posterior with guide, the name of
-// a plan in src, instantiated as fit does; the default guide also gets the
-// full-rank affine layer that init = "auto" adds (at the identity).
+// a plan in src, instantiated as fit does; the default guide gets the
+// widths of interp.PosteriorHidden and the full-rank affine layer that
+// init = "auto" adds (at the identity).
 func newModelStep(tb testing.TB, src, guide string) *modelStep {
 	tb.Helper()
 	th, _, _ := newThread()
@@ -74,6 +75,14 @@ func newModelStep(tb testing.TB, src, guide string) *modelStep {
 	post := g["post"].(*interp.Posterior)
 	plan := g[guide].(*lang.FlowPlan).P
 	d := post.Dim()
+	if guide == "flowGuide" {
+		// the widths a fit gives the default guide of a posterior
+		var h []float64
+		for _, w := range interp.PosteriorHidden(d) {
+			h = append(h, float64(w))
+		}
+		plan = &flows.Plan{Layers: []flows.PlanStep{{Name: "AffineAutoregressive", Options: map[string]flows.OptionValue{"hidden": h}}}}
+	}
 	base, err := dist.NewNormal(tensor.Zeros(d), tensor.Full(1, d))
 	if err != nil {
 		tb.Fatal(err)
@@ -171,7 +180,7 @@ var fitCall = regexp.MustCompile(`(?s)\nr = fit q to (.*?) by elbo`)
 // posteriorStepSrc turns the posteriordb script at dir (a folder of
 // ../examples/posteriordb) into one that builds the fit's posterior as
 // post and the default guide's plan as flowGuide, without fitting: the
-// script up to its line steps = ..., then post = the fit's model call.
+// script up to its line q = ..., then post = the fit's model call.
 func posteriorStepSrc(tb testing.TB, dir string) string {
 	tb.Helper()
 	src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
@@ -179,9 +188,9 @@ func posteriorStepSrc(tb testing.TB, dir string) string {
 		tb.Fatal(err)
 	}
 	m := fitCall.FindSubmatch(src)
-	cut := bytes.Index(src, []byte("\nsteps = "))
+	cut := bytes.Index(src, []byte("\nq = "))
 	if m == nil || cut < 0 {
-		tb.Fatalf("%s: no line steps = ... and fit q to MODEL(...) by elbo", dir)
+		tb.Fatalf("%s: no line q = ... and fit q to MODEL(...) by elbo", dir)
 	}
 	return string(src[:cut]) + "\npost = " + string(m[1]) + "\nflowGuide = flow AffineAutoregressive\n"
 }
