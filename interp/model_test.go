@@ -150,11 +150,12 @@ post = coin(concat(ones(14), zeros(6)))
 
 // TestNormalNormal: mu ~ Normal(1, 10), 20 observations with known sd 2.
 // The posterior is normal with precision 1/100 + 20/4. The mean must be
-// within 2% and the sd within 6%. The 10000-draw sd has a Monte Carlo
-// error of 0.7%, but the guide is the last iterate of constant-lr Adam,
-// which jitters around the exact Gaussian it starts from: over 12 fits
-// (hidden 64, 128, 256; seeds 1–4) the fitted sd was off by −2.0 to
-// +5.6% (sd of the error 2.2%), the mean by at most 0.5%.
+// within 2% and the sd within 3%. The 10000-draw sd has a Monte Carlo
+// error of 0.7%; the fit stops by the stopping rule and ends with a tail
+// at a decaying learning rate, which removes the last iterate's jitter
+// around the exact Gaussian (over seeds 1–5 the fitted sd was off by −0.5
+// to +2.1%, the mean by at most 0.3%; at constant lr it was off by up to
+// 5.6%).
 func TestNormalNormal(t *testing.T) {
 	cols, _, took := fitScript(t, "", `
 y = 3 + 2 * sin(range(20) * 1.7)
@@ -174,8 +175,8 @@ post = nn(y)
 	wm, ws := (1.0/100+sum/4)/prec, math.Sqrt(1/prec)
 	m, s := meanSD(cols["mu"])
 	t.Logf("normal-normal: mean %.4f (exact %.4f), sd %.4f (exact %.4f), %.1f s", m, wm, s, ws, took.Seconds())
-	if math.Abs(m-wm) > 0.02*math.Abs(wm) || math.Abs(s-ws) > 0.06*ws {
-		t.Errorf("normal-normal: mean %.4f sd %.4f, want %.4f within 2%% and %.4f within 6%%", m, s, wm, ws)
+	if math.Abs(m-wm) > 0.02*math.Abs(wm) || math.Abs(s-ws) > 0.03*ws {
+		t.Errorf("normal-normal: mean %.4f sd %.4f, want %.4f within 2%% and %.4f within 3%%", m, s, wm, ws)
 	}
 }
 
