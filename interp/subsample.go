@@ -226,6 +226,13 @@ func (p *Posterior) logDensityChunked(z *tensor.Tensor) (*tensor.Tensor, error) 
 	s := p.rows
 	b := z.Dim(0)
 	c := max(1, rowChunkElems/b)
+	if !z.Tracked() {
+		// An untracked z may be a scratch tensor of a tape (infer's
+		// chunked estimates), whose operations would keep every row
+		// chunk's values in the tape's arena until it is reset: on a
+		// heap copy, each chunk's values are garbage once summed.
+		z = tensor.New(slices.Clone(z.Data()), z.Shape()...)
+	}
 	var total *tensor.Tensor
 	for lo := 0; lo < s.n; lo += c {
 		r := newRun(modeDensity, b)
