@@ -142,10 +142,33 @@ func Chol(a *Tensor) *Tensor {
 	nb, n := squareBatch("Chol", a)
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	nn := n * n
 	ok := make([]bool, nb)
+	small := n <= cholSmallMax
+	if small {
+		cholBatchSmall(a.data, out.data, nb, n, ok)
+	} else {
+		cholBatchLAPACK(a.data, out.data, nb, n, ok)
+	}
+	ga := gradOn(a, tp)
+	if ga == nil || n == 0 {
+		return out
+	}
+	tp.record(func() {
+		if small {
+			cholBackwardSmall(out.data, out.grad, ga, nb, n, ok)
+			return
+		}
+		cholBackwardLAPACK(out.data, out.grad, ga, nb, n, ok)
+	})
+	return out
+}
+
+// cholBatchLAPACK is cholBatchSmall for the larger matrices: LAPACK's
+// Potrf (gonum) on each draw.
+func cholBatchLAPACK(a, out []float64, nb, n int, ok []bool) {
+	nn := n * n
 	perDraw(nb, n, func(k int, _ []float64) {
-		src, dst := a.data[k*nn:(k+1)*nn], out.data[k*nn:(k+1)*nn]
+		src, dst := a[k*nn:(k+1)*nn], out[k*nn:(k+1)*nn]
 		for i := 0; i < n; i++ {
 			for j := 0; j <= i; j++ {
 				dst[i*n+j] = 0.5 * (src[i*n+j] + src[j*n+i])
@@ -161,41 +184,40 @@ func Chol(a *Tensor) *Tensor {
 			fillNaN(dst)
 		}
 	})
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
-	}
-	tp.record(func() {
-		impl := blas64.Implementation()
-		perDraw(nb, n, func(k int, buf []float64) {
-			if !ok[k] {
-				return
+}
+
+// cholBackwardLAPACK is cholBackwardSmall for the larger matrices, with
+// gonum's triangular solves on each draw.
+func cholBackwardLAPACK(l, g, ga []float64, nb, n int, ok []bool) {
+	nn := n * n
+	impl := blas64.Implementation()
+	perDraw(nb, n, func(k int, buf []float64) {
+		if !ok[k] {
+			return
+		}
+		lk, gk0 := l[k*nn:(k+1)*nn], g[k*nn:(k+1)*nn]
+		lbar, p := buf[:nn], buf[nn:2*nn]
+		// L̄ is taken lower triangular: the zeros above the diagonal
+		// are constants.
+		for i := 0; i < n; i++ {
+			copy(lbar[i*n:i*n+i+1], gk0[i*n:i*n+i+1])
+			clear(lbar[i*n+i+1 : (i+1)*n])
+		}
+		gemmSerial(true, false, n, n, n, 1, lk, lbar, 0, p) // Lᵀ L̄
+		for i := 0; i < n; i++ {
+			p[i*n+i] *= 0.5
+			clear(p[i*n+i+1 : (i+1)*n])
+		}
+		// M = L⁻ᵀ P L⁻¹.
+		impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, lk, n, p, n)
+		impl.Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, n, n, 1, lk, n, p, n)
+		gk := ga[k*nn : (k+1)*nn]
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				gk[i*n+j] += 0.5 * (p[i*n+j] + p[j*n+i])
 			}
-			lbar, p := buf[:nn], buf[nn:2*nn]
-			l, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
-			// L̄ is taken lower triangular: the zeros above the diagonal
-			// are constants.
-			for i := 0; i < n; i++ {
-				copy(lbar[i*n:i*n+i+1], g[i*n:i*n+i+1])
-				clear(lbar[i*n+i+1 : (i+1)*n])
-			}
-			gemmSerial(true, false, n, n, n, 1, l, lbar, 0, p) // Lᵀ L̄
-			for i := 0; i < n; i++ {
-				p[i*n+i] *= 0.5
-				clear(p[i*n+i+1 : (i+1)*n])
-			}
-			// M = L⁻ᵀ P L⁻¹.
-			impl.Dtrsm(blas.Left, blas.Lower, blas.Trans, blas.NonUnit, n, n, 1, l, n, p, n)
-			impl.Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, n, n, 1, l, n, p, n)
-			gk := ga[k*nn : (k+1)*nn]
-			for i := 0; i < n; i++ {
-				for j := 0; j < n; j++ {
-					gk[i*n+j] += 0.5 * (p[i*n+j] + p[j*n+i])
-				}
-			}
-		})
+		}
 	})
-	return out
 }
 
 // luBatch holds the LU factorisations (with partial pivoting) of a batch

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -317,5 +318,63 @@ func TestSolveTriangular(t *testing.T) {
 	x := SolveTriangular(z, b, false)
 	if math.IsNaN(x.data[0]) || !math.IsNaN(x.data[8]) {
 		t.Errorf("zero pivot: %v, want NaN in draw 1 only", x.data)
+	}
+}
+
+// Chol's factor and gradient on both sides of cholSmallMax (the small
+// kernels below it, gonum's Potrf and Dtrsm above) against gonum's
+// factorisation and the gradient formula evaluated with dense inverses:
+// Ā = (M + Mᵀ)/2, M = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹ for the loss Σ W∘L (L̄ = tril W).
+// Tolerance 1e-9 relative to the largest element: rounding only (κ < 10).
+func TestCholSmallAndLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, n := range []int{1, 2, 11, cholSmallMax, cholSmallMax + 2} {
+		nb := 2
+		if n == 11 {
+			nb = cholDrawChunk + 3 // two chunks of draws
+		}
+		a := spd(rng, nb, n)
+		w := randT(rng, -1, 1, nb, n, n)
+		p := Param(append([]float64(nil), a.data...), nb, n, n)
+		var tp Tape
+		tp.Watch(p)
+		l := Chol(p)
+		tp.Backward(Sum(Mul(l, w)))
+		for k := range nb {
+			var ch mat.Cholesky
+			if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), a.data[k*n*n:(k+1)*n*n]...))) {
+				t.Fatal("gonum: not positive definite")
+			}
+			var lw mat.TriDense
+			ch.LTo(&lw)
+			sameAsDense(t, fmt.Sprintf("Chol n=%d", n), l, k, &lw, 1e-10)
+
+			ld := mat.DenseCopyOf(&lw)
+			var linv mat.Dense
+			if err := linv.Inverse(ld); err != nil {
+				t.Fatal(err)
+			}
+			lbar := dense(w, k)
+			for i := 0; i < n; i++ {
+				for j := i + 1; j < n; j++ {
+					lbar.Set(i, j, 0)
+				}
+			}
+			var phi mat.Dense
+			phi.Mul(ld.T(), lbar)
+			for i := 0; i < n; i++ {
+				phi.Set(i, i, phi.At(i, i)/2)
+				for j := i + 1; j < n; j++ {
+					phi.Set(i, j, 0)
+				}
+			}
+			var m, m2 mat.Dense
+			m.Mul(linv.T(), &phi)
+			m2.Mul(&m, &linv)
+			want := mat.NewDense(n, n, nil)
+			want.Add(&m2, m2.T())
+			want.Scale(0.5, want)
+			sameAsDense(t, fmt.Sprintf("Chol gradient n=%d", n), &Tensor{data: p.grad, shape: p.shape}, k, want, 1e-9)
+		}
 	}
 }
