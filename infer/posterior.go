@@ -97,7 +97,8 @@ const ParetoWarning = 0.7
 // affine layer at its data end, so badly scaled and strongly correlated
 // posteriors are no harder for it than N(0, I).
 //
-// Steps is a cap (default DefaultPosteriorSteps) and the stopping rule is
+// Steps is a cap (default DefaultPosteriorSteps), LR defaults to
+// DefaultPosteriorLR, and the stopping rule is
 // on (Tol default DefaultPosteriorTol nats; see Options.Tol): the fit ends
 // when the loss is shown to have stopped changing, with Converged true,
 // or at the cap with Converged false and a warning.
@@ -123,6 +124,9 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	}
 	if opts.Tol == 0 {
 		opts.Tol = DefaultPosteriorTol
+	}
+	if opts.LR == 0 {
+		opts.LR = DefaultPosteriorLR
 	}
 	o, err := opts.withDefaults()
 	if err != nil {

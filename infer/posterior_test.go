@@ -179,11 +179,12 @@ func (b boxPost) Explain(z []float64) string {
 
 func TestDroppedDraws(t *testing.T) {
 	q := flowGuide(t, "Affine", 1, nil)
-	rep, err := infer.FitPosterior(q, boxPost{}, infer.Options{Steps: 200, Batch: 256, Init: "prior", Quiet: true, Seed: 1, HasSeed: true}, nil)
+	rep, err := infer.FitPosterior(q, boxPost{}, infer.Options{Steps: 200, Batch: 256, LR: 0.01, Init: "prior", Quiet: true, Seed: 1, HasSeed: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// At the start about 6.7% of N(0, 1) draws lie above 1.5; the fit
+	// At lr 0.01 (at the posterior default 0.02 the guide presses harder on
+	// the bound: 22% dropped). At the start about 6.7% of N(0, 1) draws lie above 1.5; the fit
 	// shrinks the guide below the bound but keeps dropping a few.
 	if rep.Dropped < 100 || rep.Dropped > 200*256/5 {
 		t.Errorf("Dropped = %d", rep.Dropped)
