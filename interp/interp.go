@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +82,10 @@ func readSource(filename string, src any) (string, error) {
 type Session struct {
 	universe *env // builtins and predeclared names
 	globals  *env
+	// stopAtCancel makes Exec fail at the statement during which the
+	// thread's context was cancelled (a fit that a limit stopped), not at
+	// the next one or, after the last, nowhere (set by New).
+	stopAtCancel bool
 }
 
 // NewSession returns a session whose scripts see the builtins of package
@@ -156,13 +161,25 @@ func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error
 			if v, err = ev.eval(es.X, s.globals); err != nil {
 				return nil, err
 			}
-			continue
-		}
-		if _, _, err := ev.stmt(st, s.globals); err != nil {
+		} else if _, _, err := ev.stmt(st, s.globals); err != nil {
 			return nil, err
+		}
+		if s.stopAtCancel && cancelled(th.Context) {
+			return nil, &lang.EvalError{Msg: "interrupted", Pos: st.Pos(), Err: th.Context.Err()}
 		}
 	}
 	return v, nil
+}
+
+// cancelled reports whether ctx is done, without calling its Err method
+// (which counts a step of Options.MaxSteps).
+func cancelled(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // FormatError formats an error of ExecFile, Check or Session.Exec for a
