@@ -176,14 +176,7 @@ func (in *Interpreter) Exec(ctx context.Context, filename string, src any) (err 
 	defer recoverTo(&err)
 	th, stop := in.thread(ctx)
 	defer stop()
-	if src == nil {
-		b, err := th.ReadFile(filename)
-		if err != nil {
-			return fmt.Errorf("interp: %w", err)
-		}
-		src = b
-	}
-	file, err := parseSource(filename, src)
+	file, err := parseSource(th, filename, src)
 	if err != nil {
 		return err
 	}
