@@ -24,7 +24,7 @@ import (
 // plink.svg, slink.json to files that do not exist yet; linkdir, an
 // absolute link, to outside itself). inside.csv is a link that stays
 // inside, and sub/ a subdirectory. It returns allowed and outside.
-func sandboxLayout(t *testing.T) (allowed, outside string) {
+func sandboxLayout(t testing.TB) (allowed, outside string) {
 	t.Helper()
 	root := t.TempDir()
 	allowed = filepath.Join(root, "sbx", "allowed")
@@ -35,9 +35,9 @@ func sandboxLayout(t *testing.T) (allowed, outside string) {
 		}
 	}
 	for name, text := range map[string]string{
-		filepath.Join(outside, "secret.csv"):     "a,b\n1,2\n",
-		filepath.Join(outside, "secret.json"):    `{"s": 42}` + "\n",
-		filepath.Join(outside, "secret.svg"):     "<svg/>\n",
+		filepath.Join(outside, "secret.csv"):     "a,b\n" + secretMark + ",2\n",
+		filepath.Join(outside, "secret.json"):    `{"s": ` + secretMark + "}\n",
+		filepath.Join(outside, "secret.svg"):     "<svg>" + secretMark + "</svg>\n",
 		filepath.Join(allowed, "data.csv"):       "x,y\n1,2\n3,4\n",
 		filepath.Join(allowed, "regression.csv"): "x\n1\n",
 	} {
@@ -64,7 +64,7 @@ func sandboxLayout(t *testing.T) (allowed, outside string) {
 }
 
 // snapshot returns the names and contents of the files in dir.
-func snapshot(t *testing.T, dir string) map[string]string {
+func snapshot(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
 	entries, err := os.ReadDir(dir)
@@ -137,6 +137,9 @@ func TestSandboxRepro(t *testing.T) {
 			}
 			if msg := interp.FormatError(err); strings.Contains(msg, allowed) || strings.Contains(msg, outside) {
 				t.Errorf("the message shows the host's directory: %s", msg)
+			}
+			if strings.Contains(out.String(), secretMark) || strings.Contains(err.Error(), secretMark) {
+				t.Errorf("a secret from outside was read: %q, %v", out.String(), err)
 			}
 			if out.Len() > 0 && !strings.Contains(tt.file, "limit") {
 				t.Errorf("the script went on after the refusal: %q", out.String())
