@@ -164,12 +164,11 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 // Exec parses and runs a script (src is a string, []byte or io.Reader;
 // nil reads the file filename through the interpreter's file access:
 // relative to Options.Dir, an error without it) in the interpreter's
-// session: the names it
-// binds stay bound for later calls, also when it fails. Errors are those
-// of ExecFile (ast.ErrorList, *lang.EvalError with position and
-// backtrace); when ctx is cancelled or the timeout expires, a running fit
-// stops and keeps its parameters, and Exec returns an error that wraps
-// ctx.Err().
+// session: the names it binds stay bound for later calls, also when it
+// fails. Errors are those of ExecFile (ast.ErrorList, *lang.EvalError with
+// position and backtrace); when ctx is cancelled or a limit is reached, a
+// running fit stops and keeps its parameters, and Exec returns an error
+// at the top-level statement that was running, which wraps ctx.Err().
 func (in *Interpreter) Exec(ctx context.Context, filename string, src any) (err error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()

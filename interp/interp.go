@@ -20,8 +20,8 @@ import (
 //
 // src is the script's text as a string, []byte or io.Reader; when src is
 // nil the file is read through th's file access (th.FS; the process's
-// files for a zero Thread). predeclared names are visible to the script beside
-// the builtins of package stdlib and shadow them. A syntax or resolve error
+// files for a zero Thread). predeclared names are visible to the script
+// beside the builtins of package stdlib and shadow them. A syntax or resolve error
 // is an ast.ErrorList and nothing runs; a runtime error is a
 // *lang.EvalError, returned with the globals bound so far. No panic
 // escapes: one is reported as `internal error: ...` at the statement that
