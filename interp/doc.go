@@ -5,7 +5,27 @@
 //
 // Entry points: ExecFile (parse, resolve, run; returns the globals), Check
 // (parse and resolve only), Session (successive scripts over the same
-// globals, for a REPL) and FormatError (an error as a terminal shows it).
+// globals, for a REPL), New (an embedded, sandboxed Interpreter) and
+// FormatError (an error as a terminal shows it).
+//
+// # Threads and files
+//
+// All entry points run a script through Session.Exec on a lang.Thread,
+// whose defaults are set in one place, lang.Thread.Init (context, random
+// source, output, call depth, file access). ExecFile and Session run on the
+// caller's Thread: a zero Thread is a trusted program's, with os.Stdout and
+// the process's files (lang.HostFS), as `flowppl run` and the REPL have
+// them. New turns its Options into the Thread of each call in one place
+// (Interpreter.thread); its zero Options are sandboxed: output discarded,
+// no file access (lang.NoFiles), or with Options.Dir the files beneath Dir
+// only (lang.DirFS, an os.Root: no absolute path, ".." or link leads out of
+// it; only regular files). Every builtin that reads or writes a file, the
+// script read by name included, goes through the Thread's FS
+// (lang.Thread.ReadFile, WriteFile), never package os, so a builtin added
+// later is sandboxed too (TestNoDirectFileAccess checks the sources). File
+// errors name the path as the script wrote it, never the host's directory:
+// `read_csv: cannot read "../x.csv": the path leads outside the
+// interpreter's directory`.
 //
 // # Scopes
 //
@@ -58,7 +78,9 @@
 // reason, init (see infer.Report). Progress lines go to the thread's Stderr unless quiet. A fit
 // checks the thread's Context every step; a cancelled context stops the
 // fit (its report says stopped "cancelled") and the next statement fails
-// with "interrupted".
+// with "interrupted". In an Interpreter, a limit (Options.Timeout,
+// MaxSteps) or a cancelled context that stops a fit fails the top-level
+// statement that ran it, at its position, also when it is the last.
 //
 // # Models
 //

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"path/filepath"
 	"reflect"
 	"runtime/debug"
 	"sort"
@@ -25,7 +24,9 @@ import (
 
 // Options configures an Interpreter. The zero value is a sandboxed
 // interpreter: output discarded, seed 1, no file access, the default call
-// depth limit and no time limit.
+// depth limit and no time limit. Options are turned into the Thread of
+// each call in one place (Interpreter.thread); what they leave unset is
+// the default of lang.Thread.Init.
 type Options struct {
 	// Stdout receives print; Stderr the progress lines of fits. nil
 	// discards the output.
@@ -33,11 +34,18 @@ type Options struct {
 	// Seed seeds the random source: PCG with (Seed, 2), the stream of
 	// `flowppl run --seed`. 0 means 1.
 	Seed uint64
-	// Dir is the directory that relative paths of the file builtins
-	// (read_csv, write_csv, read_json, plot, save, load) are resolved
-	// against; paths must be local to it (no "..", not absolute). Empty
-	// means no file access: those builtins fail with an error that says so.
+	// Dir is the directory the file builtins (read_csv, write_csv,
+	// read_json, plot, save, load, and any other: they all go through the
+	// Thread's lang.FS) may use, through an os.Root opened on it
+	// (lang.DirFS): paths are relative to Dir, and no absolute path, ".."
+	// or link leads out of it. Empty means no file access
+	// (lang.NoFiles): those builtins fail with an error that says so.
+	// Errors name a path as the script wrote it, never Dir.
 	Dir string
+	// FS, when set, is the file access of scripts instead of the one Dir
+	// gives: lang.HostFS{} for a trusted script (the process's files, as
+	// `flowppl run` has them), or the host's own lang.FS.
+	FS lang.FS
 	// Quiet silences the progress lines of fits (and the warnings on
 	// Stderr).
 	Quiet bool
@@ -66,10 +74,11 @@ type Options struct {
 // methods of one Interpreter are safe for concurrent use (calls run one at
 // a time). No panic escapes its methods: one becomes an error.
 type Interpreter struct {
-	mu   sync.Mutex
-	opts Options
-	sess *Session
-	rng  *rand.Rand
+	mu    sync.Mutex
+	opts  Options
+	sess  *Session
+	rng   *rand.Rand
+	files lang.FS
 }
 
 // New returns an interpreter configured by opts.
@@ -81,14 +90,19 @@ func New(opts Options) *Interpreter {
 		opts.Stderr = io.Discard
 	}
 	if opts.Seed == 0 {
-		opts.Seed = 1
+		opts.Seed = lang.DefaultSeed
 	}
-	in := &Interpreter{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 2))}
-	in.sess = NewSession(nil)
-	in.sandboxFiles()
-	for name, v := range opts.Predeclared {
-		in.sess.universe.vars[name] = v
+	files := opts.FS
+	switch {
+	case files != nil:
+	case opts.Dir != "":
+		files = lang.DirFS(opts.Dir)
+	default:
+		files = lang.NoFiles
 	}
+	in := &Interpreter{opts: opts, rng: lang.NewRand(opts.Seed), files: files}
+	in.sess = NewSession(opts.Predeclared)
+	in.sess.stopAtCancel = true
 	return in
 }
 
@@ -114,8 +128,10 @@ func (c *stepContext) Err() error {
 	return c.Context.Err()
 }
 
-// thread returns a thread for one call, with its context limited by the
-// timeout and step limit; stop releases it.
+// thread returns the thread of one call, built from the options: its
+// context limited by the timeout and step limit, the interpreter's random
+// source and file access; stop releases it. It is the one place Options
+// become a Thread; Session.Exec fills in the rest (lang.Thread.Init).
 func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -141,37 +157,28 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 		Quiet:    in.opts.Quiet,
 		Warn:     in.opts.Warn,
 		MaxDepth: in.opts.MaxDepth,
+		FS:       in.files,
 	}, stop
 }
 
 // Exec parses and runs a script (src is a string, []byte or io.Reader;
-// nil reads the file filename, relative to Options.Dir, and is an error
-// for a sandboxed interpreter) in the interpreter's session: the names it
-// binds stay bound for later calls, also when it fails. Errors are those
-// of ExecFile (ast.ErrorList, *lang.EvalError with position and
-// backtrace); when ctx is cancelled or the timeout expires, a running fit
-// stops and keeps its parameters, and Exec returns an error that wraps
-// ctx.Err().
+// nil reads the file filename through the interpreter's file access:
+// relative to Options.Dir, an error without it) in the interpreter's
+// session: the names it binds stay bound for later calls, also when it
+// fails. Errors are those of ExecFile (ast.ErrorList, *lang.EvalError with
+// position and backtrace); when ctx is cancelled or a limit is reached, a
+// running fit stops and keeps its parameters, and Exec returns an error
+// at the top-level statement that was running, which wraps ctx.Err().
 func (in *Interpreter) Exec(ctx context.Context, filename string, src any) (err error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	defer recoverTo(&err)
-	if src == nil {
-		if in.opts.Dir == "" {
-			return fmt.Errorf("interp: cannot read %s: file access is disabled (Options.Dir is empty)", filename)
-		}
-		p, err := in.path(filename)
-		if err != nil {
-			return err
-		}
-		filename = p
-	}
-	file, err := parseSource(filename, src)
+	th, stop := in.thread(ctx)
+	defer stop()
+	file, err := parseSource(th, filename, src)
 	if err != nil {
 		return err
 	}
-	th, stop := in.thread(ctx)
-	defer stop()
 	_, err = in.sess.Exec(th, file)
 	return in.finish(th, err)
 }
@@ -645,64 +652,6 @@ func (d *Density) Sample(n int) (m *mat.Dense, err error) {
 	defer recoverTo(&err)
 	x := d.d.Sample(d.in.rng, n)
 	return mat.NewDense(n, d.d.Dim(), append([]float64(nil), x.Data()...)), nil
-}
-
-// fileBuiltins are the builtins that take a path, with the index of the
-// path among their positional arguments.
-var fileBuiltins = map[string]int{
-	"read_csv": 0, "write_csv": 0, "read_json": 0, "plot": 1, "save": 1, "load": 0,
-}
-
-// sandboxFiles replaces the file builtins: without Options.Dir by ones that
-// fail, with it by ones that resolve a local path against Dir.
-func (in *Interpreter) sandboxFiles() {
-	u := in.sess.universe.vars
-	for name, idx := range fileBuiltins {
-		orig, ok := u[name].(lang.Callable)
-		if !ok {
-			continue
-		}
-		b := lang.NewBuiltin(name, func(th *lang.Thread, _ *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-			if in.opts.Dir == "" {
-				return nil, fmt.Errorf("%s: file access is disabled in this interpreter (the embedding program set no directory)", name)
-			}
-			args = append(lang.Tuple(nil), args...)
-			kwargs = append([]lang.Kwarg(nil), kwargs...)
-			var p *lang.Value
-			if idx < len(args) {
-				p = &args[idx]
-			}
-			for i := range kwargs {
-				if kwargs[i].Name == "path" || kwargs[i].Name == "file" {
-					p = &kwargs[i].Value
-				}
-			}
-			if p != nil {
-				s, ok := (*p).(lang.String)
-				if !ok {
-					return nil, fmt.Errorf("%s: path must be a string, got %s", name, (*p).Type())
-				}
-				full, err := in.path(string(s))
-				if err != nil {
-					return nil, fmt.Errorf("%s: %v", name, err)
-				}
-				*p = lang.String(full)
-			}
-			return orig.CallInternal(th, args, kwargs)
-		})
-		if ob, ok := orig.(*lang.Builtin); ok {
-			b.Doc = ob.Doc
-		}
-		u[name] = b
-	}
-}
-
-// path resolves a script's path against Options.Dir.
-func (in *Interpreter) path(p string) (string, error) {
-	if !filepath.IsLocal(p) {
-		return "", fmt.Errorf("path %q is outside the interpreter's directory", p)
-	}
-	return filepath.Join(in.opts.Dir, p), nil
 }
 
 func isName(s string) bool {

@@ -37,7 +37,8 @@ func FuzzExecFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		th := &lang.Thread{Context: ctx, Rand: rand.New(rand.NewPCG(1, 2)), Stdout: io.Discard, Stderr: io.Discard, Quiet: true}
+		// no file access: a fuzzed write_csv must not litter the package
+		th := &lang.Thread{Context: ctx, Rand: rand.New(rand.NewPCG(1, 2)), Stdout: io.Discard, Stderr: io.Discard, Quiet: true, FS: lang.NoFiles}
 		_, err := interp.ExecFile(th, "fuzz.flow", src, nil)
 		if err == nil || errors.Is(err, context.DeadlineExceeded) {
 			return

@@ -1,11 +1,11 @@
 package interp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -19,14 +19,15 @@ import (
 // predeclared names, unless the script rebound them).
 //
 // src is the script's text as a string, []byte or io.Reader; when src is
-// nil the file is read. predeclared names are visible to the script beside
-// the builtins of package stdlib and shadow them. A syntax or resolve error
+// nil the file is read through th's file access (th.FS; the process's
+// files for a zero Thread). predeclared names are visible to the script
+// beside the builtins of package stdlib and shadow them. A syntax or resolve error
 // is an ast.ErrorList and nothing runs; a runtime error is a
 // *lang.EvalError, returned with the globals bound so far. No panic
 // escapes: one is reported as `internal error: ...` at the statement that
 // was running (the EvalError's Err is an *InternalError).
 func ExecFile(th *lang.Thread, filename string, src any, predeclared lang.StringDict) (lang.StringDict, error) {
-	file, err := parseSource(filename, src)
+	file, err := parseSource(th, filename, src)
 	if err != nil {
 		return nil, err
 	}
@@ -37,33 +38,38 @@ func ExecFile(th *lang.Thread, filename string, src any, predeclared lang.String
 
 // Check parses and resolves a script without running it: it reports
 // syntax errors, unknown names (with hints) and misplaced statements as an
-// ast.ErrorList. predeclared names count as defined.
+// ast.ErrorList. predeclared names count as defined. A nil src reads the
+// file (lang.HostFS).
 func Check(filename string, src any, predeclared lang.StringDict) error {
-	file, err := parseSource(filename, src)
+	file, err := parseSource(nil, filename, src)
 	if err != nil {
 		return err
 	}
 	return NewSession(predeclared).Check(file)
 }
 
-// parseSource reads (when src is nil) and parses a script.
-func parseSource(filename string, src any) (f *ast.File, err error) {
+// parseSource reads (when src is nil, through th's file access) and parses
+// a script.
+func parseSource(th *lang.Thread, filename string, src any) (f *ast.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "internal error: %v", p)}
 		}
 	}()
-	text, err := readSource(filename, src)
+	text, err := readSource(th, filename, src)
 	if err != nil {
 		return nil, err
 	}
 	return parser.ParseFile(filename, text)
 }
 
-func readSource(filename string, src any) (string, error) {
+func readSource(th *lang.Thread, filename string, src any) (string, error) {
 	switch s := src.(type) {
 	case nil:
-		b, err := os.ReadFile(filename)
+		if th == nil {
+			th = new(lang.Thread)
+		}
+		b, err := th.ReadFile(filename)
 		return string(b), err
 	case string:
 		return s, nil
@@ -81,6 +87,10 @@ func readSource(filename string, src any) (string, error) {
 type Session struct {
 	universe *env // builtins and predeclared names
 	globals  *env
+	// stopAtCancel makes Exec fail at the statement during which the
+	// thread's context was cancelled (a fit that a limit stopped), not at
+	// the next one or, after the last, nowhere (set by New).
+	stopAtCancel bool
 }
 
 // NewSession returns a session whose scripts see the builtins of package
@@ -156,13 +166,25 @@ func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error
 			if v, err = ev.eval(es.X, s.globals); err != nil {
 				return nil, err
 			}
-			continue
-		}
-		if _, _, err := ev.stmt(st, s.globals); err != nil {
+		} else if _, _, err := ev.stmt(st, s.globals); err != nil {
 			return nil, err
+		}
+		if s.stopAtCancel && cancelled(th.Context) {
+			return nil, &lang.EvalError{Msg: "interrupted", Pos: st.Pos(), Err: th.Context.Err()}
 		}
 	}
 	return v, nil
+}
+
+// cancelled reports whether ctx is done, without calling its Err method
+// (which counts a step of Options.MaxSteps).
+func cancelled(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // FormatError formats an error of ExecFile, Check or Session.Exec for a

@@ -1,7 +1,8 @@
 // Package lang defines the values of the flowppl language and the
 // machinery shared by the interpreter and the standard library: Value and
 // its optional interfaces (Callable, HasAttrs, Indexable), the Thread that
-// carries a run's context, random source and output streams, builtins with
+// carries a run's context, random source, output streams and file access
+// (FS: HostFS, NoFiles, DirFS on an os.Root), builtins with
 // UnpackArgs, and EvalError, the runtime error with a position and call
 // stack.
 //

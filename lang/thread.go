@@ -13,9 +13,10 @@ import (
 
 // Thread carries the state of one run of the interpreter: its context
 // (checked by long operations such as fit, every step), its random source,
-// its output streams and its call stack. The zero Thread works: it uses
-// context.Background, a random source seeded from 1, os.Stdout and
-// os.Stderr. A Thread is not safe for concurrent use.
+// its output streams, its file access and its call stack. The zero Thread
+// works: it uses context.Background, a random source seeded from 1,
+// os.Stdout, os.Stderr and the process's files (HostFS). A Thread is not
+// safe for concurrent use.
 type Thread struct {
 	// Name names the thread in backtraces.
 	Name string
@@ -45,6 +46,10 @@ type Thread struct {
 	Warn func(pos ast.Pos, msg string)
 	// MaxDepth limits the call depth (default 1000).
 	MaxDepth int
+	// FS is the file access of the builtins that read and write files
+	// (see FS): nil means HostFS, the process's own files. A sandboxed
+	// interpreter (interp.New) sets DirFS or NoFiles.
+	FS FS
 
 	stack []Frame
 }
@@ -56,6 +61,14 @@ type Frame struct {
 	Pos  ast.Pos
 }
 
+// DefaultSeed is the seed of a run that names none (the zero Thread,
+// interp.Options, the REPL, `flowppl run` without --seed).
+const DefaultSeed = 1
+
+// NewRand returns the random source of a run with the given seed: PCG
+// with (seed, 2), the stream of `flowppl run --seed`.
+func NewRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 2)) }
+
 // Init fills in the defaults of a zero Thread. The interpreter calls it
 // before running; builtins may assume it has been called.
 func (th *Thread) Init() {
@@ -63,7 +76,7 @@ func (th *Thread) Init() {
 		th.Context = context.Background()
 	}
 	if th.Rand == nil {
-		th.Rand = rand.New(rand.NewPCG(1, 2))
+		th.Rand = NewRand(DefaultSeed)
 	}
 	if th.Stdout == nil {
 		th.Stdout = os.Stdout
@@ -73,6 +86,9 @@ func (th *Thread) Init() {
 	}
 	if th.MaxDepth == 0 {
 		th.MaxDepth = 1000
+	}
+	if th.FS == nil {
+		th.FS = HostFS{}
 	}
 }
 

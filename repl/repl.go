@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"reflect"
 	"sort"
@@ -101,7 +100,7 @@ func New(opts Options) *REPL {
 		opts.Stderr = os.Stderr
 	}
 	if opts.Seed == 0 {
-		opts.Seed = 1
+		opts.Seed = lang.DefaultSeed
 	}
 	r := &REPL{opts: opts, out: &echoWriter{w: opts.Stdout}}
 	r.reset()
@@ -112,7 +111,7 @@ func (r *REPL) reset() {
 	r.sess = interp.NewSession(r.opts.Predeclared)
 	r.th = &lang.Thread{
 		Name:   "main",
-		Rand:   rand.New(rand.NewPCG(r.opts.Seed, 2)),
+		Rand:   lang.NewRand(r.opts.Seed),
 		Stdout: r.out,
 		Stderr: r.opts.Stderr,
 		Quiet:  r.opts.Quiet,

@@ -171,6 +171,12 @@
 //	load(path, m(data))  a saved guide as a guide of the posterior m(data) again
 //	              (same latents required): sample(q, n) gives them by name
 //
+// Every builtin that reads or writes a file (read_csv, read_json,
+// write_csv, save, load, plot) does it through the thread's file access,
+// lang.Thread.ReadFile and WriteFile, never package os: a sandboxed
+// interpreter's lang.DirFS then holds it to its directory, and its errors
+// name the path as the script wrote it.
+//
 // Plots (plot.go, with gonum.org/v1/plot; SVG or PNG by the extension):
 //
 //	plot(x, path)  a fit report's loss trace; samples as a histogram (1-D),

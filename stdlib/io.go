@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -57,19 +56,20 @@ func formatCSVNumber(v float64) string {
 }
 
 func builtinReadCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	return readFile("read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(data) })
+	return readFile(th, "read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(data) })
 }
 
 // readFile implements the builtin fn(path) of a reader: it reads the file
-// at path and converts its contents with parse.
-func readFile(fn string, args lang.Tuple, kwargs []lang.Kwarg, parse func([]byte) (lang.Value, error)) (lang.Value, error) {
+// at path through the thread's file access and converts its contents with
+// parse.
+func readFile(th *lang.Thread, fn string, args lang.Tuple, kwargs []lang.Kwarg, parse func([]byte) (lang.Value, error)) (lang.Value, error) {
 	var path string
 	if err := lang.UnpackArgs(fn, args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := th.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", fn, err)
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	v, err := parse(data)
 	if err != nil {
@@ -227,14 +227,14 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 	if err := w.Error(); err != nil {
 		return nil, fmt.Errorf("write_csv: %v", err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o666); err != nil {
-		return nil, fmt.Errorf("write_csv: %v", err)
+	if err := th.WriteFile(path, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("write_csv: %w", err)
 	}
 	return lang.None, nil
 }
 
 func builtinReadJSON(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	return readFile("read_json", args, kwargs, parseJSON)
+	return readFile(th, "read_json", args, kwargs, parseJSON)
 }
 
 // parseJSON converts a JSON document to a value: objects become records

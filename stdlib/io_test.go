@@ -87,7 +87,7 @@ func TestReadCSV(t *testing.T) {
 			t.Errorf("read_csv(%q) = %v, %v; want %v", tt.file, got, err, tt.want)
 		}
 	}
-	if _, err := call("read_csv", lang.String(filepath.Join(dir, "none.csv"))); err == nil || !strings.HasPrefix(err.Error(), "read_csv: open ") {
+	if _, err := call("read_csv", lang.String(filepath.Join(dir, "none.csv"))); err == nil || err.Error() != `read_csv: cannot read "`+filepath.Join(dir, "none.csv")+`": no such file or directory` {
 		t.Errorf("read_csv of a missing file: error %v", err)
 	}
 }

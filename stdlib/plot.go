@@ -1,12 +1,11 @@
 package stdlib
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -102,8 +101,8 @@ func builtinPlot(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 	if err != nil {
 		return nil, err
 	}
-	if err := render(grid, path, ext, width, height); err != nil {
-		return nil, fmt.Errorf("plot: %v", err)
+	if err := render(th, grid, path, ext, width, height); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
 	}
 	return lang.None, nil
 }
@@ -522,8 +521,9 @@ func withAlpha(c color.Color, a uint8) color.Color {
 }
 
 // render draws the grid of plots on a canvas of width×height pixels and
-// writes it to path in the format of ext.
-func render(plots [][]*plot.Plot, path, ext string, width, height int) error {
+// writes it to path, through the thread's file access, in the format of
+// ext.
+func render(th *lang.Thread, plots [][]*plot.Plot, path, ext string, width, height int) error {
 	w := vg.Length(width) * vg.Inch / vgimg.DefaultDPI
 	h := vg.Length(height) * vg.Inch / vgimg.DefaultDPI
 	var (
@@ -552,18 +552,9 @@ func render(plots [][]*plot.Plot, path, ext string, width, height int) error {
 			}
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := out.WriteTo(&buf); err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(f)
-	if _, err := out.WriteTo(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return th.WriteFile(path, buf.Bytes())
 }

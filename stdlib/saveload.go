@@ -3,7 +3,6 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/flowppl/flowppl/flows"
@@ -70,8 +69,8 @@ func builtinSave(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 	if err := flows.Save(&buf, f); err != nil {
 		return nil, fmt.Errorf("save: %s", strings.TrimPrefix(err.Error(), "flows.Save: "))
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return nil, fmt.Errorf("save: %v", err)
+	if err := th.WriteFile(path, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("save: %w", err)
 	}
 	return lang.None, nil
 }
@@ -90,9 +89,9 @@ func builtinLoad(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 			return nil, fmt.Errorf("load: target must be a posterior m(data), got %s", lang.Describe(target))
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := th.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load: %v", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
 	f, err := flows.Load(bytes.NewReader(data))
 	if err != nil {

@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"runtime"
@@ -52,9 +51,6 @@ var Version = "0.1.0-dev"
 
 // LanguageVersion is the version of LANGUAGE.md this build implements.
 const LanguageVersion = "0"
-
-// seedStream is the fixed second word of the PCG seed.
-const seedStream = 2
 
 const usage = `flowppl runs probabilistic programs whose guides are normalizing flows.
 
@@ -212,7 +208,7 @@ var progressFor = progress.ForWriter
 
 func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", stderr)
-	seed := fs.Uint64("seed", 1, "seed of the random source")
+	seed := fs.Uint64("seed", lang.DefaultSeed, "seed of the random source")
 	quiet := fs.Bool("quiet", false, "no progress lines from fit")
 	plots := fs.String("plots", "", "write the loss plot of every fit to `DIR`/NAME.svg")
 	var sets setFlags
@@ -239,7 +235,7 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	th := &lang.Thread{
 		Name:    "main",
 		Context: ctx,
-		Rand:    rand.New(rand.NewPCG(*seed, seedStream)),
+		Rand:    lang.NewRand(*seed),
 		Stdout:  stdout,
 		Stderr:  stderr,
 		Quiet:   *quiet,
