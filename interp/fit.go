@@ -22,7 +22,8 @@ import (
 // T is a distribution (forward KL: fresh draws every step; reverse KL: its
 // log_prob), data (a vector is n×1, a matrix n×d, a record or table the
 // matrix of its vector columns: forward KL to the empirical distribution,
-// minibatches of rows) or a posterior (not supported yet).
+// minibatches of rows) or a posterior m(data) (the ELBO of the model's
+// log density; see fitPosterior).
 //
 // Errors: an option's value at the option's name; a Q or T of the wrong
 // kind at Q or T; everything the fit itself reports (dimensions,
