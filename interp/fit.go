@@ -81,6 +81,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	var (
 		target dist.Distribution // a distribution target
 		data   *tensor.Tensor    // a data target, n×d
+		src    infer.Source      // its rows
 		dim    int
 	)
 	if _, post := tv.(*Posterior); !post && opts.Subsample > 0 {
@@ -96,6 +97,11 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	case *Posterior:
 		return ev.fitPosterior(x, e, qv, t, obj, objPos, opts)
 	case lang.Distribution:
+		if qf, ok := qv.(*lang.Flow); ok {
+			if tf, ok := t.(*lang.Flow); ok && tf.F == qf.F {
+				return nil, ev.errorf(x.Target.Pos(), "cannot fit a flow to itself: its target would move with every step; fit it to another distribution, to data or to a posterior")
+			}
+		}
 		target = t.Dist()
 		dim = target.Dim()
 	case *lang.Array, lang.HasAttrs:
@@ -105,6 +111,11 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		dim = data.Dim(1)
 		if obj == "reverse_kl" || obj == "elbo" {
 			return nil, ev.errorf(objPos, "by %s needs a target density, and data has none: fit data with by kl (forward KL, maximum likelihood)", obj)
+		}
+		// Checked before a plan is built over the data's dimension (an
+		// n×0 matrix made "Normal: loc is empty").
+		if src, err = infer.DataSource(data); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
 		}
 	default:
 		return nil, ev.errorf(x.Target.Pos(), "cannot fit to a %s: the target must be a distribution, data (a vector, matrix or table) or a posterior m(data)", tv.Type())
@@ -133,10 +144,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		var err error
 		switch {
 		case data != nil:
-			var src infer.Source
-			if src, err = infer.DataSource(data); err == nil {
-				rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
-			}
+			rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
 		case obj == "reverse_kl" || obj == "elbo":
 			rep, err = infer.FitReverse(q, target, opts, ev.th.Rand)
 		default:
