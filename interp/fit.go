@@ -26,7 +26,7 @@ import (
 // log density; see fitPosterior).
 //
 // Errors: an option's value at the option's name; a Q or T of the wrong
-// kind at Q or T; everything the fit itself reports (dimensions,
+// kind, or data that cannot be fitted (infer.DataSource), at Q or T; everything the fit itself reports (dimensions,
 // divergence) at the fit keyword.
 func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
 	return ev.fitNamed(x, e, "")
