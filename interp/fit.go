@@ -138,6 +138,12 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
 
+	if data != nil {
+		if err := dataInSupport(data, q); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
+		}
+	}
+
 	ev.threadOptions(&opts)
 	var rep *infer.Report
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
@@ -156,6 +162,27 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.fitError(x, err)
 	}
 	return reportRecord(rep), nil
+}
+
+// dataInSupport reports data outside the support of a guide whose output
+// is bounded (a flow ending in Exp, or in AffineFixed after Tanh): its
+// log density there is -inf, so the fit could only fail at step 1.
+func dataInSupport(data *tensor.Tensor, q *flows.Flow) error {
+	sup := q.Support()
+	if sup.Kind == dist.Real {
+		return nil
+	}
+	i := sup.FirstOutside(data)
+	if i < 0 {
+		return nil
+	}
+	d := data.Dim(1)
+	where := sup.Kind.String()
+	if sup.Kind == dist.Interval {
+		j := i % d
+		where = fmt.Sprintf("[%s, %s]", tensor.FormatNumber(sup.Low[j%len(sup.Low)]), tensor.FormatNumber(sup.High[j%len(sup.High)]))
+	}
+	return fmt.Errorf("data row %d column %d is %s, outside the guide's support (%s): its log density there is -inf; rescale the data or change the guide's last layers", i/d, i%d, tensor.FormatNumber(data.Data()[i]), where)
 }
 
 // fitError reports an error of a fit at the fit keyword (an error of a

@@ -189,3 +189,24 @@ m = mean(q)`)
 		}
 	}
 }
+
+// TestDataOutsideGuideSupport: data outside a bounded guide's support is
+// named before the fit (it said "loss is +Inf at the starting parameters;
+// check that the target lies in the guide's support").
+func TestDataOutsideGuideSupport(t *testing.T) {
+	for _, tt := range []struct{ src, err string }{
+		{`q = flow AffineFixed(Tanh(Affine(Normal(0, 1))), loc = 0.5, scale = 0.5)
+r = fit q to [0.2, 0.5, 1.5, 0.3] { steps = 10 }`, "n.flow:2:14: data row 2 column 0 is 1.5, outside the guide's support ([0, 1]): its log density there is -inf"},
+		{`q = flow Exp(Affine(Normal([0, 0], [1, 1])))
+r = fit q to [[1, 2], [3, -4]] { steps = 10 }`, "n.flow:2:14: data row 1 column 1 is -4, outside the guide's support (positive)"},
+	} {
+		if _, _, err := runQuiet(t, tt.src); err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+			t.Errorf("error %v, want %q", err, tt.err)
+		}
+	}
+	// Inside the support, the fit runs.
+	if _, _, err := runQuiet(t, `q = flow Exp(Affine(Normal(0, 1)))
+r = fit q to [1, 2, 3] { steps = 10 }`); err != nil {
+		t.Error(err)
+	}
+}
