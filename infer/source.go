@@ -61,7 +61,9 @@ func checkData(x *tensor.Tensor) error {
 	data := x.Data()
 	for i, v := range data {
 		switch {
-		case math.IsNaN(v) || math.IsInf(v, 0):
+		case math.IsNaN(v):
+			return fmt.Errorf("data row %d column %d is NaN; data must be finite (read_csv reads empty, NA and NaN cells as nan: drop or impute the missing values)", i/d, i%d)
+		case math.IsInf(v, 0):
 			return fmt.Errorf("data row %d column %d is %v; data must be finite", i/d, i%d, v)
 		case math.Abs(v) > MaxDataMagnitude:
 			return fmt.Errorf("data row %d column %d is %s: values beyond ±1e150 overflow float64 in a log density (their squares exceed 1.8e308), so every fit would report an infinite loss; rescale the data (divide column %d by 1e%d)",
