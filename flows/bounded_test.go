@@ -2,6 +2,7 @@ package flows
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/flowppl/flowppl/dist"
@@ -64,7 +65,7 @@ func TestAffineFixedSupport(t *testing.T) {
 		inner := mustApply(t, tt.inner, stdNormal(d), nil, 1)
 		f := mustApply(t, "AffineFixed", inner, map[string]OptionValue{"loc": tt.loc, "scale": tt.scale}, 1)
 		s := f.Support()
-		if s.Kind != dist.Interval || !equalFloats(s.Low, tt.low) || !equalFloats(s.High, tt.high) {
+		if s.Kind != dist.Interval || !slices.Equal(s.Low, tt.low) || !slices.Equal(s.High, tt.high) {
 			t.Errorf("AffineFixed(%s, loc %v, scale %v): support %v [%v, %v], want [%v, %v]", tt.inner, tt.loc, tt.scale, s.Kind, s.Low, s.High, tt.low, tt.high)
 		}
 		// Every draw lies inside.
@@ -81,16 +82,4 @@ func TestAffineFixedSupport(t *testing.T) {
 	if s := f.Support(); s.Kind != dist.Real {
 		t.Errorf("AffineFixed over a normal: support %v, want real", s.Kind)
 	}
-}
-
-func equalFloats(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
