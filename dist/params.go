@@ -199,8 +199,6 @@ func batched(ps ...*tensor.Tensor) bool {
 
 func isCount(v float64) bool { return v >= 0 && v == math.Floor(v) && !math.IsInf(v, 0) }
 
-func isInt(v float64) bool { return v == math.Floor(v) && !math.IsInf(v, 0) }
-
 // grid walks the elements of a broadcast shape, giving the value of each of
 // a list of tensors at every element.
 type grid struct {

@@ -157,6 +157,41 @@ func (a *AffineFixed) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	return tensor.Div(tensor.Sub(y, a.loc), a.scale), rowsConst(y.Dim(0), -a.logDet)
 }
 
+// mapSupport maps a bounded or half-bounded input onto Loc + Scale ⊙ it
+// (ends swapped where Scale < 0); the real vectors stay real.
+func (a *AffineFixed) mapSupport(in dist.Support, _ string) (dist.Support, error) {
+	var low, high []float64
+	switch in.Kind {
+	case dist.Positive:
+		low, high = []float64{0}, []float64{math.Inf(1)}
+	case dist.UnitInterval:
+		low, high = []float64{0}, []float64{1}
+	case dist.Interval:
+		low, high = in.Low, in.High
+	default:
+		return dist.Support{Kind: dist.Real}, nil
+	}
+	if len(low) == 0 || len(high) == 0 {
+		return dist.Support{Kind: dist.Real}, nil
+	}
+	d := len(a.Loc)
+	out := dist.Support{Kind: dist.Interval, Low: make([]float64, d), High: make([]float64, d)}
+	same := true
+	for j := range d {
+		l := a.Loc[j] + a.Scale[j]*low[min(j, len(low)-1)]
+		h := a.Loc[j] + a.Scale[j]*high[min(j, len(high)-1)]
+		if a.Scale[j] < 0 {
+			l, h = h, l
+		}
+		out.Low[j], out.High[j] = l, h
+		same = same && l == out.Low[0] && h == out.High[0]
+	}
+	if same { // one interval for every dimension
+		out.Low, out.High = out.Low[:1], out.High[:1]
+	}
+	return out, nil
+}
+
 func (a *AffineFixed) mapMoments(mean, sd []float64) bool {
 	for j := range mean {
 		mean[j] = a.Loc[j] + a.Scale[j]*mean[j]

@@ -120,6 +120,27 @@ func (f *Flow) support() (dist.Support, error) {
 	return supportOf(f.Base.Support(), f.Layers, f.Base)
 }
 
+// boundedSomewhere reports whether the base or the output of some layer
+// is not all of R^d (a Tanh, Sigmoid, Softplus, ELU or Exp layer, or a
+// bounded base). Every later layer maps that set onto the flow's output, so
+// its support has a boundary (one that learnable layers after it may move,
+// but only as training does), and a fixed layer appended at the data end
+// to match moments would move it: a target inside the support at the
+// prior start could fall outside at the moment-matched one (a loss of
+// +Inf at step 1). Such flows start from the prior.
+func (f *Flow) boundedSomewhere() bool {
+	s := f.Base.Support()
+	if s.Kind != dist.Real {
+		return true
+	}
+	for i := range f.Layers {
+		if t, err := supportOf(s, f.Layers[i:i+1], f.Base); err != nil || t.Kind != dist.Real {
+			return true
+		}
+	}
+	return false
+}
+
 func supportOf(s dist.Support, layers []Bijector, base dist.Distribution) (dist.Support, error) {
 	from := baseName(base)
 	for _, l := range layers {
@@ -470,16 +491,17 @@ func (f *Flow) InitFromData(y *tensor.Tensor) bool {
 // every layer allows (the base has closed-form moments; affine maps,
 // permutations and autoregressive layers at their identity start), and
 // otherwise estimated from 4096 draws. It does nothing and returns false
-// when the flow's output is not the real vectors (an Exp at the end) or the
-// moments are not finite and positive; sd values of 0 are raised to 1e-6
-// (a constant column).
+// when the flow's output is not the real vectors or some layer's output is
+// bounded (boundedSomewhere: a Tanh, Sigmoid, Exp, ... anywhere, whose
+// support the appended layer would move), or the moments are not finite
+// and positive; sd values of 0 are raised to 1e-6 (a constant column).
 func (f *Flow) InitFromMoments(mean, sd []float64) bool {
 	d := f.Dim()
 	if len(mean) != d || len(sd) != d {
 		return false
 	}
 	f.dropStd()
-	if s, err := f.support(); err != nil || s.Kind != dist.Real {
+	if f.boundedSomewhere() {
 		return false
 	}
 	m, s, ok := f.outputMoments()

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -182,7 +181,7 @@ func (f *Flow) InitFromGaussian(mean []float64, L [][]float64) bool {
 	}
 	f.dropStd()
 	f.dropGaussian()
-	if s, err := f.support(); err != nil || s.Kind != dist.Real {
+	if f.boundedSomewhere() {
 		return false
 	}
 	diagonal := true

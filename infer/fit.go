@@ -398,48 +398,23 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = os.Stderr
-	if o.Progress != nil {
-		out = o.Progress
-	}
-	reporter := o.Reporter
-	if o.Quiet {
-		out, reporter = nil, nil
-	}
+	out, reporter := progressOutputs(o)
 	if reporter != nil {
-		out = nil
 		defer func() {
 			rep.Seconds = time.Since(start).Seconds()
 			reporter.Done(rep)
 		}()
 	}
-	total := 0
-	for _, p := range params {
-		total += p.Len()
-	}
-	snapshot := make([]float64, total)
-	save := func() {
-		k := 0
-		for _, p := range params {
-			k += copy(snapshot[k:], p.Data())
-		}
-	}
-	restore := func() {
-		k := 0
-		for _, p := range params {
-			k += copy(p.Data(), snapshot[k:])
-		}
-	}
-	save()
+	snap := newParamSnapshot(params)
 	rep.Losses = make([]float64, 0, o.Steps)
 	lastStep, lastLoss := 0, math.NaN()
 	diverged := func(step int, what string) error {
-		restore()
+		snap.restore()
 		return &DivergedError{Step: step, What: what, LastLoss: lastLoss, LastStep: lastStep, LR: o.LR, Clip: o.Clip}
 	}
 	tp := tensor.NewTape()
 	defer tp.Reset()
-	tick, tickStep := time.Now(), 0
+	lines := progressLines{out: out, tick: time.Now()}
 	rule := newStopRule(o)
 	rep.Stopped = "steps"
 	end := o.Steps            // the last step: the cap, or the tail's end
@@ -449,37 +424,16 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 			rep.Stopped = "cancelled"
 			break
 		}
-		lr := o.LR
-		if o.Warmup > 0 && step <= o.Warmup {
-			lr = o.LR * float64(step) / float64(o.Warmup)
-		}
-		if tailLen > 0 {
-			lr = o.LR * float64(tailFrom+tailLen+1-step) / float64(tailLen+1)
-		}
-		opt.SetLR(lr)
-		tp.Reset()
-		for _, p := range params {
-			p.ZeroGrad()
-		}
-		tp.Watch(params...)
-		lv, err := loss(step, tp)
+		opt.SetLR(stepLR(o, step, tailFrom, tailLen))
+		lv, what, err := lossAndGradient(tp, params, loss, step, o.Clip)
 		if err != nil {
 			return err
 		}
-		if math.IsNaN(lv) || math.IsInf(lv, 0) {
-			return diverged(step, "loss is "+nonFinite(lv))
-		}
-		var norm float64
-		if o.Clip > 0 {
-			norm = ClipGradNorm(params, o.Clip)
-		} else {
-			norm = gradSumSquares(params) // only its finiteness matters here
-		}
-		if math.IsNaN(norm) || math.IsInf(norm, 0) {
-			return diverged(step, "gradient is "+nonFinite(norm))
+		if what != "" {
+			return diverged(step, what)
 		}
 		lastStep, lastLoss = step, lv
-		if !stepSaved(opt, params, snapshot, save) {
+		if !stepSaved(opt, params, snap.data, snap.save) {
 			return diverged(step, "parameters are not finite")
 		}
 		rep.Losses = append(rep.Losses, lv)
@@ -487,12 +441,7 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		if reporter != nil {
 			reporter.Step(step, o.Steps, lv)
 		}
-		if out != nil && (step%o.Every == 0 || step == end) {
-			now := time.Now()
-			rate := float64(step-tickStep) / now.Sub(tick).Seconds()
-			fmt.Fprintf(out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(rep.Losses[tickStep:]), rate)
-			tick, tickStep = now, step
-		}
+		lines.step(step, end, o, rep.Losses)
 		if tailLen == 0 && rule.check(rep.Losses) {
 			c := rule.last
 			rep.Converged, rep.Stopped = true, "converged"
@@ -507,6 +456,130 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 			}
 		}
 	}
+	finishReport(rep, o, rule, tailFrom, out)
+	return nil
+}
+
+// progressOutputs returns where a fit shows its progress: plain lines on
+// out (o.Progress, else os.Stderr) or a reporter (o.Reporter, which
+// replaces the lines); neither when o.Quiet.
+func progressOutputs(o Options) (out io.Writer, reporter ProgressReporter) {
+	out = os.Stderr
+	if o.Progress != nil {
+		out = o.Progress
+	}
+	reporter = o.Reporter
+	if o.Quiet {
+		out, reporter = nil, nil
+	}
+	if reporter != nil {
+		out = nil
+	}
+	return out, reporter
+}
+
+// paramSnapshot holds a copy of the parameters' values, concatenated: the
+// last finite ones, restored when a fit diverges.
+type paramSnapshot struct {
+	params []*tensor.Tensor
+	data   []float64
+}
+
+// newParamSnapshot returns a snapshot of params' current values.
+func newParamSnapshot(params []*tensor.Tensor) *paramSnapshot {
+	total := 0
+	for _, p := range params {
+		total += p.Len()
+	}
+	s := &paramSnapshot{params: params, data: make([]float64, total)}
+	s.save()
+	return s
+}
+
+// save copies the parameters' values into the snapshot.
+func (s *paramSnapshot) save() {
+	k := 0
+	for _, p := range s.params {
+		k += copy(s.data[k:], p.Data())
+	}
+}
+
+// restore copies the snapshot back into the parameters.
+func (s *paramSnapshot) restore() {
+	k := 0
+	for _, p := range s.params {
+		k += copy(p.Data(), s.data[k:])
+	}
+}
+
+// stepLR is the learning rate of a step: o.LR, ramped up linearly over
+// the o.Warmup first steps, and decayed linearly to 0 over the tail the
+// stopping rule adds (steps tailFrom+1 .. tailFrom+tailLen; none when
+// tailLen is 0).
+func stepLR(o Options, step, tailFrom, tailLen int) float64 {
+	lr := o.LR
+	if o.Warmup > 0 && step <= o.Warmup {
+		lr = o.LR * float64(step) / float64(o.Warmup)
+	}
+	if tailLen > 0 {
+		lr = o.LR * float64(tailFrom+tailLen+1-step) / float64(tailLen+1)
+	}
+	return lr
+}
+
+// lossAndGradient computes the loss of a step on tp, which watches params
+// (their gradients cleared first), leaving its gradient in them, clipped
+// to norm clip when clip > 0. It returns the loss and, when the loss or
+// the gradient is not finite, what is ("loss is NaN"); err is the loss
+// function's error.
+func lossAndGradient(tp *tensor.Tape, params []*tensor.Tensor, loss lossFunc, step int, clip float64) (lv float64, what string, err error) {
+	tp.Reset()
+	for _, p := range params {
+		p.ZeroGrad()
+	}
+	tp.Watch(params...)
+	lv, err = loss(step, tp)
+	if err != nil {
+		return lv, "", err
+	}
+	if math.IsNaN(lv) || math.IsInf(lv, 0) {
+		return lv, "loss is " + nonFinite(lv), nil
+	}
+	var norm float64
+	if clip > 0 {
+		norm = ClipGradNorm(params, clip)
+	} else {
+		norm = gradSumSquares(params) // only its finiteness matters here
+	}
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return lv, "gradient is " + nonFinite(norm), nil
+	}
+	return lv, "", nil
+}
+
+// progressLines writes a fit's plain progress lines (none when out is
+// nil): every o.Every steps and at the last, the mean loss and the rate
+// since the previous line.
+type progressLines struct {
+	out      io.Writer
+	tick     time.Time
+	tickStep int
+}
+
+// step writes the line of a step when one is due.
+func (l *progressLines) step(step, end int, o Options, losses []float64) {
+	if l.out != nil && (step%o.Every == 0 || step == end) {
+		now := time.Now()
+		rate := float64(step-l.tickStep) / now.Sub(l.tick).Seconds()
+		fmt.Fprintf(l.out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(losses[l.tickStep:]), rate)
+		l.tick, l.tickStep = now, step
+	}
+}
+
+// finishReport sets the report's final Loss (the mean of the last tenth
+// of the step losses) and, unless the stopping rule set it, its Reason,
+// printing a fit's non-convergence on out, the progress lines (nil: none).
+func finishReport(rep *Report, o Options, rule *stopRule, tailFrom int, out io.Writer) {
 	n := len(rep.Losses)
 	if n > 0 {
 		rep.Loss = mean(rep.Losses[n-max(1, (n+9)/10):])
@@ -521,11 +594,10 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		rep.Reason = fmt.Sprintf("ran the %d steps asked for (no stopping rule: tol not given or 0)", n)
 	case rep.Stopped == "steps":
 		rep.Reason = notConverged(rule, o.Steps)
-		if out != nil && reporter == nil {
+		if out != nil {
 			fmt.Fprintln(out, rep.Reason)
 		}
 	}
-	return nil
 }
 
 // notConverged is the Reason of a fit that reached its cap with the

@@ -100,6 +100,25 @@ type ProgressReporter interface {
 	Done(rep *Report)
 }
 
+// ProgressDisplay is a display of a fit's progress that needs none of this
+// package's types (internal/progress's bar implements it without importing
+// infer, which sits below it): Step as for a ProgressReporter, Finish once
+// at the end with the steps taken, whether the stopping rule ended the fit,
+// its Reason and the final loss.
+type ProgressDisplay interface {
+	Step(step, total int, loss float64)
+	Finish(steps int, converged bool, reason string, loss float64)
+}
+
+// DisplayReporter returns the ProgressReporter that shows a fit on d.
+func DisplayReporter(d ProgressDisplay) ProgressReporter { return displayReporter{d} }
+
+type displayReporter struct{ ProgressDisplay }
+
+func (r displayReporter) Done(rep *Report) {
+	r.Finish(rep.Steps, rep.Stopped == "converged", rep.Reason, rep.Loss)
+}
+
 // Default values of Options.
 const (
 	DefaultSteps = 1000

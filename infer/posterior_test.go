@@ -280,7 +280,7 @@ func TestPosteriorTolZero(t *testing.T) {
 
 // truncPost is N(6, 0.5²) restricted to z > 5: −Inf at the default starts
 // (0 and standard normal draws) and under the guide as built.
-type truncPost struct{ starts bool }
+type truncPost struct{}
 
 func (truncPost) Dim() int { return 1 }
 

@@ -2,6 +2,7 @@ package infer_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/flowppl/flowppl/infer"
@@ -55,5 +56,32 @@ func TestReporterSeesEveryStep(t *testing.T) {
 	}
 	if len(quiet.steps) != 0 || len(quiet.done) != 0 {
 		t.Errorf("quiet fit reported %d steps, %d ends", len(quiet.steps), len(quiet.done))
+	}
+}
+
+// display is a ProgressDisplay that keeps what it is told.
+type display struct {
+	steps    int
+	finished []any
+}
+
+func (d *display) Step(step, total int, loss float64) { d.steps = step }
+func (d *display) Finish(steps int, converged bool, reason string, loss float64) {
+	d.finished = append(d.finished, steps, converged, reason, loss)
+}
+
+// TestDisplayReporter: a ProgressDisplay (internal/progress's bar, which
+// does not import infer) sees every step and the end of the fit.
+func TestDisplayReporter(t *testing.T) {
+	var d display
+	q := seedFlow(t, 16)
+	rep, err := infer.FitForward(q, infer.DistSource(newNormal([]float64{1, 2}, []float64{0.5, 0.5})),
+		infer.Options{Steps: 12, Batch: 16, Seed: 3, HasSeed: true, Reporter: infer.DisplayReporter(&d)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{12, false, rep.Reason, rep.Loss}
+	if d.steps != 12 || fmt.Sprint(d.finished) != fmt.Sprint(want) {
+		t.Errorf("display saw %d steps and Finish%v, want 12 and Finish%v", d.steps, d.finished, want)
 	}
 }

@@ -22,10 +22,11 @@ import (
 // T is a distribution (forward KL: fresh draws every step; reverse KL: its
 // log_prob), data (a vector is n×1, a matrix n×d, a record or table the
 // matrix of its vector columns: forward KL to the empirical distribution,
-// minibatches of rows) or a posterior (not supported yet).
+// minibatches of rows) or a posterior m(data) (the ELBO of the model's
+// log density; see fitPosterior).
 //
 // Errors: an option's value at the option's name; a Q or T of the wrong
-// kind at Q or T; everything the fit itself reports (dimensions,
+// kind, or data that cannot be fitted (infer.DataSource), at Q or T; everything the fit itself reports (dimensions,
 // divergence) at the fit keyword.
 func (ev *evaluator) fit(x *ast.Fit, e *env) (lang.Value, error) {
 	return ev.fitNamed(x, e, "")
@@ -80,6 +81,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	var (
 		target dist.Distribution // a distribution target
 		data   *tensor.Tensor    // a data target, n×d
+		src    infer.Source      // its rows
 		dim    int
 	)
 	if _, post := tv.(*Posterior); !post && opts.Subsample > 0 {
@@ -95,6 +97,11 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	case *Posterior:
 		return ev.fitPosterior(x, e, qv, t, obj, objPos, opts)
 	case lang.Distribution:
+		if qf, ok := qv.(*lang.Flow); ok {
+			if tf, ok := t.(*lang.Flow); ok && tf.F == qf.F {
+				return nil, ev.errorf(x.Target.Pos(), "cannot fit a flow to itself: its target would move with every step; fit it to another distribution, to data or to a posterior")
+			}
+		}
 		target = t.Dist()
 		dim = target.Dim()
 	case *lang.Array, lang.HasAttrs:
@@ -104,6 +111,11 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		dim = data.Dim(1)
 		if obj == "reverse_kl" || obj == "elbo" {
 			return nil, ev.errorf(objPos, "by %s needs a target density, and data has none: fit data with by kl (forward KL, maximum likelihood)", obj)
+		}
+		// Checked before a plan is built over the data's dimension (an
+		// n×0 matrix made "Normal: loc is empty").
+		if src, err = infer.DataSource(data); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
 		}
 	default:
 		return nil, ev.errorf(x.Target.Pos(), "cannot fit to a %s: the target must be a distribution, data (a vector, matrix or table) or a posterior m(data)", tv.Type())
@@ -126,16 +138,19 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
 
+	if data != nil {
+		if err := dataInSupport(data, q); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
+		}
+	}
+
 	ev.threadOptions(&opts)
 	var rep *infer.Report
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error
 		switch {
 		case data != nil:
-			var src infer.Source
-			if src, err = infer.DataSource(data); err == nil {
-				rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
-			}
+			rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
 		case obj == "reverse_kl" || obj == "elbo":
 			rep, err = infer.FitReverse(q, target, opts, ev.th.Rand)
 		default:
@@ -147,6 +162,27 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.fitError(x, err)
 	}
 	return reportRecord(rep), nil
+}
+
+// dataInSupport reports data outside the support of a guide whose output
+// is bounded (a flow ending in Exp, or in AffineFixed after Tanh): its
+// log density there is -inf, so the fit could only fail at step 1.
+func dataInSupport(data *tensor.Tensor, q *flows.Flow) error {
+	sup := q.Support()
+	if sup.Kind == dist.Real {
+		return nil
+	}
+	i := sup.FirstOutside(data)
+	if i < 0 {
+		return nil
+	}
+	d := data.Dim(1)
+	where := sup.Kind.String()
+	if sup.Kind == dist.Interval {
+		j := i % d
+		where = fmt.Sprintf("[%s, %s]", tensor.FormatNumber(sup.Low[j%len(sup.Low)]), tensor.FormatNumber(sup.High[j%len(sup.High)]))
+	}
+	return fmt.Errorf("data row %d column %d is %s, outside the guide's support (%s): its log density there is -inf; rescale the data or change the guide's last layers", i/d, i%d, tensor.FormatNumber(data.Data()[i]), where)
 }
 
 // fitError reports an error of a fit at the fit keyword (an error of a

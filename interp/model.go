@@ -612,104 +612,23 @@ func (ev *evaluator) observeMatrix(s *ast.Tilde, what func() string, x lang.Valu
 func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) error {
 	r := ev.run
 	pos := s.Pos()
-	var (
-		d     dist.Distribution
-		event []int
-		tr    transform
-		desc  string
-		kind  string
-	)
-	switch v := dv.(type) {
-	case *latentPrior:
-		desc = v.String()
-		switch v.kind {
-		case "Ordered":
-			sup := dist.Support{Kind: dist.Real}
-			if v.inner != nil {
-				d, event = v.inner.D, v.inner.Event()
-				sup = d.Support()
-			} else {
-				event = []int{v.flat.n}
-				if v.flat.kind == "HalfFlat" {
-					sup.Kind = dist.Positive
-				}
-			}
-			var err error
-			if tr, err = dist.OrderedTransformFor(sup); err != nil {
-				return ev.errorf(pos, "%s ~ %s: %v", name, desc, err)
-			}
-			kind = orderedKind(sup)
-		case "Flat":
-			tr, _ = dist.TransformFor(dist.Support{Kind: dist.Real})
-			kind = "real"
-		default:
-			tr, _ = dist.TransformFor(dist.Support{Kind: dist.Positive})
-			kind = "positive"
-		}
-		if v.kind != "Ordered" {
-			event = []int{}
-			if v.n > 0 {
-				event = []int{v.n}
-			}
-		}
-	default:
-		var ok bool
-		d, _, event, ok = priorOf(dv)
-		if !ok {
-			return ev.errorf(s.Dist.Pos(), "the right side of ~ must be a distribution, got %s", dv.Type())
-		}
-		desc = familyName(d)
-		sup := d.Support()
-		kind = sup.Kind.String()
-		if sup.Kind.Discrete() {
-			return ev.errorf(pos, "%s ~ %s: discrete latent variables cannot be fitted by a flow guide; marginalise them (sum them out of the model)", name, desc)
-		}
-		if tr, ok = transformFor(d, sup); !ok {
-			return ev.errorf(pos, "%s ~ %s: latent variables with support %s are not supported", name, desc, sup.Kind)
-		}
+	p, err := ev.latentPrior(s, name, dv)
+	if err != nil {
+		return err
 	}
+	d, event, tr := p.d, p.event, p.tr
 	dd := 1
 	for _, n := range event {
 		dd *= n
 	}
 	k := tr.UnconstrainedDim(dd)
 	b := r.b
-	var z *tensor.Tensor
-	switch r.mode {
-	case modeProto:
-		off := 0
-		if n := len(r.found); n > 0 {
-			off = r.found[n-1].off + r.found[n-1].k
-		}
-		r.found = append(r.found, latentInfo{name: name, pos: pos, event: event, d: dd, k: k, off: off, support: kind, prior: desc})
-		z = tensor.RandU(r.rng, b, k)
-		z = tensor.AddScalar(tensor.Scale(z, 4), -2)
-	default:
-		i := len(r.found)
-		lay := r.lay.latents
-		if i >= len(lay) || lay[i].name != name {
-			known := false
-			for _, l := range lay {
-				known = known || l.name == name
-			}
-			if !known {
-				return ev.errorf(pos, "the latent variables change between runs: %s is declared in this run but not in the first (a ~ that declares a latent must not depend on latent values)", name)
-			}
-			return ev.errorf(pos, "the latent variables change between runs: %s is declared in a different order than in the first run", name)
-		}
-		if !tensor.SameShape(lay[i].event, event) {
-			return ev.errorf(pos, "the latent variables change between runs: %s has shape %s in this run but %s in the first", name, lang.ShapeString(event), lang.ShapeString(lay[i].event))
-		}
-		r.found = append(r.found, lay[i])
-		if r.mode == modeInit {
-			z = ev.initDraw(d, tr, b, dd, k, dv)
-			r.zparts = append(r.zparts, z)
-		} else {
-			z = tensor.Narrow(r.z, 1, lay[i].off, k)
-		}
+	z, err := ev.latentCoords(name, pos, p, dd, k, dv)
+	if err != nil {
+		return err
 	}
 	var x, lj *tensor.Tensor
-	_, err := ev.guard(pos, func() (lang.Value, error) {
+	_, err = ev.guard(pos, func() (lang.Value, error) {
 		x, lj = tr.Constrain(z)
 		x = tensor.BroadcastTo(x, b, dd)
 		lp := lj
@@ -728,6 +647,118 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	// flattened by rows).
 	e.vars[name] = lang.NewBatch(tensor.Reshape(x, append([]int{b}, event...)...))
 	return nil
+}
+
+// latentPriorSpec is what a latent's prior says of it: its distribution
+// (nil for the improper Flat and HalfFlat), the shape of one value, the
+// transform from the unconstrained space, and for messages the prior's
+// name and the support's ("positive").
+type latentPriorSpec struct {
+	d          dist.Distribution
+	event      []int
+	tr         transform
+	desc, kind string
+}
+
+// latentPrior reads the prior dv of the latent name declared by s.
+func (ev *evaluator) latentPrior(s *ast.Tilde, name string, dv lang.Value) (latentPriorSpec, error) {
+	pos := s.Pos()
+	var p latentPriorSpec
+	switch v := dv.(type) {
+	case *latentPrior:
+		p.desc = v.String()
+		switch v.kind {
+		case "Ordered":
+			sup := dist.Support{Kind: dist.Real}
+			if v.inner != nil {
+				p.d, p.event = v.inner.D, v.inner.Event()
+				sup = p.d.Support()
+			} else {
+				p.event = []int{v.flat.n}
+				if v.flat.kind == "HalfFlat" {
+					sup.Kind = dist.Positive
+				}
+			}
+			var err error
+			if p.tr, err = dist.OrderedTransformFor(sup); err != nil {
+				return p, ev.errorf(pos, "%s ~ %s: %v", name, p.desc, err)
+			}
+			p.kind = orderedKind(sup)
+		case "Flat":
+			p.tr, _ = dist.TransformFor(dist.Support{Kind: dist.Real})
+			p.kind = "real"
+		default:
+			p.tr, _ = dist.TransformFor(dist.Support{Kind: dist.Positive})
+			p.kind = "positive"
+		}
+		if v.kind != "Ordered" {
+			p.event = []int{}
+			if v.n > 0 {
+				p.event = []int{v.n}
+			}
+		}
+	default:
+		var ok bool
+		p.d, _, p.event, ok = priorOf(dv)
+		if !ok {
+			return p, ev.errorf(s.Dist.Pos(), "the right side of ~ must be a distribution, got %s", dv.Type())
+		}
+		p.desc = familyName(p.d)
+		sup := p.d.Support()
+		p.kind = sup.Kind.String()
+		if sup.Kind.Discrete() {
+			return p, ev.errorf(pos, "%s ~ %s: discrete latent variables cannot be fitted by a flow guide; marginalise them (sum them out of the model)", name, p.desc)
+		}
+		if p.tr, ok = transformFor(p.d, sup); !ok {
+			return p, ev.errorf(pos, "%s ~ %s: latent variables with support %s are not supported", name, p.desc, sup.Kind)
+		}
+	}
+	return p, nil
+}
+
+// latentCoords returns the unconstrained coordinates ([B, k]) of the
+// latent name (dd constrained values) in this run: uniform(-2, 2) draws
+// in the prototype run, which records the latent; prior draws in an init
+// run; the columns of the run's z otherwise. After the prototype run the
+// latents must come in the same order and shapes.
+func (ev *evaluator) latentCoords(name string, pos ast.Pos, p latentPriorSpec, dd, k int, dv lang.Value) (*tensor.Tensor, error) {
+	r := ev.run
+	b := r.b
+	var z *tensor.Tensor
+	switch r.mode {
+	case modeProto:
+		off := 0
+		if n := len(r.found); n > 0 {
+			off = r.found[n-1].off + r.found[n-1].k
+		}
+		r.found = append(r.found, latentInfo{name: name, pos: pos, event: p.event, d: dd, k: k, off: off, support: p.kind, prior: p.desc})
+		z = tensor.RandU(r.rng, b, k)
+		z = tensor.AddScalar(tensor.Scale(z, 4), -2)
+	default:
+		i := len(r.found)
+		lay := r.lay.latents
+		if i >= len(lay) || lay[i].name != name {
+			known := false
+			for _, l := range lay {
+				known = known || l.name == name
+			}
+			if !known {
+				return nil, ev.errorf(pos, "the latent variables change between runs: %s is declared in this run but not in the first (a ~ that declares a latent must not depend on latent values)", name)
+			}
+			return nil, ev.errorf(pos, "the latent variables change between runs: %s is declared in a different order than in the first run", name)
+		}
+		if !tensor.SameShape(lay[i].event, p.event) {
+			return nil, ev.errorf(pos, "the latent variables change between runs: %s has shape %s in this run but %s in the first", name, lang.ShapeString(p.event), lang.ShapeString(lay[i].event))
+		}
+		r.found = append(r.found, lay[i])
+		if r.mode == modeInit {
+			z = ev.initDraw(p.d, p.tr, b, dd, k, dv)
+			r.zparts = append(r.zparts, z)
+		} else {
+			z = tensor.Narrow(r.z, 1, lay[i].off, k)
+		}
+	}
+	return z, nil
 }
 
 // initDraw draws b unconstrained starting points of a latent from its

@@ -137,6 +137,10 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	}
 	dim := post.Dim()
 	if dim == 0 {
+		if post.lay != nil && len(post.lay.latents) > 0 {
+			l := post.lay.latents[0]
+			return nil, ev.errorf(x.Target.Pos(), "%s has nothing to fit: its latent %s ~ %s takes a single value (no free coordinates), so the posterior is a point", post, l.name, l.prior)
+		}
 		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
 	}
 	var q *flows.Flow

@@ -21,7 +21,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/flowppl/flowppl/internal/progress"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -117,7 +116,7 @@ func (r *REPL) reset() {
 		Quiet:  r.opts.Quiet,
 	}
 	if !r.opts.Quiet {
-		r.th.Progress = progress.ForWriter(r.opts.Stderr) // a bar on a terminal
+		r.th.Progress = ProgressFor(r.opts.Stderr) // a bar on a terminal
 	}
 	r.pending = nil
 }

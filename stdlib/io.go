@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
@@ -23,23 +24,31 @@ func ioBuiltins() []*lang.Builtin {
 	}
 }
 
-// parseCSVNumber reads a CSV field; empty, NA and NaN read as nan.
-func parseCSVNumber(s string) (float64, bool) {
+// parseCSVNumber reads a CSV field; empty, NA and NaN read as nan, inf and
+// Inf (signed) as infinities. A number beyond float64's range (1e400) is an
+// error (errRange), not an infinity; one below the smallest subnormal reads
+// as 0, as it rounds.
+func parseCSVNumber(s string) (float64, error) {
 	s = strings.TrimSpace(s)
 	switch s {
 	case "", "NA", "na", "N/A", "NaN", "nan", "NAN":
-		return math.NaN(), true
+		return math.NaN(), nil
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		var ne *strconv.NumError
 		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-			return v, true // ±inf or 0 on overflow and underflow
+			return 0, errRange
 		}
-		return 0, false
+		return 0, errNotNumber
 	}
-	return v, true
+	return v, nil
 }
+
+var (
+	errRange     = errors.New("is beyond the range of float64 numbers (magnitude at most about 1.8e308)")
+	errNotNumber = errors.New("is not a number")
+)
 
 // formatCSVNumber writes v so that R, pandas and read_csv read it back
 // exactly.
@@ -79,10 +88,15 @@ func readFile(th *lang.Thread, fn string, args lang.Tuple, kwargs []lang.Kwarg, 
 }
 
 // parseCSV reads a CSV table with a header line into a record of vectors.
+// Errors name the line (and the column) at fault.
 func parseCSV(data []byte) (*lang.Record, error) {
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, fmt.Errorf("the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark); read_csv reads UTF-8: save it as UTF-8")
+	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
+	r.FieldsPerRecord = -1 // checked below, with a clearer message
 	header, err := r.Read()
 	if err == io.EOF {
 		return nil, fmt.Errorf("the file is empty (a header line is required)")
@@ -90,18 +104,9 @@ func parseCSV(data []byte) (*lang.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, len(header))
-	seen := map[string]bool{}
-	for j, h := range header {
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, fmt.Errorf("column %d has no name", j+1)
-		}
-		if seen[h] {
-			return nil, fmt.Errorf("column name %q appears twice", h)
-		}
-		seen[h] = true
-		names[j] = h
+	names, err := csvHeader(header)
+	if err != nil {
+		return nil, err
 	}
 	cols := make([][]float64, len(names))
 	for {
@@ -113,10 +118,20 @@ func parseCSV(data []byte) (*lang.Record, error) {
 			return nil, err
 		}
 		line, _ := r.FieldPos(0)
+		if len(row) != len(names) {
+			return nil, fmt.Errorf("line %d has %d %s but the header has %d (%s)", line, len(row), plural(len(row), "field", "fields"), len(names), strings.Join(names, ", "))
+		}
 		for j, f := range row {
-			v, ok := parseCSVNumber(f)
-			if !ok {
-				return nil, fmt.Errorf("column %q is not numeric (line %d: %q); read_csv reads numeric columns only", names[j], line, f)
+			v, err := parseCSVNumber(f)
+			switch {
+			case err == errRange:
+				return nil, fmt.Errorf("line %d, column %q: %s %v", line, names[j], f, err)
+			case err != nil:
+				hint := ""
+				if len(names) == 1 && strings.ContainsAny(names[0], ";\t") {
+					hint = " (the header has one column: is the file separated by semicolons or tabs? read_csv reads comma-separated files)"
+				}
+				return nil, fmt.Errorf("column %q is not numeric (line %d: %q); read_csv reads numeric columns only%s", names[j], line, f, hint)
 			}
 			cols[j] = append(cols[j], v)
 		}
@@ -129,6 +144,41 @@ func parseCSV(data []byte) (*lang.Record, error) {
 		rec.Set(n, arrayOf(cols[j], len(cols[j])))
 	}
 	return rec, nil
+}
+
+// csvHeader checks the header line of a CSV file and returns its column
+// names.
+func csvHeader(header []string) ([]string, error) {
+	names := make([]string, len(header))
+	seen := map[string]bool{}
+	numeric := true
+	for j, h := range header {
+		h = strings.TrimSpace(h)
+		switch {
+		case h == "":
+			return nil, fmt.Errorf("column %d has no name", j+1)
+		case !utf8.ValidString(h) || strings.ContainsRune(h, 0):
+			return nil, fmt.Errorf("the name of column %d is not UTF-8 text (%q); read_csv reads UTF-8 files", j+1, h)
+		case seen[h]:
+			return nil, fmt.Errorf("column name %q appears twice", h)
+		}
+		if _, err := strconv.ParseFloat(h, 64); err != nil {
+			numeric = false
+		}
+		seen[h] = true
+		names[j] = h
+	}
+	if numeric {
+		return nil, fmt.Errorf("the first line (%s) holds numbers, not column names; read_csv needs a header line naming the columns", strings.Join(names, ","))
+	}
+	return names, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // csvColumn is one column to write: numbers, or text (a table's names).
@@ -239,35 +289,119 @@ func builtinReadJSON(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 
 // parseJSON converts a JSON document to a value: objects become records
 // (keys in file order), arrays of numbers vectors, arrays of equal-length
-// arrays of numbers matrices.
+// arrays of numbers matrices. Errors name the line and column (and the
+// field) at fault. The time and memory are linear in the size of the
+// file, whatever its nesting; nesting is limited to maxJSONDepth.
 func parseJSON(data []byte) (lang.Value, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	v, err := jsonValue(dec, "")
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("the file is empty (a JSON object is expected)")
+	}
+	r := &jsonReader{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
+	r.dec.UseNumber()
+	v, err := r.value()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("unexpected data after the top-level value")
+	if _, err := r.token(); err == nil || !strings.Contains(err.Error(), "unexpected end of file") {
+		return nil, r.errorf("unexpected data after the top-level value")
 	}
 	return v, nil
 }
 
-// jsonValue reads one value; where names it for errors ("" at the top).
-func jsonValue(dec *json.Decoder, where string) (lang.Value, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("unexpected end of input")
-		}
-		return nil, err
-	}
-	return jsonFrom(dec, tok, where)
+// maxJSONDepth bounds the nesting of objects and arrays read_json accepts
+// (encoding/json's own limit).
+const maxJSONDepth = 10000
+
+// jsonReader reads a JSON document token by token.
+type jsonReader struct {
+	dec  *json.Decoder
+	data []byte
+	// keys is the path of the field being read, outermost first; it is
+	// joined only for an error message, so reading stays linear in the
+	// nesting depth.
+	keys  []string
+	depth int
+	prev  int64 // the offset before the last token read
 }
 
-func jsonFrom(dec *json.Decoder, tok json.Token, where string) (lang.Value, error) {
+// where names the field being read ("" at the top level).
+func (r *jsonReader) where() string { return strings.Join(r.keys, ".") }
+
+// errorf returns an error at the start of the last token read.
+func (r *jsonReader) errorf(format string, args ...any) error {
+	off := r.prev
+	for off < int64(len(r.data)) && strings.IndexByte(" \t\r\n:,", r.data[off]) >= 0 {
+		off++
+	}
+	return r.errorAt(off, format, args...)
+}
+
+// errorAt returns an error at byte offset off: "line L, column C: msg".
+func (r *jsonReader) errorAt(off int64, format string, args ...any) error {
+	off = min(max(off, 0), int64(len(r.data)))
+	before := r.data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Errorf("line %d, column %d: %s", line, col, fmt.Sprintf(format, args...))
+}
+
+// token reads the next token, turning the decoder's errors into errors
+// with a position: a truncated file reads "unexpected end of file".
+func (r *jsonReader) token() (json.Token, error) {
+	r.prev = r.dec.InputOffset()
+	tok, err := r.dec.Token()
+	if err == nil {
+		return tok, nil
+	}
+	var se *json.SyntaxError
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return nil, r.errorAt(int64(len(r.data)), "unexpected end of file: the file is truncated or a bracket is not closed")
+	case errors.As(err, &se):
+		// The decoder's offsets are not always at the bad byte; a whole
+		// scan of the file (only on this error path) gives the position
+		// just after it.
+		off := se.Offset
+		var raw json.RawMessage
+		if err := json.Unmarshal(r.data, &raw); errors.As(err, &se) {
+			off = se.Offset - 1
+		}
+		hint := ""
+		if off >= 0 && off < int64(len(r.data)) && bytes.IndexByte([]byte("NI"), r.data[off]) >= 0 {
+			hint = " (JSON has no NaN or Infinity; write null for a missing value)"
+		}
+		return nil, r.errorAt(off, "%v%s", se, hint)
+	}
+	return nil, r.errorf("%v", err)
+}
+
+// value reads one value.
+func (r *jsonReader) value() (lang.Value, error) {
+	tok, err := r.token()
+	if err != nil {
+		return nil, err
+	}
+	return r.from(tok)
+}
+
+// number converts a number token, which must fit a float64.
+func (r *jsonReader) number(n json.Number) (float64, error) {
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		what := "number"
+		if w := r.where(); w != "" {
+			what = fmt.Sprintf("field %q: number", w)
+		}
+		return 0, r.errorf("%s %s is beyond the range of float64 numbers (magnitude at most about 1.8e308)", what, n)
+	}
+	return v, nil
+}
+
+func (r *jsonReader) from(tok json.Token) (lang.Value, error) {
 	switch t := tok.(type) {
-	case float64:
-		return lang.Number(t), nil
+	case json.Number:
+		v, err := r.number(t)
+		return lang.Number(v), err
 	case string:
 		return lang.String(t), nil
 	case bool:
@@ -275,73 +409,90 @@ func jsonFrom(dec *json.Decoder, tok json.Token, where string) (lang.Value, erro
 	case nil:
 		return lang.None, nil
 	case json.Delim:
+		if r.depth++; r.depth > maxJSONDepth {
+			return nil, r.errorf("objects and arrays are nested more than %d deep", maxJSONDepth)
+		}
+		defer func() { r.depth-- }()
 		if t == '{' {
-			rec := lang.NewRecord()
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key := k.(string)
-				v, err := jsonValue(dec, jsonPath(where, key))
-				if err != nil {
-					return nil, err
-				}
-				rec.Set(key, v)
-			}
-			_, err := dec.Token() // '}'
-			return rec, err
+			return r.object()
 		}
-		return jsonArray(dec, where)
+		return r.array()
 	}
-	return nil, fmt.Errorf("unexpected JSON token %v", tok)
+	return nil, r.errorf("unexpected JSON token %v", tok)
 }
 
-func jsonPath(where, key string) string {
-	if where == "" {
-		return key
+// object reads the rest of an object (after '{') as a record.
+func (r *jsonReader) object() (lang.Value, error) {
+	rec := lang.NewRecord()
+	for r.dec.More() {
+		k, err := r.token()
+		if err != nil {
+			return nil, err
+		}
+		key := k.(string) // the decoder checks that keys are strings
+		if _, dup := rec.Fields[key]; dup {
+			return nil, r.errorf("key %q appears twice in the same object", key)
+		}
+		r.keys = append(r.keys, key)
+		v, err := r.value()
+		if err != nil {
+			return nil, err
+		}
+		r.keys = r.keys[:len(r.keys)-1]
+		rec.Set(key, v)
 	}
-	return where + "." + key
+	if _, err := r.token(); err != nil { // '}'
+		return nil, err
+	}
+	return rec, nil
 }
 
-// jsonArray reads the rest of an array (after '[') as a vector or matrix.
-func jsonArray(dec *json.Decoder, where string) (lang.Value, error) {
+// array reads the rest of an array (after '[') as a vector or matrix.
+func (r *jsonReader) array() (lang.Value, error) {
 	bad := func(what string) error {
-		if where == "" {
-			return fmt.Errorf("the top-level array %s", what)
+		if w := r.where(); w != "" {
+			return r.errorf("field %q: %s", w, what)
 		}
-		return fmt.Errorf("field %q: %s", where, what)
+		return r.errorf("the top-level array %s", what)
 	}
 	var flat []float64
 	rows, cols := 0, -1
 	nums := 0
-	for dec.More() {
-		tok, err := dec.Token()
+	for r.dec.More() {
+		tok, err := r.token()
 		if err != nil {
 			return nil, err
 		}
 		switch t := tok.(type) {
-		case float64:
-			flat = append(flat, t)
+		case json.Number:
+			x, err := r.number(t)
+			if err != nil {
+				return nil, err
+			}
+			flat = append(flat, x)
 			nums++
 		case json.Delim:
 			if t != '[' {
 				return nil, bad("holds an object; arrays must hold numbers or arrays of numbers")
 			}
 			n := 0
-			for dec.More() {
-				tok, err := dec.Token()
+			for r.dec.More() {
+				tok, err := r.token()
 				if err != nil {
 					return nil, err
 				}
-				x, ok := tok.(float64)
+				t, ok := tok.(json.Number)
 				if !ok {
 					return nil, bad("is nested more than two deep or holds non-numbers; arrays must be vectors or matrices of numbers")
+				}
+				x, err := r.number(t)
+				if err != nil {
+					return nil, err
 				}
 				flat = append(flat, x)
 				n++
 			}
-			if _, err := dec.Token(); err != nil { // ']'
+			if _, err := r.token(); err != nil { // ']'
 				return nil, err
 			}
 			if cols >= 0 && n != cols {
@@ -359,7 +510,7 @@ func jsonArray(dec *json.Decoder, where string) (lang.Value, error) {
 			return nil, bad(err.Error())
 		}
 	}
-	if _, err := dec.Token(); err != nil { // ']'
+	if _, err := r.token(); err != nil { // ']'
 		return nil, err
 	}
 	if rows > 0 {

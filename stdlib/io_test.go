@@ -72,7 +72,7 @@ func TestReadCSV(t *testing.T) {
 		{file: "a,b\n1,x\n", err: `column "b" is not numeric (line 2: "x"); read_csv reads numeric columns only`},
 		{file: "a,a\n1,2\n", err: `column name "a" appears twice`},
 		{file: "", err: "the file is empty (a header line is required)"},
-		{file: "a,b\n1\n", err: "record on line 2: wrong number of fields"},
+		{file: "a,b\n1\n", err: "line 2 has 1 field but the header has 2 (a, b)"},
 	} {
 		path := filepath.Join(dir, "t.csv")
 		os.WriteFile(path, []byte(tt.file), 0o666)
@@ -131,11 +131,11 @@ func TestReadJSON(t *testing.T) {
  [3, 4],
  [5, 6]], e: [], s: "a", b: true, n: none, r: {k: 1}}`},
 		{file: `[1, 2]`, want: "[1, 2]"},
-		{file: `{"X": [[1, 2], [3]]}`, err: `field "X": has rows of lengths 2 and 1; a matrix needs equal lengths`},
-		{file: `{"X": [1, [3]]}`, err: `field "X": mixes numbers and arrays`},
-		{file: `{"r": {"X": [[[1]]]}}`, err: `field "r.X": is nested more than two deep or holds non-numbers; arrays must be vectors or matrices of numbers`},
-		{file: `{"X": ["a"]}`, err: `field "X": holds non-numbers; arrays must hold numbers or arrays of numbers`},
-		{file: `{"X": 1} 2`, err: "unexpected data after the top-level value"},
+		{file: `{"X": [[1, 2], [3]]}`, err: `line 1, column 18: field "X": has rows of lengths 2 and 1; a matrix needs equal lengths`},
+		{file: `{"X": [1, [3]]}`, err: `line 1, column 13: field "X": mixes numbers and arrays`},
+		{file: `{"r": {"X": [[[1]]]}}`, err: `line 1, column 15: field "r.X": is nested more than two deep or holds non-numbers; arrays must be vectors or matrices of numbers`},
+		{file: `{"X": ["a"]}`, err: `line 1, column 8: field "X": holds non-numbers; arrays must hold numbers or arrays of numbers`},
+		{file: `{"X": 1} 2`, err: "line 1, column 10: unexpected data after the top-level value"},
 	} {
 		path := filepath.Join(dir, "t.json")
 		os.WriteFile(path, []byte(tt.file), 0o666)

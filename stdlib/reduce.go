@@ -166,7 +166,14 @@ func reduceBuiltins() []*lang.Builtin {
 					return nil, fmt.Errorf("%s: got %s, want number, vector, matrix or distribution", name, x.Type())
 				}
 			}
-			return reduce(name, x, func(xs []float64) (float64, error) { return f(xs), nil })
+			return reduce(name, x, func(xs []float64) (float64, error) {
+				if len(xs) == 0 {
+					// An empty sequence has no mean, sd or variance
+					// (sd and var of one value are nan, as of a batch).
+					return 0, fmt.Errorf("empty sequence has no %s", name)
+				}
+				return f(xs), nil
+			})
 		})
 	}
 	extremum := func(name, doc string, sign float64) *lang.Builtin {

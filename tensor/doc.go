@@ -39,10 +39,17 @@
 // nothing, so the NaN or Inf of a branch discarded by Where or Fill (a log
 // density outside the support) does not reach the inputs' gradients.
 //
-// Matrix products run on an AVX2/FMA kernel in Go assembly (gemm_simd.go,
-// gemm_amd64.s) when the CPU has AVX2 and FMA, and on gonum's BLAS
-// otherwise or when the environment variable FLOWPPL_NOSIMD is non-empty
-// (SIMD reports which); both are split into tasks shared between the caller
+// The hot loops have Go assembly kernels on amd64, picked at start-up from
+// the CPU's features: float64 matrix products on AVX-512 (6×16 tiles,
+// kern6x16) or AVX2/FMA (6×8 tiles, kern6x8) micro-kernels (gemm_simd.go,
+// gemm_amd64.s), and on gonum's BLAS on other CPUs and architectures; the
+// float32 products of LinearOptions.Float32 on AVX-512 only (gemm32.go;
+// float64 elsewhere, see Float32Products); exp, log and log1p over slices,
+// sums of squares and the Adam update in AVX-512 or AVX2; and the ReLU
+// epilogue of products and its gradient in AVX; each with a scalar Go loop
+// as the fallback. The environment variable FLOWPPL_NOSIMD (non-empty)
+// selects the portable paths everywhere and FLOWPPL_NOAVX512 keeps the
+// AVX2 kernels. Products are split into tasks shared between the caller
 // and a fixed pool of worker goroutines (see gemm.go). LinearReLU fuses a
 // layer with its activation. A Tape is not safe for concurrent use;
 // separate tapes may be used from separate goroutines.

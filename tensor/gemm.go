@@ -10,12 +10,13 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 )
 
-// Matrix products run on the AVX2/FMA path of gemm_simd.go when the CPU
-// allows it (useSIMD); otherwise, the portable path below, they go to the
-// BLAS registered with gonum's blas64 (gonum's own Go and assembly kernels
-// by default). gonum parallelises a large Dgemm
-// by starting goroutines on every call, which allocates in proportion to
-// the matrix size; instead, gemm cuts C into tiles small enough for gonum's
+// Matrix products run on the assembly path of gemm_simd.go (AVX2/FMA, with
+// AVX-512 kernels where the CPU has them) when the CPU allows it
+// (useSIMD); otherwise, the portable path below, they go to the BLAS
+// registered with gonum's blas64 (gonum's own Go and assembly kernels by
+// default). gonum parallelises a large Dgemm by starting goroutines on
+// every call, which allocates in proportion to the matrix size; instead,
+// gemm cuts C into tiles small enough for gonum's
 // serial kernel and shares them between the calling goroutine and a fixed
 // pool of workers started on first use. A training step therefore allocates
 // nothing in its matrix products, whatever the layer widths.

@@ -39,11 +39,6 @@ var useSIMD = hasAVX2FMA() && os.Getenv("FLOWPPL_NOSIMD") == ""
 // value keeps the AVX2 kernels).
 var useAVX512 = useSIMD && hasAVX512() && os.Getenv("FLOWPPL_NOAVX512") == ""
 
-// SIMD reports whether matrix products use the AVX2/FMA kernel (false on
-// CPUs without AVX2 and FMA, on non-amd64 builds, and when the environment
-// variable FLOWPPL_NOSIMD is set to a non-empty value).
-func SIMD() bool { return useSIMD }
-
 // simdJob holds the state of a product on the SIMD path.
 type simdJob struct {
 	tB             bool

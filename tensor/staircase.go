@@ -310,76 +310,15 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 		pooled = append(pooled, p)
 		return (*p)[:size]
 	}
-	// wm: the weights the products read, in the pattern's orders.
-	wm := w.data
-	if !s.exact {
-		wm = scratch(o * in)
-		for i, k := range s.prefix {
-			src, dst := w.data[s.row(i)*in:], wm[i*in:(i+1)*in]
-			if s.colOrder == nil {
-				copy(dst[:k], src)
-			} else {
-				for c, j := range s.colOrder[:k] {
-					dst[c] = src[j]
-				}
-			}
-			clear(dst[k:])
-		}
-	}
-	// xs: x with its columns in the pattern's order.
-	xs := x.data
-	if s.colOrder != nil {
-		xs = scratch(n * in)
-		rowsPar(n, in, func(r0, r1 int) {
-			for r := r0; r < r1; r++ {
-				src, dst := x.data[r*in:(r+1)*in], xs[r*in:(r+1)*in]
-				for c, j := range s.colOrder {
-					dst[c] = src[j]
-				}
-			}
-		})
-	}
-	// y: the output, its columns in the pattern's row order.
-	y := out.data
-	if s.rowOrder != nil {
-		y = scratch(n * o)
-	}
-	var bs []float64 // the bias in the pattern's row order
-	if bias != nil {
-		bs = bias.data
-		if s.rowOrder != nil {
-			bs = scratch(o)
-			for i, r := range s.rowOrder {
-				bs[i] = bias.data[r]
-			}
-		}
-	}
+	l := &stairPass{s: s, n: n, in: in, o: o, mm: mm, tp: tp}
+	l.gather(x, w, bias, out, scratch)
 	// The blocks' products are each too small to share between the cores
 	// (below gemmParFlops), so the cores share the layer instead: each
 	// takes rows of the batch through every block (stairSplit).
 	_, par := stairSplit(n, s.work, gemmPool.start())
-	par(func(_, i0, i1 int, serial bool) {
-		for _, b := range s.blocks {
-			// The bias and the ReLU are applied by the product's tasks to
-			// their own part of the output while it is in cache (gemmLd's
-			// epilogue, as in Linear: a separate pass over the output cost
-			// more than the products saved).
-			epi := gemmEpi{relu: relu, serial: serial}
-			if bs != nil {
-				epi.bias = bs[b.r0:b.r1]
-			}
-			mm(false, true, i1-i0, b.r1-b.r0, b.k, 1, xs[i0*in:], in, wm[b.r0*in:], in, 0, y[i0*o+b.r0:], o, epi)
-		}
-	})
+	l.forward(par, relu)
 	if s.rowOrder != nil {
-		rowsPar(n, o, func(r0, r1 int) {
-			for r := r0; r < r1; r++ {
-				src, dst := y[r*o:(r+1)*o], out.data[r*o:(r+1)*o]
-				for i, j := range s.rowOrder {
-					dst[j] = src[i]
-				}
-			}
-		})
+		scatterCols(out.data, l.y, n, o, s.rowOrder)
 	}
 	for _, p := range pooled {
 		stairPool.Put(p)
@@ -394,111 +333,223 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 		gbs := gb
 		if s.rowOrder != nil {
 			g = tp.arena.alloc(n * o)
-			rowsPar(n, o, func(r0, r1 int) {
-				for r := r0; r < r1; r++ {
-					src, dst := out.grad[r*o:(r+1)*o], g[r*o:(r+1)*o]
-					for i, j := range s.rowOrder {
-						dst[i] = src[j]
-					}
-				}
-			})
+			gatherCols(g, out.grad, n, o, s.rowOrder)
 			if gb != nil {
 				gbs = tp.arena.allocZero(o)
 			}
 		}
-		reluGradBias(g, y, gbs, n, o, relu) // as Linear's backward does
+		reluGradBias(g, l.y, gbs, n, o, relu) // as Linear's backward does
 		if gb != nil && s.rowOrder != nil {
 			for i, j := range s.rowOrder {
 				gb[j] += gbs[i]
 			}
 		}
-		if gx != nil { // dx[:, c0:c1] += g[:, r0:r1] · W[r0:r1, c0:c1]
-			// With a column order, the products go to a scratch array
-			// (each column range set by its first run, columns past the
-			// widest block never written) and are then added to gx.
-			gxs, beta := gx, 1.0
-			if s.colOrder != nil {
-				gxs = tp.arena.alloc(n * in)
-			}
-			par(func(_, i0, i1 int, serial bool) {
-				beta := beta
-				for i, u := range s.runs {
-					if s.colOrder != nil {
-						beta = 1
-						if i == 0 || s.runs[i-1].c0 != u.c0 {
-							beta = 0
-						}
-					}
-					mm(false, false, i1-i0, u.c1-u.c0, u.r1-u.r0, 1, g[i0*o+u.r0:], o, wm[u.r0*in+u.c0:], in, beta,
-						gxs[i0*in+u.c0:], in, gemmEpi{serial: serial})
-				}
-			})
-			if s.colOrder != nil && len(s.runs) > 0 {
-				kmax := s.runs[len(s.runs)-1].c1
-				rowsPar(n, kmax, func(r0, r1 int) {
-					for r := r0; r < r1; r++ {
-						src, dst := gxs[r*in:r*in+kmax], gx[r*in:(r+1)*in]
-						for c, j := range s.colOrder[:kmax] {
-							dst[j] += src[c]
-						}
-					}
-				})
-			}
+		if gx != nil {
+			l.backwardX(par, g, gx)
 		}
-		if gw != nil { // dW[r0:r1, :k] += g[:, r0:r1]ᵀ · x[:, :k], masked entries kept
-			gws := gw
-			if !s.exact {
-				gws = tp.arena.alloc(o * in)
-			}
-			// The batch is the depth of these products: the cores take
-			// parts of it (each then packs only its own rows of g and x),
-			// the first part into gws, the others into scratch copies of
-			// the blocks, added after. The parts are stairDWParts whatever
-			// the number of cores, so that the sums, and every result, are
-			// the same on any machine with the same kernels.
-			parts, par := stairSplit(n, s.work, stairDWParts)
-			acc := [][]float64{gws}
-			for range parts - 1 {
-				acc = append(acc, tp.arena.alloc(o*in))
-			}
-			par(func(t, i0, i1 int, serial bool) {
-				for _, b := range s.blocks {
-					if b.k == 0 {
-						continue
-					}
-					beta := 0.0
-					if s.exact && t == 0 {
-						beta = 1
-					}
-					for p0 := i0; p0 < i1; p0 += stairDepth {
-						mm(true, false, b.r1-b.r0, b.k, min(stairDepth, i1-p0), 1,
-							g[p0*o+b.r0:], o, xs[p0*in:], in, beta, acc[t][b.r0*in:], in, gemmEpi{serial: serial})
-						beta = 1
-					}
-				}
-			})
-			for _, a := range acc[1:] {
-				for _, b := range s.blocks {
-					for r := b.r0; r < b.r1; r++ {
-						addTo(gws[r*in:r*in+b.k], a[r*in:r*in+b.k])
-					}
-				}
-			}
-			if !s.exact {
-				for i, k := range s.prefix {
-					src, dst := gws[i*in:i*in+k], gw[s.row(i)*in:(s.row(i)+1)*in]
-					if s.colOrder == nil {
-						addTo(dst[:k], src)
-					} else {
-						for c, j := range s.colOrder[:k] {
-							dst[j] += src[c]
-						}
-					}
-				}
-			}
+		if gw != nil {
+			l.backwardW(g, gw)
 		}
 	})
 	return out
+}
+
+// gemmFunc is a matrix product with an epilogue, gemmLdEpi's signature
+// (layerGemm picks one).
+type gemmFunc = func(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int, epi gemmEpi)
+
+// stairPass is one application of a staircase layer to a batch: the
+// layer's shapes and the arrays its products read, in the pattern's
+// orders.
+type stairPass struct {
+	s         *Staircase
+	n, in, o  int // batch rows, layer inputs and outputs
+	mm        gemmFunc
+	tp        *Tape
+	wm, xs, y []float64 // weights, input and output in the pattern's orders
+	bs        []float64 // the bias in the pattern's row order (nil: none)
+}
+
+// gather sets the arrays the products read: W ⊙ M and x with their
+// columns in the pattern's orders (W and x themselves when no order or
+// mask needs a copy), the output (out's data unless rows are reordered)
+// and the bias, copies taken from scratch.
+func (l *stairPass) gather(x, w, bias, out *Tensor, scratch func(int) []float64) {
+	s, n, in, o := l.s, l.n, l.in, l.o
+	// wm: the weights the products read, in the pattern's orders.
+	l.wm = w.data
+	if !s.exact {
+		l.wm = scratch(o * in)
+		for i, k := range s.prefix {
+			src, dst := w.data[s.row(i)*in:], l.wm[i*in:(i+1)*in]
+			if s.colOrder == nil {
+				copy(dst[:k], src)
+			} else {
+				for c, j := range s.colOrder[:k] {
+					dst[c] = src[j]
+				}
+			}
+			clear(dst[k:])
+		}
+	}
+	// xs: x with its columns in the pattern's order.
+	l.xs = x.data
+	if s.colOrder != nil {
+		l.xs = scratch(n * in)
+		gatherCols(l.xs, x.data, n, in, s.colOrder)
+	}
+	// y: the output, its columns in the pattern's row order.
+	l.y = out.data
+	if s.rowOrder != nil {
+		l.y = scratch(n * o)
+	}
+	if bias != nil {
+		l.bs = bias.data
+		if s.rowOrder != nil {
+			l.bs = scratch(o)
+			for i, r := range s.rowOrder {
+				l.bs[i] = bias.data[r]
+			}
+		}
+	}
+}
+
+// gatherCols sets dst[r, c] = src[r, order[c]] for the n rows of width
+// width (rows shared between the cores).
+func gatherCols(dst, src []float64, n, width int, order []int) {
+	rowsPar(n, width, func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			s, d := src[r*width:(r+1)*width], dst[r*width:(r+1)*width]
+			for c, j := range order {
+				d[c] = s[j]
+			}
+		}
+	})
+}
+
+// scatterCols sets dst[r, order[c]] = src[r, c], the inverse of
+// gatherCols.
+func scatterCols(dst, src []float64, n, width int, order []int) {
+	rowsPar(n, width, func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			s, d := src[r*width:(r+1)*width], dst[r*width:(r+1)*width]
+			for i, j := range order {
+				d[j] = s[i]
+			}
+		}
+	})
+}
+
+// forward runs the blocks' products into y, with the bias and the ReLU.
+func (l *stairPass) forward(par func(func(t, i0, i1 int, serial bool)), relu bool) {
+	s, in, o := l.s, l.in, l.o
+	par(func(_, i0, i1 int, serial bool) {
+		for _, b := range s.blocks {
+			// The bias and the ReLU are applied by the product's tasks to
+			// their own part of the output while it is in cache (gemmLd's
+			// epilogue, as in Linear: a separate pass over the output cost
+			// more than the products saved).
+			epi := gemmEpi{relu: relu, serial: serial}
+			if l.bs != nil {
+				epi.bias = l.bs[b.r0:b.r1]
+			}
+			l.mm(false, true, i1-i0, b.r1-b.r0, b.k, 1, l.xs[i0*in:], in, l.wm[b.r0*in:], in, 0, l.y[i0*o+b.r0:], o, epi)
+		}
+	})
+}
+
+// backwardX adds to gx the input gradient of the output gradient g (in
+// the pattern's row order): dx[:, c0:c1] += g[:, r0:r1] · W[r0:r1, c0:c1].
+func (l *stairPass) backwardX(par func(func(t, i0, i1 int, serial bool)), g, gx []float64) {
+	s, n, in, o := l.s, l.n, l.in, l.o
+	// With a column order, the products go to a scratch array (each
+	// column range set by its first run, columns past the widest block
+	// never written) and are then added to gx.
+	gxs, beta := gx, 1.0
+	if s.colOrder != nil {
+		gxs = l.tp.arena.alloc(n * in)
+	}
+	par(func(_, i0, i1 int, serial bool) {
+		beta := beta
+		for i, u := range s.runs {
+			if s.colOrder != nil {
+				beta = 1
+				if i == 0 || s.runs[i-1].c0 != u.c0 {
+					beta = 0
+				}
+			}
+			l.mm(false, false, i1-i0, u.c1-u.c0, u.r1-u.r0, 1, g[i0*o+u.r0:], o, l.wm[u.r0*in+u.c0:], in, beta,
+				gxs[i0*in+u.c0:], in, gemmEpi{serial: serial})
+		}
+	})
+	if s.colOrder != nil && len(s.runs) > 0 {
+		kmax := s.runs[len(s.runs)-1].c1
+		rowsPar(n, kmax, func(r0, r1 int) {
+			for r := r0; r < r1; r++ {
+				src, dst := gxs[r*in:r*in+kmax], gx[r*in:(r+1)*in]
+				for c, j := range s.colOrder[:kmax] {
+					dst[j] += src[c]
+				}
+			}
+		})
+	}
+}
+
+// backwardW adds to gw the weight gradient of the output gradient g (in
+// the pattern's row order): dW[r0:r1, :k] += g[:, r0:r1]ᵀ · x[:, :k], the
+// masked-out entries kept.
+func (l *stairPass) backwardW(g, gw []float64) {
+	s, n, in, o := l.s, l.n, l.in, l.o
+	gws := gw
+	if !s.exact {
+		gws = l.tp.arena.alloc(o * in)
+	}
+	// The batch is the depth of these products: the cores take parts of
+	// it (each then packs only its own rows of g and x), the first part
+	// into gws, the others into scratch copies of the blocks, added
+	// after. The parts are stairDWParts whatever the number of cores, so
+	// that the sums, and every result, are the same on any machine with
+	// the same kernels.
+	parts, par := stairSplit(n, s.work, stairDWParts)
+	acc := [][]float64{gws}
+	for range parts - 1 {
+		acc = append(acc, l.tp.arena.alloc(o*in))
+	}
+	par(func(t, i0, i1 int, serial bool) {
+		for _, b := range s.blocks {
+			if b.k == 0 {
+				continue
+			}
+			beta := 0.0
+			if s.exact && t == 0 {
+				beta = 1
+			}
+			for p0 := i0; p0 < i1; p0 += stairDepth {
+				l.mm(true, false, b.r1-b.r0, b.k, min(stairDepth, i1-p0), 1,
+					g[p0*o+b.r0:], o, l.xs[p0*in:], in, beta, acc[t][b.r0*in:], in, gemmEpi{serial: serial})
+				beta = 1
+			}
+		}
+	})
+	for _, a := range acc[1:] {
+		for _, b := range s.blocks {
+			for r := b.r0; r < b.r1; r++ {
+				addTo(gws[r*in:r*in+b.k], a[r*in:r*in+b.k])
+			}
+		}
+	}
+	if !s.exact {
+		for i, k := range s.prefix {
+			src, dst := gws[i*in:i*in+k], gw[s.row(i)*in:(s.row(i)+1)*in]
+			if s.colOrder == nil {
+				addTo(dst[:k], src)
+			} else {
+				for c, j := range s.colOrder[:k] {
+					dst[j] += src[c]
+				}
+			}
+		}
+	}
 }
 
 // stairSplit returns how a staircase layer over n batch rows with work

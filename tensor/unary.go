@@ -233,14 +233,6 @@ func reluFwd(y, x []float64) {
 	}
 }
 
-// reluMask sets g to 0 where the ReLU output y is +0, in place.
-func reluMask(g, y []float64) {
-	y = y[:len(g)]
-	for i, gi := range g {
-		g[i] = math.Float64frombits(math.Float64bits(gi) & reluOn(y[i]))
-	}
-}
-
 // reluOn is all ones when the ReLU output y is nonzero (the input was
 // positive or NaN) and zero when y is +0.
 func reluOn(y float64) uint64 {

@@ -38,7 +38,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/flowppl/flowppl/internal/progress"
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
@@ -204,7 +203,7 @@ func readScript(name string, stdin io.Reader, stderr io.Writer) (filename string
 
 // progressFor is the progress of fits writing to stderr: a progress bar
 // when stderr is a terminal, plain lines otherwise (a variable for tests).
-var progressFor = progress.ForWriter
+var progressFor = repl.ProgressFor
 
 func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", stderr)

@@ -53,7 +53,7 @@ func TestProgressBar(t *testing.T) {
 	progressFor = func(w io.Writer) func() infer.ProgressReporter {
 		return func() infer.ProgressReporter {
 			bars++
-			return progress.NewBar(w, progressbar.OptionThrottle(0))
+			return infer.DisplayReporter(progress.NewBar(w, progressbar.OptionThrottle(0)))
 		}
 	}
 	code, out, errw := flowppl(t, "", "run", "p.flow")

@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/flowppl/flowppl/infer"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -20,18 +19,9 @@ func IsTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// ForWriter returns the lang.Thread.Progress for fits writing their
-// progress to w: a progress bar for each fit when w is a terminal, nil
-// (plain progress lines every `every` steps) otherwise.
-func ForWriter(w io.Writer) func() infer.ProgressReporter {
-	if !IsTerminal(w) {
-		return nil
-	}
-	return func() infer.ProgressReporter { return NewBar(w) }
-}
-
-// Bar is an infer.ProgressReporter that draws a progress bar on its
-// writer. It is created empty; the bar is made at the first step, when
+// Bar is an infer.ProgressDisplay (wrap it with infer.DisplayReporter for
+// a fit) that draws a progress bar on its writer; the package does not
+// import infer, which sits below it. It is created empty; the bar is made at the first step, when
 // the number of steps is known.
 type Bar struct {
 	w     io.Writer
@@ -52,7 +42,7 @@ func NewBar(w io.Writer, extra ...progressbar.Option) *Bar {
 	return &Bar{w: w, opts: extra}
 }
 
-// Step implements infer.ProgressReporter.
+// Step implements infer.ProgressDisplay.
 func (b *Bar) Step(step, total int, loss float64) {
 	if b.bar == nil {
 		b.total = total
@@ -79,21 +69,21 @@ func (b *Bar) Step(step, total int, loss float64) {
 // Loss returns the smoothed loss shown.
 func (b *Bar) Loss() float64 { return b.loss }
 
-// Done implements infer.ProgressReporter: the bar is completed (or left
+// Finish implements infer.ProgressDisplay: the bar is completed (or left
 // where a cancelled or converged fit stopped) and the line ended; a fit
-// stopped by the stopping rule says so on a line of its own (its Reason
-// and the final loss).
-func (b *Bar) Done(rep *infer.Report) {
+// stopped by the stopping rule (converged) says so on a line of its own
+// (its reason and the final loss).
+func (b *Bar) Finish(steps int, converged bool, reason string, loss float64) {
 	if b.bar == nil {
 		return
 	}
-	if rep.Steps >= b.total {
+	if steps >= b.total {
 		_ = b.bar.Finish()
 	} else {
 		_ = b.bar.Exit()
 	}
 	fmt.Fprintln(b.w)
-	if rep.Stopped == "converged" { // a cancelled fit is reported by the REPL or the command
-		fmt.Fprintf(b.w, "%s; loss %.4f after %d steps\n", rep.Reason, rep.Loss, rep.Steps)
+	if converged { // a cancelled fit is reported by the REPL or the command
+		fmt.Fprintf(b.w, "%s; loss %.4f after %d steps\n", reason, loss, steps)
 	}
 }

@@ -5,13 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flowppl/flowppl/infer"
 	"github.com/schollz/progressbar/v3"
 )
 
-func TestForWriterNotTerminal(t *testing.T) {
-	if ForWriter(&bytes.Buffer{}) != nil {
-		t.Error("a buffer got a progress bar")
+func TestIsTerminal(t *testing.T) {
+	if IsTerminal(&bytes.Buffer{}) {
+		t.Error("a buffer is a terminal")
 	}
 }
 
@@ -24,7 +23,7 @@ func TestBarDrawsInPlace(t *testing.T) {
 		losses = append(losses, l)
 		b.Step(s, 50, l)
 	}
-	b.Done(&infer.Report{Steps: 50, Stopped: "steps", Losses: losses})
+	b.Finish(50, false, "", losses[49])
 	out := buf.String()
 	for _, want := range []string{"\r", "50/50", "steps/s", "loss ", "fit"} {
 		if !strings.Contains(out, want) {
@@ -48,7 +47,7 @@ func TestBarStopped(t *testing.T) {
 	for s := 1; s <= 7; s++ {
 		b.Step(s, 100, 1)
 	}
-	b.Done(&infer.Report{Steps: 7, Stopped: "converged", Reason: "converged at step 5: why", Loss: 1})
+	b.Finish(7, true, "converged at step 5: why", 1)
 	if !strings.HasSuffix(buf.String(), "\nconverged at step 5: why; loss 1.0000 after 7 steps\n") {
 		t.Errorf("no stop line: %q", buf.String())
 	}
