@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +45,20 @@ type Options struct {
 	// Warn, when set, receives the warnings of scripts (see Warnings and
 	// lang.Thread.Warn) instead of Stderr, also when Quiet.
 	Warn func(pos ast.Pos, msg string)
-	// MaxDepth limits the call depth of scripts (0: 1000).
+	// MaxDepth limits the call depth of scripts (0: 1000); a value over
+	// lang.MaxDepthLimit (20,000, what the Go stack safely holds) is
+	// clamped to it.
 	MaxDepth int
+	// MaxMemory limits the bytes of the arrays (and long strings) the
+	// interpreter's scripts hold at once, across Exec and Eval calls (0:
+	// DefaultMaxMemory, 1 GiB; negative: no limit). An operator or builtin
+	// whose result would pass it fails with an error that says "memory
+	// limit" (errors.Is lang.ErrMemoryLimit) before allocating; see
+	// lang.Memory for what is counted.
+	MaxMemory int64
+	// MaxElements limits the elements of one array (0:
+	// lang.DefaultMaxElements, 1e9); errors.Is lang.ErrElementLimit.
+	MaxElements int
 	// Timeout limits the running time of each Exec and Eval (0: none); a
 	// fit running when it expires stops and keeps its parameters, and the
 	// error says "time limit ... reached".
@@ -70,7 +83,12 @@ type Interpreter struct {
 	opts Options
 	sess *Session
 	rng  *rand.Rand
+	mem  *lang.Memory // nil without a memory limit
 }
+
+// DefaultMaxMemory is the memory limit of an Interpreter whose
+// Options.MaxMemory is 0.
+const DefaultMaxMemory = 1 << 30
 
 // New returns an interpreter configured by opts.
 func New(opts Options) *Interpreter {
@@ -84,6 +102,12 @@ func New(opts Options) *Interpreter {
 		opts.Seed = 1
 	}
 	in := &Interpreter{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, 2))}
+	switch {
+	case opts.MaxMemory == 0:
+		in.mem = lang.NewMemory(DefaultMaxMemory)
+	case opts.MaxMemory > 0:
+		in.mem = lang.NewMemory(opts.MaxMemory)
+	}
 	in.sess = NewSession(nil)
 	in.sandboxFiles()
 	for name, v := range opts.Predeclared {
@@ -141,6 +165,9 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 		Quiet:    in.opts.Quiet,
 		Warn:     in.opts.Warn,
 		MaxDepth: in.opts.MaxDepth,
+
+		MaxElements: in.opts.MaxElements,
+		Memory:      in.mem,
 	}, stop
 }
 
@@ -216,8 +243,12 @@ func (in *Interpreter) finish(th *lang.Thread, err error) error {
 		msg, cause = "interrupted", ctx.Err()
 	}
 	var ee *lang.EvalError
-	if errors.As(err, &ee) && ee.Msg == "interrupted" {
-		ee.Msg, ee.Err = msg, cause
+	if errors.As(err, &ee) {
+		// "interrupted" between statements, or the context's error from
+		// inside a builtin or operator that checked it (th.Cancelled).
+		if ee.Msg == "interrupted" || errors.Is(ee.Err, ctx.Err()) || strings.HasSuffix(ee.Msg, ctx.Err().Error()) {
+			ee.Msg, ee.Err = msg, cause
+		}
 		return err
 	}
 	if err == nil {

@@ -351,7 +351,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		if err != nil {
 			return err
 		}
-		v, err := ev.guard(lhs.Lbrack, func() (lang.Value, error) { return lang.Index(whole, idx) })
+		v, err := ev.guard(lhs.Lbrack, func() (lang.Value, error) { return lang.Index(ev.th, whole, idx) })
 		if err != nil {
 			return ev.wrap(lhs.Lbrack, err)
 		}
@@ -380,7 +380,7 @@ func indexName(base string, whole lang.Value, idx []lang.IndexArg, flat int) str
 	for ax := range shape {
 		positions := rangeVec(shape[ax])
 		if ax < len(idx) {
-			sel, err := lang.Index(lang.NewVector(positions), []lang.IndexArg{idx[ax]})
+			sel, err := lang.Index(nil, lang.NewVector(positions), []lang.IndexArg{idx[ax]})
 			if err != nil {
 				return base
 			}

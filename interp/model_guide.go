@@ -54,10 +54,10 @@ func (g *Guide) SampleNamed(th *lang.Thread, n int) (*lang.Record, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("number of draws must be positive, got %d", n)
 	}
-	if err := lang.CheckSize(n * max(g.Post.lay.dim, 1)); err != nil {
+	z, err := lang.Draws(th, g.Flow, n)
+	if err != nil {
 		return nil, err
 	}
-	z := g.Flow.Sample(th.Rand, n)
 	return g.Post.collect(th, z)
 }
 

@@ -57,7 +57,7 @@ func formatCSVNumber(v float64) string {
 }
 
 func builtinReadCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	return readFile("read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(data) })
+	return readFile("read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(th, data) })
 }
 
 // readFile implements the builtin fn(path) of a reader: it reads the file
@@ -79,7 +79,9 @@ func readFile(fn string, args lang.Tuple, kwargs []lang.Kwarg, parse func([]byte
 }
 
 // parseCSV reads a CSV table with a header line into a record of vectors.
-func parseCSV(data []byte) (*lang.Record, error) {
+// Every csvCheckRows rows it checks the columns read so far against th's
+// limits (th may be nil).
+func parseCSV(th *lang.Thread, data []byte) (*lang.Record, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
@@ -104,7 +106,12 @@ func parseCSV(data []byte) (*lang.Record, error) {
 		names[j] = h
 	}
 	cols := make([][]float64, len(names))
-	for {
+	for rows := 1; ; rows++ {
+		if rows%csvCheckRows == 0 {
+			if err := th.Alloc(rows, len(names)); err != nil {
+				return nil, err
+			}
+		}
 		row, err := r.Read()
 		if err == io.EOF {
 			break
@@ -130,6 +137,9 @@ func parseCSV(data []byte) (*lang.Record, error) {
 	}
 	return rec, nil
 }
+
+// csvCheckRows is how often parseCSV checks its thread's limits.
+const csvCheckRows = 4096
 
 // csvColumn is one column to write: numbers, or text (a table's names).
 type csvColumn struct {

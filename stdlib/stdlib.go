@@ -3,7 +3,7 @@ package stdlib
 import (
 	"fmt"
 	"maps"
-	"math"
+
 	"sort"
 
 	"github.com/flowppl/flowppl/lang"
@@ -94,19 +94,36 @@ func sizeArg(fn, name string, v lang.Value) (int, error) {
 }
 
 // checkResultSize returns fn's error when a result with the given
-// dimensions would exceed the element limit (lang.CheckSize), before
-// anything of that size is allocated.
-func checkResultSize(fn string, dims ...int) error {
-	n := 1
-	for _, d := range dims {
-		if d > 0 && n > math.MaxInt/d {
-			n = math.MaxInt
-			break
-		}
-		n *= max(d, 1)
+// dimensions (a dimension <= 0 counts as 1) would pass th's limits
+// (lang.Thread.Alloc), before anything of that size is allocated.
+func checkResultSize(th *lang.Thread, fn string, dims ...int) error {
+	ds := make([]int, len(dims))
+	for i, d := range dims {
+		ds[i] = max(d, 1)
 	}
-	if err := lang.CheckSize(n); err != nil {
-		return fmt.Errorf("%s: %v", fn, err)
+	return alloc(th, fn, ds...)
+}
+
+// alloc is th.Alloc(dims...) with fn's name on the error.
+func alloc(th *lang.Thread, fn string, dims ...int) error {
+	if err := th.Alloc(dims...); err != nil {
+		return fmt.Errorf("%s: %w", fn, err)
+	}
+	return nil
+}
+
+// chunkSize is the number of elements a long builtin loop handles between
+// checks of the thread's context.
+const chunkSize = 1 << 18
+
+// chunks calls f on [0, n) in pieces of chunkSize, and stops with the
+// context's error when th's context is done (a time limit).
+func chunks(th *lang.Thread, n int, f func(from, to int)) error {
+	for i := 0; i < n; i += chunkSize {
+		if err := th.Cancelled(); err != nil {
+			return err
+		}
+		f(i, min(i+chunkSize, n))
 	}
 	return nil
 }

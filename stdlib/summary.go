@@ -194,8 +194,9 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 			return nil, fmt.Errorf("summary: n must be positive, got %d", n)
 		}
 		d := q.Dist()
-		if err := lang.CheckSize(n * d.Dim()); err != nil {
-			return nil, fmt.Errorf("summary: %v", err)
+		x, err := lang.Draws(th, d, n)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
 		}
 		names := make([]string, d.Dim())
 		e := eventOf(q)
@@ -206,7 +207,7 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 				names[j] = fmt.Sprintf("x[%d]", j)
 			}
 		}
-		return Summarize(names, d.Sample(th.Rand, n)), nil
+		return Summarize(names, x), nil
 	case *lang.Array:
 		if q.IsVector() {
 			return Summarize(nil, tensor.New(q.Data(), q.Len(), 1)), nil
