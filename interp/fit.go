@@ -46,6 +46,32 @@ func (ev *evaluator) fitNamed(x *ast.Fit, e *env, name string) (lang.Value, erro
 	return v, nil
 }
 
+// stepWidth estimates from above the float64 values one draw of a fit
+// step keeps on the tape of the flow q: four per dimension, and three (the
+// layer's input, output and gradient) per column of each weight matrix.
+// A batch times this is checked against the thread's limits before a fit
+// starts, so that `batch = 1e9` is refused rather than allocated.
+func stepWidth(q *flows.Flow) int {
+	w := 4 * q.Dim()
+	for _, p := range q.Params() {
+		if p.Rank() == 2 {
+			w += 3 * p.Dim(1)
+		}
+	}
+	return w
+}
+
+// optionPos returns the position of the option name of a fit, or of the
+// fit keyword when it is not given.
+func optionPos(x *ast.Fit, name string) ast.Pos {
+	for _, kw := range x.Options {
+		if kw.Name == name {
+			return kw.NamePos
+		}
+	}
+	return x.FitPos
+}
+
 // threadOptions sets the options of a fit that come from the thread: the
 // progress lines' writer or the progress reporter, quiet and the context.
 func (ev *evaluator) threadOptions(opts *infer.Options) {
@@ -126,6 +152,13 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
 
+	batch := opts.Batch
+	if batch == 0 {
+		batch = infer.DefaultBatch
+	}
+	if err := ev.th.Alloc(batch, stepWidth(q)); err != nil {
+		return nil, ev.errorf(optionPos(x, "batch"), "fit: a step with batch %d: %v", batch, err)
+	}
 	ev.threadOptions(&opts)
 	var rep *infer.Report
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {

@@ -217,7 +217,7 @@ func (th *Thread) AllocBytes(b int64) error {
 }
 
 // Track counts the arrays and strings of v (an array, a batch, a string,
-// or a record of them) against the thread's Memory until the garbage
+// a record of them, or a flow's parameters) against the thread's Memory until the garbage
 // collector frees them; small ones (under TrackedBytes) and tensors on a
 // tape are not counted, nor storage counted before. The interpreter calls
 // it on the result of every builtin and operator.
@@ -237,6 +237,10 @@ func (th *Thread) Track(v Value) {
 	case *Record:
 		for _, f := range x.Fields {
 			th.Track(f)
+		}
+	case *Flow:
+		for _, p := range x.F.Params() {
+			th.trackTensor(p)
 		}
 	}
 }
