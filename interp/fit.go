@@ -157,7 +157,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		batch = infer.DefaultBatch
 	}
 	if err := ev.th.Alloc(batch, stepWidth(q)); err != nil {
-		return nil, ev.errorf(optionPos(x, "batch"), "fit: a step with batch %d: %v", batch, err)
+		return nil, ev.wrap(optionPos(x, "batch"), fmt.Errorf("fit: a step with batch %d: %w", batch, err))
 	}
 	ev.threadOptions(&opts)
 	var rep *infer.Report

@@ -67,7 +67,7 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 	var f *flows.Flow
 	for _, s := range steps {
 		if err := ev.th.Alloc(flowParams(inner.Dim(), s.Options), 2); err != nil {
-			return nil, ev.errorf(x.FlowPos, "%s: %v", s.Name, err)
+			return nil, ev.wrap(x.FlowPos, fmt.Errorf("%s: %w", s.Name, err))
 		}
 		_, err := ev.guard(x.FlowPos, func() (lang.Value, error) {
 			var err error

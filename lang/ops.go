@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -137,14 +138,14 @@ func arith(th *Thread, op string, x, y Value) (Value, error) {
 		if a, ok := x.(String); ok {
 			if b, ok := y.(String); ok {
 				if len(b) > 0 {
-					if _, err := th.Elements(len(a) + len(b)); err != nil {
-						return nil, fmt.Errorf("string: %w", err)
+					if n := len(a) + len(b); n > th.maxElements() {
+						return nil, &limitError{fmt.Sprintf("a string of %d bytes is over the limit of %d", n, th.maxElements()), ErrElementLimit}
 					}
 					if err := th.AllocBytes(int64(len(a) + len(b))); err != nil {
 						return nil, err
 					}
 				}
-				return a + b, nil
+				return concatStrings(th, a, b)
 			}
 		}
 	}
@@ -162,6 +163,25 @@ func arith(th *Thread, op string, x, y Value) (Value, error) {
 	}
 	t := arithTensor(op, a, b)
 	return &Array{T: t}, nil
+}
+
+// concatStrings returns a + b; a long result is copied in chunks of 1 MiB
+// between checks of th's context, so that a time limit stops it.
+func concatStrings(th *Thread, a, b String) (Value, error) {
+	const chunk = 1 << 20
+	if len(a)+len(b) < chunk {
+		return a + b, nil
+	}
+	out := make([]byte, 0, len(a)+len(b))
+	for _, s := range []String{a, b} {
+		for i := 0; i < len(s); i += chunk {
+			if err := th.Cancelled(); err != nil {
+				return nil, err
+			}
+			out = append(out, s[i:min(i+chunk, len(s))]...)
+		}
+	}
+	return String(unsafe.String(unsafe.SliceData(out), len(out))), nil
 }
 
 // arithTensor applies the elementwise arithmetic operator op (+ - * / ^) to

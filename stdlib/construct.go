@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
@@ -210,7 +211,23 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 	if matrices != 0 && matrices != len(args) {
 		return nil, fmt.Errorf("concat: cannot mix matrices with numbers or vectors (make rows with [v] first)")
 	}
-	return lang.NewArray(tensor.Concat(0, parts...)), nil
+	if total < chunkSize || slices.ContainsFunc(parts, (*tensor.Tensor).Tracked) {
+		return lang.NewArray(tensor.Concat(0, parts...)), nil
+	}
+	// A long result: along axis 0 the data are the parts' one after the
+	// other, copied in chunks so that a time limit stops the copy.
+	out := make([]float64, 0, total)
+	for _, p := range parts {
+		d := p.Data()
+		err := chunks(th, len(d), func(from, to int) { out = append(out, d[from:to]...) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cols < 0 {
+		return lang.NewVector(out), nil
+	}
+	return lang.NewMatrix(total/cols, cols, out), nil
 }
 
 func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {

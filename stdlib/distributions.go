@@ -393,7 +393,7 @@ func sampleNamed(th *lang.Thread, g lang.NamedSampler, nv lang.Value) (lang.Valu
 		}
 		r, err := g.SampleNamed(th, n)
 		if err != nil {
-			return nil, fmt.Errorf("sample: %v", err)
+			return nil, fmt.Errorf("sample: %w", err)
 		}
 		return r, nil
 	}

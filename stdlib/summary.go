@@ -181,7 +181,7 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		}
 		r, err := q.SampleNamed(th, n)
 		if err != nil {
-			return nil, fmt.Errorf("summary: %v", err)
+			return nil, fmt.Errorf("summary: %w", err)
 		}
 		t := summarizeNamed(r, shapesOf(q))
 		fmt.Fprintln(th.Stdout, t)
