@@ -46,6 +46,18 @@ func (ev *evaluator) fitNamed(x *ast.Fit, e *env, name string) (lang.Value, erro
 	return v, nil
 }
 
+// checkStep checks a fit step of q with batch draws (0: the default)
+// against the thread's limits, before the fit starts.
+func (ev *evaluator) checkStep(x *ast.Fit, q *flows.Flow, batch int) error {
+	if batch == 0 {
+		batch = infer.DefaultBatch
+	}
+	if err := ev.th.Alloc(batch, stepWidth(q)); err != nil {
+		return ev.wrap(optionPos(x, "batch"), fmt.Errorf("fit: a step with batch %d: %w", batch, err))
+	}
+	return nil
+}
+
 // stepWidth estimates from above the float64 values one draw of a fit
 // step keeps on the tape of the flow q: four per dimension, and three (the
 // layer's input, output and gradient) per column of each weight matrix.
@@ -152,12 +164,8 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
 
-	batch := opts.Batch
-	if batch == 0 {
-		batch = infer.DefaultBatch
-	}
-	if err := ev.th.Alloc(batch, stepWidth(q)); err != nil {
-		return nil, ev.wrap(optionPos(x, "batch"), fmt.Errorf("fit: a step with batch %d: %w", batch, err))
+	if err := ev.checkStep(x, q, opts.Batch); err != nil {
+		return nil, err
 	}
 	ev.threadOptions(&opts)
 	var rep *infer.Report
@@ -298,6 +306,11 @@ func (ev *evaluator) instantiate(x *ast.Fit, plan flows.Plan, dim int) (*flows.F
 	base, err := standardNormal(dim)
 	if err != nil {
 		return nil, ev.wrap(x.FitPos, err)
+	}
+	for _, st := range plan.Layers {
+		if err := ev.th.Alloc(flowParams(dim, st.Options), 2); err != nil {
+			return nil, ev.wrap(x.FitPos, fmt.Errorf("%s: %w", st.Name, err))
+		}
 	}
 	var q *flows.Flow
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {

@@ -250,3 +250,25 @@ func TestLimitsPerInterpreter(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsFlowPlans: a flow plan (a flow without a base) is built when
+// a fit starts, and a posterior fit's steps hold a batch of draws: both
+// are checked against the limits before anything is allocated, at the
+// fit (or its batch option).
+func TestLimitsFlowPlans(t *testing.T) {
+	const model = "model m(y) {\n  mu ~ Normal(0, 1)\n  y ~ Normal(mu, 1)\n}\n"
+	for _, tt := range []struct{ src, want string }{
+		{"q = flow AffineAutoregressive(hidden = [1e9])\nfit q to Normal([0, 0], [1, 1]) { steps = 2 }",
+			`^plan.flow:2:1: AffineAutoregressive: an array of \d+ elements is over the limit of 10000000$`},
+		{model + "q = flow Affine\nfit q to m([0.5]) { steps = 2, batch = 1e9 }",
+			`^plan.flow:6:32: fit: a step with batch 1000000000: an array of \d+ elements is over the limit of 10000000$`},
+		{"q = flow Spline(Normal([0, 0], [1, 1]), bins = 1000, bound = 3)\nq2 = flow Spline(q, bins = 1000)\nfit q2 to Normal([0, 0], [1, 1]) { steps = 2, batch = 1e6 }",
+			`^plan.flow:3:47: fit: a step with batch 1000000: an array of \d+ elements is over the limit of 10000000$`},
+	} {
+		in := interp.New(interp.Options{MaxMemory: testMemory, MaxElements: testElements})
+		err := in.Exec(context.Background(), "plan.flow", tt.src)
+		if err == nil || !regexp.MustCompile(tt.want).MatchString(err.Error()) || !errors.Is(err, lang.ErrElementLimit) {
+			t.Errorf("%s:\ngot %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}

@@ -156,6 +156,9 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	if q.Dim() != dim {
 		return nil, ev.errorf(x.Q.Pos(), "the guide has dimension %d but the posterior's latents have %d unconstrained coordinates", q.Dim(), dim)
 	}
+	if err := ev.checkStep(x, q, opts.Batch); err != nil {
+		return nil, err
+	}
 	guide := &Guide{Flow: q, Post: post}
 	if id, ok := x.Q.(*ast.Ident); ok {
 		rebind(e, id.Name, guide)
