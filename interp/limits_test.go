@@ -272,3 +272,27 @@ func TestLimitsFlowPlans(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMemoryLimit measures what the memory accounting costs a loop
+// that allocates: arrays of 100 elements (under TrackedBytes, not
+// counted) and of 1e4 (80 KB, each counted and released by a GC
+// cleanup), with the default 1 GiB limit and without a limit.
+func BenchmarkMemoryLimit(b *testing.B) {
+	for _, n := range []string{"1e2", "1e4"} {
+		src := "for i in range(1000) { x = zeros(" + n + ") + i }"
+		for _, lim := range []int64{0, -1} {
+			name := "n=" + n + "/limit"
+			if lim < 0 {
+				name = "n=" + n + "/none"
+			}
+			b.Run(name, func(b *testing.B) {
+				in := interp.New(interp.Options{MaxMemory: lim})
+				for b.Loop() {
+					if err := in.Exec(context.Background(), "b.flow", src); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
