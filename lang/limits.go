@@ -183,18 +183,14 @@ func (e *limitError) Unwrap() error { return e.kind }
 // product is the number of float64 values) would pass the thread's
 // element limit (MaxElements) or its memory limit (Memory): the bytes of
 // the live arrays plus the new one. Builtins and operators call it before
-// they allocate a result; a nil Thread checks DefaultMaxElements only. It
-// also reports a cancelled context (see Cancelled), so that a loop that
-// allocates stops at a time limit.
+// they allocate a result; a nil Thread checks DefaultMaxElements only.
+// (The time and step limits are the context's: see Cancelled.)
 func (th *Thread) Alloc(dims ...int) error {
 	n, err := th.Elements(dims...)
 	if err != nil {
 		return err
 	}
-	if err := th.AllocBytes(8 * int64(n)); err != nil {
-		return err
-	}
-	return th.Cancelled()
+	return th.AllocBytes(8 * int64(n))
 }
 
 // AllocBytes is Alloc for a block of b bytes (a string).

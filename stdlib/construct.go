@@ -225,7 +225,7 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 		}
 	}
 	if cols < 0 {
-		return lang.NewVector(out), nil
+		return lang.NewArray(tensor.New(out, total)), nil
 	}
 	return lang.NewMatrix(total/cols, cols, out), nil
 }
