@@ -911,6 +911,9 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 		k := t.Len() / m
 		f := fields[name]
 		if f == nil {
+			if err := th.Alloc(n, k); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 			f = &field{data: make([]float64, n*k), k: k, vec: len(event) == 0}
 			for i := range f.data {
 				f.data[i] = math.NaN()
@@ -924,6 +927,9 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 		return nil
 	}
 	err := infer.EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
+		if err := th.Cancelled(); err != nil {
+			return err
+		}
 		r := newRun(modeCollect, m)
 		r.z, r.lay = infer.Scratch(tp, z, lo, m), p.lay
 		r.rows = p.rows.collectRows()
