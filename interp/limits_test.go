@@ -153,15 +153,16 @@ func TestMemoryLive(t *testing.T) {
 
 // TestTimeLimitInsideBuiltins: long builtins and copies check the time
 // limit as they go (every 65536 draws, 2^18 elements, 1 MiB of a
-// string), so a time limit stops them in the middle: 2e7 normal draws,
-// range(2e7) and doubling a 64 MB string take well over 10 ms on any
-// machine. Only the kind of error is asserted, not the time.
+// string, 4096 printed numbers), so a time limit stops them in the
+// middle: 2e7 normal draws, range(2e7), doubling a 64 MB string and
+// printing 3e6 numbers take well over 10 ms on any machine. Only the kind of error is asserted, not the time.
 func TestTimeLimitInsideBuiltins(t *testing.T) {
 	for _, src := range []string{
 		"x = sample(Normal(0, 1), 2e7)",
 		"x = range(2e7)",
 		"s = \"ab\"\nfor i in range(40) { s = s + s }",
 		"x = ones(1e6)\nfor i in range(40) { x = concat(x, x) }",
+		"x = linspace(0, 1, 3e6)\nprint(x)",
 	} {
 		in := interp.New(interp.Options{Timeout: 10 * time.Millisecond, MaxMemory: -1, MaxElements: 1 << 40})
 		err := in.Exec(context.Background(), "t.flow", src)

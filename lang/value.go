@@ -1,7 +1,9 @@
 package lang
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -134,32 +136,52 @@ func (a *Array) Type() string {
 
 // String formats a vector as [1, 2.5] and a matrix one row per line.
 func (a *Array) String() string {
-	d := a.T.Data()
 	var b strings.Builder
-	row := func(xs []float64) {
-		b.WriteByte('[')
+	a.WriteText(nil, &b)
+	return b.String()
+}
+
+// WriteText writes the array to w as String formats it, checking th's
+// context (th may be nil) every 4096 numbers, so that a time limit stops
+// the printing of a long array (what was written stays written).
+func (a *Array) WriteText(th *Thread, w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	d := a.T.Data()
+	k := 0
+	row := func(xs []float64) error {
+		bw.WriteByte('[')
 		for i, v := range xs {
 			if i > 0 {
-				b.WriteString(", ")
+				bw.WriteString(", ")
 			}
-			b.WriteString(tensor.FormatNumber(v))
+			bw.WriteString(tensor.FormatNumber(v))
+			if k++; k%4096 == 0 {
+				if err := th.Cancelled(); err != nil {
+					return err
+				}
+			}
 		}
-		b.WriteByte(']')
+		bw.WriteByte(']')
+		return nil
 	}
 	if a.T.Rank() == 1 {
-		row(d)
-		return b.String()
+		if err := row(d); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	r, c := a.T.Dim(0), a.T.Dim(1)
-	b.WriteByte('[')
+	bw.WriteByte('[')
 	for i := 0; i < r; i++ {
 		if i > 0 {
-			b.WriteString(",\n ")
+			bw.WriteString(",\n ")
 		}
-		row(d[i*c : (i+1)*c])
+		if err := row(d[i*c : (i+1)*c]); err != nil {
+			return err
+		}
 	}
-	b.WriteByte(']')
-	return b.String()
+	bw.WriteByte(']')
+	return bw.Flush()
 }
 
 // Distribution is a value that is a probability distribution: plain
