@@ -155,7 +155,8 @@ func TestMemoryLive(t *testing.T) {
 // limit as they go (every 65536 draws, 2^18 elements, 1 MiB of a
 // string, 4096 printed numbers), so a time limit stops them in the
 // middle: 2e7 normal draws, range(2e7), doubling a 64 MB string and
-// printing 3e6 numbers take well over 10 ms on any machine. Only the kind of error is asserted, not the time.
+// printing 3e6 numbers take well over 10 ms on any machine. Only the kind
+// of error is asserted, not the time.
 func TestTimeLimitInsideBuiltins(t *testing.T) {
 	for _, src := range []string{
 		"x = sample(Normal(0, 1), 2e7)",
@@ -294,6 +295,29 @@ func BenchmarkMemoryLimit(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestTimeLimitInSorts: quantile and summary sort in chunks between checks
+// of the time limit; on 4e6 numbers set by the host (sorting takes
+// hundreds of ms) a 5 ms limit stops them at their call.
+func TestTimeLimitInSorts(t *testing.T) {
+	xs := make([]float64, 4_000_000)
+	for i := range xs {
+		xs[i] = float64((i * 7919) % len(xs))
+	}
+	for _, tt := range []struct{ src, want string }{
+		{"y = quantile(x, 0.5)", "s.flow:1:5: time limit of 5ms reached"},
+		{"y = summary(x)", "s.flow:1:5: time limit of 5ms reached"},
+	} {
+		in := interp.New(interp.Options{Timeout: 5 * time.Millisecond})
+		if err := in.Set("x", xs); err != nil {
+			t.Fatal(err)
+		}
+		err := in.Exec(context.Background(), "s.flow", tt.src)
+		if err == nil || err.Error() != tt.want || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: got %v, want %s", tt.src, err, tt.want)
 		}
 	}
 }

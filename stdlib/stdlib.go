@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"slices"
 	"fmt"
 	"maps"
 
@@ -124,6 +125,60 @@ func chunks(th *lang.Thread, n int, f func(from, to int)) error {
 			return err
 		}
 		f(i, min(i+chunkSize, n))
+	}
+	return nil
+}
+
+// sortFloats sorts xs as slices.Sort does (NaNs first): runs of
+// chunkSize sorted one by one, then merged pairwise, with th's context
+// checked between runs and every chunkSize merged values, so that a time
+// limit stops a long sort (xs is then left partly sorted). The merges
+// take a buffer as long as xs, checked against th's limits.
+func sortFloats(th *lang.Thread, xs []float64) error {
+	n := len(xs)
+	if n <= chunkSize {
+		slices.Sort(xs)
+		return nil
+	}
+	if err := th.Alloc(n); err != nil {
+		return err
+	}
+	if err := chunks(th, n, func(from, to int) { slices.Sort(xs[from:to]) }); err != nil {
+		return err
+	}
+	src, dst := xs, make([]float64, n)
+	for w := chunkSize; w < n; w *= 2 {
+		for lo := 0; lo < n; lo += 2 * w {
+			mid, hi := min(lo+w, n), min(lo+2*w, n)
+			if err := mergeFloats(th, dst[lo:hi], src[lo:mid], src[mid:hi]); err != nil {
+				return err
+			}
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] {
+		copy(xs, src)
+	}
+	return nil
+}
+
+// mergeFloats merges the sorted a and b into dst (stable: a first among
+// equals), checking th's context every chunkSize values.
+func mergeFloats(th *lang.Thread, dst, a, b []float64) error {
+	i, j := 0, 0
+	for k := range dst {
+		if k%chunkSize == chunkSize-1 {
+			if err := th.Cancelled(); err != nil {
+				return err
+			}
+		}
+		if j == len(b) || (i < len(a) && cmpFloat(b[j], a[i]) >= 0) {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
 	}
 	return nil
 }
