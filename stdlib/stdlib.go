@@ -1,9 +1,9 @@
 package stdlib
 
 import (
-	"slices"
 	"fmt"
 	"maps"
+	"slices"
 
 	"sort"
 
