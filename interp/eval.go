@@ -566,7 +566,7 @@ func (ev *evaluator) callFunction(f *Function, args lang.Tuple, kwargs []lang.Kw
 		return nil, ev.wrap(pos, err)
 	}
 	if !ev.th.Push(f.name, pos) {
-		return nil, ev.errorf(pos, "call depth limit %d reached in %s", ev.th.MaxDepth, f.name)
+		return nil, ev.errorf(pos, "call depth limit %s reached in %s", ev.th.DepthLimit(), f.name)
 	}
 	defer ev.th.Pop()
 	local := &env{vars: vals, parent: f.env}

@@ -75,7 +75,7 @@ func TestResourceLimits(t *testing.T) {
 		{"r22_concat_loop", memory, `^untrusted.flow:1:5: sample: memory limit of 32 MiB reached: an array of 76.3 MiB with 0 B of arrays live$`, nil},
 		{"r23_sample_big_flow_timeout", memory, `^untrusted.flow:2:5: sample: memory limit of 32 MiB reached: an array of 76.3 MiB with [\d.]+ MiB of arrays live$`, nil},
 		{"r24_fit_big_batch_timeout", elements, `^untrusted.flow:2:55: fit: a step with batch 200000: an array of \d+ elements`, nil},
-		{"r25_deep_recursion_high_maxdepth", depth, `^untrusted.flow:1:11: call depth limit 20000 reached in f$`, func(o *interp.Options) { o.MaxDepth = 1_000_000 }},
+		{"r25_deep_recursion_high_maxdepth", depth, `^untrusted.flow:1:11: call depth limit 20000 \(the deepest the Go stack safely holds\) reached in f$`, func(o *interp.Options) { o.MaxDepth = 1_000_000 }},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			src, err := os.ReadFile(filepath.Join("testdata", "resource", tt.file+".flow"))

@@ -267,7 +267,7 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	}
 	local := &env{vars: maps.Clone(r.args), parent: menv}
 	if !th.Push(m.name, p.callPos) {
-		return nil, ev.errorf(p.callPos, "call depth limit %d reached in %s", th.MaxDepth, m.name)
+		return nil, ev.errorf(p.callPos, "call depth limit %s reached in %s", th.DepthLimit(), m.name)
 	}
 	defer th.Pop()
 	if _, _, err := ev.stmts(m.body.Stmts, local); err != nil {

@@ -149,6 +149,16 @@ func (th *Thread) Elements(dims ...int) (int, error) {
 	return n, nil
 }
 
+// DepthLimit describes the thread's call depth limit for an error
+// message: "1000", or "20000 (the deepest the Go stack safely holds)" at
+// MaxDepthLimit, where a larger MaxDepth was clamped.
+func (th *Thread) DepthLimit() string {
+	if th.MaxDepth >= MaxDepthLimit {
+		return fmt.Sprintf("%d (the deepest the Go stack safely holds)", MaxDepthLimit)
+	}
+	return fmt.Sprint(th.MaxDepth)
+}
+
 // CheckSize returns an error if an array of n elements is over
 // DefaultMaxElements: the check of code that has no Thread (values a host
 // converts, files decoded before they reach a script). Code with a Thread
