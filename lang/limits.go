@@ -56,7 +56,12 @@ var ErrElementLimit = errors.New("element limit reached")
 // collector once and waits for the cleanups before refusing, so arrays
 // the script no longer holds do not count. Not counted: smaller arrays,
 // the tensors of a fit's tape and a flow's parameters (bounded by the
-// fit and flow checks), and Go's own overhead.
+// fit and flow checks), and Go's own overhead. Counting costs a
+// runtime.AddCleanup per counted array (nothing measurable beside
+// allocating 64 KiB); the garbage collection run near the limit is the
+// whole process's. An array whose storage reuses the address of a freed
+// one before that one's cleanup has run is not counted (the count errs
+// low, never high).
 type Memory struct {
 	// Limit is the largest number of live bytes; 0 means no limit.
 	Limit int64
