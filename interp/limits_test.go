@@ -321,3 +321,34 @@ func TestTimeLimitInSorts(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVLimits: read_csv checks the columns it has read every 4096
+// rows against the element and memory limits, so a large file fails
+// while it is read (at row 12288 here: 36864 values, 288 KiB).
+func TestReadCSVLimits(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("a,b,c\n")
+	for i := range 20000 {
+		fmt.Fprintf(&b, "%d,%d,%d\n", i, 2*i, 3*i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.csv"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		opts interp.Options
+		want string
+		kind error
+	}{
+		{interp.Options{Dir: dir, MaxElements: 30000}, "an array of 36864 elements is over the limit of 30000", lang.ErrElementLimit},
+		{interp.Options{Dir: dir, MaxMemory: 256 << 10}, "memory limit of 256 KiB reached: an array of 288 KiB with 0 B of arrays live", lang.ErrMemoryLimit},
+	} {
+		err := interp.New(tt.opts).Exec(context.Background(), "r.flow", `d = read_csv("big.csv")`)
+		if err == nil || !strings.HasPrefix(err.Error(), "r.flow:1:5: read_csv: ") || !strings.HasSuffix(err.Error(), tt.want) || !errors.Is(err, tt.kind) {
+			t.Errorf("got %v, want %s", err, tt.want)
+		}
+	}
+	if err := interp.New(interp.Options{Dir: dir}).Exec(context.Background(), "r.flow", `d = read_csv("big.csv")`); err != nil {
+		t.Errorf("within the default limits: %v", err)
+	}
+}

@@ -73,14 +73,15 @@ func readFile(fn string, args lang.Tuple, kwargs []lang.Kwarg, parse func([]byte
 	}
 	v, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", fn, path, err)
+		return nil, fmt.Errorf("%s: %s: %w", fn, path, err)
 	}
 	return v, nil
 }
 
 // parseCSV reads a CSV table with a header line into a record of vectors.
 // Every csvCheckRows rows it checks the columns read so far against th's
-// limits (th may be nil).
+// limits and its context (th may be nil), so that a memory or time limit
+// stops a long file.
 func parseCSV(th *lang.Thread, data []byte) (*lang.Record, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	r := csv.NewReader(bytes.NewReader(data))
@@ -109,6 +110,9 @@ func parseCSV(th *lang.Thread, data []byte) (*lang.Record, error) {
 	for rows := 1; ; rows++ {
 		if rows%csvCheckRows == 0 {
 			if err := th.Alloc(rows, len(names)); err != nil {
+				return nil, err
+			}
+			if err := th.Cancelled(); err != nil {
 				return nil, err
 			}
 		}
