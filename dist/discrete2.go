@@ -70,17 +70,6 @@ func (d BetaBinomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	}, d.N, d.A, d.B)
 }
 
-// binomialDraw returns a Binomial(n, p) draw, exact at p = 0 and p = 1.
-func binomialDraw(rng *rand.Rand, n, p float64) float64 {
-	switch {
-	case n == 0 || !(p > 0):
-		return 0
-	case p >= 1:
-		return n
-	}
-	return distuv.Binomial{N: n, P: p, Src: rng}.Rand()
-}
-
 // Support returns the integers 0, ..., n; High holds n per component
 // (flattened over the batch when batched).
 func (d BetaBinomial) Support() Support { return countRange("BetaBinomial", d.N, d.A, d.B) }
@@ -268,7 +257,7 @@ func (d BinomialLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	return m.finish(elem, nil)
 }
 
-// Sample returns n draws (gonum's binomial sampler) as an [n, d] tensor.
+// Sample returns n draws (binomialDraw) as an [n, d] tensor.
 func (d BinomialLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 	return draws("BinomialLogit", n, func(v []float64) float64 {
 		return binomialDraw(rng, v[0], sigmoid(v[1]))

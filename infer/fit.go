@@ -406,7 +406,9 @@ func train(q Guide, o Options, loss lossFunc, rep *Report) error {
 		}()
 	}
 	snap := newParamSnapshot(params)
-	rep.Losses = make([]float64, 0, o.Steps)
+	// Steps may be a cap far beyond what runs (a time limit, the stopping
+	// rule): the trace grows as the steps run.
+	rep.Losses = make([]float64, 0, min(o.Steps, 1<<14))
 	lastStep, lastLoss := 0, math.NaN()
 	diverged := func(step int, what string) error {
 		snap.restore()

@@ -52,6 +52,22 @@
 // towards the thread's call depth limit (1000 by default): deeper
 // recursion is the error `call depth limit 1000 reached in f`.
 //
+// # Limits
+//
+// A Thread carries its limits (see lang.Thread): call depth (MaxDepth,
+// clamped to lang.MaxDepthLimit), elements per array (MaxElements) and
+// the bytes of arrays held (Memory, shared by the threads of one
+// Interpreter); its Context carries the time and step limits of an
+// Interpreter (Options.Timeout, Options.MaxSteps). Operators and builtins
+// call Thread.Alloc before they allocate a result, and the evaluator
+// counts each result with Thread.Track; flow checks the parameters its
+// options ask for, and fit the memory of one step (batch × the flow's
+// widths), before anything is built. Long builtins check the context
+// between chunks (Thread.Cancelled), so a time limit stops them. ExecFile
+// and Session use what the Thread holds (a zero Thread: depth 1000, 1e9
+// elements, no memory limit); New sets a memory limit of 1 GiB unless
+// Options.MaxMemory says otherwise.
+//
 // # Error positions
 //
 // Every runtime error is a *lang.EvalError whose CallStack holds the user

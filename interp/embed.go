@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,8 +53,20 @@ type Options struct {
 	// Warn, when set, receives the warnings of scripts (see Warnings and
 	// lang.Thread.Warn) instead of Stderr, also when Quiet.
 	Warn func(pos ast.Pos, msg string)
-	// MaxDepth limits the call depth of scripts (0: 1000).
+	// MaxDepth limits the call depth of scripts (0: 1000); a value over
+	// lang.MaxDepthLimit (20,000, what the Go stack safely holds) is
+	// clamped to it.
 	MaxDepth int
+	// MaxMemory limits the bytes of the arrays (and long strings) the
+	// interpreter's scripts hold at once, across Exec and Eval calls (0:
+	// DefaultMaxMemory, 1 GiB; negative: no limit). An operator or builtin
+	// whose result would pass it fails with an error that says "memory
+	// limit" (errors.Is lang.ErrMemoryLimit) before allocating; see
+	// lang.Memory for what is counted.
+	MaxMemory int64
+	// MaxElements limits the elements of one array (0:
+	// lang.DefaultMaxElements, 1e9); errors.Is lang.ErrElementLimit.
+	MaxElements int
 	// Timeout limits the running time of each Exec and Eval (0: none); a
 	// fit running when it expires stops and keeps its parameters, and the
 	// error says "time limit ... reached".
@@ -79,7 +92,12 @@ type Interpreter struct {
 	sess  *Session
 	rng   *rand.Rand
 	files lang.FS
+	mem   *lang.Memory // nil without a memory limit
 }
+
+// DefaultMaxMemory is the memory limit of an Interpreter whose
+// Options.MaxMemory is 0.
+const DefaultMaxMemory = 1 << 30
 
 // New returns an interpreter configured by opts.
 func New(opts Options) *Interpreter {
@@ -101,6 +119,12 @@ func New(opts Options) *Interpreter {
 		files = lang.NoFiles
 	}
 	in := &Interpreter{opts: opts, rng: lang.NewRand(opts.Seed), files: files}
+	switch {
+	case opts.MaxMemory == 0:
+		in.mem = lang.NewMemory(DefaultMaxMemory)
+	case opts.MaxMemory > 0:
+		in.mem = lang.NewMemory(opts.MaxMemory)
+	}
 	in.sess = NewSession(opts.Predeclared)
 	in.sess.stopAtCancel = true
 	return in
@@ -149,15 +173,17 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 		stop = func() { cancel(nil); prev() }
 	}
 	return &lang.Thread{
-		Name:     "main",
-		Context:  ctx,
-		Rand:     in.rng,
-		Stdout:   in.opts.Stdout,
-		Stderr:   in.opts.Stderr,
-		Quiet:    in.opts.Quiet,
-		Warn:     in.opts.Warn,
-		MaxDepth: in.opts.MaxDepth,
-		FS:       in.files,
+		Name:        "main",
+		Context:     ctx,
+		Rand:        in.rng,
+		Stdout:      in.opts.Stdout,
+		Stderr:      in.opts.Stderr,
+		Quiet:       in.opts.Quiet,
+		Warn:        in.opts.Warn,
+		MaxDepth:    in.opts.MaxDepth,
+		FS:          in.files,
+		MaxElements: in.opts.MaxElements,
+		Memory:      in.mem,
 	}, stop
 }
 
@@ -223,8 +249,12 @@ func (in *Interpreter) finish(th *lang.Thread, err error) error {
 		msg, cause = "interrupted", ctx.Err()
 	}
 	var ee *lang.EvalError
-	if errors.As(err, &ee) && ee.Msg == "interrupted" {
-		ee.Msg, ee.Err = msg, cause
+	if errors.As(err, &ee) {
+		// "interrupted" between statements, or the context's error from
+		// inside a builtin or operator that checked it (th.Cancelled).
+		if ee.Msg == "interrupted" || errors.Is(ee.Err, ctx.Err()) || strings.HasSuffix(ee.Msg, ctx.Err().Error()) {
+			ee.Msg, ee.Err = msg, cause
+		}
 		return err
 	}
 	if err == nil {

@@ -63,7 +63,22 @@ func (ev *evaluator) guard(pos ast.Pos, f func() (lang.Value, error)) (v lang.Va
 			v, err = nil, &lang.EvalError{Msg: ie.Error(), Pos: pos, CallStack: ev.th.CallStack(), Err: ie}
 		}
 	}()
-	return f()
+	v, err = f()
+	if err == nil && ev.run == nil {
+		// Arrays a script holds count against the memory limit; the
+		// transient values of a model run (a fit's step) do not.
+		ev.th.Track(v)
+	}
+	return v, err
+}
+
+// allocLike checks the thread's limits for a copy of v (an array the
+// size of v), as unary minus and x[i] = v make.
+func (ev *evaluator) allocLike(v lang.Value) error {
+	if a, ok := v.(*lang.Array); ok {
+		return ev.th.Alloc(a.Len())
+	}
+	return nil
 }
 
 // ---- statements ----
@@ -167,7 +182,7 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 	}
 	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
 		for i := range b.Len() {
-			v, err := lang.Index(b, []lang.IndexArg{lang.At(lang.Number(i))})
+			v, err := lang.Index(ev.th, b, []lang.IndexArg{lang.At(lang.Number(i))})
 			if err != nil {
 				return next, nil, ev.wrap(s.Iter.Pos(), err)
 			}
@@ -226,7 +241,12 @@ func (ev *evaluator) assign(target ast.Expr, v lang.Value, e *env) error {
 		if err != nil {
 			return err
 		}
-		nv, err := ev.guard(t.Lbrack, func() (lang.Value, error) { return set(old, idx, v) })
+		nv, err := ev.guard(t.Lbrack, func() (lang.Value, error) {
+			if err := ev.allocLike(old); err != nil {
+				return nil, err
+			}
+			return set(old, idx, v)
+		})
 		if err != nil {
 			return ev.wrap(t.Lbrack, err)
 		}
@@ -276,7 +296,12 @@ func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Unary(x.Op.String(), v) })
+		r, err := ev.guard(x.OpPos, func() (lang.Value, error) {
+			if err := ev.allocLike(v); err != nil {
+				return nil, err
+			}
+			return lang.Unary(x.Op.String(), v)
+		})
 		return r, ev.wrap(x.OpPos, err)
 	case *ast.Binary:
 		return ev.binary(x, e)
@@ -291,7 +316,7 @@ func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := ev.guard(x.Lbrack, func() (lang.Value, error) { return lang.Index(v, idx) })
+		r, err := ev.guard(x.Lbrack, func() (lang.Value, error) { return lang.Index(ev.th, v, idx) })
 		return r, ev.wrap(x.Lbrack, err)
 	case *ast.Field:
 		v, err := ev.eval(x.X, e)
@@ -321,7 +346,7 @@ func (ev *evaluator) binary(x *ast.Binary, e *env) (lang.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Binary(x.Op.String(), a, b) })
+		r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Binary(ev.th, x.Op.String(), a, b) })
 		return r, ev.wrap(x.OpPos, err)
 	}
 	if x.Op == ast.And || x.Op == ast.Or {
@@ -348,7 +373,7 @@ func (ev *evaluator) binary(x *ast.Binary, e *env) (lang.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Binary(x.Op.String(), a, b) })
+	r, err := ev.guard(x.OpPos, func() (lang.Value, error) { return lang.Binary(ev.th, x.Op.String(), a, b) })
 	return r, ev.wrap(x.OpPos, err)
 }
 
@@ -426,7 +451,7 @@ func (ev *evaluator) list(x *ast.List, e *env) (lang.Value, error) {
 			return nil, ev.errorf(x.Elems[0].Pos(), "list elements must be numbers or vectors (rows of a matrix), got matrix")
 		}
 		c := first.Len()
-		if err := lang.CheckSize(c * len(vals)); err != nil {
+		if err := ev.th.Alloc(c, len(vals)); err != nil {
 			return nil, ev.wrap(x.Lbrack, err)
 		}
 		data := make([]float64, 0, c*len(vals))
@@ -541,7 +566,7 @@ func (ev *evaluator) callFunction(f *Function, args lang.Tuple, kwargs []lang.Kw
 		return nil, ev.wrap(pos, err)
 	}
 	if !ev.th.Push(f.name, pos) {
-		return nil, ev.errorf(pos, "call depth limit %d reached in %s", ev.th.MaxDepth, f.name)
+		return nil, ev.errorf(pos, "call depth limit %s reached in %s", ev.th.DepthLimit(), f.name)
 	}
 	defer ev.th.Pop()
 	local := &env{vars: vals, parent: f.env}

@@ -47,6 +47,44 @@ func (ev *evaluator) fitNamed(x *ast.Fit, e *env, name string) (lang.Value, erro
 	return v, nil
 }
 
+// checkStep checks a fit step of q with batch draws (0: the default)
+// against the thread's limits, before the fit starts.
+func (ev *evaluator) checkStep(x *ast.Fit, q *flows.Flow, batch int) error {
+	if batch == 0 {
+		batch = infer.DefaultBatch
+	}
+	if err := ev.th.Alloc(batch, stepWidth(q)); err != nil {
+		return ev.wrap(optionPos(x, "batch"), fmt.Errorf("fit: a step with batch %d: %w", batch, err))
+	}
+	return nil
+}
+
+// stepWidth estimates from above the float64 values one draw of a fit
+// step keeps on the tape of the flow q: four per dimension, and three (the
+// layer's input, output and gradient) per column of each weight matrix.
+// A batch times this is checked against the thread's limits before a fit
+// starts, so that `batch = 1e9` is refused rather than allocated.
+func stepWidth(q *flows.Flow) int {
+	w := 4 * q.Dim()
+	for _, p := range q.Params() {
+		if p.Rank() == 2 {
+			w += 3 * p.Dim(1)
+		}
+	}
+	return w
+}
+
+// optionPos returns the position of the option name of a fit, or of the
+// fit keyword when it is not given.
+func optionPos(x *ast.Fit, name string) ast.Pos {
+	for _, kw := range x.Options {
+		if kw.Name == name {
+			return kw.NamePos
+		}
+	}
+	return x.FitPos
+}
+
 // threadOptions sets the options of a fit that come from the thread: the
 // progress lines' writer or the progress reporter, quiet and the context.
 func (ev *evaluator) threadOptions(opts *infer.Options) {
@@ -144,6 +182,9 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		}
 	}
 
+	if err := ev.checkStep(x, q, opts.Batch); err != nil {
+		return nil, err
+	}
 	ev.threadOptions(&opts)
 	var rep *infer.Report
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
@@ -301,6 +342,11 @@ func (ev *evaluator) instantiate(x *ast.Fit, plan flows.Plan, dim int) (*flows.F
 	base, err := standardNormal(dim)
 	if err != nil {
 		return nil, ev.wrap(x.FitPos, err)
+	}
+	for _, st := range plan.Layers {
+		if err := ev.th.Alloc(flowParams(dim, st.Options), 2); err != nil {
+			return nil, ev.wrap(x.FitPos, fmt.Errorf("%s: %w", st.Name, err))
+		}
 	}
 	var q *flows.Flow
 	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/flowppl/flowppl/dist"
@@ -65,6 +66,9 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 	}
 	var f *flows.Flow
 	for _, s := range steps {
+		if err := ev.th.Alloc(flowParams(inner.Dim(), s.Options), 2); err != nil {
+			return nil, ev.wrap(x.FlowPos, fmt.Errorf("%s: %w", s.Name, err))
+		}
 		_, err := ev.guard(x.FlowPos, func() (lang.Value, error) {
 			var err error
 			f, err = flows.Apply(s.Name, inner, s.Options, ev.th.Rand)
@@ -75,7 +79,44 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 		}
 		inner = f
 	}
-	return &lang.Flow{F: f}, nil
+	v := &lang.Flow{F: f}
+	if ev.run == nil {
+		ev.th.Track(v)
+	}
+	return v, nil
+}
+
+// flowParams estimates (from above) the number of parameters one bijector
+// application with these options has over R^dim, from its size options:
+// layers × the weights of a MADE with the hidden widths (default [256,
+// 256]) and 3·bins+1 outputs per dimension, or 2·dim+1 per layer without
+// hidden layers. It saturates at math.MaxInt / 4, which every element
+// limit refuses, and lets Alloc refuse a flow too large for the
+// interpreter before anything is allocated.
+func flowParams(dim int, opts map[string]flows.OptionValue) int {
+	num := func(name string, def float64) float64 {
+		if v, ok := opts[name].(float64); ok && v >= 1 {
+			return v
+		}
+		return def
+	}
+	hidden := []float64{256, 256}
+	if h, ok := opts["hidden"].([]float64); ok && len(h) > 0 {
+		hidden = h
+	}
+	d := float64(max(dim, 1))
+	out := max(2, 3*num("bins", 8)+1)
+	w, prev := 0.0, d
+	for _, h := range hidden {
+		w += (prev + 1) * h
+		prev = h
+	}
+	w += (prev + 1) * d * out
+	total := num("layers", 1) * (w + 2*d + 1)
+	if !(total < math.MaxInt/4) {
+		return math.MaxInt / 4
+	}
+	return int(total)
 }
 
 func (ev *evaluator) plan(pos ast.Pos, steps []flows.PlanStep) (lang.Value, error) {

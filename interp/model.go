@@ -267,7 +267,7 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	}
 	local := &env{vars: maps.Clone(r.args), parent: menv}
 	if !th.Push(m.name, p.callPos) {
-		return nil, ev.errorf(p.callPos, "call depth limit %d reached in %s", th.MaxDepth, m.name)
+		return nil, ev.errorf(p.callPos, "call depth limit %s reached in %s", th.DepthLimit(), m.name)
 	}
 	defer th.Pop()
 	if _, _, err := ev.stmts(m.body.Stmts, local); err != nil {
@@ -351,7 +351,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		if err != nil {
 			return err
 		}
-		v, err := ev.guard(lhs.Lbrack, func() (lang.Value, error) { return lang.Index(whole, idx) })
+		v, err := ev.guard(lhs.Lbrack, func() (lang.Value, error) { return lang.Index(ev.th, whole, idx) })
 		if err != nil {
 			return ev.wrap(lhs.Lbrack, err)
 		}
@@ -380,7 +380,7 @@ func indexName(base string, whole lang.Value, idx []lang.IndexArg, flat int) str
 	for ax := range shape {
 		positions := rangeVec(shape[ax])
 		if ax < len(idx) {
-			sel, err := lang.Index(lang.NewVector(positions), []lang.IndexArg{idx[ax]})
+			sel, err := lang.Index(nil, lang.NewVector(positions), []lang.IndexArg{idx[ax]})
 			if err != nil {
 				return base
 			}
@@ -942,6 +942,9 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 		k := t.Len() / m
 		f := fields[name]
 		if f == nil {
+			if err := th.Alloc(n, k); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 			f = &field{data: make([]float64, n*k), k: k, vec: len(event) == 0}
 			for i := range f.data {
 				f.data[i] = math.NaN()
@@ -955,6 +958,9 @@ func (p *Posterior) collect(th *lang.Thread, z *tensor.Tensor) (*lang.Record, er
 		return nil
 	}
 	err := infer.EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
+		if err := th.Cancelled(); err != nil {
+			return err
+		}
 		r := newRun(modeCollect, m)
 		r.z, r.lay = infer.Scratch(tp, z, lo, m), p.lay
 		r.rows = p.rows.collectRows()

@@ -54,10 +54,10 @@ func (g *Guide) SampleNamed(th *lang.Thread, n int) (*lang.Record, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("number of draws must be positive, got %d", n)
 	}
-	if err := lang.CheckSize(n * max(g.Post.lay.dim, 1)); err != nil {
+	z, err := lang.Draws(th, g.Flow, n)
+	if err != nil {
 		return nil, err
 	}
-	z := g.Flow.Sample(th.Rand, n)
 	return g.Post.collect(th, z)
 }
 
@@ -159,6 +159,9 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 	}
 	if q.Dim() != dim {
 		return nil, ev.errorf(x.Q.Pos(), "the guide has dimension %d but the posterior's latents have %d unconstrained coordinates", q.Dim(), dim)
+	}
+	if err := ev.checkStep(x, q, opts.Batch); err != nil {
+		return nil, err
 	}
 	guide := &Guide{Flow: q, Post: post}
 	if id, ok := x.Q.(*ast.Ident); ok {

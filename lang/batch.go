@@ -418,7 +418,7 @@ func batchTruth(b *Batch) (bool, error) {
 
 // indexBatch is Index for a batch: the subscripts (plain, never batches)
 // select the same elements of every draw.
-func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
+func indexBatch(th *Thread, x *Batch, idx []IndexArg) (Value, error) {
 	if x.Bool {
 		return nil, fmt.Errorf("bool cannot be indexed")
 	}
@@ -434,7 +434,7 @@ func indexBatch(x *Batch, idx []IndexArg) (Value, error) {
 		return nil, err
 	}
 	out := append([]int{x.N()}, keptShape(sels)...)
-	if err := CheckSize(numel(out)); err != nil {
+	if err := th.Alloc(out...); err != nil {
 		return nil, err
 	}
 	return &Batch{T: tensor.Reshape(gather(x.T, sels, 1), out...)}, nil

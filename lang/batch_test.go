@@ -26,21 +26,23 @@ func TestBatchOps(t *testing.T) {
 		f    func(x, y lang.Value) (lang.Value, error)
 		x, y lang.Value
 	}{
-		{"num+vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("+", x, y) }, num, pv},
-		{"vec*num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("*", x, y) }, vec, lang.Number(2)},
-		{"vec-vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("-", x, y) }, vec, vec},
-		{"num^batchnum", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("^", x, y) }, lang.Number(2), num},
-		{"mat+num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("+", x, y) }, mat, num},
-		{"pm@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, pm, vec},
-		{"vec@pv", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, vec, pv},
-		{"vec@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, vec, vec},
-		{"mat@mat", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, mat, mat},
-		{"mat@pm", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("@", x, y) }, mat, pm},
-		{"vec[1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(1)},
-		{"vec[-1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(-1)},
-		{"vec[1:]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(x, []lang.IndexArg{lang.Slice(y, nil)}) }, vec, lang.Number(1)},
+		{"num+vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "+", x, y) }, num, pv},
+		{"vec*num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "*", x, y) }, vec, lang.Number(2)},
+		{"vec-vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "-", x, y) }, vec, vec},
+		{"num^batchnum", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "^", x, y) }, lang.Number(2), num},
+		{"mat+num", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "+", x, y) }, mat, num},
+		{"pm@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "@", x, y) }, pm, vec},
+		{"vec@pv", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "@", x, y) }, vec, pv},
+		{"vec@vec", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "@", x, y) }, vec, vec},
+		{"mat@mat", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "@", x, y) }, mat, mat},
+		{"mat@pm", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "@", x, y) }, mat, pm},
+		{"vec[1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(nil, x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(1)},
+		{"vec[-1]", func(x, y lang.Value) (lang.Value, error) { return lang.Index(nil, x, []lang.IndexArg{lang.At(y)}) }, vec, lang.Number(-1)},
+		{"vec[1:]", func(x, y lang.Value) (lang.Value, error) {
+			return lang.Index(nil, x, []lang.IndexArg{lang.Slice(y, nil)})
+		}, vec, lang.Number(1)},
 		{"mat[:, 1]", func(x, y lang.Value) (lang.Value, error) {
-			return lang.Index(x, []lang.IndexArg{lang.Slice(nil, nil), lang.At(y)})
+			return lang.Index(nil, x, []lang.IndexArg{lang.Slice(nil, nil), lang.At(y)})
 		}, mat, lang.Number(1)},
 		{"pv[1] = num", func(x, y lang.Value) (lang.Value, error) {
 			return lang.SetIndex(x, []lang.IndexArg{lang.At(lang.Number(1))}, y)
@@ -48,7 +50,7 @@ func TestBatchOps(t *testing.T) {
 		{"vec[0:2] = 7", func(x, y lang.Value) (lang.Value, error) {
 			return lang.SetIndex(x, []lang.IndexArg{lang.Slice(lang.Number(0), lang.Number(2))}, y)
 		}, vec, lang.Number(7)},
-		{"num < 1.5", func(x, y lang.Value) (lang.Value, error) { return lang.Binary("<", x, y) }, num, lang.Number(1.5)},
+		{"num < 1.5", func(x, y lang.Value) (lang.Value, error) { return lang.Binary(nil, "<", x, y) }, num, lang.Number(1.5)},
 	} {
 		got, err := tt.f(tt.x, tt.y)
 		if err != nil {
@@ -83,18 +85,18 @@ func drawOf(v lang.Value, i int) lang.Value {
 // latents; a condition that differs between draws is ErrVaries.
 func TestBatchErrors(t *testing.T) {
 	vec := draws([]float64{1, 2, 3, 4, 5, 6}, 3)
-	if _, err := lang.Binary("+", vec, lang.NewVector([]float64{1, 2})); err == nil || err.Error() != "shapes [3] and [2] do not match for +" {
+	if _, err := lang.Binary(nil, "+", vec, lang.NewVector([]float64{1, 2})); err == nil || err.Error() != "shapes [3] and [2] do not match for +" {
 		t.Errorf("vec + [1, 2]: %v", err)
 	}
 	num := draws([]float64{0, 1})
-	if _, err := lang.Index(lang.NewVector([]float64{1, 2}), []lang.IndexArg{lang.At(num)}); err == nil {
+	if _, err := lang.Index(nil, lang.NewVector([]float64{1, 2}), []lang.IndexArg{lang.At(num)}); err == nil {
 		t.Error("indexing by a batch: no error")
 	}
-	c, _ := lang.Binary("<", num, lang.Number(0.5))
+	c, _ := lang.Binary(nil, "<", num, lang.Number(0.5))
 	if _, err := lang.Truth(c); err != lang.ErrVaries {
 		t.Errorf("Truth of a varying condition: %v", err)
 	}
-	c, _ = lang.Binary("<", num, lang.Number(5))
+	c, _ = lang.Binary(nil, "<", num, lang.Number(5))
 	if b, err := lang.Truth(c); err != nil || !b {
 		t.Errorf("Truth of an all-true condition: %v %v", b, err)
 	}
@@ -105,11 +107,11 @@ func TestBatchTracked(t *testing.T) {
 	tp := tensor.NewTape()
 	x := tensor.Param([]float64{1, 2, 3, 4}, 2, 2)
 	tp.Watch(x)
-	v, err := lang.Binary("*", lang.NewBatch(x), lang.NewVector([]float64{3, 5}))
+	v, err := lang.Binary(nil, "*", lang.NewBatch(x), lang.NewVector([]float64{3, 5}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := lang.Index(v, []lang.IndexArg{lang.At(lang.Number(1))})
+	s, err := lang.Index(nil, v, []lang.IndexArg{lang.At(lang.Number(1))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func TestBatchScalarArith(t *testing.T) {
 				if !tt.batchFirst {
 					x, y = y, x
 				}
-				v, err := lang.Binary(tt.op, x, y)
+				v, err := lang.Binary(nil, tt.op, x, y)
 				if err != nil {
 					t.Fatal(err)
 				}

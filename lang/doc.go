@@ -21,6 +21,11 @@
 //	              leading draw axis; Binary, Unary, Index and SetIndex accept any
 //	              mix of batches and plain values
 //
+// A Thread carries the limits of a run (MaxDepth, MaxElements, Memory) and
+// checks them with Alloc (before a builtin or operator allocates),
+// Track (counting what a script holds) and Cancelled (the context, between
+// chunks of long work); see Memory for what the memory limit counts.
+//
 // Index and SetIndex take numbers, slices and index vectors (a vector of
 // integers, such as group labels: alpha[g], m[rows, :], x[idx] = v) as
 // subscripts; see Index. SetIndexInPlace and Share let an interpreter fill

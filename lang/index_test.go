@@ -36,7 +36,7 @@ func TestIndexVector(t *testing.T) {
 		{m, []IndexArg{idxv(), all}, "[0, 2]", "[]"},
 		{m, []IndexArg{all, idxv()}, "[3, 0]", ""},
 	} {
-		got, err := Index(tt.x, tt.idx)
+		got, err := Index(nil, tt.x, tt.idx)
 		if err != nil {
 			t.Errorf("%v%v: %v", tt.x, tt.idx, err)
 			continue
@@ -49,7 +49,7 @@ func TestIndexVector(t *testing.T) {
 	// The index vector and the result are copies: changing one changes
 	// nothing else.
 	g := vec(1, 0)
-	got, _ := Index(x, []IndexArg{At(g)})
+	got, _ := Index(nil, x, []IndexArg{At(g)})
 	got.(*Array).Data()[0] = 99
 	g.Data()[0] = 4
 	if x.Data()[1] != 11 || got.String() != "[99, 10]" {
@@ -167,7 +167,7 @@ func TestIndexVectorBatch(t *testing.T) {
 		var got Value
 		var err error
 		if tt.v == nil {
-			got, err = Index(tt.x, tt.idx)
+			got, err = Index(nil, tt.x, tt.idx)
 		} else {
 			got, err = SetIndex(tt.x, tt.idx, tt.v)
 		}
@@ -183,7 +183,7 @@ func TestIndexVectorBatch(t *testing.T) {
 		for i := range 3 {
 			var want Value
 			if tt.v == nil {
-				want, err = Index(drawOf(tt.x, i), tt.idx)
+				want, err = Index(nil, drawOf(tt.x, i), tt.idx)
 			} else {
 				want, err = SetIndex(drawOf(tt.x, i), tt.idx, drawOf(tt.v, i))
 			}
@@ -217,16 +217,16 @@ func TestIndexVectorGrad(t *testing.T) {
 		f      func(xs []*tensor.Tensor) (Value, error)
 	}{
 		{"batch x[g]", [][]int{{2, 5}}, func(xs []*tensor.Tensor) (Value, error) {
-			return Index(NewBatch(xs[0]), []IndexArg{idxv(4, 0, 4, -2)})
+			return Index(nil, NewBatch(xs[0]), []IndexArg{idxv(4, 0, 4, -2)})
 		}},
 		{"batch m[rows, :]", [][]int{{2, 3, 2}}, func(xs []*tensor.Tensor) (Value, error) {
-			return Index(NewBatch(xs[0]), []IndexArg{idxv(2, 0, 2), all})
+			return Index(nil, NewBatch(xs[0]), []IndexArg{idxv(2, 0, 2), all})
 		}},
 		{"batch m[i, cols]", [][]int{{2, 3, 2}}, func(xs []*tensor.Tensor) (Value, error) {
-			return Index(NewBatch(xs[0]), []IndexArg{At(n(1)), idxv(1, 1, 0)})
+			return Index(nil, NewBatch(xs[0]), []IndexArg{At(n(1)), idxv(1, 1, 0)})
 		}},
 		{"array x[g]", [][]int{{4}}, func(xs []*tensor.Tensor) (Value, error) {
-			return Index(NewArray(xs[0]), []IndexArg{idxv(3, 3, 1)})
+			return Index(nil, NewArray(xs[0]), []IndexArg{idxv(3, 3, 1)})
 		}},
 		{"batch x[g] = batch v", [][]int{{2, 5}, {2, 3}}, func(xs []*tensor.Tensor) (Value, error) {
 			return SetIndex(NewBatch(xs[0]), []IndexArg{idxv(1, 1, 3)}, NewBatch(xs[1]))

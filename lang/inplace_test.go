@@ -146,13 +146,13 @@ func TestSetIndexInPlaceMatchesCopies(t *testing.T) {
 			}
 			loss := tensor.Scalar(0)
 			for _, s := range prog {
-				r, err := Index(x, s.read)
+				r, err := Index(nil, x, s.read)
 				if err != nil {
 					t.Fatal(err)
 				}
 				var v Value = Number(1.5)
 				if s.kind != 1 {
-					if v, err = Binary("*", r, NewBatch(ps[1+s.scale])); err != nil {
+					if v, err = Binary(nil, "*", r, NewBatch(ps[1+s.scale])); err != nil {
 						t.Fatal(err)
 					}
 					if v, err = Unary("-", v); err != nil {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -50,8 +51,10 @@ func ShapeString(shape []int) string {
 // the comparisons `< <= > >=` on numbers and on strings, `==` and `!=` on
 // values of any kind (whole-value equality, never elementwise), and `and`,
 // `or` on bools (without short-circuit: the interpreter short-circuits).
-// Arithmetic follows IEEE: 1/0 is inf.
-func Binary(op string, x, y Value) (Value, error) {
+// Arithmetic follows IEEE: 1/0 is inf. A result is checked against th's
+// limits (Thread.Alloc) before it is allocated; th may be nil (the default
+// element limit only).
+func Binary(th *Thread, op string, x, y Value) (Value, error) {
 	if h, ok := x.(HasBinary); ok {
 		if v, err := h.Binary(op, y, Left); v != nil || err != nil {
 			return v, err
@@ -73,9 +76,9 @@ func Binary(op string, x, y Value) (Value, error) {
 	}
 	switch op {
 	case "+", "-", "*", "/", "^":
-		return arith(op, x, y)
+		return arith(th, op, x, y)
 	case "@":
-		return matmul(x, y)
+		return matmul(th, x, y)
 	case "==":
 		return Bool(Equal(x, y)), nil
 	case "!=":
@@ -125,7 +128,7 @@ func asTensor(v Value) (*tensor.Tensor, bool) {
 	return nil, false
 }
 
-func arith(op string, x, y Value) (Value, error) {
+func arith(th *Thread, op string, x, y Value) (Value, error) {
 	if a, ok := x.(Number); ok {
 		if b, ok := y.(Number); ok {
 			return Number(arithFloat(op, float64(a), float64(b))), nil
@@ -134,7 +137,15 @@ func arith(op string, x, y Value) (Value, error) {
 	if op == "+" {
 		if a, ok := x.(String); ok {
 			if b, ok := y.(String); ok {
-				return a + b, nil
+				if len(b) > 0 {
+					if n := len(a) + len(b); n > th.maxElements() {
+						return nil, &limitError{fmt.Sprintf("a string of %d bytes is over the limit of %d", n, th.maxElements()), ErrElementLimit}
+					}
+					if err := th.AllocBytes(int64(len(a) + len(b))); err != nil {
+						return nil, err
+					}
+				}
+				return concatStrings(th, a, b)
 			}
 		}
 	}
@@ -147,15 +158,30 @@ func arith(op string, x, y Value) (Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shapes %s and %s do not match for %s", ShapeString(a.Shape()), ShapeString(b.Shape()), op)
 	}
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	if err := CheckSize(n); err != nil {
+	if err := th.Alloc(shape...); err != nil {
 		return nil, err
 	}
 	t := arithTensor(op, a, b)
 	return &Array{T: t}, nil
+}
+
+// concatStrings returns a + b; a long result is copied in chunks of 1 MiB
+// between checks of th's context, so that a time limit stops it.
+func concatStrings(th *Thread, a, b String) (Value, error) {
+	const chunk = 1 << 20
+	if len(a)+len(b) < chunk {
+		return a + b, nil
+	}
+	out := make([]byte, 0, len(a)+len(b))
+	for _, s := range []String{a, b} {
+		for i := 0; i < len(s); i += chunk {
+			if err := th.Cancelled(); err != nil {
+				return nil, err
+			}
+			out = append(out, s[i:min(i+chunk, len(s))]...)
+		}
+	}
+	return String(unsafe.String(unsafe.SliceData(out), len(out))), nil
 }
 
 // arithTensor applies the elementwise arithmetic operator op (+ - * / ^) to
@@ -174,7 +200,7 @@ func arithTensor(op string, a, b *tensor.Tensor) *tensor.Tensor {
 	return tensor.Pow(a, b)
 }
 
-func matmul(x, y Value) (Value, error) {
+func matmul(th *Thread, x, y Value) (Value, error) {
 	a, ok1 := x.(*Array)
 	b, ok2 := y.(*Array)
 	if !ok1 || !ok2 {
@@ -197,7 +223,7 @@ func matmul(x, y Value) (Value, error) {
 	if len(sb) == 1 {
 		bt = tensor.Reshape(bt, sb[0], 1)
 	}
-	if err := CheckSize(at.Dim(0) * bt.Dim(1)); err != nil {
+	if err := th.Alloc(at.Dim(0), bt.Dim(1)); err != nil {
 		return nil, err
 	}
 	t := tensor.MatMul(at, bt)
@@ -382,11 +408,12 @@ func (a IndexArg) String() string {
 // vector. At most one subscript may be an index vector (m[rows, :][:, cols]
 // is the submatrix), and no subscript may depend on latent variables. The
 // result is a copy built with tensor.Take, so a tracked array or batch
-// stays on its tape.
-func Index(x Value, idx []IndexArg) (Value, error) {
+// stays on its tape. The result is checked against th's limits (th may be
+// nil), as for Binary.
+func Index(th *Thread, x Value, idx []IndexArg) (Value, error) {
 	switch x := x.(type) {
 	case *Batch:
-		return indexBatch(x, idx)
+		return indexBatch(th, x, idx)
 	case *Array:
 		if v, ok := vectorElement(x, idx); ok {
 			return v, nil
@@ -394,7 +421,7 @@ func Index(x Value, idx []IndexArg) (Value, error) {
 		if err := plainIndices(idx); err != nil {
 			return nil, err
 		}
-		return indexArray(x, idx)
+		return indexArray(th, x, idx)
 	case String:
 		if len(idx) != 1 {
 			return nil, fmt.Errorf("too many subscripts for string: got %d, want 1", len(idx))
@@ -667,13 +694,13 @@ func scatter(t *tensor.Tensor, sels []axisSel, off int, v *tensor.Tensor, inPlac
 	return tensor.Assign(t, spans, v)
 }
 
-func indexArray(x *Array, idx []IndexArg) (Value, error) {
+func indexArray(th *Thread, x *Array, idx []IndexArg) (Value, error) {
 	sels, err := selection(x, idx)
 	if err != nil {
 		return nil, err
 	}
 	out := keptShape(sels)
-	if err := CheckSize(numel(out)); err != nil {
+	if err := th.Alloc(out...); err != nil {
 		return nil, err
 	}
 	t := gather(x.T, sels, 0)

@@ -58,7 +58,7 @@ func TestBinary(t *testing.T) {
 		{"and", Bool(true), Bool(false), "false"},
 		{"or", Bool(true), Bool(false), "true"},
 	} {
-		got, err := Binary(tt.op, tt.x, tt.y)
+		got, err := Binary(nil, tt.op, tt.x, tt.y)
 		if err != nil {
 			t.Errorf("%v %s %v: %v", tt.x, tt.op, tt.y, err)
 			continue
@@ -89,7 +89,7 @@ func TestBinaryErrors(t *testing.T) {
 		{"<", Number(1), String("a"), "unsupported operand types for <: number and string"},
 		{"and", Number(1), Bool(true), "operands of and must be bools, got number and bool"},
 	} {
-		_, err := Binary(tt.op, tt.x, tt.y)
+		_, err := Binary(nil, tt.op, tt.x, tt.y)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%v %s %v: error %v, want %q", tt.x, tt.op, tt.y, err, tt.want)
 		}
@@ -98,7 +98,7 @@ func TestBinaryErrors(t *testing.T) {
 
 func TestBinaryDoesNotAlias(t *testing.T) {
 	x := vec(1, 2)
-	y, _ := Binary("+", x, Number(0))
+	y, _ := Binary(nil, "+", x, Number(0))
 	y.(*Array).Data()[0] = 99
 	if x.Data()[0] != 1 {
 		t.Errorf("x + 0 shares data with x")
@@ -154,7 +154,7 @@ type setCase struct {
 func checkIndexErrors(t *testing.T, cases []indexCase) {
 	t.Helper()
 	for _, tt := range cases {
-		_, err := Index(tt.x, tt.idx)
+		_, err := Index(nil, tt.x, tt.idx)
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("%v%v: error %v, want %q", tt.x, tt.idx, err, tt.want)
 		}
@@ -209,18 +209,18 @@ func TestIndex(t *testing.T) {
 		{String("héllo"), []IndexArg{At(n(1))}, "é"},
 		{String("héllo"), []IndexArg{Slice(n(1), n(3))}, "él"},
 	} {
-		got, err := Index(tt.x, tt.idx)
+		got, err := Index(nil, tt.x, tt.idx)
 		if err != nil || got.String() != tt.want {
 			t.Errorf("%v%v = %v, %v; want %v", tt.x, tt.idx, got, err, tt.want)
 		}
 	}
 	// An empty slice of rows keeps the column count.
-	got, err := Index(m, []IndexArg{Slice(n(3), nil)})
+	got, err := Index(nil, m, []IndexArg{Slice(n(3), nil)})
 	if err != nil || ShapeString(got.(*Array).Shape()) != "[0, 2]" {
 		t.Errorf("m[3:] = %v, %v; want shape [0, 2]", got, err)
 	}
 	// The result does not share data with x.
-	got, _ = Index(x, []IndexArg{all})
+	got, _ = Index(nil, x, []IndexArg{all})
 	got.(*Array).Data()[0] = 99
 	if x.Data()[0] != 10 {
 		t.Errorf("x[:] shares data with x")
@@ -278,15 +278,15 @@ func TestTracked(t *testing.T) {
 	tp.Watch(p)
 	x := NewArray(p)
 	// y = x * x; z = y[1:]; w = zeros(3) with w[0] = z[1] and w[1:] = x[:2]
-	y, _ := Binary("*", x, x)
-	z, _ := Index(y, []IndexArg{Slice(n(1), nil)})
+	y, _ := Binary(nil, "*", x, x)
+	z, _ := Index(nil, y, []IndexArg{Slice(n(1), nil)})
 	w, err := SetIndex(NewVector([]float64{0, 0, 0}), []IndexArg{Slice(nil, n(1))}, mustIndex(t, z, Slice(n(1), nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	w, _ = SetIndex(w, []IndexArg{Slice(n(1), nil)}, mustIndex(t, x, Slice(nil, n(2))))
 	// w = [x2², x0, x1]; loss = w @ [1, 10, 100] = x2² + 10 x0 + 100 x1
-	m, _ := Binary("@", NewMatrix(1, 3, []float64{1, 10, 100}), w)
+	m, _ := Binary(nil, "@", NewMatrix(1, 3, []float64{1, 10, 100}), w)
 	tp.Backward(m.(*Array).T)
 	if g := p.Grad(); g[0] != 10 || g[1] != 100 || g[2] != 6 {
 		t.Errorf("gradient %v, want [10 100 6]", g)
@@ -295,7 +295,7 @@ func TestTracked(t *testing.T) {
 
 func mustIndex(t *testing.T, x Value, idx ...IndexArg) Value {
 	t.Helper()
-	v, err := Index(x, idx)
+	v, err := Index(nil, x, idx)
 	if err != nil {
 		t.Fatal(err)
 	}

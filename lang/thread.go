@@ -44,12 +44,20 @@ type Thread struct {
 	// position, also when Quiet. When it is nil, Warning prints them on
 	// Stderr unless Quiet.
 	Warn func(pos ast.Pos, msg string)
-	// MaxDepth limits the call depth (default 1000).
+	// MaxDepth limits the call depth (0: DefaultMaxDepth); Init clamps it
+	// to MaxDepthLimit, the depth the Go stack safely holds.
 	MaxDepth int
 	// FS is the file access of the builtins that read and write files
 	// (see FS): nil means HostFS, the process's own files. A sandboxed
 	// interpreter (interp.New) sets DirFS or NoFiles.
 	FS FS
+	// MaxElements limits the elements of one array (0:
+	// DefaultMaxElements); see Alloc.
+	MaxElements int
+	// Memory, when set, limits the bytes of the arrays the script holds
+	// (see Memory for what it counts). The threads of one interpreter
+	// share it. nil means no memory limit.
+	Memory *Memory
 
 	stack []Frame
 }
@@ -84,12 +92,13 @@ func (th *Thread) Init() {
 	if th.Stderr == nil {
 		th.Stderr = os.Stderr
 	}
-	if th.MaxDepth == 0 {
-		th.MaxDepth = 1000
+	if th.MaxDepth <= 0 {
+		th.MaxDepth = DefaultMaxDepth
 	}
 	if th.FS == nil {
 		th.FS = HostFS{}
 	}
+	th.MaxDepth = min(th.MaxDepth, MaxDepthLimit)
 }
 
 // Warning reports a warning at pos: to Warn when it is set, else as the

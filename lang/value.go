@@ -1,8 +1,9 @@
 package lang
 
 import (
+	"bufio"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"strconv"
 	"strings"
 
@@ -135,32 +136,52 @@ func (a *Array) Type() string {
 
 // String formats a vector as [1, 2.5] and a matrix one row per line.
 func (a *Array) String() string {
-	d := a.T.Data()
 	var b strings.Builder
-	row := func(xs []float64) {
-		b.WriteByte('[')
+	a.WriteText(nil, &b)
+	return b.String()
+}
+
+// WriteText writes the array to w as String formats it, checking th's
+// context (th may be nil) every 4096 numbers, so that a time limit stops
+// the printing of a long array (what was written stays written).
+func (a *Array) WriteText(th *Thread, w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	d := a.T.Data()
+	k := 0
+	row := func(xs []float64) error {
+		bw.WriteByte('[')
 		for i, v := range xs {
 			if i > 0 {
-				b.WriteString(", ")
+				bw.WriteString(", ")
 			}
-			b.WriteString(tensor.FormatNumber(v))
+			bw.WriteString(tensor.FormatNumber(v))
+			if k++; k%4096 == 0 {
+				if err := th.Cancelled(); err != nil {
+					return err
+				}
+			}
 		}
-		b.WriteByte(']')
+		bw.WriteByte(']')
+		return nil
 	}
 	if a.T.Rank() == 1 {
-		row(d)
-		return b.String()
+		if err := row(d); err != nil {
+			return err
+		}
+		return bw.Flush()
 	}
 	r, c := a.T.Dim(0), a.T.Dim(1)
-	b.WriteByte('[')
+	bw.WriteByte('[')
 	for i := 0; i < r; i++ {
 		if i > 0 {
-			b.WriteString(",\n ")
+			bw.WriteString(",\n ")
 		}
-		row(d[i*c : (i+1)*c])
+		if err := row(d[i*c : (i+1)*c]); err != nil {
+			return err
+		}
 	}
-	b.WriteByte(']')
-	return b.String()
+	bw.WriteByte(']')
+	return bw.Flush()
 }
 
 // Distribution is a value that is a probability distribution: plain
@@ -172,7 +193,8 @@ type Distribution interface {
 	// Sample returns n draws as the language shapes them: a number for one
 	// draw of a 1-D distribution, a vector for one draw of a d-dimensional
 	// one or n draws of a 1-D one, an n×d matrix otherwise.
-	Sample(rng *rand.Rand, n int) (Value, error)
+	// It checks th's limits and draws from th.Rand (see Draws).
+	Sample(th *Thread, n int) (Value, error)
 }
 
 // Dist is a distribution value of a family such as Normal.
@@ -222,7 +244,7 @@ func (d *Dist) String() string { return d.D.String() }
 func (*Dist) Type() string { return "distribution" }
 
 // Sample draws n values; see Distribution.
-func (d *Dist) Sample(rng *rand.Rand, n int) (Value, error) { return SampleValue(d.D, rng, n, false) }
+func (d *Dist) Sample(th *Thread, n int) (Value, error) { return SampleValue(th, d.D, n, false) }
 
 // Flow is a normalizing-flow distribution with learnable parameters.
 type Flow struct {
@@ -241,21 +263,21 @@ func (f *Flow) String() string { return f.F.String() }
 func (*Flow) Type() string { return "flow" }
 
 // Sample draws n values; see Distribution.
-func (f *Flow) Sample(rng *rand.Rand, n int) (Value, error) { return SampleValue(f.F, rng, n, false) }
+func (f *Flow) Sample(th *Thread, n int) (Value, error) { return SampleValue(th, f.F, n, false) }
 
-// SampleValue draws n values of d and shapes them as the language does
-// (see Distribution.Sample). With one = true a single draw is returned
-// (a number, a d-vector, or a matrix for a dist.EventShaper); n draws of
-// a matrix-valued distribution are the rows of an n×(r·c) matrix, each
-// matrix flattened by rows.
-func SampleValue(d dist.Distribution, rng *rand.Rand, n int, one bool) (Value, error) {
+// SampleValue draws n values of d with Draws and shapes them as the
+// language does (see Distribution.Sample). With one = true a single draw
+// is returned (a number, a d-vector, or a matrix for a dist.EventShaper);
+// n draws of a matrix-valued distribution are the rows of an n×(r·c)
+// matrix, each matrix flattened by rows.
+func SampleValue(th *Thread, d dist.Distribution, n int, one bool) (Value, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("number of draws must be non-negative, got %d", n)
 	}
-	if err := CheckSize(n * d.Dim()); err != nil {
+	x, err := Draws(th, d, n)
+	if err != nil {
 		return nil, err
 	}
-	x := d.Sample(rng, n)
 	dim := d.Dim()
 	if s, ok := d.(dist.EventShaper); ok && one && len(s.EventShape()) == 2 {
 		e := s.EventShape()
@@ -272,16 +294,37 @@ func SampleValue(d dist.Distribution, rng *rand.Rand, n int, one bool) (Value, e
 	return &Array{T: tensor.New(x.Data(), n, dim)}, nil
 }
 
-// MaxElements is the largest array a script may create; embedders may
-// change it.
-var MaxElements = 1_000_000_000
+// drawChunk is the number of values Draws draws at a time between checks
+// of the thread's context.
+const drawChunk = 1 << 16
 
-// CheckSize returns an error if an array of n elements is over MaxElements.
-func CheckSize(n int) error {
-	if n > MaxElements {
-		return fmt.Errorf("an array of %d elements is over the limit of %d", n, MaxElements)
+// Draws returns n draws of d from th.Rand, as d.Sample does (an n×Dim
+// tensor), after checking th's limits (Thread.Alloc). A large request is
+// drawn in chunks of rows, in the same order, and stops with the
+// context's error when th's context is done (a time limit).
+func Draws(th *Thread, d dist.Distribution, n int) (*tensor.Tensor, error) {
+	dim := max(d.Dim(), 1)
+	if err := th.Alloc(n, dim); err != nil {
+		return nil, err
 	}
-	return nil
+	rows := max(1, drawChunk/dim)
+	if _, ok := d.(*flows.Flow); ok {
+		// A flow's draw costs a pass through its networks: 1/64 as many
+		// at a time (a MADE of [512, 512] takes about 1 ms per 100 rows).
+		rows = max(1, rows/64)
+	}
+	if n <= rows {
+		return d.Sample(th.Rand, n), nil
+	}
+	out := make([]float64, n*dim)
+	for i := 0; i < n; i += rows {
+		if err := th.Cancelled(); err != nil {
+			return nil, err
+		}
+		m := min(rows, n-i)
+		copy(out[i*dim:(i+m)*dim], d.Sample(th.Rand, m).Data())
+	}
+	return tensor.New(out, n, dim), nil
 }
 
 // FlowPlan is `flow B` or `flow B(options)` without a base: fit

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
@@ -19,8 +20,9 @@ func constructBuiltins() []*lang.Builtin {
 	}
 }
 
-// sizes reads the size arguments n or (r, c) of zeros and ones.
-func sizes(fn string, args lang.Tuple, kwargs []lang.Kwarg) ([]int, error) {
+// sizes reads the size arguments n or (r, c) of zeros and ones and
+// checks them against th's limits.
+func sizes(th *lang.Thread, fn string, args lang.Tuple, kwargs []lang.Kwarg) ([]int, error) {
 	if err := noKwargs(fn, kwargs); err != nil {
 		return nil, err
 	}
@@ -32,17 +34,15 @@ func sizes(fn string, args lang.Tuple, kwargs []lang.Kwarg) ([]int, error) {
 		names = []string{"rows", "columns"}
 	}
 	shape := make([]int, len(args))
-	total := 1
 	for i, a := range args {
 		k, err := sizeArg(fn, names[i], a)
 		if err != nil {
 			return nil, err
 		}
 		shape[i] = k
-		total *= k
-		if err := lang.CheckSize(total); err != nil {
-			return nil, fmt.Errorf("%s: %v", fn, err)
-		}
+	}
+	if err := alloc(th, fn, shape...); err != nil {
+		return nil, err
 	}
 	return shape, nil
 }
@@ -50,7 +50,7 @@ func sizes(fn string, args lang.Tuple, kwargs []lang.Kwarg) ([]int, error) {
 func filled(name string, v float64) *lang.Builtin {
 	doc := fmt.Sprintf("%s(n) or %s(r, c): a vector or matrix of %gs", name, name, v)
 	return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-		shape, err := sizes(name, args, kwargs)
+		shape, err := sizes(th, name, args, kwargs)
 		if err != nil {
 			return nil, err
 		}
@@ -67,8 +67,8 @@ func builtinEye(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang
 	if err != nil {
 		return nil, err
 	}
-	if err := lang.CheckSize(n * n); err != nil {
-		return nil, fmt.Errorf("eye: %v", err)
+	if err := alloc(th, "eye", n, n); err != nil {
+		return nil, err
 	}
 	d := make([]float64, n*n)
 	for i := 0; i < n; i++ {
@@ -113,12 +113,17 @@ func builtinRange(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 	} else if step < 0 && lo > hi {
 		n = (lo - hi - step - 1) / -step
 	}
-	if err := lang.CheckSize(n); err != nil {
-		return nil, fmt.Errorf("range: %v", err)
+	if err := alloc(th, "range", n); err != nil {
+		return nil, err
 	}
 	d := make([]float64, n)
-	for i := range d {
-		d[i] = float64(lo + i*step)
+	err = chunks(th, n, func(from, to int) {
+		for i := from; i < to; i++ {
+			d[i] = float64(lo + i*step)
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return arrayOf(d, n), nil
 }
@@ -132,8 +137,8 @@ func builtinLinspace(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 	if err != nil {
 		return nil, err
 	}
-	if err := lang.CheckSize(n); err != nil {
-		return nil, fmt.Errorf("linspace: %v", err)
+	if err := alloc(th, "linspace", n); err != nil {
+		return nil, err
 	}
 	if _, ok := av.(*lang.Batch); ok {
 		return batchLinspace(av, zv, n)
@@ -146,9 +151,14 @@ func builtinLinspace(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 		return nil, err
 	}
 	d := make([]float64, n)
-	for i := range d {
-		t := float64(i) / float64(n-1)
-		d[i] = a + t*(z-a)
+	err = chunks(th, n, func(from, to int) {
+		for i := from; i < to; i++ {
+			t := float64(i) / float64(n-1)
+			d[i] = a + t*(z-a)
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if n > 0 {
 		d[0] = a
@@ -191,14 +201,33 @@ func builtinConcat(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 			return nil, fmt.Errorf("concat: argument %d is a %s, want number, vector or matrix", i+1, a.Type())
 		}
 		total += parts[i].Len()
-		if err := lang.CheckSize(total); err != nil {
-			return nil, fmt.Errorf("concat: %v", err)
+		if _, err := th.Elements(total); err != nil {
+			return nil, fmt.Errorf("concat: %w", err)
 		}
+	}
+	if err := alloc(th, "concat", total); err != nil {
+		return nil, err
 	}
 	if matrices != 0 && matrices != len(args) {
 		return nil, fmt.Errorf("concat: cannot mix matrices with numbers or vectors (make rows with [v] first)")
 	}
-	return lang.NewArray(tensor.Concat(0, parts...)), nil
+	if total < chunkSize || slices.ContainsFunc(parts, (*tensor.Tensor).Tracked) {
+		return lang.NewArray(tensor.Concat(0, parts...)), nil
+	}
+	// A long result: along axis 0 the data are the parts' one after the
+	// other, copied in chunks so that a time limit stops the copy.
+	out := make([]float64, 0, total)
+	for _, p := range parts {
+		d := p.Data()
+		err := chunks(th, len(d), func(from, to int) { out = append(out, d[from:to]...) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	if cols < 0 {
+		return lang.NewArray(tensor.New(out, total)), nil
+	}
+	return lang.NewMatrix(total/cols, cols, out), nil
 }
 
 func builtinTranspose(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {

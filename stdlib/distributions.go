@@ -47,7 +47,7 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 		return lang.NewBatch(tensor.Reshape(x, append([]int{ld.Batch}, ld.Event()...)...)), nil
 	}
 	if nv == nil {
-		v, err := lang.SampleValue(d.Dist(), th.Rand, 1, true)
+		v, err := lang.SampleValue(th, d.Dist(), 1, true)
 		if err != nil {
 			return nil, fmt.Errorf("sample: %v", err)
 		}
@@ -57,12 +57,9 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 	if err != nil {
 		return nil, err
 	}
-	if err := lang.CheckSize(n * d.Dist().Dim()); err != nil {
-		return nil, fmt.Errorf("sample: %v", err)
-	}
-	v, err := d.Sample(th.Rand, n)
+	v, err := d.Sample(th, n)
 	if err != nil {
-		return nil, fmt.Errorf("sample: %v", err)
+		return nil, fmt.Errorf("sample: %w", err)
 	}
 	return v, nil
 }
@@ -232,10 +229,11 @@ func distMoment(th *lang.Thread, fn string, d lang.Distribution) (lang.Value, er
 		vals = append([]float64(nil), vals...)
 	} else {
 		dim := dd.Dim()
-		if err := lang.CheckSize(SummaryDraws * dim); err != nil {
-			return nil, fmt.Errorf("%s: %v", fn, err)
+		xt, err := lang.Draws(th, dd, SummaryDraws)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
 		}
-		x := dd.Sample(th.Rand, SummaryDraws).Data()
+		x := xt.Data()
 		vals = make([]float64, dim)
 		col := make([]float64, SummaryDraws)
 		for j := range vals {
@@ -301,10 +299,10 @@ func builtinKL(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.
 	if pd.Dim() != qd.Dim() {
 		return nil, fmt.Errorf("kl: p has dimension %d but q has dimension %d", pd.Dim(), qd.Dim())
 	}
-	if err := lang.CheckSize(n * pd.Dim()); err != nil {
-		return nil, fmt.Errorf("kl: %v", err)
+	x, err := lang.Draws(th, pd, n)
+	if err != nil {
+		return nil, fmt.Errorf("kl: %w", err)
 	}
-	x := pd.Sample(th.Rand, n)
 	lp, lq := pd.LogProb(x).Data(), qd.LogProb(x).Data()
 	s := 0.0
 	for i := range lp {
@@ -395,7 +393,7 @@ func sampleNamed(th *lang.Thread, g lang.NamedSampler, nv lang.Value) (lang.Valu
 		}
 		r, err := g.SampleNamed(th, n)
 		if err != nil {
-			return nil, fmt.Errorf("sample: %v", err)
+			return nil, fmt.Errorf("sample: %w", err)
 		}
 		return r, nil
 	}

@@ -65,7 +65,7 @@ func formatCSVNumber(v float64) string {
 }
 
 func builtinReadCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	return readFile(th, "read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(data) })
+	return readFile(th, "read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(th, data) })
 }
 
 // readFile implements the builtin fn(path) of a reader: it reads the file
@@ -82,14 +82,17 @@ func readFile(th *lang.Thread, fn string, args lang.Tuple, kwargs []lang.Kwarg, 
 	}
 	v, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s: %v", fn, path, err)
+		return nil, fmt.Errorf("%s: %s: %w", fn, path, err)
 	}
 	return v, nil
 }
 
 // parseCSV reads a CSV table with a header line into a record of vectors.
 // Errors name the line (and the column) at fault.
-func parseCSV(data []byte) (*lang.Record, error) {
+// Every csvCheckRows rows it checks the columns read so far against th's
+// limits and its context (th may be nil), so that a memory or time limit
+// stops a long file.
+func parseCSV(th *lang.Thread, data []byte) (*lang.Record, error) {
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
 		return nil, fmt.Errorf("the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark); read_csv reads UTF-8: save it as UTF-8")
 	}
@@ -109,7 +112,15 @@ func parseCSV(data []byte) (*lang.Record, error) {
 		return nil, err
 	}
 	cols := make([][]float64, len(names))
-	for {
+	for rows := 1; ; rows++ {
+		if rows%csvCheckRows == 0 {
+			if err := th.Alloc(rows, len(names)); err != nil {
+				return nil, err
+			}
+			if err := th.Cancelled(); err != nil {
+				return nil, err
+			}
+		}
 		row, err := r.Read()
 		if err == io.EOF {
 			break
@@ -180,6 +191,9 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// csvCheckRows is how often parseCSV checks its thread's limits.
+const csvCheckRows = 4096
 
 // csvColumn is one column to write: numbers, or text (a table's names).
 type csvColumn struct {

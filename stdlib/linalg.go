@@ -64,7 +64,7 @@ func builtinOuter(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []la
 	if err != nil {
 		return nil, err
 	}
-	if err := checkResultSize("outer", n, xt.Dim(-1), yt.Dim(-1)); err != nil {
+	if err := checkResultSize(th, "outer", n, xt.Dim(-1), yt.Dim(-1)); err != nil {
 		return nil, err
 	}
 	return valueOf(tensor.Mul(tensor.Unsqueeze(xt, -1), tensor.Unsqueeze(yt, -2)), n), nil
@@ -104,7 +104,7 @@ func builtinDiag(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 		// The vector down the columns, kept only on the diagonal (a
 		// select, not a product with the identity: inf stays off it).
 		k := event[0]
-		if err := checkResultSize("diag", n, k, k); err != nil {
+		if err := checkResultSize(th, "diag", n, k, k); err != nil {
 			return nil, err
 		}
 		full := append(resultShape(n, nil), k, k)
@@ -359,7 +359,7 @@ func builtinGPExpQuadCov(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwar
 	if len(xe) == 2 {
 		dims = xe[1]
 	}
-	if err := checkResultSize("gp_exp_quad_cov", max(xn, pn), k, k, dims); err != nil {
+	if err := checkResultSize(th, "gp_exp_quad_cov", max(xn, pn), k, k, dims); err != nil {
 		return nil, err
 	}
 	pts := x

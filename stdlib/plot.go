@@ -164,12 +164,12 @@ func (pl *plotter_) draws(v lang.Value, what string) (*samples, error) {
 		return s, nil
 	case lang.Distribution:
 		dd := v.Dist()
-		if err := lang.CheckSize(pl.n * dd.Dim()); err != nil {
-			return nil, fmt.Errorf("plot: %v", err)
+		if err := alloc(pl.rng, "plot", pl.n, dd.Dim()); err != nil {
+			return nil, err
 		}
 		// The language's sample: a posterior guide gives a record of the
 		// latents in their constrained space, named.
-		sv, err := v.Sample(pl.rng.Rand, pl.n)
+		sv, err := v.Sample(pl.rng, pl.n)
 		if err != nil {
 			return nil, fmt.Errorf("plot: %v", err)
 		}

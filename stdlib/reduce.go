@@ -276,9 +276,14 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 		if len(col) == 0 {
 			return nil, fmt.Errorf("quantile: empty sequence has no quantiles")
 		}
+		if err := alloc(th, "quantile", len(col)); err != nil {
+			return nil, err
+		}
 		sorted := slices.Clone(col)
 		hasNaN := slices.ContainsFunc(sorted, math.IsNaN)
-		slices.Sort(sorted)
+		if err := sortFloats(th, sorted); err != nil {
+			return nil, fmt.Errorf("quantile: %w", err)
+		}
 		for i, pi := range ps {
 			if hasNaN {
 				out[i*c+j] = math.NaN()

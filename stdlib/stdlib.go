@@ -3,7 +3,8 @@ package stdlib
 import (
 	"fmt"
 	"maps"
-	"math"
+	"slices"
+
 	"sort"
 
 	"github.com/flowppl/flowppl/lang"
@@ -94,19 +95,90 @@ func sizeArg(fn, name string, v lang.Value) (int, error) {
 }
 
 // checkResultSize returns fn's error when a result with the given
-// dimensions would exceed the element limit (lang.CheckSize), before
-// anything of that size is allocated.
-func checkResultSize(fn string, dims ...int) error {
-	n := 1
-	for _, d := range dims {
-		if d > 0 && n > math.MaxInt/d {
-			n = math.MaxInt
-			break
-		}
-		n *= max(d, 1)
+// dimensions (a dimension <= 0 counts as 1) would pass th's limits
+// (lang.Thread.Alloc), before anything of that size is allocated.
+func checkResultSize(th *lang.Thread, fn string, dims ...int) error {
+	ds := make([]int, len(dims))
+	for i, d := range dims {
+		ds[i] = max(d, 1)
 	}
-	if err := lang.CheckSize(n); err != nil {
-		return fmt.Errorf("%s: %v", fn, err)
+	return alloc(th, fn, ds...)
+}
+
+// alloc is th.Alloc(dims...) with fn's name on the error.
+func alloc(th *lang.Thread, fn string, dims ...int) error {
+	if err := th.Alloc(dims...); err != nil {
+		return fmt.Errorf("%s: %w", fn, err)
+	}
+	return nil
+}
+
+// chunkSize is the number of elements a long builtin loop handles between
+// checks of the thread's context.
+const chunkSize = 1 << 18
+
+// chunks calls f on [0, n) in pieces of chunkSize, and stops with the
+// context's error when th's context is done (a time limit).
+func chunks(th *lang.Thread, n int, f func(from, to int)) error {
+	for i := 0; i < n; i += chunkSize {
+		if err := th.Cancelled(); err != nil {
+			return err
+		}
+		f(i, min(i+chunkSize, n))
+	}
+	return nil
+}
+
+// sortFloats sorts xs as slices.Sort does (NaNs first): runs of
+// chunkSize sorted one by one, then merged pairwise, with th's context
+// checked between runs and every chunkSize merged values, so that a time
+// limit stops a long sort (xs is then left partly sorted). The merges
+// take a buffer as long as xs, checked against th's limits.
+func sortFloats(th *lang.Thread, xs []float64) error {
+	n := len(xs)
+	if n <= chunkSize {
+		slices.Sort(xs)
+		return nil
+	}
+	if err := th.Alloc(n); err != nil {
+		return err
+	}
+	if err := chunks(th, n, func(from, to int) { slices.Sort(xs[from:to]) }); err != nil {
+		return err
+	}
+	src, dst := xs, make([]float64, n)
+	for w := chunkSize; w < n; w *= 2 {
+		for lo := 0; lo < n; lo += 2 * w {
+			mid, hi := min(lo+w, n), min(lo+2*w, n)
+			if err := mergeFloats(th, dst[lo:hi], src[lo:mid], src[mid:hi]); err != nil {
+				return err
+			}
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &xs[0] {
+		copy(xs, src)
+	}
+	return nil
+}
+
+// mergeFloats merges the sorted a and b into dst (stable: a first among
+// equals), checking th's context every chunkSize values.
+func mergeFloats(th *lang.Thread, dst, a, b []float64) error {
+	i, j := 0, 0
+	for k := range dst {
+		if k%chunkSize == chunkSize-1 {
+			if err := th.Cancelled(); err != nil {
+				return err
+			}
+		}
+		if j == len(b) || (i < len(a) && cmpFloat(b[j], a[i]) >= 0) {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
 	}
 	return nil
 }

@@ -115,6 +115,13 @@ func formatShort(v float64) string {
 // quantiles (R type 7). names labels the dimensions; nil means x[0], x[1],
 // ... (or x when d = 1).
 func Summarize(names []string, x *tensor.Tensor) *Table {
+	t, _ := summarize(nil, names, x)
+	return t
+}
+
+// summarize is Summarize on th: its sorts stop with the context's error
+// at a time limit (see sortFloats).
+func summarize(th *lang.Thread, names []string, x *tensor.Tensor) (*Table, error) {
 	n, d := x.Dim(0), x.Dim(1)
 	if names == nil {
 		names = make([]string, d)
@@ -141,7 +148,9 @@ func Summarize(names []string, x *tensor.Tensor) *Table {
 		t.Cols[0].Data[j] = mean(col)
 		t.Cols[1].Data[j] = math.Sqrt(variance(col))
 		hasNaN := slices.ContainsFunc(col, math.IsNaN)
-		slices.Sort(col)
+		if err := sortFloats(th, col); err != nil {
+			return nil, err
+		}
 		for k, p := range []float64{0.05, 0.5, 0.95} {
 			q := math.NaN()
 			if n > 0 && !hasNaN {
@@ -150,7 +159,7 @@ func Summarize(names []string, x *tensor.Tensor) *Table {
 			t.Cols[2+k].Data[j] = q
 		}
 	}
-	return t
+	return t, nil
 }
 
 // PrintRecorder is an optional interface of a thread's Stdout: a builtin
@@ -181,7 +190,7 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		}
 		r, err := q.SampleNamed(th, n)
 		if err != nil {
-			return nil, fmt.Errorf("summary: %v", err)
+			return nil, fmt.Errorf("summary: %w", err)
 		}
 		t := summarizeNamed(r, shapesOf(q))
 		fmt.Fprintln(th.Stdout, t)
@@ -194,8 +203,9 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 			return nil, fmt.Errorf("summary: n must be positive, got %d", n)
 		}
 		d := q.Dist()
-		if err := lang.CheckSize(n * d.Dim()); err != nil {
-			return nil, fmt.Errorf("summary: %v", err)
+		x, err := lang.Draws(th, d, n)
+		if err != nil {
+			return nil, fmt.Errorf("summary: %w", err)
 		}
 		names := make([]string, d.Dim())
 		e := eventOf(q)
@@ -206,14 +216,23 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 				names[j] = fmt.Sprintf("x[%d]", j)
 			}
 		}
-		return Summarize(names, d.Sample(th.Rand, n)), nil
+		return summaryOf(th, names, x)
 	case *lang.Array:
 		if q.IsVector() {
-			return Summarize(nil, tensor.New(q.Data(), q.Len(), 1)), nil
+			return summaryOf(th, nil, tensor.New(q.Data(), q.Len(), 1))
 		}
-		return Summarize(nil, q.T), nil
+		return summaryOf(th, nil, q.T)
 	}
 	return nil, fmt.Errorf("summary: got %s, want distribution, flow or array of draws", lang.Describe(q))
+}
+
+// summaryOf is summarize as the result of summary.
+func summaryOf(th *lang.Thread, names []string, x *tensor.Tensor) (lang.Value, error) {
+	t, err := summarize(th, names, x)
+	if err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	return t, nil
 }
 
 // SummarizeRecord returns the summary table of named draws: each field of
