@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -65,6 +66,10 @@ type NUTSOptions struct {
 	// Context cancels sampling between iterations; the draws so far are
 	// kept and NUTSResult.Stopped is "cancelled".
 	Context context.Context
+	// Unbatched evaluates one chain's point at a time (behind a lock) for
+	// a Posterior that is not a Forker, instead of the running chains'
+	// points as the rows of one batch (see NUTS).
+	Unbatched bool
 	// OnIteration, when set, is called after every iteration of every
 	// chain with the chain's index and the number of its iterations done
 	// (warm-up included; out of Warmup+Samples), from the chain's
@@ -250,42 +255,76 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	ctx, cancel := context.WithCancel(o.Context)
 	defer cancel()
 	var (
-		lock     *sync.Mutex
 		firstErr error
 		errOnce  sync.Once
 	)
-	fk, isForker := p.(Forker)
-	if !isForker {
-		lock = &sync.Mutex{}
+	fail := func(c int, err error) {
+		errOnce.Do(func() {
+			var ie *initError
+			if errors.As(err, &ie) {
+				err = fmt.Errorf("%s%s", ie.msg, explain(p, ie.z))
+			}
+			firstErr = fmt.Errorf("nuts: chain %d: %w", c+1, err)
+			cancel()
+		})
 	}
-	jobs := make(chan int)
+	fk, isForker := p.(Forker)
 	var wg sync.WaitGroup
-	for range min(o.Parallel, o.Chains) {
-		wg.Add(1)
+	if !isForker && !o.Unbatched {
+		// Every chain in its own goroutine, their gradients evaluated
+		// together by the batcher.
+		b := newBatcher(p)
+		done := make(chan struct{})
 		go func() {
-			defer wg.Done()
-			for c := range jobs {
-				cp := p
-				if isForker {
-					cp = fk.Fork()
-				}
-				ch := newNUTSChain(cp, lock, &o, c, ctx)
+			b.loop(o.Chains)
+			close(done)
+		}()
+		for c := range o.Chains {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ch := newNUTSChain(p, nil, &o, c, ctx)
+				ch.ev.batch = b
+				ch.ev.req = &gradReq{chain: c, done: make(chan struct{})}
 				out, err := ch.run()
+				b.reqs <- &gradReq{chain: c} // leave the rounds
 				res.Chains[c] = out
 				if err != nil {
-					errOnce.Do(func() {
-						firstErr = fmt.Errorf("nuts: chain %d: %w", c+1, err)
-						cancel()
-					})
+					fail(c, err)
 				}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		<-done
+	} else {
+		var lock *sync.Mutex
+		if !isForker {
+			lock = &sync.Mutex{}
+		}
+		jobs := make(chan int)
+		for range min(o.Parallel, o.Chains) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range jobs {
+					cp := p
+					if isForker {
+						cp = fk.Fork()
+					}
+					out, err := newNUTSChain(cp, lock, &o, c, ctx).run()
+					res.Chains[c] = out
+					if err != nil {
+						fail(c, err)
+					}
+				}
+			}()
+		}
+		for c := range o.Chains {
+			jobs <- c
+		}
+		close(jobs)
+		wg.Wait()
 	}
-	for c := range o.Chains {
-		jobs <- c
-	}
-	close(jobs)
-	wg.Wait()
 	if firstErr != nil {
 		return res, firstErr
 	}
@@ -322,6 +361,10 @@ type gradEval struct {
 	z    *tensor.Tensor
 	n    int
 	err  error // the first error of LogDensity
+	// batch, when set, evaluates the point with the other chains' (req is
+	// this chain's reusable request).
+	batch *batcher
+	req   *gradReq
 }
 
 // eval returns log p(q) and writes its gradient into g; a non-finite
@@ -329,6 +372,18 @@ type gradEval struct {
 func (e *gradEval) eval(q, g []float64) float64 {
 	if e.err != nil {
 		return math.Inf(-1)
+	}
+	if e.batch != nil {
+		e.n++
+		r := e.req
+		r.q, r.g = q, g
+		e.batch.reqs <- r
+		<-r.done
+		if r.err != nil {
+			e.err = r.err
+			return math.Inf(-1)
+		}
+		return r.lp
 	}
 	if e.lock != nil {
 		e.lock.Lock()
@@ -676,7 +731,7 @@ func (c *nutsChain) initialise() error {
 			return c.ev.err
 		}
 		if math.IsInf(c.z.lp, -1) {
-			return fmt.Errorf("the log density or its gradient is not finite at the initial point %v%s", c.z.q, explain(c.ev.p, c.z.q))
+			return &initError{fmt.Sprintf("the log density or its gradient is not finite at the initial point %v", c.z.q), slices.Clone(c.z.q)}
 		}
 		return nil
 	}
@@ -694,8 +749,17 @@ func (c *nutsChain) initialise() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("no initial point with a finite log density and gradient in %d draws from uniform(-%g, %g)%s", tries, r, r, explain(c.ev.p, c.z.q))
+	return &initError{fmt.Sprintf("no initial point with a finite log density and gradient in %d draws from uniform(-%g, %g)", tries, r, r), slices.Clone(c.z.q)}
 }
+
+// initError is a chain's failure to start at z; NUTS adds the
+// posterior's explanation of z (once no chain is evaluating).
+type initError struct {
+	msg string
+	z   []float64
+}
+
+func (e *initError) Error() string { return e.msg }
 
 // explain returns ": " and p's explanation of a bad point, if it has one.
 func explain(p Posterior, z []float64) string {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowppl/flowppl/flows"
@@ -291,26 +292,42 @@ func TestNUTSDeterministic(t *testing.T) {
 }
 
 // TestNUTSCancel: cancelling the context from the progress callback stops
-// every chain between iterations; the draws so far are kept.
+// every chain between iterations and keeps the draws so far: run one
+// chain at a time (a forkable posterior, Parallel 1), chain 0 stops after
+// its 150th iteration (50 draws) and chain 1 never starts; batched, all
+// chains stop before the end.
 func TestNUTSCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	calls := 0
-	res, err := infer.NUTS(stdNormalPost{2}, infer.NUTSOptions{Chains: 2, Warmup: 100, Samples: 100, Seed: 1, Parallel: 1, Context: ctx,
-		OnIteration: func(chain, iter int) {
-			calls++
-			if chain == 0 && iter == 150 {
-				cancel()
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Stopped != "cancelled" {
-		t.Errorf("Stopped = %q, want cancelled", res.Stopped)
-	}
-	if n0, n1 := res.Chains[0].Len(), res.Chains[1].Len(); n0 != 50 || n1 != 0 || calls != 150 {
-		t.Errorf("kept %d and %d draws after %d iterations, want 50 and 0 after 150", n0, n1, calls)
+	for _, batched := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var mu sync.Mutex
+		calls := 0
+		var p infer.Posterior = forked{stdNormalPost{2}}
+		if batched {
+			p = stdNormalPost{2}
+		}
+		res, err := infer.NUTS(p, infer.NUTSOptions{Chains: 2, Warmup: 100, Samples: 100, Seed: 1, Parallel: 1, Context: ctx,
+			OnIteration: func(chain, iter int) {
+				mu.Lock()
+				defer mu.Unlock()
+				calls++
+				if chain == 0 && iter == 150 {
+					cancel()
+				}
+			}})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Stopped != "cancelled" {
+			t.Errorf("batched %v: Stopped = %q, want cancelled", batched, res.Stopped)
+		}
+		n0, n1 := res.Chains[0].Len(), res.Chains[1].Len()
+		if !batched && (n0 != 50 || n1 != 0 || calls != 150) {
+			t.Errorf("kept %d and %d draws after %d iterations, want 50 and 0 after 150", n0, n1, calls)
+		}
+		if batched && (n0 != 50 || n1 >= 100 || calls >= 350) {
+			t.Errorf("batched: kept %d and %d draws after %d iterations, want 50 and < 100", n0, n1, calls)
+		}
 	}
 }
 
