@@ -24,16 +24,14 @@ type Pushforward interface {
 // this density are mapped by T to exact samples of p, however good the
 // guide; a good guide makes the pullback close to its base (near a
 // standard normal), which NUTS samples easily. The guide's parameters are
-// only read (not watched), so several chains can share it.
+// only read (not watched), so several chains can share it; NeuTraNUTS
+// forks P for each chain when P is a Forker.
 type NeuTra struct {
 	P Posterior
 	T Pushforward
 }
 
-var (
-	_ Posterior = (*NeuTra)(nil)
-	_ Forker    = (*NeuTra)(nil)
-)
+var _ Posterior = (*NeuTra)(nil)
 
 // NewNeuTra returns the pullback of p through the guide q, which must be a
 // Pushforward of p's dimension.
@@ -64,13 +62,20 @@ func (n *NeuTra) LogDensity(eps *tensor.Tensor) (*tensor.Tensor, error) {
 	return tensor.Add(lp, ld), nil
 }
 
-// Fork returns a NeuTra over a fork of P when P is a Forker (the guide
-// is shared: it is only read), else n itself.
-func (n *NeuTra) Fork() Posterior {
-	if f, ok := n.P.(Forker); ok {
-		return &NeuTra{P: f.Fork(), T: n.T}
+// forkable returns n as NUTS should sample it: a Forker over forks of P
+// when P is one (the guide is shared: it is only read), else n itself,
+// whose chains are batched.
+func (n *NeuTra) forkable() Posterior {
+	if _, ok := n.P.(Forker); ok {
+		return neutraForker{n}
 	}
 	return n
+}
+
+type neutraForker struct{ *NeuTra }
+
+func (f neutraForker) Fork() Posterior {
+	return &NeuTra{P: f.P.(Forker).Fork(), T: f.T}
 }
 
 // Explain explains a base point through T and P's Explainer.
@@ -120,7 +125,7 @@ func NeuTraNUTS(p Posterior, q Guide, opts NUTSOptions) (*NUTSResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := NUTS(nt, opts)
+	res, err := NUTS(nt.forkable(), opts)
 	if res == nil {
 		return nil, err
 	}

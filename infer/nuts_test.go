@@ -466,6 +466,17 @@ func TestNeuTraFunnel(t *testing.T) {
 	if float64(d) > 0.01*float64(n) {
 		t.Errorf("NeuTra: %d of %d transitions divergent, want < 1%%", d, n)
 	}
+	// Forked chains (one row at a time, in parallel) give the batched
+	// chains' draws.
+	forkedRes, err := infer.NeuTraNUTS(forked{p}, q, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range res.Chains {
+		if !slices.Equal(res.Chains[k].Draws, forkedRes.Chains[k].Draws) {
+			t.Errorf("chain %d: forked and batched NeuTra chains differ", k)
+		}
+	}
 	c := res.Chains[0]
 	if len(c.Base) != len(c.Draws) || slices.Equal(c.Base, c.Draws) {
 		t.Error("NeuTra chains should keep the base states beside their images")
