@@ -5,10 +5,12 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
@@ -485,5 +487,64 @@ func TestNeuTraFunnel(t *testing.T) {
 	lp, _ := p.LogDensity(tensor.New(slices.Clone(c.Draw(0)), 1, 3))
 	if math.Abs(lp.Item()-c.LP[0]) > 1e-9 {
 		t.Errorf("lp__ %v, want log p(draw) = %v", c.LP[0], lp.Item())
+	}
+}
+
+// splitRhat is the split R-hat of Gelman et al. (BDA3, without rank
+// normalisation): each chain halved, between- and within-chain variances.
+func splitRhat(chains [][]float64) float64 {
+	var halves [][]float64
+	for _, c := range chains {
+		h := len(c) / 2
+		halves = append(halves, c[:h], c[len(c)-h:])
+	}
+	n := float64(len(halves[0]))
+	var means, vars []float64
+	for _, h := range halves {
+		m, sd := meanSD([][]float64{h})
+		means, vars = append(means, m), append(vars, sd*sd)
+	}
+	_, sdm := meanSD([][]float64{means})
+	W, _ := meanSD([][]float64{vars})
+	B := n * sdm * sdm
+	return math.Sqrt(((n-1)/n*W + B/n) / W)
+}
+
+// TestNeuTraFunnel10 (FLOWPPL_LONG=1) is issue 15's funnel: the 10-D
+// funnel, a v-first autoregressive flow fitted for 3000 steps, NeuTra
+// NUTS with Stan's defaults (4 × (1000 + 1000)): sd(v) within 0.1 of 3,
+// split R-hat below 1.01, under 1% divergent; plain NUTS logged beside.
+func TestNeuTraFunnel10(t *testing.T) {
+	if os.Getenv("FLOWPPL_LONG") == "" {
+		t.Skip("FLOWPPL_LONG=1 runs it")
+	}
+	p := funnel{9}
+	q := flowGuide(t, "AffineAutoregressive", 10, map[string]flows.OptionValue{
+		"hidden": []float64{64, 64}, "permutation": []float64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}})
+	rep, err := infer.FitPosterior(q, p, infer.Options{Steps: 3000, Batch: 256, LR: 0.005, Clip: 10, Quiet: true, Seed: 1, HasSeed: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fit: %d steps, %.1f s, pareto k %.2f", rep.Steps, rep.Seconds, rep.ParetoK)
+	for _, neutra := range []bool{true, false} {
+		t0 := time.Now()
+		var res *infer.NUTSResult
+		if neutra {
+			res, err = infer.NeuTraNUTS(p, q, infer.NUTSOptions{Seed: 1})
+		} else {
+			res, err = infer.NUTS(p, infer.NUTSOptions{Seed: 1})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		wall := time.Since(t0).Seconds()
+		v := column(res, func(z []float64) float64 { return z[0] })
+		m, sd := meanSD(v)
+		d, n := divergences(res)
+		rhat, ess := splitRhat(v), essChains(v)
+		t.Logf("neutra %v: v mean %.3f sd %.3f, split R-hat %.4f, ESS %.0f (%.0f/s), %d of %d divergent, %.1f s", neutra, m, sd, rhat, ess, ess/wall, d, n, wall)
+		if neutra && (math.Abs(sd-3) > 0.1 || rhat > 1.01 || float64(d) > 0.01*float64(n)) {
+			t.Errorf("NeuTra: sd(v) %.3f (want 3 ± 0.1), R-hat %.4f (want < 1.01), %d of %d divergent (want < 1%%)", sd, rhat, d, n)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package interp_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,10 +19,18 @@ var nutsPosteriors = []struct{ name, dir string }{
 }
 
 // nutsPosterior builds the posterior of the posteriordb script dir.
-func nutsPosterior(b *testing.B, dir string) *interp.Posterior {
+func nutsPosterior(b *testing.B, dir string) *interp.Posterior { return nutsPosteriorT(b, dir) }
+
+func nutsPosteriorT(b interface {
+	testing.TB
+	Chdir(string)
+}, dir string) *interp.Posterior {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		b.Fatal(err)
+	}
+	if _, err := os.Stat("examples/posteriordb"); err == nil {
+		root = "." // an earlier call moved to the repository root
 	}
 	src := posteriorStepSrc(b, filepath.Join(root, "examples", "posteriordb", dir))
 	b.Chdir(root)
