@@ -345,10 +345,15 @@ func (e errPost) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 	return tensor.Scale(tensor.SumAxis(tensor.Square(z), 1), -0.5), nil
 }
 
+// errForker gives each fork its own errPost.
+type errForker struct{ errPost }
+
+func (errForker) Fork() infer.Posterior { return errPost{new(int)} }
+
 // TestNUTSErrors: bad options, a failing log density and a posterior with
 // no finite point give errors that say what was expected.
 func TestNUTSErrors(t *testing.T) {
-	n := 0
+	n, n2, n3 := 0, 0, 0
 	for _, tt := range []struct {
 		p    infer.Posterior
 		o    infer.NUTSOptions
@@ -360,6 +365,8 @@ func TestNUTSErrors(t *testing.T) {
 		{stdNormalPost{2}, infer.NUTSOptions{Chains: 1, Init: [][]float64{{1}}}, "chain 1 has 1 values, want 2"},
 		{stdNormalPost{0}, infer.NUTSOptions{}, "at least one unconstrained latent"},
 		{errPost{&n}, infer.NUTSOptions{Chains: 1}, "chain 1: index 7 out of range"},
+		{errPost{&n2}, infer.NUTSOptions{Chains: 3}, "index 7 out of range"},            // batched
+		{errForker{errPost{&n3}}, infer.NUTSOptions{Chains: 3}, "index 7 out of range"}, // one row a call
 		{boxPost{all: true}, infer.NUTSOptions{Chains: 1}, `no initial point with a finite log density and gradient in 100 draws from uniform(-2, 2): latent "sigma" =`},
 		{boxPost{}, infer.NUTSOptions{Chains: 1, Init: [][]float64{{3}}}, `not finite at the initial point [3]: latent "sigma" = 3`},
 	} {
