@@ -233,10 +233,18 @@ type NUTSResult struct {
 // and the metric in Stan's windows (NUTSOptions). Chain c uses its own
 // PCG(Seed, c) stream, so results do not depend on scheduling.
 //
-// Gradients come from the tape (tensor.Tape) through p.LogDensity on one
-// row at a time. An error from LogDensity stops every chain and is
-// returned; a non-finite log density or gradient is an infinite energy
-// (a divergence during a trajectory, a rejected start at initialisation).
+// Gradients come from the tape (tensor.Tape) through p.LogDensity. A
+// Posterior that is a Forker gets a fork per chain and the chains run
+// Parallel at a time, one row a call; any other is shared: every chain
+// runs in its own goroutine and blocks on its gradient, and each round
+// evaluates the running chains' points as the rows of one batch, in
+// chain order (nutsbatch.go; Unbatched evaluates one row at a time behind
+// a lock instead). Either way chain c's draws depend only on Seed and c
+// (batched rows equal single rows where the model's operations are
+// row-wise, as the tests check). An error from LogDensity stops every
+// chain and is returned with the draws so far; a non-finite log density
+// or gradient is an infinite energy (a divergence during a trajectory, a
+// rejected start at initialisation).
 func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
