@@ -66,4 +66,21 @@
 //
 // Cancelling Options.Context stops a fit between steps and keeps its
 // parameters (Report.Stopped is "cancelled").
+//
+// NUTS (nuts.go, adapt.go) samples a Posterior with the No-U-Turn sampler
+// as Stan runs it: multinomial trajectories, the generalised no-U-turn
+// criterion with Stan's checks between sub-trees, maximum tree depth 10,
+// divergences at an energy error above 1000, dual-averaging step-size
+// adaptation (δ 0.8) and a diagonal ("diag", default) or dense metric
+// estimated in Stan's warm-up windows (75 / 25, 50, 100, ... / 50
+// iterations). Chain c draws from PCG(Seed, c); a Posterior that is a
+// Forker gets one fork a chain and the chains run in parallel, any other
+// has the running chains' points evaluated as the rows of one batch per
+// round (nutsbatch.go), which costs little more than one point in the
+// interpreter. The output is CmdStan's: per chain the draws, lp__ and
+// accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__,
+// energy__. NeuTraNUTS (neutra.go) runs NUTS in a fitted flow guide's base
+// space on the pullback log p(T(ε)) + log|det ∂T/∂ε| and maps the draws
+// back through T: exact draws, with the flow absorbing the geometry
+// (Neal's funnel, hierarchical scales) that makes plain NUTS diverge.
 package infer
