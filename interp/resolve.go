@@ -317,7 +317,7 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 	r.errorf(pos, "unknown %s %q%s", what, name, hint)
 }
 
-func isBijector(name string) bool { return slices.Contains(flows.Names(), name) }
+func isBijector(name string) bool { return flows.Implemented(name) }
 
 // flowLayer is one bijector application of a flow expression.
 type flowLayer struct {
