@@ -123,3 +123,28 @@ func TestLoadStrictJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsValidate: a Go caller's Options get the messages a script's
+// options get (FlowOptions' ranges); the zero value is valid.
+func TestOptionsValidate(t *testing.T) {
+	for _, tt := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Hidden: []int{}}, "hidden must be a list of positive integers, got []"},
+		{Options{Hidden: []int{8, 0}}, "hidden must be a list of positive integers, got [8, 0]"},
+		{Options{Layers: -1}, "layers must be a positive integer, got -1"},
+		{Options{Activation: "gelu"}, `activation must be "relu", "tanh" or "elu", got "gelu"`},
+		{Options{Precision: "float16"}, `precision must be "float64" or "float32", got "float16"`},
+		{Options{Bins: 1001}, "bins must be a positive integer (at most 1000), got 1001"},
+		{Options{Bound: -1}, "bound must be a positive number, got -1"},
+		{Options{LogScaleMin: 3, LogScaleMax: -5}, "clip_log_scale must be true, false or [lo, hi] with lo < hi, got [3, -5]"},
+	} {
+		if err := tt.o.Validate(); err == nil || err.Error() != tt.want {
+			t.Errorf("Validate(%+v) = %v, want %q", tt.o, err, tt.want)
+		}
+	}
+	if err := (Options{}).Validate(); err != nil {
+		t.Errorf("zero Options: %v", err)
+	}
+}

@@ -56,36 +56,54 @@ type Options struct {
 	Exponent float64
 }
 
-// withDefaults fills in the defaults and checks the values that need d.
+// Validate checks the options' ranges as far as they do not depend on the
+// dimension, in the words of FlowOptions: zero values are the defaults;
+// a non-positive width, a negative count, an unknown activation or
+// precision, bins above 1000, a non-positive or infinite bound, a
+// non-finite exponent or an empty clamp are errors naming the option.
+func (o Options) Validate() error {
+	bad := func(name string, got any) error {
+		opt, _ := FlowOptions.Lookup(name)
+		return opt.Errorf(got)
+	}
+	switch {
+	case o.Hidden != nil && (len(o.Hidden) == 0 || slices.ContainsFunc(o.Hidden, func(h int) bool { return h <= 0 })):
+		return bad("hidden", o.Hidden)
+	case o.Layers < 0:
+		return bad("layers", o.Layers)
+	case o.Activation != "" && !slices.Contains(activations, o.Activation):
+		return bad("activation", o.Activation)
+	case o.Precision != "" && o.Precision != Float64 && o.Precision != Float32:
+		return bad("precision", o.Precision)
+	case o.Bins < 0 || o.Bins > 1000:
+		return bad("bins", o.Bins)
+	case o.Bound < 0 || math.IsInf(o.Bound, 0) || math.IsNaN(o.Bound):
+		return bad("bound", o.Bound)
+	case !finite(o.Exponent):
+		return bad("exponent", o.Exponent)
+	case (o.LogScaleMin != 0 || o.LogScaleMax != 0) && !(o.LogScaleMin < o.LogScaleMax):
+		return bad("clip_log_scale", []float64{o.LogScaleMin, o.LogScaleMax})
+	}
+	return nil
+}
+
+// withDefaults validates o, fills in the defaults and checks the values
+// that need d.
 func (o Options) withDefaults(d int) (Options, error) {
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
 	if o.Hidden == nil {
 		o.Hidden = []int{256, 256}
-	}
-	for _, h := range o.Hidden {
-		if h <= 0 {
-			return o, fmt.Errorf("hidden must be a list of positive integers, got %s", fmtInts(o.Hidden))
-		}
-	}
-	if len(o.Hidden) == 0 {
-		return o, fmt.Errorf("hidden must be a list of positive integers, got []")
 	}
 	if o.Layers == 0 {
 		o.Layers = 1
 	}
-	if o.Layers < 0 {
-		return o, fmt.Errorf("layers must be a positive integer, got %d", o.Layers)
-	}
 	if o.Activation == "" {
 		o.Activation = "relu"
 	}
-	if !slices.Contains(activations, o.Activation) {
-		return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %q`, o.Activation)
-	}
 	if o.Precision == "" {
 		o.Precision = Float64
-	}
-	if o.Precision != Float64 && o.Precision != Float32 {
-		return o, fmt.Errorf(`precision must be "float64" or "float32", got %q`, o.Precision)
 	}
 	if o.Permutation != nil {
 		if err := checkPermutation(o.Permutation, d); err != nil {
@@ -101,14 +119,8 @@ func (o Options) withDefaults(d int) (Options, error) {
 	if o.Exponent == 0 {
 		o.Exponent = 2
 	}
-	if o.Bins < 0 || !(o.Bound > 0) || math.IsInf(o.Bound, 0) || !finite(o.Exponent) {
-		return o, fmt.Errorf("bins must be a positive integer and bound a positive number, got %d and %g", o.Bins, o.Bound)
-	}
 	if o.LogScaleMin == 0 && o.LogScaleMax == 0 {
 		o.LogScaleMin, o.LogScaleMax = -5, 3
-	}
-	if !(o.LogScaleMin < o.LogScaleMax) {
-		return o, fmt.Errorf("clip_log_scale must be [lo, hi] with lo < hi, got [%g, %g]", o.LogScaleMin, o.LogScaleMax)
 	}
 	return o, nil
 }
