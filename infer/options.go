@@ -186,13 +186,13 @@ var Inits = []string{"auto", "prior"}
 // doc, and where ParseOptions stores it. The resolver, the evaluator, the
 // REPL's help and completion and docs/language.md read this table.
 var FitOptions = &option.Table[Options]{What: "fit option", Options: []option.Option[Options]{
-	{Name: "steps", Kind: option.PositiveInt, Default: "1000 (posterior: a cap of 10000)",
+	{Name: "steps", Kind: option.PositiveInt, Default: fmt.Sprintf("%d (posterior: a cap of %d)", DefaultSteps, DefaultPosteriorSteps),
 		Doc: "optimisation steps; with the stopping rule on, a cap",
 		Set: func(o *Options, v any) { o.Steps = v.(int) }},
-	{Name: "batch", Kind: option.PositiveInt, Default: "256",
+	{Name: "batch", Kind: option.PositiveInt, Default: fmt.Sprint(DefaultBatch),
 		Doc: "draws or data rows per step",
 		Set: func(o *Options, v any) { o.Batch = v.(int) }},
-	{Name: "lr", Kind: option.PositiveFloat, Default: "0.01",
+	{Name: "lr", Kind: option.PositiveFloat, Default: fmt.Sprint(DefaultLR),
 		Doc: "learning rate",
 		Set: func(o *Options, v any) { o.LR = v.(float64) }},
 	{Name: "optimizer", Kind: option.Choice, Choices: Optimizers, Default: `"adam"`,
@@ -208,7 +208,7 @@ var FitOptions = &option.Table[Options]{What: "fit option", Options: []option.Op
 		Doc: "progress interval in steps",
 		Set: func(o *Options, v any) { o.Every = v.(int) }},
 	{Name: "tol", Kind: option.NonNegativeFloat, Range: "a non-negative number of nats",
-		Note: "(0 turns the stopping rule off)", Default: "0.05 for a posterior; off otherwise",
+		Note: "(0 turns the stopping rule off)", Default: fmt.Sprintf("%g for a posterior; off otherwise", DefaultPosteriorTol),
 		Doc: "the stopping rule's threshold in nats; 0 turns the rule off",
 		Set: func(o *Options, v any) {
 			if o.Tol = v.(float64); o.Tol == 0 {
