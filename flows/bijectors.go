@@ -57,25 +57,7 @@ var bijectors = []*registration{
 		},
 		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) },
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			o, err := autoregressiveOptions(lf)
-			if err != nil {
-				return nil, err
-			}
-			if len(lf.Clip) == 2 {
-				o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, lf.Clip[0], lf.Clip[1]
-			} else if len(lf.Clip) != 0 {
-				return nil, fmt.Errorf("clip_log_scale must be [lo, hi]")
-			}
-			dir, err := parseDir(lf.Direction)
-			if err != nil {
-				return nil, err
-			}
-			a, err := NewAffineAutoregressive(lf.Dim, o, loadRNG())
-			if err != nil {
-				return nil, err
-			}
-			a.userOrder, a.dir, a.locked = lf.UserOrder, dir, lf.Locked
-			return a, nil
+			return loadAutoregressive(lf, NewAffineAutoregressive)
 		}},
 	{name: "Affine",
 		doc:     "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
@@ -149,20 +131,7 @@ var bijectors = []*registration{
 			return madeSize(lf, 3*lf.Bins-1)
 		},
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			dir, err := parseDir(lf.Direction)
-			if err != nil {
-				return nil, err
-			}
-			o, err := autoregressiveOptions(lf)
-			if err != nil {
-				return nil, err
-			}
-			a, err := NewSplineAutoregressive(lf.Dim, o, loadRNG())
-			if err != nil {
-				return nil, err
-			}
-			a.userOrder, a.dir, a.locked = lf.UserOrder, dir, lf.Locked
-			return a, nil
+			return loadAutoregressive(lf, NewSplineAutoregressive)
 		}},
 	{name: "Coupling",
 		doc:     "RealNVP affine coupling: one half of the variables shifts and scales the other",
@@ -374,14 +343,45 @@ func saveAutoregressive(lf *layerFile, o Options, userOrder bool, dir Direction,
 	lf.Direction, lf.Locked = dirName(dir), locked
 }
 
-// autoregressiveOptions are the options a saved autoregressive layer was
-// built with; the variable order must be there (Save writes it).
-func autoregressiveOptions(lf *layerFile) (Options, error) {
+// autoregressive is a layer with a MADE conditioner and a direction.
+type autoregressive interface {
+	Bijector
+	setSaved(userOrder bool, dir Direction, locked bool)
+}
+
+func (a *AffineAutoregressive) setSaved(user bool, dir Direction, locked bool) {
+	a.userOrder, a.dir, a.locked = user, dir, locked
+}
+
+func (a *SplineAutoregressive) setSaved(user bool, dir Direction, locked bool) {
+	a.userOrder, a.dir, a.locked = user, dir, locked
+}
+
+// loadAutoregressive rebuilds a saved AffineAutoregressive or
+// SplineAutoregressive with its constructor mk: the options it was built
+// with (its variable order must be there: Save writes it), its direction
+// and whether that is locked.
+func loadAutoregressive[B autoregressive](lf *layerFile, mk func(int, Options, *rand.Rand) (B, error)) (Bijector, error) {
 	if lf.Order == nil {
-		return Options{}, fmt.Errorf("the variable order is missing")
+		return nil, fmt.Errorf("the variable order is missing")
 	}
-	return Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision,
-		Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}, nil
+	o := Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision,
+		Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}
+	if len(lf.Clip) == 2 {
+		o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, lf.Clip[0], lf.Clip[1]
+	} else if len(lf.Clip) != 0 {
+		return nil, fmt.Errorf("clip_log_scale must be [lo, hi]")
+	}
+	dir, err := parseDir(lf.Direction)
+	if err != nil {
+		return nil, err
+	}
+	a, err := mk(lf.Dim, o, loadRNG())
+	if err != nil {
+		return nil, err
+	}
+	a.setSaved(lf.UserOrder, dir, lf.Locked)
+	return a, nil
 }
 
 // madeSize is the parameter count of a saved MADE conditioner with p
