@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/flowppl/flowppl/internal/option"
+	"github.com/flowppl/flowppl/internal/spell"
 )
 
 // Options configures the bijectors. The zero value means the documented
@@ -205,7 +206,7 @@ func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
 			if len(allowed) == 0 {
 				return o, fmt.Errorf("%s has no option %q (it takes none)", name, k)
 			}
-			return o, fmt.Errorf("%s has no option %q (options: %s)", name, k, strings.Join(allowed, ", "))
+			return o, fmt.Errorf("%s has no option %q%s (options: %s)", name, k, spell.Hint(k, allowed), strings.Join(allowed, ", "))
 		}
 	}
 	return o, FlowOptions.ParseInto(&o, opts)
