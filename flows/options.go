@@ -200,16 +200,29 @@ var FlowOptions = &option.Table[Options]{What: "bijector option", Options: []opt
 // the bijector is built.
 func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
 	var o Options
-	allowed := lookup(name).options
 	for k := range opts {
-		if !slices.Contains(allowed, k) {
-			if len(allowed) == 0 {
-				return o, fmt.Errorf("%s has no option %q (it takes none)", name, k)
-			}
-			return o, fmt.Errorf("%s has no option %q%s (options: %s)", name, k, spell.Hint(k, allowed), strings.Join(allowed, ", "))
+		if err := CheckOptionName(name, k); err != nil {
+			return o, err
 		}
 	}
 	return o, FlowOptions.ParseInto(&o, opts)
+}
+
+// CheckOptionName reports whether bijector name takes the option opt:
+// `Spline has no option "bnis" (did you mean "bins"?) (options: bins,
+// bound)`, or `Exp has no option "bins" (it takes none)`.
+func CheckOptionName(name, opt string) error {
+	r := lookup(name)
+	if r == nil || r.internal {
+		return checkName(name)
+	}
+	if slices.Contains(r.options, opt) {
+		return nil
+	}
+	if len(r.options) == 0 {
+		return fmt.Errorf("%s has no option %q (it takes none)", name, opt)
+	}
+	return fmt.Errorf("%s has no option %q%s (options: %s)", name, opt, spell.Hint(opt, r.options), strings.Join(r.options, ", "))
 }
 
 // fmtOptionsSep renders options in the bijector's canonical order with sep

@@ -270,6 +270,12 @@ func (r *resolver) flow(x *ast.FlowExpr, sc *rscope) {
 	for _, l := range layers {
 		if !isBijector(l.name) {
 			r.errorf(l.pos, "unknown bijector %q%s", l.name, spell.Hint(l.name, flows.Names()))
+		} else {
+			for _, kw := range l.kwargs {
+				if err := flows.CheckOptionName(l.name, kw.Name); err != nil {
+					r.errorf(kw.NamePos, "%v", err)
+				}
+			}
 		}
 		r.kwargs(l.kwargs, sc, "option")
 	}
