@@ -20,6 +20,11 @@
 //		"hidden": []float64{32, 32},
 //	}, rng)
 //
+// Adding a bijector is its type (the Bijector methods) and one entry of
+// bijectors; the tests that range over Names (inverse, log-determinant
+// and gradient checks, save and load, the fuzz seeds) then cover it, and
+// `go generate ./docs` adds it to the reference's table.
+//
 // # Direction
 //
 // An autoregressive layer computes its shift and scale from one side of
