@@ -108,7 +108,7 @@ func TestLoadStrictJSON(t *testing.T) {
 		{strings.Replace(good, `"dim": 2`, `"dim": 2.5`, 1), "layers[0].dim: want a whole number, got a number"},
 		{strings.Replace(good, `"family": "Normal"`, `"family": ["Normal"]`, 1), "base.family: want a string, got an array"},
 		{good + "{}", "invalid character '{' after top-level value"},
-		{`{"formAt":"flowppl.flow","version":1,"BAse":{"fAmilY":"Normal","pArAms":[{"shApe":[2],"dAtA":[0,0]},{"shApe":[2],"dAtA":[1,1]}]}}`, `format missing`},
+		{`{"formAt":"flowppl.flow","version":1,"BAse":{"fAmilY":"Normal","pArAms":[{"shApe":[2],"dAtA":[0,0]},{"shApe":[2],"dAtA":[1,1]}]}}`, `the file: unknown field "formAt"`},
 		{`{"format":"flowppl.flow","version":1,"base":{"family":"Normal","params":[{"shape":[2],"data":[0,0]},{"shape":[2],"data":[1,1]}]}}`, ""},
 	} {
 		f, err := Load(strings.NewReader(tt.file))

@@ -223,20 +223,20 @@ func Load(r io.Reader) (*Flow, error) {
 // checkHead checks that data is a JSON object whose format is FileFormat
 // and whose version this package reads.
 func checkHead(data []byte) error {
-	var head map[string]json.RawMessage
+	var head struct{ Format, Version json.RawMessage } // other members are skipped, not copied
 	if err := json.Unmarshal(data, &head); err != nil {
 		return fmt.Errorf("not a flow file (%s)", jsonError(err))
 	}
 	var format string
-	if err := json.Unmarshal(head["format"], &format); err != nil || format != FileFormat {
-		return fmt.Errorf("not a flow file (format %s, want %q)", showRaw(head["format"]), FileFormat)
+	if err := json.Unmarshal(head.Format, &format); err != nil || format != FileFormat {
+		return fmt.Errorf("not a flow file (format %s, want %q)", showRaw(head.Format), FileFormat)
 	}
 	var version float64
-	if err := json.Unmarshal(head["version"], &version); err != nil || version != math.Trunc(version) {
-		return fmt.Errorf("version must be a whole number, got %s", showRaw(head["version"]))
+	if err := json.Unmarshal(head.Version, &version); err != nil || version != math.Trunc(version) {
+		return fmt.Errorf("version must be a whole number, got %s", showRaw(head.Version))
 	}
 	if version > FileVersion || version < 1 {
-		return fmt.Errorf("flow file format version %s is not supported (this flowppl reads versions 1 to %d)", showRaw(head["version"]), FileVersion)
+		return fmt.Errorf("flow file format version %s is not supported (this flowppl reads versions 1 to %d)", showRaw(head.Version), FileVersion)
 	}
 	return nil
 }
