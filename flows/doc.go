@@ -10,12 +10,20 @@
 // (learnable elementwise loc and scale), AffineFixed, Permute, the fixed
 // elementwise maps Exp, Softplus, Sigmoid, Tanh, ELU, LeakyReLU and Power
 // (Elementwise), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
-// Names lists them, and Apply builds any of them by name for the
-// interpreter:
+// Each is registered once (bijectors.go: name, doc, options, build, save,
+// size, load), and everything that knows bijectors by name reads that:
+// Names and Doc list them, FlowOptions declares their options (name,
+// range, default, doc), Apply builds any of them by name for the
+// interpreter, and Save and Load write and read them:
 //
 //	f, err := flows.Apply("AffineAutoregressive", base, map[string]flows.OptionValue{
 //		"hidden": []float64{32, 32},
 //	}, rng)
+//
+// Adding a bijector is its type (the Bijector methods) and one entry of
+// bijectors; the tests that range over Names (inverse, log-determinant
+// and gradient checks, save and load, the fuzz seeds) then cover it, and
+// `go generate ./docs` adds it to the reference's table.
 //
 // # Direction
 //
@@ -54,7 +62,11 @@
 // structure, options, orders and permutations, parameters, the base
 // family and its parameters, and Flow.Meta for the language's posterior
 // guide metadata. A loaded flow samples and scores bit for bit as the
-// saved one.
+// saved one. Load trusts nothing in the file: keys must be spelled exactly
+// and given once, a layer's declared configuration must need exactly the
+// parameter values the file holds before anything is allocated (a
+// declared shape of 2^72 values is an error, not an allocation), and
+// parameters that give NaN or infinite draws are rejected.
 //
 // # Data-dependent initialisation
 //

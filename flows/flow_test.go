@@ -236,6 +236,7 @@ func TestApplyErrors(t *testing.T) {
 		{"AfineAutoregressive", nil, `unknown bijector "AfineAutoregressive" (did you mean "AffineAutoregressive"?)`},
 		{"AffineAutoregressive", map[string]OptionValue{"bins": 8.0}, `AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale, precision)`},
 		{"Exp", map[string]OptionValue{"bins": 8.0}, `Exp has no option "bins" (it takes none)`},
+		{"Spline", map[string]OptionValue{"bnis": 8.0}, `Spline has no option "bnis" (did you mean "bins"?) (options: bins, bound)`},
 		{"AffineAutoregressive", map[string]OptionValue{"hidden": []float64{0}}, "hidden must be a list of positive integers, got [0]"},
 		{"AffineAutoregressive", map[string]OptionValue{"hidden": []float64{2.5}}, "hidden must be a list of positive integers, got [2.5]"},
 		{"AffineAutoregressive", map[string]OptionValue{"layers": 0.0}, "layers must be a positive integer, got 0"},

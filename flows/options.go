@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/flowppl/flowppl/internal/option"
+	"github.com/flowppl/flowppl/internal/spell"
 )
 
 // Options configures the bijectors. The zero value means the documented
-// defaults; each bijector reads only the options it has (see optionNames).
+// defaults; each bijector reads only the options it has (see FlowOptions and
+// its registration in bijectors).
 type Options struct {
 	// Hidden are the conditioner's hidden widths (AffineAutoregressive,
 	// SplineAutoregressive, Coupling); nil means FlowTorch's [256, 256]. Widths below d are allowed: some
@@ -55,36 +57,54 @@ type Options struct {
 	Exponent float64
 }
 
-// withDefaults fills in the defaults and checks the values that need d.
+// Validate checks the options' ranges as far as they do not depend on the
+// dimension, in the words of FlowOptions: zero values are the defaults;
+// a non-positive width, a negative count, an unknown activation or
+// precision, bins above 1000, a non-positive or infinite bound, a
+// non-finite exponent or an empty clamp are errors naming the option.
+func (o Options) Validate() error {
+	bad := func(name string, got any) error {
+		opt, _ := FlowOptions.Lookup(name)
+		return opt.Errorf(got)
+	}
+	switch {
+	case o.Hidden != nil && (len(o.Hidden) == 0 || slices.ContainsFunc(o.Hidden, func(h int) bool { return h <= 0 })):
+		return bad("hidden", o.Hidden)
+	case o.Layers < 0:
+		return bad("layers", o.Layers)
+	case o.Activation != "" && !slices.Contains(activations, o.Activation):
+		return bad("activation", o.Activation)
+	case o.Precision != "" && o.Precision != Float64 && o.Precision != Float32:
+		return bad("precision", o.Precision)
+	case o.Bins < 0 || o.Bins > 1000:
+		return bad("bins", o.Bins)
+	case o.Bound < 0 || math.IsInf(o.Bound, 0) || math.IsNaN(o.Bound):
+		return bad("bound", o.Bound)
+	case !finite(o.Exponent):
+		return bad("exponent", o.Exponent)
+	case (o.LogScaleMin != 0 || o.LogScaleMax != 0) && !(o.LogScaleMin < o.LogScaleMax):
+		return bad("clip_log_scale", []float64{o.LogScaleMin, o.LogScaleMax})
+	}
+	return nil
+}
+
+// withDefaults validates o, fills in the defaults and checks the values
+// that need d.
 func (o Options) withDefaults(d int) (Options, error) {
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
 	if o.Hidden == nil {
 		o.Hidden = []int{256, 256}
-	}
-	for _, h := range o.Hidden {
-		if h <= 0 {
-			return o, fmt.Errorf("hidden must be a list of positive integers, got %s", fmtInts(o.Hidden))
-		}
-	}
-	if len(o.Hidden) == 0 {
-		return o, fmt.Errorf("hidden must be a list of positive integers, got []")
 	}
 	if o.Layers == 0 {
 		o.Layers = 1
 	}
-	if o.Layers < 0 {
-		return o, fmt.Errorf("layers must be a positive integer, got %d", o.Layers)
-	}
 	if o.Activation == "" {
 		o.Activation = "relu"
 	}
-	if !slices.Contains(activations, o.Activation) {
-		return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %q`, o.Activation)
-	}
 	if o.Precision == "" {
 		o.Precision = Float64
-	}
-	if o.Precision != Float64 && o.Precision != Float32 {
-		return o, fmt.Errorf(`precision must be "float64" or "float32", got %q`, o.Precision)
 	}
 	if o.Permutation != nil {
 		if err := checkPermutation(o.Permutation, d); err != nil {
@@ -100,14 +120,8 @@ func (o Options) withDefaults(d int) (Options, error) {
 	if o.Exponent == 0 {
 		o.Exponent = 2
 	}
-	if o.Bins < 0 || !(o.Bound > 0) || math.IsInf(o.Bound, 0) || !finite(o.Exponent) {
-		return o, fmt.Errorf("bins must be a positive integer and bound a positive number, got %d and %g", o.Bins, o.Bound)
-	}
 	if o.LogScaleMin == 0 && o.LogScaleMax == 0 {
 		o.LogScaleMin, o.LogScaleMax = -5, 3
-	}
-	if !(o.LogScaleMin < o.LogScaleMax) {
-		return o, fmt.Errorf("clip_log_scale must be [lo, hi] with lo < hi, got [%g, %g]", o.LogScaleMin, o.LogScaleMax)
 	}
 	return o, nil
 }
@@ -131,225 +145,93 @@ func precisionName(f32 bool) string {
 // passes it: float64 (or int), []float64 (or []int), string or bool.
 type OptionValue = any
 
-// optionNames lists each bijector's options, in the order error messages
-// and String show them.
-var optionNames = map[string][]string{
-	"AffineAutoregressive": {"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision"},
-	"Affine":               {"loc", "scale"},
-	"AffineFixed":          {"loc", "scale"},
-	"Permute":              {"permutation"},
-	"Exp":                  {},
-	"Spline":               {"bins", "bound"},
-	"SplineAutoregressive": {"hidden", "layers", "activation", "permutation", "bins", "bound", "precision"},
-	"Coupling":             {"hidden", "layers", "activation", "precision"},
-	"Softplus":             {},
-	"Sigmoid":              {},
-	"Tanh":                 {},
-	"ELU":                  {},
-	"LeakyReLU":            {},
-	"Power":                {"exponent"},
-	"Planar":               {"layers"},
-	"Radial":               {"layers"},
-	"BatchNorm":            {},
-}
+// FlowOptions declares every bijector option of the language once: its
+// name, range, default, doc and where it goes in Options. A bijector's
+// registration lists which of them it takes; the interpreter, the REPL's
+// help and completion and docs/language.md read this table. Checks that
+// need the dimension (a permutation of 0..d-1, a loc of length d) happen
+// when the bijector is built.
+var FlowOptions = &option.Table[Options]{What: "bijector option", Options: []option.Option[Options]{
+	{Name: "hidden", Kind: option.PositiveInts, Default: "[256, 256] (posterior plans: [w, w], w = min(256, max(128, 8·D)))",
+		Doc: "the conditioner's hidden widths (AffineAutoregressive, SplineAutoregressive, Coupling)",
+		Set: func(o *Options, v any) { o.Hidden = v.([]int) }},
+	{Name: "layers", Kind: option.PositiveInt, Default: "1",
+		Doc: "stacked layers of one application, each autoregressive one with its own variable order, Coupling's with alternating halves",
+		Set: func(o *Options, v any) { o.Layers = v.(int) }},
+	{Name: "activation", Kind: option.Choice, Choices: activations, Default: `"relu"`,
+		Doc: "the conditioner's nonlinearity",
+		Set: func(o *Options, v any) { o.Activation = v.(string) }},
+	{Name: "permutation", Kind: option.Ints, Range: "a vector of distinct integers 0..d-1", Default: "drawn at random",
+		Doc: "a fixed variable order (AffineAutoregressive, SplineAutoregressive: the first layer's) or Permute's permutation",
+		Set: func(o *Options, v any) { o.Permutation = v.([]int) }},
+	{Name: "clip_log_scale", Kind: option.BoolOrInterval, Default: "false ([-5, 3] when true)",
+		Doc: "clamps AffineAutoregressive's log σ to [lo, hi]",
+		Set: func(o *Options, v any) {
+			if b, ok := v.(bool); ok {
+				o.ClipLogScale = b
+				return
+			}
+			b := v.([]float64)
+			o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, b[0], b[1]
+		}},
+	{Name: "precision", Kind: option.Choice, Choices: []string{Float64, Float32}, Default: `"float64"`,
+		Doc: "arithmetic of the conditioner's matrix products; float32 is about twice as fast on CPUs with AVX-512",
+		Set: func(o *Options, v any) { o.Precision = v.(string) }},
+	{Name: "bins", Kind: option.PositiveInt, Max: 1000, Default: "8",
+		Doc: "spline bins (Spline, SplineAutoregressive)",
+		Set: func(o *Options, v any) { o.Bins = v.(int) }},
+	{Name: "bound", Kind: option.PositiveFloat, Default: "3",
+		Doc: "half-width B of the spline box [-B, B]; outside it a spline is the identity",
+		Set: func(o *Options, v any) { o.Bound = v.(float64) }},
+	{Name: "loc", Kind: option.FloatOrVector, Default: "0",
+		Doc: "AffineFixed's shift or Affine's starting shift: one value or one per dimension",
+		Set: func(o *Options, v any) { o.Loc = v.([]float64) }},
+	{Name: "scale", Kind: option.FloatOrVector, Default: "1",
+		Doc: "AffineFixed's scale (nonzero) or Affine's starting scale (positive): one value or one per dimension",
+		Set: func(o *Options, v any) { o.Scale = v.([]float64) }},
+	{Name: "exponent", Kind: option.NonZeroFloat, Default: "2",
+		Doc: "Power's exponent",
+		Set: func(o *Options, v any) { o.Exponent = v.(float64) }},
+}}
 
-// parseOptions converts and checks the options given to bijector name.
-// Checks that need the dimension happen when the bijector is built.
+// parseOptions converts and checks the options given to bijector name:
+// each must be one the bijector takes (its registration's options) with a
+// value in FlowOptions' range. Checks that need the dimension happen when
+// the bijector is built.
 func parseOptions(name string, opts map[string]OptionValue) (Options, error) {
 	var o Options
-	allowed := optionNames[name]
-	keys := make([]string, 0, len(opts))
 	for k := range opts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if !slices.Contains(allowed, k) {
-			if len(allowed) == 0 {
-				return o, fmt.Errorf("%s has no option %q (it takes none)", name, k)
-			}
-			return o, fmt.Errorf("%s has no option %q (options: %s)", name, k, strings.Join(allowed, ", "))
-		}
-		v := opts[k]
-		var err error
-		switch k {
-		case "hidden":
-			o.Hidden, err = intList(v)
-			if err != nil || len(o.Hidden) == 0 || slices.ContainsFunc(o.Hidden, func(h int) bool { return h <= 0 }) {
-				return o, fmt.Errorf("hidden must be a list of positive integers, got %s", fmtValue(v))
-			}
-		case "layers":
-			n, ok := asInt(v)
-			if !ok || n <= 0 {
-				return o, fmt.Errorf("layers must be a positive integer, got %s", fmtValue(v))
-			}
-			o.Layers = n
-		case "activation":
-			s, ok := v.(string)
-			if !ok || !slices.Contains(activations, s) {
-				return o, fmt.Errorf(`activation must be "relu", "tanh" or "elu", got %s`, fmtValue(v))
-			}
-			o.Activation = s
-		case "precision":
-			s, ok := v.(string)
-			if !ok || (s != Float64 && s != Float32) {
-				return o, fmt.Errorf(`precision must be "float64" or "float32", got %s`, fmtValue(v))
-			}
-			o.Precision = s
-		case "permutation":
-			p, err := intList(v)
-			if err != nil {
-				return o, fmt.Errorf("permutation must be a vector of distinct integers 0..d-1, got %s", fmtValue(v))
-			}
-			if p == nil {
-				p = []int{}
-			}
-			o.Permutation = p
-		case "clip_log_scale":
-			switch v := v.(type) {
-			case bool:
-				o.ClipLogScale = v
-			default:
-				b, err := floatList(v)
-				if err != nil || len(b) != 2 || !(b[0] < b[1]) || math.IsInf(b[0], 0) || math.IsInf(b[1], 0) {
-					return o, fmt.Errorf("clip_log_scale must be true, false or [lo, hi] with lo < hi, got %s", fmtValue(v))
-				}
-				o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, b[0], b[1]
-			}
-		case "bins":
-			n, ok := asInt(v)
-			if !ok || n <= 0 || n > 1000 {
-				return o, fmt.Errorf("bins must be a positive integer (at most 1000), got %s", fmtValue(v))
-			}
-			o.Bins = n
-		case "bound":
-			b, ok := asFloat(v)
-			if !ok || !(b > 0) || math.IsInf(b, 0) {
-				return o, fmt.Errorf("bound must be a positive number, got %s", fmtValue(v))
-			}
-			o.Bound = b
-		case "exponent":
-			e, ok := asFloat(v)
-			if !ok || e == 0 || math.IsInf(e, 0) || math.IsNaN(e) {
-				return o, fmt.Errorf("exponent must be a nonzero number, got %s", fmtValue(v))
-			}
-			o.Exponent = e
-		case "loc", "scale":
-			f, err := floatList(v)
-			if err != nil || len(f) == 0 {
-				return o, fmt.Errorf("%s must be a number or a vector, got %s", k, fmtValue(v))
-			}
-			if k == "loc" {
-				o.Loc = f
-			} else {
-				o.Scale = f
-			}
+		if err := CheckOptionName(name, k); err != nil {
+			return o, err
 		}
 	}
-	return o, nil
+	return o, FlowOptions.ParseInto(&o, opts)
 }
 
-func asInt(v OptionValue) (int, bool) {
-	switch v := v.(type) {
-	case int:
-		return v, true
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<31 {
-			return int(v), true
-		}
+// CheckOptionName reports whether bijector name takes the option opt:
+// `Spline has no option "bnis" (did you mean "bins"?) (options: bins,
+// bound)`, or `Exp has no option "bins" (it takes none)`.
+func CheckOptionName(name, opt string) error {
+	r := lookup(name)
+	if r == nil || r.internal {
+		return checkName(name)
 	}
-	return 0, false
-}
-
-func asFloat(v OptionValue) (float64, bool) {
-	switch v := v.(type) {
-	case int:
-		return float64(v), true
-	case float64:
-		return v, true
+	if slices.Contains(r.options, opt) {
+		return nil
 	}
-	return 0, false
-}
-
-func intList(v OptionValue) ([]int, error) {
-	switch v := v.(type) {
-	case []int:
-		return append([]int(nil), v...), nil
-	case int, float64:
-		n, ok := asInt(v)
-		if !ok {
-			return nil, fmt.Errorf("not an integer")
-		}
-		return []int{n}, nil
-	case []float64:
-		out := make([]int, len(v))
-		for i, x := range v {
-			n, ok := asInt(x)
-			if !ok {
-				return nil, fmt.Errorf("not an integer")
-			}
-			out[i] = n
-		}
-		return out, nil
+	if len(r.options) == 0 {
+		return fmt.Errorf("%s has no option %q (it takes none)", name, opt)
 	}
-	return nil, fmt.Errorf("not a list")
+	return fmt.Errorf("%s has no option %q%s (options: %s)", name, opt, spell.Hint(opt, r.options), strings.Join(r.options, ", "))
 }
 
-func floatList(v OptionValue) ([]float64, error) {
-	switch v := v.(type) {
-	case float64:
-		return []float64{v}, nil
-	case int:
-		return []float64{float64(v)}, nil
-	case []float64:
-		return append([]float64(nil), v...), nil
-	case []int:
-		out := make([]float64, len(v))
-		for i, x := range v {
-			out[i] = float64(x)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("not a number or vector")
-}
-
-// fmtValue writes an option value as the language would.
-func fmtValue(v OptionValue) string {
-	switch v := v.(type) {
-	case nil:
-		return "none"
-	case string:
-		return strconv.Quote(v)
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	case int:
-		return strconv.Itoa(v)
-	case bool:
-		return strconv.FormatBool(v)
-	case []int:
-		return fmtInts(v)
-	case []float64:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = strconv.FormatFloat(x, 'g', -1, 64)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-// fmtOptions renders options in the bijector's canonical order, e.g.
-// "hidden = [32, 32], layers = 2".
-func fmtOptions(name string, opts map[string]OptionValue) string {
-	return fmtOptionsSep(name, opts, " = ")
-}
-
-// fmtOptionsSep is fmtOptions with sep between name and value.
+// fmtOptionsSep renders options in the bijector's canonical order with sep
+// between name and value, e.g. "hidden=[32, 32], layers=2".
 func fmtOptionsSep(name string, opts map[string]OptionValue, sep string) string {
 	var parts []string
-	for _, k := range optionNames[name] {
+	for _, k := range lookup(name).options {
 		if v, ok := opts[k]; ok {
-			parts = append(parts, k+sep+fmtValue(v))
+			parts = append(parts, k+sep+option.Show(v))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -56,7 +56,7 @@ func randomBijector(t testing.TB, name string, d int, rng *rand.Rand) []Bijector
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls, err := build(name, d, po, rng)
+	ls, err := lookup(name).build(d, po, rng)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

@@ -9,30 +9,51 @@ import (
 	"github.com/flowppl/flowppl/internal/spell"
 )
 
-// names are the bijectors of LANGUAGE.md.
-var names = []string{
-	"AffineAutoregressive", "Affine", "AffineFixed", "Spline", "SplineAutoregressive",
-	"Coupling", "Permute", "Exp", "Softplus", "Sigmoid", "Tanh", "ELU", "LeakyReLU",
-	"Power", "Planar", "Radial", "BatchNorm",
-}
-
-// Names returns the names of all bijectors of the language, implemented or
-// not.
-func Names() []string { return slices.Clone(names) }
-
-// Implemented reports whether the bijector name can be built.
-func Implemented(name string) bool {
-	_, ok := optionNames[name]
-	return ok
-}
-
-// checkName returns an error for an unknown or unimplemented bijector.
-func checkName(name string) error {
-	if !slices.Contains(names, name) {
-		return fmt.Errorf("unknown bijector %q%s", name, spell.Hint(name, names))
+// Names returns the names of the bijectors of the language, in the order
+// of the reference.
+func Names() []string {
+	var out []string
+	for _, r := range bijectors {
+		if !r.internal {
+			out = append(out, r.name)
+		}
 	}
+	return out
+}
+
+// Implemented reports whether name is a bijector of the language (all of
+// them can be built).
+func Implemented(name string) bool {
+	r := lookup(name)
+	return r != nil && !r.internal
+}
+
+// Doc returns the one-line description of bijector name and the options
+// it takes, for the reference and the REPL's :help; ok is false for a
+// name that is not a bijector of the language.
+func Doc(name string) (doc string, options []string, ok bool) {
 	if !Implemented(name) {
-		return fmt.Errorf("bijector %q is not implemented yet", name)
+		return "", nil, false
+	}
+	r := lookup(name)
+	return r.doc, slices.Clone(r.options), true
+}
+
+// lookup returns the registration of name, or nil.
+func lookup(name string) *registration {
+	for _, r := range bijectors {
+		if r.name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// checkName returns an error for a name that is not a bijector of the
+// language.
+func checkName(name string) error {
+	if !Implemented(name) {
+		return fmt.Errorf("unknown bijector %q%s", name, spell.Hint(name, Names()))
 	}
 	return nil
 }
@@ -54,8 +75,8 @@ func CheckOptions(name string, opts map[string]OptionValue) error {
 // is base → AffineAutoregressive → Spline); otherwise inner is the base.
 // Fresh parameters and random permutations are drawn from rng.
 //
-// Errors name the problem: `bijector "Spline" is not implemented yet`,
-// `AffineAutoregressive has no option "bins" (options: hidden, ...)`,
+// Errors name the problem: `unknown bijector "Splin" (did you mean
+// "Spline"?)`, `AffineAutoregressive has no option "bins" (options: hidden, ...)`,
 // `hidden must be a list of positive integers, got [0]`, or a domain error.
 func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rng *rand.Rand) (*Flow, error) {
 	if err := checkName(name); err != nil {
@@ -83,7 +104,7 @@ func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rn
 			return nil, err
 		}
 	}
-	layers, err := build(name, f.Dim(), o, rng)
+	layers, err := lookup(name).build(f.Dim(), o, rng)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -91,79 +112,6 @@ func Apply(name string, inner dist.Distribution, opts map[string]OptionValue, rn
 		return nil, err
 	}
 	return f, nil
-}
-
-// build makes the layers of one bijector application over R^d.
-func build(name string, d int, o Options, rng *rand.Rand) ([]Bijector, error) {
-	switch name {
-	case "AffineAutoregressive":
-		o, err := o.withDefaults(d)
-		if err != nil {
-			return nil, err
-		}
-		var out []Bijector
-		for k := range o.Layers {
-			ok := o
-			if k > 0 {
-				ok.Permutation = nil
-			}
-			a, err := NewAffineAutoregressive(d, ok, rng)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, a)
-		}
-		return out, nil
-	case "Affine":
-		a, err := NewAffine(d, o)
-		return []Bijector{a}, err
-	case "AffineFixed":
-		a, err := NewAffineFixed(d, o)
-		return []Bijector{a}, err
-	case "Permute":
-		p, err := NewPermute(d, o, rng)
-		return []Bijector{p}, err
-	case "Exp":
-		return []Bijector{&Exp{d: d}}, nil
-	case "Spline":
-		s, err := NewSpline(d, o)
-		return []Bijector{s}, err
-	case "Softplus", "Sigmoid", "Tanh", "ELU", "LeakyReLU", "Power":
-		e, err := NewElementwise(name, d, o)
-		return []Bijector{e}, err
-	case "BatchNorm":
-		return []Bijector{NewBatchNorm(d)}, nil
-	case "SplineAutoregressive", "Coupling", "Planar", "Radial":
-		o, err := o.withDefaults(d)
-		if err != nil {
-			return nil, err
-		}
-		var out []Bijector
-		for k := range o.Layers {
-			var b Bijector
-			var err error
-			switch name {
-			case "SplineAutoregressive":
-				ok := o
-				if k > 0 {
-					ok.Permutation = nil
-				}
-				b, err = NewSplineAutoregressive(d, ok, rng)
-			case "Coupling":
-				b, err = NewCoupling(d, k, o, rng)
-			case "Planar":
-				b = NewPlanar(d, rng)
-			case "Radial":
-				b = NewRadial(d, rng)
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, b)
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("bijector %q is not implemented yet", name)
 }
 
 // PlanStep is one bijector application of a plan.
@@ -216,7 +164,7 @@ func (p Plan) Instantiate(base dist.Distribution, rng *rand.Rand) (*Flow, error)
 func (p Plan) String() string {
 	s := ""
 	for i, st := range p.Layers {
-		o := fmtOptions(st.Name, st.Options)
+		o := fmtOptionsSep(st.Name, st.Options, " = ")
 		switch {
 		case i == 0 && o == "":
 			s = st.Name

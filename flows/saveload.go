@@ -3,12 +3,14 @@ package flows
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
@@ -31,7 +33,7 @@ type (
 		Stages    []stageFile `json:"stages"`
 		Layers    []layerFile `json:"layers"`
 		Staged    int         `json:"staged_layers"`
-		Std       int         `json:"standardizer"` // index in Layers, or -1
+		Std       *int        `json:"standardizer"` // index in Layers, or -1 (missing: none)
 		Direction string      `json:"direction"`
 		Fitted    bool        `json:"fitted"`
 		// Meta is opaque to flows: the language stores a posterior guide's
@@ -84,7 +86,8 @@ type (
 // reads it back. Only bases that are plain families of dist.Families can
 // be saved.
 func Save(w io.Writer, q *Flow) error {
-	ff := flowFile{Format: FileFormat, Version: FileVersion, Staged: q.nStaged, Std: -1,
+	std := -1
+	ff := flowFile{Format: FileFormat, Version: FileVersion, Staged: q.nStaged, Std: &std,
 		Direction: dirName(q.dir), Fitted: q.fitted, Meta: q.Meta}
 	var err error
 	if ff.Base, err = saveBase(q.Base); err != nil {
@@ -95,7 +98,7 @@ func Save(w io.Writer, q *Flow) error {
 	}
 	for i, l := range q.Layers {
 		if l == Bijector(q.std) {
-			ff.Std = i
+			std = i
 		}
 		lf, err := saveLayer(l)
 		if err != nil {
@@ -175,47 +178,14 @@ func savedPrecision(p string) string {
 
 func saveLayer(l Bijector) (layerFile, error) {
 	lf := layerFile{Type: l.Name(), Dim: l.Dim()}
-	switch l := l.(type) {
-	case *AffineAutoregressive:
-		o := l.Options()
-		lf.Hidden, lf.Act, lf.Order, lf.UserOrder = o.Hidden, o.Activation, o.Permutation, l.userOrder
-		lf.Precision = savedPrecision(o.Precision)
-		if o.ClipLogScale {
-			lf.Clip = []float64{o.LogScaleMin, o.LogScaleMax}
-		}
-		lf.Direction, lf.Locked = dirName(l.dir), l.locked
-	case *SplineAutoregressive:
-		o := l.Options()
-		lf.Hidden, lf.Act, lf.Order, lf.UserOrder = o.Hidden, o.Activation, o.Permutation, l.userOrder
-		lf.Precision = savedPrecision(o.Precision)
-		lf.Bins, lf.Bound = o.Bins, o.Bound
-		lf.Direction, lf.Locked = dirName(l.dir), l.locked
-	case *Coupling:
-		lf.Hidden, lf.Act, lf.Parity = slices.Clone(l.hidden), l.act, l.parity
-		lf.Precision = savedPrecision(precisionName(l.f32))
-	case *Affine:
-		lf.Loc, lf.Scale = slices.Clone(l.loc0), slices.Clone(l.scale0)
-	case *AffineFixed:
-		lf.Loc, lf.Scale = slices.Clone(l.Loc), slices.Clone(l.Scale)
-	case *Permute:
-		lf.Order, lf.UserOrder = slices.Clone(l.perm), l.user
-	case *Exp, *Planar, *Radial:
-	case *Spline:
-		lf.Bins, lf.Bound = l.bins, l.bound
-	case *Elementwise:
-		lf.Exponent = l.Exponent
-	case *BatchNorm:
-		lf.RunMean, lf.RunVar = slices.Clone(l.RunMean), slices.Clone(l.RunVar)
-		lf.Momentum, lf.Eps = l.Momentum, l.Eps
-		for _, v := range append(slices.Clone(l.RunMean), l.RunVar...) {
-			if !finite(v) {
-				return lf, fmt.Errorf("running statistic %v is not finite", v)
-			}
-		}
-	case *GaussianAffine:
-		lf.Loc, lf.Chol, lf.Diagonal = slices.Clone(l.Loc), slices.Clone(l.Chol), l.Diagonal
-	default:
+	r := lookup(l.Name())
+	if r == nil || r.save == nil && r.load == nil {
 		return lf, fmt.Errorf("bijector type %T cannot be saved", l)
+	}
+	if r.save != nil {
+		if err := r.save(l, &lf); err != nil {
+			return lf, err
+		}
 	}
 	ps, err := tensorsOf(l.Params())
 	lf.Params = ps
@@ -233,23 +203,14 @@ func Load(r io.Reader) (*Flow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flows.Load: %w", err)
 	}
-	var head struct {
-		Format  string `json:"format"`
-		Version int    `json:"version"`
+	if err := checkHead(data); err != nil {
+		return nil, fmt.Errorf("flows.Load: %w", err)
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("flows.Load: not a flow file (invalid JSON: %v)", err)
-	}
-	if head.Format != FileFormat {
-		return nil, fmt.Errorf("flows.Load: not a flow file (format %q, want %q)", head.Format, FileFormat)
-	}
-	if head.Version > FileVersion || head.Version < 1 {
-		return nil, fmt.Errorf("flows.Load: flow file format version %d is not supported (this flowppl reads versions 1 to %d)", head.Version, FileVersion)
+	if err := checkJSON(data, reflect.TypeFor[flowFile]()); err != nil {
+		return nil, fmt.Errorf("flows.Load: malformed flow file: %w", err)
 	}
 	var ff flowFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ff); err != nil {
+	if err := json.Unmarshal(data, &ff); err != nil {
 		return nil, fmt.Errorf("flows.Load: malformed flow file: %v", err)
 	}
 	f, err := loadFlow(ff)
@@ -257,6 +218,48 @@ func Load(r io.Reader) (*Flow, error) {
 		return nil, fmt.Errorf("flows.Load: %w", err)
 	}
 	return f, nil
+}
+
+// checkHead checks that data is a JSON object whose format is FileFormat
+// and whose version this package reads.
+func checkHead(data []byte) error {
+	var head struct{ Format, Version json.RawMessage } // other members are skipped, not copied
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("not a flow file (%s)", jsonError(err))
+	}
+	var format string
+	if err := json.Unmarshal(head.Format, &format); err != nil || format != FileFormat {
+		return fmt.Errorf("not a flow file (format %s, want %q)", showRaw(head.Format), FileFormat)
+	}
+	var version float64
+	if err := json.Unmarshal(head.Version, &version); err != nil || version != math.Trunc(version) {
+		return fmt.Errorf("version must be a whole number, got %s", showRaw(head.Version))
+	}
+	if version > FileVersion || version < 1 {
+		return fmt.Errorf("flow file format version %s is not supported (this flowppl reads versions 1 to %d)", showRaw(head.Version), FileVersion)
+	}
+	return nil
+}
+
+// showRaw shows a JSON value in a message: "missing", or its text cut to
+// 40 bytes.
+func showRaw(raw json.RawMessage) string {
+	if raw == nil {
+		return "missing"
+	}
+	if len(raw) > 40 {
+		return string(raw[:40]) + "..."
+	}
+	return string(raw)
+}
+
+// jsonError words a JSON syntax error without Go's type names.
+func jsonError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return "the file holds a JSON " + te.Value + ", want an object"
+	}
+	return "invalid JSON: " + err.Error()
 }
 
 func loadFlow(ff flowFile) (*Flow, error) {
@@ -279,7 +282,8 @@ func loadFlow(ff flowFile) (*Flow, error) {
 		return nil, err
 	}
 	d := base.Dim()
-	for i, lf := range ff.Layers {
+	for i := range ff.Layers {
+		lf := &ff.Layers[i]
 		if lf.Dim != d {
 			return nil, fmt.Errorf("layer %d (%s) has dimension %d but the base has dimension %d", i, lf.Type, lf.Dim, d)
 		}
@@ -290,25 +294,104 @@ func loadFlow(ff flowFile) (*Flow, error) {
 		f.Layers = append(f.Layers, l)
 	}
 	if ff.Staged < 0 || ff.Staged > len(f.Layers) {
-		return nil, fmt.Errorf("staged_layers %d out of range", ff.Staged)
+		return nil, fmt.Errorf("staged_layers %d out of range (0 to %d, the number of layers)", ff.Staged, len(f.Layers))
 	}
-	if ff.Std >= 0 {
-		a, ok := f.Layers[min(ff.Std, len(f.Layers)-1)].(*AffineFixed)
-		if ff.Std >= len(f.Layers) || !ok {
-			return nil, fmt.Errorf("standardizer %d is not an AffineFixed layer", ff.Std)
+	if ff.Std != nil && *ff.Std >= 0 {
+		i := *ff.Std
+		if i >= len(f.Layers) {
+			return nil, fmt.Errorf("standardizer %d is not a layer (the flow has %d)", i, len(f.Layers))
+		}
+		a, ok := f.Layers[i].(*AffineFixed)
+		if !ok {
+			return nil, fmt.Errorf("standardizer %d is not an AffineFixed layer", i)
 		}
 		f.std = a
 	}
-	for _, s := range ff.Stages {
-		if !slices.Contains(names, s.Name) {
-			return nil, fmt.Errorf("unknown bijector %q in stages", s.Name)
+	for i, s := range ff.Stages {
+		if err := checkStage(s); err != nil {
+			return nil, fmt.Errorf("stage %d: %w", i, err)
 		}
 		f.stages = append(f.stages, stage{name: s.Name, opts: s.Options})
 	}
 	if _, err := f.support(); err != nil {
 		return nil, err
 	}
+	if err := probe(f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// probe pushes a few base draws (from a fixed seed) through the loaded
+// flow the cheap way for its direction (forward for BaseSide, the
+// density of the draws as points for DataSide: one conditioner pass
+// either way) and rejects parameters that give NaN, or infinite draws:
+// finite but absurd weights (1e308) or scales (e^-800) would otherwise
+// give NaN log densities silently.
+func probe(f *Flow) error {
+	x0 := f.Base.Sample(loadRNG(), 8)
+	var x, lp *tensor.Tensor
+	if f.dir == DataSide {
+		x, lp = x0, f.LogProb(x0)
+	} else {
+		x, lp = f.Push(x0)
+	}
+	for _, v := range x.Data() {
+		if !finite(v) {
+			return fmt.Errorf("the parameters give a draw of %v: the file is damaged or its values are out of range", v)
+		}
+	}
+	for _, v := range lp.Data() {
+		if math.IsNaN(v) || math.IsInf(v, 1) {
+			return fmt.Errorf("the parameters give a log density of %v: the file is damaged or its values are out of range", v)
+		}
+	}
+	return nil
+}
+
+// checkStage checks a stage as Save writes it: a bijector of the language
+// and its options as `name=value, ...` (what String shows), each an option
+// it takes with a value written as a number, string, bool or list.
+func checkStage(s stageFile) error {
+	if err := checkName(s.Name); err != nil {
+		return err
+	}
+	if s.Options == "" {
+		return nil
+	}
+	for _, kv := range splitTop(s.Options) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || !slices.Contains(lookup(s.Name).options, k) || !stageValue.MatchString(v) {
+			return fmt.Errorf("invalid options %q of %s", s.Options, s.Name)
+		}
+	}
+	return nil
+}
+
+// stageValue is an option value as fmtOptionsSep writes it.
+var stageValue = regexp.MustCompile(`^(-?[0-9.e+-]+|true|false|"[a-z0-9]*"|\[(-?[0-9.e+-]+(, -?[0-9.e+-]+)*)?\])$`)
+
+// splitTop splits s at the ", " outside brackets.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+				for start < len(s) && s[start] == ' ' {
+					start++
+				}
+			}
+		}
+	}
+	return append(out, s[start:])
 }
 
 func parseDir(s string) (Direction, error) {
@@ -325,12 +408,14 @@ func tensorOf(tf tensorFile) (*tensor.Tensor, error) {
 	n := 1
 	for _, s := range tf.Shape {
 		if s < 0 || s > 1<<24 {
-			return nil, fmt.Errorf("invalid shape %v", tf.Shape)
+			return nil, fmt.Errorf("invalid shape %s", fmtInts(tf.Shape))
 		}
-		n *= s
+		if n *= s; n > len(tf.Data) { // also keeps the product from overflowing
+			return nil, fmt.Errorf("shape %s does not match %d values", fmtInts(tf.Shape), len(tf.Data))
+		}
 	}
 	if n != len(tf.Data) {
-		return nil, fmt.Errorf("shape %v does not match %d values", tf.Shape, len(tf.Data))
+		return nil, fmt.Errorf("shape %s does not match %d values", fmtInts(tf.Shape), len(tf.Data))
 	}
 	for _, v := range tf.Data {
 		if !finite(v) {
@@ -359,144 +444,47 @@ func loadBase(df distFile) (dist.Distribution, error) {
 }
 
 // conditionerSize returns the number of parameters of a network from in
-// inputs through hidden to out outputs, or −1 if it is absurdly large.
-func conditionerSize(in int, hidden []int, out int) int {
+// inputs through hidden to out outputs, or an error for widths that are
+// not positive or absurdly large.
+func conditionerSize(in int, hidden []int, out int) (int, error) {
+	if len(hidden) == 0 {
+		return 0, fmt.Errorf("hidden widths are missing")
+	}
 	n := 0
 	for _, h := range append(slices.Clone(hidden), out) {
 		if h <= 0 || h > 1<<20 {
-			return -1
+			return 0, fmt.Errorf("hidden must be a list of positive integers (at most %d), got %s", 1<<20, fmtInts(hidden))
 		}
 		n += h*in + h
 		if n > 1<<31 {
-			return -1
+			return 0, fmt.Errorf("hidden %s and dimension %d make a conditioner of more than 2^31 parameters", fmtInts(hidden), in)
 		}
 		in = h
 	}
-	return n
+	return n, nil
 }
 
-func loadLayer(lf layerFile, owner *Flow) (Bijector, error) {
-	d := lf.Dim
+// loadLayer rebuilds one saved layer through its registration: the
+// declared configuration must need exactly the parameter values the file
+// holds (checked before anything is allocated), then the parameters are
+// copied in, shape by shape.
+func loadLayer(lf *layerFile, owner *Flow) (Bijector, error) {
+	r := lookup(lf.Type)
+	if r == nil || r.load == nil {
+		return nil, fmt.Errorf("unknown bijector type %q", lf.Type)
+	}
 	provided := 0
 	for _, p := range lf.Params {
 		provided += len(p.Data)
 	}
-	net := func(in, out int) error {
-		if n := conditionerSize(in, lf.Hidden, out); n != provided {
-			return fmt.Errorf("hidden %v and dimension %d need %d parameters, the file has %d", lf.Hidden, d, n, provided)
-		}
-		return nil
+	want, err := r.size(lf)
+	if err != nil {
+		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(0, 0)) // for constructors; every value is then overwritten
-	var l Bijector
-	var err error
-	switch lf.Type {
-	case "AffineAutoregressive", "SplineAutoregressive":
-		o := Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision, Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}
-		if lf.Type == "AffineAutoregressive" {
-			err = net(d, 2*d)
-		} else {
-			if lf.Bins <= 0 || lf.Bins > 1000 {
-				return nil, fmt.Errorf("bins %d out of range", lf.Bins)
-			}
-			err = net(d, d*(3*lf.Bins-1))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(lf.Clip) == 2 {
-			o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, lf.Clip[0], lf.Clip[1]
-		} else if len(lf.Clip) != 0 {
-			return nil, fmt.Errorf("clip_log_scale must be [lo, hi]")
-		}
-		dir, err := parseDir(lf.Direction)
-		if err != nil {
-			return nil, err
-		}
-		if lf.Type == "AffineAutoregressive" {
-			a, err := NewAffineAutoregressive(d, o, rng)
-			if err != nil {
-				return nil, err
-			}
-			a.userOrder, a.dir, a.locked = lf.UserOrder, dir, lf.Locked
-			l = a
-		} else {
-			a, err := NewSplineAutoregressive(d, o, rng)
-			if err != nil {
-				return nil, err
-			}
-			a.userOrder, a.dir, a.locked = lf.UserOrder, dir, lf.Locked
-			l = a
-		}
-	case "Coupling":
-		if d < 2 {
-			return nil, fmt.Errorf("Coupling needs dimension at least 2")
-		}
-		if lf.Parity != 0 && lf.Parity != 1 {
-			return nil, fmt.Errorf("parity must be 0 or 1, got %d", lf.Parity)
-		}
-		nc := (d + 1) / 2
-		if lf.Parity == 1 {
-			nc = d - nc
-		}
-		if err := net(nc, 2*(d-nc)); err != nil {
-			return nil, err
-		}
-		l, err = NewCoupling(d, lf.Parity, Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision}, rng)
-	case "Affine":
-		l, err = NewAffine(d, Options{Loc: lf.Loc, Scale: lf.Scale})
-	case "AffineFixed":
-		l, err = NewAffineFixed(d, Options{Loc: lf.Loc, Scale: lf.Scale})
-	case "Permute":
-		p, e := NewPermute(d, Options{Permutation: lf.Order}, rng)
-		if e == nil {
-			p.user = lf.UserOrder
-		}
-		l, err = p, e
-	case "Exp":
-		l = &Exp{d: d}
-	case "Spline":
-		if lf.Bins <= 0 || lf.Bins > 1000 {
-			return nil, fmt.Errorf("bins %d out of range", lf.Bins)
-		}
-		l, err = NewSpline(d, Options{Bins: lf.Bins, Bound: lf.Bound})
-	case "Softplus", "Sigmoid", "Tanh", "ELU", "LeakyReLU", "Power":
-		l, err = NewElementwise(lf.Type, d, Options{Exponent: lf.Exponent})
-	case "Planar":
-		l = NewPlanar(d, rng)
-	case "Radial":
-		l = NewRadial(d, rng)
-	case "BatchNorm":
-		b := NewBatchNorm(d)
-		if len(lf.RunMean) != d || len(lf.RunVar) != d {
-			return nil, fmt.Errorf("running statistics must have length %d", d)
-		}
-		for j := range d {
-			if !finite(lf.RunMean[j]) || !(lf.RunVar[j] >= 0) || math.IsInf(lf.RunVar[j], 0) {
-				return nil, fmt.Errorf("invalid running statistics")
-			}
-		}
-		if !(lf.Eps > 0) || !(lf.Momentum >= 0 && lf.Momentum <= 1) {
-			return nil, fmt.Errorf("invalid eps %v or momentum %v", lf.Eps, lf.Momentum)
-		}
-		b.RunMean, b.RunVar, b.Momentum, b.Eps = lf.RunMean, lf.RunVar, lf.Momentum, lf.Eps
-		l = b
-	case "GaussianAffine":
-		if len(lf.Loc) != d || len(lf.Chol) != d*d {
-			return nil, fmt.Errorf("loc and chol must have %d and %d values", d, d*d)
-		}
-		L := make([][]float64, d)
-		for i := range d {
-			L[i] = lf.Chol[i*d : (i+1)*d]
-		}
-		g, e := NewGaussianAffine(lf.Loc, L)
-		if e == nil {
-			g.owner, g.Diagonal = owner, lf.Diagonal
-		}
-		l, err = g, e
-	default:
-		return nil, fmt.Errorf("unknown bijector type %q", lf.Type)
+	if want != provided {
+		return nil, fmt.Errorf("its configuration needs %d parameter values, the file has %d", want, provided)
 	}
+	l, err := r.load(lf, owner)
 	if err != nil {
 		return nil, err
 	}

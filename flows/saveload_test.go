@@ -140,7 +140,7 @@ func TestLoadErrors(t *testing.T) {
 		{`{"format": "other", "version": 1}`, `not a flow file (format "other"`},
 		{strings.Replace(good, `"version": 1`, `"version": 99`, 1), "format version 99 is not supported (this flowppl reads versions 1 to 1)"},
 		{strings.Replace(good, `"type": "Spline"`, `"type": "Rm"`, 1), `unknown bijector type "Rm"`},
-		{strings.Replace(good, `"bins": 8`, `"bins": 7`, 1), "parameter 0 has shape [2, 8], want [2, 7]"},
+		{strings.Replace(good, `"bins": 8`, `"bins": 7`, 1), "its configuration needs 40 parameter values, the file has 46"},
 		{strings.Replace(good, `"family": "Normal"`, `"family": "Normall"`, 1), `unknown distribution "Normall"`},
 		{strings.Replace(good, `"format"`, `"exec": "rm -rf /", "format"`, 1), `unknown field "exec"`},
 		{strings.Replace(good, `"dim": 2`, `"dim": 3`, 1), "has dimension 3 but the base has dimension 2"},

@@ -100,7 +100,7 @@ func TestValidateAndParseOptions(t *testing.T) {
 	}{
 		{infer.Options{Steps: -1}, "steps must be a positive integer, got -1"},
 		{infer.Options{Batch: -5}, "batch must be a positive integer, got -5"},
-		{infer.Options{LR: -0.1}, "lr must be positive, got -0.1"},
+		{infer.Options{LR: -0.1}, "lr must be a positive number, got -0.1"},
 		{infer.Options{Optimizer: "adagrad"}, `optimizer must be "adam", "adamw", "sgd" or "rmsprop", got "adagrad"`},
 		{infer.Options{Init: "mode"}, `init must be "auto" or "prior", got "mode"`},
 	} {
@@ -118,8 +118,8 @@ func TestValidateAndParseOptions(t *testing.T) {
 		{map[string]any{"steps": 0.0}, "steps must be a positive integer, got 0"},
 		{map[string]any{"batch": 2.5}, "batch must be a positive integer, got 2.5"},
 		{map[string]any{"every": "10"}, `every must be a positive integer, got "10"`},
-		{map[string]any{"lr": 0.0}, "lr must be positive, got 0"},
-		{map[string]any{"clip": -1.0}, "clip must be positive, got -1"},
+		{map[string]any{"lr": 0.0}, "lr must be a positive number, got 0"},
+		{map[string]any{"clip": -1.0}, "clip must be a positive number, got -1"},
 		{map[string]any{"tol": -0.5}, "tol must be a non-negative number of nats, got -0.5 (0 turns the stopping rule off)"},
 		{map[string]any{"seed": -1.0}, "seed must be a non-negative integer, got -1"},
 		{map[string]any{"quiet": 1.0}, "quiet must be true or false, got 1"},

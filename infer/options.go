@@ -6,11 +6,8 @@ import (
 	"io"
 	"math"
 	"slices"
-	"sort"
-	"strconv"
-	"strings"
 
-	"github.com/flowppl/flowppl/internal/spell"
+	"github.com/flowppl/flowppl/internal/option"
 )
 
 // Options configures a fit. The zero value means the documented defaults.
@@ -128,31 +125,33 @@ const (
 
 // Validate checks the options' ranges. Zero values are the defaults;
 // negative sizes, non-positive explicit rates and unknown names are
-// errors naming the option and its range.
+// errors naming the option and its range, in the words of FitOptions.
 func (o Options) Validate() error {
+	bad := func(name string, got any) error {
+		opt, _ := FitOptions.Lookup(name)
+		return opt.Errorf(got)
+	}
 	switch {
 	case o.Steps < 0:
-		return fmt.Errorf("steps must be a positive integer, got %d", o.Steps)
+		return bad("steps", o.Steps)
 	case o.Batch < 0:
-		return fmt.Errorf("batch must be a positive integer, got %d", o.Batch)
+		return bad("batch", o.Batch)
 	case o.Every < 0:
-		return fmt.Errorf("every must be a positive integer, got %d", o.Every)
+		return bad("every", o.Every)
 	case o.LR < 0 || math.IsNaN(o.LR) || math.IsInf(o.LR, 0):
-		return fmt.Errorf("lr must be positive, got %g", o.LR)
+		return bad("lr", o.LR)
 	case o.Clip < 0 || math.IsNaN(o.Clip):
-		return fmt.Errorf("clip must be positive, got %g", o.Clip)
+		return bad("clip", o.Clip)
 	case math.IsNaN(o.Tol) || math.IsInf(o.Tol, 0):
-		return fmt.Errorf("tol must be a non-negative number of nats, got %g", o.Tol)
+		return bad("tol", o.Tol)
 	case o.Subsample < 0:
-		return fmt.Errorf("subsample must be a positive integer, got %d", o.Subsample)
+		return bad("subsample", o.Subsample)
 	case o.ELBODraws < 0 || o.ParetoDraws < 0:
 		return fmt.Errorf("the ELBO and Pareto draws must be positive, got %d and %d", o.ELBODraws, o.ParetoDraws)
-	}
-	if o.Optimizer != "" && !slices.Contains(Optimizers, o.Optimizer) {
-		return fmt.Errorf(`optimizer must be "adam", "adamw", "sgd" or "rmsprop", got %q`, o.Optimizer)
-	}
-	if o.Init != "" && o.Init != "auto" && o.Init != "prior" {
-		return fmt.Errorf(`init must be "auto" or "prior", got %q`, o.Init)
+	case o.Optimizer != "" && !slices.Contains(Optimizers, o.Optimizer):
+		return bad("optimizer", o.Optimizer)
+	case o.Init != "" && !slices.Contains(Inits, o.Init):
+		return bad("init", o.Init)
 	}
 	return nil
 }
@@ -198,104 +197,58 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// OptionNames lists the fit options of the language, in the order of
-// LANGUAGE.md.
-var OptionNames = []string{"steps", "batch", "lr", "optimizer", "seed", "clip", "every", "tol", "init", "quiet", "subsample"}
+// Inits are the values of Options.Init.
+var Inits = []string{"auto", "prior"}
+
+// FitOptions are the options of the language's `fit ... { name = value }`,
+// in the order of the reference: each option's name, range, default and
+// doc, and where ParseOptions stores it. The resolver, the evaluator, the
+// REPL's help and completion and docs/language.md read this table.
+var FitOptions = &option.Table[Options]{What: "fit option", Options: []option.Option[Options]{
+	{Name: "steps", Kind: option.PositiveInt, Default: fmt.Sprintf("%d (posterior: a cap of %d)", DefaultSteps, DefaultPosteriorSteps),
+		Doc: "optimisation steps; with the stopping rule on, a cap",
+		Set: func(o *Options, v any) { o.Steps = v.(int) }},
+	{Name: "batch", Kind: option.PositiveInt, Default: fmt.Sprint(DefaultBatch),
+		Doc: "draws or data rows per step",
+		Set: func(o *Options, v any) { o.Batch = v.(int) }},
+	{Name: "lr", Kind: option.PositiveFloat, Default: fmt.Sprintf("%g (posterior: %g)", DefaultLR, DefaultPosteriorLR),
+		Doc: "learning rate",
+		Set: func(o *Options, v any) { o.LR = v.(float64) }},
+	{Name: "optimizer", Kind: option.Choice, Choices: Optimizers, Default: `"adam"`,
+		Doc: "optimiser, each with PyTorch's default hyperparameters (sgd: momentum 0.9)",
+		Set: func(o *Options, v any) { o.Optimizer = v.(string) }},
+	{Name: "seed", Kind: option.NonNegativeInt, Default: "none (the thread's random numbers)",
+		Doc: "makes the fit reproducible: reseeds its random numbers and redraws a never-fitted guide's parameters",
+		Set: func(o *Options, v any) { o.Seed, o.HasSeed = v.(uint64), true }},
+	{Name: "clip", Kind: option.PositiveFloat, Default: "none",
+		Doc: "gradient-norm clip",
+		Set: func(o *Options, v any) { o.Clip = v.(float64) }},
+	{Name: "every", Kind: option.PositiveInt, Default: "steps/10 (at most 100 with the stopping rule on)",
+		Doc: "progress interval in steps",
+		Set: func(o *Options, v any) { o.Every = v.(int) }},
+	{Name: "tol", Kind: option.NonNegativeFloat, Range: "a non-negative number of nats",
+		Note: "(0 turns the stopping rule off)", Default: fmt.Sprintf("%g for a posterior; off otherwise", DefaultPosteriorTol),
+		Doc: "the stopping rule's threshold in nats; 0 turns the rule off",
+		Set: func(o *Options, v any) {
+			if o.Tol = v.(float64); o.Tol == 0 {
+				o.Tol = -1
+			}
+		}},
+	{Name: "init", Kind: option.Choice, Choices: Inits, Default: `"auto"`,
+		Doc: `start: "auto" from the target's moments or a mode-based approximation, "prior" from the flow as built`,
+		Set: func(o *Options, v any) { o.Init = v.(string) }},
+	{Name: "quiet", Kind: option.Bool, Default: "false",
+		Doc: "no progress lines",
+		Set: func(o *Options, v any) { o.Quiet = v.(bool) }},
+	{Name: "subsample", Kind: option.PositiveInt, Default: "all rows",
+		Doc: "posterior fits: data rows per step (an unbiased estimate of the log likelihood)",
+		Set: func(o *Options, v any) { o.Subsample = v.(int) }},
+}}
 
 // ParseOptions converts the options of a `fit ... { ... }` statement, as
 // Go values (float64, string, bool), into Options, checking each against
-// the range of LANGUAGE.md: steps, batch, every and subsample positive
-// integers; lr and clip positive; tol non-negative (tol = 0 turns the
-// stopping rule off: Tol −1); seed a non-negative integer; optimizer and
-// init one of their names; quiet a boolean.
+// its range in FitOptions (tol = 0 turns the stopping rule off: Tol −1).
+// Errors name the option and its range, or an unknown option's near name.
 func ParseOptions(opts map[string]any) (Options, error) {
-	var o Options
-	keys := make([]string, 0, len(opts))
-	for k := range opts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := opts[k]
-		num, isNum := v.(float64)
-		if i, ok := v.(int); ok {
-			num, isNum = float64(i), true
-		}
-		posInt := func() (int, error) {
-			if !isNum || num != math.Trunc(num) || num < 1 || num > 1<<40 {
-				return 0, fmt.Errorf("%s must be a positive integer, got %s", k, show(v))
-			}
-			return int(num), nil
-		}
-		pos := func() (float64, error) {
-			if !isNum || !(num > 0) || math.IsInf(num, 0) {
-				return 0, fmt.Errorf("%s must be positive, got %s", k, show(v))
-			}
-			return num, nil
-		}
-		var err error
-		switch k {
-		case "steps":
-			o.Steps, err = posInt()
-		case "batch":
-			o.Batch, err = posInt()
-		case "every":
-			o.Every, err = posInt()
-		case "subsample":
-			o.Subsample, err = posInt()
-		case "lr":
-			o.LR, err = pos()
-		case "tol":
-			if !isNum || !(num >= 0) || math.IsInf(num, 0) {
-				err = fmt.Errorf("tol must be a non-negative number of nats, got %s (0 turns the stopping rule off)", show(v))
-			}
-			o.Tol = num
-			if num == 0 {
-				o.Tol = -1
-			}
-		case "clip":
-			o.Clip, err = pos()
-		case "seed":
-			if !isNum || num != math.Trunc(num) || num < 0 || num >= 1<<63 {
-				err = fmt.Errorf("seed must be a non-negative integer, got %s", show(v))
-			}
-			o.Seed, o.HasSeed = uint64(num), true
-		case "optimizer":
-			s, ok := v.(string)
-			if !ok || !slices.Contains(Optimizers, s) {
-				err = fmt.Errorf(`optimizer must be "adam", "adamw", "sgd" or "rmsprop", got %s`, show(v))
-			}
-			o.Optimizer = s
-		case "init":
-			s, ok := v.(string)
-			if !ok || (s != "auto" && s != "prior") {
-				err = fmt.Errorf(`init must be "auto" or "prior", got %s`, show(v))
-			}
-			o.Init = s
-		case "quiet":
-			b, ok := v.(bool)
-			if !ok {
-				err = fmt.Errorf("quiet must be true or false, got %s", show(v))
-			}
-			o.Quiet = b
-		default:
-			err = fmt.Errorf("unknown fit option %q%s (options: %s)", k, spell.Hint(k, OptionNames), strings.Join(OptionNames, ", "))
-		}
-		if err != nil {
-			return Options{}, err
-		}
-	}
-	return o, nil
-}
-
-func show(v any) string {
-	switch v := v.(type) {
-	case string:
-		return strconv.Quote(v)
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	case nil:
-		return "none"
-	}
-	return fmt.Sprint(v)
+	return FitOptions.Parse(opts)
 }

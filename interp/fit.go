@@ -236,17 +236,15 @@ func (ev *evaluator) fitError(x *ast.Fit, err error) error {
 	return ev.wrap(x.FitPos, err)
 }
 
-// fitOptions evaluates and checks the options of a fit, one at a time so
-// that an error points at the option.
+// fitOptions evaluates and checks the options of a fit against
+// infer.FitOptions, one at a time so that an error points at the option
+// (the parser has rejected a repeated one, the resolver an unknown one).
 func (ev *evaluator) fitOptions(x *ast.Fit, e *env) (infer.Options, error) {
-	all := map[string]any{}
+	var o infer.Options
 	for _, kw := range x.Options {
-		if _, dup := all[kw.Name]; dup {
-			return infer.Options{}, ev.errorf(kw.NamePos, "fit option %q given twice", kw.Name)
-		}
 		v, err := ev.eval(kw.Value, e)
 		if err != nil {
-			return infer.Options{}, err
+			return o, err
 		}
 		var gv any
 		switch v := v.(type) {
@@ -261,14 +259,9 @@ func (ev *evaluator) fitOptions(x *ast.Fit, e *env) (infer.Options, error) {
 		default:
 			gv = kindName(v.Type()) // every option rejects it, naming the kind
 		}
-		if _, err := infer.ParseOptions(map[string]any{kw.Name: gv}); err != nil {
-			return infer.Options{}, ev.wrap(kw.NamePos, err)
+		if err := infer.FitOptions.ParseInto(&o, map[string]any{kw.Name: gv}); err != nil {
+			return o, ev.wrap(kw.NamePos, err)
 		}
-		all[kw.Name] = gv
-	}
-	o, err := infer.ParseOptions(all)
-	if err != nil {
-		return o, ev.wrap(x.FitPos, err)
 	}
 	return o, nil
 }

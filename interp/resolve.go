@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,20 +13,6 @@ import (
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/lang/ast"
 )
-
-// Families are the distribution families of LANGUAGE.md and of package
-// dist. Resolve uses them for the hint `unknown distribution "Normall" (did
-// you mean "Normal"?)` and to say that a family the standard library lacks
-// is not implemented.
-var Families = func() []string {
-	names := append(dist.FamilyNames(),
-		"Normal", "HalfNormal", "LogNormal", "StudentT", "Cauchy", "HalfCauchy", "Laplace",
-		"Uniform", "Exponential", "Gamma", "InverseGamma", "Beta", "Dirichlet",
-		"MultivariateNormal", "Bernoulli", "Binomial", "Poisson", "Categorical",
-		"NegativeBinomial")
-	slices.Sort(names)
-	return slices.Compact(names)
-}()
 
 // reportFields are the fields of the records a fit returns (reportRecord,
 // and for a posterior also elbo, pareto_k, dropped): r.loss() is possibly a field, not a near miss of the
@@ -262,16 +247,10 @@ func (r *resolver) expr(x ast.Expr, sc *rscope) {
 	case *ast.Fit:
 		r.expr(x.Q, sc)
 		r.expr(x.Target, sc)
-		seen := map[string]bool{}
-		for _, kw := range x.Options {
-			switch {
-			case !slices.Contains(infer.OptionNames, kw.Name):
-				r.errorf(kw.NamePos, "unknown fit option %q%s (options: %s)",
-					kw.Name, spell.Hint(kw.Name, infer.OptionNames), strings.Join(infer.OptionNames, ", "))
-			case seen[kw.Name]:
-				r.errorf(kw.NamePos, "fit option %q given twice", kw.Name)
+		for _, kw := range x.Options { // the parser rejects a repeated option
+			if _, err := infer.FitOptions.Lookup(kw.Name); err != nil {
+				r.errorf(kw.NamePos, "%v", err)
 			}
-			seen[kw.Name] = true
 			r.expr(kw.Value, sc)
 		}
 	default:
@@ -291,6 +270,12 @@ func (r *resolver) flow(x *ast.FlowExpr, sc *rscope) {
 	for _, l := range layers {
 		if !isBijector(l.name) {
 			r.errorf(l.pos, "unknown bijector %q%s", l.name, spell.Hint(l.name, flows.Names()))
+		} else {
+			for _, kw := range l.kwargs {
+				if err := flows.CheckOptionName(l.name, kw.Name); err != nil {
+					r.errorf(kw.NamePos, "%v", err)
+				}
+			}
 		}
 		r.kwargs(l.kwargs, sc, "option")
 	}
@@ -311,9 +296,6 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 	case slices.Contains(modelOnly, name):
 		r.errorf(pos, "%s is only allowed inside a model", name)
 		return
-	case slices.Contains(Families, name):
-		r.errorf(pos, "distribution %q is not implemented yet", name)
-		return
 	}
 	if h := stanHint(name); h != "" {
 		r.errorf(pos, "unknown %s %q%s", what, name, h)
@@ -323,7 +305,7 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 	if first, _ := utf8.DecodeRuneInString(name); unicode.IsUpper(first) {
 		var fams []string
 		for _, c := range candidates {
-			if slices.Contains(Families, c) {
+			if _, err := dist.LookupFamily(c); err == nil {
 				fams = append(fams, c)
 			}
 		}
@@ -341,7 +323,7 @@ func (r *resolver) unknown(name string, pos ast.Pos, sc *rscope, what string) {
 	r.errorf(pos, "unknown %s %q%s", what, name, hint)
 }
 
-func isBijector(name string) bool { return slices.Contains(flows.Names(), name) }
+func isBijector(name string) bool { return flows.Implemented(name) }
 
 // flowLayer is one bijector application of a flow expression.
 type flowLayer struct {

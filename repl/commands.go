@@ -12,7 +12,7 @@ import (
 
 // Commands lists the REPL's commands with a line of help each.
 var Commands = []struct{ Name, Args, Doc string }{
-	{":help", "[topic]", "list builtins, distributions and bijectors, or describe one"},
+	{":help", "[topic]", "list builtins, distributions, bijectors and options, or describe one"},
 	{":load", "FILE", "run a script into the session"},
 	{":vars", "", "list the names bound in the session with their values"},
 	{":reset", "", "forget every name bound in the session"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/stdlib"
@@ -18,9 +19,11 @@ var Keywords = []string{"flow", "fit", "to", "by", "model", "fn", "for", "in", "
 	"return", "true", "false", "none", "and", "or", "not"}
 
 // Help writes the help for topic: with no topic, the commands and the
-// lists of builtins, distributions and bijectors; with a topic, the
-// signature and description of that builtin or distribution (from
-// stdlib's docs and dist.Families, the tables the interpreter uses), or
+// lists of builtins, distributions, bijectors and options; with a topic,
+// the signature and description of that builtin, distribution, bijector,
+// fit option or bijector option (from stdlib's docs, dist.Families,
+// flows' registrations, infer.FitOptions and flows.FlowOptions, the
+// tables the interpreter uses), or
 // the builtins and distributions whose name or description mention it.
 // An unknown topic gets a hint and an error.
 func Help(w io.Writer, topic string) error {
@@ -36,6 +39,10 @@ func Help(w io.Writer, topic string) error {
 		writeColumns(w, dist.FamilyNames())
 		fmt.Fprintln(w, "\nBijectors (inside flow):")
 		writeColumns(w, flows.Names())
+		fmt.Fprintln(w, "\nFit options (fit q to t { name = value }):")
+		writeColumns(w, infer.FitOptions.Names())
+		fmt.Fprintln(w, "\nBijector options (flow B(base, name = value)):")
+		writeColumns(w, flows.FlowOptions.Names())
 		fmt.Fprintln(w, "\nKeywords:")
 		writeColumns(w, Keywords)
 		return nil
@@ -55,12 +62,20 @@ func Help(w io.Writer, topic string) error {
 		fmt.Fprintf(w, "%s\n    %s\n", sig, doc)
 		return nil
 	}
-	if slices.Contains(flows.Names(), topic) {
-		impl := ""
-		if !flows.Implemented(topic) {
-			impl = " (not implemented yet)"
+	if doc, opts, ok := flows.Doc(topic); ok {
+		takes := "no options"
+		if len(opts) > 0 {
+			takes = "options " + strings.Join(opts, ", ")
 		}
-		fmt.Fprintf(w, "%s: a bijector, used inside flow: flow %s(base, options...)%s\n", topic, topic, impl)
+		fmt.Fprintf(w, "flow %s(base, ...)\n    %s (bijector; %s)\n", topic, doc, takes)
+		return nil
+	}
+	if o, err := infer.FitOptions.Lookup(topic); err == nil {
+		fmt.Fprintf(w, "fit q to t { %s = ... }\n    %s: %s; default %s (fit option)\n", topic, o.RangeText(), o.Doc, o.Default)
+		return nil
+	}
+	if o, err := flows.FlowOptions.Lookup(topic); err == nil {
+		fmt.Fprintf(w, "flow B(base, %s = ...)\n    %s: %s; default %s (bijector option)\n", topic, o.RangeText(), o.Doc, o.Default)
 		return nil
 	}
 	if slices.Contains(Keywords, topic) {
@@ -90,6 +105,7 @@ func Help(w io.Writer, topic string) error {
 		return nil
 	}
 	all := append(append(builtinNames(), dist.FamilyNames()...), flows.Names()...)
+	all = append(append(all, infer.FitOptions.Names()...), flows.FlowOptions.Names()...)
 	return fmt.Errorf("no help for %q%s", topic, spell.Hint(topic, all))
 }
 

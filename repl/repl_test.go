@@ -96,6 +96,24 @@ func TestHelp(t *testing.T) {
 	if err := Help(&b, "pi"); err != nil || !strings.Contains(b.String(), "pi = 3.141592653589793") {
 		t.Errorf("Help(pi) = %q, %v", b.String(), err)
 	}
+	// Options and bijectors come from infer.FitOptions, flows.FlowOptions
+	// and the bijectors' registrations.
+	for _, tt := range []struct{ topic, want string }{
+		{"lr", "fit q to t { lr = ... }\n    a positive number: learning rate; default 0.01 (posterior: 0.02) (fit option)\n"},
+		{"optimizer", `"adam", "adamw", "sgd" or "rmsprop"`},
+		{"bins", "flow B(base, bins = ...)\n    a positive integer (at most 1000): spline bins (Spline, SplineAutoregressive); default 8 (bijector option)\n"},
+		{"Spline", "(bijector; options bins, bound)"},
+		{"Exp", "(bijector; no options)"},
+	} {
+		b.Reset()
+		if err := Help(&b, tt.topic); err != nil || !strings.Contains(b.String(), tt.want) {
+			t.Errorf("Help(%s) = %q, %v; want %q in it", tt.topic, b.String(), err, tt.want)
+		}
+	}
+	b.Reset()
+	if err := Help(&b, "stpes"); err == nil || !strings.Contains(err.Error(), `did you mean "steps"`) {
+		t.Errorf("Help(stpes) = %v", err)
+	}
 }
 
 func TestComplete(t *testing.T) {
@@ -116,6 +134,8 @@ func TestComplete(t *testing.T) {
 		{"mod", "el", 3},
 		{"rep.los", "ses", 3},
 		{"q.sam", "ple", 3},
+		{"fit q to t { optim", "izer", 5},
+		{"flow Spline(b, boun", "d", 4},
 	} {
 		got, n := c.Do([]rune(tt.line), len([]rune(tt.line)))
 		found := false

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/stdlib"
 )
@@ -182,6 +183,8 @@ func (c *Completer) Candidates() []string {
 	names = append(names, stdlib.Names()...)
 	names = append(names, dist.FamilyNames()...)
 	names = append(names, flows.Names()...)
+	names = append(names, infer.FitOptions.Names()...)
+	names = append(names, flows.FlowOptions.Names()...)
 	names = append(names, Keywords...)
 	sort.Strings(names)
 	return slices.Compact(names)

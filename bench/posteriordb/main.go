@@ -33,7 +33,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -154,7 +153,7 @@ func setOption(text, name, val string) string {
 	if loc := re.FindStringIndex(text); loc != nil {
 		return text[:loc[0]] + name + " = " + val + text[loc[1]:]
 	}
-	if !slices.Contains(infer.OptionNames, name) {
+	if _, err := infer.FitOptions.Lookup(name); err != nil {
 		fmt.Fprintf(os.Stderr, "posteriordb: -set %s: the script has no assignment to %s and it is not a fit option\n", name, name)
 		os.Exit(2)
 	}
