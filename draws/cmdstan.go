@@ -33,7 +33,8 @@ var guideColumns = []string{"lp_approx__", "lp__"}
 //     (or "# Elements of inverse mass matrix:" and one line per row);
 //   - the draws, one a line, each number in the shortest form that reads
 //     back exactly (so R and flowppl see the same doubles);
-//   - the "Elapsed Time" comment block when the chain's times are known.
+//   - the "Elapsed Time" comment block (0 seconds when not measured:
+//     rstan fails on a set where some chains have the block and some not).
 //
 // Guide and PSIS draws have the columns lp_approx__ (the guide's log
 // density, as in CmdStan's Pathfinder output) and lp__ then the
@@ -160,7 +161,7 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 		}
 		fmt.Fprintln(b, strings.Join(row, ","))
 	}
-	if info.WarmupSeconds != 0 || info.SamplingSeconds != 0 {
+	{ // always: rstan's get_elapsed_time fails on a chain without it
 		fmt.Fprintln(b, "# ")
 		fmt.Fprintf(b, "#  Elapsed Time: %s seconds (Warm-up)\n", formatSeconds(info.WarmupSeconds))
 		fmt.Fprintf(b, "#                %s seconds (Sampling)\n", formatSeconds(info.SamplingSeconds))

@@ -119,8 +119,8 @@ type ChainInfo struct {
 	// InvMetric is the adapted inverse metric: one row of its diagonal
 	// (diag_e) or the full matrix (dense_e); nil for none.
 	InvMetric [][]float64
-	// WarmupSeconds and SamplingSeconds are the chain's wall times; both
-	// zero means not measured (no timing block is written).
+	// WarmupSeconds and SamplingSeconds are the chain's wall times (zero
+	// when not measured).
 	WarmupSeconds, SamplingSeconds float64
 }
 
