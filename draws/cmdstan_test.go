@@ -2,11 +2,14 @@ package draws
 
 import (
 	"bytes"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -165,5 +168,51 @@ func TestSetValidate(t *testing.T) {
 	}
 	if err := WriteCmdStan(io.Discard, goldenSet(), 2); err == nil || err.Error() != "draws: chain 3 out of range (the set has 2 chains)" {
 		t.Errorf("chain out of range: %v", err)
+	}
+}
+
+// TestCmdStanRoundTrip writes mixedSet with awkward values (tiny, huge,
+// negative zero, infinities) and reads the rows back with encoding/csv
+// (comments skipped, as every CSV reader of CmdStan files does): every
+// value must come back bit for bit, in CmdStan's column order.
+func TestCmdStanRoundTrip(t *testing.T) {
+	s := mixedSet()
+	s.Draws[0][0] = []float64{math.SmallestNonzeroFloat64, -math.MaxFloat64}
+	s.Draws[0][1] = []float64{math.Inf(1), math.Inf(-1)}
+	s.Draws[0][2] = []float64{1.0 / 3, -1e-300}
+	var b bytes.Buffer
+	if err := WriteCmdStan(&b, s, 0); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(&b)
+	r.Comment = '#'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 501 || len(rows[0]) != 9 {
+		t.Fatalf("%d rows of %d columns, want 501 of 9", len(rows), len(rows[0]))
+	}
+	for i, row := range rows[1:] {
+		for j, name := range []string{"a", "b"} {
+			v, err := strconv.ParseFloat(row[7+j], 64)
+			want := s.Draws[0][i][j]
+			if err != nil || math.Float64bits(v) != math.Float64bits(want) {
+				t.Fatalf("draw %d %s: read %q (%v), wrote %v", i, name, row[7+j], err, want)
+			}
+		}
+	}
+}
+
+// BenchmarkSummaryRow is one quantity's summary line (R-hat, bulk and tail
+// ESS, MCSE, quantiles) of 4 chains.
+func BenchmarkSummaryRow(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("4x%d", n), func(b *testing.B) {
+			x := ar1(randPCG(1), 4, n, 0.5)
+			for b.Loop() {
+				SummaryRow("x", x)
+			}
+		})
 	}
 }

@@ -1,8 +1,10 @@
 package draws
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/dsp/fourier"
@@ -312,7 +314,7 @@ func zScale(x [][]float64) [][]float64 {
 		}
 		return out
 	}
-	sort.SliceStable(all, func(a, b int) bool { return all[a].v < all[b].v })
+	slices.SortFunc(all, func(a, b iv) int { return cmp.Compare(a.v, b.v) }) // ties share their rank: no need for stability
 	S := float64(len(all))
 	const c = 3.0 / 8
 	for lo := 0; lo < len(all); {

@@ -44,6 +44,12 @@ type Summary struct {
 	// BFMI is each chain's energy Bayesian fraction of missing
 	// information (NUTS with at least 3 draws a chain).
 	BFMI []float64
+	// ParetoK, WeightsESS and GuideDraws are a PSIS set's k̂, weights'
+	// ESS and number of guide draws (from its Settings). Resampled draws
+	// hold no more information than WeightsESS independent draws, whatever
+	// their ESS column says (duplicates look independent to it).
+	ParetoK, WeightsESS float64
+	GuideDraws          int
 	// Warnings are the problems found, one sentence each: R-hat above
 	// RhatWarning, bulk or tail ESS below ESSWarning, divergences,
 	// tree-depth saturation, E-BFMI below BFMIWarning.
@@ -78,6 +84,9 @@ func Summarize(s *Set) (*Summary, error) {
 		return nil, err
 	}
 	sum := &Summary{Method: s.Method, Chains: len(s.Draws), Draws: len(s.Draws[0]), MaxDepth: s.Settings.MaxDepth}
+	if s.Method == PSIS {
+		sum.ParetoK, sum.WeightsESS, sum.GuideDraws = s.Settings.ParetoK, s.Settings.WeightsESS, s.Settings.GuideDraws
+	}
 	if s.LogDensity != nil {
 		r, err := SummaryRow("lp__", s.LogDensity)
 		if err != nil {
@@ -149,20 +158,26 @@ func (s *Summary) warnings() []string {
 		}
 		return names, w
 	}
-	list := func(names []string) string {
-		if len(names) > 5 {
-			return strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
+	// which names the quantities: "1.48 > 1.01 for b" for one, "above
+	// 1.01 for a, b (largest 1.48, b)" for several.
+	which := func(names []string, w bad, many, one, extreme string) string {
+		if len(names) == 1 {
+			return one + " for " + names[0]
 		}
-		return strings.Join(names, ", ")
+		list := strings.Join(names, ", ")
+		if len(names) > 5 {
+			list = strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
+		}
+		return fmt.Sprintf("%s for %s ("+extreme+", %s)", many, list, w.v, w.name)
 	}
 	if names, w := worst(func(r Row) (float64, bool) { return r.Rhat, r.Rhat > RhatWarning }, true); len(names) > 0 {
-		out = append(out, fmt.Sprintf("R-hat above %g for %s (largest %.3g, %s): the chains have not mixed, so the draws do not represent the posterior yet; run longer chains or reparameterise", RhatWarning, list(names), w.v, w.name))
+		out = append(out, fmt.Sprintf("R-hat %s: the chains have not mixed, so the draws do not represent the posterior yet; run longer chains or reparameterise", which(names, w, fmt.Sprintf("above %g", RhatWarning), fmt.Sprintf("%.3g > %g", w.v, RhatWarning), "largest %.3g")))
 	}
 	if names, w := worst(func(r Row) (float64, bool) { return r.ESSBulk, r.ESSBulk < ESSWarning }, false); len(names) > 0 {
-		out = append(out, fmt.Sprintf("bulk ESS below %d for %s (smallest %.0f, %s): means and medians are unreliable; run more iterations", ESSWarning, list(names), w.v, w.name))
+		out = append(out, fmt.Sprintf("bulk ESS %s: means and medians are unreliable; run more iterations", which(names, w, fmt.Sprintf("below %d", ESSWarning), fmt.Sprintf("%.0f < %d", w.v, ESSWarning), "smallest %.0f")))
 	}
 	if names, w := worst(func(r Row) (float64, bool) { return r.ESSTail, r.ESSTail < ESSWarning }, false); len(names) > 0 {
-		out = append(out, fmt.Sprintf("tail ESS below %d for %s (smallest %.0f, %s): the 5 %% and 95 %% quantiles are unreliable; run more iterations", ESSWarning, list(names), w.v, w.name))
+		out = append(out, fmt.Sprintf("tail ESS %s: the 5 %% and 95 %% quantiles are unreliable; run more iterations", which(names, w, fmt.Sprintf("below %d", ESSWarning), fmt.Sprintf("%.0f < %d", w.v, ESSWarning), "smallest %.0f")))
 	}
 	total := s.Chains * s.Draws
 	if s.Divergent > 0 {
@@ -210,6 +225,9 @@ func (s *Summary) String() string {
 			fmt.Fprintf(&b, ", E-BFMI: %s", strings.Join(parts, " "))
 		}
 		b.WriteByte('\n')
+	}
+	if s.Method == PSIS {
+		fmt.Fprintf(&b, "pareto k: %.2f, weights ESS: %.0f of %d guide draws\n", s.ParetoK, s.WeightsESS, s.GuideDraws)
 	}
 	for _, w := range s.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", w)
