@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -330,4 +331,34 @@ func gumbelTop(logW []float64, n int, rng *rand.Rand) []int {
 	}
 	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] > keys[idx[b]] })
 	return idx[:n]
+}
+
+// DrawSet returns the resampled draws as a draws.Set (Method draws.PSIS,
+// one chain) for the summary table and the CmdStan CSV writer: constrain
+// maps an unconstrained point to the values of params (each row-major, as
+// the model declares them); nil keeps the unconstrained coordinates. lp__
+// is log p of the unconstrained point (Jacobian included, as Stan's) and
+// lp_approx__ the guide's log density.
+func (r *PSISResult) DrawSet(model string, params []draws.Param, constrain func(z []float64) ([]float64, error), seed uint64) (*draws.Set, error) {
+	s := &draws.Set{
+		Model: model, Method: draws.PSIS, Params: params,
+		LogDensity: [][]float64{r.LogDensity}, LogApprox: [][]float64{r.LogGuide},
+		Settings: draws.Settings{Seed: seed, ParetoK: r.ParetoK, WeightsESS: r.ESS, GuideDraws: r.GuideDraws, Replace: r.Replace},
+	}
+	chain := make([][]float64, len(r.Draws))
+	for i, z := range r.Draws {
+		v := z
+		if constrain != nil {
+			var err error
+			if v, err = constrain(z); err != nil {
+				return nil, err
+			}
+		}
+		chain[i] = v
+	}
+	s.Draws = [][][]float64{chain}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -181,6 +182,19 @@ func TestPSISResampleGaussian(t *testing.T) {
 			if math.Abs(lp.Data()[0]-res.LogDensity[i]) > 1e-9 {
 				t.Fatalf("draw %d: LogDensity %v, p gives %v", i, res.LogDensity[i], lp.Data()[0])
 			}
+		}
+		// The draws as a set: the summary sees the same means, and the
+		// set's header carries k̂ and the weights' ESS.
+		set, err := res.DrawSet("gauss", []draws.Param{{Name: "z", Shape: []int{2}}}, nil, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := draws.Summarize(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Rows[1].Name != "z[0]" || math.Abs(sum.Rows[1].Mean-mu[0]) > 4*sd[0]/math.Sqrt(eff) || sum.ParetoK != res.ParetoK || sum.WeightsESS != res.ESS {
+			t.Errorf("summary of the PSIS set:\n%s", sum)
 		}
 	}
 }
