@@ -535,6 +535,8 @@ func criterion(pshMinus, pshPlus, r1, r2 []float64) bool {
 	return a > 0 && b > 0
 }
 
+// logAddExp is log(exp(a) + exp(b)) without overflow; −Inf is a zero
+// weight.
 func logAddExp(a, b float64) float64 {
 	if math.IsInf(a, -1) {
 		return b

@@ -69,12 +69,19 @@ func countFinite(v []float64) int {
 	return c
 }
 
-// gpdShape returns the shape k of a generalized Pareto distribution fitted
-// to the ascending exceedances x (≥ 0, the last > 0) by Zhang and
-// Stephens' (2009) posterior-mean estimate over a grid of θ = −k/σ, with
-// the weakly informative prior adjustment k·n/(n+10) + 5/(n+10) (loo's
-// gpdfit with wip = TRUE).
+// gpdShape returns the shape k of gpdFit.
 func gpdShape(x []float64) float64 {
+	k, _ := gpdFit(x)
+	return k
+}
+
+// gpdFit returns the shape k and scale σ of a generalized Pareto
+// distribution fitted to the ascending exceedances x (≥ 0, the last > 0)
+// by Zhang and Stephens' (2009) posterior-mean estimate over a grid of
+// θ = −k/σ, with the weakly informative prior adjustment
+// k·n/(n+10) + 5/(n+10) on k (loo's gpdfit with wip = TRUE; σ = −k/θ
+// with the unadjusted k, as there).
+func gpdFit(x []float64) (k, sigma float64) {
 	n := len(x)
 	const prior = 3
 	m := 30 + int(math.Sqrt(float64(n)))
@@ -113,11 +120,11 @@ func gpdShape(x []float64) float64 {
 		th += w * theta[j]
 	}
 	th /= sw
-	k := 0.0
 	for _, v := range x {
 		k += math.Log1p(-th * v)
 	}
 	k /= float64(n)
+	sigma = -k / th
 	const a = 10
-	return k*float64(n)/float64(n+a) + a*0.5/float64(n+a)
+	return k*float64(n)/float64(n+a) + a*0.5/float64(n+a), sigma
 }
