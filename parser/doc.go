@@ -13,7 +13,7 @@
 //
 // # How it works
 //
-// A hand-written participle lexer (rawDef) splits the text into raw tokens.
+// A hand-written lexer (rawLex) splits the text into raw tokens.
 // A scanner pass then drops spaces and comments, marks keywords, checks
 // brackets (an unclosed bracket is reported where it was opened), validates
 // numbers and strings, and decides which newlines end statements:

@@ -14,7 +14,7 @@ import (
 	"github.com/flowppl/flowppl/lang/ast"
 )
 
-// Raw token types produced by rawLexer.
+// Raw token types produced by rawLex.
 const (
 	rawComment   lexer.TokenType = -(iota + 2) // # to end of line
 	rawSpace                                   // blanks other than newline
@@ -27,36 +27,9 @@ const (
 	rawChar                                    // any other character
 )
 
-// rawDef is the participle lexer definition of the raw token stream. It
-// never fails: a character that starts no token becomes a rawChar token,
-// which the scanner reports.
-type rawDef struct{}
-
-var rawLexer rawDef
-
-// Symbols implements lexer.Definition.
-func (rawDef) Symbols() map[string]lexer.TokenType {
-	return map[string]lexer.TokenType{
-		"EOF": lexer.EOF, "Comment": rawComment, "Space": rawSpace, "Newline": rawNewline,
-		"Number": rawNumber, "String": rawString, "BadString": rawBadString,
-		"Ident": rawIdent, "Op": rawOp, "Char": rawChar,
-	}
-}
-
-// Lex implements lexer.Definition.
-func (d rawDef) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return d.LexString(filename, string(b))
-}
-
-// LexString implements lexer.StringDefinition.
-func (rawDef) LexString(filename, src string) (lexer.Lexer, error) {
-	return &rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}, nil
-}
-
+// rawLex splits source text into raw tokens for the scanner. It never
+// fails: a character that starts no token becomes a rawChar token, which the
+// scanner reports.
 type rawLex struct {
 	src string
 	pos lexer.Position
