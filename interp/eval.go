@@ -255,6 +255,10 @@ func (ev *evaluator) read(x ast.Expr, e *env) (v lang.Value, s *env, err error) 
 }
 
 func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
+	if !ev.th.Nest() {
+		return nil, ev.errorf(x.Pos(), "expressions nested deeper than %d levels, counted across function calls (deep recursion through deep expressions)", lang.MaxNesting)
+	}
+	defer ev.th.Unnest()
 	switch x := x.(type) {
 	case *ast.Number:
 		return lang.Number(x.Value), nil

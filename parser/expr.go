@@ -158,7 +158,7 @@ func (p *exprParser) binary(min int) ast.Expr {
 	defer func() { p.depth-- }()
 	x := p.unary()
 	var lastCmp *lexer.Token
-	for {
+	for n := 0; ; n++ {
 		t := p.peek()
 		if t.Type != tokPunct && t.Type != tokKeyword {
 			return x
@@ -176,6 +176,7 @@ func (p *exprParser) binary(min int) ast.Expr {
 		} else {
 			lastCmp = nil
 		}
+		p.tooLong(n, t)
 		p.next()
 		next := op.Precedence() + 1
 		if op == ast.Pow {
@@ -183,6 +184,16 @@ func (p *exprParser) binary(min int) ast.Expr {
 		}
 		y := p.binary(next)
 		x = &ast.Binary{X: x, OpPos: toPos(t.Pos), Op: op, Y: y}
+	}
+}
+
+// tooLong stops parsing at t when a chain of operators (a + b + ..., or
+// calls, indexes and fields f(a)(b).c...) already has n links. Each link is
+// a level of the tree, so this fails early, at the operator that crosses the
+// bound, what ast.CheckDepth would report after the whole parse.
+func (p *exprParser) tooLong(n int, t lexer.Token) {
+	if n+p.depth > ast.MaxDepth {
+		p.failAt(t, "expression nested deeper than %d levels (a chain of operators counts one level per operator: split it into several assignments)", ast.MaxDepth)
 	}
 }
 
@@ -205,8 +216,9 @@ func (p *exprParser) unary() ast.Expr {
 // postfix parses a primary followed by calls, indexes and field accesses.
 func (p *exprParser) postfix() ast.Expr {
 	x := p.primary()
-	for {
+	for n := 0; ; n++ {
 		t := p.peek()
+		p.tooLong(n, t)
 		switch {
 		case is(t, "("):
 			p.next()

@@ -60,6 +60,9 @@ func ParseExpr(filename, src string) (ast.Expr, error) {
 		e, _ := translate(err, toks, "expression")
 		return nil, ast.ErrorList{e}
 	}
+	if e := ast.CheckDepth(g.X, ast.MaxDepth); e != nil {
+		return nil, ast.ErrorList{e}
+	}
 	return g.X, nil
 }
 
@@ -103,6 +106,9 @@ func parseFile(filename, src string) (*ast.File, bool, error) {
 	if len(c.errs) > 0 {
 		c.errs.Sort()
 		return nil, false, c.errs
+	}
+	if e := ast.CheckDepth(f, ast.MaxDepth); e != nil {
+		return nil, false, ast.ErrorList{e}
 	}
 	return f, false, nil
 }

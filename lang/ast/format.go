@@ -33,6 +33,7 @@ func FormatExpr(e Expr) string {
 type printer struct {
 	b      strings.Builder
 	indent int
+	depth  int // nesting of expr calls, bounded by MaxDepth
 }
 
 func (p *printer) str(s string) { p.b.WriteString(s) }
@@ -149,6 +150,14 @@ func (p *printer) expr(e Expr, min int) {
 		p.str("<nil>")
 		return
 	}
+	// A tree from the parser is at most MaxDepth deep; one built by hand
+	// may be deeper, and is cut there rather than overflowing the stack.
+	if p.depth >= MaxDepth {
+		p.str("<too deep>")
+		return
+	}
+	p.depth++
+	defer func() { p.depth-- }()
 	if prec(e) < min {
 		p.str("(")
 		p.expr(e, PrecFit)
