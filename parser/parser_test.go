@@ -446,6 +446,16 @@ func TestErrors(t *testing.T) {
 		{"x = a ! b", `t.flow:1:7: unexpected character "!" (use "not" or "!=")`},
 		{"x = $", `t.flow:1:5: unexpected character "$"`},
 		{"x = f(1; 2)", `t.flow:1:8: unexpected ";", expected "," or ")"`},
+		// Errors inside blocks: what participle expected there, found by
+		// asking it (see expected in parser.go).
+		{"if x {\n  for i in xs y {\n  }\n}", `t.flow:2:15: unexpected name "y", expected "{"`},
+		{"model m() {\n  fn 3() = 1\n}", `t.flow:2:6: unexpected number 3, expected a name`},
+		{"for i in x {\n  if y {} else z\n}", `t.flow:2:16: unexpected name "z", expected "if" or "{"`},
+		{"fn f() {\n  model m {}\n}", `t.flow:2:11: unexpected "{", expected "("`},
+		{"fn g(,) = 1", `t.flow:1:6: unexpected ",", expected a name or ")"`},
+		{"if x { y = 1 } else { z = 2 } w", `t.flow:1:31: unexpected name "w" at end of statement`},
+		{"model m() { return 1 2 }", `t.flow:1:22: unexpected number 2 at end of statement`},
+		{"if a {\n  if b {\n    = 1\n  }\n}", `t.flow:3:5: unexpected "=", expected a statement or "}"`},
 	} {
 		_, err := parser.ParseFile("t.flow", tt.src)
 		if err == nil {
