@@ -235,9 +235,10 @@ func errAt(p lexer.Position, format string, args ...any) *scanError {
 	return &scanError{err: ast.Errorf(toPos(p), format, args...)}
 }
 
-func scan(filename, src string, exprMode bool) ([]lexer.Token, *scanError) {
+// scan scans src, numbering its lines from line.
+func scan(filename, src string, exprMode bool, line int) ([]lexer.Token, *scanError) {
 	s := &scanner{
-		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}},
+		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: line, Column: 1}},
 		out:      make([]lexer.Token, 0, len(src)/4+8),
 		exprMode: exprMode,
 	}

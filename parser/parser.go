@@ -27,7 +27,7 @@ var (
 // matched, such as an invalid assignment target, all of them in source
 // order).
 func ParseFile(filename, src string) (*ast.File, error) {
-	f, _, err := parseFile(filename, src)
+	f, _, err := parseFile(filename, src, 1)
 	return f, err
 }
 
@@ -38,7 +38,15 @@ func ParseFile(filename, src string) (*ast.File, error) {
 // REPL should read another line, append it and parse again. Other errors are
 // an ast.ErrorList.
 func ParseInteractive(filename, src string) (*ast.File, error) {
-	f, incomplete, err := parseFile(filename, src)
+	return ParseInteractiveAt(filename, src, 1)
+}
+
+// ParseInteractiveAt parses src as ParseInteractive does, numbering its
+// lines from line instead of 1. A REPL that numbers everything typed so far
+// as one text passes the line where the entry starts, so that the positions
+// in the tree and in errors are positions in that text.
+func ParseInteractiveAt(filename, src string, line int) (*ast.File, error) {
+	f, incomplete, err := parseFile(filename, src, max(line, 1))
 	if incomplete {
 		return nil, &IncompleteError{Err: err.(ast.ErrorList)}
 	}
@@ -48,7 +56,7 @@ func ParseInteractive(filename, src string) (*ast.File, error) {
 // ParseExpr parses a single expression. Newlines anywhere in src are
 // ignored. On failure the error is an ast.ErrorList.
 func ParseExpr(filename, src string) (ast.Expr, error) {
-	toks, serr := scan(filename, src, true)
+	toks, serr := scan(filename, src, true, 1)
 	if serr != nil {
 		return nil, ast.ErrorList{serr.err}
 	}
@@ -88,8 +96,8 @@ func IsIncomplete(err error) bool {
 
 // parseFile parses a script and reports whether an error means that the
 // input ended too early.
-func parseFile(filename, src string) (*ast.File, bool, error) {
-	toks, serr := scan(filename, src, false)
+func parseFile(filename, src string, line int) (*ast.File, bool, error) {
+	toks, serr := scan(filename, src, false, line)
 	if serr != nil {
 		return nil, serr.incomplete, ast.ErrorList{serr.err}
 	}

@@ -728,3 +728,22 @@ func TestDeepNesting(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestParseInteractiveAt: lines are numbered from the given line, in the
+// tree and in errors.
+func TestParseInteractiveAt(t *testing.T) {
+	f, err := parser.ParseInteractiveAt("<stdin>", "x = [1,\n  y]", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := f.Stmts[0].(*ast.Assign).Value.(*ast.List)
+	if p := l.Elems[1].Pos(); p.String() != "<stdin>:8:3" {
+		t.Errorf("y at %v, want <stdin>:8:3", p)
+	}
+	if _, err := parser.ParseInteractiveAt("<stdin>", "a = 1\nb = )", 7); err == nil || err.Error() != `<stdin>:8:5: unexpected ")" with no matching "("` {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := parser.ParseInteractiveAt("<stdin>", "a = 1\nb = (", 7); !parser.IsIncomplete(err) || err.Error() != `<stdin>:8:5: "(" is never closed` {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -29,7 +29,7 @@ func fmtCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		file, err := parser.ParseFile(filename, string(src))
 		if err != nil {
-			fmt.Fprintln(stderr, interp.FormatError(err))
+			fmt.Fprintln(stderr, interp.FormatErrorSource(err, sourceOf(filename, src)))
 			code = exitError
 			continue
 		}
