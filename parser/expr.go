@@ -224,6 +224,7 @@ func (p *exprParser) postfix() ast.Expr {
 			p.next()
 			call := &ast.Call{Fn: x, Lparen: toPos(t.Pos)}
 			call.Args, call.Kwargs = p.args()
+			call.Rparen = toPos(p.prev.Pos)
 			x = call
 		case is(t, "["):
 			p.next()
@@ -239,7 +240,7 @@ func (p *exprParser) postfix() ast.Expr {
 }
 
 // args parses call arguments after "(": positional arguments, then keyword
-// arguments `name = value`.
+// arguments `name = value`. The position of the closing ")" is p.prev's.
 func (p *exprParser) args() ([]ast.Expr, []*ast.Kwarg) {
 	var args []ast.Expr
 	var kwargs []*ast.Kwarg
@@ -299,11 +300,12 @@ func (p *exprParser) index(x ast.Expr, open lexer.Token) ast.Expr {
 			p.fail("an index")
 		}
 		if !p.accept(",") {
-			p.expect("]", `","`, `"]"`)
+			idx.Rbrack = toPos(p.expect("]", `","`, `"]"`).Pos)
 			return idx
 		}
-		if is(p.peek(), "]") {
+		if t := p.peek(); is(t, "]") {
 			p.next()
+			idx.Rbrack = toPos(t.Pos)
 			return idx
 		}
 	}
@@ -358,11 +360,11 @@ func (p *exprParser) primary() ast.Expr {
 			for !is(p.peek(), "]") {
 				l.Elems = append(l.Elems, p.operand())
 				if !p.accept(",") {
-					p.expect("]", `","`, `"]"`)
+					l.Rbrack = toPos(p.expect("]", `","`, `"]"`).Pos)
 					return l
 				}
 			}
-			p.next()
+			l.Rbrack = toPos(p.next().Pos)
 			return l
 		}
 	}
@@ -377,6 +379,7 @@ func (p *exprParser) flow(kw lexer.Token) ast.Expr {
 	if t := p.peek(); is(t, "(") {
 		p.next()
 		f.Args, f.Kwargs = p.args()
+		f.Rparen = toPos(p.prev.Pos)
 	}
 	return f
 }
@@ -415,9 +418,9 @@ func (p *exprParser) fit(kw lexer.Token) ast.Expr {
 			p.next()
 			continue
 		}
-		p.expect("}", `","`, "newline", `"}"`)
+		f.Rbrace = toPos(p.expect("}", `","`, "newline", `"}"`).Pos)
 		return f
 	}
-	p.next()
+	f.Rbrace = toPos(p.next().Pos)
 	return f
 }

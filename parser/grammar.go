@@ -90,6 +90,7 @@ type pBlock struct {
 }
 
 type pBlockEnd struct {
+	Pos   lexer.Position
 	Brace string `parser:"@'}'"`
 }
 

@@ -216,6 +216,7 @@ type scanner struct {
 	raw      rawLex
 	out      []lexer.Token
 	stack    []opener
+	comments []*ast.Comment
 	fits     []int // bracket depths of fit headers still waiting for their "{"
 	exprMode bool  // newlines never end anything (ParseExpr)
 }
@@ -235,14 +236,16 @@ func errAt(p lexer.Position, format string, args ...any) *scanError {
 	return &scanError{err: ast.Errorf(toPos(p), format, args...)}
 }
 
-// scan scans src, numbering its lines from line.
-func scan(filename, src string, exprMode bool, line int) ([]lexer.Token, *scanError) {
+// scan scans src, numbering its lines from line, and returns the tokens
+// for the grammar and the comments.
+func scan(filename, src string, exprMode bool, line int) ([]lexer.Token, []*ast.Comment, *scanError) {
 	s := &scanner{
 		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: line, Column: 1}},
 		out:      make([]lexer.Token, 0, len(src)/4+8),
 		exprMode: exprMode,
 	}
-	return s.run()
+	toks, err := s.run()
+	return toks, s.comments, err
 }
 
 func (s *scanner) last() *lexer.Token {
@@ -318,7 +321,9 @@ func (s *scanner) run() ([]lexer.Token, *scanError) {
 			s.dropSep()
 			s.emit(t, lexer.EOF)
 			return s.out, nil
-		case rawComment, rawSpace:
+		case rawSpace:
+		case rawComment:
+			s.comments = append(s.comments, &ast.Comment{Pos: toPos(t.Pos), Text: strings.TrimRight(t.Value, " \t\r\f\v")})
 		case rawNewline:
 			if k, ok := s.top(); (ok && (k == kindParen || k == kindBrack)) || (!ok && s.exprMode) {
 				continue

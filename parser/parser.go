@@ -56,7 +56,7 @@ func ParseInteractiveAt(filename, src string, line int) (*ast.File, error) {
 // ParseExpr parses a single expression. Newlines anywhere in src are
 // ignored. On failure the error is an ast.ErrorList.
 func ParseExpr(filename, src string) (ast.Expr, error) {
-	toks, serr := scan(filename, src, true, 1)
+	toks, _, serr := scan(filename, src, true, 1)
 	if serr != nil {
 		return nil, ast.ErrorList{serr.err}
 	}
@@ -97,7 +97,7 @@ func IsIncomplete(err error) bool {
 // parseFile parses a script and reports whether an error means that the
 // input ended too early.
 func parseFile(filename, src string, line int) (*ast.File, bool, error) {
-	toks, serr := scan(filename, src, false, line)
+	toks, comments, serr := scan(filename, src, false, line)
 	if serr != nil {
 		return nil, serr.incomplete, ast.ErrorList{serr.err}
 	}
@@ -112,6 +112,7 @@ func parseFile(filename, src string, line int) (*ast.File, bool, error) {
 	}
 	var c converter
 	f := c.file(filename, g)
+	f.Comments = comments
 	if len(c.errs) > 0 {
 		c.errs.Sort()
 		return nil, false, c.errs
