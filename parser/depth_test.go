@@ -87,7 +87,7 @@ func TestDeepBrackets(t *testing.T) {
 // than a parser produces, built by hand: no recursion, no stack overflow.
 func TestCheckDepth(t *testing.T) {
 	var x ast.Expr = &ast.Number{NumPos: ast.Pos{File: "h", Line: 1, Col: 1}, Value: 1, Text: "1"}
-	for i := 0; i < 1_000_000; i++ {
+	for i := 0; i < 100_000; i++ {
 		x = &ast.Unary{OpPos: ast.Pos{File: "h", Line: 1, Col: 1}, Op: ast.Neg, X: x}
 	}
 	f := &ast.File{Name: "h", Stmts: []ast.Stmt{&ast.ExprStmt{X: x}}}
@@ -95,11 +95,24 @@ func TestCheckDepth(t *testing.T) {
 	if e == nil || !strings.Contains(e.Error(), "nested deeper than") {
 		t.Fatalf("CheckDepth = %v", e)
 	}
-	if ast.CheckDepth(f, 2_000_000) != nil {
+	if ast.CheckDepth(f, 200_000) != nil {
 		t.Error("CheckDepth with a bound above the depth reported an error")
 	}
 	out := ast.Format(f)
 	if !strings.HasSuffix(out, "<too deep>\n") || strings.Count(out, "-") != ast.MaxDepth {
 		t.Errorf("Format of a too deep tree: %.40q ... %q", out, out[max(0, len(out)-20):])
+	}
+}
+
+// TestFormatDeepBlocks: the printer bounds the nesting of blocks in a tree
+// built by hand too.
+func TestFormatDeepBlocks(t *testing.T) {
+	var s ast.Stmt = &ast.ExprStmt{X: &ast.Ident{Name: "x"}}
+	for i := 0; i < 100_000; i++ {
+		s = &ast.Block{Stmts: []ast.Stmt{s}}
+	}
+	out := ast.Format(&ast.File{Stmts: []ast.Stmt{s}})
+	if !strings.Contains(out, "{<too deep>}") {
+		t.Errorf("Format: %.60q", out)
 	}
 }

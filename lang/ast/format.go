@@ -197,6 +197,13 @@ func (p *printer) block(b *Block) {
 		p.str("{}")
 		return
 	}
+	// The parser nests brackets and braces at most 1000 levels; a tree
+	// built by hand is cut there (its output would grow with the square of
+	// the depth).
+	if p.indent >= 1000 {
+		p.str("{<too deep>}")
+		return
+	}
 	inside := func(c *Comment) bool { return !b.Rbrace.IsValid() || before(b.Rbrace)(c) }
 	opening := p.take(func(c *Comment) bool { return c.Pos.Line <= b.Lbrace.Line && inside(c) })
 	if len(b.Stmts) == 0 && len(opening) == 0 && (len(p.comments) == 0 || !inside(p.comments[0])) {
