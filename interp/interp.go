@@ -132,13 +132,14 @@ func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error
 		th.Warning(w.Pos, w.Msg, false)
 	}
 	ev := &evaluator{th: th}
-	depth := th.Depth()
+	depth, nesting := th.Depth(), th.Nesting()
 	var cur ast.Stmt
 	defer func() {
 		if p := recover(); p != nil {
 			for th.Depth() > depth {
 				th.Pop()
 			}
+			th.RestoreNesting(nesting)
 			pos := file.Pos()
 			if cur != nil {
 				pos = cur.Pos()

@@ -145,3 +145,11 @@ func (th *Thread) Nest() bool {
 
 // Unnest records that an expression counted by Nest is done.
 func (th *Thread) Unnest() { th.nesting-- }
+
+// Nesting returns the count of Nest calls not yet undone.
+func (th *Thread) Nesting() int { return th.nesting }
+
+// RestoreNesting sets the count back to n, a value of Nesting taken before:
+// code that recovers a panic calls it, since a panic skips the Unnest calls
+// of the frames it unwinds.
+func (th *Thread) RestoreNesting(n int) { th.nesting = n }
