@@ -256,6 +256,51 @@ func TestFormatError(t *testing.T) {
 	}
 }
 
+// TestFormatErrorSource checks the caret snippet under runtime, resolve and
+// syntax errors, and the Snippet methods of the error types an embedder
+// gets.
+func TestFormatErrorSource(t *testing.T) {
+	th, _, _ := newThread()
+	src := "fn f(n) {\n  if n == 0 { return [1, 2] + [1, 2, 3] }\n  return f(n - 1)\n}\nf(1)\n"
+	source := func(file string) (string, bool) { return src, file == "f.flow" }
+	_, err := interp.ExecFile(th, "f.flow", src, nil)
+	want := "f.flow:2:29: shapes [2] and [3] do not match for +\n" +
+		"      if n == 0 { return [1, 2] + [1, 2, 3] }\n" +
+		"                                ^\n" +
+		"  in f called at f.flow:3:10\n  in f called at f.flow:5:1"
+	if got := interp.FormatErrorSource(err, source); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	var ee *lang.EvalError
+	if !errors.As(err, &ee) || ee.Snippet(src) != "      if n == 0 { return [1, 2] + [1, 2, 3] }\n                                ^" {
+		t.Errorf("EvalError.Snippet: %q", ee.Snippet(src))
+	}
+	src = "a = b\nc = d"
+	err = interp.Check("f.flow", src, nil)
+	want = "f.flow:1:5: unknown name \"b\"\n    a = b\n        ^\nf.flow:2:5: unknown name \"d\"\n    c = d\n        ^"
+	if got := interp.FormatErrorSource(err, source); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	src = "x = (1,\n 2"
+	err = interp.Check("f.flow", src, nil)
+	want = "f.flow:1:5: \"(\" is never closed\n    x = (1,\n        ^"
+	if got := interp.FormatErrorSource(err, source); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	var list ast.ErrorList
+	if !errors.As(err, &list) || list[0].Snippet(src) != "    x = (1,\n        ^" {
+		t.Errorf("ast.Error.Snippet: %v", err)
+	}
+	// Without the source, or for another file, the message is alone.
+	if got := interp.FormatErrorSource(err, nil); got != interp.FormatError(err) {
+		t.Errorf("nil source: %q", got)
+	}
+	other := func(string) (string, bool) { return "", false }
+	if got := interp.FormatErrorSource(err, other); got != interp.FormatError(err) {
+		t.Errorf("unknown file: %q", got)
+	}
+}
+
 // TestFunctionCallInternal calls a script's function from Go.
 func TestFunctionCallInternal(t *testing.T) {
 	th, _, _ := newThread()

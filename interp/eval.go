@@ -57,8 +57,10 @@ func (e *InternalError) Error() string { return fmt.Sprintf("internal error: %v"
 
 // guard runs f and turns a panic into an error at pos.
 func (ev *evaluator) guard(pos ast.Pos, f func() (lang.Value, error)) (v lang.Value, err error) {
+	nesting := ev.th.Nesting()
 	defer func() {
 		if p := recover(); p != nil {
+			ev.th.RestoreNesting(nesting)
 			ie := &InternalError{Value: p, Stack: debug.Stack()}
 			v, err = nil, &lang.EvalError{Msg: ie.Error(), Pos: pos, CallStack: ev.th.CallStack(), Err: ie}
 		}
@@ -274,7 +276,20 @@ func (ev *evaluator) read(x ast.Expr, e *env) (v lang.Value, s *env, err error) 
 	return v, s, nil
 }
 
+// eval evaluates x, counting it on the thread (lang.Thread.Nest) so that
+// deep expressions in deep recursion end in an error, not a Go stack
+// overflow. A panic skips the Unnest: guard and Session.Exec, which recover
+// panics, restore the count.
 func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
+	if !ev.th.Nest() {
+		return nil, ev.errorf(x.Pos(), "expressions nested deeper than %d levels, counted across function calls (deep recursion through deep expressions)", lang.MaxNesting)
+	}
+	v, err := ev.eval1(x, e)
+	ev.th.Unnest()
+	return v, err
+}
+
+func (ev *evaluator) eval1(x ast.Expr, e *env) (lang.Value, error) {
 	switch x := x.(type) {
 	case *ast.Number:
 		return lang.Number(x.Value), nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -141,13 +142,14 @@ func (s *Session) Exec(th *lang.Thread, file *ast.File) (v lang.Value, err error
 		th.Warning(w.Pos, w.Msg, false)
 	}
 	ev := &evaluator{th: th}
-	depth := th.Depth()
+	depth, nesting := th.Depth(), th.Nesting()
 	var cur ast.Stmt
 	defer func() {
 		if p := recover(); p != nil {
 			for th.Depth() > depth {
 				th.Pop()
 			}
+			th.RestoreNesting(nesting)
 			pos := file.Pos()
 			if cur != nil {
 				pos = cur.Pos()
@@ -204,6 +206,60 @@ func FormatError(err error) string {
 		return err.Error()
 	}
 	return ee.Backtrace()
+}
+
+// Source returns the text of a script by its file name, as positions name
+// it, and whether it is known.
+type Source func(file string) (string, bool)
+
+// FormatErrorSource formats err as FormatError does, and shows under each
+// error message the source line it points at, with a caret under the
+// column (ast.Snippet):
+//
+//	f.flow:3:14: shapes [2] and [3] do not match for +
+//	    y = x + [1, 2, 3]
+//	            ^
+//	  in g called at f.flow:7:5
+//
+// A message whose file src does not know (or nil src) is shown alone.
+func FormatErrorSource(err error, src Source) string {
+	if err == nil {
+		return ""
+	}
+	snippet := func(e *ast.Error) string {
+		if src == nil || !e.Pos.IsValid() {
+			return ""
+		}
+		text, ok := src(e.Pos.File)
+		if !ok {
+			return ""
+		}
+		if s := e.Snippet(text); s != "" {
+			return "\n" + s
+		}
+		return ""
+	}
+	var ee *lang.EvalError
+	if errors.As(err, &ee) {
+		first, rest, _ := strings.Cut(ee.Backtrace(), "\n")
+		out := first + snippet(&ast.Error{Pos: ee.Pos, Msg: ee.Msg})
+		if rest != "" {
+			out += "\n" + rest
+		}
+		return out
+	}
+	var list ast.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		var b strings.Builder
+		for i, e := range list {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(e.Error() + snippet(e))
+		}
+		return b.String()
+	}
+	return err.Error()
 }
 
 // Builtins returns the builtins that need the interpreter's models: elbo.

@@ -60,6 +60,11 @@ type resolver struct {
 // predeclared names and, in a session, earlier globals). It returns an
 // ast.ErrorList sorted by position, or nil.
 func resolve(file *ast.File, known map[string]bool) error {
+	// The parser checks the depth too; a tree built by a Go caller is
+	// checked here, before any recursive pass runs on it.
+	if e := ast.CheckDepth(file, ast.MaxDepth); e != nil {
+		return ast.ErrorList{e}
+	}
 	universe := &rscope{names: known}
 	top := &rscope{names: map[string]bool{}, parent: universe}
 	collect(file.Stmts, top.names, false)

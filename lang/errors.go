@@ -49,3 +49,10 @@ func (e *EvalError) Backtrace() string {
 	}
 	return b.String()
 }
+
+// Snippet returns the line of src where the error happened with a caret
+// under its column (see ast.Snippet), or "" when the error has no position
+// or src has no such line. src is the text of the file e.Pos names.
+func (e *EvalError) Snippet(src string) string {
+	return (&ast.Error{Pos: e.Pos, Msg: e.Msg}).Snippet(src)
+}

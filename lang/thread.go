@@ -60,6 +60,8 @@ type Thread struct {
 	Memory *Memory
 
 	stack []Frame
+
+	nesting int // expressions being evaluated (Nest, Unnest)
 }
 
 // Frame is one entry of a call stack: the function called and the position
@@ -146,3 +148,33 @@ func (th *Thread) CallStack() []Frame { return append([]Frame(nil), th.stack...)
 
 // Depth returns the current call depth.
 func (th *Thread) Depth() int { return len(th.stack) }
+
+// MaxNesting bounds the expressions being evaluated at once on a thread,
+// counted across function calls: an expression nested a few thousand levels
+// deep (ast.MaxDepth) inside a recursion a thousand calls deep would
+// otherwise overflow the Go stack, and so would a call depth limit (MaxDepth)
+// raised far above its default. A level takes about a kilobyte of Go stack,
+// so the bound keeps the interpreter's stack near 64 MB.
+const MaxNesting = 50_000
+
+// Nest records that the interpreter starts evaluating one more expression on
+// th; it returns false, recording nothing, when MaxNesting expressions are
+// already being evaluated. Unnest undoes one successful Nest.
+func (th *Thread) Nest() bool {
+	if th.nesting >= MaxNesting {
+		return false
+	}
+	th.nesting++
+	return true
+}
+
+// Unnest records that an expression counted by Nest is done.
+func (th *Thread) Unnest() { th.nesting-- }
+
+// Nesting returns the count of Nest calls not yet undone.
+func (th *Thread) Nesting() int { return th.nesting }
+
+// RestoreNesting sets the count back to n, a value of Nesting taken before:
+// code that recovers a panic calls it, since a panic skips the Unnest calls
+// of the frames it unwinds.
+func (th *Thread) RestoreNesting(n int) { th.nesting = n }

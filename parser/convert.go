@@ -102,7 +102,7 @@ func assignable(e ast.Expr) bool {
 }
 
 func (c *converter) block(g *pBlock) *ast.Block {
-	return &ast.Block{Lbrace: toPos(g.Pos), Stmts: c.stmts(g.Stmts)}
+	return &ast.Block{Lbrace: toPos(g.Pos), Stmts: c.stmts(g.Stmts), Rbrace: toPos(g.End.Pos)}
 }
 
 func (c *converter) name(g *pName) *ast.Ident {

@@ -13,8 +13,9 @@
 //
 // # How it works
 //
-// A hand-written participle lexer (rawDef) splits the text into raw tokens.
-// A scanner pass then drops spaces and comments, marks keywords, checks
+// A hand-written lexer (rawLex) splits the text into raw tokens.
+// A scanner pass then drops spaces, keeps comments aside (ast.File.Comments,
+// which ast.Format prints), marks keywords, checks
 // brackets (an unclosed bracket is reported where it was opened), validates
 // numbers and strings, and decides which newlines end statements:
 //
@@ -34,6 +35,22 @@
 // Statements are parsed by a participle struct grammar (grammar.go);
 // expressions by a precedence-climbing parser plugged into it with
 // participle.ParseTypeWith (expr.go), for speed and for precise messages.
+//
+// # Errors
+//
+// The expression parser writes its own messages. Where participle's grammar
+// stops, its error values give the position and the unexpected token (never
+// their text); what the grammar would have accepted there is found by
+// asking participle again: the statement is parsed once per probe token (a
+// name, a number, "for", "(", ",", "=", "{", "}", a newline, ...) put in
+// place of the unexpected one, and a probe is expected when participle gets
+// past it. Inside a block participle backs out of a failing statement;
+// parsing the rest of the block on its own gives the position where the
+// statement failed.
+//
+// Nesting is bounded: brackets nest at most 1000 levels, and a tree at most
+// ast.MaxDepth (a chain of operators counts one level per operator), so
+// that no later pass can overflow the Go stack.
 //
 // # Grammar
 //

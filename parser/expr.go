@@ -158,7 +158,7 @@ func (p *exprParser) binary(min int) ast.Expr {
 	defer func() { p.depth-- }()
 	x := p.unary()
 	var lastCmp *lexer.Token
-	for {
+	for n := 0; ; n++ {
 		t := p.peek()
 		if t.Type != tokPunct && t.Type != tokKeyword {
 			return x
@@ -176,6 +176,7 @@ func (p *exprParser) binary(min int) ast.Expr {
 		} else {
 			lastCmp = nil
 		}
+		p.tooLong(n, t)
 		p.next()
 		next := op.Precedence() + 1
 		if op == ast.Pow {
@@ -183,6 +184,16 @@ func (p *exprParser) binary(min int) ast.Expr {
 		}
 		y := p.binary(next)
 		x = &ast.Binary{X: x, OpPos: toPos(t.Pos), Op: op, Y: y}
+	}
+}
+
+// tooLong stops parsing at t when a chain of operators (a + b + ..., or
+// calls, indexes and fields f(a)(b).c...) already has n links. Each link is
+// a level of the tree, so this fails early, at the operator that crosses the
+// bound, what ast.CheckDepth would report after the whole parse.
+func (p *exprParser) tooLong(n int, t lexer.Token) {
+	if n+p.depth > ast.MaxDepth {
+		p.failAt(t, "expression nested deeper than %d levels (a chain of operators counts one level per operator: split it into several assignments)", ast.MaxDepth)
 	}
 }
 
@@ -205,13 +216,15 @@ func (p *exprParser) unary() ast.Expr {
 // postfix parses a primary followed by calls, indexes and field accesses.
 func (p *exprParser) postfix() ast.Expr {
 	x := p.primary()
-	for {
+	for n := 0; ; n++ {
 		t := p.peek()
+		p.tooLong(n, t)
 		switch {
 		case is(t, "("):
 			p.next()
 			call := &ast.Call{Fn: x, Lparen: toPos(t.Pos)}
 			call.Args, call.Kwargs = p.args()
+			call.Rparen = toPos(p.prev.Pos)
 			x = call
 		case is(t, "["):
 			p.next()
@@ -227,7 +240,7 @@ func (p *exprParser) postfix() ast.Expr {
 }
 
 // args parses call arguments after "(": positional arguments, then keyword
-// arguments `name = value`.
+// arguments `name = value`. The position of the closing ")" is p.prev's.
 func (p *exprParser) args() ([]ast.Expr, []*ast.Kwarg) {
 	var args []ast.Expr
 	var kwargs []*ast.Kwarg
@@ -287,11 +300,12 @@ func (p *exprParser) index(x ast.Expr, open lexer.Token) ast.Expr {
 			p.fail("an index")
 		}
 		if !p.accept(",") {
-			p.expect("]", `","`, `"]"`)
+			idx.Rbrack = toPos(p.expect("]", `","`, `"]"`).Pos)
 			return idx
 		}
-		if is(p.peek(), "]") {
+		if t := p.peek(); is(t, "]") {
 			p.next()
+			idx.Rbrack = toPos(t.Pos)
 			return idx
 		}
 	}
@@ -346,11 +360,11 @@ func (p *exprParser) primary() ast.Expr {
 			for !is(p.peek(), "]") {
 				l.Elems = append(l.Elems, p.operand())
 				if !p.accept(",") {
-					p.expect("]", `","`, `"]"`)
+					l.Rbrack = toPos(p.expect("]", `","`, `"]"`).Pos)
 					return l
 				}
 			}
-			p.next()
+			l.Rbrack = toPos(p.next().Pos)
 			return l
 		}
 	}
@@ -365,6 +379,7 @@ func (p *exprParser) flow(kw lexer.Token) ast.Expr {
 	if t := p.peek(); is(t, "(") {
 		p.next()
 		f.Args, f.Kwargs = p.args()
+		f.Rparen = toPos(p.prev.Pos)
 	}
 	return f
 }
@@ -403,9 +418,9 @@ func (p *exprParser) fit(kw lexer.Token) ast.Expr {
 			p.next()
 			continue
 		}
-		p.expect("}", `","`, "newline", `"}"`)
+		f.Rbrace = toPos(p.expect("}", `","`, "newline", `"}"`).Pos)
 		return f
 	}
-	p.next()
+	f.Rbrace = toPos(p.next().Pos)
 	return f
 }

@@ -8,9 +8,9 @@ import (
 
 // The participle grammar of statements. Expressions (fields of type
 // ast.Expr) are parsed by parseExprProduction. convert.go turns these types
-// into package ast's tree. Type names matter: error messages describe what
-// was expected by the name of the grammar type (see grammarWords in
-// errors.go).
+// into package ast's tree. Error messages do not depend on these names:
+// what the grammar expects where a parse stopped is found by asking
+// participle again (expected in parser.go).
 
 type pFile struct {
 	Stmts []*pStmt `parser:"( @@ ( Sep @@ )* )?"`
@@ -90,6 +90,7 @@ type pBlock struct {
 }
 
 type pBlockEnd struct {
+	Pos   lexer.Position
 	Brace string `parser:"@'}'"`
 }
 

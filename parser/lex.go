@@ -14,7 +14,7 @@ import (
 	"github.com/flowppl/flowppl/lang/ast"
 )
 
-// Raw token types produced by rawLexer.
+// Raw token types produced by rawLex.
 const (
 	rawComment   lexer.TokenType = -(iota + 2) // # to end of line
 	rawSpace                                   // blanks other than newline
@@ -27,36 +27,9 @@ const (
 	rawChar                                    // any other character
 )
 
-// rawDef is the participle lexer definition of the raw token stream. It
-// never fails: a character that starts no token becomes a rawChar token,
-// which the scanner reports.
-type rawDef struct{}
-
-var rawLexer rawDef
-
-// Symbols implements lexer.Definition.
-func (rawDef) Symbols() map[string]lexer.TokenType {
-	return map[string]lexer.TokenType{
-		"EOF": lexer.EOF, "Comment": rawComment, "Space": rawSpace, "Newline": rawNewline,
-		"Number": rawNumber, "String": rawString, "BadString": rawBadString,
-		"Ident": rawIdent, "Op": rawOp, "Char": rawChar,
-	}
-}
-
-// Lex implements lexer.Definition.
-func (d rawDef) Lex(filename string, r io.Reader) (lexer.Lexer, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return d.LexString(filename, string(b))
-}
-
-// LexString implements lexer.StringDefinition.
-func (rawDef) LexString(filename, src string) (lexer.Lexer, error) {
-	return &rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}}, nil
-}
-
+// rawLex splits source text into raw tokens for the scanner. It never
+// fails: a character that starts no token becomes a rawChar token, which the
+// scanner reports.
 type rawLex struct {
 	src string
 	pos lexer.Position
@@ -243,6 +216,7 @@ type scanner struct {
 	raw      rawLex
 	out      []lexer.Token
 	stack    []opener
+	comments []*ast.Comment
 	fits     []int // bracket depths of fit headers still waiting for their "{"
 	exprMode bool  // newlines never end anything (ParseExpr)
 }
@@ -262,13 +236,16 @@ func errAt(p lexer.Position, format string, args ...any) *scanError {
 	return &scanError{err: ast.Errorf(toPos(p), format, args...)}
 }
 
-func scan(filename, src string, exprMode bool) ([]lexer.Token, *scanError) {
+// scan scans src, numbering its lines from line, and returns the tokens
+// for the grammar and the comments.
+func scan(filename, src string, exprMode bool, line int) ([]lexer.Token, []*ast.Comment, *scanError) {
 	s := &scanner{
-		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: 1, Column: 1}},
+		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: line, Column: 1}},
 		out:      make([]lexer.Token, 0, len(src)/4+8),
 		exprMode: exprMode,
 	}
-	return s.run()
+	toks, err := s.run()
+	return toks, s.comments, err
 }
 
 func (s *scanner) last() *lexer.Token {
@@ -344,7 +321,9 @@ func (s *scanner) run() ([]lexer.Token, *scanError) {
 			s.dropSep()
 			s.emit(t, lexer.EOF)
 			return s.out, nil
-		case rawComment, rawSpace:
+		case rawSpace:
+		case rawComment:
+			s.comments = append(s.comments, &ast.Comment{Pos: toPos(t.Pos), Text: strings.TrimRight(t.Value, " \t\r\f\v")})
 		case rawNewline:
 			if k, ok := s.top(); (ok && (k == kindParen || k == kindBrack)) || (!ok && s.exprMode) {
 				continue

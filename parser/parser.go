@@ -3,6 +3,7 @@ package parser
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,7 +27,7 @@ var (
 // matched, such as an invalid assignment target, all of them in source
 // order).
 func ParseFile(filename, src string) (*ast.File, error) {
-	f, _, err := parseFile(filename, src)
+	f, _, err := parseFile(filename, src, 1)
 	return f, err
 }
 
@@ -37,7 +38,15 @@ func ParseFile(filename, src string) (*ast.File, error) {
 // REPL should read another line, append it and parse again. Other errors are
 // an ast.ErrorList.
 func ParseInteractive(filename, src string) (*ast.File, error) {
-	f, incomplete, err := parseFile(filename, src)
+	return ParseInteractiveAt(filename, src, 1)
+}
+
+// ParseInteractiveAt parses src as ParseInteractive does, numbering its
+// lines from line instead of 1. A REPL that numbers everything typed so far
+// as one text passes the line where the entry starts, so that the positions
+// in the tree and in errors are positions in that text.
+func ParseInteractiveAt(filename, src string, line int) (*ast.File, error) {
+	f, incomplete, err := parseFile(filename, src, max(line, 1))
 	if incomplete {
 		return nil, &IncompleteError{Err: err.(ast.ErrorList)}
 	}
@@ -47,7 +56,7 @@ func ParseInteractive(filename, src string) (*ast.File, error) {
 // ParseExpr parses a single expression. Newlines anywhere in src are
 // ignored. On failure the error is an ast.ErrorList.
 func ParseExpr(filename, src string) (ast.Expr, error) {
-	toks, serr := scan(filename, src, true)
+	toks, _, serr := scan(filename, src, true, 1)
 	if serr != nil {
 		return nil, ast.ErrorList{serr.err}
 	}
@@ -57,7 +66,10 @@ func ParseExpr(filename, src string) (ast.Expr, error) {
 	}
 	g, err := exprOnlyParser.ParseFromLexer(pl)
 	if err != nil {
-		e, _ := translate(err, toks, "expression")
+		e, _ := translate(err, toks, "expression", parseExprOnly)
+		return nil, ast.ErrorList{e}
+	}
+	if e := ast.CheckDepth(g.X, ast.MaxDepth); e != nil {
 		return nil, ast.ErrorList{e}
 	}
 	return g.X, nil
@@ -84,8 +96,8 @@ func IsIncomplete(err error) bool {
 
 // parseFile parses a script and reports whether an error means that the
 // input ended too early.
-func parseFile(filename, src string) (*ast.File, bool, error) {
-	toks, serr := scan(filename, src, false)
+func parseFile(filename, src string, line int) (*ast.File, bool, error) {
+	toks, comments, serr := scan(filename, src, false, line)
 	if serr != nil {
 		return nil, serr.incomplete, ast.ErrorList{serr.err}
 	}
@@ -95,43 +107,265 @@ func parseFile(filename, src string) (*ast.File, bool, error) {
 	}
 	g, err := fileParser.ParseFromLexer(pl)
 	if err != nil {
-		e, atEOF := translate(err, toks, "statement")
+		e, atEOF := translate(err, toks, "statement", parseStmts)
 		return nil, atEOF, ast.ErrorList{e}
 	}
 	var c converter
 	f := c.file(filename, g)
+	f.Comments = comments
 	if len(c.errs) > 0 {
 		c.errs.Sort()
 		return nil, false, c.errs
 	}
+	if e := ast.CheckDepth(f, ast.MaxDepth); e != nil {
+		return nil, false, ast.ErrorList{e}
+	}
 	return f, false, nil
 }
 
-// translate rewrites a participle error into plain words and reports
-// whether it happened at the end of the input. unit names what the parse
-// was for ("statement" or "expression").
-func translate(err error, toks []lexer.Token, unit string) (*ast.Error, bool) {
+// translate turns a parse error into an ast.Error and reports whether it
+// happened at the end of the input. It reads participle's error values, not
+// their text: a syntaxError of the expression parser already has its
+// message; for participle's own errors (participle.Error, usually an
+// *UnexpectedTokenError) the position names the token it stopped at, and
+// what the grammar expected there is found by asking participle again
+// (expected). unit names what the parse was for ("statement" or
+// "expression").
+func translate(err error, toks []lexer.Token, unit string, p tokenParser) (*ast.Error, bool) {
 	var se *syntaxError
 	if errors.As(err, &se) {
 		return &ast.Error{Pos: toPos(se.tok.Pos), Msg: se.msg}, se.tok.EOF()
 	}
+	var tok lexer.Token
 	var ute *participle.UnexpectedTokenError
-	if errors.As(err, &ute) {
-		tok := ute.Unexpected
-		msg := ute.Message()
-		expect := ""
-		if prefix := fmt.Sprintf("unexpected token %q (expected ", tok); strings.HasPrefix(msg, prefix) {
-			expect = strings.TrimSuffix(strings.TrimPrefix(msg, prefix), ")")
-		}
-		return unexpected(tok, expect, toks, unit), tok.EOF()
-	}
 	var perr participle.Error
-	if errors.As(err, &perr) {
-		p := perr.Position()
-		tok := tokenAt(toks, p)
-		return unexpected(tok, "", toks, unit), tok.EOF()
+	switch {
+	case errors.As(err, &ute):
+		tok = ute.Unexpected
+	case errors.As(err, &perr):
+		tok = tokenAt(toks, perr.Position())
+	default:
+		return &ast.Error{Msg: err.Error()}, false
 	}
-	return &ast.Error{Msg: err.Error()}, false
+	i := tokenIndex(toks, tok)
+	if unit == "statement" {
+		if deep := deeper(toks, i); deep != nil {
+			return translate(deep, toks, unit, p)
+		}
+	}
+	return unexpected(tok, expected(p, toks, i, unit), toks, unit), tok.EOF()
+}
+
+// deeper returns the error of the statement holding toks[i] when that
+// statement is in a block and fails at a later token, or nil. Participle
+// backs out of a statement that fails inside a block and reports the error
+// where the block could not go on ("unexpected keyword fn, expected a
+// statement" for fn 3() = 1, at fn); parsing the rest of the block on its
+// own, as a file, makes it report where the statement failed, as it does at
+// the top level.
+func deeper(toks []lexer.Token, i int) error {
+	from, inBlock := statementStart(toks, i)
+	if !inBlock {
+		return nil
+	}
+	end, depth := from, 0
+	for ; end < len(toks)-1; end++ {
+		if t := toks[end]; t.Type == tokPunct && (t.Value == "(" || t.Value == "[" || t.Value == "{") {
+			depth++
+		} else if t.Type == tokPunct && (t.Value == ")" || t.Value == "]" || t.Value == "}") {
+			if depth == 0 {
+				break
+			}
+			depth--
+		}
+	}
+	sub := make([]lexer.Token, end-from+1)
+	copy(sub, toks[from:end])
+	sub[len(sub)-1] = lexer.EOFToken(toks[end].Pos)
+	err := parseStmts(&sliceLexer{toks: sub})
+	var at lexer.Position
+	var se *syntaxError
+	var perr participle.Error
+	switch {
+	case errors.As(err, &se):
+		at = se.tok.Pos
+	case errors.As(err, &perr):
+		at = perr.Position()
+	default:
+		return nil
+	}
+	// Past the statement's start, and not at the block's end, which the
+	// sub-parse took for the end of input.
+	if at.Offset <= toks[i].Pos.Offset || at.Offset >= toks[end].Pos.Offset {
+		return nil
+	}
+	return err
+}
+
+// tokenParser parses a token stream, reporting only whether it matched and,
+// if not, participle's error.
+type tokenParser func(lexer.Lexer) error
+
+func parseStmts(l lexer.Lexer) error {
+	pl, err := lexer.Upgrade(l)
+	if err == nil {
+		_, err = fileParser.ParseFromLexer(pl)
+	}
+	return err
+}
+
+func parseExprOnly(l lexer.Lexer) error {
+	pl, err := lexer.Upgrade(l)
+	if err == nil {
+		_, err = exprOnlyParser.ParseFromLexer(pl)
+	}
+	return err
+}
+
+// A probe is a token tried where the parse failed, and the words for it in
+// "expected ..." when the grammar accepts it there. The order of the probes
+// is the order of the words.
+type probe struct {
+	typ   lexer.TokenType
+	value string
+	words string
+}
+
+var probes = []probe{
+	{tokKeyword, "for", "a statement"}, // only a statement starts with for
+	{tokNumber, "1", "an expression"},
+	{tokIdent, "a", "a name"},
+	{tokKeyword, "in", `"in"`},
+	{tokKeyword, "if", `"if"`},
+	{tokPunct, "(", `"("`},
+	{tokPunct, "=", `"="`},
+	{tokPunct, ",", `","`},
+	{tokPunct, ")", `")"`},
+	{tokPunct, "{", `"{"`},
+	{tokPunct, "}", `"}"`},
+	{tokSep, "\n", "newline"},
+	{lexer.EOF, "", "end of input"},
+}
+
+// expected returns the words for the tokens the grammar accepts at toks[i]:
+// each probe replaces toks[i] and ends the input after it; the probe is
+// accepted when participle then gets past it (or matches). Only the
+// innermost statement holding toks[i] is parsed again, as a whole file, so
+// that participle reports the deepest error: inside a block it would back
+// out of a statement that the end of input cut short. A statement or an
+// expression subsumes the names and brackets that start one.
+func expected(p tokenParser, toks []lexer.Token, i int, unit string) []string {
+	from, inBlock := statementStart(toks, i)
+	at := toks[i].Pos
+	var words []string
+	accepted := map[string]bool{}
+	for _, pr := range probes {
+		t := lexer.Token{Type: pr.typ, Value: pr.value, Pos: at}
+		l := &probeLexer{toks: toks[from:i], extra: t}
+		err := p(l)
+		ok := err == nil
+		var perr participle.Error
+		if !ok && errors.As(err, &perr) {
+			ok = pr.typ != lexer.EOF && perr.Position().Offset > at.Offset
+		}
+		if ok {
+			accepted[pr.words] = true
+		}
+	}
+	// The statement was parsed as if it were at the top level; in a block
+	// a "}" may also come where a statement may start or end.
+	if inBlock && unit == "statement" && (from == i || accepted["newline"]) {
+		accepted[`"}"`] = true
+	}
+	for _, pr := range probes {
+		w := pr.words
+		if !accepted[w] {
+			continue
+		}
+		switch {
+		case accepted["a statement"] && (w == "an expression" || w == "a name" || w == `"if"` || w == `"("`):
+			continue // these start statements
+		case accepted["an expression"] && (w == "a name" || w == `"("`):
+			continue // these start expressions
+		case w == `"("` && len(accepted) > 1 && i > from && endsExpr(toks[i-1]):
+			continue // a call would continue the expression before
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+// endsExpr reports whether an expression may end with t.
+func endsExpr(t lexer.Token) bool {
+	switch t.Type {
+	case tokIdent, tokNumber, tokString:
+		return true
+	case tokKeyword:
+		return t.Value == "true" || t.Value == "false" || t.Value == "none"
+	case tokPunct:
+		return t.Value == ")" || t.Value == "]"
+	}
+	return false
+}
+
+// statementStart returns the index of the first token of the innermost
+// statement holding toks[i] (the token after the last separator or "{" at
+// the nesting of that statement), and whether that statement is in a
+// block.
+func statementStart(toks []lexer.Token, i int) (int, bool) {
+	type level struct {
+		start int
+		brace bool
+	}
+	stack := []level{{0, false}}
+	for j := 0; j < i; j++ {
+		switch t := toks[j]; {
+		case t.Type == tokPunct && (t.Value == "(" || t.Value == "[" || t.Value == "{"):
+			start := stack[len(stack)-1].start
+			if t.Value == "{" {
+				start = j + 1
+			}
+			stack = append(stack, level{start, t.Value == "{"})
+		case t.Type == tokPunct && (t.Value == ")" || t.Value == "]" || t.Value == "}"):
+			if len(stack) > 1 {
+				stack = stack[:len(stack)-1]
+			}
+		case t.Type == tokSep:
+			stack[len(stack)-1].start = j + 1
+		}
+	}
+	top := stack[len(stack)-1]
+	return top.start, top.brace
+}
+
+// probeLexer replays toks, then extra, then the end of input.
+type probeLexer struct {
+	toks  []lexer.Token
+	extra lexer.Token
+	i     int
+}
+
+// Next implements lexer.Lexer.
+func (l *probeLexer) Next() (lexer.Token, error) {
+	l.i++
+	switch {
+	case l.i <= len(l.toks):
+		return l.toks[l.i-1], nil
+	case l.i == len(l.toks)+1 && l.extra.Type != lexer.EOF:
+		return l.extra, nil
+	}
+	end := l.extra.Pos
+	end.Offset++ // just after the probe
+	return lexer.EOFToken(end), nil
+}
+
+// tokenIndex returns the index of tok in toks (by offset).
+func tokenIndex(toks []lexer.Token, tok lexer.Token) int {
+	i := sort.Search(len(toks), func(i int) bool {
+		t := toks[i]
+		return t.EOF() || t.Pos.Offset >= tok.Pos.Offset
+	})
+	return min(i, len(toks)-1)
 }
 
 // tokenAt returns the first token at or after position p.
@@ -180,31 +414,18 @@ func describe(t lexer.Token) string {
 	return fmt.Sprintf("%q", t.Value)
 }
 
-func unexpected(tok lexer.Token, expect string, toks []lexer.Token, unit string) *ast.Error {
+// unexpected describes tok, at which parsing stopped, given the words for
+// what the grammar accepts there.
+func unexpected(tok lexer.Token, words []string, toks []lexer.Token, unit string) *ast.Error {
 	pos := toPos(tok.Pos)
-	words := expectWords(expect)
 	prev := previous(toks, tok)
-	afterOpen := prev == nil || prev.Type == tokSep || (prev.Type == tokPunct && prev.Value == "{")
-	if len(words) == 0 || (len(words) == 1 && words[0] == "end of block") {
-		// Participle stopped at a token that no rule could take: either a
-		// statement cannot start with it, or a statement is followed by
-		// something other than a newline.
-		closing := len(words) == 1
-		switch {
-		case afterOpen && closing:
-			words = []string{"a statement", `"}"`}
-		case afterOpen && unit == "expression":
-			words = []string{"an expression"}
-		case afterOpen:
-			words = []string{"a statement"}
-		default:
-			return &ast.Error{Pos: pos, Msg: fmt.Sprintf("unexpected %s at end of %s", describe(tok), unit)}
-		}
+	atStart := prev == nil || prev.Type == tokSep || (prev.Type == tokPunct && prev.Value == "{")
+	if !atStart && (slices.Contains(words, "newline") || slices.Contains(words, "end of input")) {
+		// A whole statement (or expression) was read and something other
+		// than its end follows.
+		return &ast.Error{Pos: pos, Msg: fmt.Sprintf("unexpected %s at end of %s", describe(tok), unit)}
 	}
-	// After a parameter, a comma could also have followed.
-	if len(words) == 1 && words[0] == `")"` && prev != nil && !is(*prev, "(") && !is(*prev, ",") {
-		words = []string{`","`, words[0]}
-	}
+	words = slices.DeleteFunc(words, func(w string) bool { return w == "newline" || w == "end of input" })
 	return &ast.Error{Pos: pos, Msg: unexpectedMsg(tok, prev, words)}
 }
 
@@ -235,145 +456,4 @@ func joinOr(words []string) string {
 		return words[0]
 	}
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
-}
-
-// grammarWords describes grammar types (as participle prints them) in plain
-// words.
-var grammarWords = map[string]string{
-	"Expr": "an expression", "PName": "a name", "PParams": `"("`, "PBlock": `"{"`,
-	"PBlockEnd": "end of block", "PStmt": "a statement", "PIf": `"if"`,
-	"PAssignOp": `"="`, "PSimple": "a statement",
-}
-
-// expectWords turns participle's EBNF description of what it expected into
-// the plain-word alternatives of its first token.
-func expectWords(ebnf string) []string {
-	if ebnf == "" {
-		return nil
-	}
-	p := &ebnfReader{s: ebnf}
-	set, _ := p.first()
-	var out []string
-	seen := map[string]bool{}
-	for _, w := range set {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// ebnfReader computes the FIRST set of an EBNF sequence as participle prints
-// it: terms are "literal", <token>, Name, ( ... | ... ), each optionally
-// followed by ?, *, + or !.
-type ebnfReader struct {
-	s string
-	i int
-}
-
-func (r *ebnfReader) skipSpace() {
-	for r.i < len(r.s) && r.s[r.i] == ' ' {
-		r.i++
-	}
-}
-
-// first reads an alternation up to ")" or the end and returns its FIRST set
-// and whether it can match nothing.
-func (r *ebnfReader) first() ([]string, bool) {
-	var set []string
-	nullable := false
-	for {
-		s, n := r.sequence()
-		set = append(set, s...)
-		nullable = nullable || n
-		r.skipSpace()
-		if r.i < len(r.s) && r.s[r.i] == '|' {
-			r.i++
-			continue
-		}
-		return set, nullable
-	}
-}
-
-func (r *ebnfReader) sequence() ([]string, bool) {
-	var set []string
-	open := true // still collecting: every term so far can be empty
-	for {
-		r.skipSpace()
-		if r.i >= len(r.s) || r.s[r.i] == '|' || r.s[r.i] == ')' {
-			return set, open
-		}
-		s, n := r.term()
-		if open {
-			set = append(set, s...)
-			open = n
-		}
-	}
-}
-
-func (r *ebnfReader) term() ([]string, bool) {
-	var set []string
-	nullable := false
-	switch c := r.s[r.i]; {
-	case c == '"':
-		j := r.i + 1
-		for j < len(r.s) && r.s[j] != '"' {
-			if r.s[j] == '\\' {
-				j++
-			}
-			j++
-		}
-		set = []string{r.s[r.i : j+1]}
-		r.i = j + 1
-	case c == '<':
-		j := strings.IndexByte(r.s[r.i:], '>')
-		if j < 0 {
-			j = len(r.s) - r.i - 1
-		}
-		set = []string{tokenWords[r.s[r.i+1:r.i+j]]}
-		r.i += j + 1
-	case c == '(':
-		r.i++
-		if strings.HasPrefix(r.s[r.i:], "?=") || strings.HasPrefix(r.s[r.i:], "?!") {
-			r.i += 2
-		}
-		set, nullable = r.first()
-		if r.i < len(r.s) && r.s[r.i] == ')' {
-			r.i++
-		}
-	case c == '~':
-		r.i++
-		set, nullable = r.term()
-	default:
-		j := r.i
-		for j < len(r.s) && strings.IndexByte(` |()?*+!`, r.s[j]) < 0 {
-			j++
-		}
-		if j == r.i {
-			j++
-		}
-		name := r.s[r.i:j]
-		if w, ok := grammarWords[name]; ok {
-			set = []string{w}
-		} else {
-			set = []string{name}
-		}
-		r.i = j
-	}
-	if r.i < len(r.s) {
-		switch r.s[r.i] {
-		case '?', '*':
-			nullable = true
-			r.i++
-		case '+', '!':
-			r.i++
-		}
-	}
-	return set, nullable
-}
-
-var tokenWords = map[string]string{
-	"ident": "a name", "sep": "newline", "number": "a number", "string": "a string",
-	"keyword": "a keyword", "punct": "punctuation", "eof": "end of input",
 }

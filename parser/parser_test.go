@@ -289,13 +289,14 @@ func TestNewlines(t *testing.T) {
 		{"fit options mixed", "fit q to t {\n  steps = 1,\n\n  lr = 2,\n}\n", "fit q to t { steps = 1, lr = 2 }\n"},
 		{"fit options comma on next line", "fit q to t { steps = 1\n , lr = 2 }\n", "fit q to t { steps = 1, lr = 2 }\n"},
 		{"fit options with semicolon", "fit q to t { steps = 1; lr = 2 }\n", "fit q to t { steps = 1, lr = 2 }\n"},
-		{"block statements", "fn f(x) {\n  y = x\n\n  return y\n}\n", "fn f(x) {\n    y = x\n    return y\n}\n"},
+		{"block statements", "fn f(x) {\n  y = x\n\n  return y\n}\n", "fn f(x) {\n    y = x\n\n    return y\n}\n"}, // one blank line kept
 		{"block one line", "for i in r { a = 1; b = 2 }", "for i in r {\n    a = 1\n    b = 2\n}\n"},
 		{"nested parens in block", "if c {\n  f(1,\n    2)\n}\n", "if c {\n    f(1, 2)\n}\n"},
 		{"after binary operator", "x = 1 +\n  2 *\n  3\n", "x = 1 + 2 * 3\n"},
 		{"after and", "x = a and\n b\n", "x = a and b\n"},
 		{"else on next line", "if a {\n  b\n}\nelse {\n  c\n}\n", "if a {\n    b\n} else {\n    c\n}\n"},
-		{"blank lines and semicolons", "\n\n;x = 1;;\n\n;y = 2;\n", "x = 1\ny = 2\n"},
+		{"blank lines and semicolons", "\n\n;x = 1;;\n\n;y = 2;\n", "x = 1\n\ny = 2\n"},
+		{"blank lines after { and before }", "if a {\n\n  b\n\n}\n\n\n\nc\n", "if a {\n    b\n}\n\nc\n"},
 		{"crlf", "x = 1\r\ny = 2\r\n", "x = 1\ny = 2\n"},
 		{"empty", "", ""},
 	} {
@@ -327,16 +328,35 @@ f(1, # inside parens
   2)
 s = "# not a comment"
 `
-	want := `x = 1
+	// Comments inside a statement that Format prints on one line move
+	// before it.
+	want := `# a script
+x = 1  # trailing
+# between
+# opening
+# an option
+# a comment line inside the options
 fit q to t { steps = 1, lr = 2 }
-model m() {
-    y ~ D
+model m() {  # body
+    # only a comment
+    y ~ D  # observe
 }
+# inside parens
 f(1, 2)
 s = "# not a comment"
 `
-	if got := ast.Format(mustParse(t, src)); got != want {
+	f := mustParse(t, src)
+	if len(f.Comments) != 10 || f.Comments[1].Text != "# trailing" || f.Comments[1].Pos.String() != "t.flow:2:7" {
+		t.Errorf("Comments = %v", f.Comments)
+	}
+	if got := ast.Format(f); got != want {
 		t.Errorf("Format =\n%s\nwant\n%s", got, want)
+	}
+	// Dropped comments leave the blank lines of the lines they were on.
+	f.Comments = nil
+	want = "x = 1\n\nfit q to t { steps = 1, lr = 2 }\nmodel m() {\n    y ~ D\n}\nf(1, 2)\ns = \"# not a comment\"\n"
+	if got := ast.Format(f); got != want {
+		t.Errorf("Format without comments =\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -446,6 +466,16 @@ func TestErrors(t *testing.T) {
 		{"x = a ! b", `t.flow:1:7: unexpected character "!" (use "not" or "!=")`},
 		{"x = $", `t.flow:1:5: unexpected character "$"`},
 		{"x = f(1; 2)", `t.flow:1:8: unexpected ";", expected "," or ")"`},
+		// Errors inside blocks: what participle expected there, found by
+		// asking it (see expected in parser.go).
+		{"if x {\n  for i in xs y {\n  }\n}", `t.flow:2:15: unexpected name "y", expected "{"`},
+		{"model m() {\n  fn 3() = 1\n}", `t.flow:2:6: unexpected number 3, expected a name`},
+		{"for i in x {\n  if y {} else z\n}", `t.flow:2:16: unexpected name "z", expected "if" or "{"`},
+		{"fn f() {\n  model m {}\n}", `t.flow:2:11: unexpected "{", expected "("`},
+		{"fn g(,) = 1", `t.flow:1:6: unexpected ",", expected a name or ")"`},
+		{"if x { y = 1 } else { z = 2 } w", `t.flow:1:31: unexpected name "w" at end of statement`},
+		{"model m() { return 1 2 }", `t.flow:1:22: unexpected number 2 at end of statement`},
+		{"if a {\n  if b {\n    = 1\n  }\n}", `t.flow:3:5: unexpected "=", expected a statement or "}"`},
 	} {
 		_, err := parser.ParseFile("t.flow", tt.src)
 		if err == nil {
@@ -685,12 +715,17 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add(allFormsSrc)
+	f.Add("# c\nx = [1, # a\n 2] # b\n\n\nif x { # d\n  y = 1 # e\n} else { z = 2 } # f\n# g\n")
+	f.Add("fn f() {\n  # only\n}\nr = fit q to t {\n  steps = 1 # s\n}\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		file, err := parser.ParseFile("fuzz.flow", src)
 		if err != nil {
 			return // errors are fine, panics are not
 		}
 		again, err := parser.ParseFile("fuzz.flow", ast.Format(file))
+		if err == nil && len(again.Comments) != len(file.Comments) {
+			t.Fatalf("Format kept %d of %d comments\nsource:\n%s\nformatted:\n%s", len(again.Comments), len(file.Comments), src, ast.Format(file))
+		}
 		if err != nil || ast.Format(again) != ast.Format(file) {
 			t.Fatalf("print/parse round trip failed: %v\nsource:\n%s\nformatted:\n%s", err, src, ast.Format(file))
 		}
@@ -716,5 +751,24 @@ func TestDeepNesting(t *testing.T) {
 	src := "x = " + strings.Repeat("(", 200) + "1" + strings.Repeat(")", 200)
 	if _, err := parser.ParseFile("t.flow", src); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestParseInteractiveAt: lines are numbered from the given line, in the
+// tree and in errors.
+func TestParseInteractiveAt(t *testing.T) {
+	f, err := parser.ParseInteractiveAt("<stdin>", "x = [1,\n  y]", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := f.Stmts[0].(*ast.Assign).Value.(*ast.List)
+	if p := l.Elems[1].Pos(); p.String() != "<stdin>:8:3" {
+		t.Errorf("y at %v, want <stdin>:8:3", p)
+	}
+	if _, err := parser.ParseInteractiveAt("<stdin>", "a = 1\nb = )", 7); err == nil || err.Error() != `<stdin>:8:5: unexpected ")" with no matching "("` {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := parser.ParseInteractiveAt("<stdin>", "a = 1\nb = (", 7); !parser.IsIncomplete(err) || err.Error() != `<stdin>:8:5: "(" is never closed` {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -43,9 +44,18 @@ func (r *REPL) command(ctx context.Context, line string) error {
 		}
 		src, err := os.ReadFile(arg)
 		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is in the message already
+			}
+			err = fmt.Errorf(":load %s: %w", arg, err)
 			fmt.Fprintln(r.opts.Stderr, err)
 			return err
 		}
+		if r.files == nil {
+			r.files = map[string]string{}
+		}
+		r.files[arg] = string(src)
 		file, err := parser.ParseFile(arg, string(src))
 		if err != nil {
 			r.report(err)

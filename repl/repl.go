@@ -61,7 +61,8 @@ type REPL struct {
 	sess    *interp.Session
 	th      *lang.Thread
 	pending []string
-	lines   []string // every line of complete input so far, InputName's lines
+	lines   []string          // every line of complete input so far, InputName's lines
+	files   map[string]string // the scripts run by :load, for error carets
 	out     *echoWriter
 }
 
@@ -158,22 +159,19 @@ func (r *REPL) Feed(ctx context.Context, line string) error {
 	}
 	r.pending = append(r.pending, line)
 	src := strings.Join(r.pending, "\n")
-	file, err := parser.ParseInteractive(InputName, src)
+	// Lines are numbered as in all the input so far.
+	file, err := parser.ParseInteractiveAt(InputName, src, len(r.lines)+1)
 	if parser.IsIncomplete(err) {
 		// A blank line ends an incomplete statement only if it cannot be
 		// continued at all; keep reading.
 		return nil
 	}
-	chunk := r.pending
+	r.lines = append(r.lines, r.pending...)
 	r.pending = nil
-	offset := len(r.lines)
-	r.lines = append(r.lines, chunk...)
 	if err != nil {
-		shiftErrors(err, offset)
 		r.report(err)
 		return err
 	}
-	shiftPositions(file, offset)
 	return r.exec(ctx, file)
 }
 
@@ -184,14 +182,12 @@ func (r *REPL) Flush(ctx context.Context) error {
 		return nil
 	}
 	src := strings.Join(r.pending, "\n")
-	offset := len(r.lines)
+	_, err := parser.ParseInteractiveAt(InputName, src, len(r.lines)+1)
 	r.lines = append(r.lines, r.pending...)
 	r.pending = nil
-	_, err := parser.ParseFile(InputName, src)
 	if err == nil {
 		err = fmt.Errorf("%s: incomplete statement", InputName)
 	}
-	shiftErrors(err, offset)
 	r.report(err)
 	return err
 }
@@ -258,68 +254,17 @@ func (r *REPL) reportStopped(before lang.StringDict, v lang.Value) bool {
 
 // report writes an error with the source line and a caret.
 func (r *REPL) report(err error) {
-	fmt.Fprintln(r.opts.Stderr, FormatError(err, r.sourceLine))
+	fmt.Fprintln(r.opts.Stderr, interp.FormatErrorSource(err, r.source))
 }
 
-// sourceLine returns line n (1-based) of file: typed input or a file on
-// disk.
-func (r *REPL) sourceLine(file string, n int) (string, bool) {
+// source returns the text of file: the input typed so far or a script run
+// by :load.
+func (r *REPL) source(file string) (string, bool) {
 	if file == InputName {
-		if n >= 1 && n <= len(r.lines) {
-			return r.lines[n-1], true
-		}
-		return "", false
+		return strings.Join(r.lines, "\n"), true
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", false
-	}
-	lines := strings.Split(string(b), "\n")
-	if n >= 1 && n <= len(lines) {
-		return strings.TrimRight(lines[n-1], "\r"), true
-	}
-	return "", false
-}
-
-// FormatError formats an error of the interpreter as interp.FormatError
-// does, with the source line of its position (found by line) and a caret
-// under the column after the first line.
-func FormatError(err error, line func(file string, n int) (string, bool)) string {
-	var pos ast.Pos
-	var el ast.ErrorList
-	var ee *lang.EvalError
-	switch {
-	case errors.As(err, &ee):
-		pos = ee.Pos
-	case errors.As(err, &el) && len(el) > 0:
-		pos = el[0].Pos
-	}
-	msg := interp.FormatError(err)
-	if !pos.IsValid() || line == nil {
-		return msg
-	}
-	src, ok := line(pos.File, pos.Line)
-	if !ok {
-		return msg
-	}
-	first, rest, _ := strings.Cut(msg, "\n")
-	var b strings.Builder
-	b.WriteString(first)
-	b.WriteString("\n    ")
-	src = strings.ReplaceAll(src, "\t", "    ")
-	b.WriteString(src)
-	b.WriteString("\n    ")
-	col := pos.Col - 1
-	if n := len([]rune(src)); col > n {
-		col = n
-	}
-	b.WriteString(strings.Repeat(" ", max(col, 0)))
-	b.WriteString("^")
-	if rest != "" {
-		b.WriteString("\n")
-		b.WriteString(rest)
-	}
-	return b.String()
+	src, ok := r.files[file]
+	return src, ok
 }
 
 // Run reads lines from in and feeds them, without prompts, until the end
@@ -352,58 +297,4 @@ func (r *REPL) Names() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// shiftPositions adds off to the line of every position in the tree, so
-// that the lines of successive inputs are numbered as one text.
-func shiftPositions(file *ast.File, off int) {
-	if off == 0 {
-		return
-	}
-	shift(reflect.ValueOf(file), off, map[uintptr]bool{})
-}
-
-var posType = reflect.TypeOf(ast.Pos{})
-
-func shift(v reflect.Value, off int, seen map[uintptr]bool) {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() || seen[v.Pointer()] {
-			return
-		}
-		seen[v.Pointer()] = true
-		shift(v.Elem(), off, seen)
-	case reflect.Interface:
-		if !v.IsNil() {
-			shift(v.Elem(), off, seen)
-		}
-	case reflect.Struct:
-		if v.Type() == posType {
-			if v.CanSet() {
-				if l := v.FieldByName("Line"); l.Int() > 0 {
-					l.SetInt(l.Int() + int64(off))
-				}
-			}
-			return
-		}
-		for i := 0; i < v.NumField(); i++ {
-			shift(v.Field(i), off, seen)
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			shift(v.Index(i), off, seen)
-		}
-	}
-}
-
-func shiftErrors(err error, off int) {
-	var el ast.ErrorList
-	if off == 0 || !errors.As(err, &el) {
-		return
-	}
-	for _, e := range el {
-		if e.Pos.Line > 0 {
-			e.Pos.Line += off
-		}
-	}
 }

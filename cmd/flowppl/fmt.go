@@ -10,9 +10,9 @@ import (
 	"github.com/flowppl/flowppl/parser"
 )
 
-// fmtCmd prints each script in canonical layout (ast.Format), or with -w
-// rewrites the files. Comments are kept as formatComments describes;
-// --drop-comments gives exactly ast.Format's output.
+// fmtCmd prints each script in canonical layout (ast.Format, which keeps
+// the comments), or with -w rewrites the files; --drop-comments drops the
+// comments.
 func fmtCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("fmt", stderr)
 	write := fs.Bool("w", false, "rewrite the files instead of printing them")
@@ -29,18 +29,14 @@ func fmtCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		file, err := parser.ParseFile(filename, string(src))
 		if err != nil {
-			fmt.Fprintln(stderr, interp.FormatError(err))
+			fmt.Fprintln(stderr, interp.FormatErrorSource(err, sourceOf(filename, src)))
 			code = exitError
 			continue
 		}
-		out := ast.Format(file)
-		if !*drop && hasComments(string(src)) {
-			if out, err = formatComments(file, string(src)); err != nil {
-				fmt.Fprintf(stderr, "flowppl fmt: %s: %v\n", filename, err)
-				code = exitError
-				continue
-			}
+		if *drop {
+			file.Comments = nil
 		}
+		out := ast.Format(file)
 		if *write && name != "-" {
 			if out != string(src) {
 				if err := os.WriteFile(name, []byte(out), 0o644); err != nil {

@@ -263,8 +263,16 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "flowppl: interrupted")
 		return exitInterrupt
 	}
-	fmt.Fprintln(stderr, interp.FormatError(err))
+	fmt.Fprintln(stderr, interp.FormatErrorSource(err, sourceOf(filename, src)))
 	return exitError
+}
+
+// sourceOf returns an interp.Source that knows one script, for the caret
+// under an error.
+func sourceOf(filename string, src []byte) interp.Source {
+	return func(file string) (string, bool) {
+		return string(src), file == filename
+	}
 }
 
 func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -280,7 +288,7 @@ func checkCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		if err := interp.Check(filename, src, nil); err != nil {
-			fmt.Fprintln(stderr, interp.FormatError(err))
+			fmt.Fprintln(stderr, interp.FormatErrorSource(err, sourceOf(filename, src)))
 			code = exitError
 			continue
 		}

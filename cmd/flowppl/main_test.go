@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,7 +127,7 @@ func TestBadPrograms(t *testing.T) {
 			if code != 1 {
 				t.Errorf("exit status %d, want 1", code)
 			}
-			got := strings.TrimSuffix(stderr, "\n")
+			got := checkSnippets(t, tt.src, strings.TrimSuffix(stderr, "\n"))
 			if tt.name == "diverging fit" {
 				if !regexp.MustCompile("^" + tt.want + "$").MatchString(got) {
 					t.Errorf("stderr:\n%s\nwant (regexp):\n%s", got, tt.want)
@@ -139,6 +140,35 @@ func TestBadPrograms(t *testing.T) {
 			}
 		})
 	}
+}
+
+var errorLine = regexp.MustCompile(`^[^ :]+:(\d+):(\d+): `)
+
+// checkSnippets checks that every error message in stderr (a line
+// "file:line:col: ...") is followed by the source line it names and a
+// caret under its column, and returns stderr without these two lines.
+func checkSnippets(t *testing.T, src, stderr string) string {
+	t.Helper()
+	lines := strings.Split(stderr, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		out = append(out, lines[i])
+		m := errorLine.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		var n, col int
+		fmt.Sscan(m[1], &n)
+		fmt.Sscan(m[2], &col)
+		srcLine := strings.Split(src, "\n")[n-1]
+		want := "    " + srcLine + "\n    " + strings.Repeat(" ", col-1) + "^"
+		if i+2 >= len(lines) || lines[i+1]+"\n"+lines[i+2] != want {
+			t.Errorf("after %q want the snippet\n%s\ngot\n%s", lines[i], want, strings.Join(lines[i+1:min(i+3, len(lines))], "\n"))
+			continue
+		}
+		i += 2
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestUsage(t *testing.T) {
@@ -188,7 +218,7 @@ func TestUsage(t *testing.T) {
 
 func TestStdin(t *testing.T) {
 	code, stdout, stderr := flowppl(t, "print(\"from stdin\")\nx = y\n", "run", "-")
-	if code != 1 || stdout != "" || stderr != "<stdin>:2:5: unknown name \"y\"\n" {
+	if code != 1 || stdout != "" || stderr != "<stdin>:2:5: unknown name \"y\"\n    x = y\n        ^\n" {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, _ = flowppl(t, "print(\"from stdin\")\n", "run", "-")

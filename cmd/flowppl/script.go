@@ -100,22 +100,3 @@ func plotFits(th *lang.Thread, plotsDir string) error {
 	}
 	return nil
 }
-
-// hasComments reports whether a script has a comment (a # outside a
-// string).
-func hasComments(src string) bool {
-	inStr := false
-	for i := 0; i < len(src); i++ {
-		switch c := src[i]; {
-		case inStr && c == '\\':
-			i++
-		case c == '"':
-			inStr = !inStr
-		case c == '\n':
-			inStr = false
-		case !inStr && c == '#':
-			return true
-		}
-	}
-	return false
-}

@@ -20,8 +20,15 @@ type Stmt interface {
 
 // File is a parsed script.
 type File struct {
-	Name  string // file name as given to the parser
-	Stmts []Stmt
+	Name     string // file name as given to the parser
+	Stmts    []Stmt
+	Comments []*Comment // every comment, in source order (Format prints them)
+}
+
+// Comment is a comment: Text runs from "#" to the end of its line.
+type Comment struct {
+	Pos  Pos
+	Text string
 }
 
 // Pos returns line 1, column 1 of the file.
@@ -97,6 +104,7 @@ type Tilde struct {
 type Block struct {
 	Lbrace Pos
 	Stmts  []Stmt
+	Rbrace Pos // position of "}"
 }
 
 // ---- expressions ----
@@ -155,6 +163,7 @@ type Call struct {
 	Lparen Pos
 	Args   []Expr
 	Kwargs []*Kwarg
+	Rparen Pos
 }
 
 // Kwarg is `Name = Value`: a keyword argument of a call or flow, or a fit
@@ -170,6 +179,7 @@ type Index struct {
 	X       Expr
 	Lbrack  Pos
 	Indices []Expr
+	Rbrack  Pos
 }
 
 // Slice is an index component `Lo:Hi`; either bound may be nil (x[:3],
@@ -192,6 +202,7 @@ type Field struct {
 type List struct {
 	Lbrack Pos
 	Elems  []Expr
+	Rbrack Pos
 }
 
 // FlowExpr is `flow Bijector`, `flow Bijector(Args, Kwargs)`. Args[0], if
@@ -204,6 +215,7 @@ type FlowExpr struct {
 	BijectorPos Pos
 	Args        []Expr
 	Kwargs      []*Kwarg
+	Rparen      Pos // position of ")"; zero without parentheses
 }
 
 // Fit is `fit Q to Target by By { Options }`. By is "" when omitted; the
@@ -216,6 +228,7 @@ type Fit struct {
 	ByPos   Pos    // position of the objective name; zero when By is ""
 	By      string // "kl", "forward_kl", "reverse_kl", "elbo" or ""
 	Options []*Kwarg
+	Rbrace  Pos // position of the "}" of the options; zero without them
 }
 
 // Objectives lists the objective names accepted after `by`.
@@ -227,6 +240,84 @@ func (f *Fit) Objective() string {
 		return "kl"
 	}
 	return f.By
+}
+
+// End returns the position of the last token of n, as far as the tree
+// records it (the closing parenthesis of a parenthesised expression is
+// not). Only statements and expressions are handled; the zero Pos is
+// returned for others.
+func End(n Node) Pos {
+	for depth := 0; depth < MaxDepth; depth++ {
+		switch x := n.(type) {
+		case *Assign:
+			n = x.Value
+		case *ExprStmt:
+			n = x.X
+		case *FnDef:
+			if x.Body != nil {
+				return x.Body.Rbrace
+			}
+			n = x.Expr
+		case *Return:
+			if x.Value == nil {
+				return x.ReturnPos
+			}
+			n = x.Value
+		case *For:
+			return x.Body.Rbrace
+		case *If:
+			if x.Else == nil {
+				return x.Then.Rbrace
+			}
+			n = x.Else
+		case *ModelDef:
+			return x.Body.Rbrace
+		case *Tilde:
+			n = x.Dist
+		case *Block:
+			return x.Rbrace
+		case *Unary:
+			n = x.X
+		case *Binary:
+			n = x.Y
+		case *Call:
+			return x.Rparen
+		case *Index:
+			return x.Rbrack
+		case *Slice:
+			if x.Hi == nil {
+				return x.Colon
+			}
+			n = x.Hi
+		case *Field:
+			return x.NamePos
+		case *List:
+			return x.Rbrack
+		case *FlowExpr:
+			if x.Rparen.IsValid() {
+				return x.Rparen
+			}
+			return x.BijectorPos
+		case *Fit:
+			switch {
+			case x.Rbrace.IsValid():
+				return x.Rbrace
+			case x.By != "":
+				return x.ByPos
+			}
+			n = x.Target
+		case *Kwarg:
+			n = x.Value
+		case nil:
+			return Pos{}
+		default:
+			return n.Pos() // a one-token node
+		}
+		if n == nil {
+			return Pos{}
+		}
+	}
+	return Pos{}
 }
 
 // Pos implementations.

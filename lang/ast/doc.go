@@ -10,7 +10,9 @@
 // Every node has a Pos: the position of its first token. Binary operators also
 // record the operator's own position (Binary.OpPos), and calls, indexes and
 // fields record the position of their bracket or dot, so that errors can point
-// at the operator that failed.
+// at the operator that failed. Closing brackets and braces are recorded too
+// (Call.Rparen, List.Rbrack, Block.Rbrace, ...), so that End finds a node's
+// last line, which Format needs to place comments.
 //
 // Statements (Stmt) are Assign, ExprStmt, FnDef, Return, For, If, ModelDef,
 // Tilde and Block. Expressions (Expr) are Number, String, Bool, None, Ident,
@@ -48,7 +50,22 @@
 // # Printing
 //
 // Format prints a File in canonical form (four-space indentation, one
-// statement per line, minimal parentheses, comments dropped); its output
-// parses back to a tree that prints identically. FormatExpr prints one
-// expression the same way and is meant for error messages and the REPL.
+// statement per line, minimal parentheses, one blank line where the source
+// has blank lines) with its comments (File.Comments, placed by their
+// positions); its output parses back to a tree that prints identically.
+// FormatStmt and FormatExpr print one statement or expression the same way,
+// without comments, and are meant for error messages and the REPL.
+//
+// # Depth
+//
+// Every pass over the tree recurses along it, so a tree deeper than
+// MaxDepth is an error (CheckDepth, which the parser and the interpreter's
+// resolve pass call): a sum of more than MaxDepth terms must be split into
+// several statements.
+//
+// # Errors
+//
+// Error and ErrorList are the errors of parsing and resolving. Snippet
+// shows a source line with a caret under a column, which every command of
+// flowppl prints under an error.
 package ast

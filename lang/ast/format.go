@@ -1,22 +1,83 @@
 package ast
 
 import (
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Format prints f in canonical form: one statement per line, blocks indented
 // by four spaces, binary operators surrounded by spaces, only the
-// parentheses that the precedence rules need, comments dropped. Parsing the
-// output gives a tree that formats to the same text.
+// parentheses that the precedence rules need. Parsing the output gives a
+// tree that formats to the same text.
+//
+// The comments of f.Comments are kept, placed by their lines:
+//
+//   - a comment on a line of its own stays on a line of its own, before the
+//     statement that follows it (or before the "}" of its block, or at the
+//     end), at that statement's indentation;
+//   - a comment after the last token of a statement stays at its end, and
+//     the comments ending consecutive statements are aligned two spaces
+//     after the longest of them, as gofmt does; one after a "{" stays after
+//     it;
+//   - a comment inside a statement that spans several lines (which Format
+//     prints on one line) moves before the statement, on a line of its own.
+//
+// One blank line is kept where the source has one or more between
+// statements or comments (none after "{" or before "}"); the layout of a
+// tree built by hand, without positions, has no blank lines.
 func Format(f *File) string {
-	var p printer
-	p.stmts(f.Stmts)
-	return p.b.String()
+	p := printer{comments: f.Comments}
+	p.stmts(f.Stmts, Pos{Line: math.MaxInt})
+	for _, c := range p.take(func(*Comment) bool { return true }) {
+		p.standalone(c)
+	}
+	return alignComments(p.b.String(), p.trailing)
+}
+
+// alignComments aligns the trailing comments of consecutive lines in a
+// column, two spaces after the longest code among them, as gofmt does. at
+// holds the offsets in out where trailing comments start, in order.
+func alignComments(out string, at []int) string {
+	if len(at) == 0 {
+		return out
+	}
+	type trail struct {
+		line, off, width int
+	}
+	var ts []trail
+	line, lineStart, i := 0, 0, 0
+	for off := 0; off < len(out) && i < len(at); off++ {
+		if off == at[i] {
+			ts = append(ts, trail{line, off, utf8.RuneCountInString(out[lineStart:off])})
+			i++
+		}
+		if out[off] == '\n' {
+			line++
+			lineStart = off + 1
+		}
+	}
+	var b strings.Builder
+	prev := 0
+	for j := 0; j < len(ts); {
+		k, width := j, 0
+		for ; k < len(ts) && ts[k].line-ts[j].line == k-j; k++ {
+			width = max(width, ts[k].width)
+		}
+		for _, t := range ts[j:k] {
+			b.WriteString(out[prev:t.off])
+			b.WriteString(strings.Repeat(" ", width-t.width+2))
+			prev = t.off
+		}
+		j = k
+	}
+	b.WriteString(out[prev:])
+	return b.String()
 }
 
 // FormatStmt prints one statement in canonical form, without a trailing
-// newline; nested blocks span several lines.
+// newline and without comments; nested blocks span several lines.
 func FormatStmt(s Stmt) string {
 	var p printer
 	p.stmt(s)
@@ -33,29 +94,143 @@ func FormatExpr(e Expr) string {
 type printer struct {
 	b      strings.Builder
 	indent int
+	depth  int // nesting of expr calls, bounded by MaxDepth
+
+	comments  []*Comment // comments not printed yet, in source order
+	trailing  []int      // offsets in b of the comments after code
+	last      int        // source line of what was printed last (0: nothing)
+	afterOpen bool       // the last line printed ends with "{"
 }
 
 func (p *printer) str(s string) { p.b.WriteString(s) }
 
-func (p *printer) stmts(list []Stmt) {
-	for _, s := range list {
-		p.str(strings.Repeat("    ", p.indent))
-		p.stmt(s)
+// take removes and returns the leading comments for which ok holds.
+func (p *printer) take(ok func(*Comment) bool) []*Comment {
+	n := 0
+	for n < len(p.comments) && ok(p.comments[n]) {
+		n++
+	}
+	out := p.comments[:n]
+	p.comments = p.comments[n:]
+	return out
+}
+
+// before returns a test for comments before pos.
+func before(pos Pos) func(*Comment) bool {
+	return func(c *Comment) bool { return c.Pos.Line < pos.Line || (c.Pos.Line == pos.Line && c.Pos.Col < pos.Col) }
+}
+
+// blank writes an empty line when the source has one between what was
+// printed last and line.
+func (p *printer) blank(line int) {
+	if p.last > 0 && !p.afterOpen && line > p.last+1 {
 		p.b.WriteByte('\n')
 	}
 }
 
+// standalone prints c on a line of its own at the current indentation.
+func (p *printer) standalone(c *Comment) {
+	p.blank(c.Pos.Line)
+	p.str(strings.Repeat("    ", p.indent))
+	p.str(c.Text)
+	p.b.WriteByte('\n')
+	p.last, p.afterOpen = c.Pos.Line, false
+}
+
+// stmts prints a statement list; next is the position of what follows the
+// list (the "}" of its block).
+func (p *printer) stmts(list []Stmt, next Pos) {
+	for i, s := range list {
+		start := s.Pos()
+		for _, c := range p.take(before(start)) {
+			p.standalone(c)
+		}
+		end := End(s)
+		// Comments inside the statement's first line up to its block, or
+		// inside a statement printed on one line, go before it.
+		head := Pos{Line: end.Line}
+		if b := firstBlock(s); b != nil {
+			head = b.Lbrace
+		}
+		p.blank(start.Line)
+		for _, c := range p.take(before(head)) {
+			p.str(strings.Repeat("    ", p.indent))
+			p.str(c.Text)
+			p.b.WriteByte('\n')
+			p.afterOpen = false
+		}
+		p.str(strings.Repeat("    ", p.indent))
+		p.stmt(s)
+		after := next
+		if i+1 < len(list) {
+			after = list[i+1].Pos()
+		}
+		if len(p.comments) > 0 && p.comments[0].Pos.Line == end.Line && before(after)(p.comments[0]) {
+			p.trailing = append(p.trailing, p.b.Len())
+			p.str(p.comments[0].Text)
+			p.comments = p.comments[1:]
+		}
+		p.b.WriteByte('\n')
+		p.last, p.afterOpen = max(end.Line, start.Line), false
+	}
+}
+
+// firstBlock returns the first block of a compound statement, or nil.
+func firstBlock(s Stmt) *Block {
+	switch s := s.(type) {
+	case *FnDef:
+		return s.Body
+	case *For:
+		return s.Body
+	case *If:
+		return s.Then
+	case *ModelDef:
+		return s.Body
+	case *Block:
+		return s
+	}
+	return nil
+}
+
 func (p *printer) block(b *Block) {
-	if b == nil || len(b.Stmts) == 0 {
+	if b == nil {
 		p.str("{}")
 		return
 	}
-	p.str("{\n")
+	// The parser nests brackets and braces at most 1000 levels; a tree
+	// built by hand is cut there (its output would grow with the square of
+	// the depth).
+	if p.indent >= 1000 {
+		p.str("{<too deep>}")
+		return
+	}
+	inside := func(c *Comment) bool { return !b.Rbrace.IsValid() || before(b.Rbrace)(c) }
+	opening := p.take(func(c *Comment) bool { return c.Pos.Line <= b.Lbrace.Line && inside(c) })
+	if len(b.Stmts) == 0 && len(opening) == 0 && (len(p.comments) == 0 || !inside(p.comments[0])) {
+		p.str("{}")
+		return
+	}
+	p.str("{")
+	if len(opening) > 0 {
+		p.str("  " + opening[0].Text)
+		opening = opening[1:]
+	}
+	p.b.WriteByte('\n')
 	p.indent++
-	p.stmts(b.Stmts)
+	p.last, p.afterOpen = b.Lbrace.Line, true
+	for _, c := range opening {
+		p.standalone(c)
+	}
+	p.stmts(b.Stmts, b.Rbrace)
+	for _, c := range p.take(inside) {
+		p.standalone(c)
+	}
 	p.indent--
 	p.str(strings.Repeat("    ", p.indent))
 	p.str("}")
+	if b.Rbrace.IsValid() {
+		p.last = b.Rbrace.Line
+	}
 }
 
 func (p *printer) params(name *Ident, params []*Ident) {
@@ -149,6 +324,14 @@ func (p *printer) expr(e Expr, min int) {
 		p.str("<nil>")
 		return
 	}
+	// A tree from the parser is at most MaxDepth deep; one built by hand
+	// may be deeper, and is cut there rather than overflowing the stack.
+	if p.depth >= MaxDepth {
+		p.str("<too deep>")
+		return
+	}
+	p.depth++
+	defer func() { p.depth-- }()
 	if prec(e) < min {
 		p.str("(")
 		p.expr(e, PrecFit)

@@ -12,7 +12,9 @@ type Visitor interface {
 // Walk traverses the tree rooted at n in depth-first, source order, as
 // go/ast.Walk does. Definitions are visited like uses: FnDef.Name,
 // FnDef.Params, ModelDef.Name/Params and For.Var are *Ident children, and
-// keyword arguments and fit options are *Kwarg children.
+// keyword arguments and fit options are *Kwarg children. Walk recurses once
+// per level of the tree: check a tree built by hand with CheckDepth first
+// (the parser does).
 func Walk(v Visitor, n Node) {
 	if v = v.Visit(n); v == nil {
 		return
