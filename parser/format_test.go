@@ -96,8 +96,10 @@ func TestFormatLayout(t *testing.T) {
     # last
 }  # after
 
-# steps
-r = fit q to t { steps = 10, lr = 0.1 }
+r = fit q to t {
+    steps = 10,  # steps
+    lr = 0.1
+}
 `
 	if got := ast.Format(mustParse(t, src)); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

@@ -329,14 +329,17 @@ f(1, # inside parens
 s = "# not a comment"
 `
 	// Comments inside a statement that Format prints on one line move
-	// before it.
+	// before it; a fit whose options hold comments keeps them there, one
+	// option a line.
 	want := `# a script
 x = 1  # trailing
 # between
 # opening
-# an option
-# a comment line inside the options
-fit q to t { steps = 1, lr = 2 }
+fit q to t {
+    steps = 1,  # an option
+    # a comment line inside the options
+    lr = 2
+}
 model m() {  # body
     # only a comment
     y ~ D  # observe

@@ -22,7 +22,10 @@ import (
 //     after the longest of them, as gofmt does; one after a "{" stays after
 //     it;
 //   - a comment inside a statement that spans several lines (which Format
-//     prints on one line) moves before the statement, on a line of its own.
+//     prints on one line) moves before the statement, on a line of its own;
+//     except that a fit (the value of a statement) with comments on the
+//     lines after its first prints its options one a line, each with the
+//     comment after it, and the comment lines between them.
 //
 // One blank line is kept where the source has one or more between
 // statements or comments (none after "{" or before "}"); the layout of a
@@ -98,6 +101,7 @@ type printer struct {
 
 	comments  []*Comment // comments not printed yet, in source order
 	trailing  []int      // offsets in b of the comments after code
+	openFit   *Fit       // a fit whose options print one per line, with their comments
 	last      int        // source line of what was printed last (0: nothing)
 	afterOpen bool       // the last line printed ends with "{"
 }
@@ -152,6 +156,15 @@ func (p *printer) stmts(list []Stmt, next Pos) {
 		if b := firstBlock(s); b != nil {
 			head = b.Lbrace
 		}
+		// A fit whose options hold comments keeps them there, one option
+		// a line (the way such fits are written), instead of moving them
+		// above the statement.
+		// Comments on the lines after the fit's first line are inside it.
+		if f := stmtFit(s); f != nil {
+			if inside := (Pos{Line: f.FitPos.Line + 1}); p.commentBetween(inside, f.Rbrace) {
+				head, p.openFit = inside, f
+			}
+		}
 		p.blank(start.Line)
 		for _, c := range p.take(before(head)) {
 			p.str(strings.Repeat("    ", p.indent))
@@ -173,6 +186,75 @@ func (p *printer) stmts(list []Stmt, next Pos) {
 		p.b.WriteByte('\n')
 		p.last, p.afterOpen = max(end.Line, start.Line), false
 	}
+}
+
+// stmtFit returns the fit with options (and known positions) that is
+// the value of an assignment or expression statement s, or nil.
+func stmtFit(s Stmt) *Fit {
+	var x Expr
+	switch s := s.(type) {
+	case *Assign:
+		x = s.Value
+	case *ExprStmt:
+		x = s.X
+	}
+	f, ok := x.(*Fit)
+	if !ok || len(f.Options) == 0 || !f.Rbrace.IsValid() || !f.FitPos.IsValid() {
+		return nil
+	}
+	return f
+}
+
+// commentBetween reports whether a comment not printed yet lies at or after
+// from and before to.
+func (p *printer) commentBetween(from, to Pos) bool {
+	for _, c := range p.comments {
+		if !before(to)(c) {
+			return false
+		}
+		if !before(from)(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// fitOptions prints the options of f one a line, each with the comment
+// that follows it on its line, and the comments between them on lines of
+// their own.
+func (p *printer) fitOptions(f *Fit) {
+	p.str(" {\n")
+	p.indent++
+	p.afterOpen = true
+	for i, kw := range f.Options {
+		for _, c := range p.take(before(kw.NamePos)) {
+			p.standalone(c)
+		}
+		p.blank(kw.NamePos.Line)
+		p.str(strings.Repeat("    ", p.indent))
+		p.str(kw.Name)
+		p.str(" = ")
+		p.expr(kw.Value, PrecFit)
+		next := f.Rbrace
+		if i+1 < len(f.Options) {
+			p.str(",")
+			next = f.Options[i+1].NamePos
+		}
+		line := End(kw.Value).Line
+		if len(p.comments) > 0 && p.comments[0].Pos.Line == line && before(next)(p.comments[0]) {
+			p.trailing = append(p.trailing, p.b.Len())
+			p.str(p.comments[0].Text)
+			p.comments = p.comments[1:]
+		}
+		p.b.WriteByte('\n')
+		p.last, p.afterOpen = line, false
+	}
+	for _, c := range p.take(before(f.Rbrace)) {
+		p.standalone(c)
+	}
+	p.indent--
+	p.str(strings.Repeat("    ", p.indent))
+	p.str("}")
 }
 
 // firstBlock returns the first block of a compound statement, or nil.
@@ -414,7 +496,10 @@ func (p *printer) expr(e Expr, min int) {
 			p.str(" by ")
 			p.str(e.By)
 		}
-		if len(e.Options) > 0 {
+		if e == p.openFit {
+			p.openFit = nil
+			p.fitOptions(e)
+		} else if len(e.Options) > 0 {
 			p.str(" { ")
 			p.kwargs(e.Options)
 			p.str(" }")
