@@ -203,10 +203,25 @@ func (in *Interpreter) Exec(ctx context.Context, filename string, src any) (err 
 	defer stop()
 	file, err := parseSource(th, filename, src)
 	if err != nil {
-		return err
+		return in.parseStopped(th, err)
 	}
 	_, err = in.sess.Exec(th, file)
 	return in.finish(th, err)
+}
+
+// parseStopped names the limit that stopped parsing (a *parser.
+// InterruptedError) as finish does for a run: "file:line:col: parsing
+// stopped: time limit of 1s reached: context deadline exceeded". Other
+// errors are returned as they are.
+func (in *Interpreter) parseStopped(th *lang.Thread, err error) error {
+	var ie *parser.InterruptedError
+	if !errors.As(err, &ie) {
+		return err
+	}
+	if fe := in.finish(th, nil); fe != nil {
+		return fmt.Errorf("%v: parsing stopped: %w", ie.Pos, fe)
+	}
+	return err
 }
 
 // Eval evaluates one expression in the interpreter's session and returns
@@ -215,13 +230,13 @@ func (in *Interpreter) Eval(ctx context.Context, expr string) (v lang.Value, err
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	defer recoverTo(&err)
-	x, err := parser.ParseExpr("<eval>", expr)
-	if err != nil {
-		return nil, err
-	}
-	file := &ast.File{Name: "<eval>", Stmts: []ast.Stmt{&ast.ExprStmt{X: x}}}
 	th, stop := in.thread(ctx)
 	defer stop()
+	x, err := parser.ParseExprContext(th.Context, "<eval>", expr)
+	if err != nil {
+		return nil, in.parseStopped(th, err)
+	}
+	file := &ast.File{Name: "<eval>", Stmts: []ast.Stmt{&ast.ExprStmt{X: x}}}
 	v, err = in.sess.Exec(th, file)
 	if err = in.finish(th, err); err != nil {
 		return nil, err

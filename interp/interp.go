@@ -61,7 +61,11 @@ func parseSource(th *lang.Thread, filename string, src any) (f *ast.File, err er
 	if err != nil {
 		return nil, err
 	}
-	return parser.ParseFile(filename, text)
+	var ctx context.Context
+	if th != nil {
+		ctx = th.Context
+	}
+	return parser.ParseFileContext(ctx, filename, text)
 }
 
 func readSource(th *lang.Thread, filename string, src any) (string, error) {

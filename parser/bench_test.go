@@ -29,3 +29,18 @@ func BenchmarkParseFile1000Lines(b *testing.B) {
 		}
 	}
 }
+
+// hugeSum is the 1.5-million-term sum of the reliability report (6 MB): the
+// parser must stop at the 5,001st operator without scanning or parsing the
+// rest at full cost.
+func hugeSum() string { return "x = " + strings.Repeat("1 + ", 1_500_000-1) + "1\n" }
+
+func BenchmarkParseHuge(b *testing.B) {
+	src := hugeSum()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := parser.ParseFile("huge.flow", src); err == nil {
+			b.Fatal("no error")
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -186,6 +187,17 @@ var continuation = map[string]bool{
 	"and": true, "or": true, "not": true,
 }
 
+// allDigits reports whether s is a run of ASCII digits (the common number,
+// checked without numberRE).
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
 var numberRE = regexp.MustCompile(`^(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
 
 // maxNesting bounds the nesting of brackets, braces and prefix or
@@ -202,8 +214,9 @@ const (
 )
 
 type opener struct {
-	tok  lexer.Token
-	kind bracketKind
+	tok   lexer.Token
+	kind  bracketKind
+	links int // the enclosing chain's links before this bracket
 }
 
 // scanner turns raw tokens into the stream the grammar parses. It drops
@@ -219,13 +232,57 @@ type scanner struct {
 	comments []*ast.Comment
 	fits     []int // bracket depths of fit headers still waiting for their "{"
 	exprMode bool  // newlines never end anything (ParseExpr)
+
+	// ctx, when not nil, is checked every checkEvery raw tokens: a
+	// cancelled context stops the scan with an *InterruptedError.
+	ctx   context.Context
+	count int
+
+	// links counts the operators, calls, indexes and fields of the chain
+	// being scanned (since the last separator, comma, "=", "~", ":" or
+	// keyword at this bracket level). When it passes ast.MaxDepth the
+	// expression parser will probably stop there ("nested deeper than"), so
+	// the scanner keeps only the tokens up to cutMargin after it (cut) and
+	// goes on checking the rest of the text without storing it: a script
+	// of millions of terms costs one pass of the raw lexer, not millions
+	// of tokens in memory (see parseFile).
+	links   int
+	cut     int            // when > 0, tokens are kept up to out[:cut]
+	cutAt   lexer.Position // position of the first token not kept
+	trigger lexer.Position // the operator that passed the bound
+	noCut   bool           // keep every token
 }
+
+// checkEvery is how many raw tokens the scanner reads between two looks at
+// its context.
+const checkEvery = 4096
+
+// cutMargin is how many tokens after the operator that passed the chain
+// bound the scanner keeps, so that the parser's look-ahead sees what it
+// would see in the whole text.
+const cutMargin = 16
+
+// InterruptedError is returned when the context of ParseFileContext (or
+// ParseInteractiveContext, ParseExprContext) is done before parsing ends.
+type InterruptedError struct {
+	Pos ast.Pos // where the scanner was
+	Err error   // context.Cause of the context
+}
+
+// Error returns "file:line:col: parsing interrupted: cause".
+func (e *InterruptedError) Error() string {
+	return e.Pos.String() + ": parsing interrupted: " + e.Err.Error()
+}
+
+// Unwrap returns the context's cause.
+func (e *InterruptedError) Unwrap() error { return e.Err }
 
 // scanError is a lexical error; incomplete reports that more input could
 // complete the text (an unclosed bracket).
 type scanError struct {
 	err        *ast.Error
 	incomplete bool
+	stopped    *InterruptedError // the context was done
 }
 
 func toPos(p lexer.Position) ast.Pos {
@@ -238,14 +295,56 @@ func errAt(p lexer.Position, format string, args ...any) *scanError {
 
 // scan scans src, numbering its lines from line, and returns the tokens
 // for the grammar and the comments.
-func scan(filename, src string, exprMode bool, line int) ([]lexer.Token, []*ast.Comment, *scanError) {
+// The tokens end with an EOF token; when the scanner cut them (see
+// scanner.links), that EOF stands at the first token left out and cut
+// reports the position of the operator that passed the chain bound.
+func scan(ctx context.Context, filename, src string, exprMode bool, line int, noCut bool) (toks []lexer.Token, comments []*ast.Comment, cut *lexer.Position, err *scanError) {
 	s := &scanner{
 		raw:      rawLex{src: src, pos: lexer.Position{Filename: filename, Line: line, Column: 1}},
-		out:      make([]lexer.Token, 0, len(src)/4+8),
+		out:      make([]lexer.Token, 0, min(len(src)/4, 1<<16)+8),
 		exprMode: exprMode,
+		ctx:      ctx,
+		noCut:    noCut,
 	}
-	toks, err := s.run()
-	return toks, s.comments, err
+	toks, err = s.run()
+	if err == nil && s.cut > 0 && len(toks) > s.cut {
+		toks = append(toks[:s.cut:s.cut], lexer.EOFToken(s.cutAt))
+		cut = &s.trigger
+	}
+	return toks, s.comments, cut, err
+}
+
+// chainLink reports whether raw token t continues a chain of operators:
+// a binary or prefix operator, or the "(", "[" or "." of a call, index or
+// field. Counting a bracket that starts an operand too only makes the
+// scanner's bound a little eager; the parser decides.
+func chainLink(t lexer.Token) bool {
+	switch t.Type {
+	case rawOp:
+		switch t.Value {
+		case "+", "-", "*", "/", "@", "^", "==", "!=", "<", "<=", ">", ">=", "(", "[", ".":
+			return true
+		}
+	case rawIdent:
+		return t.Value == "and" || t.Value == "or" || t.Value == "not"
+	}
+	return false
+}
+
+// count updates the chain count for raw token t (see scanner.links) and
+// decides the cut.
+func (s *scanner) countLink(t lexer.Token) {
+	switch {
+	case chainLink(t):
+		s.links++
+		if s.links > ast.MaxDepth && s.cut == 0 && !s.noCut {
+			s.cut = len(s.out) + cutMargin
+			s.trigger = t.Pos
+		}
+	case t.Type == rawIdent && keywords[t.Value] && t.Value != "true" && t.Value != "false" && t.Value != "none",
+		t.Type == rawOp && (t.Value == "," || t.Value == "=" || t.Value == "~" || t.Value == ":" || t.Value == ";"):
+		s.links = 0
+	}
 }
 
 func (s *scanner) last() *lexer.Token {
@@ -264,6 +363,14 @@ func (s *scanner) dropSep() {
 
 func (s *scanner) emit(t lexer.Token, typ lexer.TokenType) {
 	t.Type = typ
+	if s.cut > 0 && len(s.out) >= s.cut {
+		if len(s.out) == s.cut {
+			s.cutAt = t.Pos
+		} else if len(s.out) > s.cut+8 {
+			// Past the cut only the last tokens matter (last, dropSep).
+			s.out = append(s.out[:s.cut+1], s.out[len(s.out)-4:]...)
+		}
+	}
 	s.out = append(s.out, t)
 }
 
@@ -310,6 +417,10 @@ var charHints = map[string]string{
 func (s *scanner) run() ([]lexer.Token, *scanError) {
 	for {
 		t, _ := s.raw.Next()
+		if s.count++; s.ctx != nil && s.count%checkEvery == 0 && s.ctx.Err() != nil {
+			return nil, &scanError{stopped: &InterruptedError{Pos: toPos(t.Pos), Err: context.Cause(s.ctx)}}
+		}
+		s.countLink(t)
 		switch t.Type {
 		case lexer.EOF:
 			if n := len(s.stack); n > 0 {
@@ -335,9 +446,10 @@ func (s *scanner) run() ([]lexer.Token, *scanError) {
 			if k, ok := s.top(); ok && k == kindOpts && last != nil && last.Type == tokPunct && last.Value == "," {
 				continue
 			}
+			s.links = 0
 			s.sep(t)
 		case rawNumber:
-			if !numberRE.MatchString(t.Value) {
+			if !allDigits(t.Value) && !numberRE.MatchString(t.Value) {
 				return nil, errAt(t.Pos, "malformed number %q", t.Value)
 			}
 			s.emit(t, tokNumber)
@@ -376,7 +488,8 @@ func (s *scanner) run() ([]lexer.Token, *scanError) {
 				if len(s.stack) >= maxNesting {
 					return nil, errAt(t.Pos, "brackets nested too deeply (more than %d levels)", maxNesting)
 				}
-				s.stack = append(s.stack, opener{tok: t, kind: kind})
+				s.stack = append(s.stack, opener{tok: t, kind: kind, links: s.links})
+				s.links = 0
 				s.emit(t, tokPunct)
 			case ")", "]", "}":
 				n := len(s.stack)
@@ -388,6 +501,7 @@ func (s *scanner) run() ([]lexer.Token, *scanError) {
 				if closerOf[o.Value] != t.Value {
 					return nil, errAt(o.Pos, "%q is never closed: found %q at %d:%d", o.Value, t.Value, t.Pos.Line, t.Pos.Column)
 				}
+				s.links = s.stack[n-1].links
 				s.stack = s.stack[:n-1]
 				for len(s.fits) > 0 && s.fits[len(s.fits)-1] > n-1 {
 					s.fits = s.fits[:len(s.fits)-1]

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,7 +28,14 @@ var (
 // matched, such as an invalid assignment target, all of them in source
 // order).
 func ParseFile(filename, src string) (*ast.File, error) {
-	f, _, err := parseFile(filename, src, 1)
+	return ParseFileContext(nil, filename, src)
+}
+
+// ParseFileContext parses a whole script as ParseFile does, looking at ctx
+// (when not nil) while it scans: when ctx is done, parsing stops with an
+// *InterruptedError that wraps context.Cause(ctx).
+func ParseFileContext(ctx context.Context, filename, src string) (*ast.File, error) {
+	f, _, err := parseFile(ctx, filename, src, 1)
 	return f, err
 }
 
@@ -46,7 +54,7 @@ func ParseInteractive(filename, src string) (*ast.File, error) {
 // as one text passes the line where the entry starts, so that the positions
 // in the tree and in errors are positions in that text.
 func ParseInteractiveAt(filename, src string, line int) (*ast.File, error) {
-	f, incomplete, err := parseFile(filename, src, max(line, 1))
+	f, incomplete, err := parseFile(nil, filename, src, max(line, 1))
 	if incomplete {
 		return nil, &IncompleteError{Err: err.(ast.ErrorList)}
 	}
@@ -56,17 +64,33 @@ func ParseInteractiveAt(filename, src string, line int) (*ast.File, error) {
 // ParseExpr parses a single expression. Newlines anywhere in src are
 // ignored. On failure the error is an ast.ErrorList.
 func ParseExpr(filename, src string) (ast.Expr, error) {
-	toks, _, serr := scan(filename, src, true, 1)
-	if serr != nil {
-		return nil, ast.ErrorList{serr.err}
+	return ParseExprContext(nil, filename, src)
+}
+
+// ParseExprContext parses a single expression as ParseExpr does, stopping
+// with an *InterruptedError when ctx (if not nil) is done.
+func ParseExprContext(ctx context.Context, filename, src string) (ast.Expr, error) {
+	var g *pExprOnly
+	var perr error
+	var toks []lexer.Token
+	for noCut := false; ; noCut = true {
+		var cut *lexer.Position
+		var serr *scanError
+		toks, _, cut, serr = scan(ctx, filename, src, true, 1, noCut)
+		if serr != nil {
+			return nil, serr.error()
+		}
+		pl, err := lexer.Upgrade(&sliceLexer{toks: toks})
+		if err != nil {
+			return nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
+		}
+		g, perr = exprOnlyParser.ParseFromLexer(pl)
+		if cut == nil || stoppedBefore(perr, *cut) {
+			break
+		}
 	}
-	pl, err := lexer.Upgrade(&sliceLexer{toks: toks})
-	if err != nil {
-		return nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
-	}
-	g, err := exprOnlyParser.ParseFromLexer(pl)
-	if err != nil {
-		e, _ := translate(err, toks, "expression", parseExprOnly)
+	if perr != nil {
+		e, _ := translate(perr, toks, "expression", parseExprOnly)
 		return nil, ast.ErrorList{e}
 	}
 	if e := ast.CheckDepth(g.X, ast.MaxDepth); e != nil {
@@ -96,18 +120,37 @@ func IsIncomplete(err error) bool {
 
 // parseFile parses a script and reports whether an error means that the
 // input ended too early.
-func parseFile(filename, src string, line int) (*ast.File, bool, error) {
-	toks, comments, serr := scan(filename, src, false, line)
-	if serr != nil {
-		return nil, serr.incomplete, ast.ErrorList{serr.err}
+//
+// A script whose chain of operators passes ast.MaxDepth is scanned once
+// and its tokens kept only up to a little after the operator that passed
+// the bound (scanner.links); when the expression parser stops with an
+// error at or before that operator, that is the error the whole script
+// gives, found without holding millions of tokens. Otherwise (the chain
+// was shallow after all, e.g. a sum of products) the script is scanned
+// again in full.
+func parseFile(ctx context.Context, filename, src string, line int) (*ast.File, bool, error) {
+	var g *pFile
+	var perr error
+	var toks []lexer.Token
+	var comments []*ast.Comment
+	for noCut := false; ; noCut = true {
+		var cut *lexer.Position
+		var serr *scanError
+		toks, comments, cut, serr = scan(ctx, filename, src, false, line, noCut)
+		if serr != nil {
+			return nil, serr.incomplete, serr.error()
+		}
+		pl, err := lexer.Upgrade(&sliceLexer{toks: toks})
+		if err != nil {
+			return nil, false, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
+		}
+		g, perr = fileParser.ParseFromLexer(pl)
+		if cut == nil || stoppedBefore(perr, *cut) {
+			break
+		}
 	}
-	pl, err := lexer.Upgrade(&sliceLexer{toks: toks})
-	if err != nil {
-		return nil, false, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
-	}
-	g, err := fileParser.ParseFromLexer(pl)
-	if err != nil {
-		e, atEOF := translate(err, toks, "statement", parseStmts)
+	if perr != nil {
+		e, atEOF := translate(perr, toks, "statement", parseStmts)
 		return nil, atEOF, ast.ErrorList{e}
 	}
 	var c converter
@@ -121,6 +164,22 @@ func parseFile(filename, src string, line int) (*ast.File, bool, error) {
 		return nil, false, ast.ErrorList{e}
 	}
 	return f, false, nil
+}
+
+// stoppedBefore reports whether err is an error of the expression parser
+// at or before position at: the parse of the tokens cut after at stopped
+// where the parse of the whole text stops, for the same reason.
+func stoppedBefore(err error, at lexer.Position) bool {
+	var se *syntaxError
+	return errors.As(err, &se) && !se.tok.EOF() && se.tok.Pos.Offset <= at.Offset
+}
+
+// error returns the scan error as ParseFile reports it.
+func (e *scanError) error() error {
+	if e.stopped != nil {
+		return e.stopped
+	}
+	return ast.ErrorList{e.err}
 }
 
 // translate turns a parse error into an ast.Error and reports whether it

@@ -40,40 +40,47 @@ const snippetWidth = 100
 // terminal; a line longer than 100 characters is cut to a window around the
 // column, marked with "...".
 func Snippet(line string, col int) string {
-	var text, pad []string
-	n := 0
-	for _, r := range line {
-		n++
-		s := string(r)
-		switch {
-		case r == '\t':
-			s = "    "
-		case r == utf8.RuneError || !unicode.IsPrint(r):
-			s = "?"
-		}
-		text = append(text, s)
-		pad = append(pad, strings.Repeat(" ", len([]rune(s))))
-	}
+	// Only the window is rendered, so that a line of megabytes (a
+	// generated script) costs one count of its runes.
+	n := utf8.RuneCountInString(line)
 	col = min(max(col-1, 0), n) // the caret may sit just past the end
 	from, to := 0, n
 	if n > snippetWidth {
 		from = max(0, min(col-snippetWidth/2, n-snippetWidth))
 		to = min(n, from+snippetWidth)
 	}
-	var b strings.Builder
+	var b, caret strings.Builder
 	b.WriteString("    ")
-	caret := "    "
+	caret.WriteString("    ")
 	if from > 0 {
 		b.WriteString("...")
-		caret += "   "
+		caret.WriteString("   ")
 	}
-	b.WriteString(strings.Join(text[from:to], ""))
+	i := 0
+	for _, r := range line {
+		if i >= to {
+			break
+		}
+		if i >= from {
+			s := string(r)
+			switch {
+			case r == '\t':
+				s = "    "
+			case r == utf8.RuneError || !unicode.IsPrint(r):
+				s = "?"
+			}
+			b.WriteString(s)
+			if i < col {
+				caret.WriteString(strings.Repeat(" ", utf8.RuneCountInString(s)))
+			}
+		}
+		i++
+	}
 	if to < n {
 		b.WriteString("...")
 	}
 	b.WriteByte('\n')
-	b.WriteString(caret)
-	b.WriteString(strings.Join(pad[from:col], ""))
+	b.WriteString(caret.String())
 	b.WriteByte('^')
 	return b.String()
 }
