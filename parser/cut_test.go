@@ -96,3 +96,34 @@ func TestParseContext(t *testing.T) {
 		t.Errorf("live context: %v", err)
 	}
 }
+
+// countdownContext is a context that is done (context.Canceled) from its
+// left-th call of Err on.
+type countdownContext struct {
+	context.Context
+	left int
+}
+
+func (c *countdownContext) Err() error {
+	if c.left--; c.left <= 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestParseContextGrammar: the grammar looks at the context too (once per
+// expression), not only the scanner: a context that becomes done after
+// the scan (13 looks at 4096-token steps of this script's 50,001 raw
+// tokens) stops the parse a few statements in.
+func TestParseContextGrammar(t *testing.T) {
+	src := strings.Repeat("x = 1 + 2\n", 5000)
+	ctx := &countdownContext{Context: context.Background(), left: 12 + 10}
+	_, err := ParseFileContext(ctx, "t.flow", src)
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %.200v, want an *InterruptedError", err)
+	}
+	if ie.Pos.Line < 2 || ie.Pos.Line > 10 {
+		t.Errorf("stopped at %v, want within the first statements", ie.Pos)
+	}
+}

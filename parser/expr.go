@@ -1,8 +1,10 @@
 package parser
 
 import (
+	"context"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -36,6 +38,24 @@ func (e *syntaxError) Message() string { return e.msg }
 // Position implements participle.Error.
 func (e *syntaxError) Position() lexer.Position { return e.tok.Pos }
 
+// parseContexts holds the context of each parse that has one, keyed by
+// the first token of its participle.PeekingLexer (participle copies the
+// lexer, not its tokens): the expression production looks at it, once per
+// expression, so that a time limit stops the grammar too, not only the
+// scanner.
+var parseContexts sync.Map // *lexer.Token -> context.Context
+
+// withContext runs parse on pl with ctx (when not nil) visible to the
+// expression production.
+func withContext[T any](ctx context.Context, pl *lexer.PeekingLexer, parse func(*lexer.PeekingLexer) (T, error)) (T, error) {
+	if ctx != nil {
+		key := &pl.Range(0, 1)[0]
+		parseContexts.Store(key, ctx)
+		defer parseContexts.Delete(key)
+	}
+	return parse(pl)
+}
+
 // bail carries a syntaxError out of the recursive descent.
 type bail struct{ err *syntaxError }
 
@@ -50,6 +70,9 @@ func parseExprProduction(lex *lexer.PeekingLexer) (x ast.Expr, err error) {
 	p := &exprParser{lex: lex}
 	if !startsExpr(*lex.Peek()) {
 		return nil, participle.NextMatch
+	}
+	if ctx, ok := parseContexts.Load(&lex.Range(0, 1)[0]); ok && ctx.(context.Context).Err() != nil {
+		return nil, &syntaxError{tok: *lex.Peek(), msg: "parsing interrupted"}
 	}
 	defer func() {
 		if r := recover(); r != nil {

@@ -84,7 +84,12 @@ func ParseExprContext(ctx context.Context, filename, src string) (ast.Expr, erro
 		if err != nil {
 			return nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
 		}
-		g, perr = exprOnlyParser.ParseFromLexer(pl)
+		g, perr = withContext(ctx, pl, func(pl *lexer.PeekingLexer) (*pExprOnly, error) {
+			return exprOnlyParser.ParseFromLexer(pl)
+		})
+		if ie := interrupted(ctx, perr, filename); ie != nil {
+			return nil, ie
+		}
 		if cut == nil || stoppedBefore(perr, *cut) {
 			break
 		}
@@ -144,7 +149,12 @@ func parseFile(ctx context.Context, filename, src string, line int) (*ast.File, 
 		if err != nil {
 			return nil, false, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "%v", err)}
 		}
-		g, perr = fileParser.ParseFromLexer(pl)
+		g, perr = withContext(ctx, pl, func(pl *lexer.PeekingLexer) (*pFile, error) {
+			return fileParser.ParseFromLexer(pl)
+		})
+		if ie := interrupted(ctx, perr, filename); ie != nil {
+			return nil, false, ie
+		}
 		if cut == nil || stoppedBefore(perr, *cut) {
 			break
 		}
@@ -164,6 +174,20 @@ func parseFile(ctx context.Context, filename, src string, line int) (*ast.File, 
 		return nil, false, ast.ErrorList{e}
 	}
 	return f, false, nil
+}
+
+// interrupted returns an *InterruptedError when the parse failed with err
+// because ctx is done, or nil.
+func interrupted(ctx context.Context, err error, filename string) error {
+	if err == nil || ctx == nil || ctx.Err() == nil {
+		return nil
+	}
+	pos := ast.Pos{File: filename}
+	var se *syntaxError
+	if errors.As(err, &se) {
+		pos = toPos(se.tok.Pos)
+	}
+	return &InterruptedError{Pos: pos, Err: context.Cause(ctx)}
 }
 
 // stoppedBefore reports whether err is an error of the expression parser
