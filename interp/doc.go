@@ -97,7 +97,7 @@
 // with "interrupted". In an Interpreter, a limit (Options.Timeout,
 // MaxSteps) or a cancelled context that stops a fit fails the top-level
 // statement that ran it, at its position, also when it is the last.
-// Parsing looks at the same context (parser.ParseFileContext): a limit
+// Parsing a long script looks at the same context (parser.ParseFileContext): a limit
 // reached while a long script is parsed gives "file:line:col: parsing
 // stopped: time limit of 1s reached", wrapping context.DeadlineExceeded.
 //

@@ -79,7 +79,17 @@ type Options struct {
 	MaxSteps int64
 	// Predeclared names are visible to scripts beside the builtins.
 	Predeclared lang.StringDict
+	// MaxSource limits the bytes of script text of each Exec and Eval (0:
+	// DefaultMaxSource, 1 MiB; negative: no limit). Parsing allocates a
+	// few hundred bytes per byte of text, outside MaxMemory, so a longer
+	// script is refused before it is parsed, with an error wrapping
+	// ErrSourceLimit. Parsing also stops at the time limit.
+	MaxSource int
 }
+
+// DefaultMaxSource is the source size limit of an Interpreter whose
+// Options.MaxSource is 0: 1 MiB, some 30,000 lines.
+const DefaultMaxSource = 1 << 20
 
 // Interpreter is an embedded flowppl interpreter: a session whose globals
 // persist from one Exec or Eval to the next, its own random source and
@@ -201,12 +211,20 @@ func (in *Interpreter) Exec(ctx context.Context, filename string, src any) (err 
 	defer recoverTo(&err)
 	th, stop := in.thread(ctx)
 	defer stop()
-	file, err := parseSource(th, filename, src)
+	file, err := parseSource(th, filename, src, in.maxSource())
 	if err != nil {
 		return in.parseStopped(th, err)
 	}
 	_, err = in.sess.Exec(th, file)
 	return in.finish(th, err)
+}
+
+// maxSource returns the source size limit (negative: none).
+func (in *Interpreter) maxSource() int {
+	if in.opts.MaxSource == 0 {
+		return DefaultMaxSource
+	}
+	return in.opts.MaxSource
 }
 
 // parseStopped names the limit that stopped parsing (a *parser.
@@ -232,6 +250,9 @@ func (in *Interpreter) Eval(ctx context.Context, expr string) (v lang.Value, err
 	defer recoverTo(&err)
 	th, stop := in.thread(ctx)
 	defer stop()
+	if _, err := readSource(nil, "<eval>", expr, in.maxSource()); err != nil {
+		return nil, err
+	}
 	x, err := parser.ParseExprContext(th.Context, "<eval>", expr)
 	if err != nil {
 		return nil, in.parseStopped(th, err)

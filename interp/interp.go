@@ -28,7 +28,7 @@ import (
 // escapes: one is reported as `internal error: ...` at the statement that
 // was running (the EvalError's Err is an *InternalError).
 func ExecFile(th *lang.Thread, filename string, src any, predeclared lang.StringDict) (lang.StringDict, error) {
-	file, err := parseSource(th, filename, src)
+	file, err := parseSource(th, filename, src, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func ExecFile(th *lang.Thread, filename string, src any, predeclared lang.String
 // ast.ErrorList. predeclared names count as defined. A nil src reads the
 // file (lang.HostFS).
 func Check(filename string, src any, predeclared lang.StringDict) error {
-	file, err := parseSource(nil, filename, src)
+	file, err := parseSource(nil, filename, src, -1)
 	if err != nil {
 		return err
 	}
@@ -50,14 +50,15 @@ func Check(filename string, src any, predeclared lang.StringDict) error {
 }
 
 // parseSource reads (when src is nil, through th's file access) and parses
-// a script.
-func parseSource(th *lang.Thread, filename string, src any) (f *ast.File, err error) {
+// a script of at most maxSource bytes (negative: any size), looking at th's
+// context while it parses.
+func parseSource(th *lang.Thread, filename string, src any, maxSource int) (f *ast.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "internal error: %v", p)}
 		}
 	}()
-	text, err := readSource(th, filename, src)
+	text, err := readSource(th, filename, src, maxSource)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,21 @@ func parseSource(th *lang.Thread, filename string, src any) (f *ast.File, err er
 	return parser.ParseFileContext(ctx, filename, text)
 }
 
-func readSource(th *lang.Thread, filename string, src any) (string, error) {
+// ErrSourceLimit is wrapped by the error of an Interpreter's Exec or Eval
+// given more script text than Options.MaxSource allows.
+var ErrSourceLimit = errors.New("source size limit reached")
+
+// readSource returns the text of a script; one longer than maxSource bytes
+// (when not negative) is an error wrapping ErrSourceLimit.
+func readSource(th *lang.Thread, filename string, src any, maxSource int) (string, error) {
+	text, err := readAll(th, filename, src, maxSource)
+	if err == nil && maxSource >= 0 && len(text) > maxSource {
+		return "", fmt.Errorf("%s: the script is longer than the limit of %d bytes (Options.MaxSource): %w", filename, maxSource, ErrSourceLimit)
+	}
+	return text, err
+}
+
+func readAll(th *lang.Thread, filename string, src any, maxSource int) (string, error) {
 	switch s := src.(type) {
 	case nil:
 		if th == nil {
@@ -81,6 +96,9 @@ func readSource(th *lang.Thread, filename string, src any) (string, error) {
 	case []byte:
 		return string(s), nil
 	case io.Reader:
+		if maxSource >= 0 {
+			s = io.LimitReader(s, int64(maxSource)+1)
+		}
 		b, err := io.ReadAll(s)
 		return string(b), err
 	}

@@ -15,15 +15,25 @@ import (
 // hugeSum is the 1.5-million-term sum of the reliability report (6 MB).
 func hugeSum() string { return "x = " + strings.Repeat("1 + ", 1_500_000-1) + "1\n" }
 
-// TestExecHugeSum: the 1.5-million-term sum through an embedded
-// interpreter with a 1 s time limit is the parser's depth error at the
-// 5,001st "+" (the parse stopped there: the scanner keeps the tokens only
-// that far), not the time limit, a crash or an out-of-memory; Eval of the
-// same expression likewise, and the interpreter is usable afterwards.
+// TestExecHugeSum: the 1.5-million-term sum (6 MB) through an embedded
+// interpreter with a 1 s time limit is refused before parsing by the
+// default source size limit (1 MiB); with no source limit it is the
+// parser's depth error at the 5,001st "+" (the parse stopped there: the
+// scanner keeps the tokens only that far), not the time limit, a crash or
+// an out-of-memory; Eval of the same expression likewise, and the
+// interpreter is usable afterwards.
 func TestExecHugeSum(t *testing.T) {
 	src := hugeSum()
-	in := interp.New(interp.Options{Timeout: time.Second})
-	err := in.Exec(context.Background(), "huge.flow", src)
+	err := interp.New(interp.Options{Timeout: time.Second}).Exec(context.Background(), "huge.flow", src)
+	if !errors.Is(err, interp.ErrSourceLimit) || err.Error() != "huge.flow: the script is longer than the limit of 1048576 bytes (Options.MaxSource): source size limit reached" {
+		t.Errorf("default limit: err = %.300v", err)
+	}
+	err = interp.New(interp.Options{MaxSource: 1000}).Exec(context.Background(), "r.flow", strings.NewReader(src))
+	if !errors.Is(err, interp.ErrSourceLimit) {
+		t.Errorf("reader: err = %.300v", err)
+	}
+	in := interp.New(interp.Options{Timeout: time.Second, MaxSource: -1})
+	err = in.Exec(context.Background(), "huge.flow", src)
 	want := fmt.Sprintf("huge.flow:1:%d: expression nested deeper than %d levels", 7+4*ast.MaxDepth, ast.MaxDepth)
 	var list ast.ErrorList
 	if !errors.As(err, &list) || !strings.HasPrefix(err.Error(), want) {

@@ -111,19 +111,20 @@ func (c *countdownContext) Err() error {
 	return nil
 }
 
-// TestParseContextGrammar: the grammar looks at the context too (once per
-// expression), not only the scanner: a context that becomes done after
-// the scan (13 looks at 4096-token steps of this script's 50,001 raw
-// tokens) stops the parse a few statements in.
+// TestParseContextGrammar: the grammar looks at the context too (every
+// 256 expressions), not only the scanner: a context that becomes done
+// after the scan (12 looks at 4096-token steps of this script's 50,001 raw
+// tokens) stops the parse at the grammar's first look, at the 256th
+// expression (two a statement: line 128).
 func TestParseContextGrammar(t *testing.T) {
 	src := strings.Repeat("x = 1 + 2\n", 5000)
-	ctx := &countdownContext{Context: context.Background(), left: 12 + 10}
+	ctx := &countdownContext{Context: context.Background(), left: 12 + 1}
 	_, err := ParseFileContext(ctx, "t.flow", src)
 	var ie *InterruptedError
 	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %.200v, want an *InterruptedError", err)
 	}
-	if ie.Pos.Line < 2 || ie.Pos.Line > 10 {
-		t.Errorf("stopped at %v, want within the first statements", ie.Pos)
+	if ie.Pos.Line != 128 {
+		t.Errorf("stopped at %v, want line 128", ie.Pos)
 	}
 }

@@ -68,7 +68,7 @@
 // in about a quarter of a second and 9 MB (BenchmarkParseHuge).
 //
 // ParseFileContext and ParseExprContext take a context: the scanner looks at
-// it every 4096 raw tokens and the grammar once per expression, and a done
+// it every 4096 raw tokens and the grammar every 256 expressions, and a done
 // context stops the parse with an *InterruptedError wrapping its cause. The
 // interpreter passes its Thread's context, so an embedding's time limit
 // covers parsing.

@@ -40,17 +40,36 @@ func (e *syntaxError) Position() lexer.Position { return e.tok.Pos }
 
 // parseContexts holds the context of each parse that has one, keyed by
 // the first token of its participle.PeekingLexer (participle copies the
-// lexer, not its tokens): the expression production looks at it, once per
-// expression, so that a time limit stops the grammar too, not only the
-// scanner.
-var parseContexts sync.Map // *lexer.Token -> context.Context
+// lexer, not its tokens): the expression production looks at it every
+// watchEvery expressions, so that a time limit stops the grammar too, not
+// only the scanner. (A short script is never stopped while it is parsed:
+// the interpreter stops it at its first statement.)
+var parseContexts sync.Map // *lexer.Token -> *watch
+
+// watchEvery is how many expressions the grammar parses between two looks
+// at the context.
+const watchEvery = 256
+
+// watch is the context of one parse (which runs on one goroutine) and the
+// count of expressions parsed.
+type watch struct {
+	ctx context.Context
+	n   int
+}
+
+// done counts an expression and reports whether the context is done,
+// looking at it every watchEvery expressions.
+func (w *watch) done() bool {
+	w.n++
+	return w.n%watchEvery == 0 && w.ctx.Err() != nil
+}
 
 // withContext runs parse on pl with ctx (when not nil) visible to the
 // expression production.
 func withContext[T any](ctx context.Context, pl *lexer.PeekingLexer, parse func(*lexer.PeekingLexer) (T, error)) (T, error) {
 	if ctx != nil {
 		key := &pl.Range(0, 1)[0]
-		parseContexts.Store(key, ctx)
+		parseContexts.Store(key, &watch{ctx: ctx})
 		defer parseContexts.Delete(key)
 	}
 	return parse(pl)
@@ -71,7 +90,7 @@ func parseExprProduction(lex *lexer.PeekingLexer) (x ast.Expr, err error) {
 	if !startsExpr(*lex.Peek()) {
 		return nil, participle.NextMatch
 	}
-	if ctx, ok := parseContexts.Load(&lex.Range(0, 1)[0]); ok && ctx.(context.Context).Err() != nil {
+	if w, ok := parseContexts.Load(&lex.Range(0, 1)[0]); ok && w.(*watch).done() {
 		return nil, &syntaxError{tok: *lex.Peek(), msg: "parsing interrupted"}
 	}
 	defer func() {

@@ -243,7 +243,7 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		th.Progress = progressFor(stderr)
 	}
 	var err error
-	file, err := parser.ParseFile(filename, string(src))
+	file, err := parser.ParseFileContext(ctx, filename, string(src))
 	if err == nil {
 		err = applySets(file, sets)
 	}
