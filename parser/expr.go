@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -46,6 +47,10 @@ func (e *syntaxError) Position() lexer.Position { return e.tok.Pos }
 // the interpreter stops it at its first statement.)
 var parseContexts sync.Map // *lexer.Token -> *watch
 
+// msgInterrupted is the message of the syntaxError that stops a parse
+// whose context is done.
+const msgInterrupted = "parsing interrupted"
+
 // watchEvery is how many expressions the grammar parses between two looks
 // at the context.
 const watchEvery = 256
@@ -61,7 +66,29 @@ type watch struct {
 // looking at it every watchEvery expressions.
 func (w *watch) done() bool {
 	w.n++
-	return w.n%watchEvery == 0 && w.ctx.Err() != nil
+	if w.n%watchEvery != 0 {
+		return false
+	}
+	return expired(w.ctx)
+}
+
+// expired reports whether ctx is done or its deadline has passed (its
+// timer may fire late on a loaded machine).
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
+// causeOf returns context.Cause(ctx), or context.DeadlineExceeded when the
+// deadline passed before the context's timer fired.
+func causeOf(ctx context.Context) error {
+	if c := context.Cause(ctx); c != nil {
+		return c
+	}
+	return context.DeadlineExceeded
 }
 
 // withContext runs parse on pl with ctx (when not nil) visible to the
@@ -91,7 +118,7 @@ func parseExprProduction(lex *lexer.PeekingLexer) (x ast.Expr, err error) {
 		return nil, participle.NextMatch
 	}
 	if w, ok := parseContexts.Load(&lex.Range(0, 1)[0]); ok && w.(*watch).done() {
-		return nil, &syntaxError{tok: *lex.Peek(), msg: "parsing interrupted"}
+		return nil, &syntaxError{tok: *lex.Peek(), msg: msgInterrupted}
 	}
 	defer func() {
 		if r := recover(); r != nil {

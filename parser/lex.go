@@ -417,8 +417,8 @@ var charHints = map[string]string{
 func (s *scanner) run() ([]lexer.Token, *scanError) {
 	for {
 		t, _ := s.raw.Next()
-		if s.count++; s.ctx != nil && s.count%checkEvery == 0 && s.ctx.Err() != nil {
-			return nil, &scanError{stopped: &InterruptedError{Pos: toPos(t.Pos), Err: context.Cause(s.ctx)}}
+		if s.count++; s.ctx != nil && s.count%checkEvery == 0 && expired(s.ctx) {
+			return nil, &scanError{stopped: &InterruptedError{Pos: toPos(t.Pos), Err: causeOf(s.ctx)}}
 		}
 		s.countLink(t)
 		switch t.Type {

@@ -179,15 +179,19 @@ func parseFile(ctx context.Context, filename, src string, line int) (*ast.File, 
 // interrupted returns an *InterruptedError when the parse failed with err
 // because ctx is done, or nil.
 func interrupted(ctx context.Context, err error, filename string) error {
-	if err == nil || ctx == nil || ctx.Err() == nil {
+	if err == nil || ctx == nil {
 		return nil
 	}
 	pos := ast.Pos{File: filename}
 	var se *syntaxError
-	if errors.As(err, &se) {
+	stopped := errors.As(err, &se) && se.msg == msgInterrupted
+	if se != nil {
 		pos = toPos(se.tok.Pos)
 	}
-	return &InterruptedError{Pos: pos, Err: context.Cause(ctx)}
+	if !stopped && ctx.Err() == nil {
+		return nil
+	}
+	return &InterruptedError{Pos: pos, Err: causeOf(ctx)}
 }
 
 // stoppedBefore reports whether err is an error of the expression parser
