@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -154,7 +155,7 @@ func summarize(th *lang.Thread, names []string, x *tensor.Tensor) (*Table, error
 		for k, p := range []float64{0.05, 0.5, 0.95} {
 			q := math.NaN()
 			if n > 0 && !hasNaN {
-				q = quantile7(col, p)
+				q = draws.QuantileSorted(col, p)
 			}
 			t.Cols[2+k].Data[j] = q
 		}
