@@ -74,19 +74,25 @@ func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
 		if _, ok := s.Options["permutation"]; ok {
 			break
 		}
-		opts := maps.Clone(s.Options)
-		if opts == nil {
-			opts = map[string]flows.OptionValue{}
-		}
 		perm := make([]float64, d)
 		for j := range perm {
 			perm[j] = float64(j)
 		}
-		opts["permutation"] = perm
-		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
+		out[i] = withOption(s, "permutation", perm)
 		break
 	}
 	return out
+}
+
+// withOption returns plan step s with option name set to v, on a copy of
+// s's options.
+func withOption(s flows.PlanStep, name string, v flows.OptionValue) flows.PlanStep {
+	opts := maps.Clone(s.Options)
+	if opts == nil {
+		opts = map[string]flows.OptionValue{}
+	}
+	opts[name] = v
+	return flows.PlanStep{Name: s.Name, Options: opts}
 }
 
 // PosteriorHidden returns the conditioner widths an AffineAutoregressive
@@ -116,16 +122,11 @@ func sizedHidden(steps []flows.PlanStep, d int) []flows.PlanStep {
 		if _, ok := s.Options["hidden"]; ok {
 			continue
 		}
-		opts := maps.Clone(s.Options)
-		if opts == nil {
-			opts = map[string]flows.OptionValue{}
-		}
 		var h []float64
 		for _, w := range PosteriorHidden(d) {
 			h = append(h, float64(w))
 		}
-		opts["hidden"] = h
-		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
+		out[i] = withOption(s, "hidden", h)
 	}
 	return out
 }
