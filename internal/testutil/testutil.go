@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"encoding/csv"
+	"math"
 	"os"
 	"testing"
 )
@@ -22,4 +23,21 @@ func ReadCSV(t testing.TB, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// RelErr returns max |a−b| / (1 + |b|) over the elements: NaN if any
+// difference is, +Inf when the lengths differ.
+func RelErr(a, b []float64) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	e := 0.0
+	for i := range a {
+		d := math.Abs(a[i]-b[i]) / (1 + math.Abs(b[i]))
+		if math.IsNaN(d) {
+			return d
+		}
+		e = max(e, d)
+	}
+	return e
 }
