@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"bytes"
 	"fmt"
 	"testing"
 
@@ -144,14 +143,7 @@ func TestMADEStaircaseSaveLoad(t *testing.T) {
 	}
 	x := randn(rng, 20, d)
 	want := f.LogProb(x).Data()
-	var buf bytes.Buffer
-	if err := Save(&buf, f); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Load(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := roundTrip(t, f)
 	for i, l := range g.Layers {
 		for j, p := range l.Params() {
 			if e := maxAbsDiff(p.Data(), f.Layers[i].Params()[j].Data()); e != 0 {
