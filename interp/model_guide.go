@@ -66,20 +66,28 @@ func (g *Guide) SampleNamed(th *lang.Thread, n int) (*lang.Record, error) {
 // model declares them (NOTES.md: parents before children gives the guide
 // the posterior's dependency structure); later layers keep random orders.
 func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
+	perm := make([]float64, d)
+	for j := range perm {
+		perm[j] = float64(j)
+	}
+	return setAutoregressive(steps, "permutation", perm, false)
+}
+
+// setAutoregressive returns a copy of plan steps in which the
+// AffineAutoregressive steps (all, or only the first when all is false)
+// that do not give option name get v (each its own copy).
+func setAutoregressive(steps []flows.PlanStep, name string, v []float64, all bool) []flows.PlanStep {
 	out := slices.Clone(steps)
 	for i, s := range out {
 		if s.Name != "AffineAutoregressive" {
 			continue
 		}
-		if _, ok := s.Options["permutation"]; ok {
+		if _, ok := s.Options[name]; !ok {
+			out[i] = withOption(s, name, slices.Clone(v))
+		}
+		if !all {
 			break
 		}
-		perm := make([]float64, d)
-		for j := range perm {
-			perm[j] = float64(j)
-		}
-		out[i] = withOption(s, "permutation", perm)
-		break
 	}
 	return out
 }
@@ -114,21 +122,11 @@ func PosteriorHidden(d int) []int {
 // sizedHidden returns a copy of plan steps in which every
 // AffineAutoregressive without a `hidden` option has PosteriorHidden(d).
 func sizedHidden(steps []flows.PlanStep, d int) []flows.PlanStep {
-	out := slices.Clone(steps)
-	for i, s := range out {
-		if s.Name != "AffineAutoregressive" {
-			continue
-		}
-		if _, ok := s.Options["hidden"]; ok {
-			continue
-		}
-		var h []float64
-		for _, w := range PosteriorHidden(d) {
-			h = append(h, float64(w))
-		}
-		out[i] = withOption(s, "hidden", h)
+	var h []float64
+	for _, w := range PosteriorHidden(d) {
+		h = append(h, float64(w))
 	}
-	return out
+	return setAutoregressive(steps, "hidden", h, true)
 }
 
 // fitPosterior is `fit q to m(data) by kl|reverse_kl|elbo`.
