@@ -92,6 +92,17 @@ func setAutoregressive(steps []flows.PlanStep, name string, v []float64, all boo
 	return out
 }
 
+// flowOf returns the flow of a fitted guide or of a flow value.
+func flowOf(v lang.Value) (*flows.Flow, bool) {
+	switch g := v.(type) {
+	case *Guide:
+		return g.Flow, true
+	case *lang.Flow:
+		return g.F, true
+	}
+	return nil, false
+}
+
 // withOption returns plan step s with option name set to v, on a copy of
 // s's options.
 func withOption(s flows.PlanStep, name string, v flows.OptionValue) flows.PlanStep {
@@ -142,18 +153,13 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 		}
 		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
 	}
-	var q *flows.Flow
-	switch g := qv.(type) {
-	case *Guide:
-		q = g.Flow
-	case *lang.Flow:
-		q = g.F
-	case *lang.FlowPlan:
+	q, ok := flowOf(qv)
+	if plan, isPlan := qv.(*lang.FlowPlan); isPlan {
 		var err error
-		if q, err = ev.instantiate(x, flows.Plan{Layers: sizedHidden(identityFirst(g.P.Layers, dim), dim)}, dim); err != nil {
+		if q, err = ev.instantiate(x, flows.Plan{Layers: sizedHidden(identityFirst(plan.P.Layers, dim), dim)}, dim); err != nil {
 			return nil, err
 		}
-	default:
+	} else if !ok {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive and fit q)", qv.Type())
 	}
 	if q.Dim() != dim {
@@ -217,13 +223,8 @@ func elboBuiltin() *lang.Builtin {
 		if !ok {
 			return nil, fmt.Errorf("elbo: target must be a posterior m(data), got %s", lang.Describe(tv))
 		}
-		var q *flows.Flow
-		switch g := qv.(type) {
-		case *Guide:
-			q = g.Flow
-		case *lang.Flow:
-			q = g.F
-		default:
+		q, ok := flowOf(qv)
+		if !ok {
 			return nil, fmt.Errorf("elbo: q must be a guide or a flow, got %s", lang.Describe(qv))
 		}
 		if q.Dim() != post.Dim() {
