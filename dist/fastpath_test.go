@@ -44,22 +44,10 @@ func TestNormalFastPaths(t *testing.T) {
 			}
 		}
 
-		fast := func(x *tensor.Tensor) ([]float64, []float64) {
-			x = tensor.Param(append([]float64(nil), x.Data()...), x.Shape()...)
-			tp := tensor.NewTape()
-			tp.Watch(x)
-			lp := d.LogProb(x)
-			w := make([]float64, lp.Len())
-			for i := range w {
-				w[i] = float64(i%3) - 0.5
-			}
-			tp.Backward(tensor.Sum(tensor.Mul(tensor.Where(finiteMask(lp), lp, tensor.Scalar(0)), tensor.Vector(w))))
-			return append([]float64(nil), lp.Data()...), append([]float64(nil), x.Grad()...)
-		}
-		slow := func(x *tensor.Tensor) ([]float64, []float64) {
-			// The general path, forced: an extra parameter row breaks the
-			// layout rowsUnmasked accepts without changing any value.
-			e := Normal{Loc: tensor.Reshape(d.Loc, 1, -1), Scale: tensor.Reshape(d.Scale, 1, -1)}
+		// lpGrad returns e's log densities of x and the gradient in x of
+		// their weighted sum (weights −0.5, 0.5, 1.5 repeating; the
+		// non-finite ones left out).
+		lpGrad := func(e Normal, x *tensor.Tensor) ([]float64, []float64) {
 			x = tensor.Param(append([]float64(nil), x.Data()...), x.Shape()...)
 			tp := tensor.NewTape()
 			tp.Watch(x)
@@ -70,6 +58,12 @@ func TestNormalFastPaths(t *testing.T) {
 			}
 			tp.Backward(tensor.Sum(tensor.Mul(tensor.Where(finiteMask(lp), lp, tensor.Scalar(0)), tensor.Vector(w))))
 			return append([]float64(nil), lp.Data()...), append([]float64(nil), x.Grad()...)
+		}
+		fast := func(x *tensor.Tensor) ([]float64, []float64) { return lpGrad(d, x) }
+		slow := func(x *tensor.Tensor) ([]float64, []float64) {
+			// The general path, forced: an extra parameter row breaks the
+			// layout rowsUnmasked accepts without changing any value.
+			return lpGrad(Normal{Loc: tensor.Reshape(d.Loc, 1, -1), Scale: tensor.Reshape(d.Scale, 1, -1)}, x)
 		}
 		x := a.Clone()
 		xd := x.Data()

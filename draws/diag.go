@@ -158,7 +158,7 @@ func Quantile(x [][]float64, p float64) (float64, error) {
 		}
 	}
 	sort.Float64s(s)
-	return quantile7(s, p), nil
+	return QuantileSorted(s, p), nil
 }
 
 // check reports a ragged or empty x.
@@ -178,8 +178,11 @@ func check(x [][]float64) error {
 	return nil
 }
 
-// quantile7 is R's type-7 quantile of the ascending s.
-func quantile7(s []float64, p float64) float64 {
+// QuantileSorted returns the p-quantile (0 ≤ p ≤ 1) of the ascending,
+// non-empty, NaN-free s by linear interpolation between order statistics
+// (R's type 7: h = (n−1)p); Quantile's for chains, stdlib's quantile's and
+// summary's for arrays.
+func QuantileSorted(s []float64, p float64) float64 {
 	n := len(s)
 	h := float64(n-1) * p
 	lo := int(math.Floor(h))
@@ -255,7 +258,7 @@ func fold(x [][]float64) [][]float64 {
 	med := math.NaN()
 	if !hasNaN(s) {
 		sort.Float64s(s)
-		med = quantile7(s, 0.5)
+		med = QuantileSorted(s, 0.5)
 	}
 	out := make([][]float64, len(x))
 	for c, ch := range x {
@@ -373,7 +376,7 @@ func essQuantile(x [][]float64, p float64) float64 {
 		p = (float64(len(s)) - 0.5) / float64(len(s))
 	}
 	sort.Float64s(s)
-	q := quantile7(s, p)
+	q := QuantileSorted(s, p)
 	ind := make([][]float64, len(x))
 	for c, ch := range x {
 		ind[c] = make([]float64, len(ch))

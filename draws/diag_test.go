@@ -1,18 +1,18 @@
 package draws
 
 import (
-	"encoding/csv"
 	"math"
-	"os"
 	"strconv"
 	"testing"
+
+	"github.com/flowppl/flowppl/internal/testutil"
 )
 
 // readReference reads testdata/reference_draws.csv and the figures the R
 // package posterior 1.4.0 computed from them (bench/draws/reference.R).
 func readReference(t *testing.T) (map[string][][]float64, map[string]map[string]float64) {
 	t.Helper()
-	rows := readCSV(t, "testdata/reference_draws.csv")
+	rows := testutil.ReadCSV(t, "testdata/reference_draws.csv")
 	sets := map[string][][]float64{}
 	for _, r := range rows[1:] {
 		c, _ := strconv.Atoi(r[1])
@@ -28,7 +28,7 @@ func readReference(t *testing.T) (map[string][][]float64, map[string]map[string]
 		sets[r[0]] = x
 	}
 	want := map[string]map[string]float64{}
-	for _, r := range readCSV(t, "testdata/reference_posterior.csv")[1:] {
+	for _, r := range testutil.ReadCSV(t, "testdata/reference_posterior.csv")[1:] {
 		v := math.NaN()
 		if r[2] != "NA" {
 			var err error
@@ -42,20 +42,6 @@ func readReference(t *testing.T) (map[string][][]float64, map[string]map[string]
 		want[r[0]][r[1]] = v
 	}
 	return sets, want
-}
-
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
 }
 
 // TestPosteriorReference compares every diagnostic with the value the R

@@ -1,11 +1,10 @@
 package flows
 
 import (
-	"bytes"
 	"fmt"
-	"math"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -104,12 +103,12 @@ func TestMADEStaircase(t *testing.T) {
 		got, gg := run(false)
 		want, wg := run(true)
 		for i := range want {
-			if e := relErr(got[i].Data(), want[i].Data()); e > 1e-12 {
+			if e := testutil.RelErr(got[i].Data(), want[i].Data()); e > 1e-12 {
 				t.Errorf("%s: output %d differs by %g", name, i, e)
 			}
 		}
 		for i := range wg {
-			if e := relErr(gg[i], wg[i]); e > 1e-12 {
+			if e := testutil.RelErr(gg[i], wg[i]); e > 1e-12 {
 				t.Errorf("%s: gradient of parameter %d (last: input) differs by %g", name, i, e)
 			}
 		}
@@ -122,24 +121,11 @@ func TestMADEStaircase(t *testing.T) {
 			plain = []*tensor.Tensor{mu, raw}
 		}
 		for i := range plain {
-			if e := relErr(plain[i].Data(), want[i].Data()); e > 1e-12 {
+			if e := testutil.RelErr(plain[i].Data(), want[i].Data()); e > 1e-12 {
 				t.Errorf("%s: untracked output %d differs by %g", name, i, e)
 			}
 		}
 	}
-}
-
-// relErr returns max |a−b| / (1 + |b|), NaN if any is.
-func relErr(a, b []float64) float64 {
-	e := 0.0
-	for i := range a {
-		d := math.Abs(a[i]-b[i]) / (1 + math.Abs(b[i]))
-		if math.IsNaN(d) {
-			return d
-		}
-		e = max(e, d)
-	}
-	return e
 }
 
 // TestMADEStaircaseSaveLoad saves and loads a flow of block-sparse
@@ -157,14 +143,7 @@ func TestMADEStaircaseSaveLoad(t *testing.T) {
 	}
 	x := randn(rng, 20, d)
 	want := f.LogProb(x).Data()
-	var buf bytes.Buffer
-	if err := Save(&buf, f); err != nil {
-		t.Fatal(err)
-	}
-	g, err := Load(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := roundTrip(t, f)
 	for i, l := range g.Layers {
 		for j, p := range l.Params() {
 			if e := maxAbsDiff(p.Data(), f.Layers[i].Params()[j].Data()); e != 0 {
@@ -172,7 +151,7 @@ func TestMADEStaircaseSaveLoad(t *testing.T) {
 			}
 		}
 	}
-	if e := relErr(g.LogProb(x).Data(), want); e > 1e-12 {
+	if e := testutil.RelErr(g.LogProb(x).Data(), want); e > 1e-12 {
 		t.Errorf("loaded flow: log densities differ by %g", e)
 	}
 	for _, l := range f.Layers {
@@ -198,7 +177,7 @@ func TestMADEStaircaseSaveLoad(t *testing.T) {
 			}
 		}
 	}
-	if e := relErr(f.LogProb(x).Data(), want); e > 1e-12 {
+	if e := testutil.RelErr(f.LogProb(x).Data(), want); e > 1e-12 {
 		t.Errorf("masked-out weights set to 0: log densities differ by %g", e)
 	}
 }

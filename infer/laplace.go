@@ -147,11 +147,8 @@ func (s *modeSearch) logDensity(z []float64) []float64 {
 	}
 	zt := tensor.New(z, n, s.d)
 	err := EvalChunks(s.tp, n, func(tp *tensor.Tape, lo, m int) error {
-		out, err := s.p.LogDensity(Scratch(tp, zt, lo, m))
+		out, err := checkedDensity(s.p, Scratch(tp, zt, lo, m), m)
 		s.evals += m
-		if err == nil {
-			err = checkDensityShape(out, m)
-		}
 		if err != nil {
 			return err
 		}

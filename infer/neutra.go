@@ -102,10 +102,7 @@ func (n *NeuTra) Push(eps []float64) (x, lp []float64, err error) {
 	err = EvalChunks(nil, rowsN, func(tp *tensor.Tape, lo, m int) error {
 		xc, _ := n.T.Forward(Scratch(tp, src, lo, m))
 		copy(x[lo*d:(lo+m)*d], xc.Data())
-		l, err := n.P.LogDensity(xc)
-		if err == nil {
-			err = checkDensityShape(l, m)
-		}
+		l, err := checkedDensity(n.P, xc, m)
 		if err != nil {
 			return err
 		}

@@ -402,10 +402,7 @@ func (e *gradEval) eval(q, g []float64) float64 {
 	defer e.tp.Reset()
 	copy(e.z.Data(), q)
 	e.tp.Watch(e.z)
-	out, err := e.p.LogDensity(e.z)
-	if err == nil {
-		err = checkDensityShape(out, 1)
-	}
+	out, err := checkedDensity(e.p, e.z, 1)
 	if err != nil {
 		e.err = err
 		return math.Inf(-1)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/tensor"
@@ -497,26 +498,6 @@ func TestNeuTraFunnel(t *testing.T) {
 	}
 }
 
-// splitRhat is the split R-hat of Gelman et al. (BDA3, without rank
-// normalisation): each chain halved, between- and within-chain variances.
-func splitRhat(chains [][]float64) float64 {
-	var halves [][]float64
-	for _, c := range chains {
-		h := len(c) / 2
-		halves = append(halves, c[:h], c[len(c)-h:])
-	}
-	n := float64(len(halves[0]))
-	var means, vars []float64
-	for _, h := range halves {
-		m, sd := meanSD([][]float64{h})
-		means, vars = append(means, m), append(vars, sd*sd)
-	}
-	_, sdm := meanSD([][]float64{means})
-	W, _ := meanSD([][]float64{vars})
-	B := n * sdm * sdm
-	return math.Sqrt(((n-1)/n*W + B/n) / W)
-}
-
 // TestNeuTraFunnel10 (FLOWPPL_LONG=1) is issue 15's funnel: the 10-D
 // funnel, a v-first autoregressive flow fitted for 3000 steps, NeuTra
 // NUTS with Stan's defaults (4 × (1000 + 1000)): sd(v) within 0.1 of 3,
@@ -548,7 +529,11 @@ func TestNeuTraFunnel10(t *testing.T) {
 		v := column(res, func(z []float64) float64 { return z[0] })
 		m, sd := meanSD(v)
 		d, n := divergences(res)
-		rhat, ess := splitRhat(v), essChains(v)
+		rhat, err := draws.RhatBasic(v) // the split R-hat of BDA3, without rank normalisation
+		if err != nil {
+			t.Fatal(err)
+		}
+		ess := essChains(v)
 		t.Logf("neutra %v: v mean %.3f sd %.3f, split R-hat %.4f, ESS %.0f (%.0f/s), %d of %d divergent, %.1f s", neutra, m, sd, rhat, ess, ess/wall, d, n, wall)
 		if neutra && (math.Abs(sd-3) > 0.1 || rhat > 1.01 || float64(d) > 0.01*float64(n)) {
 			t.Errorf("NeuTra: sd(v) %.3f (want 3 ± 0.1), R-hat %.4f (want < 1.01), %d of %d divergent (want < 1%%)", sd, rhat, d, n)

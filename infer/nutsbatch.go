@@ -78,10 +78,7 @@ func (b *batcher) eval(round []*gradReq) {
 		copy(z.Data()[i*d:], r.q)
 	}
 	b.tp.Watch(z)
-	out, err := b.p.LogDensity(z)
-	if err == nil {
-		err = checkDensityShape(out, n)
-	}
+	out, err := checkedDensity(b.p, z, n)
 	if err != nil {
 		for _, r := range round {
 			r.err = err

@@ -193,10 +193,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 			x, lq = drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
 		}
 		spread.record(step, x)
-		lp, err := p.LogDensity(x)
-		if err == nil {
-			err = checkDensityShape(lp, o.Batch)
-		}
+		lp, err := checkedDensity(p, x, o.Batch)
 		if err != nil {
 			return 0, err
 		}
@@ -223,10 +220,7 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 		tp.Watch(params...)
 		x, lq = drawWithLogProb(q, nil, rand.New(rand.NewPCG(s1, s2)), o.Batch)
 		x, lq = tensor.Take(x, 0, idx), tensor.Take(lq, 0, idx)
-		if lp, err = p.LogDensity(x); err == nil {
-			err = checkDensityShape(lp, len(idx))
-		}
-		if err != nil {
+		if lp, err = checkedDensity(p, x, len(idx)); err != nil {
 			return 0, err
 		}
 		good, idx2 := finiteRows(lp)
@@ -341,7 +335,27 @@ func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 	if p.Dim() != q.Dim() {
 		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
 	}
-	// All draws first (n×D values), then the densities chunk by chunk.
+	out := make([]float64, n)
+	err := evalDraws(q, p, n, rng, func(lo int, _, lq, lp *tensor.Tensor) {
+		for i, v := range lp.Data() {
+			r := v - lq.Data()[i]
+			if math.IsInf(v, 0) {
+				r = math.NaN()
+			}
+			out[lo+i] = r
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// evalDraws draws n untracked points from q, all draws first (n×D values),
+// then evaluates log p chunk by chunk without gradients (EvalChunks), so
+// that memory does not grow with n; visit gets each chunk's first row lo,
+// its draws and their log q and log p.
+func evalDraws(q Guide, p Posterior, n int, rng *rand.Rand, visit func(lo int, x, lq, lp *tensor.Tensor)) error {
 	np, isNP := q.(NoisePusher)
 	var noise, x, lq *tensor.Tensor
 	switch {
@@ -354,34 +368,30 @@ func logRatios(q Guide, p Posterior, n int, rng *rand.Rand) ([]float64, error) {
 		x = q.Sample(rng, n)
 		lq = q.LogProb(x)
 	}
-	out := make([]float64, n)
-	err := EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
+	return EvalChunks(nil, n, func(tp *tensor.Tape, lo, m int) error {
 		var xc, lqc *tensor.Tensor
 		if isNP {
 			xc, lqc = np.Push(Scratch(tp, noise, lo, m))
 		} else {
 			xc, lqc = Scratch(tp, x, lo, m), rows(lq, lo, m)
 		}
-		lp, err := p.LogDensity(xc)
-		if err == nil {
-			err = checkDensityShape(lp, m)
-		}
+		lp, err := checkedDensity(p, xc, m)
 		if err != nil {
 			return err
 		}
-		for i, v := range lp.Data() {
-			r := v - lqc.Data()[i]
-			if math.IsInf(v, 0) {
-				r = math.NaN()
-			}
-			out[lo+i] = r
-		}
+		visit(lo, xc, lqc, lp)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// checkedDensity returns p's log density of the m draws x, checked to be
+// one value a draw.
+func checkedDensity(p Posterior, x *tensor.Tensor, m int) (*tensor.Tensor, error) {
+	lp, err := p.LogDensity(x)
+	if err == nil {
+		err = checkDensityShape(lp, m)
 	}
-	return out, nil
+	return lp, err
 }
 
 // meanFinite returns the mean of the finite values (NaN if none).

@@ -166,36 +166,11 @@ func scoredDraws(q Guide, p Posterior, S int, rng *rand.Rand) (x, lq, lp []float
 	x = make([]float64, S*D)
 	lq = make([]float64, S)
 	lp = make([]float64, S)
-	np, isNP := q.(NoisePusher)
-	var noise, xt, lqt *tensor.Tensor
-	switch {
-	case isNP:
-		noise = np.Noise(rng, S)
-	case checkReparameterized(q) == nil:
-		xt, lqt = drawWithLogProb(q, nil, rng, S)
-		xt, lqt = xt.Detach(), lqt.Detach()
-	default:
-		xt = q.Sample(rng, S)
-		lqt = q.LogProb(xt)
-	}
-	err = EvalChunks(nil, S, func(tp *tensor.Tape, lo, m int) error {
-		var xc, lqc *tensor.Tensor
-		if isNP {
-			xc, lqc = np.Push(Scratch(tp, noise, lo, m))
-		} else {
-			xc, lqc = Scratch(tp, xt, lo, m), rows(lqt, lo, m)
-		}
+	err = evalDraws(q, p, S, rng, func(lo int, xc, lqc, lpc *tensor.Tensor) {
+		m := lpc.Len() // one log density a draw (checked by checkedDensity)
 		copy(x[lo*D:(lo+m)*D], xc.Data())
 		copy(lq[lo:lo+m], lqc.Data())
-		l, err := p.LogDensity(xc)
-		if err == nil {
-			err = checkDensityShape(l, m)
-		}
-		if err != nil {
-			return err
-		}
-		copy(lp[lo:lo+m], l.Data())
-		return nil
+		copy(lp[lo:lo+m], lpc.Data())
 	})
 	return x, lq, lp, err
 }

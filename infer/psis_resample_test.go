@@ -1,7 +1,6 @@
 package infer_test
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"math"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -63,15 +63,7 @@ func TestWritePSISRatios(t *testing.T) {
 // (testdata/psis_loo.csv, from bench/draws/psis_reference.R), and k̂ with
 // ParetoK's. Only rounding differs: 1e-9.
 func TestParetoSmoothLoo(t *testing.T) {
-	f, err := os.Open("testdata/psis_loo.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := testutil.ReadCSV(t, "testdata/psis_loo.csv")
 	want := map[string][]float64{}
 	for _, r := range rows[1:] {
 		v, _ := strconv.ParseFloat(r[2], 64)

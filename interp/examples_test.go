@@ -178,15 +178,7 @@ func checkLargeData(t *testing.T, g lang.StringDict) {
 	if !ok || !ok2 {
 		t.Fatalf("beta_true, s are %v, %v; want the true coefficients and the summary", g["beta_true"], g["s"])
 	}
-	var means, sds []float64
-	for _, c := range tab.Cols {
-		switch c.Name {
-		case "mean":
-			means = c.Data
-		case "sd":
-			sds = c.Data
-		}
-	}
+	means, sds := tab.Column("mean"), tab.Column("sd")
 	if len(means) != truth.Len() || len(sds) != truth.Len() {
 		t.Fatalf("summary has %d means and %d sds, want %d", len(means), len(sds), truth.Len())
 	}

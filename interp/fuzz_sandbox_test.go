@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/flowppl/flowppl/interp"
-	"github.com/flowppl/flowppl/lang/ast"
 )
 
 // secretMark is in every file outside the sandbox directory; output that
@@ -82,18 +81,7 @@ func FuzzSandboxExec(f *testing.F) {
 		if strings.Contains(msg, allowed) || strings.Contains(msg, outside) || strings.Contains(msg, secretMark) {
 			t.Fatalf("%q: the error shows the host's directory or a secret: %s", src, msg)
 		}
-		var list ast.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				if !errorForm.MatchString(e.Error()) {
-					t.Errorf("%q: error %q does not read file:line:col: msg", src, e.Error())
-				}
-			}
-			return
-		}
-		if !errorForm.MatchString(err.Error()) {
-			t.Errorf("%q: error %q does not read file:line:col: msg", src, err.Error())
-		}
+		checkErrorForm(t, src, err)
 	})
 }
 

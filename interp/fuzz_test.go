@@ -47,17 +47,27 @@ func FuzzExecFile(f *testing.F) {
 		if errors.As(err, &ie) {
 			t.Fatalf("%q: %v\n%s", src, err, ie.Stack)
 		}
-		var list ast.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				if !errorForm.MatchString(e.Error()) {
-					t.Errorf("%q: error %q does not read file:line:col: msg", src, e.Error())
-				}
-			}
-			return
+		if msg := err.Error(); strings.Contains(msg, "panic") {
+			t.Errorf("%q: error %q mentions a panic", src, msg)
 		}
-		if msg := err.Error(); !errorForm.MatchString(msg) || strings.Contains(msg, "panic") {
-			t.Errorf("%q: error %q does not read file:line:col: msg", src, msg)
-		}
+		checkErrorForm(t, src, err)
 	})
+}
+
+// checkErrorForm checks that err, or each error of an ast.ErrorList, reads
+// file:line:col: msg.
+func checkErrorForm(t *testing.T, src string, err error) {
+	t.Helper()
+	var list ast.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			if !errorForm.MatchString(e.Error()) {
+				t.Errorf("%q: error %q does not read file:line:col: msg", src, e.Error())
+			}
+		}
+		return
+	}
+	if !errorForm.MatchString(err.Error()) {
+		t.Errorf("%q: error %q does not read file:line:col: msg", src, err.Error())
+	}
 }

@@ -66,27 +66,52 @@ func (g *Guide) SampleNamed(th *lang.Thread, n int) (*lang.Record, error) {
 // model declares them (NOTES.md: parents before children gives the guide
 // the posterior's dependency structure); later layers keep random orders.
 func identityFirst(steps []flows.PlanStep, d int) []flows.PlanStep {
+	perm := make([]float64, d)
+	for j := range perm {
+		perm[j] = float64(j)
+	}
+	return setAutoregressive(steps, "permutation", perm, false)
+}
+
+// setAutoregressive returns a copy of plan steps in which the
+// AffineAutoregressive steps (all, or only the first when all is false)
+// that do not give option name get v (each its own copy).
+func setAutoregressive(steps []flows.PlanStep, name string, v []float64, all bool) []flows.PlanStep {
 	out := slices.Clone(steps)
 	for i, s := range out {
 		if s.Name != "AffineAutoregressive" {
 			continue
 		}
-		if _, ok := s.Options["permutation"]; ok {
+		if _, ok := s.Options[name]; !ok {
+			out[i] = withOption(s, name, slices.Clone(v))
+		}
+		if !all {
 			break
 		}
-		opts := maps.Clone(s.Options)
-		if opts == nil {
-			opts = map[string]flows.OptionValue{}
-		}
-		perm := make([]float64, d)
-		for j := range perm {
-			perm[j] = float64(j)
-		}
-		opts["permutation"] = perm
-		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
-		break
 	}
 	return out
+}
+
+// flowOf returns the flow of a fitted guide or of a flow value.
+func flowOf(v lang.Value) (*flows.Flow, bool) {
+	switch g := v.(type) {
+	case *Guide:
+		return g.Flow, true
+	case *lang.Flow:
+		return g.F, true
+	}
+	return nil, false
+}
+
+// withOption returns plan step s with option name set to v, on a copy of
+// s's options.
+func withOption(s flows.PlanStep, name string, v flows.OptionValue) flows.PlanStep {
+	opts := maps.Clone(s.Options)
+	if opts == nil {
+		opts = map[string]flows.OptionValue{}
+	}
+	opts[name] = v
+	return flows.PlanStep{Name: s.Name, Options: opts}
 }
 
 // PosteriorHidden returns the conditioner widths an AffineAutoregressive
@@ -108,26 +133,11 @@ func PosteriorHidden(d int) []int {
 // sizedHidden returns a copy of plan steps in which every
 // AffineAutoregressive without a `hidden` option has PosteriorHidden(d).
 func sizedHidden(steps []flows.PlanStep, d int) []flows.PlanStep {
-	out := slices.Clone(steps)
-	for i, s := range out {
-		if s.Name != "AffineAutoregressive" {
-			continue
-		}
-		if _, ok := s.Options["hidden"]; ok {
-			continue
-		}
-		opts := maps.Clone(s.Options)
-		if opts == nil {
-			opts = map[string]flows.OptionValue{}
-		}
-		var h []float64
-		for _, w := range PosteriorHidden(d) {
-			h = append(h, float64(w))
-		}
-		opts["hidden"] = h
-		out[i] = flows.PlanStep{Name: s.Name, Options: opts}
+	var h []float64
+	for _, w := range PosteriorHidden(d) {
+		h = append(h, float64(w))
 	}
-	return out
+	return setAutoregressive(steps, "hidden", h, true)
 }
 
 // fitPosterior is `fit q to m(data) by kl|reverse_kl|elbo`.
@@ -143,18 +153,13 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 		}
 		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
 	}
-	var q *flows.Flow
-	switch g := qv.(type) {
-	case *Guide:
-		q = g.Flow
-	case *lang.Flow:
-		q = g.F
-	case *lang.FlowPlan:
+	q, ok := flowOf(qv)
+	if plan, isPlan := qv.(*lang.FlowPlan); isPlan {
 		var err error
-		if q, err = ev.instantiate(x, flows.Plan{Layers: sizedHidden(identityFirst(g.P.Layers, dim), dim)}, dim); err != nil {
+		if q, err = ev.instantiate(x, flows.Plan{Layers: sizedHidden(identityFirst(plan.P.Layers, dim), dim)}, dim); err != nil {
 			return nil, err
 		}
-	default:
+	} else if !ok {
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive and fit q)", qv.Type())
 	}
 	if q.Dim() != dim {
@@ -218,13 +223,8 @@ func elboBuiltin() *lang.Builtin {
 		if !ok {
 			return nil, fmt.Errorf("elbo: target must be a posterior m(data), got %s", lang.Describe(tv))
 		}
-		var q *flows.Flow
-		switch g := qv.(type) {
-		case *Guide:
-			q = g.Flow
-		case *lang.Flow:
-			q = g.F
-		default:
+		q, ok := flowOf(qv)
+		if !ok {
 			return nil, fmt.Errorf("elbo: q must be a guide or a flow, got %s", lang.Describe(qv))
 		}
 		if q.Dim() != post.Dim() {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/internal/posteriordb"
@@ -117,9 +118,16 @@ func TestNeuTraEightSchoolsCentered(t *testing.T) {
 				}
 				x = append(x, col)
 			}
-			m, sd := meanSDChains(x)
-			names, means, sds = append(names, name), append(means, m), append(sds, sd)
-			worstRhat = max(worstRhat, splitRhatChains(x))
+			row, err := draws.SummaryRow(name, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rhat, err := draws.RhatBasic(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names, means, sds = append(names, name), append(means, row.Mean), append(sds, row.SD)
+			worstRhat = max(worstRhat, rhat)
 		}
 		rows, err := posteriordb.Score(names, means, sds, ref)
 		if err != nil {
@@ -139,39 +147,4 @@ func TestNeuTraEightSchoolsCentered(t *testing.T) {
 			t.Errorf("NeuTra: worst |z| %.3f (want ≤ 0.1), worst sd ratio %.3f (want in [0.9, 1.1]), R-hat %.4f (want < 1.01)", worstZ, worstRatio, worstRhat)
 		}
 	}
-}
-
-func meanSDChains(x [][]float64) (mean, sd float64) {
-	n := 0
-	for _, c := range x {
-		for _, v := range c {
-			mean += v
-			n++
-		}
-	}
-	mean /= float64(n)
-	for _, c := range x {
-		for _, v := range c {
-			sd += (v - mean) * (v - mean)
-		}
-	}
-	return mean, math.Sqrt(sd / float64(n-1))
-}
-
-// splitRhatChains is the split R-hat of BDA3 (without rank normalisation).
-func splitRhatChains(chains [][]float64) float64 {
-	var halves [][]float64
-	for _, c := range chains {
-		h := len(c) / 2
-		halves = append(halves, c[:h], c[len(c)-h:])
-	}
-	n := float64(len(halves[0]))
-	var means, vars []float64
-	for _, h := range halves {
-		m, sd := meanSDChains([][]float64{h})
-		means, vars = append(means, m), append(vars, sd*sd)
-	}
-	_, sdm := meanSDChains([][]float64{means})
-	W, _ := meanSDChains([][]float64{vars})
-	return math.Sqrt(((n-1)/n*W + sdm*sdm) / W)
 }

@@ -244,14 +244,8 @@ func batchMatmul(x, y Value) (Value, error) {
 		return nil, unsupported("@", x, y)
 	}
 	sa, sb := a.event, b.event
-	inner := func(s []int, first bool) int {
-		if len(s) == 1 || first {
-			return s[len(s)-1]
-		}
-		return s[0]
-	}
-	if inner(sa, true) != inner(sb, false) {
-		return nil, fmt.Errorf("shapes %s and %s do not match for @", ShapeString(sa), ShapeString(sb))
+	if err := matMulShapes(sa, sb); err != nil {
+		return nil, err
 	}
 	switch {
 	case a.batch && !b.batch:

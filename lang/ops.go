@@ -207,14 +207,8 @@ func matmul(th *Thread, x, y Value) (Value, error) {
 		return nil, unsupported("@", x, y)
 	}
 	sa, sb := a.Shape(), b.Shape()
-	inner := func(s []int, first bool) int {
-		if len(s) == 1 || first {
-			return s[len(s)-1]
-		}
-		return s[0]
-	}
-	if inner(sa, true) != inner(sb, false) {
-		return nil, fmt.Errorf("shapes %s and %s do not match for @", ShapeString(sa), ShapeString(sb))
+	if err := matMulShapes(sa, sb); err != nil {
+		return nil, err
 	}
 	at, bt := a.T, b.T
 	if len(sa) == 1 {
@@ -787,6 +781,22 @@ func plainIndices(idx []IndexArg) error {
 				return fmt.Errorf("an index must not depend on latent variables")
 			}
 		}
+	}
+	return nil
+}
+
+// matMulShapes reports shapes sa and sb whose inner dimensions do not
+// match for sa @ sb: the last of sa against the first of sb (the only one
+// of a vector).
+func matMulShapes(sa, sb []int) error {
+	inner := func(s []int, first bool) int {
+		if len(s) == 1 || first {
+			return s[len(s)-1]
+		}
+		return s[0]
+	}
+	if inner(sa, true) != inner(sb, false) {
+		return fmt.Errorf("shapes %s and %s do not match for @", ShapeString(sa), ShapeString(sb))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -95,18 +96,6 @@ func logsumexp(xs []float64) float64 {
 		s += math.Exp(v - m)
 	}
 	return m + math.Log(s)
-}
-
-// quantile7 returns the p-quantile of sorted xs by linear interpolation
-// between order statistics (R's type 7): h = (n-1)p.
-func quantile7(sorted []float64, p float64) float64 {
-	n := len(sorted)
-	h := float64(n-1) * p
-	lo := int(math.Floor(h))
-	if lo >= n-1 {
-		return sorted[n-1]
-	}
-	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
 }
 
 // extreme returns the minimum (sign -1) or maximum (sign 1); nan wins.
@@ -288,7 +277,7 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 			if hasNaN {
 				out[i*c+j] = math.NaN()
 			} else {
-				out[i*c+j] = quantile7(sorted, pi)
+				out[i*c+j] = draws.QuantileSorted(sorted, pi)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -44,12 +45,28 @@ func (t *Table) Len() int { return len(t.Rows) }
 
 // Attr returns a column as a vector.
 func (t *Table) Attr(name string) (lang.Value, bool) {
-	for _, c := range t.Cols {
-		if c.Name == name {
-			return lang.NewVector(c.Data), true
-		}
+	if c := t.column(name); c != nil {
+		return lang.NewVector(c.Data), true
 	}
 	return nil, false
+}
+
+// Column returns the data of the column named name (as t.name reads it),
+// nil when there is none.
+func (t *Table) Column(name string) []float64 {
+	if c := t.column(name); c != nil {
+		return c.Data
+	}
+	return nil
+}
+
+func (t *Table) column(name string) *Column {
+	for i := range t.Cols {
+		if t.Cols[i].Name == name {
+			return &t.Cols[i]
+		}
+	}
+	return nil
 }
 
 // AttrNames returns the column names.
@@ -154,7 +171,7 @@ func summarize(th *lang.Thread, names []string, x *tensor.Tensor) (*Table, error
 		for k, p := range []float64{0.05, 0.5, 0.95} {
 			q := math.NaN()
 			if n > 0 && !hasNaN {
-				q = quantile7(col, p)
+				q = draws.QuantileSorted(col, p)
 			}
 			t.Cols[2+k].Data[j] = q
 		}

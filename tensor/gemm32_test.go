@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 )
 
@@ -285,37 +284,25 @@ func TestGemm32Edges(t *testing.T) {
 // TestGemm32Concurrent runs gemm32 from several goroutines at once, at a
 // serial and a parallel size (run it with -race).
 func TestGemm32Concurrent(t *testing.T) {
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for g := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(g), 32))
-			for it := range 6 {
-				tc := gemm32Case{tA: it%2 == 1, tB: g%2 == 1, m: 60, n: 70, k: 90, alpha: 1, intsOnly: true}
-				if it%3 == 2 {
-					tc.m, tc.n, tc.k = 260, 200, 170 // parallel
-				}
-				d := newGemm32Data(rng, tc)
-				want, _ := d.ref(tc)
-				got := append([]float64(nil), d.c0...)
-				gemm32(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, got, d.ldc, gemmEpi{})
-				for i := range want {
-					if got[i] != want[i] {
-						errs[g] = fmt.Errorf("goroutine %d, product %d: element %d = %v, want %v", g, it, i, got[i], want[i])
-						return
-					}
+	concurrently(t, 4, func(g int) error {
+		rng := rand.New(rand.NewPCG(uint64(g), 32))
+		for it := range 6 {
+			tc := gemm32Case{tA: it%2 == 1, tB: g%2 == 1, m: 60, n: 70, k: 90, alpha: 1, intsOnly: true}
+			if it%3 == 2 {
+				tc.m, tc.n, tc.k = 260, 200, 170 // parallel
+			}
+			d := newGemm32Data(rng, tc)
+			want, _ := d.ref(tc)
+			got := append([]float64(nil), d.c0...)
+			gemm32(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, d.a, d.lda, d.b, d.ldb, tc.beta, got, d.ldc, gemmEpi{})
+			for i := range want {
+				if got[i] != want[i] {
+					return fmt.Errorf("goroutine %d, product %d: element %d = %v, want %v", g, it, i, got[i], want[i])
 				}
 			}
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Error(err)
 		}
-	}
+		return nil
+	})
 }
 
 // TestGemm32Allocs checks that gemm32 allocates nothing after warm-up, at a

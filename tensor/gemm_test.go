@@ -56,25 +56,34 @@ func TestGemm(t *testing.T) {
 // TestGemmConcurrent runs products from several goroutines at once, as
 // separate tapes in separate goroutines do (run it with -race).
 func TestGemmConcurrent(t *testing.T) {
+	concurrently(t, 4, func(g int) error {
+		rng := rand.New(rand.NewPCG(uint64(g), 2))
+		x, w := randT(rng, -1, 1, 120, 90), randT(rng, -1, 1, 90, 80)
+		want := make([]float64, 120*80)
+		naiveGemm(false, false, 120, 80, 90, 1, x.data, w.data, 0, want)
+		for range 20 {
+			got := MatMul(x, w)
+			for i := range want {
+				if !near(got.data[i], want[i], 1e-12) {
+					return fmt.Errorf("goroutine %d: element %d = %v, want %v", g, i, got.data[i], want[i])
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// concurrently runs f(0), …, f(n−1) in n goroutines at once and reports
+// each error f returns.
+func concurrently(t *testing.T, n int, f func(g int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
+	errs := make([]error, n)
 	for g := range errs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(g), 2))
-			x, w := randT(rng, -1, 1, 120, 90), randT(rng, -1, 1, 90, 80)
-			want := make([]float64, 120*80)
-			naiveGemm(false, false, 120, 80, 90, 1, x.data, w.data, 0, want)
-			for range 20 {
-				got := MatMul(x, w)
-				for i := range want {
-					if !near(got.data[i], want[i], 1e-12) {
-						errs[g] = fmt.Errorf("goroutine %d: element %d = %v, want %v", g, i, got.data[i], want[i])
-						return
-					}
-				}
-			}
+			errs[g] = f(g)
 		}()
 	}
 	wg.Wait()

@@ -33,6 +33,19 @@ func dense(t *Tensor, k int) *mat.Dense {
 
 // sameAsDense checks block k of got against want to within tol relative to
 // the largest element of want.
+// gonumChol is gonum's Cholesky factor L of the k-th n×n matrix of a.
+func gonumChol(t *testing.T, a *Tensor, k int) *mat.TriDense {
+	t.Helper()
+	n := a.Dim(a.Rank() - 1)
+	var ch mat.Cholesky
+	if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), a.data[k*n*n:(k+1)*n*n]...))) {
+		t.Fatal("gonum: not positive definite")
+	}
+	var lw mat.TriDense
+	ch.LTo(&lw)
+	return &lw
+}
+
 func sameAsDense(t *testing.T, name string, got *Tensor, k int, want mat.Matrix, tol float64) {
 	t.Helper()
 	r, c := want.Dims()
@@ -62,13 +75,8 @@ func TestBatchedLinearAlgebraValues(t *testing.T) {
 	rhs := randT(rng, -1, 1, nb, n, 2)
 	x := Solve(g, rhs)
 	for k := range nb {
-		var ch mat.Cholesky
-		if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), a.data[k*n*n:(k+1)*n*n]...))) {
-			t.Fatal("gonum: not positive definite")
-		}
-		var lw mat.TriDense
-		ch.LTo(&lw)
-		sameAsDense(t, "Chol", l, k, &lw, 1e-10)
+		lw := gonumChol(t, a, k)
+		sameAsDense(t, "Chol", l, k, lw, 1e-10)
 
 		var iw mat.Dense
 		if err := iw.Inverse(dense(g, k)); err != nil {
@@ -341,15 +349,10 @@ func TestCholSmallAndLarge(t *testing.T) {
 		l := Chol(p)
 		tp.Backward(Sum(Mul(l, w)))
 		for k := range nb {
-			var ch mat.Cholesky
-			if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), a.data[k*n*n:(k+1)*n*n]...))) {
-				t.Fatal("gonum: not positive definite")
-			}
-			var lw mat.TriDense
-			ch.LTo(&lw)
-			sameAsDense(t, fmt.Sprintf("Chol n=%d", n), l, k, &lw, 1e-10)
+			lw := gonumChol(t, a, k)
+			sameAsDense(t, fmt.Sprintf("Chol n=%d", n), l, k, lw, 1e-10)
 
-			ld := mat.DenseCopyOf(&lw)
+			ld := mat.DenseCopyOf(lw)
 			var linv mat.Dense
 			if err := linv.Inverse(ld); err != nil {
 				t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/flowppl/flowppl/internal/testutil"
 )
 
 // staircaseCases are prefix patterns (k_r for each row) and column counts:
@@ -128,11 +130,11 @@ func testStaircaseLinear(t *testing.T, rng *rand.Rand, name string, s *Staircase
 	}
 	got, gg := run(true)
 	want, wg := run(false)
-	if e := relDiff(got.data, want.data); e > 1e-12 {
+	if e := testutil.RelErr(got.data, want.data); e > 1e-12 {
 		t.Errorf("%s: output differs by %g", name, e)
 	}
 	for i, what := range []string{"dx", "dW", "dbias"} {
-		if e := relDiff(gg[i], wg[i]); e > 1e-12 {
+		if e := testutil.RelErr(gg[i], wg[i]); e > 1e-12 {
 			t.Errorf("%s: %s differs by %g", name, what, e)
 		}
 	}
@@ -140,25 +142,9 @@ func testStaircaseLinear(t *testing.T, rng *rand.Rand, name string, s *Staircase
 	if withBias {
 		b = bv
 	}
-	if e := relDiff(StaircaseLinear(xv, wv, b, s, relu).data, want.data); e > 1e-12 {
+	if e := testutil.RelErr(StaircaseLinear(xv, wv, b, s, relu).data, want.data); e > 1e-12 {
 		t.Errorf("%s: untracked output differs by %g", name, e)
 	}
-}
-
-// relDiff returns max |a−b| / (1 + |b|).
-func relDiff(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	e := 0.0
-	for i := range a {
-		d := math.Abs(a[i]-b[i]) / (1 + math.Abs(b[i]))
-		if math.IsNaN(d) {
-			return d
-		}
-		e = max(e, d)
-	}
-	return e
 }
 
 // TestStaircaseMaskedIgnored puts NaN in every masked-out weight: the
@@ -184,7 +170,7 @@ func TestStaircaseMaskedIgnored(t *testing.T) {
 			tp.Watch(w)
 			out := StaircaseLinear(x, w, nil, s, true)
 			want := LinearReLU(x, wz, nil)
-			if e := relDiff(out.data, want.data); e > 1e-12 {
+			if e := testutil.RelErr(out.data, want.data); e > 1e-12 {
 				t.Errorf("%s: output with NaN masked weights differs by %g", c.name, e)
 			}
 			tp.Backward(Sum(out))
@@ -379,12 +365,12 @@ func TestStaircaseLinearFloat32(t *testing.T) {
 				got, gg := run(true)
 				want, wg := run(false)
 				name := fmt.Sprintf("%s n=%d (%d blocks, orders %v %v)", c.name, n, s.Blocks(), s.rowOrder != nil, s.colOrder != nil)
-				e := relDiff(got, want)
+				e := testutil.RelErr(got, want)
 				if e > 2e-4 {
 					t.Errorf("%s: output differs by %g", name, e)
 				}
 				for i, what := range []string{"dx", "dW", "dbias"} {
-					if ei := relDiff(gg[i], wg[i]); ei > 2e-4 {
+					if ei := testutil.RelErr(gg[i], wg[i]); ei > 2e-4 {
 						t.Errorf("%s: %s differs by %g", name, what, ei)
 					}
 				}

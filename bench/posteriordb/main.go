@@ -115,15 +115,7 @@ func run(file string, seed uint64, ref *posteriordb.Reference, sets []string) (s
 	if !ok {
 		return fmt.Sprintf("%.1f | | | | | | error: s is not a summary table", wall), false
 	}
-	var means, sds []float64
-	for _, c := range tab.Cols {
-		switch c.Name {
-		case "mean":
-			means = c.Data
-		case "sd":
-			sds = c.Data
-		}
-	}
+	means, sds := tab.Column("mean"), tab.Column("sd")
 	rows, err := posteriordb.Score(tab.Rows, means, sds, ref)
 	if err != nil {
 		return fmt.Sprintf("%.1f | | | | | | error: %v", wall, err), false
