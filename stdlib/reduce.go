@@ -268,7 +268,10 @@ func builtinQuantile(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 		if err := alloc(th, "quantile", len(col)); err != nil {
 			return nil, err
 		}
-		sorted := slices.Clone(col)
+		sorted, err := cloneFloats(th, col)
+		if err != nil {
+			return nil, fmt.Errorf("quantile: %w", err)
+		}
 		hasNaN := slices.ContainsFunc(sorted, math.IsNaN)
 		if err := sortFloats(th, sorted); err != nil {
 			return nil, fmt.Errorf("quantile: %w", err)

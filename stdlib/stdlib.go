@@ -129,6 +129,18 @@ func chunks(th *lang.Thread, n int, f func(from, to int)) error {
 	return nil
 }
 
+// cloneFloats returns a copy of xs, made in chunks with th's context
+// checked between them: the first touch of a large new array's pages is
+// itself slow (0.5 s for 80 MB on a virtual machine measured here), so a
+// time limit must be able to stop the copy too.
+func cloneFloats(th *lang.Thread, xs []float64) ([]float64, error) {
+	out := make([]float64, len(xs))
+	if err := chunks(th, len(xs), func(from, to int) { copy(out[from:to], xs[from:to]) }); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // sortFloats sorts xs as slices.Sort does (NaNs first): runs of
 // chunkSize sorted one by one, then merged pairwise, with th's context
 // checked between runs and every chunkSize merged values, so that a time
