@@ -9,7 +9,8 @@ import (
 // process over a dozen points, a covariance of a few parameters), batched
 // over the draws of a fit step, gonum's Potrf and Dtrsm spend most of
 // their time in call and loop overhead per row: on gp_pois_regr (11×11,
-// 256 draws) the factor and its backward pass were a third of a fit step
+// 256 draws) the factor, its backward pass and cholesky's symmetry check
+// were 40 % of a fit step
 // (bench/RESULTS.md, "Cheaper steps: small matrices"). Below cholSmallMax
 // Chol runs the textbook algorithms on a batch laid out element-major
 // ([n, n, w]: the w draws of element (i, j) contiguous), so that every
@@ -20,8 +21,8 @@ import (
 const cholSmallMax = 48
 
 // cholDrawChunk is the number of draws a batched kernel works on at once:
-// 4 element-major copies of a 48×48 chunk of 64 draws are 4.7 MB, of an
-// 11×11 one 248 KB.
+// the backward pass's 2 element-major copies of a 48×48 chunk of 64 draws
+// are 2.4 MB, of an 11×11 one 124 KB.
 const cholDrawChunk = 64
 
 // soa holds w n×n matrices element-major: element (i, j) of draw d at
