@@ -74,10 +74,10 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 		line(2, "thin", 1)
 		fmt.Fprintln(b, "#     adapt")
 		line(3, "engaged", b2i(st.AdaptEngaged))
-		line(3, "gamma", formatFloat(st.Gamma))
-		line(3, "delta", formatFloat(st.Delta))
-		line(3, "kappa", formatFloat(st.Kappa))
-		line(3, "t0", formatFloat(st.T0))
+		line(3, "gamma", FormatCSVNumber(st.Gamma))
+		line(3, "delta", FormatCSVNumber(st.Delta))
+		line(3, "kappa", FormatCSVNumber(st.Kappa))
+		line(3, "t0", FormatCSVNumber(st.T0))
 		line(3, "init_buffer", st.InitBuffer)
 		line(3, "term_buffer", st.TermBuffer)
 		line(3, "window", st.Window)
@@ -87,8 +87,8 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 		fmt.Fprintln(b, "#           nuts")
 		line(6, "max_depth", st.MaxDepth)
 		line(4, "metric", st.Metric)
-		line(4, "stepsize", formatFloat(st.StepSize))
-		line(4, "stepsize_jitter", formatFloat(st.StepSizeJitter))
+		line(4, "stepsize", FormatCSVNumber(st.StepSize))
+		line(4, "stepsize_jitter", FormatCSVNumber(st.StepSizeJitter))
 	default:
 		line(0, "method", string(s.Method))
 		fmt.Fprintf(b, "#   %s\n", s.Method)
@@ -99,8 +99,8 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 		if s.Method == PSIS {
 			line(2, "guide_draws", st.GuideDraws)
 			line(2, "replace", b2i(st.Replace))
-			line(2, "pareto_k", formatFloat(st.ParetoK))
-			line(2, "weights_ess", formatFloat(st.WeightsESS))
+			line(2, "pareto_k", FormatCSVNumber(st.ParetoK))
+			line(2, "weights_ess", FormatCSVNumber(st.WeightsESS))
 		}
 	}
 	line(0, "id", c+1)
@@ -125,7 +125,7 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 	}
 	if s.Method == NUTS && st.AdaptEngaged {
 		fmt.Fprintln(b, "# Adaptation terminated")
-		fmt.Fprintf(b, "# Step size = %s\n", formatFloat(info.StepSize))
+		fmt.Fprintf(b, "# Step size = %s\n", FormatCSVNumber(info.StepSize))
 		switch {
 		case len(info.InvMetric) == 1:
 			fmt.Fprintln(b, "# Diagonal elements of inverse mass matrix:")
@@ -147,17 +147,17 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 		}
 		if s.Method == NUTS {
 			t := s.Stats[c][i]
-			row = append(row, formatFloat(lp), formatFloat(t.AcceptStat), formatFloat(t.StepSize),
-				strconv.Itoa(t.TreeDepth), strconv.Itoa(t.Leapfrog), strconv.Itoa(b2i(t.Divergent)), formatFloat(t.Energy))
+			row = append(row, FormatCSVNumber(lp), FormatCSVNumber(t.AcceptStat), FormatCSVNumber(t.StepSize),
+				strconv.Itoa(t.TreeDepth), strconv.Itoa(t.Leapfrog), strconv.Itoa(b2i(t.Divergent)), FormatCSVNumber(t.Energy))
 		} else {
 			lq := 0.0
 			if s.LogApprox != nil {
 				lq = s.LogApprox[c][i]
 			}
-			row = append(row, formatFloat(lq), formatFloat(lp))
+			row = append(row, FormatCSVNumber(lq), FormatCSVNumber(lp))
 		}
 		for _, col := range cols {
-			row = append(row, formatFloat(col.Draws[c][i]))
+			row = append(row, FormatCSVNumber(col.Draws[c][i]))
 		}
 		fmt.Fprintln(b, strings.Join(row, ","))
 	}
@@ -174,7 +174,7 @@ func WriteCmdStan(w io.Writer, s *Set, c int) error {
 func writeRow(b *bufio.Writer, v []float64) {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = formatFloat(x)
+		s[i] = FormatCSVNumber(x)
 	}
 	fmt.Fprintf(b, "# %s\n", strings.Join(s, ", "))
 }

@@ -90,7 +90,7 @@ func TestWriteReferenceDraws(t *testing.T) {
 	for _, s := range referenceSets() {
 		for c, ch := range s.x {
 			for i, v := range ch {
-				fmt.Fprintf(&b, "%s,%d,%d,%s\n", s.name, c+1, i+1, formatFloat(v))
+				fmt.Fprintf(&b, "%s,%d,%d,%s\n", s.name, c+1, i+1, FormatCSVNumber(v))
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package draws
 
 import (
+	"github.com/flowppl/flowppl/tensor"
+
 	"fmt"
 	"math"
 	"strconv"
@@ -273,9 +275,11 @@ func (s *Set) Columns() []Column {
 	return out
 }
 
-// formatFloat writes v in the shortest form that reads back exactly, with
-// NaN and infinities spelled as R and Python read them.
-func formatFloat(v float64) string {
+// FormatCSVNumber writes v for a CSV file in the shortest form that reads
+// back exactly (tensor.FormatNumber: no exponent from 1 up to 1e16), with
+// NaN and infinities spelled as R, pandas and Python read them. CmdStan
+// files and write_csv both use it.
+func FormatCSVNumber(v float64) string {
 	switch {
 	case math.IsNaN(v):
 		return "NaN"
@@ -284,5 +288,5 @@ func formatFloat(v float64) string {
 	case math.IsInf(v, -1):
 		return "-Inf"
 	}
-	return strconv.FormatFloat(v, 'g', -1, 64)
+	return tensor.FormatNumber(v)
 }

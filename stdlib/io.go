@@ -12,8 +12,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/lang"
-	"github.com/flowppl/flowppl/tensor"
 )
 
 func ioBuiltins() []*lang.Builtin {
@@ -49,20 +49,6 @@ var (
 	errRange     = errors.New("is beyond the range of float64 numbers (magnitude at most about 1.8e308)")
 	errNotNumber = errors.New("is not a number")
 )
-
-// formatCSVNumber writes v so that R, pandas and read_csv read it back
-// exactly.
-func formatCSVNumber(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return tensor.FormatNumber(v)
-}
 
 func builtinReadCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
 	return readFile(th, "read_csv", args, kwargs, func(data []byte) (lang.Value, error) { return parseCSV(th, data) })
@@ -282,7 +268,7 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 			if c.text != nil {
 				rec[j] = c.text[i]
 			} else {
-				rec[j] = formatCSVNumber(c.nums[i])
+				rec[j] = draws.FormatCSVNumber(c.nums[i])
 			}
 		}
 		w.Write(rec)
