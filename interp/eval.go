@@ -562,7 +562,9 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	if ev.run != nil {
 		ev.run.callAt = pos // factor keys its term by its call (subsample.go)
 	}
+	saved := ev.th.SetCallPos(pos) // a builtin's warnings name its call
 	r, err := ev.guard(pos, func() (lang.Value, error) { return c.CallInternal(ev.th, args, kwargs) })
+	ev.th.SetCallPos(saved)
 	if err != nil {
 		return nil, ev.wrap(pos, err)
 	}

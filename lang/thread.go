@@ -62,7 +62,22 @@ type Thread struct {
 	stack []Frame
 
 	nesting int // expressions being evaluated (Nest, Unnest)
+
+	callPos ast.Pos // the builtin call running (SetCallPos)
 }
+
+// SetCallPos records pos as the position of the builtin call about to
+// run and returns the one it replaces (for the caller to restore): a
+// builtin that warns (sample, summary of draws) reports its warnings at
+// its call. The interpreter sets it around every builtin call.
+func (th *Thread) SetCallPos(pos ast.Pos) (old ast.Pos) {
+	old, th.callPos = th.callPos, pos
+	return old
+}
+
+// CallPos returns the position of the builtin call running (the zero Pos
+// outside the interpreter).
+func (th *Thread) CallPos() ast.Pos { return th.callPos }
 
 // Frame is one entry of a call stack: the function called and the position
 // of the call.

@@ -14,7 +14,7 @@ const KLDraws = 10000
 
 func distributionBuiltins() []*lang.Builtin {
 	return []*lang.Builtin{
-		def("sample", "sample(d): one draw; sample(d, n): n draws (a vector, or an n×d matrix)", builtinSample),
+		def("sample", "sample(d): one draw; sample(d, n): n draws (a vector, or an n×d matrix); sample(m(data), n, method = \"nuts\", ...) and sample(q, n, method = \"psis\") give draws with diagnostics (see the sample options)", builtinSample),
 		def("log_prob", "log_prob(d, x): log density of x (a number, vector or n×d matrix of rows)", builtinLogProb),
 		def("entropy", "entropy(d): the closed-form differential entropy", builtinEntropy),
 		def("kl", "kl(p, q, n): Monte Carlo KL(p‖q) from n draws of p (default 10000)", builtinKL),
@@ -24,8 +24,21 @@ func distributionBuiltins() []*lang.Builtin {
 func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
 	var dv lang.Value
 	var nv lang.Value
-	if err := lang.UnpackArgs("sample", args, kwargs, "d", &dv, "n?", &nv); err != nil {
+	var plain, opts []lang.Kwarg // d and n; the options of sample with a method
+	for _, kw := range kwargs {
+		if kw.Name == "d" || kw.Name == "n" {
+			plain = append(plain, kw)
+		} else {
+			opts = append(opts, kw)
+		}
+	}
+	if err := lang.UnpackArgs("sample", args, plain, "d", &dv, "n?", &nv); err != nil {
 		return nil, err
+	}
+	_, named := dv.(lang.NamedSampler)
+	_, isDist := dv.(lang.Distribution)
+	if _, ok := dv.(MethodSampler); (ok && !named && !isDist) || len(opts) > 0 {
+		return sampleWithMethod(th, dv, nv, opts)
 	}
 	if g, ok := dv.(lang.NamedSampler); ok {
 		return sampleNamed(th, g, nv)

@@ -190,7 +190,7 @@ type PrintRecorder interface {
 
 func summaryBuiltins() []*lang.Builtin {
 	return []*lang.Builtin{
-		def("summary", "summary(q): mean, sd, 5%, 50%, 95% of each dimension from 10000 draws", builtinSummary),
+		def("summary", "summary(q): mean, sd, 5%, 50%, 95% of each dimension from 10000 draws; summary(d) of draws: the table with MCSE, ESS and R-hat, and the sampler's warnings", builtinSummary),
 	}
 }
 
@@ -201,6 +201,8 @@ func builtinSummary(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []
 		return nil, err
 	}
 	switch q := q.(type) {
+	case *Draws:
+		return summaryOfDraws(th, q)
 	case lang.NamedSampler:
 		if n < 1 {
 			return nil, fmt.Errorf("summary: n must be positive, got %d", n)

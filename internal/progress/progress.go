@@ -6,6 +6,7 @@ package progress
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -42,7 +43,8 @@ func NewBar(w io.Writer, extra ...progressbar.Option) *Bar {
 	return &Bar{w: w, opts: extra}
 }
 
-// Step implements infer.ProgressDisplay.
+// Step implements infer.ProgressDisplay. A NaN loss (sample's NUTS
+// iterations) shows the bar without a loss.
 func (b *Bar) Step(step, total int, loss float64) {
 	if b.bar == nil {
 		b.total = total
@@ -58,6 +60,11 @@ func (b *Bar) Step(step, total int, loss float64) {
 			progressbar.OptionSetDescription("fit"),
 		}
 		b.bar = progressbar.NewOptions(total, append(opts, b.opts...)...)
+	}
+	if math.IsNaN(loss) { // a sampler's iterations (sample), not a fit's steps
+		b.bar.Describe("sample")
+		_ = b.bar.Set(step)
+		return
 	}
 	b.ema = smoothing*b.ema + (1-smoothing)*loss
 	b.wsum = smoothing*b.wsum + (1 - smoothing)
