@@ -205,7 +205,7 @@ func (p *Posterior) constrainRows(th *lang.Thread, z [][]float64, params []draws
 		for i := range out {
 			for j := range k {
 				v := math.NaN()
-				if ok && a.Len() == n*k {
+				if ok && len(a.Data()) == n*k {
 					v = a.Data()[i*k+j]
 				}
 				out[i][off+j] = v

@@ -65,6 +65,9 @@ func TestExamples(t *testing.T) {
 			if name == "large_data.flow" {
 				checkLargeData(t, globals)
 			}
+			if check := drawsExampleChecks[name]; check != nil {
+				check(t, globals)
+			}
 			checkNoWarnings(t, globals)
 		})
 	}
