@@ -74,7 +74,7 @@ func (p *Posterior) SampleMethod(th *lang.Thread, n int, o stdlib.SampleOptions)
 	if o.Guide != nil {
 		f, ok := flowOf(o.Guide)
 		if !ok {
-			return nil, fmt.Errorf("sample: guide must be a flow guide fitted to %s (q after fit q to %s(...)), got %s", p, p.Model.name, lang.Describe(o.Guide))
+			return nil, fmt.Errorf("sample: guide must be a flow guide fitted to %s(...) (q after fit q to %s(...)), got %s", p.Model.name, p.Model.name, lang.Describe(o.Guide))
 		}
 		if g, ok := o.Guide.(*Guide); ok && g.Post.Model != p.Model {
 			return nil, fmt.Errorf("sample: the guide was fitted to %s, not to %s", g.Post, p)
@@ -334,7 +334,7 @@ func (pr *nutsProgress) iteration(chain, iter int) {
 		return
 	}
 	if pr.sum >= pr.nextLine && pr.nextLine > 0 {
-		fmt.Fprintf(pr.th.Stderr, "sample: %d/%d iterations (%d chains)\n", pr.sum, pr.total, len(pr.done_))
+		fmt.Fprintf(pr.th.Stderr, "sample: %d/%d iterations (%s)\n", pr.sum, pr.total, plural(len(pr.done_), "chain"))
 		pr.nextLine += pr.total / 10
 	}
 }
@@ -345,4 +345,12 @@ func (pr *nutsProgress) done(stopped string) {
 		return
 	}
 	pr.rep.Done(&infer.Report{Steps: pr.sum, Stopped: stopped, Loss: math.NaN()})
+}
+
+// plural returns "1 chain", "4 chains".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
