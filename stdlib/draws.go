@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -279,6 +280,10 @@ func builtinWriteDraws(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs
 	create := func(name string) (io.WriteCloser, error) { return &fileBuffer{th: th, name: name}, nil }
 	names, err := draws.WriteCmdStanFiles(create, path, d.Set)
 	if err != nil {
+		var fe *lang.FileError
+		if errors.As(err, &fe) { // the file's own error names the path
+			err = fe
+		}
 		return nil, fmt.Errorf("write_draws: %w", err)
 	}
 	return lang.String(strings.Join(names, ", ")), nil

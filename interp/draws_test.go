@@ -1,0 +1,288 @@
+package interp_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/flowppl/flowppl/draws"
+	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/stdlib"
+)
+
+// runDraws runs src on a fresh thread (seed PCG(1, 2)) and returns its
+// globals.
+func runDraws(t *testing.T, src string) lang.StringDict {
+	t.Helper()
+	th, _, _ := newThread()
+	th.Quiet = true
+	g, err := interp.ExecFile(th, "draws.flow", src, nil)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	return g
+}
+
+// TestSampleNUTSConjugate: script-level NUTS on two conjugate models
+// matches the closed-form posterior: the normal mean with known sd
+// (posterior Normal(Σy/(n + 1/100), 1/√(n + 1/100)) for prior
+// Normal(0, 10) and unit noise) and a Poisson rate with a Gamma prior
+// (posterior Gamma(a + Σy, b + n), sampled on the log scale and
+// constrained back: this checks the draws' constraining map). Each mean
+// must lie within 4 Monte Carlo standard errors of the truth and each sd
+// within 4 MCSEs of the sd (draws.MCSEMean and MCSESd, from the draws'
+// own ESS); R-hat below 1.01.
+func TestSampleNUTSConjugate(t *testing.T) {
+	g := runDraws(t, `
+model normal(y) {
+    mu ~ Normal(0, 10)
+    y ~ Normal(mu * ones(len(y)), 1)
+}
+model poisson(y) {
+    lambda ~ Gamma(2, 1)
+    y ~ Poisson(lambda * ones(len(y)))
+}
+a = sample(normal([1.2, 0.4, 2.2, 1.5, 0.9]), 1000, chains = 4, seed = 7)
+b = sample(poisson([3, 5, 4, 2, 6, 4]), 1000, chains = 4, seed = 8)
+`)
+	prec := 5 + 1.0/100
+	shape, rate := 2.0+24, 1.0+6
+	for _, tt := range []struct {
+		draws, name string
+		mean, sd    float64
+	}{
+		{"a", "mu", (1.2 + 0.4 + 2.2 + 1.5 + 0.9) / prec, 1 / math.Sqrt(prec)},
+		{"b", "lambda", shape / rate, math.Sqrt(shape) / rate},
+	} {
+		set, s := summaryOf(t, g, tt.draws)
+		x := column(t, set, tt.name)
+		r := rowOf(t, s, tt.name)
+		msd, err := draws.MCSESd(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(r.Mean-tt.mean) > 4*r.MCSE || math.Abs(r.SD-tt.sd) > 4*msd || !(r.Rhat < 1.01) {
+			t.Errorf("%s: mean %.4f (MCSE %.4f), sd %.4f (MCSE %.4f), R-hat %.4f; want mean %.4f, sd %.4f, R-hat < 1.01",
+				tt.name, r.Mean, r.MCSE, r.SD, msd, r.Rhat, tt.mean, tt.sd)
+		}
+	}
+}
+
+// TestSampleSeeds: the same script on the same thread seed gives the same
+// draws (the sampler's seed comes from the thread's random numbers), a
+// seed option gives the same draws whatever the thread's seed, and
+// different seeds give different draws.
+func TestSampleSeeds(t *testing.T) {
+	const src = `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+a = sample(m(1), 20, chains = 2, warmup = 20)
+b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
+`
+	run := func(seed uint64) (a, b []float64) {
+		th, _, _ := newThread()
+		th.Rand, th.Quiet = lang.NewRand(seed), true
+		g, err := interp.ExecFile(th, "s.flow", src, nil)
+		if err != nil {
+			t.Fatal(interp.FormatError(err))
+		}
+		va, _ := g["a"].(*stdlib.Draws).Attr("mu")
+		vb, _ := g["b"].(*stdlib.Draws).Attr("mu")
+		return va.(*lang.Array).Data(), vb.(*lang.Array).Data()
+	}
+	a1, b1 := run(1)
+	a2, b2 := run(1)
+	a3, b3 := run(2)
+	same := func(x, y []float64) bool { return strings.EqualFold(lang.NewVector(x).String(), lang.NewVector(y).String()) }
+	if !same(a1, a2) || !same(b1, b2) {
+		t.Error("the same script and seed gave different draws")
+	}
+	if same(a1, a3) {
+		t.Error("thread seeds 1 and 2 gave the same draws")
+	}
+	if !same(b1, b3) {
+		t.Error("seed = 5 gave different draws on different thread seeds")
+	}
+}
+
+// TestSummaryDrawsColumns: summary(d) returns draws.Summarize's rows (lp__
+// first, then each element) as the table's columns, and prints the
+// stansummary table with the sampler's line.
+func TestSummaryDrawsColumns(t *testing.T) {
+	th, stdout, _ := newThread()
+	th.Quiet = true
+	g, err := interp.ExecFile(th, "s.flow", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    theta ~ Normal(mu * ones(2), 1)
+    y ~ Normal(theta, 1)
+}
+d = sample(m([1, 2]), 50, chains = 2, warmup = 50, seed = 1)
+t = summary(d)
+`, nil)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	tab := g["t"].(*stdlib.Table)
+	_, s := summaryOf(t, g, "d")
+	if want := []string{"lp__", "mu", "theta[0]", "theta[1]"}; strings.Join(tab.Rows, " ") != strings.Join(want, " ") {
+		t.Fatalf("rows %v, want %v", tab.Rows, want)
+	}
+	for i, r := range s.Rows {
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"mean", r.Mean}, {"mcse", r.MCSE}, {"sd", r.SD}, {"q5", r.Q5}, {"q50", r.Q50}, {"q95", r.Q95},
+			{"ess_bulk", r.ESSBulk}, {"ess_tail", r.ESSTail}, {"rhat", r.Rhat}} {
+			if got := tab.Column(c.name)[i]; got != c.want {
+				t.Errorf("%s %s = %v, want %v", r.Name, c.name, got, c.want)
+			}
+		}
+	}
+	out := stdout.String()
+	for _, want := range []string{"nuts: 2 chains × 50 draws", "ess_bulk", "rhat", "divergent: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary printed %q, want it to contain %q", out, want)
+		}
+	}
+}
+
+// elapsed matches the timing lines of a CmdStan CSV file.
+var elapsed = regexp.MustCompile(`(?m)^#(\s+Elapsed Time:)?\s+[0-9.e+-]+ seconds \((Warm-up|Sampling|Total)\)$`)
+
+// TestWriteDrawsGolden: write_draws of a small NUTS run (1 chain, 3
+// draws, seed 1) and of guide draws write CmdStan's layout, compared with
+// testdata/draws/*.csv (-update rewrites them) with the measured times
+// blanked; two chains give two files named x_1.csv and x_2.csv.
+func TestWriteDrawsGolden(t *testing.T) {
+	dir := t.TempDir()
+	in := interp.New(interp.Options{Dir: dir})
+	err := in.Exec(context.Background(), "w.flow", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    sigma ~ HalfNormal(1)
+    theta ~ Normal(mu * ones(2), sigma)
+    y ~ Normal(theta, 1)
+    s = sigma * 2
+}
+d = sample(m([1, 2]), 3, chains = 1, warmup = 5, seed = 1, quiet = true)
+one = write_draws("nuts.csv", d)
+two = write_draws("two.csv", sample(m([1, 2]), 3, chains = 2, warmup = 5, seed = 1, quiet = true))
+`)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	if v, _ := in.Value("two"); v.String() != `"two_1.csv, two_2.csv"` && v.String() != "two_1.csv, two_2.csv" {
+		t.Errorf("write_draws returned %v, want the two file names", v)
+	}
+	for _, f := range []string{"two_1.csv", "two_2.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "nuts.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := elapsed.ReplaceAllString(string(got), "#$1 T seconds ($2)")
+	golden := filepath.Join("testdata", "draws", "nuts.csv")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text != string(want) {
+		t.Errorf("write_draws wrote\n%s\nwant (%s)\n%s", text, golden, want)
+	}
+	for _, col := range []string{"lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,mu,sigma,theta.1,theta.2,s\n"} {
+		if !strings.Contains(text, col) {
+			t.Errorf("no header %q", col)
+		}
+	}
+}
+
+// TestWriteDrawsSandbox: write_draws goes through the interpreter's file
+// access: a path out of its directory is refused, and an interpreter
+// without files refuses every path.
+func TestWriteDrawsSandbox(t *testing.T) {
+	const src = `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+d = sample(m(1), 5, chains = 1, warmup = 5, seed = 1, quiet = true)
+write_draws(PATH, d)
+`
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		opts interp.Options
+		path string
+		want string
+	}{
+		{interp.Options{Dir: dir}, "../out.csv", `write_draws: cannot write "../out.csv": the path leads outside the interpreter's directory`},
+		{interp.Options{Dir: dir}, filepath.Join(dir, "abs.csv"), "leads outside the interpreter's directory"},
+		{interp.Options{}, "x.csv", "file access is disabled in this interpreter"},
+	} {
+		in := interp.New(tt.opts)
+		err := in.Exec(context.Background(), "w.flow", strings.Replace(src, "PATH", `"`+tt.path+`"`, 1))
+		var ee *lang.EvalError
+		if !errors.As(err, &ee) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "w.flow:7:1: ") {
+			t.Errorf("write_draws(%q): error %v, want w.flow:7:1: ... %q", tt.path, err, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "out.csv")); err == nil {
+		t.Error("write_draws wrote outside the directory")
+	}
+}
+
+// cancelAfter is a progress reporter that cancels a context after k
+// iterations.
+type cancelAfter struct {
+	k      int
+	cancel func()
+}
+
+func (c *cancelAfter) Step(step, total int, loss float64) {
+	if step >= c.k {
+		c.cancel()
+	}
+}
+func (c *cancelAfter) Done(*infer.Report) {}
+
+// TestSampleCancel: cancelling the thread's context stops NUTS, which
+// reports "interrupted" at the call; the progress display saw the
+// iterations.
+func TestSampleCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	th, _, _ := newThread()
+	th.Context = ctx
+	rep := &cancelAfter{k: 100, cancel: cancel}
+	th.Progress = func() infer.ProgressReporter { return rep }
+	_, err := interp.ExecFile(th, "c.flow", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+d = sample(m(1), 100000, chains = 2)
+`, nil)
+	if err == nil || !strings.Contains(err.Error(), "c.flow:6:5: sample: interrupted") {
+		t.Fatalf("error %v, want c.flow:6:5: sample: interrupted", err)
+	}
+}
