@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,7 +103,7 @@ b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 	a1, b1 := run(1)
 	a2, b2 := run(1)
 	a3, b3 := run(2)
-	same := func(x, y []float64) bool { return strings.EqualFold(lang.NewVector(x).String(), lang.NewVector(y).String()) }
+	same := slices.Equal[[]float64]
 	if !same(a1, a2) || !same(b1, b2) {
 		t.Error("the same script and seed gave different draws")
 	}
