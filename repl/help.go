@@ -21,9 +21,10 @@ var Keywords = []string{"flow", "fit", "to", "by", "model", "fn", "for", "in", "
 // Help writes the help for topic: with no topic, the commands and the
 // lists of builtins, distributions, bijectors and options; with a topic,
 // the signature and description of that builtin, distribution, bijector,
-// fit option or bijector option (from stdlib's docs, dist.Families,
-// flows' registrations, infer.FitOptions and flows.FlowOptions, the
-// tables the interpreter uses), or
+// fit option, sample option or bijector option (from stdlib's docs,
+// dist.Families, flows' registrations, infer.FitOptions,
+// stdlib.SampleOptionTable and flows.FlowOptions, the tables the
+// interpreter uses), or
 // the builtins and distributions whose name or description mention it.
 // An unknown topic gets a hint and an error.
 func Help(w io.Writer, topic string) error {
@@ -41,6 +42,8 @@ func Help(w io.Writer, topic string) error {
 		writeColumns(w, flows.Names())
 		fmt.Fprintln(w, "\nFit options (fit q to t { name = value }):")
 		writeColumns(w, infer.FitOptions.Names())
+		fmt.Fprintln(w, "\nSample options (sample(x, n, method = \"nuts\", name = value)):")
+		writeColumns(w, append([]string{"guide"}, stdlib.SampleOptionTable.Names()...))
 		fmt.Fprintln(w, "\nBijector options (flow B(base, name = value)):")
 		writeColumns(w, flows.FlowOptions.Names())
 		fmt.Fprintln(w, "\nKeywords:")
@@ -70,8 +73,16 @@ func Help(w io.Writer, topic string) error {
 		fmt.Fprintf(w, "flow %s(base, ...)\n    %s (bijector; %s)\n", topic, doc, takes)
 		return nil
 	}
+	found := false
 	if o, err := infer.FitOptions.Lookup(topic); err == nil {
 		fmt.Fprintf(w, "fit q to t { %s = ... }\n    %s: %s; default %s (fit option)\n", topic, o.RangeText(), o.Doc, o.Default)
+		found = true
+	}
+	if o, err := stdlib.SampleOptionTable.Lookup(topic); err == nil {
+		fmt.Fprintf(w, "sample(x, n, %s = ...)\n    %s: %s; default %s (sample option)\n", topic, o.RangeText(), o.Doc, o.Default)
+		found = true
+	}
+	if found {
 		return nil
 	}
 	if o, err := flows.FlowOptions.Lookup(topic); err == nil {
@@ -106,6 +117,7 @@ func Help(w io.Writer, topic string) error {
 	}
 	all := append(append(builtinNames(), dist.FamilyNames()...), flows.Names()...)
 	all = append(append(all, infer.FitOptions.Names()...), flows.FlowOptions.Names()...)
+	all = append(all, stdlib.SampleOptionTable.Names()...)
 	return fmt.Errorf("no help for %q%s", topic, spell.Hint(topic, all))
 }
 

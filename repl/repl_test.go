@@ -104,6 +104,10 @@ func TestHelp(t *testing.T) {
 		{"bins", "flow B(base, bins = ...)\n    a positive integer (at most 1000): spline bins (Spline, SplineAutoregressive); default 8 (bijector option)\n"},
 		{"Spline", "(bijector; options bins, bound)"},
 		{"Exp", "(bijector; no options)"},
+		{"adapt_delta", "sample(x, n, adapt_delta = ...)\n    a number in (0, 1): nuts: the target acceptance statistic"},
+		{"seed", "(fit option)"},
+		{"seed", "(sample option)"},
+		{"write_draws", "write_draws(path, d)"},
 	} {
 		b.Reset()
 		if err := Help(&b, tt.topic); err != nil || !strings.Contains(b.String(), tt.want) {
@@ -136,6 +140,7 @@ func TestComplete(t *testing.T) {
 		{"q.sam", "ple", 3},
 		{"fit q to t { optim", "izer", 5},
 		{"flow Spline(b, boun", "d", 4},
+		{"d = sample(m(y), 100, max_dep", "th", 7},
 	} {
 		got, n := c.Do([]rune(tt.line), len([]rune(tt.line)))
 		found := false

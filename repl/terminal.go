@@ -184,6 +184,7 @@ func (c *Completer) Candidates() []string {
 	names = append(names, dist.FamilyNames()...)
 	names = append(names, flows.Names()...)
 	names = append(names, infer.FitOptions.Names()...)
+	names = append(names, stdlib.SampleOptionTable.Names()...)
 	names = append(names, flows.FlowOptions.Names()...)
 	names = append(names, Keywords...)
 	sort.Strings(names)
