@@ -28,6 +28,7 @@ var generated = []struct {
 	{"fit options", infer.FitOptions.Markdown},
 	{"bijectors", bijectorTable},
 	{"bijector options", flows.FlowOptions.Markdown},
+	{"sample options", stdlib.SampleOptionTable.Markdown},
 }
 
 // bijectorTable is the table of bijectors: name, options, description.
@@ -100,6 +101,7 @@ func TestReferenceComplete(t *testing.T) {
 		{"bijector", flows.Names()},
 		{"fit option", infer.FitOptions.Names()},
 		{"bijector option", flows.FlowOptions.Names()},
+		{"sample option", stdlib.SampleOptionTable.Names()},
 		{"REPL command", commands},
 		{"keyword", repl.Keywords},
 	} {
