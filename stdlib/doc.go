@@ -139,6 +139,19 @@
 //	sample(q, n)  of a posterior guide: a record of n-vectors and n×k matrices;
 //	mean(q), sd(q)  of a posterior guide: a record of numbers and vectors
 //
+// Exact draws (draws.go; the samplers are the interpreter's, through
+// MethodSampler):
+//
+//	sample(m(data), n, method = "nuts", guide = q, ...)  NUTS (NeuTra with a
+//	              fitted guide): a Draws value, n draws a chain after warm-up
+//	sample(q, n, method = "psis")  a fitted guide's draws resampled with
+//	              Pareto-smoothed weights; method = "guide": its own draws
+//	summary(d)    of Draws: stansummary's table (mean, mcse, sd, q5, q50, q95,
+//	              ess_bulk, ess_tail, rhat), printed with the sampler's line,
+//	              its warnings reported at the call
+//	write_draws(path, d)  CmdStan's CSV layout, one file per chain (path_1.csv,
+//	              ... for several), through the thread's file access
+//
 // Inside a model, the math builtins, the special, vector, selection,
 // comparison and linear-algebra builtins, the reductions and quantile
 // (over each draw's values, keeping the draw axis and the tape), len,
@@ -172,7 +185,7 @@
 //	              (same latents required): sample(q, n) gives them by name
 //
 // Every builtin that reads or writes a file (read_csv, read_json,
-// write_csv, save, load, plot) does it through the thread's file access,
+// write_csv, write_draws, save, load, plot) does it through the thread's file access,
 // lang.Thread.ReadFile and WriteFile, never package os: a sandboxed
 // interpreter's lang.DirFS then holds it to its directory, and its errors
 // name the path as the script wrote it.
