@@ -287,3 +287,17 @@ d = sample(m(1), 100000, chains = 2)
 		t.Fatalf("error %v, want c.flow:6:5: sample: interrupted", err)
 	}
 }
+
+func init() {
+	invExempt["write_draws"] = "I/O of draws values: a batch argument is an error (TestWriteDrawsBatchArgument)"
+}
+
+// TestWriteDrawsBatchArgument: write_draws of a value computed from
+// latents is an error that says so.
+func TestWriteDrawsBatchArgument(t *testing.T) {
+	x := stack(t, vary(vec(0.5, 1, 2)))
+	_, err := evalExpr("", `write_draws(path, x)`, lang.StringDict{"x": x, "path": lang.String(t.TempDir() + "/d.csv")})
+	if err == nil || !strings.Contains(err.Error(), "write_draws: ") || !strings.Contains(err.Error(), "latent variables") {
+		t.Errorf("error %v, want write_draws's, saying the value depends on latent variables", err)
+	}
+}
