@@ -160,6 +160,22 @@
 // with the model's names. The report adds elbo, pareto_k, dropped and
 // warnings. The builtin elbo(q, target, n) is defined here (Builtins).
 //
+// # Exact draws
+//
+// A *Posterior and a *Guide are stdlib.MethodSamplers (draws.go):
+// sample(m(data), n, method = "nuts", ...) runs infer.NUTS on the
+// unconstrained space, or infer.NeuTraNUTS in a fitted guide's base space
+// with guide = q; sample(q, n, method = "psis") runs infer.PSISResample
+// against the guide's own posterior, and method = "guide" returns the
+// guide's draws. Each returns a *stdlib.Draws: the draws mapped through
+// the model (constrained latents and derived quantities, by one collect
+// run per chain), with lp__, NUTS's sampler statistics and settings, for
+// summary(d) and write_draws. The sampler's seed is the option's or the
+// next number of the thread's random source; the thread's context cancels
+// NUTS; its progress goes to the thread's Progress display or to Stderr;
+// its warnings (divergences, tree depth, PSIS's rule) are reported at the
+// call (lang.Thread.CallPos).
+//
 // # Warnings
 //
 // Some mistakes give answers without an error. Warnings (warn.go) name
