@@ -46,23 +46,27 @@ func NewBar(w io.Writer, extra ...progressbar.Option) *Bar {
 // Step implements infer.ProgressDisplay. A NaN loss (sample's NUTS
 // iterations) shows the bar without a loss.
 func (b *Bar) Step(step, total int, loss float64) {
+	sampler := math.IsNaN(loss)
 	if b.bar == nil {
 		b.total = total
+		its, desc := "steps", "fit"
+		if sampler {
+			its, desc = "it", "sample"
+		}
 		opts := []progressbar.Option{
 			progressbar.OptionSetWriter(b.w),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionSetItsString(its),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(100 * time.Millisecond),
-			progressbar.OptionSetDescription("fit"),
+			progressbar.OptionSetDescription(desc),
 		}
 		b.bar = progressbar.NewOptions(total, append(opts, b.opts...)...)
 	}
-	if math.IsNaN(loss) { // a sampler's iterations (sample), not a fit's steps
-		b.bar.Describe("sample")
+	if sampler { // a sampler's iterations (sample), not a fit's steps
 		_ = b.bar.Set(step)
 		return
 	}

@@ -2,6 +2,7 @@ package progress
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 
@@ -50,5 +51,25 @@ func TestBarStopped(t *testing.T) {
 	b.Finish(7, true, "converged at step 5: why", 1)
 	if !strings.HasSuffix(buf.String(), "\nconverged at step 5: why; loss 1.0000 after 7 steps\n") {
 		t.Errorf("no stop line: %q", buf.String())
+	}
+}
+
+// TestBarSampler: a NaN loss (sample's NUTS iterations) shows the bar as
+// "sample" with iterations, without a loss.
+func TestBarSampler(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBar(&buf, progressbar.OptionThrottle(0))
+	for s := 1; s <= 40; s++ {
+		b.Step(s, 40, math.NaN())
+	}
+	b.Finish(40, false, "", math.NaN())
+	out := buf.String()
+	for _, want := range []string{"sample", "40/40", "it/s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("bar output lacks %q:\n%q", want, out)
+		}
+	}
+	if strings.Contains(out, "loss") || strings.Contains(out, "NaN") {
+		t.Errorf("bar shows a loss: %q", out)
 	}
 }
