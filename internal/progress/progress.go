@@ -1,4 +1,5 @@
-// Package progress shows the progress of fits on a terminal: a bar,
+// Package progress shows the progress of fits (and of sample's NUTS
+// iterations) on a terminal: a bar,
 // drawn by github.com/schollz/progressbar, with the steps, the smoothed
 // loss, the steps per second and the time left, updated in place.
 package progress
