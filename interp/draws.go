@@ -94,7 +94,11 @@ func (p *Posterior) SampleMethod(th *lang.Thread, n int, o stdlib.SampleOptions)
 		return nil, err
 	}
 	prog := newNUTSProgress(th, o.Quiet, opts)
-	opts.OnIteration = prog.iteration
+	ctx := th.Context
+	opts.OnIteration = func(chain, iter int) {
+		prog.iteration(chain, iter)
+		_ = ctx.Err() // an iteration is a step of an embedding's step limit, as a fit's step is
+	}
 	savedTh, savedPos := p.th, p.callPos
 	p.th, p.callPos = th, th.CallPos()
 	defer func() { p.th, p.callPos = savedTh, savedPos }()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
@@ -299,5 +300,31 @@ func TestWriteDrawsBatchArgument(t *testing.T) {
 	_, err := evalExpr("", `write_draws(path, x)`, lang.StringDict{"x": x, "path": lang.String(t.TempDir() + "/d.csv")})
 	if err == nil || !strings.Contains(err.Error(), "write_draws: ") || !strings.Contains(err.Error(), "latent variables") {
 		t.Errorf("error %v, want write_draws's, saying the value depends on latent variables", err)
+	}
+}
+
+// TestSampleLimits: an embedding program's step limit counts NUTS's
+// iterations (as it counts a fit's steps) and its time limit stops NUTS;
+// both errors name the sample call.
+func TestSampleLimits(t *testing.T) {
+	const src = `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+d = sample(m(1), 1000000, chains = 2, quiet = true)
+`
+	for _, tt := range []struct {
+		opts interp.Options
+		want string
+	}{
+		{interp.Options{MaxSteps: 500}, "step limit of 500 reached"},
+		{interp.Options{Timeout: 200 * time.Millisecond}, "time limit of 200ms reached"},
+	} {
+		in := interp.New(tt.opts)
+		err := in.Exec(context.Background(), "l.flow", src)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "l.flow:6:") {
+			t.Errorf("%+v: error %v, want l.flow:6:...: %s", tt.opts, err, tt.want)
+		}
 	}
 }
