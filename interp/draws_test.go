@@ -16,6 +16,7 @@ import (
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/stdlib"
 )
 
@@ -325,6 +326,50 @@ d = sample(m(1), 1000000, chains = 2, quiet = true)
 		err := in.Exec(context.Background(), "l.flow", src)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "l.flow:6:") {
 			t.Errorf("%+v: error %v, want l.flow:6:...: %s", tt.opts, err, tt.want)
+		}
+	}
+}
+
+// TestSamplePSIS: PSIS draws of a guide fitted to the conjugate normal
+// posterior (mean Σy/(n + 1/100), sd 1/√(n + 1/100)) have the posterior's
+// mean within 4 standard errors sd/√ESS (ESS the weights', at most the n
+// draws) and record k̂ and the weights' ESS, without a warning; a normal
+// guide of a Cauchy posterior (weights with an infinite variance: k̂
+// well above 0.7) makes sample warn at its call.
+func TestSamplePSIS(t *testing.T) {
+	const src = `
+model normal(y) {
+    mu ~ Normal(0, 10)
+    y ~ Normal(mu * ones(len(y)), 1)
+}
+model cauchy() {
+    mu ~ Cauchy(0, 1)
+}
+q = flow Affine
+fit q to TARGET by elbo { seed = 1, quiet = true }
+p = sample(q, 2000, method = "psis", seed = 4)
+`
+	for _, target := range []string{"normal([1.2, 0.4, 2.2, 1.5, 0.9])", "cauchy()"} {
+		th, _, _ := newThread()
+		var warnings []string
+		th.Warn = func(pos ast.Pos, msg string) { warnings = append(warnings, pos.String()+": "+msg) }
+		g, err := interp.ExecFile(th, "p.flow", strings.Replace(src, "TARGET", target, 1), nil)
+		if err != nil {
+			t.Fatal(interp.FormatError(err))
+		}
+		set, s := summaryOf(t, g, "p")
+		k, ess := set.Settings.ParetoK, set.Settings.WeightsESS
+		if target == "cauchy()" {
+			if k < 0.7 || len(warnings) == 0 || !strings.HasPrefix(warnings[len(warnings)-1], "p.flow:11:5: psis: pareto k = ") {
+				t.Errorf("a normal guide of a Cauchy: k̂ %.2f, warnings %q; want k̂ ≥ 0.7 and a warning at p.flow:11:5", k, warnings)
+			}
+			continue
+		}
+		prec := 5 + 1.0/100
+		mean, sd := 6.2/prec, 1/math.Sqrt(prec)
+		r := rowOf(t, s, "mu")
+		if se := sd / math.Sqrt(min(ess, 2000)); math.Abs(r.Mean-mean) > 4*se || k >= 0.7 || len(warnings) > 0 {
+			t.Errorf("PSIS: mean %.4f (want %.4f ± %.4f), k̂ %.2f, weights ESS %.0f, warnings %q", r.Mean, mean, 4*se, k, ess, warnings)
 		}
 	}
 }
