@@ -373,3 +373,29 @@ p = sample(q, 2000, method = "psis", seed = 4)
 		}
 	}
 }
+
+// TestSampleProgressLines: without a progress display, NUTS writes a line
+// on Stderr at every tenth of all chains' iterations; quiet writes none.
+func TestSampleProgressLines(t *testing.T) {
+	const src = `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
+`
+	for _, quiet := range []bool{false, true} {
+		th, _, stderr := newThread()
+		q := ""
+		if quiet {
+			q = ", quiet = true"
+		}
+		if _, err := interp.ExecFile(th, "p.flow", strings.Replace(src, "QUIET", q, 1), nil); err != nil {
+			t.Fatal(interp.FormatError(err))
+		}
+		lines := strings.Count(stderr.String(), "sample: ")
+		if want := map[bool]int{false: 10, true: 0}[quiet]; lines != want || (!quiet && !strings.Contains(stderr.String(), "sample: 200/200 iterations (2 chains)\n")) {
+			t.Errorf("quiet %v: stderr %q, want %d progress lines ending at 200/200", quiet, stderr.String(), want)
+		}
+	}
+}
