@@ -78,10 +78,9 @@ func TestEmbedStepLimit(t *testing.T) {
 		{"x = 0\nfor i in range(100000) {\n  x = x + i\n}\n", "s.flow:3:3: step limit of 1000 reached"},
 		{embedFlow + "fit q to Normal([1, 2], [1, 1]) { steps = 1000000, batch = 16 }\nprint(1)\n", "s.flow:2:1: step limit of 1000 reached"},
 	} {
-		start := time.Now()
 		err := in.Exec(ctx, "s.flow", tt.src)
-		if !errors.Is(err, interp.ErrStepLimit) || interp.FormatError(err) != tt.want || time.Since(start) > time.Second {
-			t.Errorf("%q: %v after %v, want %s", tt.src, err, time.Since(start), tt.want)
+		if !errors.Is(err, interp.ErrStepLimit) || interp.FormatError(err) != tt.want {
+			t.Errorf("%q: %v, want %s", tt.src, err, tt.want)
 		}
 	}
 	must(t, in.Exec(ctx, "ok.flow", "y = 0\nfor i in range(100) { y = y + i }\n"))
