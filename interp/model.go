@@ -57,7 +57,7 @@ const (
 	modeDensity                // log density of given unconstrained draws
 	modeInit                   // draw the latents from their priors
 	modeCollect                // constrained latents and derived quantities of given draws
-	modeSimulate               // draws of the latents and the observations (simulate.go)
+	modeSim                    // draws of the latents and the observations (simulate.go)
 )
 
 // term is one ~ or factor's contribution, for Explain.

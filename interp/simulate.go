@@ -217,7 +217,7 @@ func (p *Posterior) Simulate(th *lang.Thread, guide *flows.Flow, n int, rng *ran
 		if err := th.Cancelled(); err != nil {
 			return err
 		}
-		r := newRun(modeSimulate, m)
+		r := newRun(modeSim, m)
 		r.rng, r.lay = rng, p.lay
 		r.sim = &simState{seen: map[string]bool{}}
 		if zAll != nil {
