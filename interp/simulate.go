@@ -517,12 +517,8 @@ func simulateBuiltin() *lang.Builtin {
 			seed   = -1
 		)
 		var err error
-		if len(args) > 0 {
-			if _, ok := args[0].(*Posterior); ok {
-				err = lang.UnpackArgs("simulate", args, kwargs, "target", &tv, "n", &n, "seed?", &seed)
-			} else {
-				err = lang.UnpackArgs("simulate", args, kwargs, "q", &qv, "target", &tv, "n", &n, "seed?", &seed)
-			}
+		if len(args) > 0 && isGuideValue(args[0]) {
+			err = lang.UnpackArgs("simulate", args, kwargs, "q", &qv, "target", &tv, "n", &n, "seed?", &seed)
 		} else {
 			err = lang.UnpackArgs("simulate", args, kwargs, "target", &tv, "n", &n, "seed?", &seed)
 		}
@@ -559,6 +555,15 @@ func simulateBuiltin() *lang.Builtin {
 	})
 	b.Doc = "simulate(m(data), n), simulate(q, m(data), n): n joint draws of the latents (from their priors, or from the fitted guide q) and of the observed data from the likelihood, as a record; option seed"
 	return b
+}
+
+// isGuideValue reports whether v is the q of simulate(q, m(data), n).
+func isGuideValue(v lang.Value) bool {
+	switch v.(type) {
+	case *Guide, *lang.Flow, *lang.FlowPlan:
+		return true
+	}
+	return false
 }
 
 // simGuide returns the flow of q for a posterior predictive simulation
