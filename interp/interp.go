@@ -286,4 +286,4 @@ func FormatErrorSource(err error, src Source) string {
 
 // Builtins returns the builtins that need the interpreter's models: elbo
 // and simulate.
-func Builtins() []*lang.Builtin { return []*lang.Builtin{elboBuiltin(), simulateBuiltin()} }
+func Builtins() []*lang.Builtin { return []*lang.Builtin{elboBuiltin(), simulateFn} }

@@ -633,7 +633,10 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	for _, n := range event {
 		dd *= n
 	}
-	k := tr.UnconstrainedDim(dd)
+	k := 0 // a discrete latent of simulate has no unconstrained coordinates
+	if tr != nil {
+		k = tr.UnconstrainedDim(dd)
+	}
 	b := r.b
 	z, err := ev.latentCoords(name, pos, p, dd, k, dv)
 	if err != nil {
@@ -722,6 +725,9 @@ func (ev *evaluator) latentPrior(s *ast.Tilde, name string, dv lang.Value) (late
 		sup := p.d.Support()
 		p.kind = sup.Kind.String()
 		if sup.Kind.Discrete() {
+			if ev.run.sim != nil {
+				return p, nil // simulate draws it from its prior (simLatent)
+			}
 			return p, ev.errorf(pos, "%s ~ %s: discrete latent variables cannot be fitted by a flow guide; marginalise them (sum them out of the model)", name, p.desc)
 		}
 		if p.tr, ok = transformFor(p.d, sup); !ok {
@@ -747,6 +753,9 @@ func (ev *evaluator) latentCoords(name string, pos ast.Pos, p latentPriorSpec, d
 			off = r.found[n-1].off + r.found[n-1].k
 		}
 		r.found = append(r.found, latentInfo{name: name, pos: pos, event: p.event, d: dd, k: k, off: off, support: p.kind, prior: p.desc})
+		if r.sim != nil {
+			return nil, nil // simulate's prototype draws from the prior too
+		}
 		z = tensor.RandU(r.rng, b, k)
 		z = tensor.AddScalar(tensor.Scale(z, 4), -2)
 	default:

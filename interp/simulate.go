@@ -232,6 +232,9 @@ func (p *Posterior) Simulate(th *lang.Thread, guide *flows.Flow, n int, rng *ran
 			copy(zOut[lo*D:(lo+m)*D], zAll.Data()[lo*D:(lo+m)*D])
 		} else if D > 0 {
 			z := tensor.Concat(1, r.sim.zparts...)
+			if z.Dim(1) != D {
+				return fmt.Errorf("simulate: the latents have %d unconstrained coordinates in a run, %d in the first", z.Dim(1), D)
+			}
 			copy(zOut[lo*D:(lo+m)*D], z.Data())
 		}
 		for _, l := range p.lay.latents {
@@ -239,9 +242,12 @@ func (p *Posterior) Simulate(th *lang.Thread, guide *flows.Flow, n int, rng *ran
 				return err
 			}
 		}
-		for _, dq := range p.lay.derived {
-			if b, ok := local.vars[dq.name].(*lang.Batch); ok && !b.Bool && !r.sim.seen[dq.name] {
-				if err := der.put(th, dq.name, b.T, b.Event(), lo, m); err != nil {
+		for _, name := range derivedNames(p.Model.body) {
+			if _, latent := r.first[name]; latent || r.sim.seen[name] {
+				continue
+			}
+			if b, ok := local.vars[name].(*lang.Batch); ok && !b.Bool && len(b.Event()) <= 2 {
+				if err := der.put(th, name, b.T, b.Event(), lo, m); err != nil {
 					return err
 				}
 			}
@@ -295,8 +301,9 @@ func (ev *evaluator) simLatent(s *ast.Tilde, name string, p latentPriorSpec, dd 
 	if err != nil {
 		return ev.errorf(pos, "simulate: cannot draw %s from %s: %v", name, p.desc, err)
 	}
-	z := p.tr.Unconstrain(x)
-	r.sim.zparts = append(r.sim.zparts, z.Detach())
+	if p.tr != nil { // a discrete latent has no unconstrained coordinates
+		r.sim.zparts = append(r.sim.zparts, p.tr.Unconstrain(x).Detach())
+	}
 	r.first[name] = pos
 	r.values[name] = x
 	e.vars[name] = lang.NewBatch(tensor.Reshape(x, append([]int{r.b}, p.event...)...))
@@ -508,6 +515,72 @@ func baseOf(x *ast.Index) ast.Expr {
 	}
 }
 
+// evalArg evaluates the argument a of a call of fn. An argument of
+// simulate that calls a model, m(data), gives the posterior without its
+// prototype run: simulate runs its own (prepareSim), in which latents are
+// drawn from their priors, so that a model with discrete latents, which
+// m(data) reports (no guide can be fitted to them), can be simulated.
+func (ev *evaluator) evalArg(fn lang.Value, a ast.Expr, e *env) (lang.Value, error) {
+	c, ok := a.(*ast.Call)
+	if !ok || fn != lang.Value(simulateFn) {
+		return ev.eval(a, e)
+	}
+	id, ok := c.Fn.(*ast.Ident)
+	if !ok {
+		return ev.eval(a, e)
+	}
+	mv, _, _ := e.lookup(id.Name)
+	m, ok := mv.(*Model)
+	if !ok {
+		return ev.eval(a, e)
+	}
+	var args lang.Tuple
+	for _, x := range c.Args {
+		v, err := ev.eval(x, e)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	var kwargs []lang.Kwarg
+	for _, kw := range c.Kwargs {
+		v, err := ev.eval(kw.Value, e)
+		if err != nil {
+			return nil, err
+		}
+		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
+	}
+	vals, err := bindParams(m.name, m.params, args, kwargs)
+	if err != nil {
+		return nil, ev.wrap(id.NamePos, err)
+	}
+	return &Posterior{Model: m, Args: vals, th: ev.th, callPos: id.NamePos}, nil
+}
+
+// prepareSim is prepare for simulate from the priors: a prototype run
+// (one draw) in which the latents, discrete ones too, are drawn from
+// their priors and the observations from the likelihood.
+func (p *Posterior) prepareSim(th *lang.Thread) error {
+	r := newRun(modeProto, 1)
+	r.rng = rand.New(rand.NewPCG(0x5eed, 1))
+	r.sim = &simState{seen: map[string]bool{}}
+	if _, err := p.run(th, r); err != nil {
+		return err
+	}
+	lay := &layout{latents: r.found}
+	for _, l := range r.found {
+		lay.dim += l.k
+	}
+	p.lay = lay
+	return nil
+}
+
+// simulateFn is the builtin simulate, one value for all interpreters (it
+// holds no state), so that a call of it can be recognised (evalArg).
+var simulateFn *lang.Builtin
+
+func init() { simulateFn = simulateBuiltin() }
+
 // simulateBuiltin is simulate(target, n) and simulate(q, target, n).
 func simulateBuiltin() *lang.Builtin {
 	b := lang.NewBuiltin("simulate", func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
@@ -538,15 +611,26 @@ func simulateBuiltin() *lang.Builtin {
 		} else if seed != -1 {
 			return nil, fmt.Errorf("simulate: seed must be a non-negative integer, got %d", seed)
 		}
+		savedTh := post.th
+		post.th = th
+		defer func() { post.th = savedTh }()
+		if post.lay == nil {
+			// m(data) written in the call (evalArg): from the priors, a
+			// prototype that draws; for a guide, the model's layout.
+			prep := post.prepareSim
+			if qv != nil {
+				prep = post.prepare
+			}
+			if err := prep(th); err != nil {
+				return nil, err
+			}
+		}
 		var guide *flows.Flow
 		if qv != nil {
 			if guide, err = simGuide(qv, post); err != nil {
 				return nil, err
 			}
 		}
-		savedTh := post.th
-		post.th = th
-		defer func() { post.th = savedTh }()
 		sim, err := post.Simulate(th, guide, n, rng)
 		if err != nil {
 			return nil, err
