@@ -25,17 +25,26 @@ func calibrationBuiltins() []*lang.Builtin {
 	}
 }
 
+// dataArg is numeric for the calibration builtins, which work on draws
+// outside a model: a value that depends on latent variables is named so.
+func dataArg(fn string, v lang.Value) (*tensor.Tensor, error) {
+	if _, ok := v.(*lang.Batch); ok {
+		return nil, fmt.Errorf("%s: got %s: it works on simulated values and draws outside a model", fn, lang.Describe(v))
+	}
+	return numeric(fn, v)
+}
+
 // builtinRank is rank(x, draws).
 func builtinRank(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
 	var x, draws lang.Value
 	if err := lang.UnpackArgs("rank", args, kwargs, "x", &x, "draws", &draws); err != nil {
 		return nil, err
 	}
-	xt, err := numeric("rank", x)
+	xt, err := dataArg("rank", x)
 	if err != nil {
 		return nil, err
 	}
-	dt, err := numeric("rank", draws)
+	dt, err := dataArg("rank", draws)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +91,7 @@ func builtinChisqUniform(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwar
 	if err := lang.UnpackArgs("chisq_uniform", args, kwargs, "ranks", &ranks, "L", &L, "bins?", &bins); err != nil {
 		return nil, err
 	}
-	t, err := numeric("chisq_uniform", ranks)
+	t, err := dataArg("chisq_uniform", ranks)
 	if err != nil {
 		return nil, err
 	}
