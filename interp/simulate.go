@@ -223,7 +223,8 @@ func (p *Posterior) Simulate(th *lang.Thread, guide *flows.Flow, n int, rng *ran
 		if zAll != nil {
 			r.z = infer.Scratch(tp, zAll, lo, m)
 		}
-		r.rows = p.rows.collectRows()
+		// r.rows stays nil: all the data rows are simulated, also for a
+		// posterior fitted with subsample.
 		local, err := p.run(th, r)
 		if err != nil {
 			return err
