@@ -65,6 +65,9 @@ func TestExamples(t *testing.T) {
 			if name == "large_data.flow" {
 				checkLargeData(t, globals)
 			}
+			if name == "sbc.flow" {
+				checkSBC(t, globals) // simulate_test.go
+			}
 			checkNoWarnings(t, globals)
 		})
 	}

@@ -223,3 +223,33 @@ pk = simulate(q2, known(x, data.y), 20000, seed = 3)
 		}
 	}
 }
+
+// checkSBC: examples/sbc.flow ranks every latent of every simulated data
+// set (a k×10 matrix of integers in 0..L) and gives one p-value per latent
+// in [0, 1]; the k simulated data sets differ.
+func checkSBC(t *testing.T, g lang.StringDict) {
+	t.Helper()
+	k, L := int(g["k"].(lang.Number)), g["L"].(lang.Number)
+	ranks, ok := g["ranks"].(*lang.Array)
+	if !ok || len(ranks.Shape()) != 2 || ranks.Shape()[0] != k || ranks.Shape()[1] != 10 {
+		t.Fatalf("ranks is %v, want a %d×10 matrix", g["ranks"], k)
+	}
+	for _, r := range ranks.Data() {
+		if r < 0 || r > float64(L) || r != math.Floor(r) {
+			t.Fatalf("rank %v is not an integer in 0..%v", r, L)
+		}
+	}
+	p, ok := g["p"].(*lang.Array)
+	if !ok || p.Len() != 10 {
+		t.Fatalf("p is %v, want 10 p-values", g["p"])
+	}
+	for _, v := range p.Data() {
+		if !(v >= 0 && v <= 1) {
+			t.Errorf("p-value %v is not in [0, 1]", v)
+		}
+	}
+	y, rows, cols := field(t, g, "sims", "y")
+	if rows != k || cols != 8 || y[0] == y[cols] {
+		t.Errorf("sims.y is %d×%d (first values %v, %v), want %d different data sets of 8", rows, cols, y[0], y[cols], k)
+	}
+}
