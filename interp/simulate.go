@@ -522,8 +522,11 @@ func baseOf(x *ast.Index) ast.Expr {
 // drawn from their priors, so that a model with discrete latents, which
 // m(data) reports (no guide can be fitted to them), can be simulated.
 func (ev *evaluator) evalArg(fn lang.Value, a ast.Expr, e *env) (lang.Value, error) {
+	if fn != lang.Value(simulateFn) {
+		return ev.eval(a, e)
+	}
 	c, ok := a.(*ast.Call)
-	if !ok || fn != lang.Value(simulateFn) {
+	if !ok {
 		return ev.eval(a, e)
 	}
 	id, ok := c.Fn.(*ast.Ident)
