@@ -67,7 +67,8 @@ type Simulation struct {
 	// Z holds the latents in the unconstrained space, [N, Dim()] in
 	// declaration order: the coordinates of a guide of the model. A prior
 	// draw on the boundary of its support (a Beta draw of exactly 1 in
-	// floating point) is ±Inf there.
+	// floating point) is ±Inf there. Discrete latents have no
+	// coordinates in Z (they are in Latents).
 	Z       *tensor.Tensor
 	Latents []SimField // constrained, in declaration order
 	Derived []SimField // as summary of a guide reports them
