@@ -176,6 +176,23 @@
 // its warnings (divergences, tree depth, PSIS's rule) are reported at the
 // call (lang.Thread.CallPos).
 //
+// # Simulation
+//
+// The builtin simulate (simulate.go) runs a model body generatively:
+// simulate(m(data), n) draws each latent from its prior and each value a ~
+// observes from the likelihood, binding the draws in the model's scope in
+// place of the data (a y[i] ~ in a loop writes element i); simulate(q,
+// m(data), n) takes the latents from a fitted guide's draws (a posterior
+// predictive). The run is vectorised over a batch of draws, in chunks as
+// collect's, and returns a record of the latents, the derived quantities
+// and the simulated data. Posterior.Simulate is the same for Go programs:
+// a *Simulation whose Z ([n, D], the guide's unconstrained coordinates)
+// and Matrix(Data) pair up row by row. When m(data) is written in
+// simulate's call, it is not prepared (evaluator.evalArg) and simulate's
+// own prototype draws from the priors, so discrete latents are drawn too.
+// A latent with an improper prior (Flat, HalfFlat) or a factor statement
+// is an error at its line.
+//
 // # Warnings
 //
 // Some mistakes give answers without an error. Warnings (warn.go) name

@@ -532,7 +532,7 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 		}
 	}
 	for _, a := range x.Args {
-		v, err := ev.eval(a, e)
+		v, err := ev.evalArg(fn, a, e) // simulate's m(data) is not prepared (simulate.go)
 		if err != nil {
 			return nil, err
 		}

@@ -68,6 +68,9 @@ func TestExamples(t *testing.T) {
 			if check := drawsExampleChecks[name]; check != nil {
 				check(t, globals)
 			}
+			if name == "sbc.flow" {
+				checkSBC(t, globals) // simulate_test.go
+			}
 			checkNoWarnings(t, globals)
 		})
 	}

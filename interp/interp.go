@@ -284,5 +284,6 @@ func FormatErrorSource(err error, src Source) string {
 	return err.Error()
 }
 
-// Builtins returns the builtins that need the interpreter's models: elbo.
-func Builtins() []*lang.Builtin { return []*lang.Builtin{elboBuiltin()} }
+// Builtins returns the builtins that need the interpreter's models: elbo
+// and simulate.
+func Builtins() []*lang.Builtin { return []*lang.Builtin{elboBuiltin(), simulateFn} }

@@ -57,6 +57,7 @@ const (
 	modeDensity                // log density of given unconstrained draws
 	modeInit                   // draw the latents from their priors
 	modeCollect                // constrained latents and derived quantities of given draws
+	modeSim                    // draws of the latents and the observations (simulate.go)
 )
 
 // term is one ~ or factor's contribution, for Explain.
@@ -95,6 +96,8 @@ type modelRun struct {
 	perTerm  map[ast.Pos]*tensor.Tensor
 	termName map[ast.Pos]string
 	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
+
+	sim *simState // a run of simulate (simulate.go), nil otherwise
 }
 
 func newRun(mode runMode, b int) *modelRun {
@@ -233,6 +236,9 @@ func (r *modelRun) builtins() map[string]lang.Value {
 			} else {
 				t = tensor.Sum(t)
 			}
+			if r.sim != nil {
+				return nil, errFactorSimulate
+			}
 			r.add("factor", ast.Pos{}, t)
 			return lang.None, nil
 		}),
@@ -317,6 +323,9 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		v, _, found := e.lookup(lhs.Name)
 		lang.Share(v)
 		if found && isData(v) {
+			if r.sim != nil {
+				return ev.simObserve(s, lhs.Name, v, dv, e)
+			}
 			r.noteObserved(lhs.Name, v)
 			return ev.observe(s, func() string { return lhs.Name }, v, nil, dv)
 		}
@@ -357,6 +366,9 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		}
 		if !isData(v) {
 			return ev.errorf(pos, "%s is a %s: ~ observes numbers, vectors and matrices", ast.FormatExpr(lhs), v.Type())
+		}
+		if r.sim != nil {
+			return ev.simObserveIndex(s, lhs, whole, idx, v, dv, e)
 		}
 		origin := func(flat int) string { return indexName(ast.FormatExpr(lhs.X), whole, idx, flat) }
 		return ev.observe(s, func() string { return ast.FormatExpr(lhs) }, v, origin, dv)
@@ -621,11 +633,17 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	for _, n := range event {
 		dd *= n
 	}
-	k := tr.UnconstrainedDim(dd)
+	k := 0 // a discrete latent of simulate has no unconstrained coordinates
+	if tr != nil {
+		k = tr.UnconstrainedDim(dd)
+	}
 	b := r.b
 	z, err := ev.latentCoords(name, pos, p, dd, k, dv)
 	if err != nil {
 		return err
+	}
+	if z == nil {
+		return ev.simLatent(s, name, p, dd, dv, e) // simulate.go: a prior draw
 	}
 	var x, lj *tensor.Tensor
 	_, err = ev.guard(pos, func() (lang.Value, error) {
@@ -707,6 +725,9 @@ func (ev *evaluator) latentPrior(s *ast.Tilde, name string, dv lang.Value) (late
 		sup := p.d.Support()
 		p.kind = sup.Kind.String()
 		if sup.Kind.Discrete() {
+			if ev.run.sim != nil {
+				return p, nil // simulate draws it from its prior (simLatent)
+			}
 			return p, ev.errorf(pos, "%s ~ %s: discrete latent variables cannot be fitted by a flow guide; marginalise them (sum them out of the model)", name, p.desc)
 		}
 		if p.tr, ok = transformFor(p.d, sup); !ok {
@@ -732,6 +753,9 @@ func (ev *evaluator) latentCoords(name string, pos ast.Pos, p latentPriorSpec, d
 			off = r.found[n-1].off + r.found[n-1].k
 		}
 		r.found = append(r.found, latentInfo{name: name, pos: pos, event: p.event, d: dd, k: k, off: off, support: p.kind, prior: p.desc})
+		if r.sim != nil {
+			return nil, nil // simulate's prototype draws from the prior too
+		}
 		z = tensor.RandU(r.rng, b, k)
 		z = tensor.AddScalar(tensor.Scale(z, 4), -2)
 	default:
@@ -754,6 +778,8 @@ func (ev *evaluator) latentCoords(name string, pos ast.Pos, p latentPriorSpec, d
 		if r.mode == modeInit {
 			z = ev.initDraw(p.d, p.tr, b, dd, k, dv)
 			r.zparts = append(r.zparts, z)
+		} else if r.sim != nil && r.z == nil {
+			return nil, nil // simulate from the prior: simLatent draws it
 		} else {
 			z = tensor.Narrow(r.z, 1, lay[i].off, k)
 		}

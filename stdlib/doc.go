@@ -152,6 +152,15 @@
 //	write_draws(path, d)  CmdStan's CSV layout, one file per chain (path_1.csv,
 //	              ... for several), through the thread's file access
 //
+// Simulation-based calibration (calibration.go; Talts et al. 2018), with
+// simulate of package interp drawing the latents and data sets:
+//
+//	rank(x, draws)  the number of draws below x, 0..L; for a k-vector x and an
+//	              L×k matrix of draws, one rank per column
+//	chisq_uniform(ranks, L, bins)  the p-value of Pearson's chi-square test that
+//	              ranks in 0..L are uniform, in bins equal bins (dividing L + 1;
+//	              default 10); of a matrix of ranks, one p-value per column
+//
 // Inside a model, the math builtins, the special, vector, selection,
 // comparison and linear-algebra builtins, the reductions and quantile
 // (over each draw's values, keeping the draw axis and the tape), len,

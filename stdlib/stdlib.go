@@ -38,6 +38,7 @@ func universe() lang.StringDict {
 		ioBuiltins(), printBuiltins(), cdfBuiltins(),
 		specialBuiltins(), vectorBuiltins(), compareBuiltins(), linalgBuiltins(),
 		drawsBuiltins(),
+		calibrationBuiltins(),
 	} {
 		for _, b := range group {
 			if _, dup := u[b.Name()]; dup {
