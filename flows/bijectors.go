@@ -233,6 +233,17 @@ var bijectors = []*registration{
 		},
 		inRange: between(-1, 1),
 		support: onto(interval(-1, 1))}),
+	elementwise("Softsign", "elementwise y = x/(1 + |x|), onto (-1, 1); over a Student-t base of ν degrees of freedom the density near ±1 goes as (1 - |y|)^(ν-1), like a Beta's", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			a := tensor.AddScalar(tensor.Abs(x), 1) // f′(x) = 1/(1 + |x|)²
+			return tensor.Div(x, a), tensor.Scale(tensor.Log(a), -2)
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			b := tensor.AddScalar(tensor.Neg(tensor.Abs(y)), 1) // 1 − |y| = 1/(1 + |x|)
+			return tensor.Div(y, b), tensor.Scale(tensor.Log(b), 2)
+		},
+		inRange: between(-1, 1),
+		support: onto(interval(-1, 1))}),
 	elementwise("ELU", "elementwise y = x for x > 0, exp(x) - 1 otherwise, onto (-1, ∞)", elementwiseMap{
 		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
 			m := tensor.Minimum(x, zeroScalar)

@@ -8,8 +8,9 @@
 // MADE conditioner), SplineAutoregressive and Spline (rational-quadratic
 // splines, Durkan et al. 2019), Coupling (RealNVP affine coupling), Affine
 // (learnable elementwise loc and scale), AffineFixed, Permute, the fixed
-// elementwise maps Exp, Softplus, Sigmoid, Tanh, ELU, LeakyReLU and Power
-// (Elementwise), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
+// elementwise maps Exp, Softplus, Sigmoid, Tanh, Softsign, ELU, LeakyReLU
+// and Power (Elementwise, each kind one registration of its f, f⁻¹ and
+// log f′), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
 // Each is registered once (bijectors.go: name, doc, options, build, save,
 // size, load), and everything that knows bijectors by name reads that:
 // Names and Doc list them, FlowOptions declares their options (name,
