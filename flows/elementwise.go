@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
@@ -21,11 +22,7 @@ type Affine struct {
 
 // NewAffine returns an Affine layer over R^d starting at o.Loc and o.Scale.
 func NewAffine(d int, o Options) (*Affine, error) {
-	loc, err := expand("loc", o.Loc, d, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	scale, err := expand("scale", o.Scale, d, 1, true)
+	loc, scale, err := locScale(d, o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -86,20 +83,27 @@ type AffineFixed struct {
 // NewAffineFixed returns the map over R^d with o.Loc (default 0) and
 // o.Scale (default 1), each a single value or one per dimension.
 func NewAffineFixed(d int, o Options) (*AffineFixed, error) {
-	loc, err := expand("loc", o.Loc, d, 0, false)
+	loc, scale, err := locScale(d, o, false)
 	if err != nil {
 		return nil, err
-	}
-	scale, err := expand("scale", o.Scale, d, 1, false)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range scale {
-		if s == 0 {
-			return nil, fmt.Errorf("scale must be nonzero")
-		}
 	}
 	return newAffineFixed(loc, scale), nil
+}
+
+// locScale returns o.Loc and o.Scale expanded to d values (defaults 0 and
+// 1), checking that they are finite and the scales positive (positive
+// set: Affine's) or nonzero (AffineFixed's).
+func locScale(d int, o Options, positive bool) (loc, scale []float64, err error) {
+	if loc, err = expand("loc", o.Loc, d, 0, false); err != nil {
+		return nil, nil, err
+	}
+	if scale, err = expand("scale", o.Scale, d, 1, positive); err != nil {
+		return nil, nil, err
+	}
+	if slices.Contains(scale, 0) {
+		return nil, nil, fmt.Errorf("scale must be nonzero")
+	}
+	return loc, scale, nil
 }
 
 func newAffineFixed(loc, scale []float64) *AffineFixed {
