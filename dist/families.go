@@ -176,41 +176,98 @@ func LookupFamily(name string) (*Family, error) {
 	return nil, fmt.Errorf("unknown distribution %q%s", name, spell.Hint(name, FamilyNames()))
 }
 
-// The interfaces each family implements.
+// Every family of the table with the interfaces it implements, in one
+// list checked by the compiler: Distribution (where no other line says
+// it), Reparameterized (RSample), ScratchSampler, EventShaper,
+// MomentTensors (closed-form mean, sd and entropy as tensors) and cdfer
+// (LogCDF and LogCCDF).
 var (
 	_ Reparameterized = Normal{}
 	_ ScratchSampler  = Normal{}
+	_ MomentTensors   = Normal{}
+	_ cdfer           = Normal{}
 	_ Reparameterized = HalfNormal{}
+	_ MomentTensors   = HalfNormal{}
+	_ cdfer           = HalfNormal{}
 	_ Reparameterized = LogNormal{}
+	_ MomentTensors   = LogNormal{}
+	_ cdfer           = LogNormal{}
 	_ Reparameterized = StudentT{}
+	_ MomentTensors   = StudentT{}
+	_ cdfer           = StudentT{}
 	_ Reparameterized = Cauchy{}
+	_ MomentTensors   = Cauchy{}
+	_ cdfer           = Cauchy{}
 	_ Reparameterized = HalfCauchy{}
+	_ MomentTensors   = HalfCauchy{}
+	_ cdfer           = HalfCauchy{}
 	_ Reparameterized = Laplace{}
+	_ MomentTensors   = Laplace{}
+	_ cdfer           = Laplace{}
 	_ Reparameterized = Uniform{}
+	_ MomentTensors   = Uniform{}
+	_ cdfer           = Uniform{}
 	_ Reparameterized = Exponential{}
+	_ MomentTensors   = Exponential{}
+	_ cdfer           = Exponential{}
 	_ Reparameterized = MultivariateNormal{}
+	_ MomentTensors   = MultivariateNormal{}
 	_ Reparameterized = MultivariateNormalCholesky{}
+	_ MomentTensors   = MultivariateNormalCholesky{}
 	_ Distribution    = LKJCholesky{}
 	_ EventShaper     = LKJCholesky{}
+	_ MomentTensors   = LKJCholesky{}
 	_ Distribution    = Gamma{}
+	_ MomentTensors   = Gamma{}
+	_ cdfer           = Gamma{}
 	_ Distribution    = InverseGamma{}
+	_ MomentTensors   = InverseGamma{}
+	_ cdfer           = InverseGamma{}
 	_ Distribution    = Beta{}
+	_ MomentTensors   = Beta{}
+	_ cdfer           = Beta{}
 	_ Distribution    = Dirichlet{}
+	_ MomentTensors   = Dirichlet{}
 	_ Distribution    = Bernoulli{}
+	_ MomentTensors   = Bernoulli{}
+	_ cdfer           = Bernoulli{}
 	_ Distribution    = Binomial{}
+	_ MomentTensors   = Binomial{}
+	_ cdfer           = Binomial{}
 	_ Distribution    = Poisson{}
+	_ MomentTensors   = Poisson{}
+	_ cdfer           = Poisson{}
 	_ Distribution    = Categorical{}
+	_ MomentTensors   = Categorical{}
 	_ Distribution    = NegativeBinomial{}
+	_ MomentTensors   = NegativeBinomial{}
+	_ cdfer           = NegativeBinomial{}
 	_ Distribution    = BetaBinomial{}
+	_ MomentTensors   = BetaBinomial{}
 	_ Distribution    = Multinomial{}
+	_ MomentTensors   = Multinomial{}
 	_ Distribution    = ZeroInflatedPoisson{}
+	_ MomentTensors   = ZeroInflatedPoisson{}
 	_ Distribution    = ZeroInflatedNegativeBinomial{}
+	_ MomentTensors   = ZeroInflatedNegativeBinomial{}
 	_ Distribution    = BernoulliLogit{}
+	_ MomentTensors   = BernoulliLogit{}
 	_ Distribution    = BinomialLogit{}
+	_ MomentTensors   = BinomialLogit{}
 	_ Distribution    = PoissonLog{}
+	_ MomentTensors   = PoissonLog{}
 	_ Distribution    = OrderedLogistic{}
+	_ MomentTensors   = OrderedLogistic{}
 	_ Reparameterized = Weibull{}
+	_ MomentTensors   = Weibull{}
+	_ cdfer           = Weibull{}
 	_ Reparameterized = Logistic{}
+	_ MomentTensors   = Logistic{}
+	_ cdfer           = Logistic{}
 	_ Reparameterized = Gumbel{}
+	_ MomentTensors   = Gumbel{}
+	_ cdfer           = Gumbel{}
 	_ Reparameterized = SkewNormal{}
+	_ MomentTensors   = SkewNormal{}
+	_ cdfer           = SkewNormal{}
 )
