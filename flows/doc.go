@@ -22,9 +22,11 @@
 //	}, rng)
 //
 // Adding a bijector is its type (the Bijector methods) and one entry of
-// bijectors; the tests that range over Names (inverse, log-determinant
-// and gradient checks, save and load, the fuzz seeds) then cover it, and
-// `go generate ./docs` adds it to the reference's table.
+// bijectors; a fixed elementwise one is the entry alone (elementwise(name,
+// doc, its f, f⁻¹, log f′, range and support), as Softsign was added). The
+// tests that range over Names (inverse, log-determinant and gradient
+// checks, save and load, the fuzz seeds) then cover it, and `go generate
+// ./docs` adds it to the reference's table.
 //
 // # Direction
 //
