@@ -64,6 +64,7 @@ func TestSoftsign(t *testing.T) {
 // x = 1/ε − 1 (log x = −log ε + log(1 − ε): (ν + 1)·ε/ln 100 at most,
 // 2.4e-6 for ν = 10), the t density's O(ν²/x²) (1e-10) and rounding in
 // 1 − y (2⁻⁵³/1e-8 ≈ 1e-8 relative); the tolerance is twice the first.
+// Tanh over the same base has a density that diverges at 1 instead.
 func TestSoftsignStudentTEdges(t *testing.T) {
 	for _, nu := range []float64{0.5, 3, 10} {
 		base, err := dist.NewStudentT(tensor.Vector([]float64{nu}), tensor.Vector([]float64{0}), tensor.Vector([]float64{1}))
@@ -79,6 +80,12 @@ func TestSoftsignStudentTEdges(t *testing.T) {
 		slope := (lp[0] - lp[1]) / (math.Log(e1) - math.Log(e2))
 		if tol := 2 * (nu + 1) * e1 / math.Log(e1/e2); math.Abs(slope-(nu-1)) > tol {
 			t.Errorf("ν = %v: log density slope %v near 1, want ν − 1 = %v", nu, slope, nu-1)
+		}
+		// Tanh over the same base: the density still rises towards 1
+		// (as 1/((1 − y)·log(2/(1 − y))^(ν+1))), as docs/language.md says.
+		lt := mustApply(t, "Tanh", base, nil, 1).LogProb(tensor.New([]float64{1 - e1, 1 - e2}, 2, 1)).Data()
+		if !(lt[1] > lt[0]) {
+			t.Errorf("ν = %v: Tanh's log density %v at 1 - %v, %v at 1 - %v: not rising", nu, lt[0], e1, lt[1], e2)
 		}
 	}
 }
