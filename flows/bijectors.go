@@ -65,36 +65,10 @@ var bijectors = []*registration{
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
 			return loadAutoregressive(lf, NewAffineAutoregressive)
 		}},
-	{name: "Affine",
-		doc:     "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
-		options: []string{"loc", "scale"},
-		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
-			return one(NewAffine(d, o))
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*Affine)
-			lf.Loc, lf.Scale = slices.Clone(a.loc0), slices.Clone(a.scale0)
-			return nil
-		},
-		size: func(lf *layerFile) (int, error) { return 2 * lf.Dim, nil },
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewAffine(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
-		}},
-	{name: "AffineFixed",
-		doc:     "elementwise y = loc + scale·x with fixed loc and scale",
-		options: []string{"loc", "scale"},
-		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
-			return one(NewAffineFixed(d, o))
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*AffineFixed)
-			lf.Loc, lf.Scale = slices.Clone(a.Loc), slices.Clone(a.Scale)
-			return nil
-		},
-		size: func(*layerFile) (int, error) { return 0, nil },
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewAffineFixed(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
-		}},
+	affine("Affine", "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
+		NewAffine, func(a *Affine) ([]float64, []float64) { return a.loc0, a.scale0 }, 2),
+	affine("AffineFixed", "elementwise y = loc + scale·x with fixed loc and scale",
+		NewAffineFixed, func(a *AffineFixed) ([]float64, []float64) { return a.Loc, a.Scale }, 0),
 	{name: "Spline",
 		doc:     "elementwise rational-quadratic spline on [-bound, bound], the identity outside (Durkan et al. 2019)",
 		options: []string{"bins", "bound"},
@@ -372,6 +346,29 @@ func elementwise(kind, doc string, m elementwiseMap, options ...string) *registr
 				return nil, err
 			}
 			return e, nil
+		}}
+}
+
+// affine registers Affine or AffineFixed: built by mk from the options loc
+// and scale, which are what a saved layer keeps (locScale returns them),
+// with perDim parameter values per dimension.
+func affine[B Bijector](name, doc string, mk func(int, Options) (B, error), locScale func(B) (loc, scale []float64), perDim int) *registration {
+	return &registration{name: name, doc: doc, options: []string{"loc", "scale"},
+		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
+			return one(mk(d, o))
+		},
+		save: func(l Bijector, lf *layerFile) error {
+			loc, scale := locScale(l.(B))
+			lf.Loc, lf.Scale = slices.Clone(loc), slices.Clone(scale)
+			return nil
+		},
+		size: func(lf *layerFile) (int, error) { return perDim * lf.Dim, nil },
+		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
+			b, err := mk(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
+			if err != nil {
+				return nil, err
+			}
+			return b, nil
 		}}
 }
 
