@@ -847,30 +847,6 @@ func (d NegativeBinomial) cdf() cdfSpec {
 	return c
 }
 
-// The families with a CDF.
-var (
-	_ cdfer = Normal{}
-	_ cdfer = HalfNormal{}
-	_ cdfer = LogNormal{}
-	_ cdfer = StudentT{}
-	_ cdfer = Cauchy{}
-	_ cdfer = HalfCauchy{}
-	_ cdfer = Laplace{}
-	_ cdfer = Uniform{}
-	_ cdfer = Exponential{}
-	_ cdfer = Gamma{}
-	_ cdfer = InverseGamma{}
-	_ cdfer = Beta{}
-	_ cdfer = Weibull{}
-	_ cdfer = Logistic{}
-	_ cdfer = Gumbel{}
-	_ cdfer = SkewNormal{}
-	_ cdfer = Bernoulli{}
-	_ cdfer = Binomial{}
-	_ cdfer = Poisson{}
-	_ cdfer = NegativeBinomial{}
-)
-
 // pick returns the first (lower: log P) or second (upper: log Q) of a
 // pair.
 func pick(upper bool) func(lp, lq float64) float64 {

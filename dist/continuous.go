@@ -406,11 +406,9 @@ func (d Cauchy) Dim() int { return paramDim("Cauchy", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Cauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Cauchy", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
-	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
-	z := tensor.Div(tensor.Sub(x, loc), scale)
-	elem := tensor.AddScalar(tensor.Neg(tensor.Add(tensor.Log(scale), tensor.Log1p(tensor.Square(z)))), -logPi)
-	return m.finish(elem, nil)
+	return locScaleLogProb("Cauchy", x, d.Loc, d.Scale, func(z, scale *tensor.Tensor) *tensor.Tensor {
+		return tensor.AddScalar(tensor.Neg(tensor.Add(tensor.Log(scale), tensor.Log1p(tensor.Square(z)))), -logPi)
+	})
 }
 
 // Sample returns n draws as an untracked [n, d] tensor.
@@ -530,11 +528,9 @@ func (d Laplace) Dim() int { return paramDim("Laplace", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Laplace) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Laplace", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
-	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
-	z := tensor.Div(tensor.Abs(tensor.Sub(x, loc)), scale)
-	elem := tensor.AddScalar(tensor.Neg(tensor.Add(z, tensor.Log(scale))), -math.Ln2)
-	return m.finish(elem, nil)
+	return locScaleLogProb("Laplace", x, d.Loc, d.Scale, func(z, scale *tensor.Tensor) *tensor.Tensor {
+		return tensor.AddScalar(tensor.Neg(tensor.Add(tensor.Abs(z), tensor.Log(scale))), -math.Ln2)
+	})
 }
 
 // Sample returns n draws as an untracked [n, d] tensor.

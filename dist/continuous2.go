@@ -120,11 +120,9 @@ func (d Logistic) Dim() int { return paramDim("Logistic", d.Loc, d.Scale) }
 // LogProb returns the log density of each row of x: log σ(z) + log σ(-z) -
 // log scale, which neither overflows nor cancels in the tails.
 func (d Logistic) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Logistic", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
-	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
-	z := tensor.Div(tensor.Sub(x, loc), scale)
-	elem := tensor.Sub(logSigmoidDeriv(z), tensor.Log(scale))
-	return m.finish(elem, nil)
+	return locScaleLogProb("Logistic", x, d.Loc, d.Scale, func(z, scale *tensor.Tensor) *tensor.Tensor {
+		return tensor.Sub(logSigmoidDeriv(z), tensor.Log(scale))
+	})
 }
 
 // Sample returns n draws as an untracked [n, d] tensor.
@@ -194,11 +192,9 @@ func (d Gumbel) Dim() int { return paramDim("Gumbel", d.Loc, d.Scale) }
 
 // LogProb returns the log density of each row of x.
 func (d Gumbel) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Gumbel", []func(float64) bool{nil, nil, notPositive}, x, d.Loc, d.Scale)
-	x, loc, scale := m.safe(x, 0), m.safe(d.Loc, 0), m.safe(d.Scale, 1)
-	z := tensor.Div(tensor.Sub(x, loc), scale)
-	elem := tensor.Neg(tensor.Add(tensor.Add(z, tensor.Exp(tensor.Neg(z))), tensor.Log(scale)))
-	return m.finish(elem, nil)
+	return locScaleLogProb("Gumbel", x, d.Loc, d.Scale, func(z, scale *tensor.Tensor) *tensor.Tensor {
+		return tensor.Neg(tensor.Add(tensor.Add(z, tensor.Exp(tensor.Neg(z))), tensor.Log(scale)))
+	})
 }
 
 // Sample returns n draws as an untracked [n, d] tensor.

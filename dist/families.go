@@ -66,170 +66,71 @@ func (f *Family) IsWhole(param string) bool {
 // name. Callers must not modify it.
 var Families = []*Family{
 	{Name: "Bernoulli", Params: []string{"p"}, Discrete: true,
-		Doc: "1 with probability p, else 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBernoulli(v, a[0]))
-		}},
+		Doc: "1 with probability p, else 0", build: params1(makeBernoulli)},
 	{Name: "BernoulliLogit", Params: []string{"logit"}, Discrete: true,
-		Doc: "1 with probability 1/(1 + exp(-logit)), else 0; stable for any logit (Stan's bernoulli_logit)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBernoulliLogit(v, a[0]))
-		}},
+		Doc: "1 with probability 1/(1 + exp(-logit)), else 0; stable for any logit (Stan's bernoulli_logit)", build: params1(makeBernoulliLogit)},
 	{Name: "Beta", Params: []string{"a", "b"},
-		Doc: "beta distribution on [0, 1] with shapes a, b > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBeta(v, a[0], a[1]))
-		}},
+		Doc: "beta distribution on [0, 1] with shapes a, b > 0", build: params2(makeBeta)},
 	{Name: "BetaBinomial", Params: []string{"n", "a", "b"}, Discrete: true,
-		Doc: "successes in n trials whose success probability is Beta(a, b)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBetaBinomial(v, a[0], a[1], a[2]))
-		}},
+		Doc: "successes in n trials whose success probability is Beta(a, b)", build: params3(makeBetaBinomial)},
 	{Name: "Binomial", Params: []string{"n", "p"}, Discrete: true,
-		Doc: "number of successes in n trials with success probability p",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBinomial(v, a[0], a[1]))
-		}},
+		Doc: "number of successes in n trials with success probability p", build: params2(makeBinomial)},
 	{Name: "BinomialLogit", Params: []string{"n", "logit"}, Discrete: true,
-		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeBinomialLogit(v, a[0], a[1]))
-		}},
+		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)", build: params2(makeBinomialLogit)},
 	{Name: "Categorical", Params: []string{"probs"}, Discrete: true, Whole: []string{"probs"},
-		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeCategorical(v, a[0]))
-		}},
+		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)", build: params1(makeCategorical)},
 	{Name: "Cauchy", Params: []string{"loc", "scale"},
-		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeCauchy(v, a[0], a[1]))
-		}},
+		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0", build: params2(makeCauchy)},
 	{Name: "Dirichlet", Params: []string{"alpha"},
-		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeDirichlet(v, a[0]))
-		}},
+		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)", build: params1(makeDirichlet)},
 	{Name: "Exponential", Params: []string{"rate"},
-		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeExponential(v, a[0]))
-		}},
+		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)", build: params1(makeExponential)},
 	{Name: "Gamma", Params: []string{"shape", "rate"},
-		Doc: "gamma distribution on x > 0 with shape > 0 and rate > 0 (mean shape/rate)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeGamma(v, a[0], a[1]))
-		}},
+		Doc: "gamma distribution on x > 0 with shape > 0 and rate > 0 (mean shape/rate)", build: params2(makeGamma)},
 	{Name: "Gumbel", Params: []string{"loc", "scale"},
-		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeGumbel(v, a[0], a[1]))
-		}},
+		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0", build: params2(makeGumbel)},
 	{Name: "HalfCauchy", Params: []string{"scale"},
-		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeHalfCauchy(v, a[0]))
-		}},
+		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0", build: params1(makeHalfCauchy)},
 	{Name: "HalfNormal", Params: []string{"scale"},
-		Doc: "normal distribution folded onto x ≥ 0, with scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeHalfNormal(v, a[0]))
-		}},
+		Doc: "normal distribution folded onto x ≥ 0, with scale > 0", build: params1(makeHalfNormal)},
 	{Name: "InverseGamma", Params: []string{"shape", "scale"},
-		Doc: "distribution of 1/x for x ~ Gamma(shape, scale), on x > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeInverseGamma(v, a[0], a[1]))
-		}},
+		Doc: "distribution of 1/x for x ~ Gamma(shape, scale), on x > 0", build: params2(makeInverseGamma)},
 	{Name: "LKJCholesky", Params: []string{"K", "eta"},
-		Doc: "LKJ distribution of the Cholesky factor L of a K×K correlation matrix, density ∝ det(L·Lᵀ)^(eta-1) (Stan's lkj_corr_cholesky)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeLKJCholesky(v, a[0], a[1]))
-		}},
+		Doc: "LKJ distribution of the Cholesky factor L of a K×K correlation matrix, density ∝ det(L·Lᵀ)^(eta-1) (Stan's lkj_corr_cholesky)", build: params2(makeLKJCholesky)},
 	{Name: "Laplace", Params: []string{"loc", "scale"},
-		Doc: "double exponential distribution with location loc and scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeLaplace(v, a[0], a[1]))
-		}},
+		Doc: "double exponential distribution with location loc and scale > 0", build: params2(makeLaplace)},
 	{Name: "LogNormal", Params: []string{"loc", "scale"},
-		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeLogNormal(v, a[0], a[1]))
-		}},
+		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0", build: params2(makeLogNormal)},
 	{Name: "Logistic", Params: []string{"loc", "scale"},
-		Doc: "logistic distribution with location loc and scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeLogistic(v, a[0], a[1]))
-		}},
+		Doc: "logistic distribution with location loc and scale > 0", build: params2(makeLogistic)},
 	{Name: "Multinomial", Params: []string{"n", "probs"}, Discrete: true,
-		Doc: "counts of K categories in n draws with probabilities probs (a vector summing to 1); a draw is a K-vector",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeMultinomial(v, a[0], a[1]))
-		}},
+		Doc: "counts of K categories in n draws with probabilities probs (a vector summing to 1); a draw is a K-vector", build: params2(makeMultinomial)},
 	{Name: "MultivariateNormal", Params: []string{"loc", "cov"},
-		Doc: "normal distribution over vectors with mean loc and covariance matrix cov",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeMultivariateNormal(v, a[0], a[1]))
-		}},
+		Doc: "normal distribution over vectors with mean loc and covariance matrix cov", build: params2(makeMultivariateNormal)},
 	{Name: "MultivariateNormalCholesky", Params: []string{"loc", "L"}, MatrixParams: []string{"L"},
-		Doc: "normal distribution over vectors with mean loc and covariance L·Lᵀ, L lower triangular (Stan's multi_normal_cholesky)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeMultivariateNormalCholesky(v, a[0], a[1]))
-		}},
+		Doc: "normal distribution over vectors with mean loc and covariance L·Lᵀ, L lower triangular (Stan's multi_normal_cholesky)", build: params2(makeMultivariateNormalCholesky)},
 	{Name: "NegativeBinomial", Params: []string{"mean", "dispersion"}, Discrete: true,
-		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeNegativeBinomial(v, a[0], a[1]))
-		}},
+		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)", build: params2(makeNegativeBinomial)},
 	{Name: "Normal", Params: []string{"loc", "scale"},
-		Doc: "normal distribution with mean loc and standard deviation scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeNormal(v, a[0], a[1]))
-		}},
+		Doc: "normal distribution with mean loc and standard deviation scale > 0", build: params2(makeNormal)},
 	{Name: "OrderedLogistic", Params: []string{"eta", "cutpoints"}, Discrete: true, Whole: []string{"cutpoints"},
-		Doc: "outcome 0..K-1: the number of increasing cutpoints (a vector of K-1) below eta + logistic noise (Stan's ordered_logistic, 0-based)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeOrderedLogistic(v, a[0], a[1]))
-		}},
+		Doc: "outcome 0..K-1: the number of increasing cutpoints (a vector of K-1) below eta + logistic noise (Stan's ordered_logistic, 0-based)", build: params2(makeOrderedLogistic)},
 	{Name: "Poisson", Params: []string{"rate"}, Discrete: true,
-		Doc: "counts with mean rate ≥ 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makePoisson(v, a[0]))
-		}},
+		Doc: "counts with mean rate ≥ 0", build: params1(makePoisson)},
 	{Name: "PoissonLog", Params: []string{"log_rate"}, Discrete: true,
-		Doc: "counts with mean exp(log_rate); stable for any log_rate (Stan's poisson_log)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makePoissonLog(v, a[0]))
-		}},
+		Doc: "counts with mean exp(log_rate); stable for any log_rate (Stan's poisson_log)", build: params1(makePoissonLog)},
 	{Name: "SkewNormal", Params: []string{"loc", "scale", "alpha"},
-		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeSkewNormal(v, a[0], a[1], a[2]))
-		}},
+		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)", build: params3(makeSkewNormal)},
 	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
-		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeStudentT(v, a[0], a[1], a[2]))
-		}},
+		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0", build: params3(makeStudentT)},
 	{Name: "Uniform", Params: []string{"low", "high"},
-		Doc: "uniform distribution on [low, high], low < high",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeUniform(v, a[0], a[1]))
-		}},
+		Doc: "uniform distribution on [low, high], low < high", build: params2(makeUniform)},
 	{Name: "Weibull", Params: []string{"shape", "scale"},
-		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeWeibull(v, a[0], a[1]))
-		}},
+		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)", build: params2(makeWeibull)},
 	{Name: "ZeroInflatedNegativeBinomial", Params: []string{"zero", "mean", "dispersion"}, Discrete: true,
-		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeZeroInflatedNegativeBinomial(v, a[0], a[1], a[2]))
-		}},
+		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)", build: params3(makeZeroInflatedNegativeBinomial)},
 	{Name: "ZeroInflatedPoisson", Params: []string{"zero", "rate"}, Discrete: true,
-		Doc: "0 with probability zero, else Poisson(rate)",
-		build: func(a []*tensor.Tensor, v bool) (Distribution, error) {
-			return wrap(makeZeroInflatedPoisson(v, a[0], a[1]))
-		}},
+		Doc: "0 with probability zero, else Poisson(rate)", build: params2(makeZeroInflatedPoisson)},
 }
 
 // wrap converts a typed constructor result to a Distribution, keeping a
@@ -239,6 +140,20 @@ func wrap[D Distribution](d D, err error) (Distribution, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// params1, params2 and params3 turn a family's make function of one, two
+// or three parameters into its build.
+func params1[D Distribution](mk func(bool, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
+	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0])) }
+}
+
+func params2[D Distribution](mk func(bool, *tensor.Tensor, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
+	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0], a[1])) }
+}
+
+func params3[D Distribution](mk func(bool, *tensor.Tensor, *tensor.Tensor, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
+	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0], a[1], a[2])) }
 }
 
 // FamilyNames returns the names of the families, sorted.
@@ -261,41 +176,98 @@ func LookupFamily(name string) (*Family, error) {
 	return nil, fmt.Errorf("unknown distribution %q%s", name, spell.Hint(name, FamilyNames()))
 }
 
-// The interfaces each family implements.
+// Every family of the table with the interfaces it implements, in one
+// list checked by the compiler: Distribution (where no other line says
+// it), Reparameterized (RSample), ScratchSampler, EventShaper,
+// MomentTensors (closed-form mean, sd and entropy as tensors) and cdfer
+// (LogCDF and LogCCDF).
 var (
 	_ Reparameterized = Normal{}
 	_ ScratchSampler  = Normal{}
+	_ MomentTensors   = Normal{}
+	_ cdfer           = Normal{}
 	_ Reparameterized = HalfNormal{}
+	_ MomentTensors   = HalfNormal{}
+	_ cdfer           = HalfNormal{}
 	_ Reparameterized = LogNormal{}
+	_ MomentTensors   = LogNormal{}
+	_ cdfer           = LogNormal{}
 	_ Reparameterized = StudentT{}
+	_ MomentTensors   = StudentT{}
+	_ cdfer           = StudentT{}
 	_ Reparameterized = Cauchy{}
+	_ MomentTensors   = Cauchy{}
+	_ cdfer           = Cauchy{}
 	_ Reparameterized = HalfCauchy{}
+	_ MomentTensors   = HalfCauchy{}
+	_ cdfer           = HalfCauchy{}
 	_ Reparameterized = Laplace{}
+	_ MomentTensors   = Laplace{}
+	_ cdfer           = Laplace{}
 	_ Reparameterized = Uniform{}
+	_ MomentTensors   = Uniform{}
+	_ cdfer           = Uniform{}
 	_ Reparameterized = Exponential{}
+	_ MomentTensors   = Exponential{}
+	_ cdfer           = Exponential{}
 	_ Reparameterized = MultivariateNormal{}
+	_ MomentTensors   = MultivariateNormal{}
 	_ Reparameterized = MultivariateNormalCholesky{}
+	_ MomentTensors   = MultivariateNormalCholesky{}
 	_ Distribution    = LKJCholesky{}
 	_ EventShaper     = LKJCholesky{}
+	_ MomentTensors   = LKJCholesky{}
 	_ Distribution    = Gamma{}
+	_ MomentTensors   = Gamma{}
+	_ cdfer           = Gamma{}
 	_ Distribution    = InverseGamma{}
+	_ MomentTensors   = InverseGamma{}
+	_ cdfer           = InverseGamma{}
 	_ Distribution    = Beta{}
+	_ MomentTensors   = Beta{}
+	_ cdfer           = Beta{}
 	_ Distribution    = Dirichlet{}
+	_ MomentTensors   = Dirichlet{}
 	_ Distribution    = Bernoulli{}
+	_ MomentTensors   = Bernoulli{}
+	_ cdfer           = Bernoulli{}
 	_ Distribution    = Binomial{}
+	_ MomentTensors   = Binomial{}
+	_ cdfer           = Binomial{}
 	_ Distribution    = Poisson{}
+	_ MomentTensors   = Poisson{}
+	_ cdfer           = Poisson{}
 	_ Distribution    = Categorical{}
+	_ MomentTensors   = Categorical{}
 	_ Distribution    = NegativeBinomial{}
+	_ MomentTensors   = NegativeBinomial{}
+	_ cdfer           = NegativeBinomial{}
 	_ Distribution    = BetaBinomial{}
+	_ MomentTensors   = BetaBinomial{}
 	_ Distribution    = Multinomial{}
+	_ MomentTensors   = Multinomial{}
 	_ Distribution    = ZeroInflatedPoisson{}
+	_ MomentTensors   = ZeroInflatedPoisson{}
 	_ Distribution    = ZeroInflatedNegativeBinomial{}
+	_ MomentTensors   = ZeroInflatedNegativeBinomial{}
 	_ Distribution    = BernoulliLogit{}
+	_ MomentTensors   = BernoulliLogit{}
 	_ Distribution    = BinomialLogit{}
+	_ MomentTensors   = BinomialLogit{}
 	_ Distribution    = PoissonLog{}
+	_ MomentTensors   = PoissonLog{}
 	_ Distribution    = OrderedLogistic{}
+	_ MomentTensors   = OrderedLogistic{}
 	_ Reparameterized = Weibull{}
+	_ MomentTensors   = Weibull{}
+	_ cdfer           = Weibull{}
 	_ Reparameterized = Logistic{}
+	_ MomentTensors   = Logistic{}
+	_ cdfer           = Logistic{}
 	_ Reparameterized = Gumbel{}
+	_ MomentTensors   = Gumbel{}
+	_ cdfer           = Gumbel{}
 	_ Reparameterized = SkewNormal{}
+	_ MomentTensors   = SkewNormal{}
+	_ cdfer           = SkewNormal{}
 )

@@ -24,29 +24,6 @@ type MomentTensors interface {
 	EntropyTensor() (h *tensor.Tensor, ok bool)
 }
 
-// The families with closed-form moment tensors.
-var (
-	_ MomentTensors = Normal{}
-	_ MomentTensors = HalfNormal{}
-	_ MomentTensors = LogNormal{}
-	_ MomentTensors = StudentT{}
-	_ MomentTensors = Cauchy{}
-	_ MomentTensors = HalfCauchy{}
-	_ MomentTensors = Laplace{}
-	_ MomentTensors = Uniform{}
-	_ MomentTensors = Exponential{}
-	_ MomentTensors = Gamma{}
-	_ MomentTensors = InverseGamma{}
-	_ MomentTensors = Beta{}
-	_ MomentTensors = Dirichlet{}
-	_ MomentTensors = MultivariateNormal{}
-	_ MomentTensors = Bernoulli{}
-	_ MomentTensors = Binomial{}
-	_ MomentTensors = Poisson{}
-	_ MomentTensors = Categorical{}
-	_ MomentTensors = NegativeBinomial{}
-)
-
 // full returns the parameters broadcast to their common shape.
 func full(fam string, ps ...*tensor.Tensor) []*tensor.Tensor {
 	shape := broadcastShape(fam, ps...)

@@ -11,23 +11,6 @@ import (
 // are quadratures of the quantile function, so inside a fit mean(d) of a
 // truncated distribution with tracked parameters stays an error.
 
-var (
-	_ MomentTensors = Weibull{}
-	_ MomentTensors = Logistic{}
-	_ MomentTensors = Gumbel{}
-	_ MomentTensors = SkewNormal{}
-	_ MomentTensors = BetaBinomial{}
-	_ MomentTensors = Multinomial{}
-	_ MomentTensors = ZeroInflatedPoisson{}
-	_ MomentTensors = ZeroInflatedNegativeBinomial{}
-	_ MomentTensors = BernoulliLogit{}
-	_ MomentTensors = BinomialLogit{}
-	_ MomentTensors = PoissonLog{}
-	_ MomentTensors = OrderedLogistic{}
-	_ MomentTensors = LKJCholesky{}
-	_ MomentTensors = MultivariateNormalCholesky{}
-)
-
 // lgammaOf returns log Γ(1 + c/k) elementwise.
 func lgammaOf(k *tensor.Tensor, c float64) *tensor.Tensor {
 	return tensor.LGamma(tensor.AddScalar(tensor.Div(scalar(c), k), 1))

@@ -317,6 +317,16 @@ func newMasked(fam string, bad func(v []float64) bool, x *tensor.Tensor, ps ...*
 	return m, x
 }
 
+// locScaleLogProb is the log density at the rows of x of a
+// location-scale family (Cauchy, Laplace, Logistic, Gumbel): elem(z, scale)
+// summed over each row, with z = (x − loc)/scale; a row with a scale
+// that is not positive has log density −Inf (newMaskedEach and finish).
+func locScaleLogProb(fam string, x, loc, scale *tensor.Tensor, elem func(z, scale *tensor.Tensor) *tensor.Tensor) *tensor.Tensor {
+	m, x := newMaskedEach(fam, []func(float64) bool{nil, nil, notPositive}, x, loc, scale)
+	x, loc, scale = m.safe(x, 0), m.safe(loc, 0), m.safe(scale, 1)
+	return m.finish(elem(tensor.Div(tensor.Sub(x, loc), scale), scale), nil)
+}
+
 // newMaskedEach is newMasked for a family whose support and parameter
 // constraints hold element by element, one tensor at a time: bad[k] (nil
 // for none) tells whether a value of the k-th tensor (0 the value x, then

@@ -157,17 +157,6 @@ func log1mexp(t float64) float64 {
 	return math.Log1p(-math.Exp(t))
 }
 
-// logAddExp returns log(e^a + e^b).
-func logAddExp(a, b float64) float64 {
-	if a < b {
-		a, b = b, a
-	}
-	if math.IsInf(a, -1) {
-		return a
-	}
-	return a + math.Log1p(math.Exp(b-a))
-}
-
 // richardson returns the derivative of f at t by central differences with
 // Richardson extrapolation, (4D(h/2) − D(h))/3 with h = 1e-3·|t| (at most
 // t/4 for positive t, so the stencil stays positive): truncation error

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/flowppl/flowppl/internal/mathx"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -325,8 +326,8 @@ func (d Truncated) quantile(v []float64, u, w float64) float64 {
 		return c.at(p, upper)
 	}
 	lu, lw := math.Log(u), math.Log(w)
-	tF := logAddExp(at(lo1, false)+lw, at(hi, false)+lu)
-	tC := logAddExp(at(lo1, true)+lw, at(hi, true)+lu)
+	tF := mathx.LogAddExp(at(lo1, false)+lw, at(hi, false)+lu)
+	tC := mathx.LogAddExp(at(lo1, true)+lw, at(hi, true)+lu)
 	// phi is increasing in x and phi(x) = t at the answer.
 	phi, t := func(x float64) float64 { return at(x, false) }, tF
 	if !(tF < -math.Ln2) {

@@ -72,7 +72,7 @@ func BenchmarkBijectors(b *testing.B) {
 			}
 		}
 		x := tensor.Scale(tensor.RandN(rng, n, d), 1.5)
-		if name == "Power" {
+		if needsPositive(name) {
 			x = drawPositive(rng, n, d)
 		}
 		y, _ := chainForward(ls, x)

@@ -54,7 +54,7 @@ func testBijectors(t *testing.T, d int) map[string]Bijector {
 	out["AffineFixed"] = fx
 	p, _ := NewPermute(d, Options{}, rng)
 	out["Permute"] = p
-	out["Exp"] = &Exp{d: d}
+	out["Exp"], _ = NewElementwise("Exp", d, Options{})
 	return out
 }
 

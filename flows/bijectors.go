@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/tensor"
 )
 
 // registration is everything the package knows about one bijector by its
@@ -34,6 +37,9 @@ type registration struct {
 	// load rebuilds the layer from lf (its parameters are then copied in
 	// by Load).
 	load func(lf *layerFile, owner *Flow) (Bijector, error)
+	// elementwise is the map of a fixed elementwise bijector (Exp,
+	// Softplus, ...; an Elementwise of this kind), nil for the others.
+	elementwise *elementwiseMap
 }
 
 // bijectors registers every bijector, in the order of the reference.
@@ -59,36 +65,10 @@ var bijectors = []*registration{
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
 			return loadAutoregressive(lf, NewAffineAutoregressive)
 		}},
-	{name: "Affine",
-		doc:     "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
-		options: []string{"loc", "scale"},
-		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
-			return one(NewAffine(d, o))
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*Affine)
-			lf.Loc, lf.Scale = slices.Clone(a.loc0), slices.Clone(a.scale0)
-			return nil
-		},
-		size: func(lf *layerFile) (int, error) { return 2 * lf.Dim, nil },
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewAffine(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
-		}},
-	{name: "AffineFixed",
-		doc:     "elementwise y = loc + scale·x with fixed loc and scale",
-		options: []string{"loc", "scale"},
-		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
-			return one(NewAffineFixed(d, o))
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*AffineFixed)
-			lf.Loc, lf.Scale = slices.Clone(a.Loc), slices.Clone(a.Scale)
-			return nil
-		},
-		size: func(*layerFile) (int, error) { return 0, nil },
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewAffineFixed(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
-		}},
+	affine("Affine", "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
+		NewAffine, func(a *Affine) ([]float64, []float64) { return a.loc0, a.scale0 }, 2),
+	affine("AffineFixed", "elementwise y = loc + scale·x with fixed loc and scale",
+		NewAffineFixed, func(a *AffineFixed) ([]float64, []float64) { return a.Loc, a.Scale }, 0),
 	{name: "Spline",
 		doc:     "elementwise rational-quadratic spline on [-bound, bound], the identity outside (Durkan et al. 2019)",
 		options: []string{"bins", "bound"},
@@ -187,20 +167,85 @@ var bijectors = []*registration{
 			p.user = lf.UserOrder
 			return p, nil
 		}},
-	{name: "Exp",
-		doc:     "elementwise y = exp(x), onto the positive reals",
-		options: []string{},
-		build: func(d int, _ Options, _ *rand.Rand) ([]Bijector, error) {
-			return []Bijector{&Exp{d: d}}, nil
+	elementwise("Exp", "elementwise y = exp(x), onto the positive reals", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) { return tensor.Exp(x), x },
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			x = tensor.Log(y)
+			return x, x
 		},
-		size: func(*layerFile) (int, error) { return 0, nil },
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) { return &Exp{d: lf.Dim}, nil }},
-	elementwise("Softplus", "elementwise y = log(1 + exp(x)), onto the positive reals"),
-	elementwise("Sigmoid", "elementwise y = 1/(1 + exp(-x)), onto (0, 1)"),
-	elementwise("Tanh", "elementwise y = tanh(x), onto (-1, 1)"),
-	elementwise("ELU", "elementwise y = x for x > 0, exp(x) - 1 otherwise, onto (-1, ∞)"),
-	elementwise("LeakyReLU", "elementwise y = x for x ≥ 0, 0.01·x otherwise"),
-	elementwise("Power", "elementwise y = x^exponent on the positive reals (put Exp or Softplus before it)", "exponent"),
+		inRange: func(v float64) bool { return v > 0 }, inside: 1,
+		support: expSupport}),
+	elementwise("Softplus", "elementwise y = log(1 + exp(x)), onto the positive reals", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			return tensor.Softplus(x), tensor.LogSigmoid(x)
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			x = tensor.Add(y, tensor.Log(tensor.Neg(tensor.Expm1(tensor.Neg(y))))) // y + log(1 − e^−y)
+			return x, tensor.LogSigmoid(x)
+		},
+		inRange: func(v float64) bool { return v > 0 }, inside: 0.5,
+		support: onto(dist.Support{Kind: dist.Positive})}),
+	elementwise("Sigmoid", "elementwise y = 1/(1 + exp(-x)), onto (0, 1)", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			return tensor.Sigmoid(x), tensor.Add(tensor.LogSigmoid(x), tensor.LogSigmoid(tensor.Neg(x)))
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			ly, l1y := tensor.Log(y), tensor.Log1p(tensor.Neg(y))
+			return tensor.Sub(ly, l1y), tensor.Add(ly, l1y)
+		},
+		inRange: between(0, 1), inside: 0.5,
+		support: onto(dist.Support{Kind: dist.UnitInterval})}),
+	elementwise("Tanh", "elementwise y = tanh(x), onto (-1, 1)", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			// log(1 − tanh²x) = 2(log 2 − x − softplus(−2x))
+			l = tensor.Scale(tensor.Sub(tensor.AddScalar(tensor.Neg(x), math.Ln2), tensor.Softplus(tensor.Scale(x, -2))), 2)
+			return tensor.Tanh(x), l
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			lp, lm := tensor.Log1p(y), tensor.Log1p(tensor.Neg(y))
+			return tensor.Scale(tensor.Sub(lp, lm), 0.5), tensor.Add(lp, lm)
+		},
+		inRange: between(-1, 1),
+		support: onto(interval(-1, 1))}),
+	elementwise("Softsign", "elementwise y = x/(1 + |x|), onto (-1, 1); over a Student-t base of ν degrees of freedom the density near ±1 goes as (1 - |y|)^(ν-1), like a Beta's", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			a := tensor.AddScalar(tensor.Abs(x), 1) // f′(x) = 1/(1 + |x|)²
+			return tensor.Div(x, a), tensor.Scale(tensor.Log(a), -2)
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			b := tensor.AddScalar(tensor.Neg(tensor.Abs(y)), 1) // 1 − |y| = 1/(1 + |x|)
+			return tensor.Div(y, b), tensor.Scale(tensor.Log(b), 2)
+		},
+		inRange: between(-1, 1),
+		support: onto(interval(-1, 1))}),
+	elementwise("ELU", "elementwise y = x for x > 0, exp(x) - 1 otherwise, onto (-1, ∞)", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			m := tensor.Minimum(x, zeroScalar)
+			return tensor.Add(tensor.ReLU(x), tensor.Expm1(m)), m
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			l = tensor.Log1p(tensor.Minimum(y, zeroScalar))
+			return tensor.Add(tensor.ReLU(y), l), l
+		},
+		inRange: func(v float64) bool { return v > -1 },
+		support: onto(interval(-1, math.Inf(1)))}),
+	elementwise("LeakyReLU", "elementwise y = x for x ≥ 0, 0.01·x otherwise", elementwiseMap{
+		forward: func(_ *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			return tensor.Add(tensor.ReLU(x), tensor.Scale(tensor.Minimum(x, zeroScalar), leakySlope)), leakyLogDeriv(x)
+		},
+		inverse: func(_ *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			return tensor.Add(tensor.ReLU(y), tensor.Scale(tensor.Minimum(y, zeroScalar), 1/leakySlope)), leakyLogDeriv(y)
+		}}),
+	elementwise("Power", "elementwise y = x^exponent on the positive reals (put Exp or Softplus before it)", elementwiseMap{
+		forward: func(e *Elementwise, x *tensor.Tensor) (y, l *tensor.Tensor) {
+			return tensor.PowScalar(x, e.Exponent), powerLogDeriv(x, e.Exponent)
+		},
+		inverse: func(e *Elementwise, y *tensor.Tensor) (x, l *tensor.Tensor) {
+			x = tensor.PowScalar(y, 1/e.Exponent)
+			return x, powerLogDeriv(x, e.Exponent)
+		},
+		inRange: func(v float64) bool { return v > 0 }, inside: 0.5,
+		support: powerSupport, configure: configurePower}, "exponent"),
 	{name: "Planar",
 		doc:     "planar flow y = x + u·tanh(wᵀx + b) (Rezende & Mohamed 2015)",
 		options: []string{"layers"},
@@ -284,11 +329,11 @@ var bijectors = []*registration{
 		}},
 }
 
-// elementwise registers the Elementwise bijector kind.
-func elementwise(kind, doc string, options ...string) *registration {
-	return &registration{name: kind, doc: doc, options: append([]string{}, options...),
+// elementwise registers the Elementwise bijector kind with the map m.
+func elementwise(kind, doc string, m elementwiseMap, options ...string) *registration {
+	return &registration{name: kind, doc: doc, options: append([]string{}, options...), elementwise: &m,
 		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
-			return one(NewElementwise(kind, d, o))
+			return one(newElementwise(kind, &m, d, o))
 		},
 		save: func(l Bijector, lf *layerFile) error {
 			lf.Exponent = l.(*Elementwise).Exponent
@@ -296,7 +341,34 @@ func elementwise(kind, doc string, options ...string) *registration {
 		},
 		size: func(*layerFile) (int, error) { return 0, nil },
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewElementwise(kind, lf.Dim, Options{Exponent: lf.Exponent})
+			e, err := newElementwise(kind, &m, lf.Dim, Options{Exponent: lf.Exponent})
+			if err != nil {
+				return nil, err
+			}
+			return e, nil
+		}}
+}
+
+// affine registers Affine or AffineFixed: built by mk from the options loc
+// and scale, which are what a saved layer keeps (locScale returns them),
+// with perDim parameter values per dimension.
+func affine[B Bijector](name, doc string, mk func(int, Options) (B, error), locScale func(B) (loc, scale []float64), perDim int) *registration {
+	return &registration{name: name, doc: doc, options: []string{"loc", "scale"},
+		build: func(d int, o Options, _ *rand.Rand) ([]Bijector, error) {
+			return one(mk(d, o))
+		},
+		save: func(l Bijector, lf *layerFile) error {
+			loc, scale := locScale(l.(B))
+			lf.Loc, lf.Scale = slices.Clone(loc), slices.Clone(scale)
+			return nil
+		},
+		size: func(lf *layerFile) (int, error) { return perDim * lf.Dim, nil },
+		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
+			b, err := mk(lf.Dim, Options{Loc: lf.Loc, Scale: lf.Scale})
+			if err != nil {
+				return nil, err
+			}
+			return b, nil
 		}}
 }
 

@@ -8,8 +8,9 @@
 // MADE conditioner), SplineAutoregressive and Spline (rational-quadratic
 // splines, Durkan et al. 2019), Coupling (RealNVP affine coupling), Affine
 // (learnable elementwise loc and scale), AffineFixed, Permute, the fixed
-// elementwise maps Exp, Softplus, Sigmoid, Tanh, ELU, LeakyReLU and Power
-// (Elementwise), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
+// elementwise maps Exp, Softplus, Sigmoid, Tanh, Softsign, ELU, LeakyReLU
+// and Power (Elementwise, each kind one registration of its f, f⁻¹ and
+// log f′), Planar and Radial (Rezende & Mohamed 2015) and BatchNorm.
 // Each is registered once (bijectors.go: name, doc, options, build, save,
 // size, load), and everything that knows bijectors by name reads that:
 // Names and Doc list them, FlowOptions declares their options (name,
@@ -21,9 +22,11 @@
 //	}, rng)
 //
 // Adding a bijector is its type (the Bijector methods) and one entry of
-// bijectors; the tests that range over Names (inverse, log-determinant
-// and gradient checks, save and load, the fuzz seeds) then cover it, and
-// `go generate ./docs` adds it to the reference's table.
+// bijectors; a fixed elementwise one is the entry alone (elementwise(name,
+// doc, its f, f⁻¹, log f′, range and support), as Softsign was added). The
+// tests that range over Names (inverse, log-determinant and gradient
+// checks, save and load, the fuzz seeds) then cover it, and `go generate
+// ./docs` adds it to the reference's table.
 //
 // # Direction
 //

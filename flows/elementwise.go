@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
@@ -21,11 +22,7 @@ type Affine struct {
 
 // NewAffine returns an Affine layer over R^d starting at o.Loc and o.Scale.
 func NewAffine(d int, o Options) (*Affine, error) {
-	loc, err := expand("loc", o.Loc, d, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	scale, err := expand("scale", o.Scale, d, 1, true)
+	loc, scale, err := locScale(d, o, true)
 	if err != nil {
 		return nil, err
 	}
@@ -86,20 +83,27 @@ type AffineFixed struct {
 // NewAffineFixed returns the map over R^d with o.Loc (default 0) and
 // o.Scale (default 1), each a single value or one per dimension.
 func NewAffineFixed(d int, o Options) (*AffineFixed, error) {
-	loc, err := expand("loc", o.Loc, d, 0, false)
+	loc, scale, err := locScale(d, o, false)
 	if err != nil {
 		return nil, err
-	}
-	scale, err := expand("scale", o.Scale, d, 1, false)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range scale {
-		if s == 0 {
-			return nil, fmt.Errorf("scale must be nonzero")
-		}
 	}
 	return newAffineFixed(loc, scale), nil
+}
+
+// locScale returns o.Loc and o.Scale expanded to d values (defaults 0 and
+// 1), checking that they are finite and the scales positive (positive
+// set: Affine's) or nonzero (AffineFixed's).
+func locScale(d int, o Options, positive bool) (loc, scale []float64, err error) {
+	if loc, err = expand("loc", o.Loc, d, 0, false); err != nil {
+		return nil, nil, err
+	}
+	if scale, err = expand("scale", o.Scale, d, 1, positive); err != nil {
+		return nil, nil, err
+	}
+	if slices.Contains(scale, 0) {
+		return nil, nil, fmt.Errorf("scale must be nonzero")
+	}
+	return loc, scale, nil
 }
 
 func newAffineFixed(loc, scale []float64) *AffineFixed {
@@ -286,75 +290,6 @@ func (p *Permute) mapMoments(mean, sd []float64) bool {
 		mean[j], sd[j] = m[v], s[v]
 	}
 	return true
-}
-
-// Exp is the elementwise exponential y = e^x: it maps the real vectors
-// onto the positive ones (a flow over it has positive support), with
-// log|det| = Σ x. A point with a coordinate ≤ 0 has log density −Inf.
-type Exp struct{ d int }
-
-// Name returns "Exp".
-func (e *Exp) Name() string { return "Exp" }
-
-// Dim returns d.
-func (e *Exp) Dim() int { return e.d }
-
-// Params returns nil.
-func (e *Exp) Params() []*tensor.Tensor { return nil }
-
-// Initialize does nothing.
-func (e *Exp) Initialize(*rand.Rand) {}
-
-// Forward returns e^x and Σ x.
-func (e *Exp) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
-	return tensor.Exp(x), tensor.SumAxis(x, 1)
-}
-
-// Inverse returns log y and −Σ log y; rows outside the positive orthant
-// map to 0 with log-determinant −Inf.
-func (e *Exp) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
-	n, d := y.Dim(0), y.Dim(1)
-	var ok []bool
-	var bad []bool
-	for i, v := range y.Data() {
-		if !(v > 0) {
-			if ok == nil {
-				ok = make([]bool, len(y.Data()))
-				for k := range ok {
-					ok[k] = true
-				}
-				bad = make([]bool, n)
-			}
-			ok[i] = false
-			bad[i/d] = true
-		}
-	}
-	if ok != nil {
-		y = tensor.Where(ok, y, tensor.Scalar(1))
-	}
-	x = tensor.Log(y)
-	logDet = tensor.Neg(tensor.SumAxis(x, 1))
-	if bad != nil {
-		logDet = tensor.Fill(logDet, bad, math.Inf(-1))
-	}
-	return x, logDet
-}
-
-func (e *Exp) mapSupport(in dist.Support, _ string) (dist.Support, error) {
-	switch in.Kind {
-	case dist.UnitInterval:
-		return dist.Support{Kind: dist.Interval, Low: []float64{1}, High: []float64{math.E}}, nil
-	case dist.Interval:
-		out := dist.Support{Kind: dist.Interval}
-		for _, v := range in.Low {
-			out.Low = append(out.Low, math.Exp(v))
-		}
-		for _, v := range in.High {
-			out.High = append(out.High, math.Exp(v))
-		}
-		return out, nil
-	}
-	return dist.Support{Kind: dist.Positive}, nil
 }
 
 // softplus returns log(1 + e^x), computed stably.

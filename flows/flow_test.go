@@ -267,7 +267,7 @@ func TestApplyErrors(t *testing.T) {
 			t.Errorf("Apply(%s, %v): error %v, want %q", tt.name, tt.opts, err, tt.want)
 		}
 	}
-	if len(Names()) != 17 || !Implemented("Affine") || !Implemented("Planar") || Implemented("Gaussian") {
+	if len(Names()) != 18 || !Implemented("Affine") || !Implemented("Planar") || Implemented("Gaussian") {
 		t.Errorf("Names/Implemented: %d names", len(Names()))
 	}
 }

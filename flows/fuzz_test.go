@@ -32,7 +32,7 @@ func FuzzLoadFlow(f *testing.F) {
 			opts["hidden"] = []float64{3}
 		}
 		var inner dist.Distribution = stdNormal(2)
-		if name == "Power" {
+		if needsPositive(name) {
 			inner = mustApply(f, "Exp", stdNormal(2), nil, 1)
 		}
 		buf.Reset()

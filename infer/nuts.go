@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flowppl/flowppl/internal/mathx"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -532,21 +533,6 @@ func criterion(pshMinus, pshPlus, r1, r2 []float64) bool {
 	return a > 0 && b > 0
 }
 
-// logAddExp is log(exp(a) + exp(b)) without overflow; −Inf is a zero
-// weight.
-func logAddExp(a, b float64) float64 {
-	if math.IsInf(a, -1) {
-		return b
-	}
-	if math.IsInf(b, -1) {
-		return a
-	}
-	if a > b {
-		return a + math.Log1p(math.Exp(b-a))
-	}
-	return b + math.Log1p(math.Exp(a-b))
-}
-
 func addTo(dst, src []float64) {
 	for i, v := range src {
 		dst[i] += v
@@ -567,7 +553,7 @@ func (c *nutsChain) buildTree(depth int, propose *psPoint, pshBeg, pshEnd, rho, 
 		if h-h0 > c.o.MaxDeltaH {
 			c.divergent = true
 		}
-		*lsw = logAddExp(*lsw, h0-h)
+		*lsw = mathx.LogAddExp(*lsw, h0-h)
 		if h0-h > 0 {
 			c.sumMetro++
 		} else {
@@ -593,8 +579,8 @@ func (c *nutsChain) buildTree(depth int, propose *psPoint, pshBeg, pshEnd, rho, 
 		return false
 	}
 	// Uniform (multinomial) sampling between the two halves.
-	lswSub := logAddExp(lswInit, lswFinal)
-	*lsw = logAddExp(*lsw, lswSub)
+	lswSub := mathx.LogAddExp(lswInit, lswFinal)
+	*lsw = mathx.LogAddExp(*lsw, lswSub)
 	if lswFinal > lswSub {
 		propose.copyFrom(&w.proposeFinal)
 	} else if c.rng.Float64() < math.Exp(lswFinal-lswSub) {
@@ -666,7 +652,7 @@ func (c *nutsChain) transition() transitionStats {
 		} else if c.rng.Float64() < math.Exp(lswSub-lsw) {
 			c.zSample.copyFrom(&c.zPropose)
 		}
-		lsw = logAddExp(lsw, lswSub)
+		lsw = mathx.LogAddExp(lsw, lswSub)
 		for i := range c.rho {
 			c.rho[i] = c.rhoBck[i] + c.rhoFwd[i]
 		}

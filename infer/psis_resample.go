@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/flowppl/flowppl/draws"
+	"github.com/flowppl/flowppl/internal/mathx"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -234,7 +235,7 @@ func ParetoSmooth(logRatios []float64) (logW []float64, k float64, err error) {
 	}
 	lse := math.Inf(-1)
 	for _, v := range lw {
-		lse = logAddExp(lse, v)
+		lse = mathx.LogAddExp(lse, v)
 	}
 	for i := range lw {
 		lw[i] -= lse

@@ -1,11 +1,11 @@
 package interp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"reflect"
 	"runtime/debug"
 	"sort"
@@ -25,9 +25,9 @@ import (
 
 // Options configures an Interpreter. The zero value is a sandboxed
 // interpreter: output discarded, seed 1, no file access, the default call
-// depth limit and no time limit. Options are turned into the Thread of
-// each call in one place (Interpreter.thread); what they leave unset is
-// the default of lang.Thread.Init.
+// depth limit and no time limit. Options become the interpreter's Thread
+// in one place (newThread), which gives what they leave unset the
+// sandbox's defaults and then lang.Thread.Init's.
 type Options struct {
 	// Stdout receives print; Stderr the progress lines of fits. nil
 	// discards the output.
@@ -97,12 +97,12 @@ const DefaultMaxSource = 1 << 20
 // methods of one Interpreter are safe for concurrent use (calls run one at
 // a time). No panic escapes its methods: one becomes an error.
 type Interpreter struct {
-	mu    sync.Mutex
-	opts  Options
-	sess  *Session
-	rng   *rand.Rand
-	files lang.FS
-	mem   *lang.Memory // nil without a memory limit
+	mu   sync.Mutex
+	opts Options
+	sess *Session
+	// base is the thread every call starts from (its random source, file
+	// access and memory limit persist across calls); see newThread.
+	base lang.Thread
 }
 
 // DefaultMaxMemory is the memory limit of an Interpreter whose
@@ -111,33 +111,52 @@ const DefaultMaxMemory = 1 << 30
 
 // New returns an interpreter configured by opts.
 func New(opts Options) *Interpreter {
-	if opts.Stdout == nil {
-		opts.Stdout = io.Discard
-	}
-	if opts.Stderr == nil {
-		opts.Stderr = io.Discard
-	}
-	if opts.Seed == 0 {
-		opts.Seed = lang.DefaultSeed
-	}
-	files := opts.FS
-	switch {
-	case files != nil:
-	case opts.Dir != "":
-		files = lang.DirFS(opts.Dir)
-	default:
-		files = lang.NoFiles
-	}
-	in := &Interpreter{opts: opts, rng: lang.NewRand(opts.Seed), files: files}
-	switch {
-	case opts.MaxMemory == 0:
-		in.mem = lang.NewMemory(DefaultMaxMemory)
-	case opts.MaxMemory > 0:
-		in.mem = lang.NewMemory(opts.MaxMemory)
-	}
+	in := &Interpreter{opts: opts, base: newThread(opts)}
 	in.sess = NewSession(opts.Predeclared)
 	in.sess.stopAtCancel = true
 	return in
+}
+
+// newThread is the one place Options become a Thread, with the sandbox's
+// defaults for what they leave unset: output discarded, seed
+// lang.DefaultSeed, no file access (lang.NoFiles) without Dir or FS, a
+// memory limit of DefaultMaxMemory; lang.Thread.Init then fills in the
+// rest as for any thread (context, call depth, element limit). ExecFile
+// and Session take the caller's Thread instead, whose unset fields get
+// Init's host defaults (os.Stdout, the process's files, no memory limit).
+func newThread(opts Options) lang.Thread {
+	th := lang.Thread{
+		Name:        "main",
+		Rand:        lang.NewRand(cmp.Or(opts.Seed, lang.DefaultSeed)),
+		Stdout:      opts.Stdout,
+		Stderr:      opts.Stderr,
+		Quiet:       opts.Quiet,
+		Warn:        opts.Warn,
+		MaxDepth:    opts.MaxDepth,
+		FS:          opts.FS,
+		MaxElements: opts.MaxElements,
+	}
+	if th.Stdout == nil {
+		th.Stdout = io.Discard
+	}
+	if th.Stderr == nil {
+		th.Stderr = io.Discard
+	}
+	switch {
+	case th.FS != nil:
+	case opts.Dir != "":
+		th.FS = lang.DirFS(opts.Dir)
+	default:
+		th.FS = lang.NoFiles
+	}
+	switch {
+	case opts.MaxMemory == 0:
+		th.Memory = lang.NewMemory(DefaultMaxMemory)
+	case opts.MaxMemory > 0:
+		th.Memory = lang.NewMemory(opts.MaxMemory)
+	}
+	th.Init()
+	return th
 }
 
 // ErrStepLimit is the cause of an interruption by Options.MaxSteps.
@@ -162,10 +181,9 @@ func (c *stepContext) Err() error {
 	return c.Context.Err()
 }
 
-// thread returns the thread of one call, built from the options: its
-// context limited by the timeout and step limit, the interpreter's random
-// source and file access; stop releases it. It is the one place Options
-// become a Thread; Session.Exec fills in the rest (lang.Thread.Init).
+// thread returns the thread of one call: the interpreter's base thread
+// (newThread) with a context limited by the timeout and step limit; stop
+// releases it.
 func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -182,19 +200,10 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 		prev := stop
 		stop = func() { cancel(nil); prev() }
 	}
-	return &lang.Thread{
-		Name:        "main",
-		Context:     ctx,
-		Rand:        in.rng,
-		Stdout:      in.opts.Stdout,
-		Stderr:      in.opts.Stderr,
-		Quiet:       in.opts.Quiet,
-		Warn:        in.opts.Warn,
-		MaxDepth:    in.opts.MaxDepth,
-		FS:          in.files,
-		MaxElements: in.opts.MaxElements,
-		Memory:      in.mem,
-	}, stop
+	th = new(lang.Thread)
+	*th = in.base
+	th.Context = ctx
+	return th, stop
 }
 
 // Exec parses and runs a script (src is a string, []byte or io.Reader;
@@ -716,7 +725,7 @@ func (d *Density) Sample(n int) (m *mat.Dense, err error) {
 	d.in.mu.Lock()
 	defer d.in.mu.Unlock()
 	defer recoverTo(&err)
-	x := d.d.Sample(d.in.rng, n)
+	x := d.d.Sample(d.in.base.Rand, n)
 	return mat.NewDense(n, d.d.Dim(), append([]float64(nil), x.Data()...)), nil
 }
 

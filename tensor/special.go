@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 
+	"github.com/flowppl/flowppl/internal/mathx"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -82,22 +83,11 @@ var lbetaKernel = binKernel{
 func LogAddExp(a, b *Tensor) *Tensor { return binary("LogAddExp", &logAddExpKernel, a, b) }
 
 var logAddExpKernel = binKernel{
-	f: logAddExp,
+	f: mathx.LogAddExp,
 	df: func(x, y, z float64) (float64, float64) {
 		if math.IsInf(z, 0) {
 			return 0, 0
 		}
 		return math.Exp(x - z), math.Exp(y - z)
 	},
-}
-
-func logAddExp(x, y float64) float64 {
-	m := max(x, y)
-	if math.IsInf(m, 0) || math.IsNaN(m) {
-		if math.IsNaN(x) || math.IsNaN(y) {
-			return math.NaN()
-		}
-		return m
-	}
-	return m + math.Log1p(math.Exp(-math.Abs(x-y)))
 }
