@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,9 @@ type Flow struct {
 	std     *AffineFixed // the data-end standardiser, or nil
 	dir     Direction    // the direction last set
 	fitted  bool         // the direction has been fixed by a fit
+	view    bool         // a conditional flow at fixed contexts (Given)
+
+	ctxLoc, ctxScale []float64 // contexts are read as (c − ctxLoc)/ctxScale (nil: as given)
 }
 
 // stage is one bijector application as written: its name and options.
@@ -84,6 +88,9 @@ func (f *Flow) push(s stage, layers ...Bijector) error {
 	for _, l := range layers {
 		if l.Dim() != d {
 			return fmt.Errorf("%s has dimension %d but its input has dimension %d", l.Name(), l.Dim(), d)
+		}
+		if err := checkContext(slices.Concat(f.Layers, layers), l); err != nil {
+			return err
 		}
 	}
 	old := f.Layers
@@ -542,6 +549,9 @@ func (f *Flow) outputMoments() (mean, sd []float64, ok bool) {
 				return mean, sd, true
 			}
 		}
+	}
+	if f.ContextDim() > 0 { // no draws without a context
+		return nil, nil, false
 	}
 	rng := rand.New(rand.NewPCG(0x5eed, 0xf10))
 	mean, sd = tensor.ColumnMoments(f.Sample(rng, 4096))
