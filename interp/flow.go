@@ -61,6 +61,8 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 		return ev.plan(x.FlowPos, append(slices.Clone(b.P.Layers), steps...))
 	case lang.Distribution:
 		inner = b.Dist()
+	case *lang.ConditionalFlow: // more layers on a conditional flow
+		inner = b.F
 	default:
 		return nil, ev.errorf(baseExpr.Pos(), "the base of a flow must be a distribution, got %s", bv.Type())
 	}
@@ -83,7 +85,16 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 	if ev.run == nil {
 		ev.th.Track(v)
 	}
-	return v, nil
+	return flowValue(f), nil
+}
+
+// flowValue is the language's value of the flow f: a *lang.Flow, or a
+// *lang.ConditionalFlow when it reads a context (context = k).
+func flowValue(f *flows.Flow) lang.Value {
+	if f.ContextDim() > 0 {
+		return &lang.ConditionalFlow{F: f}
+	}
+	return &lang.Flow{F: f}
 }
 
 // flowParams estimates (from above) the number of parameters one bijector
