@@ -2,7 +2,9 @@ package flows
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -276,3 +278,25 @@ func (g *givenDir) Direction() Direction     { return g.b.(lockable).Direction()
 func (g *givenDir) SetDirection(d Direction) { g.b.(lockable).SetDirection(d) }
 func (g *givenDir) lock()                    { g.b.(lockable).lock() }
 func (g *givenDir) isLocked() bool           { return g.b.(lockable).isLocked() }
+
+// WithContext returns the plan with context = k for each bijector that
+// takes a context (AffineAutoregressive, SplineAutoregressive, Coupling)
+// and was not given one: instantiated, it is a conditional flow q(y | x)
+// with x in R^k (unless no bijector takes a context). The plan's steps
+// are not modified.
+func (p Plan) WithContext(k int) Plan {
+	out := Plan{Layers: slices.Clone(p.Layers)}
+	for i, s := range out.Layers {
+		r := lookup(s.Name)
+		if _, set := s.Options["context"]; set || r == nil || !slices.Contains(r.options, "context") {
+			continue
+		}
+		o := maps.Clone(s.Options)
+		if o == nil {
+			o = map[string]OptionValue{}
+		}
+		o["context"] = float64(k)
+		out.Layers[i].Options = o
+	}
+	return out
+}

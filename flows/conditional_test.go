@@ -393,3 +393,34 @@ func TestStandardizeContext(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanWithContext checks that WithContext sets the context of the
+// bijectors that take one and were not given one, and nothing else.
+func TestPlanWithContext(t *testing.T) {
+	p := Plan{Layers: []PlanStep{
+		{Name: "AffineAutoregressive"},
+		{Name: "Permute"},
+		{Name: "Coupling", Options: map[string]OptionValue{"context": float64(3)}},
+	}}
+	q := p.WithContext(2)
+	if got := q.String(); !strings.Contains(got, "AffineAutoregressive(context = 2)") || !strings.Contains(got, "context = 3") {
+		t.Errorf("WithContext(2) = %s", got)
+	}
+	if _, ok := q.Layers[0].Options["context"]; !ok {
+		t.Errorf("AffineAutoregressive got no context")
+	}
+	if _, ok := q.Layers[1].Options["context"]; ok {
+		t.Errorf("Permute got a context")
+	}
+	if q.Layers[2].Options["context"] != float64(3) {
+		t.Errorf("Coupling's context 3 changed to %v", q.Layers[2].Options["context"])
+	}
+	if p.Layers[0].Options != nil {
+		t.Errorf("WithContext modified the plan")
+	}
+	base, _ := dist.NewNormal(tensor.Zeros(2), tensor.Full(1, 2))
+	f, err := Plan{Layers: p.Layers[:2]}.WithContext(2).Instantiate(base, newRNG(1))
+	if err != nil || f.ContextDim() != 2 {
+		t.Fatalf("instantiated: ContextDim %v, error %v", f, err)
+	}
+}

@@ -1,8 +1,6 @@
 package interp
 
 import (
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/flowppl/flowppl/flows"
@@ -63,7 +61,7 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 		q = g.F
 	case *lang.FlowPlan:
 		var err error
-		if q, err = ev.instantiate(x, withContext(*g.P, c.Dim(1)), y.Dim(1)); err != nil {
+		if q, err = ev.instantiate(x, g.P.WithContext(c.Dim(1)), y.Dim(1)); err != nil {
 			return nil, err
 		}
 		if q.ContextDim() == 0 {
@@ -100,25 +98,6 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 		return nil, ev.fitError(x, err)
 	}
 	return reportRecord(rep), nil
-}
-
-// withContext returns the plan with context = k for each bijector that
-// takes a context and was not given one.
-func withContext(p flows.Plan, k int) flows.Plan {
-	out := flows.Plan{Layers: slices.Clone(p.Layers)}
-	for i, s := range out.Layers {
-		_, opts, _ := flows.Doc(s.Name)
-		if _, set := s.Options["context"]; set || !slices.Contains(opts, "context") {
-			continue
-		}
-		o := maps.Clone(s.Options)
-		if o == nil {
-			o = map[string]flows.OptionValue{}
-		}
-		o["context"] = float64(k)
-		out.Layers[i].Options = o
-	}
-	return out
 }
 
 // columns writes "1 column" or "n columns".
