@@ -198,7 +198,20 @@ func (f *Flow) StandardizeContext(mean, sd []float64) bool {
 		}
 	}
 	f.ctxLoc, f.ctxScale = loc, scale
+	f.gen++
 	return true
+}
+
+// Current returns the view f made again when its conditional flow has
+// changed its layers or context scaling since (as its first fit does: it
+// adds a standardising layer and standardises the contexts), else f; f
+// itself is not modified. Parameters are shared either way, so a view
+// made before a fit that only changed them is current.
+func (f *Flow) Current() *Flow {
+	if !f.view || f.parent == nil || f.parent.gen == f.pgen {
+		return f
+	}
+	return f.parent.bind(f.rawCtx)
 }
 
 // ContextScaling returns the context standardisation set by
@@ -210,12 +223,13 @@ func (f *Flow) ContextScaling() (loc, scale []float64) { return f.ctxLoc, f.ctxS
 // conditional layer wrapped with c (standardised when StandardizeContext
 // was called).
 func (f *Flow) bind(c *tensor.Tensor) *Flow {
+	raw := c
 	if f.ctxLoc != nil {
 		k := len(f.ctxLoc)
 		c = tensor.Div(tensor.Sub(c, tensor.New(f.ctxLoc, k)), tensor.New(f.ctxScale, k))
 	}
 	v := &Flow{Base: f.Base, Meta: f.Meta, stages: f.stages, nStaged: f.nStaged, std: f.std,
-		dir: f.dir, fitted: f.fitted, view: true}
+		dir: f.dir, fitted: f.fitted, view: true, parent: f, pgen: f.gen, rawCtx: raw}
 	v.Layers = make([]Bijector, len(f.Layers))
 	for i, l := range f.Layers {
 		c0, ok := l.(Conditional)

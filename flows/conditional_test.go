@@ -424,3 +424,25 @@ func TestPlanWithContext(t *testing.T) {
 		t.Fatalf("instantiated: ContextDim %v, error %v", f, err)
 	}
 }
+
+// TestViewCurrent checks that a view made before its conditional flow's
+// first fit (which appends a standardiser and standardises the contexts)
+// is made again by Current, and scores as a view made after.
+func TestViewCurrent(t *testing.T) {
+	f := condFlow(t, 2, 1)
+	early, _ := f.Given([]float64{0.7})
+	if early.Current() != early {
+		t.Fatal("Current of an up-to-date view is not the view")
+	}
+	f.StandardizeContext([]float64{1}, []float64{2})
+	f.InitFromMoments([]float64{5, -3}, []float64{2, 0.5})
+	late, _ := f.Given([]float64{0.7})
+	y := randn(newRNG(3), 4, 2)
+	want := late.LogProb(y).Data()
+	if e := maxAbsDiff(early.Current().LogProb(y).Data(), want); e > 1e-12 {
+		t.Errorf("refreshed early view differs from a late one by %g", e)
+	}
+	if e := maxAbsDiff(early.LogProb(y).Data(), want); e < 1e-3 {
+		t.Errorf("the stale view already scores as the late one: the test does not test Current")
+	}
+}

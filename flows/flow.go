@@ -39,6 +39,11 @@ type Flow struct {
 	view    bool         // a conditional flow at fixed contexts (Given)
 
 	ctxLoc, ctxScale []float64 // contexts are read as (c − ctxLoc)/ctxScale (nil: as given)
+
+	gen    uint64         // bumped by every change of the layer list or the context scaling
+	parent *Flow          // a view's conditional flow
+	pgen   uint64         // the parent's gen when the view was made
+	rawCtx *tensor.Tensor // a view's contexts as given
 }
 
 // stage is one bijector application as written: its name and options.
@@ -270,6 +275,7 @@ func (f *Flow) Initialize(rng *rand.Rand) {
 }
 
 func (f *Flow) dropStd() {
+	f.gen++
 	if f.std != nil && len(f.Layers) > 0 && f.Layers[len(f.Layers)-1] == Bijector(f.std) {
 		f.Layers = f.Layers[:len(f.Layers)-1]
 	}

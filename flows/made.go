@@ -407,16 +407,20 @@ func (m *made) firstWithContext(u, c *tensor.Tensor) *tensor.Tensor {
 		panic("flows: a conditional MADE evaluated without its context")
 	}
 	w := m.ws[0]
-	var pre *tensor.Tensor
 	if s := m.stairs[0]; s != nil {
-		pre = tensor.StaircaseLinearWith(u, w, m.bs[0], s, m.lin(false))
-	} else {
-		if m.masks[0] != nil {
-			w = tensor.Mul(w, m.masks[0])
-		}
-		pre = tensor.LinearWith(u, w, m.bs[0], m.lin(false))
+		pre := tensor.StaircaseLinearWith(u, w, m.bs[0], s, m.lin(false))
+		return activate(m.act, tensor.Add(pre, tensor.LinearWith(c, m.wc, nil, m.lin(false))))
 	}
-	return activate(m.act, tensor.Add(pre, tensor.LinearWith(c, m.wc, nil, m.lin(false))))
+	// One product of [u, c] with [W ⊙ M, Wc] (ReLU fused): the inputs and
+	// weights are narrow, the n × h output is made once.
+	if m.masks[0] != nil {
+		w = tensor.Mul(w, m.masks[0])
+	}
+	uc, wc := tensor.Concat(1, u, c), tensor.Concat(1, w, m.wc)
+	if m.act == "relu" {
+		return tensor.LinearWith(uc, wc, m.bs[0], m.lin(true))
+	}
+	return activate(m.act, tensor.LinearWith(uc, wc, m.bs[0], m.lin(false)))
 }
 
 // forwardP returns the p outputs per variable ([n, d, p]) of a MADE made
