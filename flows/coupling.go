@@ -161,18 +161,19 @@ func (c *Coupling) shiftScale(xa, ctx *tensor.Tensor) (mu, s, logS *tensor.Tenso
 		panic(fmt.Sprintf("flows: Coupling with context size %d evaluated with context %v", c.ctx, ctx != nil))
 	}
 	h := xa
+	relu := c.act == "relu"
 	for l, w := range c.ws {
-		var pre *tensor.Tensor
+		in := h
 		switch {
 		case l == 0 && len(c.cond) == 0: // d = 1: the context alone
-			pre = tensor.LinearWith(ctx, c.wc, c.bs[0], tensor.LinearOptions{Float32: c.f32})
-		case l == 0 && c.wc != nil:
-			pre = tensor.Add(tensor.LinearWith(h, w, c.bs[l], tensor.LinearOptions{Float32: c.f32}),
-				tensor.LinearWith(ctx, c.wc, nil, tensor.LinearOptions{Float32: c.f32}))
-		default:
-			pre = tensor.LinearWith(h, w, c.bs[l], tensor.LinearOptions{Float32: c.f32})
+			in, w = ctx, c.wc
+		case l == 0 && c.wc != nil: // one product of [x_a, c] with [W, Wc]
+			in, w = tensor.Concat(1, h, ctx), tensor.Concat(1, w, c.wc)
 		}
-		h = activate(c.act, pre)
+		h = tensor.LinearWith(in, w, c.bs[l], tensor.LinearOptions{Float32: c.f32, ReLU: relu}) // ReLU fused
+		if !relu {
+			h = activate(c.act, h)
+		}
 	}
 	lo := tensor.LinearOptions{Float32: c.f32}
 	mu = tensor.LinearWith(h, c.wMu, c.bMu, lo)
