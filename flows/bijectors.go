@@ -55,7 +55,7 @@ var bijectors = []*registration{
 			}
 			return nil
 		},
-		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) }, // context weights: contextSize
+		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) }, // loadLayer adds the context weights
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
 			return loadAutoregressive(lf, NewAffineAutoregressive)
 		}},

@@ -446,3 +446,25 @@ func TestViewCurrent(t *testing.T) {
 		t.Errorf("the stale view already scores as the late one: the test does not test Current")
 	}
 }
+
+// TestConditionalMADEStaircase checks a conditional MADE whose first layer
+// is computed block by block (a staircase, for large d) against the dense
+// masked product of the same weights.
+func TestConditionalMADEStaircase(t *testing.T) {
+	rng := newRNG(13)
+	const d, k = 128, 3
+	m := newMADE(d, []int{512, 64}, "tanh", rng.Perm(d))
+	m.setContext(k)
+	m.init(rng)
+	perturb(rng, m.params(), 0.1)
+	if m.stairs[0] == nil {
+		t.Fatal("the first layer is not a staircase: the test needs a larger d")
+	}
+	u, c := randn(rng, 6, d), randn(rng, 6, k)
+	mu, raw := m.forwardC(u, c)
+	m.stairs[0] = nil // the dense masked product
+	mu2, raw2 := m.forwardC(u, c)
+	if e := max(maxAbsDiff(mu.Data(), mu2.Data()), maxAbsDiff(raw.Data(), raw2.Data())); e > 1e-12 {
+		t.Errorf("staircase and dense first layers differ by %g", e)
+	}
+}

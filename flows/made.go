@@ -344,7 +344,7 @@ func (m *made) pristine() bool {
 func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) { return m.forwardC(u, nil) }
 
 // forwardC is forward given the context c: [n, ctx], one row per input
-// row, or [1, ctx] for all rows (nil for an unconditional MADE).
+// row (nil for an unconditional MADE).
 func (m *made) forwardC(u, c *tensor.Tensor) (mu, raw *tensor.Tensor) {
 	h := m.trunk(u, c)
 	if m.stairH != nil { // the heads apart, rows in variable order
