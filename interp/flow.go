@@ -100,8 +100,8 @@ func flowValue(f *flows.Flow) lang.Value {
 // flowParams estimates (from above) the number of parameters one bijector
 // application with these options has over R^dim, from its size options:
 // layers × the weights of a MADE with the hidden widths (default [256,
-// 256]) and 3·bins+1 outputs per dimension, or 2·dim+1 per layer without
-// hidden layers. It saturates at math.MaxInt / 4, which every element
+// 256]) and 3·bins+1 outputs per dimension (and the context's weights),
+// or 2·dim+1 per layer without hidden layers. It saturates at math.MaxInt / 4, which every element
 // limit refuses, and lets Alloc refuse a flow too large for the
 // interpreter before anything is allocated.
 func flowParams(dim int, opts map[string]flows.OptionValue) int {
@@ -123,6 +123,9 @@ func flowParams(dim int, opts map[string]flows.OptionValue) int {
 		prev = h
 	}
 	w += (prev + 1) * d * out
+	if k, ok := opts["context"].(float64); ok && k >= 1 { // the context weights, [hidden[0], k]
+		w += k * hidden[0]
+	}
 	total := num("layers", 1) * (w + 2*d + 1)
 	if !(total < math.MaxInt/4) {
 		return math.MaxInt / 4
