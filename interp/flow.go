@@ -101,9 +101,10 @@ func flowValue(f *flows.Flow) lang.Value {
 // application with these options has over R^dim, from its size options:
 // layers × the weights of a MADE with the hidden widths (default [256,
 // 256]) and 3·bins+1 outputs per dimension (and the context's weights),
-// or 2·dim+1 per layer without hidden layers. It saturates at math.MaxInt / 4, which every element
-// limit refuses, and lets Alloc refuse a flow too large for the
-// interpreter before anything is allocated.
+// or 2·dim+1 per layer without hidden layers. It saturates at
+// math.MaxInt / 4, which every element limit refuses, and lets Alloc
+// refuse a flow too large for the interpreter before anything is
+// allocated.
 func flowParams(dim int, opts map[string]flows.OptionValue) int {
 	num := func(name string, def float64) float64 {
 		if v, ok := opts[name].(float64); ok && v >= 1 {
