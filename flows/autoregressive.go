@@ -54,6 +54,7 @@ func NewAffineAutoregressive(d int, o Options, rng *rand.Rand) (*AffineAutoregre
 	}
 	a.made = newMADE(d, o.Hidden, o.Activation, order)
 	a.made.f32 = o.Precision == Float32
+	a.made.setContext(o.Context)
 	a.made.init(rng)
 	return a, nil
 }
@@ -83,8 +84,13 @@ func (a *AffineAutoregressive) Options() Options {
 		Precision:    precisionName(a.made.f32),
 		Permutation:  append([]int(nil), a.made.order...),
 		ClipLogScale: a.clip, LogScaleMin: a.lo, LogScaleMax: a.hi,
+		Context: a.made.ctx,
 	}
 }
+
+// ContextDim returns the size of the context the conditioner reads (0:
+// none; see Conditional).
+func (a *AffineAutoregressive) ContextDim() int { return a.made.ctx }
 
 // Direction returns the side the conditioner reads.
 func (a *AffineAutoregressive) Direction() Direction { return a.dir }
@@ -103,7 +109,12 @@ func (a *AffineAutoregressive) Initialize(rng *rand.Rand) {
 
 // shiftScale runs the conditioner on u and returns μ, σ and log σ.
 func (a *AffineAutoregressive) shiftScale(u *tensor.Tensor) (mu, s, logS *tensor.Tensor) {
-	mu, raw := a.made.forward(u)
+	return a.shiftScaleC(u, nil)
+}
+
+// shiftScaleC is shiftScale given the context c (see Conditional).
+func (a *AffineAutoregressive) shiftScaleC(u, c *tensor.Tensor) (mu, s, logS *tensor.Tensor) {
+	mu, raw := a.made.forwardC(u, c)
 	s = tensor.Softplus(raw)
 	logS = tensor.Log(s)
 	if a.clip {
@@ -123,15 +134,21 @@ func clampPreserveGrad(x *tensor.Tensor, lo, hi float64) *tensor.Tensor {
 // Forward returns y = μ + σ ⊙ x and Σ log σ: one conditioner pass on the
 // base side, d passes on the data side.
 func (a *AffineAutoregressive) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	return a.ForwardGiven(x, nil)
+}
+
+// ForwardGiven is Forward with the conditioner also reading the context c
+// (see Conditional).
+func (a *AffineAutoregressive) ForwardGiven(x, c *tensor.Tensor) (y, logDet *tensor.Tensor) {
 	if a.dir == BaseSide {
-		mu, s, logS := a.shiftScale(x)
+		mu, s, logS := a.shiftScaleC(x, c)
 		return tensor.Add(tensor.Mul(x, s), mu), tensor.SumAxis(logS, 1)
 	}
 	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
-		mu, s, logS := a.shiftScale(cur)
+		mu, s, logS := a.shiftScaleC(cur, c)
 		return tensor.Add(tensor.Mul(x, s), mu), logS
 	}
-	solve := a.solverFor(x)
+	solve := a.solverFor(x, c)
 	y, logS := solve(x.Dim(0), step)
 	return y, tensor.SumAxis(logS, 1)
 }
@@ -190,23 +207,30 @@ func solveARScratch(order []int, n int, step func(cur *tensor.Tensor) (next, ext
 // Inverse returns x = (y − μ) / σ and −Σ log σ: one conditioner pass on the
 // data side, d passes on the base side.
 func (a *AffineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	return a.InverseGiven(y, nil)
+}
+
+// InverseGiven is Inverse with the conditioner also reading the context c
+// (see Conditional).
+func (a *AffineAutoregressive) InverseGiven(y, c *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	if a.dir == DataSide {
-		mu, s, logS := a.shiftScale(y)
+		mu, s, logS := a.shiftScaleC(y, c)
 		return tensor.Div(tensor.Sub(y, mu), s), tensor.Neg(tensor.SumAxis(logS, 1))
 	}
 	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
-		mu, s, logS := a.shiftScale(cur)
+		mu, s, logS := a.shiftScaleC(cur, c)
 		return tensor.Div(tensor.Sub(y, mu), s), logS
 	}
-	solve := a.solverFor(y)
+	solve := a.solverFor(y, c)
 	x, logS := solve(y.Dim(0), step)
 	return x, tensor.Neg(tensor.SumAxis(logS, 1))
 }
 
-// solverFor picks the d-pass solver for input in: the pooled-scratch one
-// when nothing is being recorded (sampling, evaluation), else the taped one.
-func (a *AffineAutoregressive) solverFor(in *tensor.Tensor) func(int, func(*tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)) (*tensor.Tensor, *tensor.Tensor) {
-	if !in.Tracked() && !a.tracked() {
+// solverFor picks the d-pass solver for input in and context c (nil:
+// none): the pooled-scratch one when nothing is being recorded (sampling,
+// evaluation), else the taped one.
+func (a *AffineAutoregressive) solverFor(in, c *tensor.Tensor) func(int, func(*tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)) (*tensor.Tensor, *tensor.Tensor) {
+	if !in.Tracked() && (c == nil || !c.Tracked()) && !a.tracked() {
 		return a.solveScratch
 	}
 	return a.solve

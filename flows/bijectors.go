@@ -46,7 +46,7 @@ type registration struct {
 var bijectors = []*registration{
 	{name: "AffineAutoregressive",
 		doc:     "IAF/MAF affine autoregressive layer with a MADE conditioner (FlowTorch's)",
-		options: []string{"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision"},
+		options: []string{"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision", "context"},
 		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
 			return stack(d, o, func(k int, o Options) (Bijector, error) {
 				return NewAffineAutoregressive(d, firstOrder(k, o), rng)
@@ -61,7 +61,7 @@ var bijectors = []*registration{
 			}
 			return nil
 		},
-		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) },
+		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) }, // loadLayer adds the context weights
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
 			return loadAutoregressive(lf, NewAffineAutoregressive)
 		}},
@@ -91,7 +91,7 @@ var bijectors = []*registration{
 		}},
 	{name: "SplineAutoregressive",
 		doc:     "autoregressive rational-quadratic spline layer with a MADE conditioner",
-		options: []string{"hidden", "layers", "activation", "permutation", "bins", "bound", "precision"},
+		options: []string{"hidden", "layers", "activation", "permutation", "bins", "bound", "precision", "context"},
 		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
 			return stack(d, o, func(k int, o Options) (Bijector, error) {
 				return NewSplineAutoregressive(d, firstOrder(k, o), rng)
@@ -115,7 +115,7 @@ var bijectors = []*registration{
 		}},
 	{name: "Coupling",
 		doc:     "RealNVP affine coupling: one half of the variables shifts and scales the other",
-		options: []string{"hidden", "layers", "activation", "precision"},
+		options: []string{"hidden", "layers", "activation", "precision", "context"},
 		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
 			return stack(d, o, func(k int, o Options) (Bijector, error) {
 				return NewCoupling(d, k, o, rng)
@@ -125,12 +125,13 @@ var bijectors = []*registration{
 			c := l.(*Coupling)
 			lf.Hidden, lf.Act, lf.Parity = slices.Clone(c.hidden), c.act, c.parity
 			lf.Precision = savedPrecision(precisionName(c.f32))
+			lf.Context = c.ctx
 			return nil
 		},
 		size: func(lf *layerFile) (int, error) {
 			d := lf.Dim
-			if d < 2 {
-				return 0, fmt.Errorf("Coupling needs dimension at least 2")
+			if d < 2 && !(d == 1 && lf.Context > 0) {
+				return 0, fmt.Errorf("Coupling needs dimension at least 2 (1 with a context)")
 			}
 			if lf.Parity != 0 && lf.Parity != 1 {
 				return 0, fmt.Errorf("parity must be 0 or 1, got %d", lf.Parity)
@@ -139,10 +140,13 @@ var bijectors = []*registration{
 			if lf.Parity == 1 {
 				nc = d - nc
 			}
+			if d == 1 {
+				nc = 0
+			}
 			return conditionerSize(nc, lf.Hidden, 2*(d-nc))
 		},
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return NewCoupling(lf.Dim, lf.Parity, Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision}, loadRNG())
+			return NewCoupling(lf.Dim, lf.Parity, Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision, Context: lf.Context}, loadRNG())
 		}},
 	{name: "Permute",
 		doc:     "a fixed permutation of the variables",
@@ -413,6 +417,7 @@ func saveAutoregressive(lf *layerFile, o Options, userOrder bool, dir Direction,
 	lf.Hidden, lf.Act, lf.Order, lf.UserOrder = o.Hidden, o.Activation, o.Permutation, userOrder
 	lf.Precision = savedPrecision(o.Precision)
 	lf.Direction, lf.Locked = dirName(dir), locked
+	lf.Context = o.Context
 }
 
 // autoregressive is a layer with a MADE conditioner and a direction.
@@ -438,7 +443,7 @@ func loadAutoregressive[B autoregressive](lf *layerFile, mk func(int, Options, *
 		return nil, fmt.Errorf("the variable order is missing")
 	}
 	o := Options{Hidden: lf.Hidden, Activation: lf.Act, Precision: lf.Precision,
-		Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound}
+		Permutation: lf.Order, Bins: lf.Bins, Bound: lf.Bound, Context: lf.Context}
 	if len(lf.Clip) == 2 {
 		o.ClipLogScale, o.LogScaleMin, o.LogScaleMax = true, lf.Clip[0], lf.Clip[1]
 	} else if len(lf.Clip) != 0 {

@@ -81,6 +81,18 @@
 // a fresh flow over a standard normal base starts at the moment-matched
 // diagonal Gaussian, and its layers learn in standardised units.
 //
+// # Conditional flows
+//
+// AffineAutoregressive, SplineAutoregressive and Coupling built with
+// Options.Context = k read a context vector x in R^k as well (see
+// Conditional): the flow is q(y | x), with ContextDim k. Evaluate it with
+// LogProbGiven (rows of y at rows of x) and SampleGiven (one draw per
+// context), or fix a context with Given, which returns an ordinary Flow
+// sharing the parameters. infer.FitConditional trains one on (y, x)
+// pairs; on its first fit StandardizeContext makes it read contexts in
+// standard units. Plan.WithContext gives a plan's conditional bijectors a
+// context.
+//
 // # Plans
 //
 // A Plan is a flow written without a base (`flow AffineAutoregressive`):

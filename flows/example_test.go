@@ -22,5 +22,5 @@ func ExampleApply() {
 	// Output:
 	// flow Exp ∘ AffineAutoregressive(hidden=[32, 32]) over Normal(0, I₂) — 1,284 params
 	// positive 2 8
-	// AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale, precision)
+	// AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale, precision, context)
 }

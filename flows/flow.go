@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,14 @@ type Flow struct {
 	std     *AffineFixed // the data-end standardiser, or nil
 	dir     Direction    // the direction last set
 	fitted  bool         // the direction has been fixed by a fit
+	view    bool         // a conditional flow at fixed contexts (Given)
+
+	ctxLoc, ctxScale []float64 // contexts are read as (c − ctxLoc)/ctxScale (nil: as given)
+
+	gen    uint64         // bumped by every change of the layer list or the context scaling
+	parent *Flow          // a view's conditional flow
+	pgen   uint64         // the parent's gen when the view was made
+	rawCtx *tensor.Tensor // a view's contexts as given
 }
 
 // stage is one bijector application as written: its name and options.
@@ -84,6 +93,9 @@ func (f *Flow) push(s stage, layers ...Bijector) error {
 	for _, l := range layers {
 		if l.Dim() != d {
 			return fmt.Errorf("%s has dimension %d but its input has dimension %d", l.Name(), l.Dim(), d)
+		}
+		if err := checkContext(slices.Concat(f.Layers, layers), l); err != nil {
+			return err
 		}
 	}
 	old := f.Layers
@@ -263,6 +275,7 @@ func (f *Flow) Initialize(rng *rand.Rand) {
 }
 
 func (f *Flow) dropStd() {
+	f.gen++
 	if f.std != nil && len(f.Layers) > 0 && f.Layers[len(f.Layers)-1] == Bijector(f.std) {
 		f.Layers = f.Layers[:len(f.Layers)-1]
 	}
@@ -542,6 +555,9 @@ func (f *Flow) outputMoments() (mean, sd []float64, ok bool) {
 				return mean, sd, true
 			}
 		}
+	}
+	if f.ContextDim() > 0 { // no draws without a context
+		return nil, nil, false
 	}
 	rng := rand.New(rand.NewPCG(0x5eed, 0xf10))
 	mean, sd = tensor.ColumnMoments(f.Sample(rng, 4096))

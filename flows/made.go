@@ -57,6 +57,23 @@ type made struct {
 	stairs []*tensor.Staircase // per hidden layer
 	stairO *tensor.Staircase   // the heads: [wMu; wS] (2d rows) or wP
 	stairH *tensor.Staircase   // instead of stairO: wMu and wS apart (d rows)
+
+	// A conditional MADE (setContext) also reads a context vector of ctx
+	// values: wc [h_0, ctx] connects every context value to every unit of
+	// the first hidden layer, unmasked, so every output may depend on the
+	// whole context while the masks of the autoregressive inputs are
+	// unchanged (the later layers see the context through the first).
+	ctx int
+	wc  *tensor.Tensor
+}
+
+// setContext makes the MADE read a context of k values (k = 0: none),
+// with zero context weights until init draws them.
+func (m *made) setContext(k int) {
+	m.ctx, m.wc = k, nil
+	if k > 0 {
+		m.wc = tensor.Param(make([]float64, m.hidden[0]*k), m.hidden[0], k)
+	}
 }
 
 // newMADEHeads allocates a MADE with p outputs per variable, zero
@@ -99,9 +116,14 @@ func (m *made) params() []*tensor.Tensor {
 		ps = append(ps, m.ws[l], m.bs[l])
 	}
 	if m.p > 0 {
-		return append(ps, m.wP, m.bP)
+		ps = append(ps, m.wP, m.bP)
+	} else {
+		ps = append(ps, m.wMu, m.bMu, m.wS, m.bS)
 	}
-	return append(ps, m.wMu, m.bMu, m.wS, m.bS)
+	if m.wc != nil { // last, so that an unconditional layer's list is unchanged
+		ps = append(ps, m.wc)
+	}
+	return ps
 }
 
 // hiddenDegree returns the degree of unit j of a layer of width h.
@@ -279,6 +301,12 @@ func (m *made) init(rng *rand.Rand) {
 		}
 		in = h
 	}
+	if m.wc != nil { // drawn after the rest: an unconditional layer's draws are unchanged
+		bound := 1 / math.Sqrt(float64(m.d+m.ctx))
+		for i := range m.wc.Data() {
+			m.wc.Data()[i] = bound * (2*rng.Float64() - 1)
+		}
+	}
 	if m.p > 0 {
 		clear(m.wP.Data())
 		clear(m.bP.Data())
@@ -312,9 +340,13 @@ func (m *made) pristine() bool {
 }
 
 // forward returns the shift and the unconstrained scale ([n, d] each) for
-// the inputs u ([n, d]).
-func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) {
-	h := m.trunk(u)
+// the inputs u ([n, d]) of an unconditional MADE.
+func (m *made) forward(u *tensor.Tensor) (mu, raw *tensor.Tensor) { return m.forwardC(u, nil) }
+
+// forwardC is forward given the context c: [n, ctx], one row per input
+// row (nil for an unconditional MADE).
+func (m *made) forwardC(u, c *tensor.Tensor) (mu, raw *tensor.Tensor) {
+	h := m.trunk(u, c)
 	if m.stairH != nil { // the heads apart, rows in variable order
 		mu = tensor.StaircaseLinearWith(h, m.wMu, m.bMu, m.stairH, m.lin(false))
 		raw = tensor.StaircaseLinearWith(h, m.wS, m.bS, m.stairH, m.lin(false))
@@ -339,11 +371,16 @@ func (m *made) lin(relu bool) tensor.LinearOptions {
 	return tensor.LinearOptions{ReLU: relu, Float32: m.f32}
 }
 
-// trunk returns the last hidden layer's activations for the inputs u.
-func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
+// trunk returns the last hidden layer's activations for the inputs u and
+// the context c (nil: none).
+func (m *made) trunk(u, c *tensor.Tensor) *tensor.Tensor {
 	h := u
 	relu := m.act == "relu"
 	for l, w := range m.ws {
+		if l == 0 && m.wc != nil {
+			h = m.firstWithContext(u, c)
+			continue
+		}
 		if s := m.stairs[l]; s != nil {
 			h = tensor.StaircaseLinearWith(h, w, m.bs[l], s, m.lin(relu))
 			if !relu {
@@ -363,10 +400,36 @@ func (m *made) trunk(u *tensor.Tensor) *tensor.Tensor {
 	return h
 }
 
+// firstWithContext returns the first hidden layer's activations of a
+// conditional MADE: act(masked W u + b + Wc c).
+func (m *made) firstWithContext(u, c *tensor.Tensor) *tensor.Tensor {
+	if c == nil {
+		panic("flows: a conditional MADE evaluated without its context")
+	}
+	w := m.ws[0]
+	if s := m.stairs[0]; s != nil {
+		pre := tensor.StaircaseLinearWith(u, w, m.bs[0], s, m.lin(false))
+		return activate(m.act, tensor.Add(pre, tensor.LinearWith(c, m.wc, nil, m.lin(false))))
+	}
+	// One product of [u, c] with [W ⊙ M, Wc] (ReLU fused): the inputs and
+	// weights are narrow, the n × h output is made once.
+	if m.masks[0] != nil {
+		w = tensor.Mul(w, m.masks[0])
+	}
+	uc, wc := tensor.Concat(1, u, c), tensor.Concat(1, w, m.wc)
+	if m.act == "relu" {
+		return tensor.LinearWith(uc, wc, m.bs[0], m.lin(true))
+	}
+	return activate(m.act, tensor.LinearWith(uc, wc, m.bs[0], m.lin(false)))
+}
+
 // forwardP returns the p outputs per variable ([n, d, p]) of a MADE made
 // by newMADEHeads.
-func (m *made) forwardP(u *tensor.Tensor) *tensor.Tensor {
-	h, n := m.trunk(u), u.Dim(0)
+func (m *made) forwardP(u *tensor.Tensor) *tensor.Tensor { return m.forwardPC(u, nil) }
+
+// forwardPC is forwardP given the context c (see forwardC).
+func (m *made) forwardPC(u, c *tensor.Tensor) *tensor.Tensor {
+	h, n := m.trunk(u, c), u.Dim(0)
 	var out *tensor.Tensor
 	if m.stairO != nil {
 		out = tensor.StaircaseLinearWith(h, m.wP, m.bP, m.stairO, m.lin(false))

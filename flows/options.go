@@ -55,6 +55,10 @@ type Options struct {
 	Bound float64
 	// Exponent is Power's exponent; 0 means 2 (it cannot be 0).
 	Exponent float64
+	// Context is the size of the context vector the conditioner reads
+	// besides its inputs (AffineAutoregressive, SplineAutoregressive,
+	// Coupling); 0 means none. See Conditional.
+	Context int
 }
 
 // Validate checks the options' ranges as far as they do not depend on the
@@ -72,6 +76,8 @@ func (o Options) Validate() error {
 		return bad("hidden", o.Hidden)
 	case o.Layers < 0:
 		return bad("layers", o.Layers)
+	case o.Context < 0 || o.Context > maxContext:
+		return bad("context", o.Context)
 	case o.Activation != "" && !slices.Contains(activations, o.Activation):
 		return bad("activation", o.Activation)
 	case o.Precision != "" && o.Precision != Float64 && o.Precision != Float32:
@@ -125,6 +131,9 @@ func (o Options) withDefaults(d int) (Options, error) {
 	}
 	return o, nil
 }
+
+// maxContext is the largest context a conditional bijector takes.
+const maxContext = 1 << 16
 
 // The values of Options.Precision.
 const (
@@ -189,6 +198,9 @@ var FlowOptions = &option.Table[Options]{What: "bijector option", Options: []opt
 	{Name: "scale", Kind: option.FloatOrVector, Default: "1",
 		Doc: "AffineFixed's scale (nonzero) or Affine's starting scale (positive): one value or one per dimension",
 		Set: func(o *Options, v any) { o.Scale = v.([]float64) }},
+	{Name: "context", Kind: option.PositiveInt, Max: maxContext, Default: "none",
+		Doc: "size of the context vector the conditioner also reads: a conditional flow q(y | x) (AffineAutoregressive, SplineAutoregressive, Coupling)",
+		Set: func(o *Options, v any) { o.Context = v.(int) }},
 	{Name: "exponent", Kind: option.NonZeroFloat, Default: "2",
 		Doc: "Power's exponent",
 		Set: func(o *Options, v any) { o.Exponent = v.(float64) }},

@@ -39,6 +39,10 @@ type (
 		// Meta is opaque to flows: the language stores a posterior guide's
 		// latent names, shapes and constraints here.
 		Meta json.RawMessage `json:"meta,omitempty"`
+		// A conditional flow's context standardisation (StandardizeContext;
+		// files before it, and flows without it: none).
+		ContextLoc   []float64 `json:"context_loc,omitempty"`
+		ContextScale []float64 `json:"context_scale,omitempty"`
 	}
 	distFile struct {
 		Family string       `json:"family"`
@@ -75,6 +79,7 @@ type (
 		Eps       float64      `json:"eps,omitempty"`
 		Chol      []float64    `json:"chol,omitempty"`
 		Diagonal  bool         `json:"diagonal,omitempty"`
+		Context   int          `json:"context,omitempty"` // a conditional layer's context size (files before it: 0)
 		Params    []tensorFile `json:"params,omitempty"`
 	}
 )
@@ -86,9 +91,13 @@ type (
 // reads it back. Only bases that are plain families of dist.Families can
 // be saved.
 func Save(w io.Writer, q *Flow) error {
+	if q.view {
+		return fmt.Errorf("flows.Save: a conditional flow at a fixed context (Given) cannot be saved: save the conditional flow")
+	}
 	std := -1
 	ff := flowFile{Format: FileFormat, Version: FileVersion, Staged: q.nStaged, Std: &std,
-		Direction: dirName(q.dir), Fitted: q.fitted, Meta: q.Meta}
+		Direction: dirName(q.dir), Fitted: q.fitted, Meta: q.Meta,
+		ContextLoc: q.ctxLoc, ContextScale: q.ctxScale}
 	var err error
 	if ff.Base, err = saveBase(q.Base); err != nil {
 		return err
@@ -291,6 +300,9 @@ func loadFlow(ff flowFile) (*Flow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layer %d (%s): %w", i, lf.Type, err)
 		}
+		if err := checkContext(f.Layers, l); err != nil {
+			return nil, fmt.Errorf("layer %d: %w", i, err)
+		}
 		f.Layers = append(f.Layers, l)
 	}
 	if ff.Staged < 0 || ff.Staged > len(f.Layers) {
@@ -316,6 +328,11 @@ func loadFlow(ff flowFile) (*Flow, error) {
 	if _, err := f.support(); err != nil {
 		return nil, err
 	}
+	if ff.ContextLoc != nil || ff.ContextScale != nil {
+		if !f.StandardizeContext(ff.ContextLoc, ff.ContextScale) {
+			return nil, fmt.Errorf("context_loc and context_scale must be %d finite values each, the scales positive", f.ContextDim())
+		}
+	}
 	if err := probe(f); err != nil {
 		return nil, err
 	}
@@ -325,10 +342,13 @@ func loadFlow(ff flowFile) (*Flow, error) {
 // probe pushes a few base draws (from a fixed seed) through the loaded
 // flow the cheap way for its direction (forward for BaseSide, the
 // density of the draws as points for DataSide: one conditioner pass
-// either way) and rejects parameters that give NaN, or infinite draws:
+// either way; a conditional flow at a zero context) and rejects parameters that give NaN, or infinite draws:
 // finite but absurd weights (1e308) or scales (e^-800) would otherwise
 // give NaN log densities silently.
 func probe(f *Flow) error {
+	if k := f.ContextDim(); k > 0 { // at a zero context
+		f = f.bind(tensor.Zeros(1, k))
+	}
 	x0 := f.Base.Sample(loadRNG(), 8)
 	var x, lp *tensor.Tensor
 	if f.dir == DataSide {
@@ -480,6 +500,15 @@ func loadLayer(lf *layerFile, owner *Flow) (Bijector, error) {
 	want, err := r.size(lf)
 	if err != nil {
 		return nil, err
+	}
+	if lf.Context != 0 { // a conditional layer's context weights, [hidden[0], context]
+		if !slices.Contains(r.options, "context") {
+			return nil, fmt.Errorf("%s takes no context, the file gives context %d", lf.Type, lf.Context)
+		}
+		if lf.Context < 0 || lf.Context > maxContext {
+			return nil, fmt.Errorf("context %d out of range (1 to %d)", lf.Context, maxContext)
+		}
+		want += lf.Hidden[0] * lf.Context
 	}
 	if want != provided {
 		return nil, fmt.Errorf("its configuration needs %d parameter values, the file has %d", want, provided)

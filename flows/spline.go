@@ -260,6 +260,7 @@ func NewSplineAutoregressive(d int, o Options, rng *rand.Rand) (*SplineAutoregre
 	}
 	a.made = newMADEHeads(d, o.Hidden, o.Activation, order, 3*o.Bins-1)
 	a.made.f32 = o.Precision == Float32
+	a.made.setContext(o.Context)
 	a.init(rng)
 	return a, nil
 }
@@ -293,8 +294,13 @@ func (a *SplineAutoregressive) Options() Options {
 		Hidden: append([]int(nil), a.made.hidden...), Activation: a.made.act,
 		Precision:   precisionName(a.made.f32),
 		Permutation: append([]int(nil), a.made.order...), Bins: a.bins, Bound: a.bound,
+		Context: a.made.ctx,
 	}
 }
+
+// ContextDim returns the size of the context the conditioner reads (0:
+// none; see Conditional).
+func (a *SplineAutoregressive) ContextDim() int { return a.made.ctx }
 
 // Direction returns the side the conditioner reads.
 func (a *SplineAutoregressive) Direction() Direction { return a.dir }
@@ -314,9 +320,9 @@ func (a *SplineAutoregressive) Initialize(rng *rand.Rand) {
 	a.init(rng)
 }
 
-// knots runs the conditioner on u.
-func (a *SplineAutoregressive) knots(u *tensor.Tensor) rqsKnots {
-	out := a.made.forwardP(u)
+// knots runs the conditioner on u and the context c (nil: none).
+func (a *SplineAutoregressive) knots(u, c *tensor.Tensor) rqsKnots {
+	out := a.made.forwardPC(u, c)
 	k := a.bins
 	return makeKnots(tensor.Narrow(out, 2, 0, k), tensor.Narrow(out, 2, k, k), tensor.Narrow(out, 2, 2*k, k-1), a.bound)
 }
@@ -324,22 +330,34 @@ func (a *SplineAutoregressive) knots(u *tensor.Tensor) rqsKnots {
 // Forward applies the splines: one conditioner pass on the base side, d
 // passes on the data side.
 func (a *SplineAutoregressive) Forward(x *tensor.Tensor) (y, logDet *tensor.Tensor) {
+	return a.ForwardGiven(x, nil)
+}
+
+// ForwardGiven is Forward with the conditioner also reading the context c
+// (see Conditional).
+func (a *SplineAutoregressive) ForwardGiven(x, c *tensor.Tensor) (y, logDet *tensor.Tensor) {
 	if a.dir == BaseSide {
-		return rqs(x, a.knots(x), a.bound, false)
+		return rqs(x, a.knots(x, c), a.bound, false)
 	}
 	return solveAR(a.made.order, x.Dim(0), func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
-		return rqs(x, a.knots(cur), a.bound, false)
+		return rqs(x, a.knots(cur, c), a.bound, false)
 	})
 }
 
 // Inverse inverts the splines: one conditioner pass on the data side, d
 // passes on the base side.
 func (a *SplineAutoregressive) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
+	return a.InverseGiven(y, nil)
+}
+
+// InverseGiven is Inverse with the conditioner also reading the context c
+// (see Conditional).
+func (a *SplineAutoregressive) InverseGiven(y, c *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	if a.dir == DataSide {
-		return rqs(y, a.knots(y), a.bound, true)
+		return rqs(y, a.knots(y, c), a.bound, true)
 	}
 	return solveAR(a.made.order, y.Dim(0), func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
-		return rqs(y, a.knots(cur), a.bound, true)
+		return rqs(y, a.knots(cur, c), a.bound, true)
 	})
 }
 

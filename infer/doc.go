@@ -5,7 +5,10 @@
 // draws of a distribution (DistSource) or minibatches of data rows
 // (DataSource, maximum likelihood). FitReverse minimises the reverse KL
 // E_q[log q(x) − log p(x)] to a log density, from reparameterised draws of
-// q. Both run the same loop: per step a loss on a tensor.Tape, Backward, an
+// q. FitConditional fits a conditional guide q(y | x) (a flow with a
+// context, flows.Flow.ContextDim) to the pairs of rows of two matrices by
+// maximum likelihood, with FitForward's minibatches and options. All run
+// the same loop: per step a loss on a tensor.Tape, Backward, an
 // optional gradient-norm clip, and an Optimizer step (Adam by default;
 // AdamW, SGD and RMSProp, all with PyTorch's defaults).
 //

@@ -114,6 +114,15 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	if !objPos.IsValid() {
 		objPos = x.FitPos
 	}
+	if x.Given != nil {
+		return ev.fitGiven(x, e, qv, tv, obj, objPos, opts)
+	}
+	if c, ok := qv.(*lang.ConditionalFlow); ok {
+		return nil, ev.errorf(x.Q.Pos(), "%s is a conditional flow q(y | x) with a context of %d values: fit it to pairs, fit q to Y given X by kl", ast.FormatExpr(x.Q), c.F.ContextDim())
+	}
+	if f, ok := qv.(*lang.Flow); ok && f.F.IsView() {
+		return nil, ev.errorf(x.Q.Pos(), "%s is a conditional flow at a fixed context (q.given(x)), sharing the conditional flow's parameters: fit the conditional flow, fit q to Y given X by kl", ast.FormatExpr(x.Q))
+	}
 
 	// The target.
 	var (

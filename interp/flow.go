@@ -61,6 +61,8 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 		return ev.plan(x.FlowPos, append(slices.Clone(b.P.Layers), steps...))
 	case lang.Distribution:
 		inner = b.Dist()
+	case *lang.ConditionalFlow: // more layers on a conditional flow
+		inner = b.F
 	default:
 		return nil, ev.errorf(baseExpr.Pos(), "the base of a flow must be a distribution, got %s", bv.Type())
 	}
@@ -83,16 +85,26 @@ func (ev *evaluator) flow(x *ast.FlowExpr, e *env) (lang.Value, error) {
 	if ev.run == nil {
 		ev.th.Track(v)
 	}
-	return v, nil
+	return flowValue(f), nil
+}
+
+// flowValue is the language's value of the flow f: a *lang.Flow, or a
+// *lang.ConditionalFlow when it reads a context (context = k).
+func flowValue(f *flows.Flow) lang.Value {
+	if f.ContextDim() > 0 {
+		return &lang.ConditionalFlow{F: f}
+	}
+	return &lang.Flow{F: f}
 }
 
 // flowParams estimates (from above) the number of parameters one bijector
 // application with these options has over R^dim, from its size options:
 // layers × the weights of a MADE with the hidden widths (default [256,
-// 256]) and 3·bins+1 outputs per dimension, or 2·dim+1 per layer without
-// hidden layers. It saturates at math.MaxInt / 4, which every element
-// limit refuses, and lets Alloc refuse a flow too large for the
-// interpreter before anything is allocated.
+// 256]) and 3·bins+1 outputs per dimension (and the context's weights),
+// or 2·dim+1 per layer without hidden layers. It saturates at
+// math.MaxInt / 4, which every element limit refuses, and lets Alloc
+// refuse a flow too large for the interpreter before anything is
+// allocated.
 func flowParams(dim int, opts map[string]flows.OptionValue) int {
 	num := func(name string, def float64) float64 {
 		if v, ok := opts[name].(float64); ok && v >= 1 {
@@ -112,6 +124,9 @@ func flowParams(dim int, opts map[string]flows.OptionValue) int {
 		prev = h
 	}
 	w += (prev + 1) * d * out
+	if k, ok := opts["context"].(float64); ok && k >= 1 { // the context weights, [hidden[0], k]
+		w += k * hidden[0]
+	}
 	total := num("layers", 1) * (w + 2*d + 1)
 	if !(total < math.MaxInt/4) {
 		return math.MaxInt / 4

@@ -252,6 +252,9 @@ func (r *resolver) expr(x ast.Expr, sc *rscope) {
 	case *ast.Fit:
 		r.expr(x.Q, sc)
 		r.expr(x.Target, sc)
+		if x.Given != nil {
+			r.expr(x.Given, sc)
+		}
 		for _, kw := range x.Options { // the parser rejects a repeated option
 			if _, err := infer.FitOptions.Lookup(kw.Name); err != nil {
 				r.errorf(kw.NamePos, "%v", err)

@@ -253,8 +253,13 @@ type Flow struct {
 
 var _ Distribution = (*Flow)(nil)
 
-// Dist returns the flow as a distribution.
-func (f *Flow) Dist() dist.Distribution { return f.F }
+// Dist returns the flow as a distribution (a conditional flow at a fixed
+// context, q.given(x), made again if q has since changed its layers: see
+// flows.Flow.Current).
+func (f *Flow) Dist() dist.Distribution {
+	f.F = f.F.Current()
+	return f.F
+}
 
 // String describes the flow, e.g. flow AffineAutoregressive(Normal(...)).
 func (f *Flow) String() string { return f.F.String() }
@@ -263,7 +268,7 @@ func (f *Flow) String() string { return f.F.String() }
 func (*Flow) Type() string { return "flow" }
 
 // Sample draws n values; see Distribution.
-func (f *Flow) Sample(th *Thread, n int) (Value, error) { return SampleValue(th, f.F, n, false) }
+func (f *Flow) Sample(th *Thread, n int) (Value, error) { return SampleValue(th, f.Dist(), n, false) }
 
 // SampleValue draws n values of d with Draws and shapes them as the
 // language does (see Distribution.Sample). With one = true a single draw

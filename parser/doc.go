@@ -93,7 +93,7 @@
 //	primary  = name | number | string | "true" | "false" | "none"
 //	         | "(" expr ")" | "[" [ expr { "," expr } [","] ] "]"
 //	         | "flow" name [ "(" args ")" ]
-//	         | "fit" expr "to" expr [ "by" objective ] [ "{" [ option { ("," | SEP) option } ] "}" ] .
+//	         | "fit" expr "to" expr [ "given" expr ] [ "by" objective ] [ "{" [ option { ("," | SEP) option } ] "}" ] .
 //	option   = name "=" expr .
 //
 // Precedence, loosest first: or; and; not; comparisons (== != < <= > >=,

@@ -453,12 +453,16 @@ func (p *exprParser) flow(kw lexer.Token) ast.Expr {
 	return f
 }
 
-// fit parses `fit Q to T [by objective] [{ options }]` after "fit". The
+// fit parses `fit Q to T [given X] [by objective] [{ options }]` after "fit". The
 // options are `name = value`, separated by commas or newlines.
 func (p *exprParser) fit(kw lexer.Token) ast.Expr {
 	f := &ast.Fit{FitPos: toPos(kw.Pos), Q: p.operand()}
 	f.ToPos = toPos(p.expect("to").Pos)
 	f.Target = p.operand()
+	if t := p.peek(); t.Type == tokIdent && t.Value == "given" { // a word here only: given stays a name
+		f.GivenPos = toPos(p.next().Pos)
+		f.Given = p.operand()
+	}
 	if p.accept("by") {
 		n := p.name("an objective (kl, forward_kl, reverse_kl or elbo)")
 		known := false

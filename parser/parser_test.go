@@ -720,6 +720,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(allFormsSrc)
 	f.Add("# c\nx = [1, # a\n 2] # b\n\n\nif x { # d\n  y = 1 # e\n} else { z = 2 } # f\n# g\n")
 	f.Add("fn f() {\n  # only\n}\nr = fit q to t {\n  steps = 1 # s\n}\n")
+	f.Add("r = fit q to d.y given d.x by kl { batch = 8 }\ngiven = 1\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		file, err := parser.ParseFile("fuzz.flow", src)
 		if err != nil {

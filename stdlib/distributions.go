@@ -14,8 +14,8 @@ const KLDraws = 10000
 
 func distributionBuiltins() []*lang.Builtin {
 	return []*lang.Builtin{
-		def("sample", "sample(d): one draw; sample(d, n): n draws (a vector, or an n×d matrix); sample(m(data), n, method = \"nuts\", ...) and sample(q, n, method = \"psis\") give draws with diagnostics (see the sample options)", builtinSample),
-		def("log_prob", "log_prob(d, x): log density of x (a number, vector or n×d matrix of rows)", builtinLogProb),
+		def("sample", "sample(d): one draw; sample(d, n): n draws (a vector, or an n×d matrix); sample(q, n, given = x): draws of a conditional flow at contexts; sample(m(data), n, method = \"nuts\", ...) and sample(q, n, method = \"psis\") give draws with diagnostics (see the sample options)", builtinSample),
+		def("log_prob", "log_prob(d, x): log density of x (a number, vector or n×d matrix of rows); log_prob(q, y, given = x): a conditional flow's, row by row", builtinLogProb),
 		def("entropy", "entropy(d): the closed-form differential entropy", builtinEntropy),
 		def("kl", "kl(p, q, n): Monte Carlo KL(p‖q) from n draws of p (default 10000)", builtinKL),
 	}
@@ -24,16 +24,23 @@ func distributionBuiltins() []*lang.Builtin {
 func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
 	var dv lang.Value
 	var nv lang.Value
-	var plain, opts []lang.Kwarg // d and n; the options of sample with a method
+	var given lang.Value
+	var plain, opts []lang.Kwarg // d, n and given; the options of sample with a method
 	for _, kw := range kwargs {
-		if kw.Name == "d" || kw.Name == "n" {
+		if kw.Name == "d" || kw.Name == "n" || kw.Name == "given" {
 			plain = append(plain, kw)
 		} else {
 			opts = append(opts, kw)
 		}
 	}
-	if err := lang.UnpackArgs("sample", args, plain, "d", &dv, "n?", &nv); err != nil {
+	if err := lang.UnpackArgs("sample", args, plain, "d", &dv, "n?", &nv, "given?", &given); err != nil {
 		return nil, err
+	}
+	if q, ok := dv.(*lang.ConditionalFlow); ok || given != nil {
+		if len(opts) > 0 {
+			return nil, fmt.Errorf("sample: a conditional flow's draws take no option %s (only n and given)", opts[0].Name)
+		}
+		return sampleGiven(th, dv, q, nv, given)
 	}
 	_, named := dv.(lang.NamedSampler)
 	_, isDist := dv.(lang.Distribution)
@@ -136,10 +143,16 @@ func rowLayout(fn string, shape []int, dim int) (m int, one bool, err error) {
 }
 
 func builtinLogProb(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var d lang.Distribution
-	var x lang.Value
-	if err := lang.UnpackArgs("log_prob", args, kwargs, "d", &d, "x", &x); err != nil {
+	var dv, x, given lang.Value
+	if err := lang.UnpackArgs("log_prob", args, kwargs, "d", &dv, "x", &x, "given?", &given); err != nil {
 		return nil, err
+	}
+	if q, ok := dv.(*lang.ConditionalFlow); ok || given != nil {
+		return logProbGiven(dv, q, x, given)
+	}
+	d, ok := dv.(lang.Distribution)
+	if !ok {
+		return nil, fmt.Errorf("log_prob: for parameter d: got %s, want distribution", lang.Describe(dv))
 	}
 	dd := d.Dist()
 	nb := 0

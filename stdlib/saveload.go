@@ -57,6 +57,8 @@ func builtinSave(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 	switch q := q.(type) {
 	case *lang.Flow:
 		f = q.F
+	case *lang.ConditionalFlow:
+		f = q.F
 	case FlowSaver:
 		var err error
 		if f, err = q.SavedFlow(); err != nil {
@@ -103,6 +105,9 @@ func builtinLoad(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 			return nil, fmt.Errorf("load: %s: %v", path, err)
 		}
 		return g, nil
+	}
+	if f.ContextDim() > 0 {
+		return &lang.ConditionalFlow{F: f}, nil
 	}
 	return &lang.Flow{F: f}, nil
 }

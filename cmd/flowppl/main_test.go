@@ -77,7 +77,7 @@ func TestBadPrograms(t *testing.T) {
 		{"unknown bijector", "q = flow AffineAutoregresive(Normal([0, 0], [1, 1]))\n",
 			`bad.flow:1:10: unknown bijector "AffineAutoregresive" (did you mean "AffineAutoregressive"?)`},
 		{"unknown bijector option", "q = flow AffineAutoregressive(Normal([0, 0], [1, 1]), bins = 8)\n",
-			`bad.flow:1:55: AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale, precision)`},
+			`bad.flow:1:55: AffineAutoregressive has no option "bins" (options: hidden, layers, activation, permutation, clip_log_scale, precision, context)`},
 		{"bad bijector option", "q = flow AffineAutoregressive(Normal([0, 0], [1, 1]), hidden = [0])\n",
 			`bad.flow:1:55: hidden must be a list of positive integers, got [0]`},
 		{"flow base not a distribution", "q = flow Affine(3)\n",

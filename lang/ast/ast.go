@@ -221,14 +221,18 @@ type FlowExpr struct {
 // Fit is `fit Q to Target by By { Options }`. By is "" when omitted; the
 // options braces are optional.
 type Fit struct {
-	FitPos  Pos
-	Q       Expr
-	ToPos   Pos
-	Target  Expr
-	ByPos   Pos    // position of the objective name; zero when By is ""
-	By      string // "kl", "forward_kl", "reverse_kl", "elbo" or ""
-	Options []*Kwarg
-	Rbrace  Pos // position of the "}" of the options; zero without them
+	FitPos Pos
+	Q      Expr
+	ToPos  Pos
+	Target Expr
+	// Given is X of `fit q to Y given X` (a conditional flow q(y | x)
+	// fitted to the rows of Y paired with the rows of X); nil without it.
+	GivenPos Pos // position of the word given; zero when Given is nil
+	Given    Expr
+	ByPos    Pos    // position of the objective name; zero when By is ""
+	By       string // "kl", "forward_kl", "reverse_kl", "elbo" or ""
+	Options  []*Kwarg
+	Rbrace   Pos // position of the "}" of the options; zero without them
 }
 
 // Objectives lists the objective names accepted after `by`.
@@ -304,6 +308,9 @@ func End(n Node) Pos {
 				return x.Rbrace
 			case x.By != "":
 				return x.ByPos
+			case x.Given != nil:
+				n = x.Given
+				continue
 			}
 			n = x.Target
 		case *Kwarg:

@@ -492,6 +492,10 @@ func (p *printer) expr(e Expr, min int) {
 		p.expr(e.Q, PrecOr)
 		p.str(" to ")
 		p.expr(e.Target, PrecOr)
+		if e.Given != nil {
+			p.str(" given ")
+			p.expr(e.Given, PrecOr)
+		}
 		if e.By != "" {
 			p.str(" by ")
 			p.str(e.By)

@@ -92,6 +92,9 @@ func Walk(v Visitor, n Node) {
 	case *Fit:
 		Walk(v, n.Q)
 		Walk(v, n.Target)
+		if n.Given != nil {
+			Walk(v, n.Given)
+		}
 		walkList(v, n.Options)
 	default:
 		panic(fmt.Sprintf("ast.Walk: unexpected node type %T", n))
