@@ -71,18 +71,19 @@ const (
 )
 
 var (
-	only     = flag.String("only", "", "comma-separated substrings: only the posteriors whose folder name contains one")
-	metrics  = flag.String("metric", "diag", "comma-separated metrics to run each posterior with (diag, dense, unit)")
-	neutraOn = flag.String("neutra", "", "comma-separated substrings: also run NeuTra NUTS from the default flow guide on these posteriors")
-	samples  = flag.Int("samples", 1000, "sampling iterations per chain")
-	warmup   = flag.Int("warmup", 1000, "warm-up iterations per chain")
-	chains   = flag.Int("chains", 4, "chains")
-	seed     = flag.Uint64("seed", 1, "seed of the chains (and of the guide fits)")
-	out      = flag.String("out", "", "directory for the CmdStan CSV files and summaries (none when empty)")
-	funnel   = flag.Bool("funnel", false, "run the 10-D funnel: plain NUTS and NeuTra NUTS from a fitted flow")
-	noPDB    = flag.Bool("no-posteriordb", false, "skip the posteriordb posteriors")
-	stanFile = flag.String("stan", "", "Stan's speed rows (bench/nuts/stan.R's output) to print beside flowppl's")
-	delta    = flag.Float64("delta", 0, "target acceptance (0: Stan's 0.8)")
+	only      = flag.String("only", "", "comma-separated substrings: only the posteriors whose folder name contains one")
+	metrics   = flag.String("metric", "diag", "comma-separated metrics to run each posterior with (diag, dense, unit)")
+	metricFor = flag.String("metric-for", "", "NAME=M1+M2,...: the metrics of the posteriors whose name contains NAME, instead of -metric (e.g. diamonds=dense)")
+	neutraOn  = flag.String("neutra", "", "comma-separated substrings: also run NeuTra NUTS from the default flow guide on these posteriors")
+	samples   = flag.Int("samples", 1000, "sampling iterations per chain")
+	warmup    = flag.Int("warmup", 1000, "warm-up iterations per chain")
+	chains    = flag.Int("chains", 4, "chains")
+	seed      = flag.Uint64("seed", 1, "seed of the chains (and of the guide fits)")
+	out       = flag.String("out", "", "directory for the CmdStan CSV files and summaries (none when empty)")
+	funnel    = flag.Bool("funnel", false, "run the 10-D funnel: plain NUTS and NeuTra NUTS from a fitted flow")
+	noPDB     = flag.Bool("no-posteriordb", false, "skip the posteriordb posteriors")
+	stanFile  = flag.String("stan", "", "Stan's speed rows (bench/nuts/stan.R's output) to print beside flowppl's")
+	delta     = flag.Float64("delta", 0, "target acceptance (0: Stan's 0.8)")
 )
 
 func main() {
@@ -109,8 +110,8 @@ func main() {
 			if !matches(name, *only) {
 				continue
 			}
-			for _, m := range strings.Split(*metrics, ",") {
-				results = append(results, runPosteriordb(dir, name, strings.TrimSpace(m), false))
+			for _, m := range metricsOf(name) {
+				results = append(results, runPosteriordb(dir, name, m, false))
 			}
 			if *neutraOn != "" && matches(name, *neutraOn) {
 				results = append(results, runPosteriordb(dir, name, "diag", true))
@@ -137,6 +138,25 @@ func matches(name, list string) bool {
 		}
 	}
 	return false
+}
+
+// metricsOf returns the metrics posterior name runs with: -metric, or the
+// first entry of -metric-for whose NAME it contains.
+func metricsOf(name string) []string {
+	list := strings.Split(*metrics, ",")
+	if *metricFor != "" {
+		for _, e := range strings.Split(*metricFor, ",") {
+			n, ms, ok := strings.Cut(e, "=")
+			if ok && n != "" && strings.Contains(name, strings.TrimSpace(n)) {
+				list = strings.Split(ms, "+")
+				break
+			}
+		}
+	}
+	for i := range list {
+		list[i] = strings.TrimSpace(list[i])
+	}
+	return list
 }
 
 // result is one NUTS run, scored.
