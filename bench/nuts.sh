@@ -103,7 +103,7 @@ main() {
 			"kidiq=$kq/model.stan,$kq/data.json,$kq/reference.json@dense_e")
 		[ $funnel = 1 ] && runs+=("funnel10=bench/nuts/funnel.stan")
 		echo "nuts.sh: Stan ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
-		if nice -n 10 Rscript bench/nuts/stan.R "$out/stan.csv" "$cache" "$seed" "${runs[@]}" 2>"$out/stan.log"; then
+		if nice -n 10 Rscript bench/nuts/stan.R "$out/stan.csv" "$cache" "$seed" "${runs[@]}" >"$out/stan.log" 2>&1; then
 			grep '^stan.R' "$out/stan.log" >&2 || true
 			stan_flag=(-stan "$out/stan.csv")
 		else
