@@ -124,7 +124,7 @@ main() {
 	if [ $rcmp = 1 ]; then
 		{
 			printf '\n### R (rstan::read_stan_csv, posterior::summarise_draws) on the same draws\n\n'
-			echo "| run | files read by rstan | quantities | largest relative difference (R-hat, ESS bulk/tail, mean, sd, q5/50/95, MCSE) | within 1 % |"
+			echo "| run | files read by rstan | quantities compared (lp__ included) | largest relative difference (R-hat, ESS bulk/tail, mean, sd, q5/50/95, MCSE) | within 1 % |"
 			echo "|---|---|---|---|---|"
 			for f in "$out"/draws/*.summary.csv; do
 				[ -f "$f" ] || continue
@@ -133,7 +133,7 @@ main() {
 					read_line=$(grep '^rstan' "$out/draws/$run.R.txt" | sed 's/^rstan [^ ]* read //')
 					n=$(grep -c '^| ' "$out/draws/$run.R.txt" || true)
 					worst=$(sed -n 's/^largest relative difference over all quantities and statistics: \([^ ]*\) .*: \(.*\)$/\1 | \2/p' "$out/draws/$run.R.txt")
-					echo "| $run | $read_line | $((n - 2)) | $worst |"
+					echo "| $run | $read_line | $((n - 1)) | $worst |"
 				else
 					echo "| $run | ERROR: $(tail -n 2 "$out/draws/$run.R.txt" | tr '\n' ' ') | | | FAIL |"
 				fi
