@@ -3,7 +3,7 @@
 #
 # Usage, from anywhere in the repository:
 #   bench/nuts.sh [--out DIR] [--only LIST] [--seed K] [--no-stan] [--no-r] [--no-funnel]
-#                 [--stan-cache DIR] [--neutra LIST]
+#                 [--no-centered] [--stan-cache DIR] [--neutra LIST]
 #
 #   --out DIR         run files and table.md (default: a new /tmp/nuts.XXXXXX)
 #   --only LIST       comma-separated substrings of the posteriordb folders to run (default all 8)
@@ -11,6 +11,7 @@
 #   --no-stan         no Stan run (the speed table has flowppl's rows only)
 #   --no-r            no comparison with R's posterior package
 #   --no-funnel       no funnel runs (flowppl's and Stan's)
+#   --no-centered     no centred eight schools runs
 #   --stan-cache DIR  where Stan's compiled models are kept between runs (default
 #                     /tmp/flowppl-nuts-stan; the first run compiles 3 models, ~1 min each)
 #   --neutra LIST     also run NeuTra NUTS (from the default flow guide, fitted with the
@@ -25,7 +26,9 @@
 #      posteriordb posteriors (diag; diamonds dense, whose diag run saturates the tree
 #      depth; eight schools and kidiq also dense for the speed table), scored against
 #      reference.json at the bar (every |z| <= 0.1, every sd ratio in [0.9, 1.1]),
-#      and on the funnel: plain NUTS and NeuTra NUTS from a fitted flow. The draws of every
+#      on the centred eight schools (plain NUTS, and NeuTra NUTS from the default flow guide
+#      with 1000 and 5000 draws a chain, scored against the non-centred reference) and on
+#      the funnel: plain NUTS and NeuTra NUTS from a fitted flow. The draws of every
 #      run go to OUT/draws in CmdStan's layout with flowppl's summary beside them.
 #   3. R (bench/draws/compare.R): every run's files read by rstan::read_stan_csv and
 #      summarised by posterior::summarise_draws; the largest relative difference from
@@ -48,6 +51,7 @@ main() {
 	stan=1
 	rcmp=1
 	funnel=1
+	centered=1
 	neutra=""
 	cache=/tmp/flowppl-nuts-stan
 
@@ -64,6 +68,7 @@ main() {
 		--no-stan) stan=0; shift ;;
 		--no-r) rcmp=0; shift ;;
 		--no-funnel) funnel=0; shift ;;
+		--no-centered) centered=0; shift ;;
 		-h | --help) usage; exit 0 ;;
 		*) die "unknown argument '$1' (try --help)" ;;
 		esac
@@ -116,6 +121,7 @@ main() {
 	[ -n "$only" ] && flags+=(-only "$only")
 	[ -n "$neutra" ] && flags+=(-neutra "$neutra")
 	[ $funnel = 1 ] && flags+=(-funnel)
+	[ $centered = 1 ] && flags+=(-centered)
 	echo "nuts.sh: flowppl ($(cut -d' ' -f1-3 /proc/loadavg))" >&2
 	nice -n 10 "$out/bin/nuts" "${flags[@]}" "${stan_flag[@]}" >"$out/table.md" 2>"$out/nuts.log" ||
 		echo "nuts.sh: bench/nuts failed: see $out/nuts.log" >&2

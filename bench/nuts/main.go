@@ -71,19 +71,21 @@ const (
 )
 
 var (
-	only      = flag.String("only", "", "comma-separated substrings: only the posteriors whose folder name contains one")
-	metrics   = flag.String("metric", "diag", "comma-separated metrics to run each posterior with (diag, dense, unit)")
-	metricFor = flag.String("metric-for", "", "NAME=M1+M2,...: the metrics of the posteriors whose name contains NAME, instead of -metric (e.g. diamonds=dense)")
-	neutraOn  = flag.String("neutra", "", "comma-separated substrings: also run NeuTra NUTS from the default flow guide on these posteriors")
-	samples   = flag.Int("samples", 1000, "sampling iterations per chain")
-	warmup    = flag.Int("warmup", 1000, "warm-up iterations per chain")
-	chains    = flag.Int("chains", 4, "chains")
-	seed      = flag.Uint64("seed", 1, "seed of the chains (and of the guide fits)")
-	out       = flag.String("out", "", "directory for the CmdStan CSV files and summaries (none when empty)")
-	funnel    = flag.Bool("funnel", false, "run the 10-D funnel: plain NUTS and NeuTra NUTS from a fitted flow")
-	noPDB     = flag.Bool("no-posteriordb", false, "skip the posteriordb posteriors")
-	stanFile  = flag.String("stan", "", "Stan's speed rows (bench/nuts/stan.R's output) to print beside flowppl's")
-	delta     = flag.Float64("delta", 0, "target acceptance (0: Stan's 0.8)")
+	only         = flag.String("only", "", "comma-separated substrings: only the posteriors whose folder name contains one")
+	metrics      = flag.String("metric", "diag", "comma-separated metrics to run each posterior with (diag, dense, unit)")
+	metricFor    = flag.String("metric-for", "", "NAME=M1+M2,...: the metrics of the posteriors whose name contains NAME, instead of -metric (e.g. diamonds=dense)")
+	neutraOn     = flag.String("neutra", "", "comma-separated substrings: also run NeuTra NUTS from the default flow guide on these posteriors")
+	samples      = flag.Int("samples", 1000, "sampling iterations per chain")
+	warmup       = flag.Int("warmup", 1000, "warm-up iterations per chain")
+	chains       = flag.Int("chains", 4, "chains")
+	seed         = flag.Uint64("seed", 1, "seed of the chains (and of the guide fits)")
+	out          = flag.String("out", "", "directory for the CmdStan CSV files and summaries (none when empty)")
+	funnel       = flag.Bool("funnel", false, "run the 10-D funnel: plain NUTS and NeuTra NUTS from a fitted flow")
+	noPDB        = flag.Bool("no-posteriordb", false, "skip the posteriordb posteriors")
+	stanFile     = flag.String("stan", "", "Stan's speed rows (bench/nuts/stan.R's output) to print beside flowppl's")
+	delta        = flag.Float64("delta", 0, "target acceptance (0: Stan's 0.8)")
+	centered     = flag.Bool("centered", false, "run the centred eight schools: plain NUTS and NeuTra NUTS from the default flow guide, scored against the non-centred reference")
+	centeredLong = flag.Int("centered-long", 5000, "with -centered, also run NeuTra with this many draws a chain (0: no)")
 )
 
 func main() {
@@ -118,6 +120,18 @@ func main() {
 			}
 		}
 		printAccuracy(results)
+	}
+	if *centered {
+		load := func() (*interp.Posterior, *lang.Thread, error) { return execPosterior("centered.flow", centeredSrc) }
+		ref := "examples/posteriordb/eight_schools-eight_schools_noncentered/reference.json"
+		var cr []*result
+		for _, neutra := range []bool{false, true} {
+			cr = append(cr, runScored("eight_schools_centered", ref, load, "diag", neutra, *samples))
+		}
+		if *centeredLong > 0 {
+			cr = append(cr, runScored("eight_schools_centered", ref, load, "diag", true, *centeredLong))
+		}
+		printScored(fmt.Sprintf("Eight schools, centred, scored against the non-centred reference (%d chains × (%d + %d) unless the metric says ×N draws, seed %d)", *chains, *warmup, *samples, *seed), cr)
 	}
 	if *funnel {
 		results = append(results, runFunnel(false), runFunnel(true))
@@ -185,6 +199,9 @@ type result struct {
 	pass         bool
 	scored       map[string]bool
 	vSD, vMean   float64 // funnel: v's sd and mean
+	// samplesOverride, when not 0, is the run's draws a chain instead of
+	// -samples.
+	samplesOverride int
 }
 
 func cpuSeconds() float64 {
@@ -262,18 +279,28 @@ func fitGuide(p infer.Posterior, opts map[string]flows.OptionValue, fo infer.Opt
 // runPosteriordb runs NUTS (or NeuTra NUTS) on one posteriordb posterior
 // and scores it.
 func runPosteriordb(dir, name, metric string, neutra bool) *result {
+	return runScored(name, filepath.Join(dir, "reference.json"), func() (*interp.Posterior, *lang.Thread, error) { return loadPosterior(dir) },
+		metric, neutra, *samples)
+}
+
+// runScored runs NUTS (or NeuTra NUTS) with n draws a chain on the
+// posterior load returns and scores it against the reference file ref0.
+func runScored(name, ref0 string, load func() (*interp.Posterior, *lang.Thread, error), metric string, neutra bool, n int) *result {
 	method := metric
 	if neutra {
 		method = "neutra"
 	}
-	r := &result{name: name, method: method}
+	if n != *samples {
+		method += fmt.Sprintf(" ×%d", n)
+	}
+	r := &result{name: name, method: method, samplesOverride: n}
 	fmt.Fprintf(os.Stderr, "nuts: %s %s ...\n", name, method)
-	ref, err := posteriordb.Read(filepath.Join(dir, "reference.json"))
+	ref, err := posteriordb.Read(ref0)
 	if err != nil {
 		r.err = err
 		return r
 	}
-	p, th, err := loadPosterior(dir)
+	p, th, err := load()
 	if err != nil {
 		r.err = err
 		return r
@@ -297,7 +324,7 @@ func runPosteriordb(dir, name, metric string, neutra bool) *result {
 		return r
 	}
 	if *out != "" {
-		if err := writeRun(filepath.Join(*out, name+"."+method), set, r.sum); err != nil {
+		if err := writeRun(filepath.Join(*out, name+"."+strings.ReplaceAll(method, " ×", "_")), set, r.sum); err != nil {
 			r.err = err
 		}
 	}
@@ -327,13 +354,17 @@ func sample(r *result, p infer.Posterior, metric string, neutra bool) (*infer.NU
 }
 
 func runSampler(r *result, p infer.Posterior, q *flows.Flow, metric string) (*infer.NUTSResult, error) {
+	o := options(metric)
+	if r.samplesOverride > 0 {
+		o.Samples = r.samplesOverride
+	}
 	cpu0, t0 := cpuSeconds(), time.Now()
 	var res *infer.NUTSResult
 	var err error
 	if q != nil {
-		res, err = infer.NeuTraNUTS(p, q, options(metric))
+		res, err = infer.NeuTraNUTS(p, q, o)
 	} else {
-		res, err = infer.NUTS(p, options(metric))
+		res, err = infer.NUTS(p, o)
 	}
 	r.wall, r.cpu = time.Since(t0).Seconds(), cpuSeconds()-cpu0
 	if err != nil {
@@ -540,6 +571,20 @@ func rName(col string) string {
 	return parts[0] + "[" + strings.Join(parts[1:], ",") + "]"
 }
 
+// centeredSrc is the centred eight schools (theta ~ Normal(mu, tau)
+// directly), the classic divergence generator, as
+// interp/nuts_neutra_test.go writes it.
+const centeredSrc = `
+d = read_json("examples/posteriordb/eight_schools-eight_schools_noncentered/data.json")
+model eight_schools(J, y, sigma) {
+    mu ~ Normal(0, 5)
+    tau ~ HalfCauchy(5)
+    theta ~ Normal(mu * ones(J), tau)
+    y ~ Normal(theta, sigma)
+}
+post = eight_schools(d.J, d.y, d.sigma)
+`
+
 // funnelSrc is Neal's funnel in 10 dimensions, as bench/nuts/funnel.stan.
 const funnelSrc = `
 model funnel() {
@@ -615,7 +660,11 @@ func short(name string) string {
 }
 
 func printAccuracy(results []*result) {
-	fmt.Printf("\n### posteriordb by NUTS (%d chains × (%d + %d), seed %d): bar |z| ≤ %.1f, sd ratio in [%.1f, %.1f]\n\n", *chains, *warmup, *samples, *seed, MaxZ, MinRatio, MaxRatio)
+	printScored(fmt.Sprintf("posteriordb by NUTS (%d chains × (%d + %d), seed %d): bar |z| ≤ %.1f, sd ratio in [%.1f, %.1f]", *chains, *warmup, *samples, *seed, MaxZ, MinRatio, MaxRatio), results)
+}
+
+func printScored(title string, results []*result) {
+	fmt.Printf("\n### %s\n\n", title)
 	fmt.Println("| posterior | metric | worst \\|z\\| | worst sd ratio | R-hat max | min bulk ESS | min tail ESS | divergent | max depth hits | leapfrogs / iter | step sizes | wall s | CPU s | result |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range results {
@@ -631,8 +680,8 @@ func printAccuracy(results []*result) {
 			res = "FAIL"
 		}
 		method := r.method
-		if r.method == "neutra" {
-			method = fmt.Sprintf("neutra (fit %.1f CPU s, k̂ %.2f)", r.fitCPU, r.fitK)
+		if strings.HasPrefix(r.method, "neutra") {
+			method = fmt.Sprintf("%s (fit %.1f CPU s, k̂ %.2f)", r.method, r.fitCPU, r.fitK)
 		}
 		fmt.Printf("| %s | %s | %.3f (%s) | %.3f (%s) | %.4f | %.0f (%s) | %.0f | %d | %d | %.1f | %s | %.1f | %.1f | %s |\n",
 			short(r.name), method, math.Abs(r.worstZ.Z), r.worstZ.Name, r.worstRatio.Ratio, r.worstRatio.Name, r.rhat, r.essBulk, r.minESSName, r.essTail,
