@@ -676,8 +676,11 @@ func printScored(title string, results []*result) {
 			continue
 		}
 		res := "pass"
-		if !r.pass {
+		switch {
+		case !r.pass:
 			res = "FAIL"
+		case r.rhat >= 1.01:
+			res = "means and sds within the bar, but R-hat ≥ 1.01: not converged"
 		}
 		method := r.method
 		if strings.HasPrefix(r.method, "neutra") {
