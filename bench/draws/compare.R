@@ -10,7 +10,8 @@ args <- commandArgs(trailingOnly = TRUE)
 dir <- if (length(args) > 0) args[1] else "/tmp/flowppl-draws"
 suppressMessages({library(rstan); library(posterior)})
 run <- if (length(args) > 1) args[2] else "ar1"
-files <- Sys.glob(file.path(dir, paste0(run, "_*.csv")))
+# RUN_1.csv, RUN_2.csv, ... only (not RUN_5000_1.csv of another run; run names are [A-Za-z0-9_.-])
+files <- list.files(dir, pattern = paste0("^", gsub(".", "\\.", run, fixed = TRUE), "_[0-9]+\\.csv$"), full.names = TRUE)
 files <- files[order(as.integer(sub(".*_([0-9]+)\\.csv$", "\\1", files)))]
 summary_file <- if (length(args) > 1) file.path(dir, paste0(run, ".summary.csv")) else file.path(dir, "flowppl_summary.csv")
 fit <- read_stan_csv(files) # must not fail
