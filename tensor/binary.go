@@ -41,6 +41,10 @@ func newBcast(a, b *Tensor, op string) bcast {
 	switch {
 	case SameShape(a.shape, b.shape):
 		bc.kind = bcSame
+	case len(b.data) == 1 && len(a.data) == bc.numel:
+		// a [1, 1] by a number is a row of a [B, 1] by it: the same
+		// kernel, so that a row's value does not depend on B.
+		bc.kind = bcScalarB
 	case len(a.data) == 1:
 		bc.kind = bcScalarA
 	case len(b.data) == 1:
