@@ -62,6 +62,8 @@ type NUTSOptions struct {
 	Init       [][]float64
 	// Parallel is the number of chains run at once (default GOMAXPROCS).
 	// A Posterior that is not a Forker is evaluated by one chain at a time.
+	// A BatchForker's chains are batched on one fork unless Parallel is
+	// set: then on Parallel forks (see NUTS).
 	Parallel int
 	// Context cancels sampling between iterations; the draws so far are
 	// kept and NUTSResult.Stopped is "cancelled".
@@ -158,8 +160,9 @@ type Forker interface {
 
 // A BatchForker is a Posterior whose LogDensity is not safe for
 // concurrent use and costs mostly per call, not per row (an interpreted
-// model): NUTS batches its chains (see NUTS) on Parallel forks, each
-// evaluated by its own goroutine, instead of one fork a chain.
+// model): NUTS batches its chains (see NUTS) on a fork, or on Parallel
+// forks when NUTSOptions.Parallel is set, each evaluated by its own
+// goroutine, instead of one fork a chain.
 // BatchFork returns a copy that is safe to use concurrently with p and
 // its other forks, giving the same values.
 type BatchForker interface {
@@ -250,8 +253,11 @@ type NUTSResult struct {
 // evaluates the running chains' points as the rows of one batch, in
 // chain order (nutsbatch.go; Unbatched evaluates one row at a time behind
 // a lock instead). A BatchForker (an interpreted model) is batched too,
-// on min(Parallel, Chains) forks at once: chain c's points go to batcher
-// c mod Parallel (with Unbatched it is a Forker, if it is one). Either way chain c's draws depend only on Seed and c
+// on a fork; when Parallel is set, on min(Parallel, Chains) forks at once,
+// chain c's points going to batcher c mod Parallel (with Unbatched it is a
+// Forker, if it is one). One batcher is the default because a model call
+// costs mostly per call: two batches of 2 rows take about as long as one
+// of 4 on free cores and twice the CPU, and longer on a busy machine. Either way chain c's draws depend only on Seed and c
 // (batched rows equal single rows where the model's operations are
 // row-wise, as the tests check). An error from LogDensity stops every
 // chain and is returned with the draws so far; a non-finite log density
@@ -294,10 +300,11 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	if (isBatchForker || !isForker) && !o.Unbatched {
 		// Every chain in its own goroutine, their gradients evaluated
 		// together by a batcher: one for a posterior that cannot be
-		// forked, else Parallel batchers on forks, chain c on batcher
-		// c mod Parallel.
+		// forked, else one on a fork, or, when Parallel is set,
+		// Parallel batchers on forks, chain c on batcher c mod
+		// Parallel.
 		nb := 1
-		if isBatchForker {
+		if isBatchForker && opts.Parallel > 0 {
 			nb = min(o.Parallel, o.Chains)
 		}
 		batchers := make([]*batcher, nb)

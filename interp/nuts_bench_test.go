@@ -102,8 +102,8 @@ func minESSBulk(b *testing.B, res *infer.NUTSResult) float64 {
 // evaluations and iterations (warm-up included) per second of wall time,
 // the CPU time per gradient, and the smallest bulk ESS over the
 // unconstrained coordinates per second of wall time (ess/s) and of CPU
-// time (ess/cpu-s). The four chains run on GOMAXPROCS forks of the
-// posterior (two batchers on two cores). Run with -benchtime 1x.
+// time (ess/cpu-s). The four chains are batched on one fork of the
+// posterior (NUTSOptions.Parallel unset). Run with -benchtime 1x.
 func BenchmarkNUTS(b *testing.B) {
 	for _, pp := range nutsPosteriors {
 		for _, chains := range []int{1, 4} {
