@@ -166,6 +166,37 @@ func broadcast(t *tensor.Tensor, shape []int) *tensor.Tensor {
 // they are incompatible: callers of LogProb and Sample must pass values of
 // matching shape (see the Distribution contract).
 func broadcastShape(fam string, ts ...*tensor.Tensor) []int {
+	// Merged in place into one slice of the largest rank (a model run
+	// calls this for every distribution it scores); the error is
+	// tensor.BroadcastShapes'.
+	n := 0
+	for _, t := range ts {
+		n = max(n, t.Rank())
+	}
+	shape := make([]int, n)
+	for i := range shape {
+		shape[i] = 1
+	}
+	for _, t := range ts {
+		st := t.Shape()
+		for i, d := range st {
+			j := n - len(st) + i
+			switch {
+			case d == shape[j] || d == 1:
+			case shape[j] == 1:
+				shape[j] = d
+			default:
+				return broadcastShapeSlow(fam, ts...)
+			}
+		}
+	}
+	return shape
+}
+
+// broadcastShapeSlow is broadcastShape one tensor.BroadcastShapes at a
+// time: it panics with the message naming the shapes so far and the
+// first that does not fit.
+func broadcastShapeSlow(fam string, ts ...*tensor.Tensor) []int {
 	shape := []int{}
 	for _, t := range ts {
 		s, err := tensor.BroadcastShapes(shape, t.Shape())

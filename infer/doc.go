@@ -80,7 +80,8 @@
 // Forker gets one fork a chain and the chains run in parallel, any other
 // has the running chains' points evaluated as the rows of one batch per
 // round (nutsbatch.go), which costs little more than one point in the
-// interpreter. The output is CmdStan's: per chain the draws, lp__ and
+// interpreter; a BatchForker (interp's posterior) is batched on a fork of
+// its own, or on NUTSOptions.Parallel forks when that is set. The output is CmdStan's: per chain the draws, lp__ and
 // accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__,
 // energy__. NeuTraNUTS (neutra.go) runs NUTS in a fitted flow guide's base
 // space on the pullback log p(T(ε)) + log|det ∂T/∂ε| and maps the draws

@@ -25,7 +25,8 @@ type Pushforward interface {
 // guide; a good guide makes the pullback close to its base (near a
 // standard normal), which NUTS samples easily. The guide's parameters are
 // only read (not watched), so several chains can share it; NeuTraNUTS
-// forks P for each chain when P is a Forker.
+// forks P for each chain when P is a Forker (for each batch of chains
+// when P is a BatchForker).
 type NeuTra struct {
 	P Posterior
 	T Pushforward
@@ -62,10 +63,13 @@ func (n *NeuTra) LogDensity(eps *tensor.Tensor) (*tensor.Tensor, error) {
 	return tensor.Add(lp, ld), nil
 }
 
-// forkable returns n as NUTS should sample it: a Forker over forks of P
-// when P is one (the guide is shared: it is only read), else n itself,
-// whose chains are batched.
+// forkable returns n as NUTS should sample it: a BatchForker or Forker
+// over forks of P when P is one (the guide is shared: it is only read),
+// else n itself, whose chains are batched.
 func (n *NeuTra) forkable() Posterior {
+	if _, ok := n.P.(BatchForker); ok {
+		return neutraBatchForker{n}
+	}
 	if _, ok := n.P.(Forker); ok {
 		return neutraForker{n}
 	}
@@ -76,6 +80,14 @@ type neutraForker struct{ *NeuTra }
 
 func (f neutraForker) Fork() Posterior {
 	return &NeuTra{P: f.P.(Forker).Fork(), T: f.T}
+}
+
+// neutraBatchForker is the pullback of a BatchForker: its forks pull back
+// forks of P (through the shared guide).
+type neutraBatchForker struct{ *NeuTra }
+
+func (f neutraBatchForker) BatchFork() Posterior {
+	return &NeuTra{P: f.P.(BatchForker).BatchFork(), T: f.T}
 }
 
 // Explain explains a base point through T and P's Explainer.

@@ -63,6 +63,8 @@ type NUTSOptions struct {
 	Init       [][]float64
 	// Parallel is the number of chains run at once (default GOMAXPROCS).
 	// A Posterior that is not a Forker is evaluated by one chain at a time.
+	// A BatchForker's chains are batched on one fork unless Parallel is
+	// set: then on Parallel forks (see NUTS).
 	Parallel int
 	// Context cancels sampling between iterations; the draws so far are
 	// kept and NUTSResult.Stopped is "cancelled".
@@ -157,6 +159,17 @@ type Forker interface {
 	Fork() Posterior
 }
 
+// A BatchForker is a Posterior whose LogDensity is not safe for
+// concurrent use and costs mostly per call, not per row (an interpreted
+// model): NUTS batches its chains (see NUTS) on a fork, or on Parallel
+// forks when NUTSOptions.Parallel is set, each evaluated by its own
+// goroutine, instead of one fork a chain.
+// BatchFork returns a copy that is safe to use concurrently with p and
+// its other forks, giving the same values.
+type BatchForker interface {
+	BatchFork() Posterior
+}
+
 // Chain is the output of one NUTS chain: per iteration the draw, its log
 // density and CmdStan's sampler columns. Rows are iterations; the first
 // Warmup rows are warm-up (kept with SaveWarmup).
@@ -240,7 +253,12 @@ type NUTSResult struct {
 // runs in its own goroutine and blocks on its gradient, and each round
 // evaluates the running chains' points as the rows of one batch, in
 // chain order (nutsbatch.go; Unbatched evaluates one row at a time behind
-// a lock instead). Either way chain c's draws depend only on Seed and c
+// a lock instead). A BatchForker (an interpreted model) is batched too,
+// on a fork; when Parallel is set, on min(Parallel, Chains) forks at once,
+// chain c's points going to batcher c mod Parallel (with Unbatched it is a
+// Forker, if it is one). One batcher is the default because a model call
+// costs mostly per call: two batches of 2 rows take about as long as one
+// of 4 on free cores and twice the CPU, and longer on a busy machine. Either way chain c's draws depend only on Seed and c
 // (batched rows equal single rows where the model's operations are
 // row-wise, as the tests check). An error from LogDensity stops every
 // chain and is returned with the draws so far; a non-finite log density
@@ -278,21 +296,40 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 		})
 	}
 	fk, isForker := p.(Forker)
+	bf, isBatchForker := p.(BatchForker)
 	var wg sync.WaitGroup
-	if !isForker && !o.Unbatched {
+	if (isBatchForker || !isForker) && !o.Unbatched {
 		// Every chain in its own goroutine, their gradients evaluated
-		// together by the batcher.
-		b := newBatcher(p)
-		done := make(chan struct{})
-		go func() {
-			b.loop(o.Chains)
-			close(done)
-		}()
+		// together by a batcher: one for a posterior that cannot be
+		// forked, else one on a fork, or, when Parallel is set,
+		// Parallel batchers on forks, chain c on batcher c mod
+		// Parallel.
+		nb := 1
+		if isBatchForker && opts.Parallel > 0 {
+			nb = min(o.Parallel, o.Chains)
+		}
+		batchers := make([]*batcher, nb)
+		var bwg sync.WaitGroup
+		for k := range batchers {
+			q := p
+			if isBatchForker {
+				q = bf.BatchFork()
+			}
+			b := newBatcher(q)
+			batchers[k] = b
+			n := (o.Chains - k + nb - 1) / nb // the chains c ≡ k (mod nb)
+			bwg.Add(1)
+			go func() {
+				defer bwg.Done()
+				b.loop(n)
+			}()
+		}
 		for c := range o.Chains {
+			b := batchers[c%nb]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				ch := newNUTSChain(p, nil, &o, c, ctx)
+				ch := newNUTSChain(b.p, nil, &o, c, ctx)
 				ch.ev.batch = b
 				ch.ev.req = &gradReq{chain: c, done: make(chan struct{})}
 				out, err := ch.run()
@@ -304,7 +341,7 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 			}()
 		}
 		wg.Wait()
-		<-done
+		bwg.Wait()
 	} else {
 		var lock *sync.Mutex
 		if !isForker {

@@ -138,6 +138,12 @@ type forked struct{ infer.Posterior }
 
 func (f forked) Fork() infer.Posterior { return f }
 
+// batchForked is a test target whose chains NUTS batches on forks (an
+// interpreted model's way).
+type batchForked struct{ infer.Posterior }
+
+func (f batchForked) BatchFork() infer.Posterior { return f }
+
 // TestNUTSCorrelatedGaussian: N((1, −2), sds (1, 3), correlation 0.9):
 // means, sds and the correlation within 4 MCSE, no divergences, with the
 // diagonal and the dense metric; the dense metric's adapted inverse
@@ -274,7 +280,9 @@ func TestNUTSDeterministic(t *testing.T) {
 		return res
 	}
 	ref := run(forked{p}, 1, 7)
-	for _, other := range []*infer.NUTSResult{run(forked{p}, 4, 7), run(p, 4, 7)} {
+	// Batched on one posterior, on two or three batchers (chains 0, 2 and
+	// 1, 3; 0, 3, 1 and 2), or a fork a chain: the same chains.
+	for _, other := range []*infer.NUTSResult{run(forked{p}, 4, 7), run(p, 4, 7), run(batchForked{p}, 2, 7), run(batchForked{p}, 3, 7)} {
 		for c := range ref.Chains {
 			a, b := ref.Chains[c], other.Chains[c]
 			if !slices.Equal(a.Draws, b.Draws) || !slices.Equal(a.LP, b.LP) || !slices.Equal(a.StepSize, b.StepSize) ||

@@ -130,6 +130,14 @@
 // log density instead of one per element. Support and shape errors are
 // still reported when the ~ runs.
 //
+// The values of a body's constant expressions, those that read no latent
+// or local and call only pure builtins (priors such as
+// Normal(zeros(J), 1), a loop's range(N)), are kept by the posterior and
+// reused by later runs while the names they read keep their values
+// (model_const.go). A posterior's Fork (infer.Forker, infer.BatchForker)
+// runs the body on a thread of its own, so that NUTS evaluates batches
+// of chains on several cores (model_fork.go).
+//
 // Errors of a model run point at the ~ (or the statement) in the body,
 // with the call or fit that ran it in the backtrace: a second ~ on a
 // latent (pointing at the first), observed data outside the likelihood's

@@ -290,6 +290,19 @@ func (ev *evaluator) eval(x ast.Expr, e *env) (lang.Value, error) {
 }
 
 func (ev *evaluator) eval1(x ast.Expr, e *env) (lang.Value, error) {
+	if r := ev.run; r != nil && r.consts != nil {
+		switch x.(type) {
+		case *ast.Call, *ast.Binary, *ast.Unary, *ast.Index, *ast.Field, *ast.List:
+			if ce := r.consts.info.exprs[x]; ce != nil {
+				return ev.cachedEval(r.consts, ce, x, e)
+			}
+		}
+	}
+	return ev.evalExpr(x, e)
+}
+
+// evalExpr is eval1 without the cache of constant values.
+func (ev *evaluator) evalExpr(x ast.Expr, e *env) (lang.Value, error) {
 	switch x := x.(type) {
 	case *ast.Number:
 		return lang.Number(x.Value), nil

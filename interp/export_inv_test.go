@@ -7,7 +7,7 @@ import "sort"
 // batch-invariance property.
 func ModelBuiltinNames() []string {
 	var names []string
-	for name := range (&modelRun{}).builtins() {
+	for name := range (&Posterior{}).builtins() {
 		names = append(names, name)
 	}
 	sort.Strings(names)

@@ -97,7 +97,9 @@ type modelRun struct {
 	termName map[ast.Pos]string
 	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
 
-	sim *simState // a run of simulate (simulate.go), nil otherwise
+	sim    *simState   // a run of simulate (simulate.go), nil otherwise
+	menv   *env        // the model-only builtins
+	consts *constCache // the posterior's constant values (model_const.go)
 }
 
 func newRun(mode runMode, b int) *modelRun {
@@ -207,8 +209,9 @@ func orderedKind(s dist.Support) string {
 	return "ordered " + s.Kind.String()
 }
 
-// modelBuiltins are the names that exist only inside a model body.
-func (r *modelRun) builtins() map[string]lang.Value {
+// builtins are the names that exist only inside a model body; factor
+// adds its term to p.cur, the run in progress.
+func (p *Posterior) builtins() map[string]lang.Value {
 	size := func(fn string, args lang.Tuple, kwargs []lang.Kwarg) (int, error) {
 		n := 0
 		if err := lang.UnpackArgs(fn, args, kwargs, "n?", &n); err != nil {
@@ -236,10 +239,10 @@ func (r *modelRun) builtins() map[string]lang.Value {
 			} else {
 				t = tensor.Sum(t)
 			}
-			if r.sim != nil {
+			if p.cur.sim != nil {
 				return nil, errFactorSimulate
 			}
-			r.add("factor", ast.Pos{}, t)
+			p.cur.add("factor", ast.Pos{}, t)
 			return lang.None, nil
 		}),
 		"Ordered": lang.NewBuiltin("Ordered", func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
@@ -266,7 +269,18 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	th.Init()
 	m := p.Model
 	ev := &evaluator{th: th, run: r}
-	menv := &env{vars: r.builtins(), parent: m.env}
+	if p.menv == nil {
+		p.menv = &env{vars: p.builtins(), parent: m.env}
+	}
+	menv := p.menv
+	saved := p.cur
+	p.cur = r
+	defer func() { p.cur = saved }()
+	r.menv = menv
+	if p.consts.info == nil {
+		p.consts.info = m.constants()
+	}
+	r.consts = &p.consts
 	r.args = p.Args
 	if r.rows != nil {
 		r.args = p.sliceRows(r.rows)
@@ -647,11 +661,19 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	}
 	var x, lj *tensor.Tensor
 	_, err = ev.guard(pos, func() (lang.Value, error) {
-		x, lj = tr.Constrain(z)
-		x = tensor.BroadcastTo(x, b, dd)
-		lp := lj
-		if d != nil {
-			lp = tensor.Add(lp, d.LogProb(x))
+		var lp *tensor.Tensor
+		if tr == realTransform && d != nil {
+			// The identity: the prior's log density alone (its log|J| is
+			// 0, which adding would only cost).
+			x = tensor.BroadcastTo(z, b, dd)
+			lp = d.LogProb(x)
+		} else {
+			x, lj = tr.Constrain(z)
+			x = tensor.BroadcastTo(x, b, dd)
+			lp = lj
+			if d != nil {
+				lp = tensor.Add(lp, d.LogProb(x))
+			}
 		}
 		r.add(name, pos, lp)
 		return nil, nil
@@ -666,6 +688,10 @@ func (ev *evaluator) latent(s *ast.Tilde, name string, dv lang.Value, e *env) er
 	e.vars[name] = lang.NewBatch(tensor.Reshape(x, append([]int{b}, event...)...))
 	return nil
 }
+
+// realTransform is the transform of a latent on the real line: the
+// identity.
+var realTransform, _ = dist.TransformFor(dist.Support{Kind: dist.Real})
 
 // latentPriorSpec is what a latent's prior says of it: its distribution
 // (nil for the improper Flat and HalfFlat), the shape of one value, the

@@ -2,11 +2,13 @@ package interp_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/tensor"
@@ -73,18 +75,42 @@ func BenchmarkNUTSGradient(b *testing.B) {
 	}
 }
 
+// minESSBulk is the smallest bulk ESS (draws.ESSBulk, the posterior
+// package's ess_bulk) over the unconstrained coordinates of res's chains.
+func minESSBulk(b *testing.B, res *infer.NUTSResult) float64 {
+	d := res.Dim
+	best := math.Inf(1)
+	for j := range d {
+		x := make([][]float64, len(res.Chains))
+		for c, ch := range res.Chains {
+			for i := range ch.Len() {
+				x[c] = append(x[c], ch.Draws[i*d+j])
+			}
+		}
+		ess, err := draws.ESSBulk(x)
+		if err != nil {
+			b.Fatal(err)
+		}
+		best = min(best, ess)
+	}
+	return best
+}
+
 // BenchmarkNUTS is a NUTS run of Stan's default length (1000 warm-up and
 // 1000 sampling iterations) per op, with 1 chain and with 4 chains (whose
 // gradients the batcher evaluates together), reporting gradient
 // evaluations and iterations (warm-up included) per second of wall time,
-// and the CPU time per gradient. Run with -benchtime 1x.
+// the CPU time per gradient, and the smallest bulk ESS over the
+// unconstrained coordinates per second of wall time (ess/s) and of CPU
+// time (ess/cpu-s). The four chains are batched on one fork of the
+// posterior (NUTSOptions.Parallel unset). Run with -benchtime 1x.
 func BenchmarkNUTS(b *testing.B) {
 	for _, pp := range nutsPosteriors {
 		for _, chains := range []int{1, 4} {
 			b.Run(fmt.Sprintf("%s/chains=%d", pp.name, chains), func(b *testing.B) {
 				p := nutsPosterior(b, pp.dir)
 				grads, iters := 0, 0
-				var secs float64
+				var secs, essSum float64
 				cpu0 := cpuTime()
 				for i := 0; b.Loop(); i++ {
 					t0 := time.Now()
@@ -102,8 +128,12 @@ func BenchmarkNUTS(b *testing.B) {
 							leap += n
 						}
 					}
-					b.Logf("step size %.3f, %.1f leapfrogs a sampling iteration, %d divergent", res.Chains[0].AdaptedStepSize, float64(leap)/float64(chains*res.Options.Samples), div)
+					ess := minESSBulk(b, res)
+					essSum += ess
+					b.Logf("step size %.3f, %.1f leapfrogs a sampling iteration, %d divergent, min bulk ESS %.0f", res.Chains[0].AdaptedStepSize, float64(leap)/float64(chains*res.Options.Samples), div, ess)
 				}
+				b.ReportMetric(essSum/secs, "ess/s")
+				b.ReportMetric(essSum/(float64(cpuTime()-cpu0)/1e9), "ess/cpu-s")
 				b.ReportMetric(float64(grads)/secs, "grad/s")
 				b.ReportMetric(float64(iters)/secs, "iter/s")
 				b.ReportMetric(float64(cpuTime()-cpu0)/float64(grads)/1e3, "cpu-µs/grad")

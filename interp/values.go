@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/flowppl/flowppl/internal/spell"
 	"github.com/flowppl/flowppl/lang"
@@ -71,6 +72,9 @@ type Model struct {
 	body   *ast.Block
 	env    *env
 	pos    ast.Pos
+
+	constOnce sync.Once  // finds consts (model_const.go)
+	consts    *constInfo // the body's constant expressions
 }
 
 var _ lang.Callable = (*Model)(nil)
@@ -130,6 +134,12 @@ type Posterior struct {
 	th      *lang.Thread // runs the model body
 	callPos ast.Pos      // the call (or fit) that runs it, for backtraces
 	rows    *rowState    // subsampling of data rows (subsample.go), nil until checked
+
+	// The model-only builtins (made once; factor adds to cur, the run in
+	// progress) and the cache of constant values (model_const.go).
+	menv   *env
+	cur    *modelRun
+	consts constCache
 }
 
 // String returns "<posterior of name(params)>".

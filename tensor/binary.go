@@ -41,6 +41,10 @@ func newBcast(a, b *Tensor, op string) bcast {
 	switch {
 	case SameShape(a.shape, b.shape):
 		bc.kind = bcSame
+	case len(b.data) == 1 && len(a.data) == bc.numel:
+		// a [1, 1] by a number is a row of a [B, 1] by it: the same
+		// kernel, so that a row's value does not depend on B.
+		bc.kind = bcScalarB
 	case len(a.data) == 1:
 		bc.kind = bcScalarA
 	case len(b.data) == 1:
@@ -154,7 +158,7 @@ func (bc *bcast) loopOf(a, b *Tensor) loop {
 
 // each calls f(o, ia, ib) for every run in order, with o the output offset
 // of its first element and ia, ib the operands' offsets there.
-func (l *loop) each(f func(o, ia, ib int)) {
+func (l loop) each(f func(o, ia, ib int)) {
 	if l.n == 0 {
 		return
 	}
@@ -348,15 +352,18 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 	if !generic && needsLoop(k, bc) {
 		l = bc.loopOf(a, b)
 	}
+	// Copies that are never reassigned, so that the closure holds them
+	// by value: one allocation, not three.
+	bcv, lv := bc, l
 	tp.record(func() {
 		g := out.grad
 		switch {
-		case bc.kind == bcSame && k.bvv != nil:
+		case bcv.kind == bcSame && k.bvv != nil:
 			k.bvv(ga, gb, g, ad, bd, od)
-		case bc.kind == bcRowB && k.bvr != nil && bc.inner < rowKernelMax:
+		case bcv.kind == bcRowB && k.bvr != nil && bcv.inner < rowKernelMax:
 			k.bvr(ga, gb, g, ad, bd, od)
-		case bc.kind == bcRowB && k.bvv != nil:
-			n := bc.inner
+		case bcv.kind == bcRowB && k.bvv != nil:
+			n := bcv.inner
 			for r := 0; r < len(od); r += n {
 				var gar []float64
 				if ga != nil {
@@ -364,13 +371,13 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 				}
 				k.bvv(gar, gb, g[r:r+n], ad[r:r+n], bd, od[r:r+n])
 			}
-		case bc.kind == bcScalarB && k.bvs != nil:
+		case bcv.kind == bcScalarB && k.bvs != nil:
 			s := k.bvs(ga, g, ad, bd[0], od)
 			if gb != nil {
 				gb[0] += s
 			}
-		case bc.kind == bcColB && k.bvs != nil:
-			n := bc.inner
+		case bcv.kind == bcColB && k.bvs != nil:
+			n := bcv.inner
 			for r := range bd {
 				var gar []float64
 				if ga != nil {
@@ -382,8 +389,8 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 				}
 			}
 		default:
-			n, da, db := l.n, l.da, l.db
-			l.each(func(o, ia, ib int) {
+			n, da, db := lv.n, lv.da, lv.db
+			lv.each(func(o, ia, ib int) {
 				var gar, gbr []float64
 				if ga != nil {
 					gar = run(ga, ia, da, n)

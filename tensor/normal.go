@@ -22,19 +22,34 @@ var logSqrt2Pi = 0.5 * math.Log(2*math.Pi)
 // invalid scales first. In the backward pass, rows whose upstream gradient
 // is 0 contribute nothing.
 func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
-	shape := []int{}
-	for _, t := range []*Tensor{x, loc, scale} {
-		s, err := BroadcastShapes(shape, t.shape)
-		if err != nil || t.Rank() > 2 {
+	// The broadcast shape [B, n] and the operands' strides in it, on the
+	// stack (a model run scores a likelihood with this at every call).
+	var shape [2]int
+	rank := 0
+	for _, t := range [...]*Tensor{x, loc, scale} {
+		if t.Rank() > 2 {
 			panic(fmt.Sprintf("tensor.NormalLogPDFRows: shapes %v, %v and %v", x.shape, loc.shape, scale.shape))
 		}
-		shape = s
+		rank = max(rank, t.Rank())
 	}
-	if len(shape) != 2 {
+	if rank != 2 {
 		panic(fmt.Sprintf("tensor.NormalLogPDFRows: shapes %v, %v and %v do not broadcast to a matrix", x.shape, loc.shape, scale.shape))
 	}
+	shape = [2]int{1, 1}
+	for _, t := range [...]*Tensor{x, loc, scale} {
+		for i, d := range t.shape {
+			j := 2 - len(t.shape) + i
+			switch {
+			case d == shape[j] || d == 1:
+			case shape[j] == 1:
+				shape[j] = d
+			default:
+				panic(fmt.Sprintf("tensor.NormalLogPDFRows: shapes %v, %v and %v", x.shape, loc.shape, scale.shape))
+			}
+		}
+	}
 	B, n := shape[0], shape[1]
-	sx, sl, ss := bstrides(x.shape, shape), bstrides(loc.shape, shape), bstrides(scale.shape, shape)
+	sx, sl, ss := bstrides2(x.shape), bstrides2(loc.shape), bstrides2(scale.shape)
 	xd, ld, sd := x.data, loc.data, scale.data
 	tp := tapeOf(x, loc, scale)
 	out := newOut(tp, []int{B})
@@ -145,4 +160,18 @@ func splitRows(rows, perRow int, f func(lo, hi int)) {
 	}
 	tasks = min(tasks, rows)
 	parallel(tasks, func(t int) { f(t*rows/tasks, (t+1)*rows/tasks) })
+}
+
+// bstrides2 is bstrides for a broadcast shape of rank 2, as an array.
+func bstrides2(s []int) [2]int {
+	var st [2]int
+	acc := 1
+	for i := 1; i >= 0; i-- {
+		j := len(s) - 2 + i
+		if j >= 0 && s[j] != 1 {
+			st[i] = acc
+			acc *= s[j]
+		}
+	}
+	return st
 }

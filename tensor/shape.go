@@ -286,8 +286,11 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 }
 
 // BroadcastTo returns a broadcast to shape (NumPy rules; a copy unless the
-// shapes are equal, in which case it is a Reshape view).
+// shapes are equal, in which case it is a itself).
 func BroadcastTo(a *Tensor, shape ...int) *Tensor {
+	if SameShape(a.shape, shape) {
+		return a
+	}
 	if s, err := BroadcastShapes(a.shape, shape); err != nil || !SameShape(s, shape) {
 		panic(fmt.Sprintf("tensor.BroadcastTo: cannot broadcast shape %v to %v", a.shape, shape))
 	}
