@@ -37,6 +37,7 @@ func universe() lang.StringDict {
 		distributionBuiltins(), familyBuiltins(), summaryBuiltins(),
 		ioBuiltins(), printBuiltins(), cdfBuiltins(),
 		specialBuiltins(), vectorBuiltins(), compareBuiltins(), linalgBuiltins(),
+		recordBuiltins(),
 	} {
 		for _, b := range group {
 			if _, dup := u[b.Name()]; dup {
