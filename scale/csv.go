@@ -126,3 +126,47 @@ func FormatCSV(rows []Row) []byte {
 	w.Flush()
 	return buf.Bytes()
 }
+
+// CountErrors returns the number of elements with an error row in a file
+// FormatCSV wrote.
+func CountErrors(file []byte) int {
+	recs, err := csv.NewReader(bytes.NewReader(file)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return 0
+	}
+	n := 0
+	for _, r := range recs[1:] {
+		if r[len(r)-1] != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Column returns the numbers of one column of a file FormatCSV wrote,
+// skipping error rows (counted in failed).
+func Column(file []byte, name string) (vals []float64, failed int, err error) {
+	recs, err := csv.NewReader(bytes.NewReader(file)).ReadAll()
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(recs) == 0 {
+		return nil, 0, fmt.Errorf("empty file")
+	}
+	j := slices.Index(recs[0], name)
+	if j < 0 {
+		return nil, 0, fmt.Errorf("no column %q (the columns are %s)", name, strings.Join(recs[0], ","))
+	}
+	for i, r := range recs[1:] {
+		if r[len(r)-1] != "" {
+			failed++
+			continue
+		}
+		x, err := strconv.ParseFloat(r[j], 64)
+		if err != nil {
+			return nil, 0, fmt.Errorf("line %d: column %s: %q is not a number", i+2, name, r[j])
+		}
+		vals = append(vals, x)
+	}
+	return vals, failed, nil
+}
