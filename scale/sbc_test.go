@@ -76,7 +76,7 @@ func TestSBCLong(t *testing.T) {
 	if os.Getenv("FLOWPPL_LONG") == "" {
 		t.Skip("FLOWPPL_LONG=1 runs 2 × 500 fits")
 	}
-	const k, l, bins, steps = 500, 99, 20, 600
+	const k, l, bins, steps = 500, 99, 20, 300
 	if pa, pb := sbcRun(t, "full", k, l, bins, steps); pa < 0.01 || pb < 0.01 {
 		t.Errorf("full guide: p = %.3g, %.3g, want both over 0.01 (calibrated)", pa, pb)
 	}

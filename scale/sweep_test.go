@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 
 	"github.com/flowppl/flowppl/scale"
@@ -20,6 +21,7 @@ import (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	beamlog.LogLevel = "warn" // not Prism's job lines
 	beam.Init()
 	os.Exit(m.Run())
 }
