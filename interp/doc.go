@@ -6,7 +6,9 @@
 // Entry points: ExecFile (parse, resolve, run; returns the globals), Check
 // (parse and resolve only), Session (successive scripts over the same
 // globals, for a REPL), New (an embedded, sandboxed Interpreter) and
-// FormatError (an error as a terminal shows it).
+// FormatError (an error as a terminal shows it). ApplySets overrides
+// top-level assignments of a parsed script as `flowppl run --set` does;
+// every entry point also runs a parsed *ast.File.
 //
 // # Threads and files
 //

@@ -208,7 +208,8 @@ func (in *Interpreter) thread(ctx context.Context) (th *lang.Thread, stop func()
 
 // Exec parses and runs a script (src is a string, []byte or io.Reader;
 // nil reads the file filename through the interpreter's file access:
-// relative to Options.Dir, an error without it) in the interpreter's
+// relative to Options.Dir, an error without it; a parsed *ast.File, maybe
+// changed by ApplySets, runs as it is) in the interpreter's
 // session: the names it binds stay bound for later calls, also when it
 // fails. Errors are those of ExecFile (ast.ErrorList, *lang.EvalError with
 // position and backtrace); when ctx is cancelled or a limit is reached, a

@@ -19,9 +19,9 @@ import (
 // (the names the script bound at the top level; not the builtins or the
 // predeclared names, unless the script rebound them).
 //
-// src is the script's text as a string, []byte or io.Reader; when src is
-// nil the file is read through th's file access (th.FS; the process's
-// files for a zero Thread). predeclared names are visible to the script
+// src is the script's text as a string, []byte or io.Reader, or a parsed
+// *ast.File; when src is nil the file is read through th's file access
+// (th.FS; the process's files for a zero Thread). predeclared names are visible to the script
 // beside the builtins of package stdlib and shadow them. A syntax or resolve error
 // is an ast.ErrorList and nothing runs; a runtime error is a
 // *lang.EvalError, returned with the globals bound so far. No panic
@@ -51,13 +51,16 @@ func Check(filename string, src any, predeclared lang.StringDict) error {
 
 // parseSource reads (when src is nil, through th's file access) and parses
 // a script of at most maxSource bytes (negative: any size), looking at th's
-// context while it parses.
+// context while it parses; a parsed *ast.File is returned as it is.
 func parseSource(th *lang.Thread, filename string, src any, maxSource int) (f *ast.File, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, ast.ErrorList{ast.Errorf(ast.Pos{File: filename}, "internal error: %v", p)}
 		}
 	}()
+	if f, ok := src.(*ast.File); ok && f != nil {
+		return f, nil // parsed by the caller (and maybe changed: ApplySets)
+	}
 	text, err := readSource(th, filename, src, maxSource)
 	if err != nil {
 		return nil, err

@@ -182,6 +182,8 @@
 //	              numeric ("", NA and NaN read as nan)
 //	write_csv(path, x)  a record or table by its column names, a matrix as
 //	              columns x0, x1, ..., a vector as one column x
+//	record(name = value, ...)  a record with these fields in this order
+//	              (record.go); of numbers, write_csv writes it as one row
 //	read_json(path)  a record: numbers, vectors, matrices (arrays of equal-length
 //	              arrays), strings, bools, none and nested records, in file order
 //	save(q, path)  write flow q to a JSON file (saveload.go): structure, options,

@@ -216,6 +216,29 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 	if err := lang.UnpackArgs("write_csv", args, kwargs, "path", &path, "x", &x); err != nil {
 		return nil, err
 	}
+	header, rows, err := CSVRows(x)
+	if err != nil {
+		return nil, fmt.Errorf("write_csv: %v", err)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(header)
+	w.WriteAll(rows)
+	if err := w.Error(); err != nil {
+		return nil, fmt.Errorf("write_csv: %v", err)
+	}
+	if err := th.WriteFile(path, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("write_csv: %w", err)
+	}
+	return lang.None, nil
+}
+
+// CSVRows returns the rows write_csv writes for x, a header and the
+// records below it: a table (its row names, then its columns), a record
+// (a column per number or vector field, name[j] per column of a matrix
+// field; a record of numbers is one row), a matrix (x0, x1, ...) or a
+// vector (x). Numbers are spelled by draws.FormatCSVNumber.
+func CSVRows(x lang.Value) (header []string, rows [][]string, err error) {
 	var cols []csvColumn
 	switch x := x.(type) {
 	case *lang.Array:
@@ -241,29 +264,27 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 					cols = append(cols, matrixColumns(v, func(j int) string { return fmt.Sprintf("%s[%d]", n, j) })...)
 				}
 			default:
-				return nil, fmt.Errorf("write_csv: field %q is a %s; only numbers, vectors and matrices can be written", n, v.Type())
+				return nil, nil, fmt.Errorf("field %q is a %s; only numbers, vectors and matrices can be written", n, v.Type())
 			}
 		}
 	default:
-		return nil, fmt.Errorf("write_csv: got %s, want record, table, matrix or vector", lang.Describe(x))
+		return nil, nil, fmt.Errorf("got %s, want record, table, matrix or vector", lang.Describe(x))
+	}
+	if len(cols) == 0 {
+		return nil, nil, nil
 	}
 	for _, c := range cols[1:] {
 		if c.rows() != cols[0].rows() {
-			return nil, fmt.Errorf("write_csv: column %q has %d rows but %q has %d", c.name, c.rows(), cols[0].name, cols[0].rows())
+			return nil, nil, fmt.Errorf("column %q has %d rows but %q has %d", c.name, c.rows(), cols[0].name, cols[0].rows())
 		}
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	rec := make([]string, len(cols))
+	header = make([]string, len(cols))
 	for j, c := range cols {
-		rec[j] = c.name
+		header[j] = c.name
 	}
-	w.Write(rec)
-	nrows := 0
-	if len(cols) > 0 {
-		nrows = cols[0].rows()
-	}
-	for i := 0; i < nrows; i++ {
+	rows = make([][]string, cols[0].rows())
+	for i := range rows {
+		rec := make([]string, len(cols))
 		for j, c := range cols {
 			if c.text != nil {
 				rec[j] = c.text[i]
@@ -271,16 +292,9 @@ func builtinWriteCSV(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs [
 				rec[j] = draws.FormatCSVNumber(c.nums[i])
 			}
 		}
-		w.Write(rec)
+		rows[i] = rec
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return nil, fmt.Errorf("write_csv: %v", err)
-	}
-	if err := th.WriteFile(path, buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("write_csv: %w", err)
-	}
-	return lang.None, nil
+	return header, rows, nil
 }
 
 func builtinReadJSON(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {

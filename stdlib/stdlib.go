@@ -39,6 +39,7 @@ func universe() lang.StringDict {
 		specialBuiltins(), vectorBuiltins(), compareBuiltins(), linalgBuiltins(),
 		drawsBuiltins(),
 		calibrationBuiltins(),
+		recordBuiltins(),
 	} {
 		for _, b := range group {
 			if _, dup := u[b.Name()]; dup {

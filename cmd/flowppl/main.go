@@ -245,7 +245,7 @@ func runCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	file, err := parser.ParseFileContext(ctx, filename, string(src))
 	if err == nil {
-		err = applySets(file, sets)
+		err = interp.ApplySets(file, sets)
 	}
 	if err == nil && *plots != "" {
 		err = plotFits(th, *plots)
