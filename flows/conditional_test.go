@@ -101,39 +101,18 @@ func TestConditionalGradients(t *testing.T) {
 				loss := tensor.Add(tensor.Sum(tensor.Mul(out, w)), tensor.Sum(ld))
 				return loss.Item(), loss
 			}
-			for _, p := range ps {
-				p.ZeroGrad()
-			}
-			_, loss := eval()
-			tp.Backward(loss)
-			grads := make([][]float64, len(ps))
-			for i, p := range ps {
-				grads[i] = append([]float64(nil), p.Grad()...)
-			}
-			for pi, p := range ps {
-				idx := []int{rng.IntN(p.Len()), rng.IntN(p.Len())}
+			checkGradients(t, tp, ps, eval, func(pi int) []int {
 				if pi == len(ps)-1 {
-					idx = []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9} // every context value
+					return []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9} // every context value
 				}
-				for _, i := range idx {
-					v := p.Data()[i]
-					h := 1e-6 * max(1, math.Abs(v))
-					p.Data()[i] = v + h
-					fp, _ := eval()
-					p.Data()[i] = v - h
-					fm, _ := eval()
-					p.Data()[i] = v
-					num := (fp - fm) / (2 * h)
-					if g := grads[pi][i]; math.Abs(num-g) > 1e-5*max(1, math.Abs(num)) {
-						what := fmt.Sprintf("parameter %d[%d]", pi, i)
-						if pi == len(ps)-1 {
-							what = fmt.Sprintf("context[%d]", i)
-						}
-						t.Errorf("%s (inverse %v): %s: gradient %v, finite difference %v", c.name, inverse, what, g, num)
-					}
+				n := ps[pi].Len()
+				return []int{rng.IntN(n), rng.IntN(n)}
+			}, func(pi, i int) string {
+				if pi == len(ps)-1 {
+					return fmt.Sprintf("%s (inverse %v): context[%d]", c.name, inverse, i)
 				}
-			}
-			tp.Reset()
+				return fmt.Sprintf("%s (inverse %v): parameter %d[%d]", c.name, inverse, pi, i)
+			})
 		}
 	}
 }

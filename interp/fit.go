@@ -10,6 +10,7 @@ import (
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -132,13 +133,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		dim    int
 	)
 	if _, post := tv.(*Posterior); !post && opts.Subsample > 0 {
-		pos := x.FitPos
-		for _, kw := range x.Options {
-			if kw.Name == "subsample" {
-				pos = kw.NamePos
-			}
-		}
-		return nil, ev.errorf(pos, "subsample applies to posterior fits, fit q to m(data) by elbo (a %s target: use batch for the rows or draws per step)", tv.Type())
+		return nil, ev.errorf(optionPos(x, "subsample"), "subsample applies to posterior fits, fit q to m(data) by elbo (a %s target: use batch for the rows or draws per step)", tv.Type())
 	}
 	switch t := tv.(type) {
 	case *Posterior:
@@ -191,21 +186,30 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		}
 	}
 
+	return ev.trainFlow(x, q, opts, func(opts infer.Options) (*infer.Report, error) {
+		switch {
+		case data != nil:
+			return infer.FitForward(q, src, opts, ev.th.Rand)
+		case obj == "reverse_kl" || obj == "elbo":
+			return infer.FitReverse(q, target, opts, ev.th.Rand)
+		}
+		return infer.FitForward(q, infer.DistSource(target), opts, ev.th.Rand)
+	})
+}
+
+// trainFlow runs train, the fit of the flow q to data or a distribution,
+// at the fit keyword of x: it checks that a step of opts.Batch draws fits
+// the memory limit, adds the thread's options to opts and returns the
+// report as a record (posterior fits, which add to both, are fitPosterior).
+func (ev *evaluator) trainFlow(x *ast.Fit, q *flows.Flow, opts infer.Options, train func(infer.Options) (*infer.Report, error)) (lang.Value, error) {
 	if err := ev.checkStep(x, q, opts.Batch); err != nil {
 		return nil, err
 	}
 	ev.threadOptions(&opts)
 	var rep *infer.Report
-	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
+	_, err := ev.guard(x.FitPos, func() (lang.Value, error) {
 		var err error
-		switch {
-		case data != nil:
-			rep, err = infer.FitForward(q, src, opts, ev.th.Rand)
-		case obj == "reverse_kl" || obj == "elbo":
-			rep, err = infer.FitReverse(q, target, opts, ev.th.Rand)
-		default:
-			rep, err = infer.FitForward(q, infer.DistSource(target), opts, ev.th.Rand)
-		}
+		rep, err = train(opts)
 		return nil, err
 	})
 	if err != nil {
@@ -255,31 +259,12 @@ func (ev *evaluator) fitOptions(x *ast.Fit, e *env) (infer.Options, error) {
 		if err != nil {
 			return o, err
 		}
-		var gv any
-		switch v := v.(type) {
-		case lang.Number:
-			gv = float64(v)
-		case lang.String:
-			gv = string(v)
-		case lang.Bool:
-			gv = bool(v)
-		case lang.NoneType:
-			gv = nil
-		default:
-			gv = kindName(v.Type()) // every option rejects it, naming the kind
-		}
-		if err := infer.FitOptions.ParseInto(&o, map[string]any{kw.Name: gv}); err != nil {
+		if err := infer.FitOptions.ParseInto(&o, map[string]any{kw.Name: stdlib.OptionArg(v)}); err != nil {
 			return o, ev.wrap(kw.NamePos, err)
 		}
 	}
 	return o, nil
 }
-
-// kindName is the kind of a value that no fit option takes; the option's
-// error shows it as the kind ("got vector").
-type kindName string
-
-func (k kindName) String() string { return string(k) }
 
 // rebind binds name to v in the scope that holds it (the globals when it
 // is predeclared, so the predeclared values stay as given).

@@ -84,20 +84,9 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 	if err := dataInSupport(y, q); err != nil {
 		return nil, ev.wrap(x.Target.Pos(), err)
 	}
-	if err := ev.checkStep(x, q, opts.Batch); err != nil {
-		return nil, err
-	}
-	ev.threadOptions(&opts)
-	var rep *infer.Report
-	_, err = ev.guard(x.FitPos, func() (lang.Value, error) {
-		var err error
-		rep, err = infer.FitConditional(q, y, c, opts, ev.th.Rand)
-		return nil, err
+	return ev.trainFlow(x, q, opts, func(opts infer.Options) (*infer.Report, error) {
+		return infer.FitConditional(q, y, c, opts, ev.th.Rand)
 	})
-	if err != nil {
-		return nil, ev.fitError(x, err)
-	}
-	return reportRecord(rep), nil
 }
 
 // columns writes "1 column" or "n columns".

@@ -350,15 +350,7 @@ func (ev *evaluator) tilde(s *ast.Tilde, e *env) error {
 		}
 		return ev.latent(s, lhs.Name, dv, e)
 	case *ast.Index:
-		base := ast.Expr(lhs)
-		for {
-			ix, ok := base.(*ast.Index)
-			if !ok {
-				break
-			}
-			base = ix.X
-		}
-		if id, ok := base.(*ast.Ident); ok {
+		if id, ok := baseOf(lhs).(*ast.Ident); ok {
 			if first, ok := r.first[id.Name]; ok {
 				return ev.errorf(pos, "second ~ on the latent variable %s, declared at %s: a latent has one prior; add extra terms with factor(...)", id.Name, first)
 			}

@@ -37,6 +37,7 @@ model regression(x, y) {
 post = regression(x, y)
 `
 
+// eightSchoolsSrc is the non-centred eight schools with its data inline.
 const eightSchoolsSrc = `
 model eight_schools(J, y, sigma) {
     theta_trans ~ Normal(zeros(J), 1)

@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"slices"
+
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -96,18 +98,7 @@ func findConstants(m *Model) *constInfo {
 		for _, s := range list {
 			switch s := s.(type) {
 			case *ast.Assign:
-				if id, ok := s.Target.(*ast.Ident); ok {
-					bound[id.Name] = true
-				}
-				base := s.Target
-				for {
-					ix, ok := base.(*ast.Index)
-					if !ok {
-						break
-					}
-					base = ix.X
-				}
-				if id, ok := base.(*ast.Ident); ok {
+				if id, ok := baseOf(s.Target).(*ast.Ident); ok {
 					bound[id.Name] = true
 				}
 			case *ast.FnDef:
@@ -305,7 +296,7 @@ func (ev *evaluator) cachedEval(c *constCache, ce *constExpr, x ast.Expr, e *env
 			return ev.evalExpr(x, e)
 		}
 	}
-	if ent := c.entries[x]; ent != nil && sameValues(ent.snap, vals) {
+	if ent := c.entries[x]; ent != nil && slices.Equal(ent.snap, vals) {
 		return ent.v, nil
 	}
 	v, err := ev.evalExpr(x, e)
@@ -351,16 +342,4 @@ func snapshotable(v lang.Value) bool {
 		return true
 	}
 	return false
-}
-
-func sameValues(a, b []lang.Value) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

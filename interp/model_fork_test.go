@@ -9,18 +9,6 @@ import (
 	"github.com/flowppl/flowppl/tensor"
 )
 
-// forkEightSchools is the non-centred eight schools with its data inline.
-const forkEightSchools = `
-model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
-post = eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 10, 18])
-`
-
 // onlyPosterior hides every method of a posterior but infer.Posterior's,
 // so that NUTS batches its chains on it alone.
 type onlyPosterior struct{ p infer.Posterior }
@@ -38,7 +26,7 @@ func (o onlyPosterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 // Run with -race, it also checks that forks share nothing they write.
 func TestNUTSForkedPosterior(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "fork.flow", forkEightSchools, nil)
+	g, err := interp.ExecFile(th, "fork.flow", eightSchoolsSrc, nil)
 	if err != nil {
 		t.Fatal(interp.FormatError(err))
 	}

@@ -16,19 +16,6 @@ import (
 	"github.com/flowppl/flowppl/tensor"
 )
 
-// eightSchoolsCentered is the centred eight schools model, the classic
-// generator of divergences (theta ~ Normal(mu, tau) directly).
-const eightSchoolsCentered = `
-d = read_json("examples/posteriordb/eight_schools-eight_schools_noncentered/data.json")
-model eight_schools(J, y, sigma) {
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta ~ Normal(mu * ones(J), tau)
-    y ~ Normal(theta, sigma)
-}
-post = eight_schools(d.J, d.y, d.sigma)
-`
-
 // TestNeuTraEightSchoolsCentered (FLOWPPL_LONG=1) is issue 15's second
 // criterion, through the interpreter's posterior: the default flow guide
 // fitted to the centred eight schools (k̂ 0.48), then NeuTra NUTS, 4 ×
@@ -58,7 +45,7 @@ func TestNeuTraEightSchoolsCentered(t *testing.T) {
 		t.Fatal(err)
 	}
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "centered.flow", eightSchoolsCentered, nil)
+	g, err := interp.ExecFile(th, "examples/posteriordb/eight_schools-eight_schools_noncentered/centered.flow", nil, nil)
 	if err != nil {
 		t.Fatal(interp.FormatError(err))
 	}

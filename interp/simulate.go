@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
@@ -49,13 +50,7 @@ type SimField struct {
 }
 
 // Size returns the number of elements of one draw.
-func (f SimField) Size() int {
-	k := 1
-	for _, d := range f.Shape {
-		k *= d
-	}
-	return k
-}
+func (f SimField) Size() int { return draws.Param{Name: f.Name, Shape: f.Shape}.Size() }
 
 // Simulation is n joint draws from a model (Posterior.Simulate): the
 // latents, the derived quantities, and the observed data drawn from the
@@ -505,9 +500,10 @@ func (ev *evaluator) simObserveIndex(s *ast.Tilde, lhs *ast.Index, whole lang.Va
 	return nil
 }
 
-// baseOf returns the name under the subscripts of x[i][j].
-func baseOf(x *ast.Index) ast.Expr {
-	var base ast.Expr = x
+// baseOf returns the expression under the subscripts of x[i][j] (x
+// itself when it has none).
+func baseOf(x ast.Expr) ast.Expr {
+	base := x
 	for {
 		ix, ok := base.(*ast.Index)
 		if !ok {

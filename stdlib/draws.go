@@ -187,19 +187,7 @@ func sampleOptions(kwargs []lang.Kwarg) (SampleOptions, error) {
 			o.Given = append(o.Given, kw.Name)
 			continue
 		}
-		var gv any
-		switch v := kw.Value.(type) {
-		case lang.Number:
-			gv = float64(v)
-		case lang.String:
-			gv = string(v)
-		case lang.Bool:
-			gv = bool(v)
-		case lang.NoneType:
-			gv = nil
-		default:
-			gv = kindName(v.Type())
-		}
+		gv := OptionArg(kw.Value)
 		opt, err := SampleOptionTable.Lookup(kw.Name)
 		if err != nil {
 			names := append([]string{"d", "n", "guide"}, SampleOptionTable.Names()...)
@@ -220,6 +208,25 @@ func sampleOptions(kwargs []lang.Kwarg) (SampleOptions, error) {
 		o.Given = append(o.Given, kw.Name)
 	}
 	return o, nil
+}
+
+// OptionArg converts the value of an option argument (sample's keyword
+// arguments, a fit's { name = value }) to the Go value that an option
+// table (internal/option) converts and checks: a number to float64, a
+// string to string, a bool to bool, none to nil; any other value to its
+// kind, which every option rejects by name ("got vector").
+func OptionArg(v lang.Value) any {
+	switch v := v.(type) {
+	case lang.Number:
+		return float64(v)
+	case lang.String:
+		return string(v)
+	case lang.Bool:
+		return bool(v)
+	case lang.NoneType:
+		return nil
+	}
+	return kindName(v.Type())
 }
 
 // kindName is the kind of a value that no option takes; the option's

@@ -122,7 +122,14 @@ func main() {
 		printAccuracy(results)
 	}
 	if *centered {
-		load := func() (*interp.Posterior, *lang.Thread, error) { return execPosterior("centered.flow", centeredSrc) }
+		load := func() (*interp.Posterior, *lang.Thread, error) {
+			const file = "examples/posteriordb/eight_schools-eight_schools_noncentered/centered.flow"
+			src, err := os.ReadFile(file)
+			if err != nil {
+				return nil, nil, err
+			}
+			return execPosterior(file, string(src))
+		}
 		ref := "examples/posteriordb/eight_schools-eight_schools_noncentered/reference.json"
 		var cr []*result
 		for _, neutra := range []bool{false, true} {
@@ -570,20 +577,6 @@ func rName(col string) string {
 	}
 	return parts[0] + "[" + strings.Join(parts[1:], ",") + "]"
 }
-
-// centeredSrc is the centred eight schools (theta ~ Normal(mu, tau)
-// directly), the classic divergence generator, as
-// interp/nuts_neutra_test.go writes it.
-const centeredSrc = `
-d = read_json("examples/posteriordb/eight_schools-eight_schools_noncentered/data.json")
-model eight_schools(J, y, sigma) {
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta ~ Normal(mu * ones(J), tau)
-    y ~ Normal(theta, sigma)
-}
-post = eight_schools(d.J, d.y, d.sigma)
-`
 
 // funnelSrc is Neal's funnel in 10 dimensions, as bench/nuts/funnel.stan.
 const funnelSrc = `
