@@ -22,6 +22,8 @@ import (
 type Guide struct {
 	Flow *flows.Flow
 	Post *Posterior
+
+	amortised *amortisedAt // an amortised posterior at data (q.given(m(y))), else nil
 }
 
 var _ lang.NamedSampler = (*Guide)(nil)
@@ -152,6 +154,13 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 			return nil, ev.errorf(x.Target.Pos(), "%s has nothing to fit: its latent %s ~ %s takes a single value (no free coordinates), so the posterior is a point", post, l.name, l.prior)
 		}
 		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
+	}
+	if g, ok := qv.(*Guide); ok && g.amortised != nil {
+		// An amortised posterior at data: refine a copy of it.
+		var err error
+		if qv, err = g.amortised.detach(post); err != nil {
+			return nil, ev.wrap(x.Q.Pos(), err)
+		}
 	}
 	q, ok := flowOf(qv)
 	if plan, isPlan := qv.(*lang.FlowPlan); isPlan {
