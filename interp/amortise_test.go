@@ -156,9 +156,9 @@ fit q to normal_mean(zeros(10)) by simulation { subsample = 2 }`, "subsample app
 // within 0.05 posterior sd of the exact posterior mean and its sd within
 // 5 % of the exact sd. The figures are means and sds of 20,000 draws,
 // whose Monte Carlo errors (0.007 sd and 0.5 %) are small beside the
-// tolerances; at the example's seed the errors are 0.030 sd and 2.6 %
-// (other seeds of the training: 0.025 to 0.07 sd, 2 to 3.3 %, see
-// bench/RESULTS.md).
+// tolerances; at the example's seed the largest errors are 0.030 sd and
+// 2.6 % (training seeds 1 to 5: 0.029 to 0.042 sd, 1.5 to 2.6 %, see
+// bench/RESULTS.md, "Amortised posteriors").
 func checkAmortised(t *testing.T, g lang.StringDict) {
 	t.Helper()
 	am, ok1 := g["amortised"].(*lang.Array)
