@@ -12,7 +12,7 @@ set -euo pipefail
 out=${1:-$(mktemp -d /tmp/sbc_amortised.XXXXXX)}
 k=${2:-1000}
 sims=${3:-200000}
-steps=${4:-20000}
+steps=${4:-30000}
 shift $(($# < 4 ? $# : 4))
 mkdir -p "$out"
 root=$(pwd)
