@@ -430,7 +430,7 @@ func TestErrors(t *testing.T) {
 		{"x = 1 + to", `t.flow:1:9: "to" is a keyword and cannot be used as a name`},
 		{"fit q target", `t.flow:1:7: unexpected name "target", expected "to"`},
 		{"fit q to t by kll", `t.flow:1:15: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo, simulation (did you mean "kl"?)`},
-		{"fit q to t by 3", `t.flow:1:15: unexpected number 3, expected an objective (kl, forward_kl, reverse_kl or elbo)`},
+		{"fit q to t by 3", `t.flow:1:15: unexpected number 3, expected an objective (kl, forward_kl, reverse_kl, elbo or simulation)`},
 		{"fit q to t { steps 3 }", `t.flow:1:20: unexpected number 3, expected "="`},
 		{"fit q to t { steps = 1 lr = 2 }", `t.flow:1:24: unexpected name "lr", expected ",", newline or "}"`},
 		{"fit q to t { steps = 1, steps = 2 }", `t.flow:1:25: duplicate option "steps"`},
