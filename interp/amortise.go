@@ -2,6 +2,7 @@ package interp
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -360,4 +362,66 @@ func finitePairs(y, c *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor, int) {
 		return y, c, 0
 	}
 	return tensor.New(ky, m, dy), tensor.New(kc, m, dc), n - m
+}
+
+var _ stdlib.FlowSaver = (*Amortised)(nil)
+
+// amortisedMeta is what a saved amortised posterior records beside a
+// guide's latent layout: the observed values' names and shapes and the
+// robust scaling of the data.
+type amortisedMeta struct {
+	Data  []dataMeta `json:"data"`
+	Loc   []float64  `json:"loc"`
+	Scale []float64  `json:"scale"`
+}
+
+type dataMeta struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+}
+
+// SavedFlow returns the conditional flow for save, with Meta holding the
+// latents' layout (as a guide's) and the data's names, shapes and
+// scaling: load(path, m(data)) makes it an amortised posterior of m again.
+func (a *Amortised) SavedFlow() (*flows.Flow, error) {
+	g := &Guide{Flow: a.F, Post: a.Post}
+	if _, err := g.SavedFlow(); err != nil {
+		return nil, err
+	}
+	var m guideMeta
+	if err := json.Unmarshal(a.F.Meta, &m); err != nil {
+		return nil, err
+	}
+	am := &amortisedMeta{Loc: a.loc, Scale: a.scale}
+	for _, f := range a.Data {
+		am.Data = append(am.Data, dataMeta{Name: f.Name, Shape: f.Shape})
+	}
+	m.Amortised = am
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	a.F.Meta = b
+	return a.F, nil
+}
+
+// value returns the amortised posterior of p that the loaded conditional
+// flow f and this record make.
+func (m *amortisedMeta) value(f *flows.Flow, p *Posterior) (*Amortised, error) {
+	k := 0
+	a := &Amortised{F: f, Post: p, loc: m.Loc, scale: m.Scale}
+	for _, d := range m.Data {
+		sf := SimField{Name: d.Name, Shape: d.Shape}
+		k += sf.Size()
+		a.Data = append(a.Data, sf)
+	}
+	if k != f.ContextDim() || len(m.Loc) != k || len(m.Scale) != k {
+		return nil, fmt.Errorf("the saved amortised posterior's data have %d values, its flow a context of %d and its scaling %d and %d", k, f.ContextDim(), len(m.Loc), len(m.Scale))
+	}
+	for j := range k {
+		if !(m.Scale[j] > 0) || math.IsInf(m.Scale[j], 0) || math.IsNaN(m.Loc[j]) || math.IsInf(m.Loc[j], 0) {
+			return nil, fmt.Errorf("the saved amortised posterior's data scaling is malformed (column %d: %v, %v)", j, m.Loc[j], m.Scale[j])
+		}
+	}
+	return a, nil
 }

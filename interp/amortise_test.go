@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -171,6 +172,36 @@ func checkAmortised(t *testing.T, g lang.StringDict) {
 		m, s, wm, ws := a[2*i], a[2*i+1], e[2*i], e[2*i+1]
 		if math.Abs(m-wm) > 0.05*ws || math.Abs(s/ws-1) > 0.05 {
 			t.Errorf("data set %d: amortised mean %.4f sd %.4f, exact %.4f and %.4f (want within 0.05 sd and 5 %%)", i, m, s, wm, ws)
+		}
+	}
+}
+
+// TestAmortisedSaveLoad: save(q, path) of an amortised posterior and
+// load(path, m(data)) give an amortised posterior whose guide at a data
+// set draws exactly what the saved one's does (same seed, same flow and
+// data scaling); load(path) alone gives the bare conditional flow.
+func TestAmortisedSaveLoad(t *testing.T) {
+	path := strings.ReplaceAll(filepath.Join(t.TempDir(), "q.json"), `\`, `/`)
+	g, err := runAmortised(t, amortisedSrc+`
+save(q, "`+path+`")
+q2 = load("`+path+`", normal_mean(zeros(10)))
+a = sample(q.given(normal_mean(y)), 1000, seed = 3, method = "guide").mu
+b = sample(q2.given(normal_mean(y)), 1000, seed = 3, method = "guide").mu
+bare = load("`+path+`")
+`)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	if _, ok := g["q2"].(*interp.Amortised); !ok {
+		t.Fatalf("q2 is %v, want an amortised posterior", g["q2"])
+	}
+	if _, ok := g["bare"].(*lang.ConditionalFlow); !ok {
+		t.Errorf("load(path) is %v, want a conditional flow", g["bare"])
+	}
+	a, b := g["a"].(*lang.Array).Data(), g["b"].(*lang.Array).Data()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("draw %d: %v from the saved amortised posterior, %v from the loaded one", i, a[i], b[i])
 		}
 	}
 }

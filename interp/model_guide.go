@@ -263,6 +263,8 @@ type guideMeta struct {
 	Model   string       `json:"model"`
 	Latents []latentMeta `json:"latents"`
 	Derived []string     `json:"derived,omitempty"`
+	// Amortised is set for an amortised posterior (amortise.go).
+	Amortised *amortisedMeta `json:"amortised,omitempty"`
 }
 
 type latentMeta struct {
@@ -312,6 +314,9 @@ func (p *Posterior) GuideFor(f *flows.Flow) (lang.Value, error) {
 		return nil, fmt.Errorf("the file's latent layout is malformed: %v", err)
 	}
 	lat := p.lay.latents
+	if (m.Amortised != nil) != (f.ContextDim() > 0) {
+		return nil, fmt.Errorf("the file's latent layout does not match its flow (context size %d)", f.ContextDim())
+	}
 	if len(m.Latents) != len(lat) {
 		return nil, fmt.Errorf("the saved guide has %d latents, %s has %d", len(m.Latents), p, len(lat))
 	}
@@ -320,6 +325,9 @@ func (p *Posterior) GuideFor(f *flows.Flow) (lang.Value, error) {
 		if s.Name != l.name || !slices.Equal(s.Shape, l.event) || s.Support != l.support || s.Offset != l.off || s.Dim != l.k {
 			return nil, fmt.Errorf("the saved guide's latent %d is %s %v (%s), %s has %s %v (%s)", i+1, s.Name, s.Shape, s.Support, p, l.name, l.event, l.support)
 		}
+	}
+	if m.Amortised != nil {
+		return m.Amortised.value(f, p)
 	}
 	return &Guide{Flow: f, Post: p}, nil
 }
