@@ -144,11 +144,11 @@ func (a *AffineAutoregressive) ForwardGiven(x, c *tensor.Tensor) (y, logDet *ten
 		mu, s, logS := a.shiftScaleC(x, c)
 		return tensor.Add(tensor.Mul(x, s), mu), tensor.SumAxis(logS, 1)
 	}
+	solve, x, c := a.solverFor(x, c)
 	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 		mu, s, logS := a.shiftScaleC(cur, c)
 		return tensor.Add(tensor.Mul(x, s), mu), logS
 	}
-	solve := a.solverFor(x, c)
 	y, logS := solve(x.Dim(0), step)
 	return y, tensor.SumAxis(logS, 1)
 }
@@ -217,23 +217,30 @@ func (a *AffineAutoregressive) InverseGiven(y, c *tensor.Tensor) (x, logDet *ten
 		mu, s, logS := a.shiftScaleC(y, c)
 		return tensor.Div(tensor.Sub(y, mu), s), tensor.Neg(tensor.SumAxis(logS, 1))
 	}
+	solve, y, c := a.solverFor(y, c)
 	step := func(cur *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
 		mu, s, logS := a.shiftScaleC(cur, c)
 		return tensor.Div(tensor.Sub(y, mu), s), logS
 	}
-	solve := a.solverFor(y, c)
 	x, logS := solve(y.Dim(0), step)
 	return x, tensor.Neg(tensor.SumAxis(logS, 1))
 }
 
 // solverFor picks the d-pass solver for input in and context c (nil:
 // none): the pooled-scratch one when nothing is being recorded (sampling,
-// evaluation), else the taped one.
-func (a *AffineAutoregressive) solverFor(in, c *tensor.Tensor) func(int, func(*tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)) (*tensor.Tensor, *tensor.Tensor) {
+// evaluation), else the taped one; with the inputs the steps must read.
+// The scratch solver's passes run on a private tape, so it reads copies
+// of in and c off any tape: an untracked input can be a scratch tensor of
+// another tape (a chunk of infer.EvalChunks), which the private tape's
+// operations cannot mix with.
+func (a *AffineAutoregressive) solverFor(in, c *tensor.Tensor) (solve func(int, func(*tensor.Tensor) (*tensor.Tensor, *tensor.Tensor)) (*tensor.Tensor, *tensor.Tensor), in2, c2 *tensor.Tensor) {
 	if !in.Tracked() && (c == nil || !c.Tracked()) && !a.tracked() {
-		return a.solveScratch
+		if c != nil {
+			c = c.Clone()
+		}
+		return a.solveScratch, in.Clone(), c
 	}
-	return a.solve
+	return a.solve, in, c
 }
 
 // solve computes the side the conditioner reads from the other side by d

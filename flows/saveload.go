@@ -426,11 +426,12 @@ func parseDir(s string) (Direction, error) {
 
 func tensorOf(tf tensorFile) (*tensor.Tensor, error) {
 	n := 1
+	empty := slices.Contains(tf.Shape, 0) // [64, 0]: a 1-D conditional Coupling's first weight
 	for _, s := range tf.Shape {
 		if s < 0 || s > 1<<24 {
 			return nil, fmt.Errorf("invalid shape %s", fmtInts(tf.Shape))
 		}
-		if n *= s; n > len(tf.Data) { // also keeps the product from overflowing
+		if n *= s; n > len(tf.Data) && !empty { // also keeps the product from overflowing
 			return nil, fmt.Errorf("shape %s does not match %d values", fmtInts(tf.Shape), len(tf.Data))
 		}
 	}

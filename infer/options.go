@@ -86,7 +86,14 @@ type Options struct {
 	// likelihood by N/m, an unbiased estimate of the full one (see
 	// FitPosterior). m ≥ N uses all rows.
 	Subsample int
+	// Simulations is the number of (latents, data) pairs simulated from
+	// the model to train an amortised posterior on (`by simulation`; 0:
+	// DefaultSimulations). Other fits ignore it.
+	Simulations int
 }
+
+// DefaultSimulations is the default of Options.Simulations.
+const DefaultSimulations = 20000
 
 // ProgressReporter follows a fit: Step after every step taken, with the
 // step (from 1), the number of steps asked for (the cap, with the stopping
@@ -243,6 +250,9 @@ var FitOptions = &option.Table[Options]{What: "fit option", Options: []option.Op
 	{Name: "subsample", Kind: option.PositiveInt, Default: "all rows",
 		Doc: "posterior fits: data rows per step (an unbiased estimate of the log likelihood)",
 		Set: func(o *Options, v any) { o.Subsample = v.(int) }},
+	{Name: "simulations", Kind: option.PositiveInt, Default: fmt.Sprint(DefaultSimulations),
+		Doc: "by simulation: (latents, data) pairs simulated from the model to train the amortised posterior on",
+		Set: func(o *Options, v any) { o.Simulations = v.(int) }},
 }}
 
 // ParseOptions converts the options of a `fit ... { ... }` statement, as

@@ -74,6 +74,9 @@ func TestExamples(t *testing.T) {
 			if name == "conditional_density.flow" {
 				checkConditionalDensity(t, globals)
 			}
+			if name == "amortised.flow" {
+				checkAmortised(t, globals) // amortise_test.go
+			}
 			checkNoWarnings(t, globals)
 		})
 	}

@@ -118,6 +118,9 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 	if x.Given != nil {
 		return ev.fitGiven(x, e, qv, tv, obj, objPos, opts)
 	}
+	if obj == "simulation" {
+		return ev.fitSimulation(x, e, qv, tv, opts)
+	}
 	if c, ok := qv.(*lang.ConditionalFlow); ok {
 		return nil, ev.errorf(x.Q.Pos(), "%s is a conditional flow q(y | x) with a context of %d values: fit it to pairs, fit q to Y given X by kl", ast.FormatExpr(x.Q), c.F.ContextDim())
 	}

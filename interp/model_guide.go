@@ -22,6 +22,8 @@ import (
 type Guide struct {
 	Flow *flows.Flow
 	Post *Posterior
+
+	amortised *amortisedAt // an amortised posterior at data (q.given(m(y))), else nil
 }
 
 var _ lang.NamedSampler = (*Guide)(nil)
@@ -153,6 +155,13 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 		}
 		return nil, ev.errorf(x.Target.Pos(), "%s has no latent variables to fit", post)
 	}
+	if g, ok := qv.(*Guide); ok && g.amortised != nil {
+		// An amortised posterior at data: refine a copy of it.
+		var err error
+		if qv, err = g.amortised.detach(post); err != nil {
+			return nil, ev.wrap(x.Q.Pos(), err)
+		}
+	}
 	q, ok := flowOf(qv)
 	if plan, isPlan := qv.(*lang.FlowPlan); isPlan {
 		var err error
@@ -254,6 +263,8 @@ type guideMeta struct {
 	Model   string       `json:"model"`
 	Latents []latentMeta `json:"latents"`
 	Derived []string     `json:"derived,omitempty"`
+	// Amortised is set for an amortised posterior (amortise.go).
+	Amortised *amortisedMeta `json:"amortised,omitempty"`
 }
 
 type latentMeta struct {
@@ -303,6 +314,9 @@ func (p *Posterior) GuideFor(f *flows.Flow) (lang.Value, error) {
 		return nil, fmt.Errorf("the file's latent layout is malformed: %v", err)
 	}
 	lat := p.lay.latents
+	if (m.Amortised != nil) != (f.ContextDim() > 0) {
+		return nil, fmt.Errorf("the file's latent layout does not match its flow (context size %d)", f.ContextDim())
+	}
 	if len(m.Latents) != len(lat) {
 		return nil, fmt.Errorf("the saved guide has %d latents, %s has %d", len(m.Latents), p, len(lat))
 	}
@@ -311,6 +325,9 @@ func (p *Posterior) GuideFor(f *flows.Flow) (lang.Value, error) {
 		if s.Name != l.name || !slices.Equal(s.Shape, l.event) || s.Support != l.support || s.Offset != l.off || s.Dim != l.k {
 			return nil, fmt.Errorf("the saved guide's latent %d is %s %v (%s), %s has %s %v (%s)", i+1, s.Name, s.Shape, s.Support, p, l.name, l.event, l.support)
 		}
+	}
+	if m.Amortised != nil {
+		return m.Amortised.value(f, p)
 	}
 	return &Guide{Flow: f, Post: p}, nil
 }

@@ -9,7 +9,7 @@
 //	t.flow:1:9: unexpected newline, expected an expression
 //	t.flow:3:5: "(" is never closed
 //	t.flow:1:1: "to" is a keyword and cannot be used as a name
-//	t.flow:1:15: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo (did you mean "kl"?)
+//	t.flow:1:15: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo, simulation (did you mean "kl"?)
 //
 // # How it works
 //

@@ -32,7 +32,7 @@ func ExampleParseFile_error() {
 	_, err := parser.ParseFile("t.flow", "r = fit q to t by kll")
 	fmt.Println(err)
 	// Output:
-	// t.flow:1:19: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo (did you mean "kl"?)
+	// t.flow:1:19: unknown objective "kll", expected one of kl, forward_kl, reverse_kl, elbo, simulation (did you mean "kl"?)
 }
 
 func ExampleIsIncomplete() {

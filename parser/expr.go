@@ -464,13 +464,13 @@ func (p *exprParser) fit(kw lexer.Token) ast.Expr {
 		f.Given = p.operand()
 	}
 	if p.accept("by") {
-		n := p.name("an objective (kl, forward_kl, reverse_kl or elbo)")
+		n := p.name("an objective (kl, forward_kl, reverse_kl, elbo or simulation)")
 		known := false
 		for _, o := range ast.Objectives {
 			known = known || o == n.Value
 		}
 		if !known {
-			p.failAt(n, "unknown objective %q, expected one of kl, forward_kl, reverse_kl, elbo%s",
+			p.failAt(n, "unknown objective %q, expected one of kl, forward_kl, reverse_kl, elbo, simulation%s",
 				n.Value, spell.Hint(n.Value, ast.Objectives))
 		}
 		f.By, f.ByPos = n.Value, toPos(n.Pos)

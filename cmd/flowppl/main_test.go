@@ -85,7 +85,7 @@ func TestBadPrograms(t *testing.T) {
 		{"bad fit option", tiny + "r = fit q to t { steps = 0 }\n",
 			`bad.flow:3:18: steps must be a positive integer, got 0`},
 		{"unknown fit option", tiny + "r = fit q to t { stpes = 10 }\n",
-			`bad.flow:3:18: unknown fit option "stpes" (did you mean "steps"?) (options: steps, batch, lr, optimizer, seed, clip, every, tol, init, quiet, subsample)`},
+			`bad.flow:3:18: unknown fit option "stpes" (did you mean "steps"?) (options: steps, batch, lr, optimizer, seed, clip, every, tol, init, quiet, subsample, simulations)`},
 		{"fit a distribution", "d = Normal(0, 1)\nr = fit d to Normal(1, 1)\n",
 			`bad.flow:2:9: fit trains a flow or a flow plan, got distribution (write q = flow AffineAutoregressive(base) and fit q)`},
 		{"fit to a number", tiny + "r = fit q to 3\n",

@@ -230,13 +230,13 @@ type Fit struct {
 	GivenPos Pos // position of the word given; zero when Given is nil
 	Given    Expr
 	ByPos    Pos    // position of the objective name; zero when By is ""
-	By       string // "kl", "forward_kl", "reverse_kl", "elbo" or ""
+	By       string // "kl", "forward_kl", "reverse_kl", "elbo", "simulation" or ""
 	Options  []*Kwarg
 	Rbrace   Pos // position of the "}" of the options; zero without them
 }
 
 // Objectives lists the objective names accepted after `by`.
-var Objectives = []string{"kl", "forward_kl", "reverse_kl", "elbo"}
+var Objectives = []string{"kl", "forward_kl", "reverse_kl", "elbo", "simulation"}
 
 // Objective returns the objective, "kl" when the by clause is omitted.
 func (f *Fit) Objective() string {
