@@ -54,6 +54,10 @@ type Summary struct {
 	// RhatWarning, bulk or tail ESS below ESSWarning, divergences,
 	// tree-depth saturation, E-BFMI below BFMIWarning.
 	Warnings []string
+	// SamplerWarnings are the last three of those, the ones about how
+	// the sampler ran (SamplerWarnings of the Set): a program that
+	// reported them when it sampled need not report them again.
+	SamplerWarnings []string
 }
 
 // SummaryRow computes the summary line of one quantity's draws
@@ -101,23 +105,44 @@ func Summarize(s *Set) (*Summary, error) {
 		}
 		sum.Rows = append(sum.Rows, r)
 	}
-	if s.Method == NUTS {
-		for _, ch := range s.Stats {
-			energy := make([]float64, len(ch))
-			for i, t := range ch {
-				if t.Divergent {
-					sum.Divergent++
-				}
-				if sum.MaxDepth > 0 && t.TreeDepth >= sum.MaxDepth {
-					sum.MaxDepthHits++
-				}
-				energy[i] = t.Energy
-			}
-			sum.BFMI = append(sum.BFMI, bfmi(energy))
-		}
-	}
-	sum.Warnings = sum.warnings()
+	sum.countSampler(s)
+	sum.SamplerWarnings = sum.samplerWarnings()
+	sum.Warnings = append(sum.warnings(), sum.SamplerWarnings...)
 	return sum, nil
+}
+
+// SamplerWarnings returns the warnings about how NUTS ran, as Summarize
+// words them: divergent transitions after warm-up, transitions at the
+// maximum tree depth and chains with an E-BFMI below BFMIWarning; none
+// for other methods. It needs no summary rows.
+func SamplerWarnings(s *Set) []string {
+	sum := &Summary{Method: s.Method, MaxDepth: s.Settings.MaxDepth}
+	if len(s.Draws) > 0 {
+		sum.Chains, sum.Draws = len(s.Draws), len(s.Draws[0])
+	}
+	sum.countSampler(s)
+	return sum.samplerWarnings()
+}
+
+// countSampler counts a NUTS set's divergent transitions and transitions
+// at the maximum tree depth, and computes each chain's E-BFMI.
+func (sum *Summary) countSampler(s *Set) {
+	if s.Method != NUTS {
+		return
+	}
+	for _, ch := range s.Stats {
+		energy := make([]float64, len(ch))
+		for i, t := range ch {
+			if t.Divergent {
+				sum.Divergent++
+			}
+			if sum.MaxDepth > 0 && t.TreeDepth >= sum.MaxDepth {
+				sum.MaxDepthHits++
+			}
+			energy[i] = t.Energy
+		}
+		sum.BFMI = append(sum.BFMI, bfmi(energy))
+	}
 }
 
 // bfmi is the energy Bayesian fraction of missing information of a chain,
@@ -137,6 +162,8 @@ func bfmi(e []float64) float64 {
 	return num / den
 }
 
+// warnings words the convergence problems: R-hat above RhatWarning, bulk or
+// tail ESS below ESSWarning (samplerWarnings words the sampler's).
 func (s *Summary) warnings() []string {
 	var out []string
 	type bad struct {
@@ -179,12 +206,18 @@ func (s *Summary) warnings() []string {
 	if names, w := worst(func(r Row) (float64, bool) { return r.ESSTail, r.ESSTail < ESSWarning }, false); len(names) > 0 {
 		out = append(out, fmt.Sprintf("tail ESS %s: the 5 %% and 95 %% quantiles are unreliable; run more iterations", which(names, w, fmt.Sprintf("below %d", ESSWarning), fmt.Sprintf("%.0f < %d", w.v, ESSWarning), "smallest %.0f")))
 	}
+	return out
+}
+
+// samplerWarnings words the sampler's counts (countSampler).
+func (s *Summary) samplerWarnings() []string {
+	var out []string
 	total := s.Chains * s.Draws
 	if s.Divergent > 0 {
-		out = append(out, fmt.Sprintf("%d of %d transitions after warm-up diverged (%.1f %%): the draws may be biased where the posterior's curvature is high; raise adapt delta or reparameterise (e.g. non-centred)", s.Divergent, total, 100*float64(s.Divergent)/float64(total)))
+		out = append(out, fmt.Sprintf("%d of %d transitions after warm-up diverged (%.1f %%): the draws may be biased where the posterior's curvature is high; raise adapt_delta or reparameterise (e.g. non-centred, or NeuTra: sample with guide = a fitted guide)", s.Divergent, total, 100*float64(s.Divergent)/float64(total)))
 	}
 	if s.MaxDepthHits > 0 {
-		out = append(out, fmt.Sprintf("%d of %d transitions after warm-up reached the maximum tree depth %d (%.1f %%): sampling is inefficient; raise max depth or reparameterise", s.MaxDepthHits, total, s.MaxDepth, 100*float64(s.MaxDepthHits)/float64(total)))
+		out = append(out, fmt.Sprintf("%d of %d transitions after warm-up reached the maximum tree depth %d (%.1f %%): sampling is inefficient; raise max_depth or reparameterise", s.MaxDepthHits, total, s.MaxDepth, 100*float64(s.MaxDepthHits)/float64(total)))
 	}
 	var low []string
 	for c, b := range s.BFMI {

@@ -127,7 +127,9 @@ func (p *Posterior) SampleMethod(th *lang.Thread, n int, o stdlib.SampleOptions)
 	if err != nil {
 		return nil, fmt.Errorf("sample: %w", err)
 	}
-	p.warnSampler(th, s)
+	for _, w := range draws.SamplerWarnings(s) { // divergences, tree depth, E-BFMI; R-hat and ESS are summary(d)'s
+		th.Warning(th.CallPos(), w, false)
+	}
 	return &stdlib.Draws{Set: s}, nil
 }
 
@@ -142,30 +144,6 @@ func checkDrawsSize(th *lang.Thread, p *Posterior, total, chains int) error {
 		return fmt.Errorf("sample: %w", err)
 	}
 	return nil
-}
-
-// warnSampler reports at the call the problems of how NUTS ran:
-// divergent transitions, saturated trees and a low E-BFMI. (R-hat and
-// ESS are summary(d)'s.)
-func (p *Posterior) warnSampler(th *lang.Thread, s *draws.Set) {
-	div, hits, total := 0, 0, 0
-	for _, ch := range s.Stats {
-		for _, t := range ch {
-			total++
-			if t.Divergent {
-				div++
-			}
-			if t.TreeDepth >= s.Settings.MaxDepth {
-				hits++
-			}
-		}
-	}
-	if div > 0 {
-		th.Warning(th.CallPos(), fmt.Sprintf("%d of %d transitions after warm-up diverged (%.1f %%): the draws may be biased where the posterior's curvature is high; raise adapt_delta, reparameterise (non-centred) or give a fitted guide (guide = q)", div, total, 100*float64(div)/float64(total)), false)
-	}
-	if hits > 0 {
-		th.Warning(th.CallPos(), fmt.Sprintf("%d of %d transitions after warm-up reached the maximum tree depth %d (%.1f %%): sampling is inefficient; raise max_depth or reparameterise", hits, total, s.Settings.MaxDepth, 100*float64(hits)/float64(total)), false)
-	}
 }
 
 // drawParams returns the quantities of a draw: the latents (constrained)

@@ -399,3 +399,43 @@ d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
 		}
 	}
 }
+
+// TestSamplerWarningsOnce: the sampler's problems (here the funnel's
+// divergences under plain NUTS at max_depth 4, which also saturates the
+// trees) are reported once, by sample at its call; summary(d) then reports
+// only what it finds itself (R-hat, ESS), not the sampler's again, while
+// its table's last line still counts them.
+func TestSamplerWarningsOnce(t *testing.T) {
+	const src = `
+model funnel() {
+    v ~ Normal(0, 3)
+    x ~ Normal(zeros(4), exp(v / 2))
+}
+d = sample(funnel(), 200, warmup = 200, max_depth = 4, seed = 3, quiet = true)
+s = summary(d)
+`
+	th, stdout, _ := newThread()
+	var warnings []string
+	th.Warn = func(pos ast.Pos, msg string) { warnings = append(warnings, pos.String()+": "+msg) }
+	if _, err := interp.ExecFile(th, "w.flow", src, nil); err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	div, depth := 0, 0
+	for _, w := range warnings {
+		if strings.Contains(w, "diverged") {
+			div++
+			if !strings.HasPrefix(w, "w.flow:6:5: ") {
+				t.Errorf("divergence warning at the wrong place: %s", w)
+			}
+		}
+		if strings.Contains(w, "maximum tree depth") {
+			depth++
+		}
+	}
+	if div != 1 || depth != 1 {
+		t.Errorf("%d divergence and %d tree-depth warnings, want 1 each (from sample):\n%s", div, depth, strings.Join(warnings, "\n"))
+	}
+	if !strings.Contains(stdout.String(), "divergent: ") {
+		t.Errorf("the summary table does not count the divergences:\n%s", stdout.String())
+	}
+}

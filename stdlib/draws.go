@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/flowppl/flowppl/draws"
@@ -324,7 +325,9 @@ func summaryOfDraws(th *lang.Thread, d *Draws) (lang.Value, error) {
 		pr.Printed(t)
 	}
 	for _, w := range warnings {
-		th.Warning(th.CallPos(), w, false)
+		if !slices.Contains(s.SamplerWarnings, w) { // sample reported those at its call
+			th.Warning(th.CallPos(), w, false)
+		}
 	}
 	return t, nil
 }
