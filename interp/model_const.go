@@ -335,10 +335,25 @@ func (ev *evaluator) pureCallee(name string, v lang.Value) bool {
 }
 
 // snapshotable reports whether v can be compared with == for identity:
-// a number, bool or string, or a pointer to an immutable value.
-func snapshotable(v lang.Value) bool {
-	switch v.(type) {
-	case lang.Number, lang.Bool, lang.String, *lang.Array, *lang.Record, *lang.Builtin, *lang.Dist, lang.NoneType:
+// a number, bool or string, or a pointer to an immutable value. A record
+// is immutable only when its fields are: a record may hold a flow or a
+// guide, which a fit trains in place (record(q = q) read as mean(r.q)),
+// so its fields are checked too, to a bounded depth.
+func snapshotable(v lang.Value) bool { return snapshotableDepth(v, 0) }
+
+func snapshotableDepth(v lang.Value, depth int) bool {
+	switch v := v.(type) {
+	case lang.Number, lang.Bool, lang.String, *lang.Array, *lang.Builtin, *lang.Dist, lang.NoneType:
+		return true
+	case *lang.Record:
+		if depth >= 8 {
+			return false
+		}
+		for _, f := range v.Fields {
+			if !snapshotableDepth(f, depth+1) {
+				return false
+			}
+		}
 		return true
 	}
 	return false
