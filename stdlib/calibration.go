@@ -20,7 +20,7 @@ import (
 
 func calibrationBuiltins() []*lang.Builtin {
 	return []*lang.Builtin{
-		def("rank", "rank(x, draws): the number of draws below x (0..L for L draws): a number for a number x and a vector of draws; for a vector x and an L×k matrix of draws, one rank per column", builtinRank),
+		def("rank", "rank(x, draws): the number of draws below x (0..L for L draws; draws equal to x count at random, as Talts et al. break ties): a number for a number x and a vector of draws; for a vector x and an L×k matrix of draws, one rank per column", builtinRank),
 		def("chisq_uniform", "chisq_uniform(ranks, L, bins): the p-value of Pearson's chi-square test that ranks (in 0..L) are uniform, in bins equal bins of the L + 1 values (bins must divide L + 1; default 10 or L + 1 if smaller); of a matrix, one p-value per column", builtinChisqUniform),
 	}
 }
@@ -52,14 +52,19 @@ func builtinRank(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lan
 		if math.IsNaN(v) {
 			return 0, fmt.Errorf("rank: x is nan")
 		}
-		n := 0
+		n, ties := 0, 0
 		for _, d := range col {
 			if math.IsNaN(d) {
 				return 0, fmt.Errorf("rank: the draws hold nan")
 			}
 			if d < v {
 				n++
+			} else if d == v {
+				ties++
 			}
+		}
+		if ties > 0 { // ties broken at random (Talts et al. 2018), so a discrete quantity's ranks are uniform too
+			n += th.Rand.IntN(ties + 1)
 		}
 		return float64(n), nil
 	}

@@ -21,6 +21,23 @@ func TestRank(t *testing.T) {
 	if err != nil || !close(values(got), []float64{2, 3}, 0) {
 		t.Errorf("rank([2.5, 100], draws) = %v, %v; want [2, 3]", got, err)
 	}
+	// Ties: x equal to all 4 draws has a rank uniform on 0..4 (ties broken
+	// at random), not always 0: over 1000 calls each value's count is
+	// within 5 binomial sds (√(1000·0.2·0.8) ≈ 12.6) of 200.
+	th, _ := newThread()
+	counts := make([]int, 5)
+	for range 1000 {
+		got, err := callKw(th, "rank", []lang.Value{num(1), vec(1, 1, 1, 1)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[int(got.(lang.Number))]++
+	}
+	for r, c := range counts {
+		if math.Abs(float64(c)-200) > 5*12.6 {
+			t.Errorf("ties: rank %d came %d times of 1000, want about 200 (counts %v)", r, c, counts)
+		}
+	}
 	for _, tt := range []struct {
 		args []lang.Value
 		want string

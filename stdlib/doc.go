@@ -155,8 +155,9 @@
 // Simulation-based calibration (calibration.go; Talts et al. 2018), with
 // simulate of package interp drawing the latents and data sets:
 //
-//	rank(x, draws)  the number of draws below x, 0..L; for a k-vector x and an
-//	              L×k matrix of draws, one rank per column
+//	rank(x, draws)  the number of draws below x, 0..L (ties with x broken at
+//	              random); for a k-vector x and an L×k matrix of draws, one
+//	              rank per column
 //	chisq_uniform(ranks, L, bins)  the p-value of Pearson's chi-square test that
 //	              ranks in 0..L are uniform, in bins equal bins (dividing L + 1;
 //	              default 10); of a matrix of ranks, one p-value per column
