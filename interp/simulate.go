@@ -588,13 +588,13 @@ func simulateBuiltin() *lang.Builtin {
 		var (
 			qv, tv lang.Value
 			n      int
-			seed   = -1
+			seedv  lang.Value // nil: the thread's random source
 		)
 		var err error
 		if len(args) > 0 && isGuideValue(args[0]) {
-			err = lang.UnpackArgs("simulate", args, kwargs, "q", &qv, "target", &tv, "n", &n, "seed?", &seed)
+			err = lang.UnpackArgs("simulate", args, kwargs, "q", &qv, "target", &tv, "n", &n, "seed?", &seedv)
 		} else {
-			err = lang.UnpackArgs("simulate", args, kwargs, "target", &tv, "n", &n, "seed?", &seed)
+			err = lang.UnpackArgs("simulate", args, kwargs, "target", &tv, "n", &n, "seed?", &seedv)
 		}
 		if err != nil {
 			return nil, err
@@ -607,10 +607,13 @@ func simulateBuiltin() *lang.Builtin {
 			return nil, fmt.Errorf("simulate: n must be a positive integer, got %d", n)
 		}
 		rng := th.Rand
-		if seed >= 0 {
+		if seedv != nil {
+			x, ok := seedv.(lang.Number)
+			seed, err := lang.AsInt(float64(x))
+			if !ok || err != nil || seed < 0 {
+				return nil, fmt.Errorf("simulate: seed must be a non-negative integer, got %s", seedv)
+			}
 			rng = lang.NewRand(uint64(seed))
-		} else if seed != -1 {
-			return nil, fmt.Errorf("simulate: seed must be a non-negative integer, got %d", seed)
 		}
 		savedTh := post.th
 		post.th = th
