@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/tensor"
@@ -66,7 +67,25 @@ func (c *ConditionalFlow) Given(x Value) (*flows.Flow, error) {
 	if len(v) != k {
 		return nil, fmt.Errorf("the flow is conditional on a context of %d values, got %d", k, len(v))
 	}
+	if err := finiteContexts(v, k); err != nil {
+		return nil, fmt.Errorf("x: %w", err)
+	}
 	return c.F.Given(v)
+}
+
+// finiteContexts returns an error naming the first context value of data
+// (rows of k values) that is nan or infinite: a flow is trained on finite
+// contexts, and one that is not gives nan densities and draws.
+func finiteContexts(data []float64, k int) error {
+	for i, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			if len(data) == k {
+				return fmt.Errorf("context value %d is %v: contexts must be finite", i, v)
+			}
+			return fmt.Errorf("context row %d column %d is %v: contexts must be finite", i/k, i%k, v)
+		}
+	}
+	return nil
 }
 
 // Contexts returns the contexts of m rows of values as an [m, ContextDim]
@@ -75,6 +94,16 @@ func (c *ConditionalFlow) Given(x Value) (*flows.Flow, error) {
 // values; with ContextDim 1, one value per row when it has m elements) or
 // a number (ContextDim 1). fn names the builtin in errors.
 func (c *ConditionalFlow) Contexts(fn string, x Value, m int) (*tensor.Tensor, bool, error) {
+	t, one, err := c.contexts(fn, x, m)
+	if err == nil {
+		if err := finiteContexts(t.Data(), c.F.ContextDim()); err != nil {
+			return nil, false, fmt.Errorf("%s: given: %w", fn, err)
+		}
+	}
+	return t, one, err
+}
+
+func (c *ConditionalFlow) contexts(fn string, x Value, m int) (*tensor.Tensor, bool, error) {
 	k := c.F.ContextDim()
 	bad := func(got string) error {
 		return fmt.Errorf("%s: given must be one context of %d values or a %d×%d matrix of contexts, one row per value, got %s", fn, k, m, k, got)
