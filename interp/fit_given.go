@@ -54,6 +54,9 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 	if c.Dim(0) != y.Dim(0) {
 		return nil, ev.errorf(x.Given.Pos(), "%d rows of values but %d rows of contexts: row i of Y is paired with row i of X", y.Dim(0), c.Dim(0))
 	}
+	if err := lang.FiniteContexts(c.Data(), c.Dim(1)); err != nil {
+		return nil, ev.wrap(x.Given.Pos(), err)
+	}
 
 	var q *flows.Flow
 	switch g := qv.(type) {

@@ -67,16 +67,16 @@ func (c *ConditionalFlow) Given(x Value) (*flows.Flow, error) {
 	if len(v) != k {
 		return nil, fmt.Errorf("the flow is conditional on a context of %d values, got %d", k, len(v))
 	}
-	if err := finiteContexts(v, k); err != nil {
+	if err := FiniteContexts(v, k); err != nil {
 		return nil, fmt.Errorf("x: %w", err)
 	}
 	return c.F.Given(v)
 }
 
-// finiteContexts returns an error naming the first context value of data
+// FiniteContexts returns an error naming the first context value of data
 // (rows of k values) that is nan or infinite: a flow is trained on finite
 // contexts, and one that is not gives nan densities and draws.
-func finiteContexts(data []float64, k int) error {
+func FiniteContexts(data []float64, k int) error {
 	for i, v := range data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			if len(data) == k {
@@ -96,7 +96,7 @@ func finiteContexts(data []float64, k int) error {
 func (c *ConditionalFlow) Contexts(fn string, x Value, m int) (*tensor.Tensor, bool, error) {
 	t, one, err := c.contexts(fn, x, m)
 	if err == nil {
-		if err := finiteContexts(t.Data(), c.F.ContextDim()); err != nil {
+		if err := FiniteContexts(t.Data(), c.F.ContextDim()); err != nil {
 			return nil, false, fmt.Errorf("%s: given: %w", fn, err)
 		}
 	}
