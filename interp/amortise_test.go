@@ -221,6 +221,21 @@ q = flow AffineAutoregressive(hidden = [8])
 r = fit q to nm(zeros(5), 1, x) by simulation { simulations = 500, steps = 5, seed = 1, quiet = true }
 `
 
+// unusedSrc trains, saves and loads an amortised posterior of a model
+// with arguments b (a matrix with infinite and NaN entries) and c (a
+// string) that it does not use.
+const unusedSrc = `
+model nu(y, b, c) {
+    mu ~ Normal(0, 2)
+    y ~ Normal(mu, 1)
+}
+b = [[1, 1 / 0, 0 / 0], [-1 / 0, 2, 3]]
+q = flow AffineAutoregressive(hidden = [8])
+r = fit q to nu(zeros(3), b, "a") by simulation { simulations = 500, steps = 5, seed = 1, quiet = true }
+save(q, "` + "PATH" + `")
+q2 = load("` + "PATH" + `", nu(zeros(3), b, "a"))
+`
+
 // TestAmortisedArgs: an amortised posterior is conditioned on the observed
 // data only, so q.given of a call whose other arguments (a known sd, a
 // covariate) differ from the training call's is an error naming the
@@ -242,9 +257,16 @@ q2 = load("` + path + `", nm(zeros(5), 1, x))
 		{"loaded same", argsSrc + load + `p = q2.given(nm(ones(5), 1, x))`, ""},
 		{"loaded constant", argsSrc + load + `p = q2.given(nm(ones(5), 100, x))`, "given: argument s is 100 here but was 1 when the amortised posterior was trained"},
 		{"loaded covariate", argsSrc + load + `p = q2.given(nm(ones(5), 1, x * 2))`, "given: argument x differs at [0]: 2 here but 1 when"},
+		// b is not used by the model: only its value is compared. Its
+		// infinite and NaN entries survive save and load (JSON has no
+		// such numbers), and its shape is compared.
+		{"unused same", unusedSrc + `p = q2.given(nu(ones(3), [[1, 1 / 0, 0 / 0], [-1 / 0, 2, 3]], "a"))`, ""},
+		{"unused shape", unusedSrc + `p = q2.given(nu(ones(3), [[1, 1 / 0, 0 / 0]], "a"))`, "given: argument b is a matrix of shape [1, 3] here but was a matrix of shape [2, 3] when"},
+		{"unused value", unusedSrc + `p = q2.given(nu(ones(3), [[1, 1 / 0, 0 / 0], [-1 / 0, 2, 4]], "a"))`, "given: argument b differs at [1, 2]: 4 here but 3 when"},
+		{"unused string", unusedSrc + `p = q2.given(nu(ones(3), [[1, 1 / 0, 0 / 0], [-1 / 0, 2, 3]], "b"))`, "given: argument c is \"b\" (string) here but was \"a\" (string) when"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := runAmortised(t, c.src)
+			_, err := runAmortised(t, strings.ReplaceAll(c.src, "PATH", path))
 			switch {
 			case c.want == "" && err != nil:
 				t.Fatal(interp.FormatError(err))
