@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
@@ -38,6 +39,177 @@ type Amortised struct {
 	// (robust z-scores: the median and the interquartile range/1.349 of
 	// the training simulations).
 	loc, scale []float64
+	// args are the model's other arguments (not observed: covariates,
+	// known constants) as they were at training, in the order of the
+	// model's parameters: the flow is conditioned on the data alone, so
+	// Given refuses a call where one of them differs. nil for an
+	// amortised posterior loaded from a file saved before they were
+	// recorded (then nothing is checked).
+	args []argMeta
+}
+
+// argMeta records the value of an argument of the model that is not
+// observed, as an amortised posterior was trained with it: a number or an
+// array (Type "number", "vector", "matrix", with Shape and Values), a
+// string, bool or none (Text), or another type (only the type is kept,
+// and only the type is compared).
+type argMeta struct {
+	Name   string     `json:"name"`
+	Type   string     `json:"type"`
+	Shape  []int      `json:"shape,omitempty"`
+	Values jsonFloats `json:"values,omitempty"`
+	Text   string     `json:"text,omitempty"`
+}
+
+// jsonFloats is a list of numbers that keeps NaN and ±Inf in JSON (as the
+// strings "NaN", "+Inf" and "-Inf"; encoding/json refuses them as
+// numbers): a known constant may be infinite (an upper bound).
+type jsonFloats []float64
+
+// MarshalJSON writes finite numbers as numbers and the others as strings.
+func (f jsonFloats) MarshalJSON() ([]byte, error) {
+	out := make([]any, len(f))
+	for i, x := range f {
+		switch {
+		case math.IsNaN(x):
+			out[i] = "NaN"
+		case math.IsInf(x, 1):
+			out[i] = "+Inf"
+		case math.IsInf(x, -1):
+			out[i] = "-Inf"
+		default:
+			out[i] = x
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (f *jsonFloats) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(jsonFloats, len(raw))
+	for i, r := range raw {
+		var s string
+		if json.Unmarshal(r, &s) == nil {
+			switch s {
+			case "NaN":
+				out[i] = math.NaN()
+			case "+Inf":
+				out[i] = math.Inf(1)
+			case "-Inf":
+				out[i] = math.Inf(-1)
+			default:
+				return fmt.Errorf("%q is not a number", s)
+			}
+			continue
+		}
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			return err
+		}
+	}
+	*f = out
+	return nil
+}
+
+// recordArg returns the record of the value v of the argument name.
+func recordArg(name string, v lang.Value) argMeta {
+	m := argMeta{Name: name, Type: v.Type()}
+	switch v := v.(type) {
+	case lang.Number:
+		m.Values = jsonFloats{float64(v)}
+	case *lang.Array:
+		m.Shape = slices.Clone(v.Shape())
+		m.Values = slices.Clone(v.Data())
+	case lang.String, lang.Bool, lang.NoneType:
+		m.Text = v.String()
+	}
+	return m
+}
+
+// sameFloat is exact equality, NaN equal to NaN.
+func sameFloat(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+
+// differs describes how the record now of an argument differs from the
+// record was of its value at training, or returns "" when they are
+// the same.
+func differs(now, was argMeta) string {
+	show := func(m argMeta) string {
+		switch {
+		case m.Type == "number":
+			return tensor.FormatNumber(m.Values[0])
+		case m.Text != "":
+			return fmt.Sprintf("%q (%s)", m.Text, m.Type)
+		case len(m.Shape) > 0:
+			return "a " + m.Type + " of shape " + lang.ShapeString(m.Shape)
+		}
+		return "a " + m.Type
+	}
+	switch {
+	case now.Type != was.Type || now.Text != was.Text:
+		return "is " + show(now) + " here but was " + show(was)
+	case now.Type == "number":
+		if !sameFloat(now.Values[0], was.Values[0]) {
+			return "is " + show(now) + " here but was " + show(was)
+		}
+	case !slices.Equal(now.Shape, was.Shape) || len(now.Values) != len(was.Values):
+		return "is " + show(now) + " here but was " + show(was)
+	default:
+		for i := range now.Values {
+			if !sameFloat(now.Values[i], was.Values[i]) {
+				idx := fmt.Sprint(i)
+				if len(now.Shape) == 2 {
+					idx = fmt.Sprintf("%d, %d", i/now.Shape[1], i%now.Shape[1])
+				}
+				return fmt.Sprintf("differs at [%s]: %s here but %s", idx, tensor.FormatNumber(now.Values[i]), tensor.FormatNumber(was.Values[i]))
+			}
+		}
+	}
+	return ""
+}
+
+// argRecords returns the records of post's arguments that are not among
+// the observed values data, in the order of the model's parameters.
+func argRecords(post *Posterior, data []SimField) []argMeta {
+	out := []argMeta{}
+	for _, p := range post.Model.params {
+		if slices.ContainsFunc(data, func(f SimField) bool { return f.Name == p.Name }) {
+			continue
+		}
+		if v, ok := post.Args[p.Name]; ok {
+			out = append(out, recordArg(p.Name, v))
+		}
+	}
+	return out
+}
+
+// sameArgs reports an argument of post, not observed, whose value is not
+// the one a was trained with (nothing when a does not know them: loaded
+// from an old file).
+func (a *Amortised) sameArgs(post *Posterior) error {
+	if a.args == nil {
+		return nil
+	}
+	now := argRecords(post, a.Data)
+	for _, n := range now {
+		i := slices.IndexFunc(a.args, func(w argMeta) bool { return w.Name == n.Name })
+		d := ""
+		if i < 0 {
+			d = "was not given"
+		} else {
+			d = differs(n, a.args[i])
+		}
+		if d != "" {
+			obs := make([]string, len(a.Data))
+			for j, f := range a.Data {
+				obs[j] = f.Name
+			}
+			return fmt.Errorf("argument %s %s when the amortised posterior was trained; an amortised posterior is conditioned only on the observed data (%s): train one for these arguments", n.Name, d, strings.Join(obs, ", "))
+		}
+	}
+	return nil
 }
 
 // squashWidth is the width a of squash(z) = a·asinh(z/a), the map by which
@@ -128,6 +300,9 @@ func (a *Amortised) Given(post *Posterior) (*Guide, error) {
 		return nil, fmt.Errorf("the amortised posterior is of %s, not of %s", a.Post, post)
 	}
 	if err := sameLatents(a.Post, post); err != nil {
+		return nil, err
+	}
+	if err := a.sameArgs(post); err != nil {
 		return nil, err
 	}
 	c, err := a.context(post)
@@ -277,6 +452,9 @@ func (ev *evaluator) fitSimulation(x *ast.Fit, e *env, qv, tv lang.Value, opts i
 		if !sameShapes(g.Data, data) {
 			return nil, ev.errorf(x.Target.Pos(), "the observed values of %s do not have the shapes %s was trained on", post, ast.FormatExpr(x.Q))
 		}
+		if err := g.sameArgs(post); err != nil {
+			return nil, ev.wrap(x.Target.Pos(), err)
+		}
 		q = g.F
 	case *lang.ConditionalFlow:
 		q = g.F
@@ -296,7 +474,7 @@ func (ev *evaluator) fitSimulation(x *ast.Fit, e *env, qv, tv lang.Value, opts i
 	if q.Dim() != dim {
 		return nil, ev.errorf(x.Q.Pos(), "%s has dimension %d but the latents of %s have %d unconstrained coordinates", ast.FormatExpr(x.Q), q.Dim(), post, dim)
 	}
-	a := &Amortised{F: q, Post: post, Data: data}
+	a := &Amortised{F: q, Post: post, Data: data, args: argRecords(post, data)}
 	if g, ok := qv.(*Amortised); ok {
 		a.loc, a.scale = g.loc, g.scale
 	} else {
@@ -368,11 +546,14 @@ var _ stdlib.FlowSaver = (*Amortised)(nil)
 
 // amortisedMeta is what a saved amortised posterior records beside a
 // guide's latent layout: the observed values' names and shapes and the
-// robust scaling of the data.
+// robust scaling of the data, and the values of the model's other
+// arguments at training (Args; absent from files saved before they were
+// recorded: then given checks nothing).
 type amortisedMeta struct {
 	Data  []dataMeta `json:"data"`
 	Loc   []float64  `json:"loc"`
 	Scale []float64  `json:"scale"`
+	Args  []argMeta  `json:"args"`
 }
 
 type dataMeta struct {
@@ -392,7 +573,7 @@ func (a *Amortised) SavedFlow() (*flows.Flow, error) {
 	if err := json.Unmarshal(a.F.Meta, &m); err != nil {
 		return nil, err
 	}
-	am := &amortisedMeta{Loc: a.loc, Scale: a.scale}
+	am := &amortisedMeta{Loc: a.loc, Scale: a.scale, Args: a.args}
 	for _, f := range a.Data {
 		am.Data = append(am.Data, dataMeta{Name: f.Name, Shape: f.Shape})
 	}
@@ -409,7 +590,16 @@ func (a *Amortised) SavedFlow() (*flows.Flow, error) {
 // flow f and this record make.
 func (m *amortisedMeta) value(f *flows.Flow, p *Posterior) (*Amortised, error) {
 	k := 0
-	a := &Amortised{F: f, Post: p, loc: m.Loc, scale: m.Scale}
+	a := &Amortised{F: f, Post: p, loc: m.Loc, scale: m.Scale, args: m.Args}
+	for _, r := range m.Args {
+		n := 1
+		for _, d := range r.Shape {
+			n *= d
+		}
+		if r.Type == "number" && len(r.Values) != 1 || len(r.Shape) > 0 && len(r.Values) != n {
+			return nil, fmt.Errorf("the saved amortised posterior's record of argument %s is malformed (%s of shape %v with %d values)", r.Name, r.Type, r.Shape, len(r.Values))
+		}
+	}
 	for _, d := range m.Data {
 		sf := SimField{Name: d.Name, Shape: d.Shape}
 		k += sf.Size()
