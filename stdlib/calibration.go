@@ -124,6 +124,9 @@ func builtinChisqUniform(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwar
 	if k < 2 {
 		return nil, fmt.Errorf("chisq_uniform: needs at least 2 ranks, got %d", k)
 	}
+	if e := float64(k) / float64(bins); e < 5 && th != nil {
+		th.Warning(th.CallPos(), fmt.Sprintf("chisq_uniform: %d ranks in %d bins expect %.3g a bin, under 5: the chi-square p-value is only rough; simulate more data sets or give fewer bins", k, bins, e), false)
+	}
 	p := make([]float64, m)
 	for j := range m {
 		v, err := chisqUniform(t, j, m, k, L, bins)

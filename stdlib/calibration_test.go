@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/lang"
+	"github.com/flowppl/flowppl/lang/ast"
 )
 
 // TestRank: rank counts the draws strictly below x, per column for a
@@ -62,10 +63,19 @@ func TestChisqUniform(t *testing.T) {
 	for i := range 20 {
 		even = append(even, float64(i%10))
 	}
-	got, err := callKw(nil, "chisq_uniform", []lang.Value{vec(even...), num(9)}, nil)
+	th, _ := newThread()
+	var warnings []string
+	th.Warn = func(pos ast.Pos, msg string) { warnings = append(warnings, msg) }
+	got, err := callKw(th, "chisq_uniform", []lang.Value{vec(even...), num(9)}, nil)
 	if err != nil || math.Abs(float64(got.(lang.Number))-1) > 1e-12 {
 		t.Errorf("even counts: p = %v, %v; want 1", got, err)
 	}
+	// 20 ranks in 10 bins expect 2 a bin: the p-value is rough, and the
+	// call says so; 200 ranks (20 a bin, below) do not warn.
+	if want := "chisq_uniform: 20 ranks in 10 bins expect 2 a bin, under 5: the chi-square p-value is only rough; simulate more data sets or give fewer bins"; len(warnings) != 1 || warnings[0] != want {
+		t.Errorf("warnings %q, want [%q]", warnings, want)
+	}
+	warnings = nil
 	// 2 bins of 0..3: counts 7 and 3 of 10, statistic (2² + 2²) / 5 = 1.6.
 	ranks := vec(0, 1, 0, 1, 0, 1, 0, 2, 3, 3)
 	got, err = callKw(nil, "chisq_uniform", []lang.Value{ranks, num(3)}, []lang.Kwarg{{Name: "bins", Value: num(2)}})
@@ -79,7 +89,10 @@ func TestChisqUniform(t *testing.T) {
 	for range 200 {
 		m = append(m, float64(rng.IntN(100)), float64(40+rng.IntN(20)))
 	}
-	got, err = callKw(nil, "chisq_uniform", []lang.Value{lang.NewMatrix(200, 2, m), num(99)}, nil)
+	got, err = callKw(th, "chisq_uniform", []lang.Value{lang.NewMatrix(200, 2, m), num(99)}, nil)
+	if len(warnings) > 0 {
+		t.Errorf("200 ranks in 10 bins: warnings %q, want none", warnings)
+	}
 	p := values(got)
 	if err != nil || len(p) != 2 || p[0] < 0.01 || p[1] > 1e-10 {
 		t.Errorf("matrix: p = %v, %v; want uniform column above 0.01 and the piled one below 1e-10", got, err)
