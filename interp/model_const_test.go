@@ -16,18 +16,7 @@ import (
 // closed form with the new scale. Before and after, LogDensity is
 // compared with log N(0.5; 0, s) + log N(1; 0.5, 1) to 1e-12.
 func TestConstantCacheRebind(t *testing.T) {
-	s := interp.NewSession(nil)
-	th, _, _ := newThread()
-	run := func(src string) {
-		t.Helper()
-		f, err := parser.ParseInteractive("<test>", src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Exec(th, f); err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
-	}
+	s, run := sessionRunner(t)
 	run("s = 1\nmodel m(y) {\n    x ~ Normal(0, s)\n    y ~ Normal(x, 1)\n}\npost = m(1)\n")
 	post := s.Globals()["post"].(*interp.Posterior)
 	logN := func(x, mu, sd float64) float64 {
@@ -81,18 +70,7 @@ func TestConstantCacheImpure(t *testing.T) {
 // through it (log_prob(r.q, 0)) follows the flow's refit; the posterior's
 // log density equals a fresh posterior's after the refit.
 func TestConstantCacheRecordOfFlow(t *testing.T) {
-	s := interp.NewSession(nil)
-	th, _, _ := newThread()
-	run := func(src string) {
-		t.Helper()
-		f, err := parser.ParseInteractive("<test>", src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Exec(th, f); err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
-	}
+	s, run := sessionRunner(t)
 	run(`q = flow Affine(Normal(0, 1))
 fit q to Normal(0, 1) by kl { steps = 200, seed = 1, quiet = true }
 r = record(q = q)
@@ -119,5 +97,22 @@ post = m(0)
 	after, want := lp("post"), lp("fresh")
 	if after != want || after == before {
 		t.Errorf("after refitting the flow in the record: log density %v, a fresh posterior's %v (before the refit %v)", after, want, before)
+	}
+}
+
+// sessionRunner returns a session and a function that runs a piece of
+// script in it, as the REPL does, stopping the test on an error.
+func sessionRunner(t *testing.T) (*interp.Session, func(src string)) {
+	s := interp.NewSession(nil)
+	th, _, _ := newThread()
+	return s, func(src string) {
+		t.Helper()
+		f, err := parser.ParseInteractive("<test>", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Exec(th, f); err != nil {
+			t.Fatal(interp.FormatError(err))
+		}
 	}
 }
