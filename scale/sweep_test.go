@@ -23,7 +23,14 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	beamlog.LogLevel = "warn" // not Prism's job lines
 	beam.Init()
-	os.Exit(m.Run())
+	restore, err := scale.PrivateTempDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	restore()
+	os.Exit(code)
 }
 
 // sweep runs Sweep and WriteCSV on the in-process Prism runner with the

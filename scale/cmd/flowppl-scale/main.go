@@ -198,6 +198,12 @@ func runCmd(args []string, stderr io.Writer) int {
 	p, s := beam.NewPipelineWithRoot()
 	scale.WriteCSV(s, outPath, scale.Sweep(s, cfg, elems, n))
 
+	restore, err := scale.PrivateTempDir()
+	if err != nil {
+		fmt.Fprintf(stderr, "flowppl-scale: %v\n", err)
+		return exitError
+	}
+	defer restore()
 	stop := progress(stderr, len(elems))
 	start := time.Now()
 	_, err = beam.Run(context.Background(), runner, p)
