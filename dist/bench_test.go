@@ -26,3 +26,29 @@ func BenchmarkNormalRSample(b *testing.B) {
 		n.RSample(rng, 1000)
 	}
 }
+
+// BenchmarkFamilyBuild measures Family.Build as a model call uses it
+// (parameters from latent draws, not validated) for a family with lazy
+// broadcasting (Normal) and one whose parameters are broadcast (StudentT).
+func BenchmarkFamilyBuild(b *testing.B) {
+	loc, scale := tensor.Zeros(256, 8), tensor.Full(1, 256, 1)
+	for _, tt := range []struct {
+		name string
+		args []*tensor.Tensor
+	}{
+		{"Normal", []*tensor.Tensor{loc, scale}},
+		{"StudentT", []*tensor.Tensor{tensor.Full(3, 256, 8), loc, tensor.Full(1, 256, 8)}},
+	} {
+		f, err := LookupFamily(tt.name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tt.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := f.Build(tt.args, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package dist
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -32,16 +31,8 @@ type Normal struct {
 }
 
 // NewNormal returns a validated Normal: scale must be positive.
-func NewNormal(loc, scale *tensor.Tensor) (*Normal, error) { return makeNormal(true, loc, scale) }
-
-func makeNormal(validate bool, loc, scale *tensor.Tensor) (*Normal, error) {
-	// Inside models the parameters keep their shapes (a [B, 1] scale is not
-	// copied to [B, n]): LogProb broadcasts as it computes.
-	ps, err := prepareLazy("Normal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Normal{ps[0], ps[1]}, nil
+func NewNormal(loc, scale *tensor.Tensor) (*Normal, error) {
+	return newFamily[*Normal]("Normal", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -168,14 +159,8 @@ type HalfNormal struct {
 }
 
 // NewHalfNormal returns a validated HalfNormal: scale must be positive.
-func NewHalfNormal(scale *tensor.Tensor) (*HalfNormal, error) { return makeHalfNormal(true, scale) }
-
-func makeHalfNormal(validate bool, scale *tensor.Tensor) (*HalfNormal, error) {
-	ps, err := prepare("HalfNormal", validate, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &HalfNormal{ps[0]}, nil
+func NewHalfNormal(scale *tensor.Tensor) (*HalfNormal, error) {
+	return newFamily[*HalfNormal]("HalfNormal", scale)
 }
 
 // Dim returns the number of components.
@@ -233,15 +218,7 @@ type LogNormal struct {
 
 // NewLogNormal returns a validated LogNormal: scale must be positive.
 func NewLogNormal(loc, scale *tensor.Tensor) (*LogNormal, error) {
-	return makeLogNormal(true, loc, scale)
-}
-
-func makeLogNormal(validate bool, loc, scale *tensor.Tensor) (*LogNormal, error) {
-	ps, err := prepare("LogNormal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &LogNormal{ps[0], ps[1]}, nil
+	return newFamily[*LogNormal]("LogNormal", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -309,15 +286,7 @@ type StudentT struct {
 
 // NewStudentT returns a validated StudentT: df and scale must be positive.
 func NewStudentT(df, loc, scale *tensor.Tensor) (*StudentT, error) {
-	return makeStudentT(true, df, loc, scale)
-}
-
-func makeStudentT(validate bool, df, loc, scale *tensor.Tensor) (*StudentT, error) {
-	ps, err := prepare("StudentT", validate, param{"df", df, positive}, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &StudentT{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*StudentT]("StudentT", df, loc, scale)
 }
 
 // Dim returns the number of components.
@@ -391,14 +360,8 @@ type Cauchy struct {
 }
 
 // NewCauchy returns a validated Cauchy: scale must be positive.
-func NewCauchy(loc, scale *tensor.Tensor) (*Cauchy, error) { return makeCauchy(true, loc, scale) }
-
-func makeCauchy(validate bool, loc, scale *tensor.Tensor) (*Cauchy, error) {
-	ps, err := prepare("Cauchy", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Cauchy{ps[0], ps[1]}, nil
+func NewCauchy(loc, scale *tensor.Tensor) (*Cauchy, error) {
+	return newFamily[*Cauchy]("Cauchy", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -454,14 +417,8 @@ type HalfCauchy struct {
 }
 
 // NewHalfCauchy returns a validated HalfCauchy: scale must be positive.
-func NewHalfCauchy(scale *tensor.Tensor) (*HalfCauchy, error) { return makeHalfCauchy(true, scale) }
-
-func makeHalfCauchy(validate bool, scale *tensor.Tensor) (*HalfCauchy, error) {
-	ps, err := prepare("HalfCauchy", validate, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &HalfCauchy{ps[0]}, nil
+func NewHalfCauchy(scale *tensor.Tensor) (*HalfCauchy, error) {
+	return newFamily[*HalfCauchy]("HalfCauchy", scale)
 }
 
 // Dim returns the number of components.
@@ -513,14 +470,8 @@ type Laplace struct {
 }
 
 // NewLaplace returns a validated Laplace: scale must be positive.
-func NewLaplace(loc, scale *tensor.Tensor) (*Laplace, error) { return makeLaplace(true, loc, scale) }
-
-func makeLaplace(validate bool, loc, scale *tensor.Tensor) (*Laplace, error) {
-	ps, err := prepare("Laplace", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Laplace{ps[0], ps[1]}, nil
+func NewLaplace(loc, scale *tensor.Tensor) (*Laplace, error) {
+	return newFamily[*Laplace]("Laplace", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -580,22 +531,8 @@ type Uniform struct {
 }
 
 // NewUniform returns a validated Uniform: low must be less than high.
-func NewUniform(low, high *tensor.Tensor) (*Uniform, error) { return makeUniform(true, low, high) }
-
-func makeUniform(validate bool, low, high *tensor.Tensor) (*Uniform, error) {
-	ps, err := prepare("Uniform", validate, param{"low", low, anyReal}, param{"high", high, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	if validate {
-		lo, hi := ps[0].Data(), ps[1].Data()
-		for i := range lo {
-			if !(lo[i] < hi[i]) {
-				return nil, fmt.Errorf("Uniform: low must be less than high, got low = %s, high = %s", tensor.FormatNumber(lo[i]), tensor.FormatNumber(hi[i]))
-			}
-		}
-	}
-	return &Uniform{ps[0], ps[1]}, nil
+func NewUniform(low, high *tensor.Tensor) (*Uniform, error) {
+	return newFamily[*Uniform]("Uniform", low, high)
 }
 
 // Dim returns the number of components.
@@ -658,14 +595,8 @@ type Exponential struct {
 }
 
 // NewExponential returns a validated Exponential: rate must be positive.
-func NewExponential(rate *tensor.Tensor) (*Exponential, error) { return makeExponential(true, rate) }
-
-func makeExponential(validate bool, rate *tensor.Tensor) (*Exponential, error) {
-	ps, err := prepare("Exponential", validate, param{"rate", rate, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Exponential{ps[0]}, nil
+func NewExponential(rate *tensor.Tensor) (*Exponential, error) {
+	return newFamily[*Exponential]("Exponential", rate)
 }
 
 // Dim returns the number of components.

@@ -27,15 +27,7 @@ type Weibull struct {
 
 // NewWeibull returns a validated Weibull: shape and scale must be positive.
 func NewWeibull(shape, scale *tensor.Tensor) (*Weibull, error) {
-	return makeWeibull(true, shape, scale)
-}
-
-func makeWeibull(validate bool, shape, scale *tensor.Tensor) (*Weibull, error) {
-	ps, err := prepare("Weibull", validate, param{"shape", shape, positive}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Weibull{ps[0], ps[1]}, nil
+	return newFamily[*Weibull]("Weibull", shape, scale)
 }
 
 // Dim returns the number of components.
@@ -104,14 +96,8 @@ type Logistic struct {
 }
 
 // NewLogistic returns a validated Logistic: scale must be positive.
-func NewLogistic(loc, scale *tensor.Tensor) (*Logistic, error) { return makeLogistic(true, loc, scale) }
-
-func makeLogistic(validate bool, loc, scale *tensor.Tensor) (*Logistic, error) {
-	ps, err := prepare("Logistic", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Logistic{ps[0], ps[1]}, nil
+func NewLogistic(loc, scale *tensor.Tensor) (*Logistic, error) {
+	return newFamily[*Logistic]("Logistic", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -177,14 +163,8 @@ type Gumbel struct {
 }
 
 // NewGumbel returns a validated Gumbel: scale must be positive.
-func NewGumbel(loc, scale *tensor.Tensor) (*Gumbel, error) { return makeGumbel(true, loc, scale) }
-
-func makeGumbel(validate bool, loc, scale *tensor.Tensor) (*Gumbel, error) {
-	ps, err := prepare("Gumbel", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Gumbel{ps[0], ps[1]}, nil
+func NewGumbel(loc, scale *tensor.Tensor) (*Gumbel, error) {
+	return newFamily[*Gumbel]("Gumbel", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -250,15 +230,7 @@ type SkewNormal struct {
 
 // NewSkewNormal returns a validated SkewNormal: scale must be positive.
 func NewSkewNormal(loc, scale, alpha *tensor.Tensor) (*SkewNormal, error) {
-	return makeSkewNormal(true, loc, scale, alpha)
-}
-
-func makeSkewNormal(validate bool, loc, scale, alpha *tensor.Tensor) (*SkewNormal, error) {
-	ps, err := prepare("SkewNormal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive}, param{"alpha", alpha, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &SkewNormal{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*SkewNormal]("SkewNormal", loc, scale, alpha)
 }
 
 // Dim returns the number of components.

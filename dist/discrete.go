@@ -21,15 +21,7 @@ type Bernoulli struct {
 }
 
 // NewBernoulli returns a validated Bernoulli: p must be in [0, 1].
-func NewBernoulli(p *tensor.Tensor) (*Bernoulli, error) { return makeBernoulli(true, p) }
-
-func makeBernoulli(validate bool, p *tensor.Tensor) (*Bernoulli, error) {
-	ps, err := prepare("Bernoulli", validate, param{"p", p, unitRule})
-	if err != nil {
-		return nil, err
-	}
-	return &Bernoulli{ps[0]}, nil
-}
+func NewBernoulli(p *tensor.Tensor) (*Bernoulli, error) { return newFamily[*Bernoulli]("Bernoulli", p) }
 
 // Dim returns the number of components.
 func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
@@ -96,14 +88,8 @@ type Binomial struct {
 
 // NewBinomial returns a validated Binomial: n must be a non-negative
 // integer and p in [0, 1].
-func NewBinomial(n, p *tensor.Tensor) (*Binomial, error) { return makeBinomial(true, n, p) }
-
-func makeBinomial(validate bool, n, p *tensor.Tensor) (*Binomial, error) {
-	ps, err := prepare("Binomial", validate, param{"n", n, countArg}, param{"p", p, unitRule})
-	if err != nil {
-		return nil, err
-	}
-	return &Binomial{ps[0], ps[1]}, nil
+func NewBinomial(n, p *tensor.Tensor) (*Binomial, error) {
+	return newFamily[*Binomial]("Binomial", n, p)
 }
 
 // Dim returns the number of components.
@@ -257,15 +243,7 @@ type Poisson struct {
 }
 
 // NewPoisson returns a validated Poisson: rate must be non-negative.
-func NewPoisson(rate *tensor.Tensor) (*Poisson, error) { return makePoisson(true, rate) }
-
-func makePoisson(validate bool, rate *tensor.Tensor) (*Poisson, error) {
-	ps, err := prepare("Poisson", validate, param{"rate", rate, nonNeg})
-	if err != nil {
-		return nil, err
-	}
-	return &Poisson{ps[0]}, nil
-}
+func NewPoisson(rate *tensor.Tensor) (*Poisson, error) { return newFamily[*Poisson]("Poisson", rate) }
 
 // Dim returns the number of components.
 func (d Poisson) Dim() int { return paramDim("Poisson", d.Rate) }
@@ -489,15 +467,7 @@ type NegativeBinomial struct {
 // NewNegativeBinomial returns a validated NegativeBinomial: mean and
 // dispersion must be positive.
 func NewNegativeBinomial(mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
-	return makeNegativeBinomial(true, mean, dispersion)
-}
-
-func makeNegativeBinomial(validate bool, mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
-	ps, err := prepare("NegativeBinomial", validate, param{"mean", mean, positive}, param{"dispersion", dispersion, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &NegativeBinomial{ps[0], ps[1]}, nil
+	return newFamily[*NegativeBinomial]("NegativeBinomial", mean, dispersion)
 }
 
 // Dim returns the number of components.

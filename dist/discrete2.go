@@ -29,15 +29,7 @@ type BetaBinomial struct {
 // NewBetaBinomial returns a validated BetaBinomial: n must be a
 // non-negative integer, a and b positive.
 func NewBetaBinomial(n, a, b *tensor.Tensor) (*BetaBinomial, error) {
-	return makeBetaBinomial(true, n, a, b)
-}
-
-func makeBetaBinomial(validate bool, n, a, b *tensor.Tensor) (*BetaBinomial, error) {
-	ps, err := prepare("BetaBinomial", validate, param{"n", n, countArg}, param{"a", a, positive}, param{"b", b, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &BetaBinomial{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*BetaBinomial]("BetaBinomial", n, a, b)
 }
 
 // Dim returns the number of components.
@@ -155,15 +147,7 @@ type BernoulliLogit struct {
 // NewBernoulliLogit returns a validated BernoulliLogit: logit must be
 // finite.
 func NewBernoulliLogit(logit *tensor.Tensor) (*BernoulliLogit, error) {
-	return makeBernoulliLogit(true, logit)
-}
-
-func makeBernoulliLogit(validate bool, logit *tensor.Tensor) (*BernoulliLogit, error) {
-	ps, err := prepare("BernoulliLogit", validate, param{"logit", logit, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &BernoulliLogit{ps[0]}, nil
+	return newFamily[*BernoulliLogit]("BernoulliLogit", logit)
 }
 
 // Dim returns the number of components.
@@ -231,15 +215,7 @@ type BinomialLogit struct {
 // NewBinomialLogit returns a validated BinomialLogit: n must be a
 // non-negative integer and logit finite.
 func NewBinomialLogit(n, logit *tensor.Tensor) (*BinomialLogit, error) {
-	return makeBinomialLogit(true, n, logit)
-}
-
-func makeBinomialLogit(validate bool, n, logit *tensor.Tensor) (*BinomialLogit, error) {
-	ps, err := prepare("BinomialLogit", validate, param{"n", n, countArg}, param{"logit", logit, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &BinomialLogit{ps[0], ps[1]}, nil
+	return newFamily[*BinomialLogit]("BinomialLogit", n, logit)
 }
 
 // Dim returns the number of components.
@@ -323,14 +299,8 @@ type PoissonLog struct {
 }
 
 // NewPoissonLog returns a validated PoissonLog: log_rate must be finite.
-func NewPoissonLog(logRate *tensor.Tensor) (*PoissonLog, error) { return makePoissonLog(true, logRate) }
-
-func makePoissonLog(validate bool, logRate *tensor.Tensor) (*PoissonLog, error) {
-	ps, err := prepare("PoissonLog", validate, param{"log_rate", logRate, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &PoissonLog{ps[0]}, nil
+func NewPoissonLog(logRate *tensor.Tensor) (*PoissonLog, error) {
+	return newFamily[*PoissonLog]("PoissonLog", logRate)
 }
 
 // Dim returns the number of components.
@@ -435,15 +405,7 @@ type ZeroInflatedPoisson struct {
 // NewZeroInflatedPoisson returns a validated ZeroInflatedPoisson: zero
 // must be in [0, 1] and rate non-negative.
 func NewZeroInflatedPoisson(zero, rate *tensor.Tensor) (*ZeroInflatedPoisson, error) {
-	return makeZeroInflatedPoisson(true, zero, rate)
-}
-
-func makeZeroInflatedPoisson(validate bool, zero, rate *tensor.Tensor) (*ZeroInflatedPoisson, error) {
-	ps, err := prepare("ZeroInflatedPoisson", validate, param{"zero", zero, unitRule}, param{"rate", rate, nonNeg})
-	if err != nil {
-		return nil, err
-	}
-	return &ZeroInflatedPoisson{ps[0], ps[1]}, nil
+	return newFamily[*ZeroInflatedPoisson]("ZeroInflatedPoisson", zero, rate)
 }
 
 // Dim returns the number of components.
@@ -524,15 +486,7 @@ type ZeroInflatedNegativeBinomial struct {
 // ZeroInflatedNegativeBinomial: zero must be in [0, 1], mean and
 // dispersion positive.
 func NewZeroInflatedNegativeBinomial(zero, mean, dispersion *tensor.Tensor) (*ZeroInflatedNegativeBinomial, error) {
-	return makeZeroInflatedNegativeBinomial(true, zero, mean, dispersion)
-}
-
-func makeZeroInflatedNegativeBinomial(validate bool, zero, mean, dispersion *tensor.Tensor) (*ZeroInflatedNegativeBinomial, error) {
-	ps, err := prepare("ZeroInflatedNegativeBinomial", validate, param{"zero", zero, unitRule}, param{"mean", mean, positive}, param{"dispersion", dispersion, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &ZeroInflatedNegativeBinomial{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*ZeroInflatedNegativeBinomial]("ZeroInflatedNegativeBinomial", zero, mean, dispersion)
 }
 
 // Dim returns the number of components.

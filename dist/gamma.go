@@ -26,14 +26,8 @@ type Gamma struct {
 }
 
 // NewGamma returns a validated Gamma: shape and rate must be positive.
-func NewGamma(shape, rate *tensor.Tensor) (*Gamma, error) { return makeGamma(true, shape, rate) }
-
-func makeGamma(validate bool, shape, rate *tensor.Tensor) (*Gamma, error) {
-	ps, err := prepare("Gamma", validate, param{"shape", shape, positive}, param{"rate", rate, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Gamma{ps[0], ps[1]}, nil
+func NewGamma(shape, rate *tensor.Tensor) (*Gamma, error) {
+	return newFamily[*Gamma]("Gamma", shape, rate)
 }
 
 // Dim returns the number of components.
@@ -92,15 +86,7 @@ type InverseGamma struct {
 // NewInverseGamma returns a validated InverseGamma: shape and scale must be
 // positive.
 func NewInverseGamma(shape, scale *tensor.Tensor) (*InverseGamma, error) {
-	return makeInverseGamma(true, shape, scale)
-}
-
-func makeInverseGamma(validate bool, shape, scale *tensor.Tensor) (*InverseGamma, error) {
-	ps, err := prepare("InverseGamma", validate, param{"shape", shape, positive}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &InverseGamma{ps[0], ps[1]}, nil
+	return newFamily[*InverseGamma]("InverseGamma", shape, scale)
 }
 
 // Dim returns the number of components.
@@ -165,15 +151,7 @@ type Beta struct {
 }
 
 // NewBeta returns a validated Beta: a and b must be positive.
-func NewBeta(a, b *tensor.Tensor) (*Beta, error) { return makeBeta(true, a, b) }
-
-func makeBeta(validate bool, a, b *tensor.Tensor) (*Beta, error) {
-	ps, err := prepare("Beta", validate, param{"a", a, positive}, param{"b", b, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Beta{ps[0], ps[1]}, nil
-}
+func NewBeta(a, b *tensor.Tensor) (*Beta, error) { return newFamily[*Beta]("Beta", a, b) }
 
 // Dim returns the number of components.
 func (d Beta) Dim() int { return paramDim("Beta", d.A, d.B) }
