@@ -34,6 +34,15 @@ type CDF interface {
 	LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error)
 }
 
+// LogTail returns c's LogCCDF of x, log P(X > x), when upper is set, and
+// its LogCDF, log P(X ≤ x), otherwise.
+func LogTail(c CDF, x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
+	if upper {
+		return c.LogCCDF(x)
+	}
+	return c.LogCDF(x)
+}
+
 // cdfSpec is a family's CDF in scalar form: ps are its parameter tensors,
 // bad reports invalid parameter values (v[1:], with v[0] the value), and
 // eval returns log F(x) (log(1 − F(x)) when upper) at v = [x, params...]
