@@ -511,24 +511,7 @@ func (d Gamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf()
 // LogCCDF returns log Q(shape, rate·x) per element.
 func (d Gamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, true) }
 
-func (d Gamma) cdf() cdfSpec {
-	c := cdfSpec{fam: "Gamma", ps: []*tensor.Tensor{d.Shape, d.Rate},
-		bad: badTwoPositive}
-	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
-		x, a, b := v[0], v[1], v[2]
-		if x <= 0 {
-			return lowerLimit(upper), nil
-		}
-		l := pick(upper)(logGammaInc(a, b*x))
-		if need != nil && !math.IsInf(l, 0) {
-			lg, _ := math.Lgamma(a)
-			fromPDF(l, a*math.Log(b)-lg+(a-1)*math.Log(x)-b*x, upper, need, g, 1, 0, x/b)
-			return l, c.shapeGrad(v, upper, need, g, 1)
-		}
-		return l, nil
-	}
-	return c
-}
+func (d Gamma) cdf() cdfSpec { return gammaCDF("Gamma", d.Shape, d.Rate, false) }
 
 // LogCDF returns log Q(shape, scale/x) per element.
 func (d InverseGamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, false) }
@@ -536,18 +519,31 @@ func (d InverseGamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return 
 // LogCCDF returns log P(shape, scale/x) per element.
 func (d InverseGamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, true) }
 
-func (d InverseGamma) cdf() cdfSpec {
-	c := cdfSpec{fam: "InverseGamma", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: badTwoPositive}
+func (d InverseGamma) cdf() cdfSpec { return gammaCDF("InverseGamma", d.Shape, d.Scale, true) }
+
+// gammaCDF is the CDF of Gamma(shape, b) (b the rate) and, with inverse,
+// of InverseGamma(shape, b) (b the scale): as 1/X ~ Gamma(shape, b) there,
+// P(X ≤ x) = Q(shape, b/x) where Gamma's is P(shape, b·x).
+func gammaCDF(fam string, shape, b *tensor.Tensor, inverse bool) cdfSpec {
+	c := cdfSpec{fam: fam, ps: []*tensor.Tensor{shape, b}, bad: badTwoPositive}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
 		if x <= 0 {
 			return lowerLimit(upper), nil
 		}
-		l := pick(!upper)(logGammaInc(a, b/x))
+		var l float64
+		if inverse {
+			l = pick(!upper)(logGammaInc(a, b/x))
+		} else {
+			l = pick(upper)(logGammaInc(a, b*x))
+		}
 		if need != nil && !math.IsInf(l, 0) {
 			lg, _ := math.Lgamma(a)
-			fromPDF(l, a*math.Log(b)-lg-(a+1)*math.Log(x)-b/x, upper, need, g, 1, 0, -x/b)
+			if inverse {
+				fromPDF(l, a*math.Log(b)-lg-(a+1)*math.Log(x)-b/x, upper, need, g, 1, 0, -x/b)
+			} else {
+				fromPDF(l, a*math.Log(b)-lg+(a-1)*math.Log(x)-b*x, upper, need, g, 1, 0, x/b)
+			}
 			return l, c.shapeGrad(v, upper, need, g, 1)
 		}
 		return l, nil

@@ -306,22 +306,8 @@ type Categorical struct {
 
 // NewCategorical returns a validated Categorical: probs must be a vector
 // of non-negative numbers that sum to 1 within 1e-6.
-func NewCategorical(probs *tensor.Tensor) (*Categorical, error) { return makeCategorical(true, probs) }
-
-func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) {
-	if err := vectorArg("Categorical", "probs", probs, validate); err != nil {
-		return nil, err
-	}
-	ps, err := prepare("Categorical", validate, param{"probs", probs, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	if validate {
-		if err := checkProbs("Categorical", "probs", probs); err != nil {
-			return nil, err
-		}
-	}
-	return &Categorical{ps[0]}, nil
+func NewCategorical(probs *tensor.Tensor) (*Categorical, error) {
+	return newFamily[*Categorical]("Categorical", probs)
 }
 
 // checkProbs checks that every row of a constant probability vector is

@@ -26,14 +26,17 @@ type Family struct {
 	// a rule per parameter (as Params), and new, which makes the
 	// distribution from the checked and broadcast parameters (prepare; with
 	// lazy, prepareLazy: inside models the parameters keep their shapes and
-	// LogProb broadcasts as it computes). check, when set, runs after the
-	// rules on validated parameters (Uniform's low < high). The other
-	// families (vector and matrix parameters) have their own build.
-	rules []rule
-	lazy  bool
-	check func(ps []*tensor.Tensor) error
-	new   func(ps []*tensor.Tensor) Distribution
-	build func(args []*tensor.Tensor, validate bool) (Distribution, error)
+	// LogProb broadcasts as it computes). With vector, every parameter must
+	// be a vector (vectorArg: Dirichlet, Categorical). check, when set,
+	// runs after the rules on validated parameters (Uniform's low < high).
+	// The other families (parameters of different kinds, matrices) have
+	// their own build.
+	rules  []rule
+	lazy   bool
+	vector bool
+	check  func(ps []*tensor.Tensor) error
+	new    func(ps []*tensor.Tensor) Distribution
+	build  func(args []*tensor.Tensor, validate bool) (Distribution, error)
 }
 
 // Signature returns the call form, e.g. "Normal(loc, scale)".
@@ -62,6 +65,11 @@ func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, erro
 	var buf [3]param // the most parameters a family of rules has; on the stack
 	ps := buf[:0]
 	for i, a := range args {
+		if f.vector {
+			if err := vectorArg(f.Name, f.Params[i], a, validate); err != nil {
+				return nil, err
+			}
+		}
 		ps = append(ps, param{f.Params[i], a, f.rules[i]})
 	}
 	var ts []*tensor.Tensor
@@ -96,6 +104,10 @@ func newFamily[D Distribution](name string, args ...*tensor.Tensor) (D, error) {
 	}
 	return d.(D), nil
 }
+
+// probsSumToOne is Categorical's check: each row of probs is a probability
+// vector.
+func probsSumToOne(ps []*tensor.Tensor) error { return checkProbs("Categorical", "probs", ps[0]) }
 
 // lowBelowHigh is Uniform's check: low < high element by element.
 func lowBelowHigh(ps []*tensor.Tensor) error {
@@ -138,12 +150,12 @@ var Families = []*Family{
 		Doc: "number of successes in n trials with success probability p"},
 	{Name: "BinomialLogit", Params: []string{"n", "logit"}, rules: []rule{countArg, anyReal}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &BinomialLogit{p[0], p[1]} },
 		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)"},
-	{Name: "Categorical", Params: []string{"probs"}, Discrete: true, Whole: []string{"probs"},
-		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)", build: params1(makeCategorical)},
+	{Name: "Categorical", Params: []string{"probs"}, rules: []rule{anyReal}, vector: true, check: probsSumToOne, Discrete: true, Whole: []string{"probs"}, new: func(p []*tensor.Tensor) Distribution { return &Categorical{p[0]} },
+		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)"},
 	{Name: "Cauchy", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &Cauchy{p[0], p[1]} },
 		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0"},
-	{Name: "Dirichlet", Params: []string{"alpha"},
-		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)", build: params1(makeDirichlet)},
+	{Name: "Dirichlet", Params: []string{"alpha"}, rules: []rule{positive}, vector: true, new: func(p []*tensor.Tensor) Distribution { return &Dirichlet{p[0]} },
+		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)"},
 	{Name: "Exponential", Params: []string{"rate"}, rules: []rule{positive}, new: func(p []*tensor.Tensor) Distribution { return &Exponential{p[0]} },
 		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)"},
 	{Name: "Gamma", Params: []string{"shape", "rate"}, rules: []rule{positive, positive}, new: func(p []*tensor.Tensor) Distribution { return &Gamma{p[0], p[1]} },
@@ -203,12 +215,8 @@ func wrap[D Distribution](d D, err error) (Distribution, error) {
 	return d, nil
 }
 
-// params1 and params2 turn a family's make function of one or two
-// parameters into its build.
-func params1[D Distribution](mk func(bool, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
-	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0])) }
-}
-
+// params2 turns a family's make function of two parameters into its
+// build.
 func params2[D Distribution](mk func(bool, *tensor.Tensor, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
 	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0], a[1])) }
 }

@@ -230,17 +230,8 @@ const simplexTol = 1e-6
 
 // NewDirichlet returns a validated Dirichlet: alpha must be a vector of
 // positive numbers.
-func NewDirichlet(alpha *tensor.Tensor) (*Dirichlet, error) { return makeDirichlet(true, alpha) }
-
-func makeDirichlet(validate bool, alpha *tensor.Tensor) (*Dirichlet, error) {
-	if err := vectorArg("Dirichlet", "alpha", alpha, validate); err != nil {
-		return nil, err
-	}
-	ps, err := prepare("Dirichlet", validate, param{"alpha", alpha, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Dirichlet{ps[0]}, nil
+func NewDirichlet(alpha *tensor.Tensor) (*Dirichlet, error) {
+	return newFamily[*Dirichlet]("Dirichlet", alpha)
 }
 
 // Dim returns K.
