@@ -132,7 +132,7 @@ func (d Normal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Normal(loc=0, scale=1)".
 func (d Normal) String() string {
-	return fmtDist("Normal", []string{"loc", "scale"}, d.Loc, d.Scale)
+	return familyString("Normal", d.Loc, d.Scale)
 }
 
 // Mean returns loc.
@@ -178,7 +178,7 @@ func (d HalfNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d HalfNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return HalfNormal{d.Scale.Detach()}.RSample(rng, n)
+	return sampleDetached("HalfNormal", rng, n, d.Scale)
 }
 
 // RSample returns n draws scale·|z| with z standard normal noise.
@@ -191,7 +191,7 @@ func (d HalfNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d HalfNormal) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "HalfNormal(scale=1)".
-func (d HalfNormal) String() string { return fmtDist("HalfNormal", []string{"scale"}, d.Scale) }
+func (d HalfNormal) String() string { return familyString("HalfNormal", d.Scale) }
 
 // Mean returns scale·√(2/π).
 func (d HalfNormal) Mean() ([]float64, bool) {
@@ -237,8 +237,7 @@ func (d LogNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d LogNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return LogNormal{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("LogNormal", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws exp(loc + scale·z) with z standard normal noise.
@@ -252,7 +251,7 @@ func (d LogNormal) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "LogNormal(loc=0, scale=1)".
 func (d LogNormal) String() string {
-	return fmtDist("LogNormal", []string{"loc", "scale"}, d.Loc, d.Scale)
+	return familyString("LogNormal", d.Loc, d.Scale)
 }
 
 // Mean returns exp(loc + scale²/2).
@@ -307,8 +306,7 @@ func (d StudentT) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d StudentT) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.DF, d.Loc, d.Scale)
-	return StudentT{p[0], p[1], p[2]}.RSample(rng, n)
+	return sampleDetached("StudentT", rng, n, d.DF, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·t with t = z·√(df/c) drawn by gonum's
@@ -325,7 +323,7 @@ func (d StudentT) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "StudentT(df=3, loc=0, scale=1)".
 func (d StudentT) String() string {
-	return fmtDist("StudentT", []string{"df", "loc", "scale"}, d.DF, d.Loc, d.Scale)
+	return familyString("StudentT", d.DF, d.Loc, d.Scale)
 }
 
 // Mean returns loc; it is undefined (ok = false) when some df ≤ 1.
@@ -376,8 +374,7 @@ func (d Cauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Cauchy) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Cauchy{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Cauchy", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·tan(π(u - ½)) with u uniform noise.
@@ -393,7 +390,7 @@ func standardCauchy(rng *rand.Rand) float64 { return math.Tan(math.Pi * (rng.Flo
 func (d Cauchy) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Cauchy(loc=0, scale=1)".
-func (d Cauchy) String() string { return fmtDist("Cauchy", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Cauchy) String() string { return familyString("Cauchy", d.Loc, d.Scale) }
 
 // Mean reports ok = false: the Cauchy distribution has no mean.
 func (d Cauchy) Mean() ([]float64, bool) { return nil, false }
@@ -436,7 +433,7 @@ func (d HalfCauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d HalfCauchy) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return HalfCauchy{d.Scale.Detach()}.RSample(rng, n)
+	return sampleDetached("HalfCauchy", rng, n, d.Scale)
 }
 
 // RSample returns n draws scale·|c| with c standard Cauchy noise.
@@ -449,7 +446,7 @@ func (d HalfCauchy) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d HalfCauchy) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "HalfCauchy(scale=1)".
-func (d HalfCauchy) String() string { return fmtDist("HalfCauchy", []string{"scale"}, d.Scale) }
+func (d HalfCauchy) String() string { return familyString("HalfCauchy", d.Scale) }
 
 // Mean reports ok = false: the half-Cauchy distribution has no mean.
 func (d HalfCauchy) Mean() ([]float64, bool) { return nil, false }
@@ -486,8 +483,7 @@ func (d Laplace) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Laplace) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Laplace{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Laplace", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·e with e standard Laplace noise (a
@@ -507,7 +503,7 @@ func (d Laplace) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Laplace) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Laplace(loc=0, scale=1)".
-func (d Laplace) String() string { return fmtDist("Laplace", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Laplace) String() string { return familyString("Laplace", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Laplace) Mean() ([]float64, bool) {
@@ -551,8 +547,7 @@ func (d Uniform) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Uniform) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Low, d.High)
-	return Uniform{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Uniform", rng, n, d.Low, d.High)
 }
 
 // RSample returns n draws low + (high - low)·u with u uniform noise on [0, 1).
@@ -570,7 +565,7 @@ func (d Uniform) Support() Support {
 }
 
 // String returns e.g. "Uniform(low=0, high=1)".
-func (d Uniform) String() string { return fmtDist("Uniform", []string{"low", "high"}, d.Low, d.High) }
+func (d Uniform) String() string { return familyString("Uniform", d.Low, d.High) }
 
 // Mean returns (low + high)/2.
 func (d Uniform) Mean() ([]float64, bool) {
@@ -613,7 +608,7 @@ func (d Exponential) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Exponential) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return Exponential{d.Rate.Detach()}.RSample(rng, n)
+	return sampleDetached("Exponential", rng, n, d.Rate)
 }
 
 // RSample returns n draws e/rate with e standard exponential noise.
@@ -626,7 +621,7 @@ func (d Exponential) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Exponential) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Exponential(rate=1)".
-func (d Exponential) String() string { return fmtDist("Exponential", []string{"rate"}, d.Rate) }
+func (d Exponential) String() string { return familyString("Exponential", d.Rate) }
 
 // Mean returns 1/rate.
 func (d Exponential) Mean() ([]float64, bool) {

@@ -47,8 +47,7 @@ func (d Weibull) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Weibull) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Shape, d.Scale)
-	return Weibull{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Weibull", rng, n, d.Shape, d.Scale)
 }
 
 // RSample returns n draws scale·e^(1/shape) with e standard exponential
@@ -63,7 +62,7 @@ func (d Weibull) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Weibull(shape=2, scale=1)".
 func (d Weibull) String() string {
-	return fmtDist("Weibull", []string{"shape", "scale"}, d.Shape, d.Scale)
+	return familyString("Weibull", d.Shape, d.Scale)
 }
 
 // Mean returns scale·Γ(1 + 1/shape).
@@ -113,8 +112,7 @@ func (d Logistic) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Logistic) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Logistic{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Logistic", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·log(u/(1-u)) with u uniform noise.
@@ -137,7 +135,7 @@ func (d Logistic) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Logistic(loc=0, scale=1)".
 func (d Logistic) String() string {
-	return fmtDist("Logistic", []string{"loc", "scale"}, d.Loc, d.Scale)
+	return familyString("Logistic", d.Loc, d.Scale)
 }
 
 // Mean returns loc.
@@ -179,8 +177,7 @@ func (d Gumbel) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Gumbel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Gumbel{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Gumbel", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc - scale·log e with e standard exponential
@@ -200,7 +197,7 @@ func (d Gumbel) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Gumbel) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Gumbel(loc=0, scale=1)".
-func (d Gumbel) String() string { return fmtDist("Gumbel", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Gumbel) String() string { return familyString("Gumbel", d.Loc, d.Scale) }
 
 // Mean returns loc + γ·scale (γ the Euler–Mascheroni constant).
 func (d Gumbel) Mean() ([]float64, bool) {
@@ -249,8 +246,7 @@ func (d SkewNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d SkewNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale, d.Alpha)
-	return SkewNormal{p[0], p[1], p[2]}.RSample(rng, n)
+	return sampleDetached("SkewNormal", rng, n, d.Loc, d.Scale, d.Alpha)
 }
 
 // RSample returns n draws loc + scale·(δ|u| + w/√(1+alpha²)) with δ =
@@ -269,7 +265,7 @@ func (d SkewNormal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "SkewNormal(loc=0, scale=1, alpha=2)".
 func (d SkewNormal) String() string {
-	return fmtDist("SkewNormal", []string{"loc", "scale", "alpha"}, d.Loc, d.Scale, d.Alpha)
+	return familyString("SkewNormal", d.Loc, d.Scale, d.Alpha)
 }
 
 // skewDelta returns δ = alpha/√(1+alpha²).

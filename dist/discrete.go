@@ -53,7 +53,7 @@ func (d Bernoulli) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Bernoulli) Support() Support { return Support{Kind: Boolean} }
 
 // String returns e.g. "Bernoulli(p=0.5)".
-func (d Bernoulli) String() string { return fmtDist("Bernoulli", []string{"p"}, d.P) }
+func (d Bernoulli) String() string { return familyString("Bernoulli", d.P) }
 
 // Mean returns p.
 func (d Bernoulli) Mean() ([]float64, bool) {
@@ -172,7 +172,7 @@ func (d Binomial) Support() Support {
 }
 
 // String returns e.g. "Binomial(n=10, p=0.5)".
-func (d Binomial) String() string { return fmtDist("Binomial", []string{"n", "p"}, d.N, d.P) }
+func (d Binomial) String() string { return familyString("Binomial", d.N, d.P) }
 
 // Mean returns n p.
 func (d Binomial) Mean() ([]float64, bool) {
@@ -272,7 +272,7 @@ func poissonDraw(rng *rand.Rand, rate float64) float64 {
 func (d Poisson) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "Poisson(rate=3)".
-func (d Poisson) String() string { return fmtDist("Poisson", []string{"rate"}, d.Rate) }
+func (d Poisson) String() string { return familyString("Poisson", d.Rate) }
 
 // Mean returns rate.
 func (d Poisson) Mean() ([]float64, bool) {
@@ -398,7 +398,7 @@ func (d Categorical) Support() Support {
 }
 
 // String returns e.g. "Categorical(probs=[0.2, 0.8])".
-func (d Categorical) String() string { return fmtDist("Categorical", []string{"probs"}, d.Probs) }
+func (d Categorical) String() string { return familyString("Categorical", d.Probs) }
 
 // Mean returns Σ k probs[k] (per batch row when batched).
 func (d Categorical) Mean() ([]float64, bool) {
@@ -500,7 +500,7 @@ func (d NegativeBinomial) Support() Support { return Support{Kind: NonNegInteger
 
 // String returns e.g. "NegativeBinomial(mean=3, dispersion=2)".
 func (d NegativeBinomial) String() string {
-	return fmtDist("NegativeBinomial", []string{"mean", "dispersion"}, d.Mu, d.Phi)
+	return familyString("NegativeBinomial", d.Mu, d.Phi)
 }
 
 // Mean returns mu.

@@ -76,7 +76,7 @@ func countRange(fam string, ps ...*tensor.Tensor) Support {
 
 // String returns e.g. "BetaBinomial(n=10, a=2, b=3)".
 func (d BetaBinomial) String() string {
-	return fmtDist("BetaBinomial", []string{"n", "a", "b"}, d.N, d.A, d.B)
+	return familyString("BetaBinomial", d.N, d.A, d.B)
 }
 
 // Mean returns n a/(a + b).
@@ -180,7 +180,7 @@ func (d BernoulliLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d BernoulliLogit) Support() Support { return Support{Kind: Boolean} }
 
 // String returns e.g. "BernoulliLogit(logit=0.5)".
-func (d BernoulliLogit) String() string { return fmtDist("BernoulliLogit", []string{"logit"}, d.Logit) }
+func (d BernoulliLogit) String() string { return familyString("BernoulliLogit", d.Logit) }
 
 // Mean returns sigmoid(logit).
 func (d BernoulliLogit) Mean() ([]float64, bool) {
@@ -246,7 +246,7 @@ func (d BinomialLogit) Support() Support { return countRange("BinomialLogit", d.
 
 // String returns e.g. "BinomialLogit(n=10, logit=0)".
 func (d BinomialLogit) String() string {
-	return fmtDist("BinomialLogit", []string{"n", "logit"}, d.N, d.Logit)
+	return familyString("BinomialLogit", d.N, d.Logit)
 }
 
 // Mean returns n sigmoid(logit).
@@ -323,7 +323,7 @@ func (d PoissonLog) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d PoissonLog) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "PoissonLog(log_rate=1.5)".
-func (d PoissonLog) String() string { return fmtDist("PoissonLog", []string{"log_rate"}, d.LogRate) }
+func (d PoissonLog) String() string { return familyString("PoissonLog", d.LogRate) }
 
 // Mean returns e^log_rate.
 func (d PoissonLog) Mean() ([]float64, bool) {
@@ -437,7 +437,7 @@ func (d ZeroInflatedPoisson) Support() Support { return Support{Kind: NonNegInte
 
 // String returns e.g. "ZeroInflatedPoisson(zero=0.2, rate=3)".
 func (d ZeroInflatedPoisson) String() string {
-	return fmtDist("ZeroInflatedPoisson", []string{"zero", "rate"}, d.Zero, d.Rate)
+	return familyString("ZeroInflatedPoisson", d.Zero, d.Rate)
 }
 
 // Mean returns (1 - zero) rate.
@@ -523,7 +523,7 @@ func (d ZeroInflatedNegativeBinomial) Support() Support { return Support{Kind: N
 
 // String returns e.g. "ZeroInflatedNegativeBinomial(zero=0.2, mean=3, dispersion=2)".
 func (d ZeroInflatedNegativeBinomial) String() string {
-	return fmtDist("ZeroInflatedNegativeBinomial", []string{"zero", "mean", "dispersion"}, d.Zero, d.Mu, d.Phi)
+	return familyString("ZeroInflatedNegativeBinomial", d.Zero, d.Mu, d.Phi)
 }
 
 // Mean returns (1 - zero) mean.
@@ -706,7 +706,7 @@ func (d Multinomial) Support() Support {
 
 // String returns e.g. "Multinomial(n=10, probs=[0.2, 0.8])".
 func (d Multinomial) String() string {
-	return fmtDist("Multinomial", []string{"n", "probs"}, d.N, d.Probs)
+	return familyString("Multinomial", d.N, d.Probs)
 }
 
 // Mean returns n probs (per batch row when batched).
@@ -934,7 +934,7 @@ func (d OrderedLogistic) Support() Support {
 
 // String returns e.g. "OrderedLogistic(eta=0.5, cutpoints=[-1, 1])".
 func (d OrderedLogistic) String() string {
-	return fmtDist("OrderedLogistic", []string{"eta", "cutpoints"}, d.Eta, d.Cutpoints)
+	return familyString("OrderedLogistic", d.Eta, d.Cutpoints)
 }
 
 // orderedLogPMF returns the log probabilities of the outcomes 0..K-1 for

@@ -2,6 +2,7 @@ package dist
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -90,19 +91,37 @@ func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, erro
 	return f.new(ts), nil
 }
 
+// family returns the family of the table with the given name, which a
+// method of that family gives (an unknown name is a broken invariant).
+func family(name string) *Family {
+	f, err := LookupFamily(name)
+	if err != nil {
+		panic("dist: " + err.Error())
+	}
+	return f
+}
+
 // newFamily is the New function of the named family: the distribution
 // with validated constant parameters, as its concrete type D.
 func newFamily[D Distribution](name string, args ...*tensor.Tensor) (D, error) {
-	var zero D
-	f, err := LookupFamily(name)
+	d, err := family(name).Build(args, true)
 	if err != nil {
-		panic("dist: " + err.Error()) // a New function names its own family
-	}
-	d, err := f.Build(args, true)
-	if err != nil {
+		var zero D
 		return zero, err
 	}
 	return d.(D), nil
+}
+
+// familyString is the String method of the named family with parameters
+// ps (in the table's order): "Normal(loc=0, scale=1)".
+func familyString(name string, ps ...*tensor.Tensor) string {
+	return fmtDist(name, family(name).Params, ps...)
+}
+
+// sampleDetached is the Sample method of a reparameterised family of the
+// table with parameters ps: RSample's draws from untracked parameters.
+func sampleDetached(name string, rng *rand.Rand, n int, ps ...*tensor.Tensor) *tensor.Tensor {
+	return family(name).new(detach(ps...)).(Reparameterized).RSample(rng, n)
 }
 
 // probsSumToOne is Categorical's check: each row of probs is a probability

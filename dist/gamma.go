@@ -55,7 +55,7 @@ func (d Gamma) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Gamma) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Gamma(shape=2, rate=1)".
-func (d Gamma) String() string { return fmtDist("Gamma", []string{"shape", "rate"}, d.Shape, d.Rate) }
+func (d Gamma) String() string { return familyString("Gamma", d.Shape, d.Rate) }
 
 // Mean returns shape/rate.
 func (d Gamma) Mean() ([]float64, bool) {
@@ -116,7 +116,7 @@ func (d InverseGamma) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "InverseGamma(shape=3, scale=1)".
 func (d InverseGamma) String() string {
-	return fmtDist("InverseGamma", []string{"shape", "scale"}, d.Shape, d.Scale)
+	return familyString("InverseGamma", d.Shape, d.Scale)
 }
 
 // Mean returns scale/(shape - 1); undefined (ok = false) when some shape ≤ 1.
@@ -190,7 +190,7 @@ func logGammaDraw(rng *rand.Rand, a float64) float64 {
 func (d Beta) Support() Support { return Support{Kind: UnitInterval} }
 
 // String returns e.g. "Beta(a=2, b=2)".
-func (d Beta) String() string { return fmtDist("Beta", []string{"a", "b"}, d.A, d.B) }
+func (d Beta) String() string { return familyString("Beta", d.A, d.B) }
 
 // Mean returns a/(a + b).
 func (d Beta) Mean() ([]float64, bool) {
@@ -284,7 +284,7 @@ func (d Dirichlet) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Dirichlet) Support() Support { return Support{Kind: Simplex} }
 
 // String returns e.g. "Dirichlet(alpha=[1, 1, 1])".
-func (d Dirichlet) String() string { return fmtDist("Dirichlet", []string{"alpha"}, d.Alpha) }
+func (d Dirichlet) String() string { return familyString("Dirichlet", d.Alpha) }
 
 // rowStats applies f to every row of alpha (its last axis) and concatenates
 // the results.

@@ -145,7 +145,7 @@ func (d MultivariateNormal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "MultivariateNormal(loc=[0, 0], cov=[[1, 0], [0, 1]])".
 func (d MultivariateNormal) String() string {
-	return fmtDist("MultivariateNormal", []string{"loc", "cov"}, d.Loc, d.Cov)
+	return familyString("MultivariateNormal", d.Loc, d.Cov)
 }
 
 // Mean returns loc.
@@ -411,7 +411,7 @@ func (d MultivariateNormalCholesky) Support() Support { return Support{Kind: Rea
 
 // String returns e.g. "MultivariateNormalCholesky(loc=[0, 0], L=[[1, 0], [0.5, 1]])".
 func (d MultivariateNormalCholesky) String() string {
-	return fmtDist("MultivariateNormalCholesky", []string{"loc", "L"}, d.Loc, d.L)
+	return familyString("MultivariateNormalCholesky", d.Loc, d.L)
 }
 
 // Mean returns loc (one d-vector per draw of a batch).
