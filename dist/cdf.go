@@ -52,8 +52,18 @@ type cdfSpec struct {
 	fam      string
 	ps       []*tensor.Tensor
 	discrete bool
+	positive bool // the support starts at 0: evalAt gives the limits at x ≤ 0, eval sees x > 0
 	bad      func(v []float64) bool
 	eval     func(v []float64, upper bool, need []bool, g []float64) (float64, error)
+}
+
+// evalAt is eval with the values at or below 0 of a positive support
+// answered by lowerLimit.
+func (c cdfSpec) evalAt(v []float64, upper bool, need []bool, g []float64) (float64, error) {
+	if c.positive && v[0] <= 0 {
+		return lowerLimit(upper), nil
+	}
+	return c.eval(v, upper, need, g)
 }
 
 // cdfer is implemented by the families of this package that have a CDF.
@@ -79,7 +89,7 @@ func (c cdfSpec) at(v []float64, upper bool) float64 {
 		}
 		return 0
 	}
-	l, _ := c.eval(v, upper, nil, nil)
+	l, _ := c.evalAt(v, upper, nil, nil)
 	return l
 }
 
@@ -112,7 +122,7 @@ func (c cdfSpec) run(x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
 			return
 		}
 		clear(gv)
-		l, e := c.eval(v, upper, need, gv)
+		l, e := c.evalAt(v, upper, need, gv)
 		if e != nil {
 			err = e
 			return
@@ -199,7 +209,7 @@ func (c cdfSpec) shapeGrad(v []float64, upper bool, need []bool, g []float64, k 
 	w := append([]float64(nil), v...)
 	d, ok := richardson(func(t float64) float64 {
 		w[k] = t
-		l, _ := c.eval(w, upper, nil, nil)
+		l, _ := c.evalAt(w, upper, nil, nil)
 		return l
 	}, v[k])
 	if !ok {
@@ -235,6 +245,9 @@ func locScale(fam string, ps []*tensor.Tensor, bad func(v []float64) bool,
 // badScale reports an invalid scale, the second parameter (v[0] is x).
 func badScale(v []float64) bool { return !(v[2] > 0) }
 
+// badOnePositive reports a first parameter that is not positive.
+func badOnePositive(v []float64) bool { return !(v[1] > 0) }
+
 // badTwoPositive reports a first or second parameter that is not positive.
 func badTwoPositive(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }
 
@@ -268,12 +281,10 @@ func (d HalfNormal) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d
 
 func (d HalfNormal) cdf() cdfSpec {
 	return cdfSpec{fam: "HalfNormal", ps: []*tensor.Tensor{d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			t := x / (s * math.Sqrt2)
 			var l float64
 			if upper {
@@ -306,11 +317,9 @@ func (d LogNormal) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.
 
 func (d LogNormal) cdf() cdfSpec {
 	return cdfSpec{fam: "LogNormal", ps: []*tensor.Tensor{d.Loc, d.Scale}, bad: badScale,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[2]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			z := (math.Log(x) - v[1]) / s
 			l := symmetric(logPhi)(z, upper, nil)
 			fromPDF(l, logPhiPdf(z)-math.Log(s)-math.Log(x), upper, need, g, 1, -x, -z*x)
@@ -373,7 +382,7 @@ func (d StudentT) cdf() cdfSpec {
 		if need != nil {
 			wn = []bool{need[0], need[2], need[3], false}
 		}
-		l, _ := inner.eval(w, upper, wn, wg[:])
+		l, _ := inner.evalAt(w, upper, wn, wg[:])
 		if math.IsInf(l, -1) {
 			return l, underflow(c.fam, v[0], upper)
 		}
@@ -416,12 +425,10 @@ func (d HalfCauchy) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d
 
 func (d HalfCauchy) cdf() cdfSpec {
 	return cdfSpec{fam: "HalfCauchy", ps: []*tensor.Tensor{d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			var l float64
 			if upper {
 				l = math.Log(2 / math.Pi * math.Atan2(s, x))
@@ -489,12 +496,10 @@ func (d Exponential) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return 
 
 func (d Exponential) cdf() cdfSpec {
 	return cdfSpec{fam: "Exponential", ps: []*tensor.Tensor{d.Rate},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, r := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			l := -r * x
 			if !upper {
 				l = log1mexp(l)
@@ -525,12 +530,9 @@ func (d InverseGamma) cdf() cdfSpec { return gammaCDF("InverseGamma", d.Shape, d
 // of InverseGamma(shape, b) (b the scale): as 1/X ~ Gamma(shape, b) there,
 // P(X ≤ x) = Q(shape, b/x) where Gamma's is P(shape, b·x).
 func gammaCDF(fam string, shape, b *tensor.Tensor, inverse bool) cdfSpec {
-	c := cdfSpec{fam: fam, ps: []*tensor.Tensor{shape, b}, bad: badTwoPositive}
+	c := cdfSpec{fam: fam, ps: []*tensor.Tensor{shape, b}, bad: badTwoPositive, positive: true}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
-		if x <= 0 {
-			return lowerLimit(upper), nil
-		}
 		var l float64
 		if inverse {
 			l = pick(!upper)(logGammaInc(a, b/x))
@@ -597,12 +599,10 @@ func (d Weibull) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cd
 
 func (d Weibull) cdf() cdfSpec {
 	return cdfSpec{fam: "Weibull", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: badTwoPositive,
+		bad:      badTwoPositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, k, s := v[0], v[1], v[2]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			lu := math.Log(x / s)
 			u := math.Exp(k * lu)
 			l := -u
