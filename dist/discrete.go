@@ -29,24 +29,54 @@ func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
 // LogProb returns log p for 1 and log(1 - p) for 0, summed over each row;
 // any other value has log mass -Inf.
 func (d Bernoulli) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Bernoulli", []func(float64) bool{notBinary, notProb}, x, d.P)
-	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.P, 0.5))
+	return bernoulliLogProb("Bernoulli", x, d.P, byProb)
+}
+
+// success is how a family of successes and failures (Bernoulli,
+// Binomial) is parameterised: by the probability of a success (byProb) or
+// by its logit (byLogit, computed with log-sigmoid so that it stays
+// accurate for any logit).
+type success struct {
+	bad             func(float64) bool    // an invalid parameter value (nil: none is)
+	safe            float64               // a valid stand-in for an invalid one
+	prob            func(float64) float64 // the probability of a success
+	logOne, logZero func(*tensor.Tensor) *tensor.Tensor
+}
+
+var (
+	byProb = success{notProb, 0.5, func(p float64) float64 { return p },
+		tensor.Log, func(p *tensor.Tensor) *tensor.Tensor { return tensor.Log1p(tensor.Neg(p)) }}
+	byLogit = success{nil, 0, sigmoid,
+		tensor.LogSigmoid, func(l *tensor.Tensor) *tensor.Tensor { return tensor.LogSigmoid(tensor.Neg(l)) }}
+)
+
+// bernoulliLogProb is the log mass of the rows of x under a distribution
+// on {0, 1} with parameter par (of kind s): log P(1) for a 1 and log P(0)
+// for a 0, summed over each row; another value has log mass -Inf.
+func bernoulliLogProb(fam string, x, par *tensor.Tensor, s success) *tensor.Tensor {
+	m, x := newMaskedEach(fam, []func(float64) bool{notBinary, s.bad}, x, par)
+	x, p := m.full(m.safe(x, 0)), m.full(m.safe(par, s.safe))
 	one := make([]bool, x.Len())
 	for i, v := range x.Data() {
 		one[i] = v == 1
 	}
-	elem := tensor.Where(one, tensor.Log(p), tensor.Log1p(tensor.Neg(p)))
-	return m.finish(elem, nil)
+	return m.finish(tensor.Where(one, s.logOne(p), s.logZero(p)), nil)
 }
 
 // Sample returns n draws as an [n, d] tensor of zeros and ones.
 func (d Bernoulli) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("Bernoulli", n, func(v []float64) float64 {
-		if rng.Float64() < v[0] {
+	return bernoulliDraws("Bernoulli", rng, n, d.P, byProb)
+}
+
+// bernoulliDraws returns n draws of zeros and ones under parameter par (of
+// kind s).
+func bernoulliDraws(fam string, rng *rand.Rand, n int, par *tensor.Tensor, s success) *tensor.Tensor {
+	return draws(fam, n, func(v []float64) float64 {
+		if rng.Float64() < s.prob(v[0]) {
 			return 1
 		}
 		return 0
-	}, d.P)
+	}, par)
 }
 
 // Support returns {0, 1}.
@@ -97,21 +127,33 @@ func (d Binomial) Dim() int { return paramDim("Binomial", d.N, d.P) }
 
 // LogProb returns the log mass of each row of x.
 func (d Binomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Binomial", func(v []float64) bool {
-		return !isCount(v[0]) || v[0] > v[1] || !isCount(v[1]) || !(v[2] >= 0 && v[2] <= 1)
-	}, x, d.N, d.P)
-	k, n, p := m.safe(x, 0), m.safe(d.N, 0), m.safe(d.P, 0.5)
+	return binomialLogProb("Binomial", x, d.N, d.P, byProb)
+}
+
+// binomialLogProb is the log mass of the rows of x under the number of
+// successes in n trials with parameter par (of kind s).
+func binomialLogProb(fam string, x, n, par *tensor.Tensor, s success) *tensor.Tensor {
+	m, x := newMasked(fam, func(v []float64) bool {
+		return !isCount(v[0]) || v[0] > v[1] || !isCount(v[1]) || (s.bad != nil && s.bad(v[2]))
+	}, x, n, par)
+	k, n, p := m.safe(x, 0), m.safe(n, 0), m.safe(par, s.safe)
 	nk := tensor.Sub(n, k)
 	elem := tensor.Sub(tensor.LGamma(tensor.AddScalar(n, 1)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(tensor.AddScalar(nk, 1))))
-	elem = tensor.Add(elem, tensor.Add(mulZero(k, tensor.Log(p)), mulZero(nk, tensor.Log1p(tensor.Neg(p)))))
+	elem = tensor.Add(elem, tensor.Add(mulZero(k, s.logOne(p)), mulZero(nk, s.logZero(p))))
 	return m.finish(elem, nil)
 }
 
 // Sample returns n draws (binomialDraw) as an [n, d] tensor.
 func (d Binomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("Binomial", n, func(v []float64) float64 {
-		return binomialDraw(rng, v[0], v[1])
-	}, d.N, d.P)
+	return binomialDraws("Binomial", rng, n, d.N, d.P, byProb)
+}
+
+// binomialDraws returns n draws (binomialDraw) of the number of successes
+// in n trials with parameter par (of kind s).
+func binomialDraws(fam string, rng *rand.Rand, n int, trials, par *tensor.Tensor, s success) *tensor.Tensor {
+	return draws(fam, n, func(v []float64) float64 {
+		return binomialDraw(rng, v[0], s.prob(v[1]))
+	}, trials, par)
 }
 
 const (

@@ -156,24 +156,12 @@ func (d BernoulliLogit) Dim() int { return paramDim("BernoulliLogit", d.Logit) }
 // LogProb returns log sigmoid(logit) for 1 and log sigmoid(-logit) for 0,
 // summed over each row; any other value has log mass -Inf.
 func (d BernoulliLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("BernoulliLogit", []func(float64) bool{notBinary, nil}, x, d.Logit)
-	x, l := m.full(m.safe(x, 0)), m.full(m.safe(d.Logit, 0))
-	one := make([]bool, x.Len())
-	for i, v := range x.Data() {
-		one[i] = v == 1
-	}
-	elem := tensor.Where(one, tensor.LogSigmoid(l), tensor.LogSigmoid(tensor.Neg(l)))
-	return m.finish(elem, nil)
+	return bernoulliLogProb("BernoulliLogit", x, d.Logit, byLogit)
 }
 
 // Sample returns n draws as an [n, d] tensor of zeros and ones.
 func (d BernoulliLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("BernoulliLogit", n, func(v []float64) float64 {
-		if rng.Float64() < sigmoid(v[0]) {
-			return 1
-		}
-		return 0
-	}, d.Logit)
+	return bernoulliDraws("BernoulliLogit", rng, n, d.Logit, byLogit)
 }
 
 // Support returns {0, 1}.
@@ -223,21 +211,12 @@ func (d BinomialLogit) Dim() int { return paramDim("BinomialLogit", d.N, d.Logit
 
 // LogProb returns the log mass of each row of x.
 func (d BinomialLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("BinomialLogit", func(v []float64) bool {
-		return !isCount(v[0]) || !isCount(v[1]) || v[0] > v[1]
-	}, x, d.N, d.Logit)
-	k, n, l := m.safe(x, 0), m.safe(d.N, 0), m.safe(d.Logit, 0)
-	nk := tensor.Sub(n, k)
-	elem := tensor.Sub(tensor.LGamma(tensor.AddScalar(n, 1)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(tensor.AddScalar(nk, 1))))
-	elem = tensor.Add(elem, tensor.Add(mulZero(k, tensor.LogSigmoid(l)), mulZero(nk, tensor.LogSigmoid(tensor.Neg(l)))))
-	return m.finish(elem, nil)
+	return binomialLogProb("BinomialLogit", x, d.N, d.Logit, byLogit)
 }
 
 // Sample returns n draws (binomialDraw) as an [n, d] tensor.
 func (d BinomialLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("BinomialLogit", n, func(v []float64) float64 {
-		return binomialDraw(rng, v[0], sigmoid(v[1]))
-	}, d.N, d.Logit)
+	return binomialDraws("BinomialLogit", rng, n, d.N, d.Logit, byLogit)
 }
 
 // Support returns the integers 0, ..., n; High holds n per component
