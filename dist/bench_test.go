@@ -52,3 +52,36 @@ func BenchmarkFamilyBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCountLogProb measures LogProb of the families of successes
+// (Bernoulli, Binomial and their logit forms, which share their code) on
+// 1000 rows of 10 values.
+func BenchmarkCountLogProb(b *testing.B) {
+	rng := newRNG()
+	par, logit, x, k := make([]float64, 10), make([]float64, 10), make([]float64, 10000), make([]float64, 10000)
+	for i := range par {
+		par[i] = 0.1 + 0.08*float64(i)
+		logit[i] = float64(i) - 5
+	}
+	for i := range x {
+		x[i] = float64(rng.IntN(2))
+		k[i] = float64(rng.IntN(11))
+	}
+	xs, ks, n := tensor.New(x, 1000, 10), tensor.New(k, 1000, 10), tensor.Scalar(10)
+	for _, tt := range []struct {
+		name string
+		d    Distribution
+		x    *tensor.Tensor
+	}{
+		{"Bernoulli", Bernoulli{tensor.Vector(par)}, xs},
+		{"BernoulliLogit", BernoulliLogit{tensor.Vector(logit)}, xs},
+		{"Binomial", Binomial{n, tensor.Vector(par)}, ks},
+		{"BinomialLogit", BinomialLogit{n, tensor.Vector(logit)}, ks},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			for b.Loop() {
+				tt.d.LogProb(tt.x)
+			}
+		})
+	}
+}
