@@ -131,9 +131,7 @@ func (d Normal) RSampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor
 func (d Normal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Normal(loc=0, scale=1)".
-func (d Normal) String() string {
-	return familyString("Normal", d.Loc, d.Scale)
-}
+func (d Normal) String() string { return familyString("Normal", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Normal) Mean() ([]float64, bool) {
@@ -250,9 +248,7 @@ func (d LogNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d LogNormal) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "LogNormal(loc=0, scale=1)".
-func (d LogNormal) String() string {
-	return familyString("LogNormal", d.Loc, d.Scale)
-}
+func (d LogNormal) String() string { return familyString("LogNormal", d.Loc, d.Scale) }
 
 // Mean returns exp(loc + scale²/2).
 func (d LogNormal) Mean() ([]float64, bool) {
@@ -322,9 +318,7 @@ func (d StudentT) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d StudentT) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "StudentT(df=3, loc=0, scale=1)".
-func (d StudentT) String() string {
-	return familyString("StudentT", d.DF, d.Loc, d.Scale)
-}
+func (d StudentT) String() string { return familyString("StudentT", d.DF, d.Loc, d.Scale) }
 
 // Mean returns loc; it is undefined (ok = false) when some df ≤ 1.
 func (d StudentT) Mean() ([]float64, bool) {

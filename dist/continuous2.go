@@ -61,9 +61,7 @@ func (d Weibull) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Weibull) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Weibull(shape=2, scale=1)".
-func (d Weibull) String() string {
-	return familyString("Weibull", d.Shape, d.Scale)
-}
+func (d Weibull) String() string { return familyString("Weibull", d.Shape, d.Scale) }
 
 // Mean returns scale·Γ(1 + 1/shape).
 func (d Weibull) Mean() ([]float64, bool) {
@@ -134,9 +132,7 @@ func openUniform(rng *rand.Rand) float64 {
 func (d Logistic) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Logistic(loc=0, scale=1)".
-func (d Logistic) String() string {
-	return familyString("Logistic", d.Loc, d.Scale)
-}
+func (d Logistic) String() string { return familyString("Logistic", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Logistic) Mean() ([]float64, bool) {
@@ -264,9 +260,7 @@ func (d SkewNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d SkewNormal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "SkewNormal(loc=0, scale=1, alpha=2)".
-func (d SkewNormal) String() string {
-	return familyString("SkewNormal", d.Loc, d.Scale, d.Alpha)
-}
+func (d SkewNormal) String() string { return familyString("SkewNormal", d.Loc, d.Scale, d.Alpha) }
 
 // skewDelta returns δ = alpha/√(1+alpha²).
 func skewDelta(a float64) float64 { return a / math.Sqrt(1+a*a) }

@@ -541,9 +541,7 @@ func (d NegativeBinomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d NegativeBinomial) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "NegativeBinomial(mean=3, dispersion=2)".
-func (d NegativeBinomial) String() string {
-	return familyString("NegativeBinomial", d.Mu, d.Phi)
-}
+func (d NegativeBinomial) String() string { return familyString("NegativeBinomial", d.Mu, d.Phi) }
 
 // Mean returns mu.
 func (d NegativeBinomial) Mean() ([]float64, bool) {

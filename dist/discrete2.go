@@ -75,9 +75,7 @@ func countRange(fam string, ps ...*tensor.Tensor) Support {
 }
 
 // String returns e.g. "BetaBinomial(n=10, a=2, b=3)".
-func (d BetaBinomial) String() string {
-	return familyString("BetaBinomial", d.N, d.A, d.B)
-}
+func (d BetaBinomial) String() string { return familyString("BetaBinomial", d.N, d.A, d.B) }
 
 // Mean returns n a/(a + b).
 func (d BetaBinomial) Mean() ([]float64, bool) {
@@ -224,9 +222,7 @@ func (d BinomialLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d BinomialLogit) Support() Support { return countRange("BinomialLogit", d.N, d.Logit) }
 
 // String returns e.g. "BinomialLogit(n=10, logit=0)".
-func (d BinomialLogit) String() string {
-	return familyString("BinomialLogit", d.N, d.Logit)
-}
+func (d BinomialLogit) String() string { return familyString("BinomialLogit", d.N, d.Logit) }
 
 // Mean returns n sigmoid(logit).
 func (d BinomialLogit) Mean() ([]float64, bool) {
@@ -684,9 +680,7 @@ func (d Multinomial) Support() Support {
 }
 
 // String returns e.g. "Multinomial(n=10, probs=[0.2, 0.8])".
-func (d Multinomial) String() string {
-	return familyString("Multinomial", d.N, d.Probs)
-}
+func (d Multinomial) String() string { return familyString("Multinomial", d.N, d.Probs) }
 
 // Mean returns n probs (per batch row when batched).
 func (d Multinomial) Mean() ([]float64, bool) {

@@ -115,9 +115,7 @@ func (d InverseGamma) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d InverseGamma) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "InverseGamma(shape=3, scale=1)".
-func (d InverseGamma) String() string {
-	return familyString("InverseGamma", d.Shape, d.Scale)
-}
+func (d InverseGamma) String() string { return familyString("InverseGamma", d.Shape, d.Scale) }
 
 // Mean returns scale/(shape - 1); undefined (ok = false) when some shape ≤ 1.
 func (d InverseGamma) Mean() ([]float64, bool) {
