@@ -682,15 +682,16 @@ func (d Multinomial) Support() Support {
 // String returns e.g. "Multinomial(n=10, probs=[0.2, 0.8])".
 func (d Multinomial) String() string { return familyString("Multinomial", d.N, d.Probs) }
 
-// Mean returns n probs (per batch row when batched).
-func (d Multinomial) Mean() ([]float64, bool) {
-	return perParam("Multinomial", func(v []float64) (float64, bool) { return v[0] * v[1], true }, d.N, d.Probs)
-}
+// Mean returns n probs (per batch row when batched): component k is
+// Binomial(n, probs[k]).
+func (d Multinomial) Mean() ([]float64, bool) { return d.marginals().Mean() }
 
-// StdDev returns √(n probs (1 - probs)).
-func (d Multinomial) StdDev() ([]float64, bool) {
-	return perParam("Multinomial", func(v []float64) (float64, bool) { return math.Sqrt(v[0] * v[1] * (1 - v[1])), true }, d.N, d.Probs)
-}
+// StdDev returns √(n probs (1 - probs)), the Binomial marginals' sd.
+func (d Multinomial) StdDev() ([]float64, bool) { return d.marginals().StdDev() }
+
+// marginals returns the distributions of the components: Binomial(n,
+// probs[k]).
+func (d Multinomial) marginals() Binomial { return Binomial{d.N, d.Probs} }
 
 // Entropy returns -log n! - n Σ p_k log p_k + Σ_k E[log x_k!], each x_k
 // being Binomial(n, p_k) (ok = false for n above a million or batched
