@@ -34,6 +34,15 @@ type CDF interface {
 	LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error)
 }
 
+// LogTail returns c's LogCCDF of x, log P(X > x), when upper is set, and
+// its LogCDF, log P(X ≤ x), otherwise.
+func LogTail(c CDF, x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
+	if upper {
+		return c.LogCCDF(x)
+	}
+	return c.LogCDF(x)
+}
+
 // cdfSpec is a family's CDF in scalar form: ps are its parameter tensors,
 // bad reports invalid parameter values (v[1:], with v[0] the value), and
 // eval returns log F(x) (log(1 − F(x)) when upper) at v = [x, params...]
@@ -43,8 +52,18 @@ type cdfSpec struct {
 	fam      string
 	ps       []*tensor.Tensor
 	discrete bool
+	positive bool // the support starts at 0: evalAt gives the limits at x ≤ 0, eval sees x > 0
 	bad      func(v []float64) bool
 	eval     func(v []float64, upper bool, need []bool, g []float64) (float64, error)
+}
+
+// evalAt is eval with the values at or below 0 of a positive support
+// answered by lowerLimit.
+func (c cdfSpec) evalAt(v []float64, upper bool, need []bool, g []float64) (float64, error) {
+	if c.positive && v[0] <= 0 {
+		return lowerLimit(upper), nil
+	}
+	return c.eval(v, upper, need, g)
 }
 
 // cdfer is implemented by the families of this package that have a CDF.
@@ -70,7 +89,7 @@ func (c cdfSpec) at(v []float64, upper bool) float64 {
 		}
 		return 0
 	}
-	l, _ := c.eval(v, upper, nil, nil)
+	l, _ := c.evalAt(v, upper, nil, nil)
 	return l
 }
 
@@ -103,7 +122,7 @@ func (c cdfSpec) run(x *tensor.Tensor, upper bool) (*tensor.Tensor, error) {
 			return
 		}
 		clear(gv)
-		l, e := c.eval(v, upper, need, gv)
+		l, e := c.evalAt(v, upper, need, gv)
 		if e != nil {
 			err = e
 			return
@@ -190,7 +209,7 @@ func (c cdfSpec) shapeGrad(v []float64, upper bool, need []bool, g []float64, k 
 	w := append([]float64(nil), v...)
 	d, ok := richardson(func(t float64) float64 {
 		w[k] = t
-		l, _ := c.eval(w, upper, nil, nil)
+		l, _ := c.evalAt(w, upper, nil, nil)
 		return l
 	}, v[k])
 	if !ok {
@@ -226,6 +245,9 @@ func locScale(fam string, ps []*tensor.Tensor, bad func(v []float64) bool,
 // badScale reports an invalid scale, the second parameter (v[0] is x).
 func badScale(v []float64) bool { return !(v[2] > 0) }
 
+// badOnePositive reports a first parameter that is not positive.
+func badOnePositive(v []float64) bool { return !(v[1] > 0) }
+
 // badTwoPositive reports a first or second parameter that is not positive.
 func badTwoPositive(v []float64) bool { return !(v[1] > 0) || !(v[2] > 0) }
 
@@ -259,12 +281,10 @@ func (d HalfNormal) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d
 
 func (d HalfNormal) cdf() cdfSpec {
 	return cdfSpec{fam: "HalfNormal", ps: []*tensor.Tensor{d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			t := x / (s * math.Sqrt2)
 			var l float64
 			if upper {
@@ -297,11 +317,9 @@ func (d LogNormal) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.
 
 func (d LogNormal) cdf() cdfSpec {
 	return cdfSpec{fam: "LogNormal", ps: []*tensor.Tensor{d.Loc, d.Scale}, bad: badScale,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[2]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			z := (math.Log(x) - v[1]) / s
 			l := symmetric(logPhi)(z, upper, nil)
 			fromPDF(l, logPhiPdf(z)-math.Log(s)-math.Log(x), upper, need, g, 1, -x, -z*x)
@@ -364,7 +382,7 @@ func (d StudentT) cdf() cdfSpec {
 		if need != nil {
 			wn = []bool{need[0], need[2], need[3], false}
 		}
-		l, _ := inner.eval(w, upper, wn, wg[:])
+		l, _ := inner.evalAt(w, upper, wn, wg[:])
 		if math.IsInf(l, -1) {
 			return l, underflow(c.fam, v[0], upper)
 		}
@@ -407,12 +425,10 @@ func (d HalfCauchy) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d
 
 func (d HalfCauchy) cdf() cdfSpec {
 	return cdfSpec{fam: "HalfCauchy", ps: []*tensor.Tensor{d.Scale},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, s := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			var l float64
 			if upper {
 				l = math.Log(2 / math.Pi * math.Atan2(s, x))
@@ -480,12 +496,10 @@ func (d Exponential) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return 
 
 func (d Exponential) cdf() cdfSpec {
 	return cdfSpec{fam: "Exponential", ps: []*tensor.Tensor{d.Rate},
-		bad: func(v []float64) bool { return !(v[1] > 0) },
+		bad:      badOnePositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, r := v[0], v[1]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			l := -r * x
 			if !upper {
 				l = log1mexp(l)
@@ -502,24 +516,7 @@ func (d Gamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf()
 // LogCCDF returns log Q(shape, rate·x) per element.
 func (d Gamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, true) }
 
-func (d Gamma) cdf() cdfSpec {
-	c := cdfSpec{fam: "Gamma", ps: []*tensor.Tensor{d.Shape, d.Rate},
-		bad: badTwoPositive}
-	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
-		x, a, b := v[0], v[1], v[2]
-		if x <= 0 {
-			return lowerLimit(upper), nil
-		}
-		l := pick(upper)(logGammaInc(a, b*x))
-		if need != nil && !math.IsInf(l, 0) {
-			lg, _ := math.Lgamma(a)
-			fromPDF(l, a*math.Log(b)-lg+(a-1)*math.Log(x)-b*x, upper, need, g, 1, 0, x/b)
-			return l, c.shapeGrad(v, upper, need, g, 1)
-		}
-		return l, nil
-	}
-	return c
-}
+func (d Gamma) cdf() cdfSpec { return gammaCDF("Gamma", d.Shape, d.Rate, false) }
 
 // LogCDF returns log Q(shape, scale/x) per element.
 func (d InverseGamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, false) }
@@ -527,18 +524,28 @@ func (d InverseGamma) LogCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return 
 // LogCCDF returns log P(shape, scale/x) per element.
 func (d InverseGamma) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cdf().run(x, true) }
 
-func (d InverseGamma) cdf() cdfSpec {
-	c := cdfSpec{fam: "InverseGamma", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: badTwoPositive}
+func (d InverseGamma) cdf() cdfSpec { return gammaCDF("InverseGamma", d.Shape, d.Scale, true) }
+
+// gammaCDF is the CDF of Gamma(shape, b) (b the rate) and, with inverse,
+// of InverseGamma(shape, b) (b the scale): as 1/X ~ Gamma(shape, b) there,
+// P(X ≤ x) = Q(shape, b/x) where Gamma's is P(shape, b·x).
+func gammaCDF(fam string, shape, b *tensor.Tensor, inverse bool) cdfSpec {
+	c := cdfSpec{fam: fam, ps: []*tensor.Tensor{shape, b}, bad: badTwoPositive, positive: true}
 	c.eval = func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 		x, a, b := v[0], v[1], v[2]
-		if x <= 0 {
-			return lowerLimit(upper), nil
+		var l float64
+		if inverse {
+			l = pick(!upper)(logGammaInc(a, b/x))
+		} else {
+			l = pick(upper)(logGammaInc(a, b*x))
 		}
-		l := pick(!upper)(logGammaInc(a, b/x))
 		if need != nil && !math.IsInf(l, 0) {
 			lg, _ := math.Lgamma(a)
-			fromPDF(l, a*math.Log(b)-lg-(a+1)*math.Log(x)-b/x, upper, need, g, 1, 0, -x/b)
+			if inverse {
+				fromPDF(l, a*math.Log(b)-lg-(a+1)*math.Log(x)-b/x, upper, need, g, 1, 0, -x/b)
+			} else {
+				fromPDF(l, a*math.Log(b)-lg+(a-1)*math.Log(x)-b*x, upper, need, g, 1, 0, x/b)
+			}
 			return l, c.shapeGrad(v, upper, need, g, 1)
 		}
 		return l, nil
@@ -592,12 +599,10 @@ func (d Weibull) LogCCDF(x *tensor.Tensor) (*tensor.Tensor, error) { return d.cd
 
 func (d Weibull) cdf() cdfSpec {
 	return cdfSpec{fam: "Weibull", ps: []*tensor.Tensor{d.Shape, d.Scale},
-		bad: badTwoPositive,
+		bad:      badTwoPositive,
+		positive: true,
 		eval: func(v []float64, upper bool, need []bool, g []float64) (float64, error) {
 			x, k, s := v[0], v[1], v[2]
-			if x <= 0 {
-				return lowerLimit(upper), nil
-			}
 			lu := math.Log(x / s)
 			u := math.Exp(k * lu)
 			l := -u

@@ -40,14 +40,7 @@ func scalarLogProb(d Distribution) func(x float64) float64 {
 // lcdf evaluates the log CDF (or CCDF) of a one-component distribution at x.
 func lcdf(t *testing.T, d Distribution, x float64, upper bool) float64 {
 	t.Helper()
-	c := d.(CDF)
-	var r *tensor.Tensor
-	var err error
-	if upper {
-		r, err = c.LogCCDF(tensor.New([]float64{x}, 1, 1))
-	} else {
-		r, err = c.LogCDF(tensor.New([]float64{x}, 1, 1))
-	}
+	r, err := LogTail(d.(CDF), tensor.New([]float64{x}, 1, 1), upper)
 	if err != nil {
 		t.Fatalf("%v: %v", d, err)
 	}
@@ -277,14 +270,7 @@ func TestCDFGradient(t *testing.T) {
 			checkGrad(t, name, tt.vals, tt.noGrad, func(ps []*tensor.Tensor) *tensor.Tensor {
 				x := ps[len(ps)-1]
 				x = tensor.Reshape(x, x.Len(), 1)
-				d := tt.build(ps)
-				var r *tensor.Tensor
-				var err error
-				if upper {
-					r, err = d.LogCCDF(x)
-				} else {
-					r, err = d.LogCDF(x)
-				}
+				r, err := LogTail(tt.build(ps), x, upper)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}

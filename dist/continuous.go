@@ -1,7 +1,6 @@
 package dist
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -32,16 +31,8 @@ type Normal struct {
 }
 
 // NewNormal returns a validated Normal: scale must be positive.
-func NewNormal(loc, scale *tensor.Tensor) (*Normal, error) { return makeNormal(true, loc, scale) }
-
-func makeNormal(validate bool, loc, scale *tensor.Tensor) (*Normal, error) {
-	// Inside models the parameters keep their shapes (a [B, 1] scale is not
-	// copied to [B, n]): LogProb broadcasts as it computes.
-	ps, err := prepareLazy("Normal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Normal{ps[0], ps[1]}, nil
+func NewNormal(loc, scale *tensor.Tensor) (*Normal, error) {
+	return newFamily[*Normal]("Normal", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -140,9 +131,7 @@ func (d Normal) RSampleOn(tp *tensor.Tape, rng *rand.Rand, n int) *tensor.Tensor
 func (d Normal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Normal(loc=0, scale=1)".
-func (d Normal) String() string {
-	return fmtDist("Normal", []string{"loc", "scale"}, d.Loc, d.Scale)
-}
+func (d Normal) String() string { return familyString("Normal", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Normal) Mean() ([]float64, bool) {
@@ -168,14 +157,8 @@ type HalfNormal struct {
 }
 
 // NewHalfNormal returns a validated HalfNormal: scale must be positive.
-func NewHalfNormal(scale *tensor.Tensor) (*HalfNormal, error) { return makeHalfNormal(true, scale) }
-
-func makeHalfNormal(validate bool, scale *tensor.Tensor) (*HalfNormal, error) {
-	ps, err := prepare("HalfNormal", validate, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &HalfNormal{ps[0]}, nil
+func NewHalfNormal(scale *tensor.Tensor) (*HalfNormal, error) {
+	return newFamily[*HalfNormal]("HalfNormal", scale)
 }
 
 // Dim returns the number of components.
@@ -193,7 +176,7 @@ func (d HalfNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d HalfNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return HalfNormal{d.Scale.Detach()}.RSample(rng, n)
+	return sampleDetached("HalfNormal", rng, n, d.Scale)
 }
 
 // RSample returns n draws scale·|z| with z standard normal noise.
@@ -206,7 +189,7 @@ func (d HalfNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d HalfNormal) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "HalfNormal(scale=1)".
-func (d HalfNormal) String() string { return fmtDist("HalfNormal", []string{"scale"}, d.Scale) }
+func (d HalfNormal) String() string { return familyString("HalfNormal", d.Scale) }
 
 // Mean returns scale·√(2/π).
 func (d HalfNormal) Mean() ([]float64, bool) {
@@ -233,15 +216,7 @@ type LogNormal struct {
 
 // NewLogNormal returns a validated LogNormal: scale must be positive.
 func NewLogNormal(loc, scale *tensor.Tensor) (*LogNormal, error) {
-	return makeLogNormal(true, loc, scale)
-}
-
-func makeLogNormal(validate bool, loc, scale *tensor.Tensor) (*LogNormal, error) {
-	ps, err := prepare("LogNormal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &LogNormal{ps[0], ps[1]}, nil
+	return newFamily[*LogNormal]("LogNormal", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -260,8 +235,7 @@ func (d LogNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d LogNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return LogNormal{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("LogNormal", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws exp(loc + scale·z) with z standard normal noise.
@@ -274,9 +248,7 @@ func (d LogNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d LogNormal) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "LogNormal(loc=0, scale=1)".
-func (d LogNormal) String() string {
-	return fmtDist("LogNormal", []string{"loc", "scale"}, d.Loc, d.Scale)
-}
+func (d LogNormal) String() string { return familyString("LogNormal", d.Loc, d.Scale) }
 
 // Mean returns exp(loc + scale²/2).
 func (d LogNormal) Mean() ([]float64, bool) {
@@ -309,15 +281,7 @@ type StudentT struct {
 
 // NewStudentT returns a validated StudentT: df and scale must be positive.
 func NewStudentT(df, loc, scale *tensor.Tensor) (*StudentT, error) {
-	return makeStudentT(true, df, loc, scale)
-}
-
-func makeStudentT(validate bool, df, loc, scale *tensor.Tensor) (*StudentT, error) {
-	ps, err := prepare("StudentT", validate, param{"df", df, positive}, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &StudentT{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*StudentT]("StudentT", df, loc, scale)
 }
 
 // Dim returns the number of components.
@@ -338,8 +302,7 @@ func (d StudentT) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d StudentT) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.DF, d.Loc, d.Scale)
-	return StudentT{p[0], p[1], p[2]}.RSample(rng, n)
+	return sampleDetached("StudentT", rng, n, d.DF, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·t with t = z·√(df/c) drawn by gonum's
@@ -355,9 +318,7 @@ func (d StudentT) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d StudentT) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "StudentT(df=3, loc=0, scale=1)".
-func (d StudentT) String() string {
-	return fmtDist("StudentT", []string{"df", "loc", "scale"}, d.DF, d.Loc, d.Scale)
-}
+func (d StudentT) String() string { return familyString("StudentT", d.DF, d.Loc, d.Scale) }
 
 // Mean returns loc; it is undefined (ok = false) when some df ≤ 1.
 func (d StudentT) Mean() ([]float64, bool) {
@@ -391,14 +352,8 @@ type Cauchy struct {
 }
 
 // NewCauchy returns a validated Cauchy: scale must be positive.
-func NewCauchy(loc, scale *tensor.Tensor) (*Cauchy, error) { return makeCauchy(true, loc, scale) }
-
-func makeCauchy(validate bool, loc, scale *tensor.Tensor) (*Cauchy, error) {
-	ps, err := prepare("Cauchy", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Cauchy{ps[0], ps[1]}, nil
+func NewCauchy(loc, scale *tensor.Tensor) (*Cauchy, error) {
+	return newFamily[*Cauchy]("Cauchy", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -413,8 +368,7 @@ func (d Cauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Cauchy) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Cauchy{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Cauchy", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·tan(π(u - ½)) with u uniform noise.
@@ -430,7 +384,7 @@ func standardCauchy(rng *rand.Rand) float64 { return math.Tan(math.Pi * (rng.Flo
 func (d Cauchy) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Cauchy(loc=0, scale=1)".
-func (d Cauchy) String() string { return fmtDist("Cauchy", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Cauchy) String() string { return familyString("Cauchy", d.Loc, d.Scale) }
 
 // Mean reports ok = false: the Cauchy distribution has no mean.
 func (d Cauchy) Mean() ([]float64, bool) { return nil, false }
@@ -454,14 +408,8 @@ type HalfCauchy struct {
 }
 
 // NewHalfCauchy returns a validated HalfCauchy: scale must be positive.
-func NewHalfCauchy(scale *tensor.Tensor) (*HalfCauchy, error) { return makeHalfCauchy(true, scale) }
-
-func makeHalfCauchy(validate bool, scale *tensor.Tensor) (*HalfCauchy, error) {
-	ps, err := prepare("HalfCauchy", validate, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &HalfCauchy{ps[0]}, nil
+func NewHalfCauchy(scale *tensor.Tensor) (*HalfCauchy, error) {
+	return newFamily[*HalfCauchy]("HalfCauchy", scale)
 }
 
 // Dim returns the number of components.
@@ -479,7 +427,7 @@ func (d HalfCauchy) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d HalfCauchy) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return HalfCauchy{d.Scale.Detach()}.RSample(rng, n)
+	return sampleDetached("HalfCauchy", rng, n, d.Scale)
 }
 
 // RSample returns n draws scale·|c| with c standard Cauchy noise.
@@ -492,7 +440,7 @@ func (d HalfCauchy) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d HalfCauchy) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "HalfCauchy(scale=1)".
-func (d HalfCauchy) String() string { return fmtDist("HalfCauchy", []string{"scale"}, d.Scale) }
+func (d HalfCauchy) String() string { return familyString("HalfCauchy", d.Scale) }
 
 // Mean reports ok = false: the half-Cauchy distribution has no mean.
 func (d HalfCauchy) Mean() ([]float64, bool) { return nil, false }
@@ -513,14 +461,8 @@ type Laplace struct {
 }
 
 // NewLaplace returns a validated Laplace: scale must be positive.
-func NewLaplace(loc, scale *tensor.Tensor) (*Laplace, error) { return makeLaplace(true, loc, scale) }
-
-func makeLaplace(validate bool, loc, scale *tensor.Tensor) (*Laplace, error) {
-	ps, err := prepare("Laplace", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Laplace{ps[0], ps[1]}, nil
+func NewLaplace(loc, scale *tensor.Tensor) (*Laplace, error) {
+	return newFamily[*Laplace]("Laplace", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -535,8 +477,7 @@ func (d Laplace) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Laplace) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Laplace{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Laplace", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·e with e standard Laplace noise (a
@@ -556,7 +497,7 @@ func (d Laplace) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Laplace) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Laplace(loc=0, scale=1)".
-func (d Laplace) String() string { return fmtDist("Laplace", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Laplace) String() string { return familyString("Laplace", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Laplace) Mean() ([]float64, bool) {
@@ -580,22 +521,8 @@ type Uniform struct {
 }
 
 // NewUniform returns a validated Uniform: low must be less than high.
-func NewUniform(low, high *tensor.Tensor) (*Uniform, error) { return makeUniform(true, low, high) }
-
-func makeUniform(validate bool, low, high *tensor.Tensor) (*Uniform, error) {
-	ps, err := prepare("Uniform", validate, param{"low", low, anyReal}, param{"high", high, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	if validate {
-		lo, hi := ps[0].Data(), ps[1].Data()
-		for i := range lo {
-			if !(lo[i] < hi[i]) {
-				return nil, fmt.Errorf("Uniform: low must be less than high, got low = %s, high = %s", tensor.FormatNumber(lo[i]), tensor.FormatNumber(hi[i]))
-			}
-		}
-	}
-	return &Uniform{ps[0], ps[1]}, nil
+func NewUniform(low, high *tensor.Tensor) (*Uniform, error) {
+	return newFamily[*Uniform]("Uniform", low, high)
 }
 
 // Dim returns the number of components.
@@ -614,8 +541,7 @@ func (d Uniform) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Uniform) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Low, d.High)
-	return Uniform{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Uniform", rng, n, d.Low, d.High)
 }
 
 // RSample returns n draws low + (high - low)·u with u uniform noise on [0, 1).
@@ -633,7 +559,7 @@ func (d Uniform) Support() Support {
 }
 
 // String returns e.g. "Uniform(low=0, high=1)".
-func (d Uniform) String() string { return fmtDist("Uniform", []string{"low", "high"}, d.Low, d.High) }
+func (d Uniform) String() string { return familyString("Uniform", d.Low, d.High) }
 
 // Mean returns (low + high)/2.
 func (d Uniform) Mean() ([]float64, bool) {
@@ -658,14 +584,8 @@ type Exponential struct {
 }
 
 // NewExponential returns a validated Exponential: rate must be positive.
-func NewExponential(rate *tensor.Tensor) (*Exponential, error) { return makeExponential(true, rate) }
-
-func makeExponential(validate bool, rate *tensor.Tensor) (*Exponential, error) {
-	ps, err := prepare("Exponential", validate, param{"rate", rate, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Exponential{ps[0]}, nil
+func NewExponential(rate *tensor.Tensor) (*Exponential, error) {
+	return newFamily[*Exponential]("Exponential", rate)
 }
 
 // Dim returns the number of components.
@@ -682,7 +602,7 @@ func (d Exponential) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Exponential) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return Exponential{d.Rate.Detach()}.RSample(rng, n)
+	return sampleDetached("Exponential", rng, n, d.Rate)
 }
 
 // RSample returns n draws e/rate with e standard exponential noise.
@@ -695,7 +615,7 @@ func (d Exponential) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Exponential) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Exponential(rate=1)".
-func (d Exponential) String() string { return fmtDist("Exponential", []string{"rate"}, d.Rate) }
+func (d Exponential) String() string { return familyString("Exponential", d.Rate) }
 
 // Mean returns 1/rate.
 func (d Exponential) Mean() ([]float64, bool) {

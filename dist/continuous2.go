@@ -27,15 +27,7 @@ type Weibull struct {
 
 // NewWeibull returns a validated Weibull: shape and scale must be positive.
 func NewWeibull(shape, scale *tensor.Tensor) (*Weibull, error) {
-	return makeWeibull(true, shape, scale)
-}
-
-func makeWeibull(validate bool, shape, scale *tensor.Tensor) (*Weibull, error) {
-	ps, err := prepare("Weibull", validate, param{"shape", shape, positive}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Weibull{ps[0], ps[1]}, nil
+	return newFamily[*Weibull]("Weibull", shape, scale)
 }
 
 // Dim returns the number of components.
@@ -55,8 +47,7 @@ func (d Weibull) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Weibull) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Shape, d.Scale)
-	return Weibull{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Weibull", rng, n, d.Shape, d.Scale)
 }
 
 // RSample returns n draws scale·e^(1/shape) with e standard exponential
@@ -70,9 +61,7 @@ func (d Weibull) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Weibull) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Weibull(shape=2, scale=1)".
-func (d Weibull) String() string {
-	return fmtDist("Weibull", []string{"shape", "scale"}, d.Shape, d.Scale)
-}
+func (d Weibull) String() string { return familyString("Weibull", d.Shape, d.Scale) }
 
 // Mean returns scale·Γ(1 + 1/shape).
 func (d Weibull) Mean() ([]float64, bool) {
@@ -104,14 +93,8 @@ type Logistic struct {
 }
 
 // NewLogistic returns a validated Logistic: scale must be positive.
-func NewLogistic(loc, scale *tensor.Tensor) (*Logistic, error) { return makeLogistic(true, loc, scale) }
-
-func makeLogistic(validate bool, loc, scale *tensor.Tensor) (*Logistic, error) {
-	ps, err := prepare("Logistic", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Logistic{ps[0], ps[1]}, nil
+func NewLogistic(loc, scale *tensor.Tensor) (*Logistic, error) {
+	return newFamily[*Logistic]("Logistic", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -127,8 +110,7 @@ func (d Logistic) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Logistic) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Logistic{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Logistic", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc + scale·log(u/(1-u)) with u uniform noise.
@@ -150,9 +132,7 @@ func openUniform(rng *rand.Rand) float64 {
 func (d Logistic) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Logistic(loc=0, scale=1)".
-func (d Logistic) String() string {
-	return fmtDist("Logistic", []string{"loc", "scale"}, d.Loc, d.Scale)
-}
+func (d Logistic) String() string { return familyString("Logistic", d.Loc, d.Scale) }
 
 // Mean returns loc.
 func (d Logistic) Mean() ([]float64, bool) {
@@ -177,14 +157,8 @@ type Gumbel struct {
 }
 
 // NewGumbel returns a validated Gumbel: scale must be positive.
-func NewGumbel(loc, scale *tensor.Tensor) (*Gumbel, error) { return makeGumbel(true, loc, scale) }
-
-func makeGumbel(validate bool, loc, scale *tensor.Tensor) (*Gumbel, error) {
-	ps, err := prepare("Gumbel", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Gumbel{ps[0], ps[1]}, nil
+func NewGumbel(loc, scale *tensor.Tensor) (*Gumbel, error) {
+	return newFamily[*Gumbel]("Gumbel", loc, scale)
 }
 
 // Dim returns the number of components.
@@ -199,8 +173,7 @@ func (d Gumbel) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d Gumbel) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale)
-	return Gumbel{p[0], p[1]}.RSample(rng, n)
+	return sampleDetached("Gumbel", rng, n, d.Loc, d.Scale)
 }
 
 // RSample returns n draws loc - scale·log e with e standard exponential
@@ -220,7 +193,7 @@ func (d Gumbel) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Gumbel) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "Gumbel(loc=0, scale=1)".
-func (d Gumbel) String() string { return fmtDist("Gumbel", []string{"loc", "scale"}, d.Loc, d.Scale) }
+func (d Gumbel) String() string { return familyString("Gumbel", d.Loc, d.Scale) }
 
 // Mean returns loc + γ·scale (γ the Euler–Mascheroni constant).
 func (d Gumbel) Mean() ([]float64, bool) {
@@ -250,15 +223,7 @@ type SkewNormal struct {
 
 // NewSkewNormal returns a validated SkewNormal: scale must be positive.
 func NewSkewNormal(loc, scale, alpha *tensor.Tensor) (*SkewNormal, error) {
-	return makeSkewNormal(true, loc, scale, alpha)
-}
-
-func makeSkewNormal(validate bool, loc, scale, alpha *tensor.Tensor) (*SkewNormal, error) {
-	ps, err := prepare("SkewNormal", validate, param{"loc", loc, anyReal}, param{"scale", scale, positive}, param{"alpha", alpha, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &SkewNormal{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*SkewNormal]("SkewNormal", loc, scale, alpha)
 }
 
 // Dim returns the number of components.
@@ -277,8 +242,7 @@ func (d SkewNormal) LogProb(x *tensor.Tensor) *tensor.Tensor {
 
 // Sample returns n draws as an untracked [n, d] tensor.
 func (d SkewNormal) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	p := detach(d.Loc, d.Scale, d.Alpha)
-	return SkewNormal{p[0], p[1], p[2]}.RSample(rng, n)
+	return sampleDetached("SkewNormal", rng, n, d.Loc, d.Scale, d.Alpha)
 }
 
 // RSample returns n draws loc + scale·(δ|u| + w/√(1+alpha²)) with δ =
@@ -296,9 +260,7 @@ func (d SkewNormal) RSample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d SkewNormal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "SkewNormal(loc=0, scale=1, alpha=2)".
-func (d SkewNormal) String() string {
-	return fmtDist("SkewNormal", []string{"loc", "scale", "alpha"}, d.Loc, d.Scale, d.Alpha)
-}
+func (d SkewNormal) String() string { return familyString("SkewNormal", d.Loc, d.Scale, d.Alpha) }
 
 // skewDelta returns δ = alpha/√(1+alpha²).
 func skewDelta(a float64) float64 { return a / math.Sqrt(1+a*a) }

@@ -21,15 +21,7 @@ type Bernoulli struct {
 }
 
 // NewBernoulli returns a validated Bernoulli: p must be in [0, 1].
-func NewBernoulli(p *tensor.Tensor) (*Bernoulli, error) { return makeBernoulli(true, p) }
-
-func makeBernoulli(validate bool, p *tensor.Tensor) (*Bernoulli, error) {
-	ps, err := prepare("Bernoulli", validate, param{"p", p, unitRule})
-	if err != nil {
-		return nil, err
-	}
-	return &Bernoulli{ps[0]}, nil
-}
+func NewBernoulli(p *tensor.Tensor) (*Bernoulli, error) { return newFamily[*Bernoulli]("Bernoulli", p) }
 
 // Dim returns the number of components.
 func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
@@ -37,31 +29,61 @@ func (d Bernoulli) Dim() int { return paramDim("Bernoulli", d.P) }
 // LogProb returns log p for 1 and log(1 - p) for 0, summed over each row;
 // any other value has log mass -Inf.
 func (d Bernoulli) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("Bernoulli", []func(float64) bool{notBinary, notProb}, x, d.P)
-	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.P, 0.5))
+	return bernoulliLogProb("Bernoulli", x, d.P, byProb)
+}
+
+// success is how a family of successes and failures (Bernoulli,
+// Binomial) is parameterised: by the probability of a success (byProb) or
+// by its logit (byLogit, computed with log-sigmoid so that it stays
+// accurate for any logit).
+type success struct {
+	bad             func(float64) bool    // an invalid parameter value (nil: none is)
+	safe            float64               // a valid stand-in for an invalid one
+	prob            func(float64) float64 // the probability of a success
+	logOne, logZero func(*tensor.Tensor) *tensor.Tensor
+}
+
+var (
+	byProb = success{notProb, 0.5, func(p float64) float64 { return p },
+		tensor.Log, func(p *tensor.Tensor) *tensor.Tensor { return tensor.Log1p(tensor.Neg(p)) }}
+	byLogit = success{nil, 0, sigmoid,
+		tensor.LogSigmoid, func(l *tensor.Tensor) *tensor.Tensor { return tensor.LogSigmoid(tensor.Neg(l)) }}
+)
+
+// bernoulliLogProb is the log mass of the rows of x under a distribution
+// on {0, 1} with parameter par (of kind s): log P(1) for a 1 and log P(0)
+// for a 0, summed over each row; another value has log mass -Inf.
+func bernoulliLogProb(fam string, x, par *tensor.Tensor, s success) *tensor.Tensor {
+	m, x := newMaskedEach(fam, []func(float64) bool{notBinary, s.bad}, x, par)
+	x, p := m.full(m.safe(x, 0)), m.full(m.safe(par, s.safe))
 	one := make([]bool, x.Len())
 	for i, v := range x.Data() {
 		one[i] = v == 1
 	}
-	elem := tensor.Where(one, tensor.Log(p), tensor.Log1p(tensor.Neg(p)))
-	return m.finish(elem, nil)
+	return m.finish(tensor.Where(one, s.logOne(p), s.logZero(p)), nil)
 }
 
 // Sample returns n draws as an [n, d] tensor of zeros and ones.
 func (d Bernoulli) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("Bernoulli", n, func(v []float64) float64 {
-		if rng.Float64() < v[0] {
+	return bernoulliDraws("Bernoulli", rng, n, d.P, byProb)
+}
+
+// bernoulliDraws returns n draws of zeros and ones under parameter par (of
+// kind s).
+func bernoulliDraws(fam string, rng *rand.Rand, n int, par *tensor.Tensor, s success) *tensor.Tensor {
+	return draws(fam, n, func(v []float64) float64 {
+		if rng.Float64() < s.prob(v[0]) {
 			return 1
 		}
 		return 0
-	}, d.P)
+	}, par)
 }
 
 // Support returns {0, 1}.
 func (d Bernoulli) Support() Support { return Support{Kind: Boolean} }
 
 // String returns e.g. "Bernoulli(p=0.5)".
-func (d Bernoulli) String() string { return fmtDist("Bernoulli", []string{"p"}, d.P) }
+func (d Bernoulli) String() string { return familyString("Bernoulli", d.P) }
 
 // Mean returns p.
 func (d Bernoulli) Mean() ([]float64, bool) {
@@ -96,14 +118,8 @@ type Binomial struct {
 
 // NewBinomial returns a validated Binomial: n must be a non-negative
 // integer and p in [0, 1].
-func NewBinomial(n, p *tensor.Tensor) (*Binomial, error) { return makeBinomial(true, n, p) }
-
-func makeBinomial(validate bool, n, p *tensor.Tensor) (*Binomial, error) {
-	ps, err := prepare("Binomial", validate, param{"n", n, countArg}, param{"p", p, unitRule})
-	if err != nil {
-		return nil, err
-	}
-	return &Binomial{ps[0], ps[1]}, nil
+func NewBinomial(n, p *tensor.Tensor) (*Binomial, error) {
+	return newFamily[*Binomial]("Binomial", n, p)
 }
 
 // Dim returns the number of components.
@@ -111,21 +127,33 @@ func (d Binomial) Dim() int { return paramDim("Binomial", d.N, d.P) }
 
 // LogProb returns the log mass of each row of x.
 func (d Binomial) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("Binomial", func(v []float64) bool {
-		return !isCount(v[0]) || v[0] > v[1] || !isCount(v[1]) || !(v[2] >= 0 && v[2] <= 1)
-	}, x, d.N, d.P)
-	k, n, p := m.safe(x, 0), m.safe(d.N, 0), m.safe(d.P, 0.5)
+	return binomialLogProb("Binomial", x, d.N, d.P, byProb)
+}
+
+// binomialLogProb is the log mass of the rows of x under the number of
+// successes in n trials with parameter par (of kind s).
+func binomialLogProb(fam string, x, n, par *tensor.Tensor, s success) *tensor.Tensor {
+	m, x := newMasked(fam, func(v []float64) bool {
+		return !isCount(v[0]) || v[0] > v[1] || !isCount(v[1]) || (s.bad != nil && s.bad(v[2]))
+	}, x, n, par)
+	k, n, p := m.safe(x, 0), m.safe(n, 0), m.safe(par, s.safe)
 	nk := tensor.Sub(n, k)
 	elem := tensor.Sub(tensor.LGamma(tensor.AddScalar(n, 1)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(tensor.AddScalar(nk, 1))))
-	elem = tensor.Add(elem, tensor.Add(mulZero(k, tensor.Log(p)), mulZero(nk, tensor.Log1p(tensor.Neg(p)))))
+	elem = tensor.Add(elem, tensor.Add(mulZero(k, s.logOne(p)), mulZero(nk, s.logZero(p))))
 	return m.finish(elem, nil)
 }
 
 // Sample returns n draws (binomialDraw) as an [n, d] tensor.
 func (d Binomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("Binomial", n, func(v []float64) float64 {
-		return binomialDraw(rng, v[0], v[1])
-	}, d.N, d.P)
+	return binomialDraws("Binomial", rng, n, d.N, d.P, byProb)
+}
+
+// binomialDraws returns n draws (binomialDraw) of the number of successes
+// in n trials with parameter par (of kind s).
+func binomialDraws(fam string, rng *rand.Rand, n int, trials, par *tensor.Tensor, s success) *tensor.Tensor {
+	return draws(fam, n, func(v []float64) float64 {
+		return binomialDraw(rng, v[0], s.prob(v[1]))
+	}, trials, par)
 }
 
 const (
@@ -186,7 +214,7 @@ func (d Binomial) Support() Support {
 }
 
 // String returns e.g. "Binomial(n=10, p=0.5)".
-func (d Binomial) String() string { return fmtDist("Binomial", []string{"n", "p"}, d.N, d.P) }
+func (d Binomial) String() string { return familyString("Binomial", d.N, d.P) }
 
 // Mean returns n p.
 func (d Binomial) Mean() ([]float64, bool) {
@@ -257,15 +285,7 @@ type Poisson struct {
 }
 
 // NewPoisson returns a validated Poisson: rate must be non-negative.
-func NewPoisson(rate *tensor.Tensor) (*Poisson, error) { return makePoisson(true, rate) }
-
-func makePoisson(validate bool, rate *tensor.Tensor) (*Poisson, error) {
-	ps, err := prepare("Poisson", validate, param{"rate", rate, nonNeg})
-	if err != nil {
-		return nil, err
-	}
-	return &Poisson{ps[0]}, nil
-}
+func NewPoisson(rate *tensor.Tensor) (*Poisson, error) { return newFamily[*Poisson]("Poisson", rate) }
 
 // Dim returns the number of components.
 func (d Poisson) Dim() int { return paramDim("Poisson", d.Rate) }
@@ -294,7 +314,7 @@ func poissonDraw(rng *rand.Rand, rate float64) float64 {
 func (d Poisson) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "Poisson(rate=3)".
-func (d Poisson) String() string { return fmtDist("Poisson", []string{"rate"}, d.Rate) }
+func (d Poisson) String() string { return familyString("Poisson", d.Rate) }
 
 // Mean returns rate.
 func (d Poisson) Mean() ([]float64, bool) {
@@ -328,22 +348,8 @@ type Categorical struct {
 
 // NewCategorical returns a validated Categorical: probs must be a vector
 // of non-negative numbers that sum to 1 within 1e-6.
-func NewCategorical(probs *tensor.Tensor) (*Categorical, error) { return makeCategorical(true, probs) }
-
-func makeCategorical(validate bool, probs *tensor.Tensor) (*Categorical, error) {
-	if err := vectorArg("Categorical", "probs", probs, validate); err != nil {
-		return nil, err
-	}
-	ps, err := prepare("Categorical", validate, param{"probs", probs, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	if validate {
-		if err := checkProbs("Categorical", "probs", probs); err != nil {
-			return nil, err
-		}
-	}
-	return &Categorical{ps[0]}, nil
+func NewCategorical(probs *tensor.Tensor) (*Categorical, error) {
+	return newFamily[*Categorical]("Categorical", probs)
 }
 
 // checkProbs checks that every row of a constant probability vector is
@@ -434,7 +440,7 @@ func (d Categorical) Support() Support {
 }
 
 // String returns e.g. "Categorical(probs=[0.2, 0.8])".
-func (d Categorical) String() string { return fmtDist("Categorical", []string{"probs"}, d.Probs) }
+func (d Categorical) String() string { return familyString("Categorical", d.Probs) }
 
 // Mean returns Σ k probs[k] (per batch row when batched).
 func (d Categorical) Mean() ([]float64, bool) {
@@ -489,15 +495,7 @@ type NegativeBinomial struct {
 // NewNegativeBinomial returns a validated NegativeBinomial: mean and
 // dispersion must be positive.
 func NewNegativeBinomial(mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
-	return makeNegativeBinomial(true, mean, dispersion)
-}
-
-func makeNegativeBinomial(validate bool, mean, dispersion *tensor.Tensor) (*NegativeBinomial, error) {
-	ps, err := prepare("NegativeBinomial", validate, param{"mean", mean, positive}, param{"dispersion", dispersion, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &NegativeBinomial{ps[0], ps[1]}, nil
+	return newFamily[*NegativeBinomial]("NegativeBinomial", mean, dispersion)
 }
 
 // Dim returns the number of components.
@@ -543,9 +541,7 @@ func (d NegativeBinomial) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d NegativeBinomial) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "NegativeBinomial(mean=3, dispersion=2)".
-func (d NegativeBinomial) String() string {
-	return fmtDist("NegativeBinomial", []string{"mean", "dispersion"}, d.Mu, d.Phi)
-}
+func (d NegativeBinomial) String() string { return familyString("NegativeBinomial", d.Mu, d.Phi) }
 
 // Mean returns mu.
 func (d NegativeBinomial) Mean() ([]float64, bool) {

@@ -29,15 +29,7 @@ type BetaBinomial struct {
 // NewBetaBinomial returns a validated BetaBinomial: n must be a
 // non-negative integer, a and b positive.
 func NewBetaBinomial(n, a, b *tensor.Tensor) (*BetaBinomial, error) {
-	return makeBetaBinomial(true, n, a, b)
-}
-
-func makeBetaBinomial(validate bool, n, a, b *tensor.Tensor) (*BetaBinomial, error) {
-	ps, err := prepare("BetaBinomial", validate, param{"n", n, countArg}, param{"a", a, positive}, param{"b", b, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &BetaBinomial{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*BetaBinomial]("BetaBinomial", n, a, b)
 }
 
 // Dim returns the number of components.
@@ -83,9 +75,7 @@ func countRange(fam string, ps ...*tensor.Tensor) Support {
 }
 
 // String returns e.g. "BetaBinomial(n=10, a=2, b=3)".
-func (d BetaBinomial) String() string {
-	return fmtDist("BetaBinomial", []string{"n", "a", "b"}, d.N, d.A, d.B)
-}
+func (d BetaBinomial) String() string { return familyString("BetaBinomial", d.N, d.A, d.B) }
 
 // Mean returns n a/(a + b).
 func (d BetaBinomial) Mean() ([]float64, bool) {
@@ -155,15 +145,7 @@ type BernoulliLogit struct {
 // NewBernoulliLogit returns a validated BernoulliLogit: logit must be
 // finite.
 func NewBernoulliLogit(logit *tensor.Tensor) (*BernoulliLogit, error) {
-	return makeBernoulliLogit(true, logit)
-}
-
-func makeBernoulliLogit(validate bool, logit *tensor.Tensor) (*BernoulliLogit, error) {
-	ps, err := prepare("BernoulliLogit", validate, param{"logit", logit, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &BernoulliLogit{ps[0]}, nil
+	return newFamily[*BernoulliLogit]("BernoulliLogit", logit)
 }
 
 // Dim returns the number of components.
@@ -172,31 +154,19 @@ func (d BernoulliLogit) Dim() int { return paramDim("BernoulliLogit", d.Logit) }
 // LogProb returns log sigmoid(logit) for 1 and log sigmoid(-logit) for 0,
 // summed over each row; any other value has log mass -Inf.
 func (d BernoulliLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMaskedEach("BernoulliLogit", []func(float64) bool{notBinary, nil}, x, d.Logit)
-	x, l := m.full(m.safe(x, 0)), m.full(m.safe(d.Logit, 0))
-	one := make([]bool, x.Len())
-	for i, v := range x.Data() {
-		one[i] = v == 1
-	}
-	elem := tensor.Where(one, tensor.LogSigmoid(l), tensor.LogSigmoid(tensor.Neg(l)))
-	return m.finish(elem, nil)
+	return bernoulliLogProb("BernoulliLogit", x, d.Logit, byLogit)
 }
 
 // Sample returns n draws as an [n, d] tensor of zeros and ones.
 func (d BernoulliLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("BernoulliLogit", n, func(v []float64) float64 {
-		if rng.Float64() < sigmoid(v[0]) {
-			return 1
-		}
-		return 0
-	}, d.Logit)
+	return bernoulliDraws("BernoulliLogit", rng, n, d.Logit, byLogit)
 }
 
 // Support returns {0, 1}.
 func (d BernoulliLogit) Support() Support { return Support{Kind: Boolean} }
 
 // String returns e.g. "BernoulliLogit(logit=0.5)".
-func (d BernoulliLogit) String() string { return fmtDist("BernoulliLogit", []string{"logit"}, d.Logit) }
+func (d BernoulliLogit) String() string { return familyString("BernoulliLogit", d.Logit) }
 
 // Mean returns sigmoid(logit).
 func (d BernoulliLogit) Mean() ([]float64, bool) {
@@ -231,15 +201,7 @@ type BinomialLogit struct {
 // NewBinomialLogit returns a validated BinomialLogit: n must be a
 // non-negative integer and logit finite.
 func NewBinomialLogit(n, logit *tensor.Tensor) (*BinomialLogit, error) {
-	return makeBinomialLogit(true, n, logit)
-}
-
-func makeBinomialLogit(validate bool, n, logit *tensor.Tensor) (*BinomialLogit, error) {
-	ps, err := prepare("BinomialLogit", validate, param{"n", n, countArg}, param{"logit", logit, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &BinomialLogit{ps[0], ps[1]}, nil
+	return newFamily[*BinomialLogit]("BinomialLogit", n, logit)
 }
 
 // Dim returns the number of components.
@@ -247,21 +209,12 @@ func (d BinomialLogit) Dim() int { return paramDim("BinomialLogit", d.N, d.Logit
 
 // LogProb returns the log mass of each row of x.
 func (d BinomialLogit) LogProb(x *tensor.Tensor) *tensor.Tensor {
-	m, x := newMasked("BinomialLogit", func(v []float64) bool {
-		return !isCount(v[0]) || !isCount(v[1]) || v[0] > v[1]
-	}, x, d.N, d.Logit)
-	k, n, l := m.safe(x, 0), m.safe(d.N, 0), m.safe(d.Logit, 0)
-	nk := tensor.Sub(n, k)
-	elem := tensor.Sub(tensor.LGamma(tensor.AddScalar(n, 1)), tensor.Add(tensor.LGamma(tensor.AddScalar(k, 1)), tensor.LGamma(tensor.AddScalar(nk, 1))))
-	elem = tensor.Add(elem, tensor.Add(mulZero(k, tensor.LogSigmoid(l)), mulZero(nk, tensor.LogSigmoid(tensor.Neg(l)))))
-	return m.finish(elem, nil)
+	return binomialLogProb("BinomialLogit", x, d.N, d.Logit, byLogit)
 }
 
 // Sample returns n draws (binomialDraw) as an [n, d] tensor.
 func (d BinomialLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
-	return draws("BinomialLogit", n, func(v []float64) float64 {
-		return binomialDraw(rng, v[0], sigmoid(v[1]))
-	}, d.N, d.Logit)
+	return binomialDraws("BinomialLogit", rng, n, d.N, d.Logit, byLogit)
 }
 
 // Support returns the integers 0, ..., n; High holds n per component
@@ -269,9 +222,7 @@ func (d BinomialLogit) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d BinomialLogit) Support() Support { return countRange("BinomialLogit", d.N, d.Logit) }
 
 // String returns e.g. "BinomialLogit(n=10, logit=0)".
-func (d BinomialLogit) String() string {
-	return fmtDist("BinomialLogit", []string{"n", "logit"}, d.N, d.Logit)
-}
+func (d BinomialLogit) String() string { return familyString("BinomialLogit", d.N, d.Logit) }
 
 // Mean returns n sigmoid(logit).
 func (d BinomialLogit) Mean() ([]float64, bool) {
@@ -323,14 +274,8 @@ type PoissonLog struct {
 }
 
 // NewPoissonLog returns a validated PoissonLog: log_rate must be finite.
-func NewPoissonLog(logRate *tensor.Tensor) (*PoissonLog, error) { return makePoissonLog(true, logRate) }
-
-func makePoissonLog(validate bool, logRate *tensor.Tensor) (*PoissonLog, error) {
-	ps, err := prepare("PoissonLog", validate, param{"log_rate", logRate, anyReal})
-	if err != nil {
-		return nil, err
-	}
-	return &PoissonLog{ps[0]}, nil
+func NewPoissonLog(logRate *tensor.Tensor) (*PoissonLog, error) {
+	return newFamily[*PoissonLog]("PoissonLog", logRate)
 }
 
 // Dim returns the number of components.
@@ -353,7 +298,7 @@ func (d PoissonLog) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d PoissonLog) Support() Support { return Support{Kind: NonNegIntegers} }
 
 // String returns e.g. "PoissonLog(log_rate=1.5)".
-func (d PoissonLog) String() string { return fmtDist("PoissonLog", []string{"log_rate"}, d.LogRate) }
+func (d PoissonLog) String() string { return familyString("PoissonLog", d.LogRate) }
 
 // Mean returns e^log_rate.
 func (d PoissonLog) Mean() ([]float64, bool) {
@@ -435,15 +380,7 @@ type ZeroInflatedPoisson struct {
 // NewZeroInflatedPoisson returns a validated ZeroInflatedPoisson: zero
 // must be in [0, 1] and rate non-negative.
 func NewZeroInflatedPoisson(zero, rate *tensor.Tensor) (*ZeroInflatedPoisson, error) {
-	return makeZeroInflatedPoisson(true, zero, rate)
-}
-
-func makeZeroInflatedPoisson(validate bool, zero, rate *tensor.Tensor) (*ZeroInflatedPoisson, error) {
-	ps, err := prepare("ZeroInflatedPoisson", validate, param{"zero", zero, unitRule}, param{"rate", rate, nonNeg})
-	if err != nil {
-		return nil, err
-	}
-	return &ZeroInflatedPoisson{ps[0], ps[1]}, nil
+	return newFamily[*ZeroInflatedPoisson]("ZeroInflatedPoisson", zero, rate)
 }
 
 // Dim returns the number of components.
@@ -475,7 +412,7 @@ func (d ZeroInflatedPoisson) Support() Support { return Support{Kind: NonNegInte
 
 // String returns e.g. "ZeroInflatedPoisson(zero=0.2, rate=3)".
 func (d ZeroInflatedPoisson) String() string {
-	return fmtDist("ZeroInflatedPoisson", []string{"zero", "rate"}, d.Zero, d.Rate)
+	return familyString("ZeroInflatedPoisson", d.Zero, d.Rate)
 }
 
 // Mean returns (1 - zero) rate.
@@ -524,15 +461,7 @@ type ZeroInflatedNegativeBinomial struct {
 // ZeroInflatedNegativeBinomial: zero must be in [0, 1], mean and
 // dispersion positive.
 func NewZeroInflatedNegativeBinomial(zero, mean, dispersion *tensor.Tensor) (*ZeroInflatedNegativeBinomial, error) {
-	return makeZeroInflatedNegativeBinomial(true, zero, mean, dispersion)
-}
-
-func makeZeroInflatedNegativeBinomial(validate bool, zero, mean, dispersion *tensor.Tensor) (*ZeroInflatedNegativeBinomial, error) {
-	ps, err := prepare("ZeroInflatedNegativeBinomial", validate, param{"zero", zero, unitRule}, param{"mean", mean, positive}, param{"dispersion", dispersion, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &ZeroInflatedNegativeBinomial{ps[0], ps[1], ps[2]}, nil
+	return newFamily[*ZeroInflatedNegativeBinomial]("ZeroInflatedNegativeBinomial", zero, mean, dispersion)
 }
 
 // Dim returns the number of components.
@@ -569,7 +498,7 @@ func (d ZeroInflatedNegativeBinomial) Support() Support { return Support{Kind: N
 
 // String returns e.g. "ZeroInflatedNegativeBinomial(zero=0.2, mean=3, dispersion=2)".
 func (d ZeroInflatedNegativeBinomial) String() string {
-	return fmtDist("ZeroInflatedNegativeBinomial", []string{"zero", "mean", "dispersion"}, d.Zero, d.Mu, d.Phi)
+	return familyString("ZeroInflatedNegativeBinomial", d.Zero, d.Mu, d.Phi)
 }
 
 // Mean returns (1 - zero) mean.
@@ -751,19 +680,18 @@ func (d Multinomial) Support() Support {
 }
 
 // String returns e.g. "Multinomial(n=10, probs=[0.2, 0.8])".
-func (d Multinomial) String() string {
-	return fmtDist("Multinomial", []string{"n", "probs"}, d.N, d.Probs)
-}
+func (d Multinomial) String() string { return familyString("Multinomial", d.N, d.Probs) }
 
-// Mean returns n probs (per batch row when batched).
-func (d Multinomial) Mean() ([]float64, bool) {
-	return perParam("Multinomial", func(v []float64) (float64, bool) { return v[0] * v[1], true }, d.N, d.Probs)
-}
+// Mean returns n probs (per batch row when batched): component k is
+// Binomial(n, probs[k]).
+func (d Multinomial) Mean() ([]float64, bool) { return d.marginals().Mean() }
 
-// StdDev returns √(n probs (1 - probs)).
-func (d Multinomial) StdDev() ([]float64, bool) {
-	return perParam("Multinomial", func(v []float64) (float64, bool) { return math.Sqrt(v[0] * v[1] * (1 - v[1])), true }, d.N, d.Probs)
-}
+// StdDev returns √(n probs (1 - probs)), the Binomial marginals' sd.
+func (d Multinomial) StdDev() ([]float64, bool) { return d.marginals().StdDev() }
+
+// marginals returns the distributions of the components: Binomial(n,
+// probs[k]).
+func (d Multinomial) marginals() Binomial { return Binomial{d.N, d.Probs} }
 
 // Entropy returns -log n! - n Σ p_k log p_k + Σ_k E[log x_k!], each x_k
 // being Binomial(n, p_k) (ok = false for n above a million or batched
@@ -980,7 +908,7 @@ func (d OrderedLogistic) Support() Support {
 
 // String returns e.g. "OrderedLogistic(eta=0.5, cutpoints=[-1, 1])".
 func (d OrderedLogistic) String() string {
-	return fmtDist("OrderedLogistic", []string{"eta", "cutpoints"}, d.Eta, d.Cutpoints)
+	return familyString("OrderedLogistic", d.Eta, d.Cutpoints)
 }
 
 // orderedLogPMF returns the log probabilities of the outcomes 0..K-1 for

@@ -37,7 +37,10 @@
 //     latents.
 //
 // Families maps names to constructors for the interpreter (Family.Build
-// with validate true or false).
+// with validate true or false). It is the one place where a family's
+// parameters are named and, for the families with elementwise parameters,
+// given their rules (positive, in [0, 1], ...): the New functions, Build,
+// String and the CDF's error messages read them there.
 //
 // LogProb takes values [n, d], broadcasts them elementwise against the
 // parameters, and sums the elementwise log densities over the last axis

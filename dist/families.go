@@ -2,6 +2,7 @@ package dist
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
@@ -21,7 +22,22 @@ type Family struct {
 	// [B, r, c] batches (one matrix per draw) inside models.
 	MatrixParams []string
 	Whole        []string // parameters that are one vector for a whole draw (see IsWhole)
-	build        func(args []*tensor.Tensor, validate bool) (Distribution, error)
+
+	// A family whose parameters are elementwise states only what differs:
+	// a rule per parameter (as Params), and new, which makes the
+	// distribution from the checked and broadcast parameters (prepare; with
+	// lazy, prepareLazy: inside models the parameters keep their shapes and
+	// LogProb broadcasts as it computes). With vector, every parameter must
+	// be a vector (vectorArg: Dirichlet, Categorical). check, when set,
+	// runs after the rules on validated parameters (Uniform's low < high).
+	// The other families (parameters of different kinds, matrices) have
+	// their own build.
+	rules  []rule
+	lazy   bool
+	vector bool
+	check  func(ps []*tensor.Tensor) error
+	new    func(ps []*tensor.Tensor) Distribution
+	build  func(args []*tensor.Tensor, validate bool) (Distribution, error)
 }
 
 // Signature returns the call form, e.g. "Normal(loc, scale)".
@@ -44,7 +60,83 @@ func (f *Family) Build(args []*tensor.Tensor, validate bool) (Distribution, erro
 		}
 		return nil, fmt.Errorf("%s takes %d argument%s (%s), got %d", f.Name, len(f.Params), s, strings.Join(f.Params, ", "), len(args))
 	}
-	return f.build(args, validate)
+	if f.new == nil {
+		return f.build(args, validate)
+	}
+	var buf [3]param // the most parameters a family of rules has; on the stack
+	ps := buf[:0]
+	for i, a := range args {
+		if f.vector {
+			if err := vectorArg(f.Name, f.Params[i], a, validate); err != nil {
+				return nil, err
+			}
+		}
+		ps = append(ps, param{f.Params[i], a, f.rules[i]})
+	}
+	var ts []*tensor.Tensor
+	var err error
+	if f.lazy {
+		ts, err = prepareLazy(f.Name, validate, ps...)
+	} else {
+		ts, err = prepare(f.Name, validate, ps...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if validate && f.check != nil {
+		if err := f.check(ts); err != nil {
+			return nil, err
+		}
+	}
+	return f.new(ts), nil
+}
+
+// family returns the family of the table with the given name, which a
+// method of that family gives (an unknown name is a broken invariant).
+func family(name string) *Family {
+	f, err := LookupFamily(name)
+	if err != nil {
+		panic("dist: " + err.Error())
+	}
+	return f
+}
+
+// newFamily is the New function of the named family: the distribution
+// with validated constant parameters, as its concrete type D.
+func newFamily[D Distribution](name string, args ...*tensor.Tensor) (D, error) {
+	d, err := family(name).Build(args, true)
+	if err != nil {
+		var zero D
+		return zero, err
+	}
+	return d.(D), nil
+}
+
+// familyString is the String method of the named family with parameters
+// ps (in the table's order): "Normal(loc=0, scale=1)".
+func familyString(name string, ps ...*tensor.Tensor) string {
+	return fmtDist(name, family(name).Params, ps...)
+}
+
+// sampleDetached is the Sample method of a reparameterised family of the
+// table with parameters ps: RSample's draws from untracked parameters.
+func sampleDetached(name string, rng *rand.Rand, n int, ps ...*tensor.Tensor) *tensor.Tensor {
+	return family(name).new(detach(ps...)).(Reparameterized).RSample(rng, n)
+}
+
+// probsSumToOne is Categorical's check: each row of probs is a probability
+// vector.
+func probsSumToOne(ps []*tensor.Tensor) error { return checkProbs("Categorical", "probs", ps[0]) }
+
+// lowBelowHigh is Uniform's check: low < high element by element.
+func lowBelowHigh(ps []*tensor.Tensor) error {
+	lo, hi := ps[0].Data(), ps[1].Data()
+	for i := range lo {
+		if !(lo[i] < hi[i]) {
+			return fmt.Errorf("Uniform: low must be less than high, got low = %s, high = %s", tensor.FormatNumber(lo[i]), tensor.FormatNumber(hi[i]))
+		}
+	}
+	return nil
 }
 
 // IsWhole reports whether the named parameter is in Whole: one vector for
@@ -65,72 +157,72 @@ func (f *Family) IsWhole(param string) bool {
 // Families lists the distribution families of the language, sorted by
 // name. Callers must not modify it.
 var Families = []*Family{
-	{Name: "Bernoulli", Params: []string{"p"}, Discrete: true,
-		Doc: "1 with probability p, else 0", build: params1(makeBernoulli)},
-	{Name: "BernoulliLogit", Params: []string{"logit"}, Discrete: true,
-		Doc: "1 with probability 1/(1 + exp(-logit)), else 0; stable for any logit (Stan's bernoulli_logit)", build: params1(makeBernoulliLogit)},
-	{Name: "Beta", Params: []string{"a", "b"},
-		Doc: "beta distribution on [0, 1] with shapes a, b > 0", build: params2(makeBeta)},
-	{Name: "BetaBinomial", Params: []string{"n", "a", "b"}, Discrete: true,
-		Doc: "successes in n trials whose success probability is Beta(a, b)", build: params3(makeBetaBinomial)},
-	{Name: "Binomial", Params: []string{"n", "p"}, Discrete: true,
-		Doc: "number of successes in n trials with success probability p", build: params2(makeBinomial)},
-	{Name: "BinomialLogit", Params: []string{"n", "logit"}, Discrete: true,
-		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)", build: params2(makeBinomialLogit)},
-	{Name: "Categorical", Params: []string{"probs"}, Discrete: true, Whole: []string{"probs"},
-		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)", build: params1(makeCategorical)},
-	{Name: "Cauchy", Params: []string{"loc", "scale"},
-		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0", build: params2(makeCauchy)},
-	{Name: "Dirichlet", Params: []string{"alpha"},
-		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)", build: params1(makeDirichlet)},
-	{Name: "Exponential", Params: []string{"rate"},
-		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)", build: params1(makeExponential)},
-	{Name: "Gamma", Params: []string{"shape", "rate"},
-		Doc: "gamma distribution on x > 0 with shape > 0 and rate > 0 (mean shape/rate)", build: params2(makeGamma)},
-	{Name: "Gumbel", Params: []string{"loc", "scale"},
-		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0", build: params2(makeGumbel)},
-	{Name: "HalfCauchy", Params: []string{"scale"},
-		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0", build: params1(makeHalfCauchy)},
-	{Name: "HalfNormal", Params: []string{"scale"},
-		Doc: "normal distribution folded onto x ≥ 0, with scale > 0", build: params1(makeHalfNormal)},
-	{Name: "InverseGamma", Params: []string{"shape", "scale"},
-		Doc: "distribution of 1/x for x ~ Gamma(shape, scale), on x > 0", build: params2(makeInverseGamma)},
+	{Name: "Bernoulli", Params: []string{"p"}, rules: []rule{unitRule}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &Bernoulli{p[0]} },
+		Doc: "1 with probability p, else 0"},
+	{Name: "BernoulliLogit", Params: []string{"logit"}, rules: []rule{anyReal}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &BernoulliLogit{p[0]} },
+		Doc: "1 with probability 1/(1 + exp(-logit)), else 0; stable for any logit (Stan's bernoulli_logit)"},
+	{Name: "Beta", Params: []string{"a", "b"}, rules: []rule{positive, positive}, new: func(p []*tensor.Tensor) Distribution { return &Beta{p[0], p[1]} },
+		Doc: "beta distribution on [0, 1] with shapes a, b > 0"},
+	{Name: "BetaBinomial", Params: []string{"n", "a", "b"}, rules: []rule{countArg, positive, positive}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &BetaBinomial{p[0], p[1], p[2]} },
+		Doc: "successes in n trials whose success probability is Beta(a, b)"},
+	{Name: "Binomial", Params: []string{"n", "p"}, rules: []rule{countArg, unitRule}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &Binomial{p[0], p[1]} },
+		Doc: "number of successes in n trials with success probability p"},
+	{Name: "BinomialLogit", Params: []string{"n", "logit"}, rules: []rule{countArg, anyReal}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &BinomialLogit{p[0], p[1]} },
+		Doc: "successes in n trials with success probability 1/(1 + exp(-logit)); stable for any logit (Stan's binomial_logit)"},
+	{Name: "Categorical", Params: []string{"probs"}, rules: []rule{anyReal}, vector: true, check: probsSumToOne, Discrete: true, Whole: []string{"probs"}, new: func(p []*tensor.Tensor) Distribution { return &Categorical{p[0]} },
+		Doc: "an index 0..K-1 drawn with probabilities probs (a vector summing to 1)"},
+	{Name: "Cauchy", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &Cauchy{p[0], p[1]} },
+		Doc: "Cauchy distribution (no mean or sd) with location loc and scale > 0"},
+	{Name: "Dirichlet", Params: []string{"alpha"}, rules: []rule{positive}, vector: true, new: func(p []*tensor.Tensor) Distribution { return &Dirichlet{p[0]} },
+		Doc: "distribution on the probability simplex with concentrations alpha > 0 (a vector)"},
+	{Name: "Exponential", Params: []string{"rate"}, rules: []rule{positive}, new: func(p []*tensor.Tensor) Distribution { return &Exponential{p[0]} },
+		Doc: "exponential distribution on x ≥ 0 with rate > 0 (mean 1/rate)"},
+	{Name: "Gamma", Params: []string{"shape", "rate"}, rules: []rule{positive, positive}, new: func(p []*tensor.Tensor) Distribution { return &Gamma{p[0], p[1]} },
+		Doc: "gamma distribution on x > 0 with shape > 0 and rate > 0 (mean shape/rate)"},
+	{Name: "Gumbel", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &Gumbel{p[0], p[1]} },
+		Doc: "Gumbel (extreme value) distribution with location loc and scale > 0"},
+	{Name: "HalfCauchy", Params: []string{"scale"}, rules: []rule{positive}, new: func(p []*tensor.Tensor) Distribution { return &HalfCauchy{p[0]} },
+		Doc: "Cauchy distribution folded onto x ≥ 0, with scale > 0"},
+	{Name: "HalfNormal", Params: []string{"scale"}, rules: []rule{positive}, new: func(p []*tensor.Tensor) Distribution { return &HalfNormal{p[0]} },
+		Doc: "normal distribution folded onto x ≥ 0, with scale > 0"},
+	{Name: "InverseGamma", Params: []string{"shape", "scale"}, rules: []rule{positive, positive}, new: func(p []*tensor.Tensor) Distribution { return &InverseGamma{p[0], p[1]} },
+		Doc: "distribution of 1/x for x ~ Gamma(shape, scale), on x > 0"},
 	{Name: "LKJCholesky", Params: []string{"K", "eta"},
 		Doc: "LKJ distribution of the Cholesky factor L of a K×K correlation matrix, density ∝ det(L·Lᵀ)^(eta-1) (Stan's lkj_corr_cholesky)", build: params2(makeLKJCholesky)},
-	{Name: "Laplace", Params: []string{"loc", "scale"},
-		Doc: "double exponential distribution with location loc and scale > 0", build: params2(makeLaplace)},
-	{Name: "LogNormal", Params: []string{"loc", "scale"},
-		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0", build: params2(makeLogNormal)},
-	{Name: "Logistic", Params: []string{"loc", "scale"},
-		Doc: "logistic distribution with location loc and scale > 0", build: params2(makeLogistic)},
+	{Name: "Laplace", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &Laplace{p[0], p[1]} },
+		Doc: "double exponential distribution with location loc and scale > 0"},
+	{Name: "LogNormal", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &LogNormal{p[0], p[1]} },
+		Doc: "distribution of exp(y) for y ~ Normal(loc, scale), on x > 0"},
+	{Name: "Logistic", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &Logistic{p[0], p[1]} },
+		Doc: "logistic distribution with location loc and scale > 0"},
 	{Name: "Multinomial", Params: []string{"n", "probs"}, Discrete: true,
 		Doc: "counts of K categories in n draws with probabilities probs (a vector summing to 1); a draw is a K-vector", build: params2(makeMultinomial)},
 	{Name: "MultivariateNormal", Params: []string{"loc", "cov"},
 		Doc: "normal distribution over vectors with mean loc and covariance matrix cov", build: params2(makeMultivariateNormal)},
 	{Name: "MultivariateNormalCholesky", Params: []string{"loc", "L"}, MatrixParams: []string{"L"},
 		Doc: "normal distribution over vectors with mean loc and covariance L·Lᵀ, L lower triangular (Stan's multi_normal_cholesky)", build: params2(makeMultivariateNormalCholesky)},
-	{Name: "NegativeBinomial", Params: []string{"mean", "dispersion"}, Discrete: true,
-		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)", build: params2(makeNegativeBinomial)},
-	{Name: "Normal", Params: []string{"loc", "scale"},
-		Doc: "normal distribution with mean loc and standard deviation scale > 0", build: params2(makeNormal)},
+	{Name: "NegativeBinomial", Params: []string{"mean", "dispersion"}, rules: []rule{positive, positive}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &NegativeBinomial{p[0], p[1]} },
+		Doc: "counts with the given mean and variance mean + mean²/dispersion (Stan's neg_binomial_2)"},
+	{Name: "Normal", Params: []string{"loc", "scale"}, rules: []rule{anyReal, positive}, lazy: true, new: func(p []*tensor.Tensor) Distribution { return &Normal{p[0], p[1]} },
+		Doc: "normal distribution with mean loc and standard deviation scale > 0"},
 	{Name: "OrderedLogistic", Params: []string{"eta", "cutpoints"}, Discrete: true, Whole: []string{"cutpoints"},
 		Doc: "outcome 0..K-1: the number of increasing cutpoints (a vector of K-1) below eta + logistic noise (Stan's ordered_logistic, 0-based)", build: params2(makeOrderedLogistic)},
-	{Name: "Poisson", Params: []string{"rate"}, Discrete: true,
-		Doc: "counts with mean rate ≥ 0", build: params1(makePoisson)},
-	{Name: "PoissonLog", Params: []string{"log_rate"}, Discrete: true,
-		Doc: "counts with mean exp(log_rate); stable for any log_rate (Stan's poisson_log)", build: params1(makePoissonLog)},
-	{Name: "SkewNormal", Params: []string{"loc", "scale", "alpha"},
-		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)", build: params3(makeSkewNormal)},
-	{Name: "StudentT", Params: []string{"df", "loc", "scale"},
-		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0", build: params3(makeStudentT)},
-	{Name: "Uniform", Params: []string{"low", "high"},
-		Doc: "uniform distribution on [low, high], low < high", build: params2(makeUniform)},
-	{Name: "Weibull", Params: []string{"shape", "scale"},
-		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)", build: params2(makeWeibull)},
-	{Name: "ZeroInflatedNegativeBinomial", Params: []string{"zero", "mean", "dispersion"}, Discrete: true,
-		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)", build: params3(makeZeroInflatedNegativeBinomial)},
-	{Name: "ZeroInflatedPoisson", Params: []string{"zero", "rate"}, Discrete: true,
-		Doc: "0 with probability zero, else Poisson(rate)", build: params2(makeZeroInflatedPoisson)},
+	{Name: "Poisson", Params: []string{"rate"}, rules: []rule{nonNeg}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &Poisson{p[0]} },
+		Doc: "counts with mean rate ≥ 0"},
+	{Name: "PoissonLog", Params: []string{"log_rate"}, rules: []rule{anyReal}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &PoissonLog{p[0]} },
+		Doc: "counts with mean exp(log_rate); stable for any log_rate (Stan's poisson_log)"},
+	{Name: "SkewNormal", Params: []string{"loc", "scale", "alpha"}, rules: []rule{anyReal, positive, anyReal}, new: func(p []*tensor.Tensor) Distribution { return &SkewNormal{p[0], p[1], p[2]} },
+		Doc: "skew normal distribution with location loc, scale > 0 and shape alpha (Stan's skew_normal)"},
+	{Name: "StudentT", Params: []string{"df", "loc", "scale"}, rules: []rule{positive, anyReal, positive}, new: func(p []*tensor.Tensor) Distribution { return &StudentT{p[0], p[1], p[2]} },
+		Doc: "Student's t distribution with df > 0 degrees of freedom, location loc and scale > 0"},
+	{Name: "Uniform", Params: []string{"low", "high"}, rules: []rule{anyReal, anyReal}, check: lowBelowHigh, new: func(p []*tensor.Tensor) Distribution { return &Uniform{p[0], p[1]} },
+		Doc: "uniform distribution on [low, high], low < high"},
+	{Name: "Weibull", Params: []string{"shape", "scale"}, rules: []rule{positive, positive}, new: func(p []*tensor.Tensor) Distribution { return &Weibull{p[0], p[1]} },
+		Doc: "Weibull distribution on x ≥ 0 with shape > 0 and scale > 0 (Stan's weibull)"},
+	{Name: "ZeroInflatedNegativeBinomial", Params: []string{"zero", "mean", "dispersion"}, rules: []rule{unitRule, positive, positive}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &ZeroInflatedNegativeBinomial{p[0], p[1], p[2]} },
+		Doc: "0 with probability zero, else NegativeBinomial(mean, dispersion)"},
+	{Name: "ZeroInflatedPoisson", Params: []string{"zero", "rate"}, rules: []rule{unitRule, nonNeg}, Discrete: true, new: func(p []*tensor.Tensor) Distribution { return &ZeroInflatedPoisson{p[0], p[1]} },
+		Doc: "0 with probability zero, else Poisson(rate)"},
 }
 
 // wrap converts a typed constructor result to a Distribution, keeping a
@@ -142,18 +234,10 @@ func wrap[D Distribution](d D, err error) (Distribution, error) {
 	return d, nil
 }
 
-// params1, params2 and params3 turn a family's make function of one, two
-// or three parameters into its build.
-func params1[D Distribution](mk func(bool, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
-	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0])) }
-}
-
+// params2 turns a family's make function of two parameters into its
+// build.
 func params2[D Distribution](mk func(bool, *tensor.Tensor, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
 	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0], a[1])) }
-}
-
-func params3[D Distribution](mk func(bool, *tensor.Tensor, *tensor.Tensor, *tensor.Tensor) (D, error)) func([]*tensor.Tensor, bool) (Distribution, error) {
-	return func(a []*tensor.Tensor, v bool) (Distribution, error) { return wrap(mk(v, a[0], a[1], a[2])) }
 }
 
 // FamilyNames returns the names of the families, sorted.

@@ -26,14 +26,8 @@ type Gamma struct {
 }
 
 // NewGamma returns a validated Gamma: shape and rate must be positive.
-func NewGamma(shape, rate *tensor.Tensor) (*Gamma, error) { return makeGamma(true, shape, rate) }
-
-func makeGamma(validate bool, shape, rate *tensor.Tensor) (*Gamma, error) {
-	ps, err := prepare("Gamma", validate, param{"shape", shape, positive}, param{"rate", rate, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Gamma{ps[0], ps[1]}, nil
+func NewGamma(shape, rate *tensor.Tensor) (*Gamma, error) {
+	return newFamily[*Gamma]("Gamma", shape, rate)
 }
 
 // Dim returns the number of components.
@@ -61,7 +55,7 @@ func (d Gamma) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Gamma) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "Gamma(shape=2, rate=1)".
-func (d Gamma) String() string { return fmtDist("Gamma", []string{"shape", "rate"}, d.Shape, d.Rate) }
+func (d Gamma) String() string { return familyString("Gamma", d.Shape, d.Rate) }
 
 // Mean returns shape/rate.
 func (d Gamma) Mean() ([]float64, bool) {
@@ -92,15 +86,7 @@ type InverseGamma struct {
 // NewInverseGamma returns a validated InverseGamma: shape and scale must be
 // positive.
 func NewInverseGamma(shape, scale *tensor.Tensor) (*InverseGamma, error) {
-	return makeInverseGamma(true, shape, scale)
-}
-
-func makeInverseGamma(validate bool, shape, scale *tensor.Tensor) (*InverseGamma, error) {
-	ps, err := prepare("InverseGamma", validate, param{"shape", shape, positive}, param{"scale", scale, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &InverseGamma{ps[0], ps[1]}, nil
+	return newFamily[*InverseGamma]("InverseGamma", shape, scale)
 }
 
 // Dim returns the number of components.
@@ -129,9 +115,7 @@ func (d InverseGamma) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d InverseGamma) Support() Support { return Support{Kind: Positive} }
 
 // String returns e.g. "InverseGamma(shape=3, scale=1)".
-func (d InverseGamma) String() string {
-	return fmtDist("InverseGamma", []string{"shape", "scale"}, d.Shape, d.Scale)
-}
+func (d InverseGamma) String() string { return familyString("InverseGamma", d.Shape, d.Scale) }
 
 // Mean returns scale/(shape - 1); undefined (ok = false) when some shape ≤ 1.
 func (d InverseGamma) Mean() ([]float64, bool) {
@@ -165,15 +149,7 @@ type Beta struct {
 }
 
 // NewBeta returns a validated Beta: a and b must be positive.
-func NewBeta(a, b *tensor.Tensor) (*Beta, error) { return makeBeta(true, a, b) }
-
-func makeBeta(validate bool, a, b *tensor.Tensor) (*Beta, error) {
-	ps, err := prepare("Beta", validate, param{"a", a, positive}, param{"b", b, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Beta{ps[0], ps[1]}, nil
-}
+func NewBeta(a, b *tensor.Tensor) (*Beta, error) { return newFamily[*Beta]("Beta", a, b) }
 
 // Dim returns the number of components.
 func (d Beta) Dim() int { return paramDim("Beta", d.A, d.B) }
@@ -212,7 +188,7 @@ func logGammaDraw(rng *rand.Rand, a float64) float64 {
 func (d Beta) Support() Support { return Support{Kind: UnitInterval} }
 
 // String returns e.g. "Beta(a=2, b=2)".
-func (d Beta) String() string { return fmtDist("Beta", []string{"a", "b"}, d.A, d.B) }
+func (d Beta) String() string { return familyString("Beta", d.A, d.B) }
 
 // Mean returns a/(a + b).
 func (d Beta) Mean() ([]float64, bool) {
@@ -252,17 +228,8 @@ const simplexTol = 1e-6
 
 // NewDirichlet returns a validated Dirichlet: alpha must be a vector of
 // positive numbers.
-func NewDirichlet(alpha *tensor.Tensor) (*Dirichlet, error) { return makeDirichlet(true, alpha) }
-
-func makeDirichlet(validate bool, alpha *tensor.Tensor) (*Dirichlet, error) {
-	if err := vectorArg("Dirichlet", "alpha", alpha, validate); err != nil {
-		return nil, err
-	}
-	ps, err := prepare("Dirichlet", validate, param{"alpha", alpha, positive})
-	if err != nil {
-		return nil, err
-	}
-	return &Dirichlet{ps[0]}, nil
+func NewDirichlet(alpha *tensor.Tensor) (*Dirichlet, error) {
+	return newFamily[*Dirichlet]("Dirichlet", alpha)
 }
 
 // Dim returns K.
@@ -315,7 +282,7 @@ func (d Dirichlet) Sample(rng *rand.Rand, n int) *tensor.Tensor {
 func (d Dirichlet) Support() Support { return Support{Kind: Simplex} }
 
 // String returns e.g. "Dirichlet(alpha=[1, 1, 1])".
-func (d Dirichlet) String() string { return fmtDist("Dirichlet", []string{"alpha"}, d.Alpha) }
+func (d Dirichlet) String() string { return familyString("Dirichlet", d.Alpha) }
 
 // rowStats applies f to every row of alpha (its last axis) and concatenates
 // the results.

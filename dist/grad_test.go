@@ -76,61 +76,60 @@ func TestLogProbGradient(t *testing.T) {
 		vals   [][]float64 // parameters, then the value (flattened [n, d])
 		d      int         // value dimension
 		noGrad map[int]bool
-		build  func(ps []*tensor.Tensor) Distribution
+		build  func(ps []*tensor.Tensor) Distribution // nil: the Families table's
 	}{
-		{"Normal", [][]float64{{0.5, -1}, {2, 0.3}, {1, 2, -0.7, -1.2, 0.4, 0}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Normal{p[0], p[1]} }},
-		{"Gamma", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 2, 1.7, 6, 0.05, 4.5}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Gamma{p[0], p[1]} }},
-		{"Beta", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 0.2, 0.7, 0.6, 0.05, 0.99}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Beta{p[0], p[1]} }},
-		{"StudentT", [][]float64{{1.5, 7}, {0, 1}, {1, 0.4}, {0.3, 2, -1.7, 6, 0.05, -4.5}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return StudentT{p[0], p[1], p[2]} }},
+		{"Normal", [][]float64{{0.5, -1}, {2, 0.3}, {1, 2, -0.7, -1.2, 0.4, 0}}, 2, nil, nil},
+		{"Gamma", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 2, 1.7, 6, 0.05, 4.5}}, 2, nil, nil},
+		{"Beta", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 0.2, 0.7, 0.6, 0.05, 0.99}}, 2, nil, nil},
+		{"StudentT", [][]float64{{1.5, 7}, {0, 1}, {1, 0.4}, {0.3, 2, -1.7, 6, 0.05, -4.5}}, 2, nil, nil},
 		{"MultivariateNormal", [][]float64{{1, -1, 0.5}, {0, 0, 0, 3, 1, -2}}, 3, nil,
 			func(p []*tensor.Tensor) Distribution {
 				return must(NewMultivariateNormal(p[0], cov))
 			}},
-		{"HalfNormal", [][]float64{{1, 2.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return HalfNormal{p[0]} }},
-		{"LogNormal", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return LogNormal{p[0], p[1]} }},
-		{"Cauchy", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Cauchy{p[0], p[1]} }},
-		{"HalfCauchy", [][]float64{{0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return HalfCauchy{p[0]} }},
-		{"Laplace", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Laplace{p[0], p[1]} }},
-		{"Uniform", [][]float64{{0.2, -1}, {2.7, 1.5}, {0.3, 0, 1.7, 1}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Uniform{p[0], p[1]} }},
-		{"Exponential", [][]float64{{0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return Exponential{p[0]} }},
-		{"InverseGamma", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 2, 1.7, 6}}, 2, nil,
-			func(p []*tensor.Tensor) Distribution { return InverseGamma{p[0], p[1]} }},
+		{"HalfNormal", [][]float64{{1, 2.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"LogNormal", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"Cauchy", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"HalfCauchy", [][]float64{{0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"Laplace", [][]float64{{0.2, -1}, {0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"Uniform", [][]float64{{0.2, -1}, {2.7, 1.5}, {0.3, 0, 1.7, 1}}, 2, nil, nil},
+		{"Exponential", [][]float64{{0.7, 1.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
+		{"InverseGamma", [][]float64{{0.7, 3}, {2, 0.5}, {0.3, 2, 1.7, 6}}, 2, nil, nil},
 		{"Dirichlet", [][]float64{{0.7, 3, 2}, {0.2, 0.3, 0.5, 0.6, 0.1, 0.3}}, 3, nil,
 			func(p []*tensor.Tensor) Distribution { return Dirichlet{p[0]} }},
-		{"Bernoulli", [][]float64{{0.3, 0.8}, {0, 1, 1, 1}}, 2, map[int]bool{1: true},
-			func(p []*tensor.Tensor) Distribution { return Bernoulli{p[0]} }},
+		{"Bernoulli", [][]float64{{0.3, 0.8}, {0, 1, 1, 1}}, 2, map[int]bool{1: true}, nil},
 		{"Binomial", [][]float64{{10}, {0.3}, {0, 3, 10}}, 1, map[int]bool{0: true, 2: true},
 			func(p []*tensor.Tensor) Distribution { return Binomial{p[0].Detach(), p[1]} }},
-		{"Poisson", [][]float64{{0.5, 40}, {0, 3, 10, 41}}, 2, map[int]bool{1: true},
-			func(p []*tensor.Tensor) Distribution { return Poisson{p[0]} }},
-		{"NegativeBinomial", [][]float64{{3, 50}, {2, 100}, {0, 3, 10, 41}}, 2, map[int]bool{2: true},
-			func(p []*tensor.Tensor) Distribution { return NegativeBinomial{p[0], p[1]} }},
+		{"Poisson", [][]float64{{0.5, 40}, {0, 3, 10, 41}}, 2, map[int]bool{1: true}, nil},
+		{"NegativeBinomial", [][]float64{{3, 50}, {2, 100}, {0, 3, 10, 41}}, 2, map[int]bool{2: true}, nil},
 		{"Categorical", [][]float64{{0.1, 0.2, 0.3, 0.4}, {0, 3, 2, 3}}, 1, map[int]bool{1: true},
 			func(p []*tensor.Tensor) Distribution { return Categorical{p[0]} }},
 	} {
 		k := len(tt.vals) - 1
+		build := tt.build
+		if build == nil {
+			build = tableNew(tt.name)
+		}
 		checkGrad(t, tt.name+".LogProb", tt.vals, tt.noGrad, func(ps []*tensor.Tensor) *tensor.Tensor {
 			x := tensor.Reshape(ps[k], -1, tt.d)
 			if tt.noGrad[k] {
 				x = ps[k].Detach() // discrete values: LogProb is not differentiable in them
 				x = tensor.Reshape(x, -1, tt.d)
 			}
-			lp := tt.build(ps[:k]).LogProb(x)
+			lp := build(ps[:k]).LogProb(x)
 			checkNoNaN(t, tt.name, lp.Data())
 			return tensor.Sum(lp)
 		})
 	}
+}
+
+// tableNew returns the Families table's new for the named family (the
+// struct from its parameters in order, unchecked).
+func tableNew(name string) func(ps []*tensor.Tensor) Distribution {
+	f, err := LookupFamily(name)
+	if err != nil || f.new == nil {
+		panic(fmt.Sprintf("%s: no new in the table (%v)", name, err))
+	}
+	return f.new
 }
 
 // TestRSampleGradient checks the pathwise gradient of every

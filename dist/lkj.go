@@ -84,7 +84,7 @@ func (d LKJCholesky) Support() Support { return Support{Kind: CholeskyCorr} }
 
 // String returns e.g. "LKJCholesky(K=3, eta=2)".
 func (d LKJCholesky) String() string {
-	return fmtDist("LKJCholesky", []string{"K", "eta"}, tensor.Scalar(float64(d.K)), d.Eta)
+	return familyString("LKJCholesky", tensor.Scalar(float64(d.K)), d.Eta)
 }
 
 // cholCorrTol is how far from 0 an upper entry, and from 1 a row's squared

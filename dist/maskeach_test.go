@@ -115,10 +115,12 @@ func TestNormalLazyParams(t *testing.T) {
 		loc, scale := tensor.Param(slices.Clone(locV), B, n), tensor.Param(slices.Clone(scaleV), B, 1)
 		tp := tensor.NewTape()
 		tp.Watch(loc, scale)
-		d, err := makeNormal(false, loc, scale)
+		f, _ := LookupFamily("Normal")
+		built, err := f.Build([]*tensor.Tensor{loc, scale}, false)
 		if err != nil {
 			t.Fatal(err)
 		}
+		d := built.(*Normal)
 		if expand {
 			d.Scale = tensor.BroadcastTo(scale, B, n)
 		} else if !tensor.SameShape(d.Scale.Shape(), []int{B, 1}) {

@@ -111,12 +111,10 @@ func (d BetaBinomial) StdDevTensor() *tensor.Tensor {
 func (d BetaBinomial) EntropyTensor() (*tensor.Tensor, bool) { return nil, false }
 
 // MeanTensor returns n probs (one row per batch row).
-func (d Multinomial) MeanTensor() *tensor.Tensor { return tensor.Mul(d.N, d.Probs) }
+func (d Multinomial) MeanTensor() *tensor.Tensor { return d.marginals().MeanTensor() }
 
 // StdDevTensor returns √(n probs (1 - probs)).
-func (d Multinomial) StdDevTensor() *tensor.Tensor {
-	return tensor.Sqrt(tensor.Mul(tensor.Mul(d.N, d.Probs), rsub(1, d.Probs)))
-}
+func (d Multinomial) StdDevTensor() *tensor.Tensor { return d.marginals().StdDevTensor() }
 
 // EntropyTensor reports ok = false: the entropy is a series.
 func (d Multinomial) EntropyTensor() (*tensor.Tensor, bool) { return nil, false }

@@ -41,18 +41,9 @@ func makeMultivariateNormal(validate bool, loc, cov *tensor.Tensor) (*Multivaria
 		return nil, fmt.Errorf("%s: cov must be a square matrix, got %s", fam, describe(cov))
 	}
 	d := cov.Dim(0)
-	ps, err := prepare(fam, validate, param{"loc", loc, anyReal})
+	loc, err := mvnLoc(fam, validate, loc, "cov", d)
 	if err != nil {
 		return nil, err
-	}
-	loc = ps[0]
-	if k := loc.Rank(); k > 0 && loc.Dim(-1) != d && loc.Dim(-1) != 1 {
-		return nil, fmt.Errorf("%s: loc has length %d but cov is %d×%d", fam, loc.Dim(-1), d, d)
-	}
-	if loc.Rank() < 2 {
-		loc = broadcast(loc, []int{d})
-	} else {
-		loc = broadcast(loc, []int{loc.Dim(0), d})
 	}
 	if validate {
 		if err := checkValues(fam, param{"cov", cov, anyReal}); err != nil {
@@ -145,7 +136,7 @@ func (d MultivariateNormal) Support() Support { return Support{Kind: Real} }
 
 // String returns e.g. "MultivariateNormal(loc=[0, 0], cov=[[1, 0], [0, 1]])".
 func (d MultivariateNormal) String() string {
-	return fmtDist("MultivariateNormal", []string{"loc", "cov"}, d.Loc, d.Cov)
+	return familyString("MultivariateNormal", d.Loc, d.Cov)
 }
 
 // Mean returns loc.
@@ -192,6 +183,24 @@ type MultivariateNormalCholesky struct {
 	Loc, L *tensor.Tensor
 }
 
+// mvnLoc checks the loc of a multivariate normal whose matrix (named
+// matrix) is d×d: a number, a vector of d, or inside models a batch [B, d]
+// (or [B, 1]); it returns loc broadcast to [d] or [B, d].
+func mvnLoc(fam string, validate bool, loc *tensor.Tensor, matrix string, d int) (*tensor.Tensor, error) {
+	ps, err := prepare(fam, validate, param{"loc", loc, anyReal})
+	if err != nil {
+		return nil, err
+	}
+	loc = ps[0]
+	if loc.Rank() > 0 && loc.Dim(-1) != d && loc.Dim(-1) != 1 {
+		return nil, fmt.Errorf("%s: loc has length %d but %s is %d×%d", fam, loc.Dim(-1), matrix, d, d)
+	}
+	if loc.Rank() < 2 {
+		return broadcast(loc, []int{d}), nil
+	}
+	return broadcast(loc, []int{loc.Dim(0), d}), nil
+}
+
 // NewMultivariateNormalCholesky returns a validated
 // MultivariateNormalCholesky: L a d×d lower-triangular matrix with positive
 // diagonal, loc a number or a vector of length d.
@@ -209,18 +218,9 @@ func makeMultivariateNormalCholesky(validate bool, loc, l *tensor.Tensor) (*Mult
 		return nil, fmt.Errorf("%s: L must be a square matrix, got %s", fam, describe(l))
 	}
 	d := l.Dim(-1)
-	ps, err := prepare(fam, validate, param{"loc", loc, anyReal})
+	loc, err := mvnLoc(fam, validate, loc, "L", d)
 	if err != nil {
 		return nil, err
-	}
-	loc = ps[0]
-	if loc.Rank() > 0 && loc.Dim(-1) != d && loc.Dim(-1) != 1 {
-		return nil, fmt.Errorf("%s: loc has length %d but L is %d×%d", fam, loc.Dim(-1), d, d)
-	}
-	if loc.Rank() < 2 {
-		loc = broadcast(loc, []int{d})
-	} else {
-		loc = broadcast(loc, []int{loc.Dim(0), d})
 	}
 	if l.Rank() == 3 && loc.Rank() == 2 && loc.Dim(0) != l.Dim(0) && loc.Dim(0) != 1 && l.Dim(0) != 1 {
 		return nil, fmt.Errorf("%s: loc has %d draws but L has %d", fam, loc.Dim(0), l.Dim(0))
@@ -411,7 +411,7 @@ func (d MultivariateNormalCholesky) Support() Support { return Support{Kind: Rea
 
 // String returns e.g. "MultivariateNormalCholesky(loc=[0, 0], L=[[1, 0], [0.5, 1]])".
 func (d MultivariateNormalCholesky) String() string {
-	return fmtDist("MultivariateNormalCholesky", []string{"loc", "L"}, d.Loc, d.L)
+	return familyString("MultivariateNormalCholesky", d.Loc, d.L)
 }
 
 // Mean returns loc (one d-vector per draw of a batch).

@@ -139,7 +139,7 @@ func (d Truncated) logMassBetween(low, high *tensor.Tensor) (*tensor.Tensor, err
 			}
 			wn[0] = needX
 			copy(wn[1:], need[2:])
-			l, e := d.spec.eval(w, upper, wn, gx)
+			l, e := d.spec.evalAt(w, upper, wn, gx)
 			if e != nil && err == nil {
 				err = e
 			}

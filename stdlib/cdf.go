@@ -38,13 +38,7 @@ func cdfFunc(fn string, upper, exp bool) lang.BuiltinFunc {
 			return nil, fmt.Errorf("%s: %s has no CDF (the univariate families and Truncated have one)", fn, d)
 		}
 		eval := func(t *tensor.Tensor) (*tensor.Tensor, error) {
-			var r *tensor.Tensor
-			var err error
-			if upper {
-				r, err = c.LogCCDF(t)
-			} else {
-				r, err = c.LogCDF(t)
-			}
+			r, err := dist.LogTail(c, t, upper)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %v", fn, err)
 			}
