@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/dsp/fourier"
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -97,7 +98,7 @@ func MCSEMean(x [][]float64) (float64, error) {
 		return math.NaN(), err
 	}
 	all := flatten(x)
-	return sd(all) / math.Sqrt(ess(splitChains(x))), nil
+	return stat.StdDev(all, nil) / math.Sqrt(ess(splitChains(x))), nil
 }
 
 // MCSESd returns the Monte Carlo standard error of the standard deviation:
@@ -200,29 +201,6 @@ func flatten(x [][]float64) []float64 {
 	return out
 }
 
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-// variance is the sample variance (divisor n − 1), NaN for n < 2.
-func variance(v []float64) float64 {
-	if len(v) < 2 {
-		return math.NaN()
-	}
-	m := mean(v)
-	s := 0.0
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return s / float64(len(v)-1)
-}
-
-func sd(v []float64) float64 { return math.Sqrt(variance(v)) }
-
 // rmax and rmin are R's max and min of two numbers: NaN if either is.
 func rmax(a, b float64) float64 {
 	if math.IsNaN(a) || math.IsNaN(b) {
@@ -272,7 +250,7 @@ func fold(x [][]float64) [][]float64 {
 
 // sqDev returns (x − mean(x))² with the mean of all draws.
 func sqDev(x [][]float64) [][]float64 {
-	m := mean(flatten(x))
+	m := stat.Mean(flatten(x), nil)
 	out := make([][]float64, len(x))
 	for c, ch := range x {
 		out[c] = make([]float64, len(ch))
@@ -359,11 +337,11 @@ func rhat(x [][]float64) float64 {
 	means := make([]float64, len(x))
 	vars := make([]float64, len(x))
 	for c, ch := range x {
-		means[c] = mean(ch)
-		vars[c] = variance(ch)
+		means[c] = stat.Mean(ch, nil)
+		vars[c] = stat.Variance(ch, nil)
 	}
-	between := n * variance(means)
-	within := mean(vars)
+	between := n * stat.Variance(means, nil)
+	within := stat.Mean(vars, nil)
 	return math.Sqrt((between/within + n - 1) / n)
 }
 
@@ -410,12 +388,12 @@ func nextn(n int) int {
 // 2·nextn(n), scaled so that lag 0 is var(x)·(n−1)/n.
 func autocovariance(x []float64, fft *fourier.FFT) []float64 {
 	n := len(x)
-	v := variance(x)
+	v := stat.Variance(x, nil)
 	ac := make([]float64, n)
 	if v == 0 {
 		return ac
 	}
-	m := mean(x)
+	m := stat.Mean(x, nil)
 	seq := make([]float64, fft.Len())
 	for i, xi := range x {
 		seq[i] = xi - m
@@ -447,13 +425,13 @@ func ess(x [][]float64) float64 {
 		for t, a := range autocovariance(ch, fft) {
 			acov[t] += a / float64(m)
 		}
-		means[c] = mean(ch)
+		means[c] = stat.Mean(ch, nil)
 	}
 	fn := float64(n)
 	meanVar := acov[0] * fn / (fn - 1)
 	varPlus := meanVar * (fn - 1) / fn
 	if m > 1 {
-		varPlus += variance(means)
+		varPlus += stat.Variance(means, nil)
 	}
 	rho := make([]float64, n)
 	rho[0] = 1

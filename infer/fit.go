@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Guide is a trainable distribution: its log density (and, for reverse
@@ -573,7 +574,7 @@ func (l *progressLines) step(step, end int, o Options, losses []float64) {
 	if l.out != nil && (step%o.Every == 0 || step == end) {
 		now := time.Now()
 		rate := float64(step-l.tickStep) / now.Sub(l.tick).Seconds()
-		fmt.Fprintf(l.out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(losses[l.tickStep:]), rate)
+		fmt.Fprintf(l.out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, stat.Mean(losses[l.tickStep:], nil), rate)
 		l.tick, l.tickStep = now, step
 	}
 }
@@ -584,7 +585,7 @@ func (l *progressLines) step(step, end int, o Options, losses []float64) {
 func finishReport(rep *Report, o Options, rule *stopRule, tailFrom int, out io.Writer) {
 	n := len(rep.Losses)
 	if n > 0 {
-		rep.Loss = mean(rep.Losses[n-max(1, (n+9)/10):])
+		rep.Loss = stat.Mean(rep.Losses[n-max(1, (n+9)/10):], nil)
 	}
 	switch {
 	case rep.Stopped == "cancelled":
@@ -609,20 +610,4 @@ func notConverged(r *stopRule, steps int) string {
 		return fmt.Sprintf("did not converge within steps = %d: the stopping rule needs at least %d steps", steps, ruleMinSteps)
 	}
 	return fmt.Sprintf("did not converge within steps = %d: at the last check the loss %s, not shown to be within tol = %s nats", steps, r.last.describe(), fmtShort(r.tol))
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-func variance(v []float64) float64 {
-	m, s := mean(v), 0.0
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return s / float64(max(len(v)-1, 1))
 }
