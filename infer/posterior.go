@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -119,15 +120,9 @@ const ParetoWarning = 0.7
 // clip, tol, cancellation); a non-finite loss or gradient stops the fit
 // with a *DivergedError.
 func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*PosteriorReport, error) {
-	if opts.Steps == 0 {
-		opts.Steps = DefaultPosteriorSteps
-	}
-	if opts.Tol == 0 {
-		opts.Tol = DefaultPosteriorTol
-	}
-	if opts.LR == 0 {
-		opts.LR = DefaultPosteriorLR
-	}
+	opts.Steps = cmp.Or(opts.Steps, DefaultPosteriorSteps)
+	opts.Tol = cmp.Or(opts.Tol, DefaultPosteriorTol)
+	opts.LR = cmp.Or(opts.LR, DefaultPosteriorLR)
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
