@@ -98,7 +98,7 @@ func MCSEMean(x [][]float64) (float64, error) {
 		return math.NaN(), err
 	}
 	all := flatten(x)
-	return stat.StdDev(all, nil) / math.Sqrt(ess(splitChains(x))), nil
+	return sd(all) / math.Sqrt(ess(splitChains(x))), nil
 }
 
 // MCSESd returns the Monte Carlo standard error of the standard deviation:
@@ -200,6 +200,21 @@ func flatten(x [][]float64) []float64 {
 	}
 	return out
 }
+
+// variance is the sample variance (divisor n − 1), NaN for n < 2.
+func variance(v []float64) float64 {
+	if len(v) < 2 {
+		return math.NaN()
+	}
+	m := stat.Mean(v, nil)
+	s := 0.0
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(len(v)-1)
+}
+
+func sd(v []float64) float64 { return math.Sqrt(variance(v)) }
 
 // rmax and rmin are R's max and min of two numbers: NaN if either is.
 func rmax(a, b float64) float64 {
@@ -338,9 +353,9 @@ func rhat(x [][]float64) float64 {
 	vars := make([]float64, len(x))
 	for c, ch := range x {
 		means[c] = stat.Mean(ch, nil)
-		vars[c] = stat.Variance(ch, nil)
+		vars[c] = variance(ch)
 	}
-	between := n * stat.Variance(means, nil)
+	between := n * variance(means)
 	within := stat.Mean(vars, nil)
 	return math.Sqrt((between/within + n - 1) / n)
 }
@@ -388,7 +403,7 @@ func nextn(n int) int {
 // 2·nextn(n), scaled so that lag 0 is var(x)·(n−1)/n.
 func autocovariance(x []float64, fft *fourier.FFT) []float64 {
 	n := len(x)
-	v := stat.Variance(x, nil)
+	v := variance(x)
 	ac := make([]float64, n)
 	if v == 0 {
 		return ac
@@ -431,7 +446,7 @@ func ess(x [][]float64) float64 {
 	meanVar := acov[0] * fn / (fn - 1)
 	varPlus := meanVar * (fn - 1) / fn
 	if m > 1 {
-		varPlus += stat.Variance(means, nil)
+		varPlus += variance(means)
 	}
 	rho := make([]float64, n)
 	rho[0] = 1

@@ -70,7 +70,7 @@ func SummaryRow(name string, x [][]float64) (Row, error) {
 		return r, fmt.Errorf("%s: %w", name, err)
 	}
 	all := flatten(x)
-	r.Mean, r.SD = stat.Mean(all, nil), stat.StdDev(all, nil)
+	r.Mean, r.SD = stat.Mean(all, nil), sd(all)
 	r.MCSE, _ = MCSEMean(x)
 	r.Q5, _ = Quantile(x, 0.05)
 	r.Q50, _ = Quantile(x, 0.5)

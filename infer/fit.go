@@ -611,3 +611,14 @@ func notConverged(r *stopRule, steps int) string {
 	}
 	return fmt.Sprintf("did not converge within steps = %d: at the last check the loss %s, not shown to be within tol = %s nats", steps, r.last.describe(), fmtShort(r.tol))
 }
+
+// variance is the sample variance (divisor n − 1, or 1 for one value).
+// It is +Inf, where gonum's stat.Variance is NaN, when the squares
+// overflow: notWorse relies on that.
+func variance(v []float64) float64 {
+	m, s := stat.Mean(v, nil), 0.0
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return s / float64(max(len(v)-1, 1))
+}

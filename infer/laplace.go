@@ -419,7 +419,7 @@ func notWorse(a, b *gaussianApprox) bool {
 	if len(d) < 2 {
 		return false
 	}
-	return stat.Mean(d, nil) <= 2*math.Sqrt(stat.Variance(d, nil)/float64(len(d)))
+	return stat.Mean(d, nil) <= 2*math.Sqrt(variance(d)/float64(len(d)))
 }
 
 // meanRatio returns the mean of lp − lq over finite rows, or −Inf when more

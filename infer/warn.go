@@ -275,7 +275,7 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 	end := losses[len(losses)-w:]
 	at := min(max(t.steps[k]-1, w), len(losses)-w)
 	before := losses[at-w : at]
-	se := math.Sqrt((stat.Variance(end, nil) + stat.Variance(before, nil)) / float64(w))
+	se := math.Sqrt((variance(end) + variance(before)) / float64(w))
 	if !(stat.Mean(before, nil)-stat.Mean(end, nil) > 4*se) {
 		return ""
 	}
