@@ -656,32 +656,16 @@ func declaredIn(s *ast.If, e *env, r *modelRun) string {
 		return ""
 	}
 	var found string
-	var walk func(list []ast.Stmt)
-	walk = func(list []ast.Stmt) {
-		for _, st := range list {
-			if found != "" {
-				return
-			}
-			switch st := st.(type) {
-			case *ast.Tilde:
-				if id, ok := st.LHS.(*ast.Ident); ok {
-					v, _, ok := e.lookup(id.Name)
-					if _, latent := r.first[id.Name]; latent || !ok || !isData(v) {
-						found = id.Name
-					}
+	eachStmt([]ast.Stmt{s}, func(st ast.Stmt) bool {
+		if st, ok := st.(*ast.Tilde); ok {
+			if id, ok := st.LHS.(*ast.Ident); ok {
+				v, _, ok := e.lookup(id.Name)
+				if _, latent := r.first[id.Name]; latent || !ok || !isData(v) {
+					found = id.Name
 				}
-			case *ast.For:
-				walk(st.Body.Stmts)
-			case *ast.If:
-				walk(st.Then.Stmts)
-				if st.Else != nil {
-					walk([]ast.Stmt{st.Else})
-				}
-			case *ast.Block:
-				walk(st.Stmts)
 			}
 		}
-	}
-	walk([]ast.Stmt{s})
+		return found == ""
+	})
 	return found
 }
