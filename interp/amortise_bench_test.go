@@ -26,15 +26,7 @@ r = fit q to normal_mean(zeros(10)) by simulation { simulations = 100000, steps 
 `},
 		{"eight_schools", `
 J = 8
-sigma = [15, 10, 16, 11, 9, 11, 10, 18]
-model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
-q = flow AffineAutoregressive(layers = 2, hidden = [64, 64])
+sigma = [15, 10, 16, 11, 9, 11, 10, 18]` + eightSchoolsModel + `q = flow AffineAutoregressive(layers = 2, hidden = [64, 64])
 r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 5000, steps = 500, batch = 512, lr = 0.003, clip = 10, tol = 0.01, seed = 1, quiet = true }
 `},
 	} {

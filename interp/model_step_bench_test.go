@@ -27,26 +27,10 @@ flowGuide = flow AffineAutoregressive
 meanField = flow Affine
 `
 
-const loopModelSrc = modelData + `
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    for i in range(len(y)) {
-        y[i] ~ Normal(alpha + beta * x[i], sigma)
-    }
-}
-post = regression(x, y)
+const loopModelSrc = modelData + loopRegressionModel + `post = regression(x, y)
 `
 
-const vectorModelSrc = modelData + `
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-post = regression(x, y)
+const vectorModelSrc = modelData + regressionModel + `post = regression(x, y)
 `
 
 // modelStep is one step of a posterior fit as infer.FitPosterior takes

@@ -13,14 +13,7 @@ import (
 // The regression of examples/regression.flow, on its 40 x values.
 const simRegression = `
 data = read_csv("../examples/data/regression.csv")
-x = data.x
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-`
+x = data.x` + regressionModel
 
 func runSim(t *testing.T, src string) lang.StringDict {
 	t.Helper()
