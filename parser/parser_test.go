@@ -143,8 +143,9 @@ func TestFormatMinimalParens(t *testing.T) {
 	}
 }
 
-// allFormsFormatted is ast.Format of allFormsSrc.
-const allFormsFormatted = `base = Normal([0, 0], [1, 1])
+// allFormsCanonical is the head of allFormsSrc, written as ast.Format
+// writes it; the rest of allFormsSrc is laid out otherwise on purpose.
+const allFormsCanonical = `base = Normal([0, 0], [1, 1])
 target = Normal([5, 5], [0.5, 0.5])
 q = flow AffineAutoregressive(base)
 r = fit q to target by kl { steps = 500, batch = 1000, lr = 0.05, every = 100 }
@@ -154,7 +155,10 @@ q2 = flow AffineAutoregressive(base, hidden = [32, 32])
 q3 = flow Spline(AffineAutoregressive(base))
 g = flow AffineAutoregressive
 g2 = flow AffineAutoregressive(layers = 3)
-fit g to data { steps = 10, batch = 5 }
+`
+
+// allFormsFormatted is ast.Format of allFormsSrc.
+const allFormsFormatted = allFormsCanonical + `fit g to data { steps = 10, batch = 5 }
 model regression(x, y) {
     alpha ~ Normal(0, 10)
     for i in range(len(y)) {
@@ -644,17 +648,7 @@ func TestConcurrent(t *testing.T) {
 }
 
 // allFormsSrc is the program of the brief: every statement form.
-const allFormsSrc = `base = Normal([0, 0], [1, 1])
-target = Normal([5, 5], [0.5, 0.5])
-q = flow AffineAutoregressive(base)
-r = fit q to target by kl { steps = 500, batch = 1000, lr = 0.05, every = 100 }
-y = q.sample(10000)
-print("loss", r.loss, "mean", mean(y), "sd", sd(y))
-q2 = flow AffineAutoregressive(base, hidden = [32, 32])
-q3 = flow Spline(AffineAutoregressive(base))
-g = flow AffineAutoregressive
-g2 = flow AffineAutoregressive(layers = 3)
-fit g to data { steps = 10
+const allFormsSrc = allFormsCanonical + `fit g to data { steps = 10
    batch = 5 }
 model regression(x, y) {
     alpha ~ Normal(0, 10)
