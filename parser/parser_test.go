@@ -55,8 +55,27 @@ func paren(e ast.Expr) string {
 	return ast.FormatExpr(e)
 }
 
+// exprCase is an expression and how a test wants it shown.
+type exprCase struct{ src, want string }
+
+// checkExprs parses each case's src as an expression and checks that
+// show writes it as want.
+func checkExprs(t *testing.T, show func(ast.Expr) string, cases []exprCase) {
+	t.Helper()
+	for _, tt := range cases {
+		x, err := parser.ParseExpr("t.flow", tt.src)
+		if err != nil {
+			t.Errorf("%q: %v", tt.src, err)
+			continue
+		}
+		if got := show(x); got != tt.want {
+			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
+		}
+	}
+}
+
 func TestPrecedence(t *testing.T) {
-	for _, tt := range []struct{ src, want string }{
+	checkExprs(t, paren, []exprCase{
 		{"a or b and c", "(a or (b and c))"},
 		{"a and b or c", "((a and b) or c)"},
 		{"not a and b", "((not a) and b)"},
@@ -93,22 +112,13 @@ func TestPrecedence(t *testing.T) {
 		{"a + b == c * d", "((a + b) == (c * d))"},
 		{"fit q to t + 1", "fit(q, (t + 1), kl)"},
 		{"flow B(x + 1, k = -1)", "flow B((x + 1), k=(-1))"},
-	} {
-		x, err := parser.ParseExpr("t.flow", tt.src)
-		if err != nil {
-			t.Errorf("%q: %v", tt.src, err)
-			continue
-		}
-		if got := paren(x); got != tt.want {
-			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
-		}
-	}
+	})
 }
 
 // TestFormatMinimalParens checks that the printer keeps exactly the
 // parentheses the precedence rules need.
 func TestFormatMinimalParens(t *testing.T) {
-	for _, tt := range []struct{ src, want string }{
+	checkExprs(t, ast.FormatExpr, []exprCase{
 		{"((a + b)) * c", "(a + b) * c"},
 		{"a + (b * c)", "a + b * c"},
 		{"a - (b - c)", "a - (b - c)"},
@@ -131,16 +141,7 @@ func TestFormatMinimalParens(t *testing.T) {
 		{`"a\tb" + "\u00e9"`, `"a\tb" + "é"`},
 		{"[1, 2,]", "[1, 2]"},
 		{"f(a, k = 1,)", "f(a, k = 1)"},
-	} {
-		x, err := parser.ParseExpr("t.flow", tt.src)
-		if err != nil {
-			t.Errorf("%q: %v", tt.src, err)
-			continue
-		}
-		if got := ast.FormatExpr(x); got != tt.want {
-			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
-		}
-	}
+	})
 }
 
 // allFormsCanonical is the head of allFormsSrc, written as ast.Format
