@@ -35,10 +35,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 			cpu0 := cpuTime()
 			for b.Loop() {
 				th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
-				g, err := interp.ExecFile(th, "bench.flow", c.src, nil)
-				if err != nil {
-					b.Fatal(interp.FormatError(err))
-				}
+				g := mustRun(b, th, "bench.flow", c.src)
 				s, _ := g["r"].(*lang.Record).Attr("steps")
 				steps = float64(s.(lang.Number))
 			}
@@ -56,7 +53,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 // asks to be under 10 ms.
 func BenchmarkAmortisedGiven(b *testing.B) {
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
-	g, err := interp.ExecFile(th, "bench.flow", `
+	g := mustRun(b, th, "bench.flow", `
 model normal_mean(y) {
     mu ~ Normal(0, 2)
     y ~ Normal(mu, 1)
@@ -64,10 +61,7 @@ model normal_mean(y) {
 q = flow AffineAutoregressive(hidden = [8])
 r = fit q to normal_mean(zeros(10)) by simulation { simulations = 20000, steps = 1500, batch = 512, lr = 0.01, seed = 1, quiet = true }
 y = ones(10)
-`, nil)
-	if err != nil {
-		b.Fatal(interp.FormatError(err))
-	}
+`)
 	q := g["q"].(*interp.Amortised)
 	m := g["normal_mean"].(*interp.Model)
 	y := g["y"]

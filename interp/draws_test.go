@@ -26,11 +26,7 @@ func runDraws(t *testing.T, src string) lang.StringDict {
 	t.Helper()
 	th, _, _ := newThread()
 	th.Quiet = true
-	g, err := interp.ExecFile(th, "draws.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g
+	return mustRun(t, th, "draws.flow", src)
 }
 
 // TestSampleNUTSConjugate: script-level NUTS on two conjugate models
@@ -94,10 +90,7 @@ b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 	run := func(seed uint64) (a, b []float64) {
 		th, _, _ := newThread()
 		th.Rand, th.Quiet = lang.NewRand(seed), true
-		g, err := interp.ExecFile(th, "s.flow", src, nil)
-		if err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
+		g := mustRun(t, th, "s.flow", src)
 		va, _ := g["a"].(*stdlib.Draws).Attr("mu")
 		vb, _ := g["b"].(*stdlib.Draws).Attr("mu")
 		return va.(*lang.Array).Data(), vb.(*lang.Array).Data()
@@ -123,7 +116,7 @@ b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 func TestSummaryDrawsColumns(t *testing.T) {
 	th, stdout, _ := newThread()
 	th.Quiet = true
-	g, err := interp.ExecFile(th, "s.flow", `
+	g := mustRun(t, th, "s.flow", `
 model m(y) {
     mu ~ Normal(0, 1)
     theta ~ Normal(mu * ones(2), 1)
@@ -131,10 +124,7 @@ model m(y) {
 }
 d = sample(m([1, 2]), 50, chains = 2, warmup = 50, seed = 1)
 t = summary(d)
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	tab := g["t"].(*stdlib.Table)
 	_, s := summaryOf(t, g, "d")
 	if want := []string{"lp__", "mu", "theta[0]", "theta[1]"}; strings.Join(tab.Rows, " ") != strings.Join(want, " ") {
@@ -353,10 +343,7 @@ p = sample(q, 2000, method = "psis", seed = 4)
 		th, _, _ := newThread()
 		var warnings []string
 		th.Warn = func(pos ast.Pos, msg string) { warnings = append(warnings, pos.String()+": "+msg) }
-		g, err := interp.ExecFile(th, "p.flow", strings.Replace(src, "TARGET", target, 1), nil)
-		if err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
+		g := mustRun(t, th, "p.flow", strings.Replace(src, "TARGET", target, 1))
 		set, s := summaryOf(t, g, "p")
 		k, ess := set.Settings.ParetoK, set.Settings.WeightsESS
 		if target == "cauchy()" {

@@ -1,5 +1,32 @@
 package interp_test
 
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/lang"
+)
+
+// newThread returns a thread seeded as flowppl run --seed 1 seeds it
+// (PCG(1, 2)), with its output kept in the two buffers it also returns.
+func newThread() (*lang.Thread, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	return &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr}, &stdout, &stderr
+}
+
+// mustRun runs src as the script name on th and returns its globals; an
+// error fails tb with the error formatted as the command line shows it.
+func mustRun(tb testing.TB, th *lang.Thread, name, src string) lang.StringDict {
+	tb.Helper()
+	g, err := interp.ExecFile(th, name, src, nil)
+	if err != nil {
+		tb.Fatal(interp.FormatError(err))
+	}
+	return g
+}
+
 // Model texts that several tests and benchmarks of the package run, each
 // starting and ending with a newline so that sources concatenate.
 

@@ -14,10 +14,7 @@ import (
 func posteriorOf(tb testing.TB, src string) *interp.Posterior {
 	tb.Helper()
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", src, nil)
-	if err != nil {
-		tb.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(tb, th, "bench.flow", src)
 	p, ok := g["post"].(*interp.Posterior)
 	if !ok {
 		tb.Fatalf("post is %v", g["post"])

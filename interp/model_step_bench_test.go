@@ -52,10 +52,7 @@ type modelStep struct {
 func newModelStep(tb testing.TB, src, guide string) *modelStep {
 	tb.Helper()
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", src, nil)
-	if err != nil {
-		tb.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(tb, th, "bench.flow", src)
 	post := g["post"].(*interp.Posterior)
 	plan := g[guide].(*lang.FlowPlan).P
 	d := post.Dim()
@@ -138,16 +135,13 @@ func BenchmarkVectorModelStep(b *testing.B) { benchModelStep(b, vectorModelSrc) 
 // interpreter's cost per iteration with no tensor work.
 func BenchmarkForLoop(b *testing.B) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", `
+	g := mustRun(b, th, "bench.flow", `
 x = range(100)
 fn total(s) {
     for i in range(len(x)) { s = s + x[i] * 2 }
     return s
 }
-`, nil)
-	if err != nil {
-		b.Fatal(interp.FormatError(err))
-	}
+`)
 	f := g["total"].(lang.Callable)
 	for b.Loop() {
 		v, err := f.CallInternal(th, lang.Tuple{lang.Number(0)}, nil)

@@ -393,10 +393,7 @@ func TestARMAStart(t *testing.T) {
 	t.Chdir(root)
 	th, _, _ := newThread()
 	th.Rand = rand.New(rand.NewPCG(2, 2)) // flowppl run --seed 2
-	g, err := interp.ExecFile(th, "model.flow", script, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "model.flow", script)
 	r := g["r"].(*lang.Record)
 	// The ELBO's Monte Carlo error at the mode is under 1; a stalled
 	// start is hundreds below. The start is the Laplace approximation or a

@@ -98,13 +98,10 @@ func TestMomentsInModelGradient(t *testing.T) {
 // ELBO.
 func TestMomentsInModelFit(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "m.flow", momentsModel+`
+	g := mustRun(t, th, "m.flow", momentsModel+`
 q = flow Affine
 r = fit q to m(y) by elbo { steps = 5, batch = 8, quiet = true, seed = 1 }
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	r, ok := g["r"].(*lang.Record)
 	if !ok {
 		t.Fatalf("r is %v, want a record", g["r"])

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -104,8 +103,8 @@ func runScriptFile(t *testing.T, file string) {
 			exps = append(exps, e)
 		}
 		text := strings.Repeat("\n", c.start) + strings.Join(c.lines, "\n")
-		var stdout, stderr bytes.Buffer
-		th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr, Quiet: true}
+		th, stdout, _ := newThread()
+		th.Quiet = true
 		_, err := interp.ExecFile(th, base, text, nil)
 		fmt.Fprintf(&golden, "--- line %d\n%s", c.start+1, stdout.String())
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
 
@@ -18,11 +17,7 @@ x = data.x` + regressionModel
 func runSim(t *testing.T, src string) lang.StringDict {
 	t.Helper()
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: os.Stderr}
-	g, err := interp.ExecFile(th, "sim.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g
+	return mustRun(t, th, "sim.flow", src)
 }
 
 // field returns a record's field as rows × cols values (cols 1 for a

@@ -163,17 +163,14 @@ func TestSubsampleFit(t *testing.T) {
 // with a warning that says so.
 func TestSubsampleAllRows(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "all.flow", `
+	g := mustRun(t, th, "all.flow", `
 model m(y) {
     mu ~ Normal(0, 1)
     y ~ Normal(mu, 1)
 }
 q = flow AffineAutoregressive
 r = fit q to m([0.3, -1.2, 0.8, 2.1]) by elbo { subsample = 4, steps = 20, quiet = true }
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	w := string(g["r"].(*lang.Record).Fields["warnings"].(lang.String))
 	if want := "subsample = 4 is not below the 4 rows of y: every step uses all rows"; !strings.Contains(w, want) {
 		t.Errorf("warnings %q, want %q", w, want)

@@ -94,10 +94,7 @@ func fitWarningsOf(t *testing.T, src string, quiet bool) (map[string]string, str
 	t.Helper()
 	th, _, stderr := newThread()
 	th.Quiet = quiet
-	g, err := interp.ExecFile(th, "w.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "w.flow", src)
 	out := map[string]string{}
 	for name, v := range g {
 		if r, ok := v.(*lang.Record); ok {
