@@ -79,12 +79,7 @@ b = sample(poisson([3, 5, 4, 2, 6, 4]), 1000, chains = 4, seed = 8)
 // seed option gives the same draws whatever the thread's seed, and
 // different seeds give different draws.
 func TestSampleSeeds(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-a = sample(m(1), 20, chains = 2, warmup = 20)
+	const src = normalMeanModel + `a = sample(m(1), 20, chains = 2, warmup = 20)
 b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 `
 	run := func(seed uint64) (a, b []float64) {
@@ -214,12 +209,7 @@ two = write_draws("two.csv", sample(m([1, 2]), 3, chains = 2, warmup = 5, seed =
 // access: a path out of its directory is refused, and an interpreter
 // without files refuses every path.
 func TestWriteDrawsSandbox(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 5, chains = 1, warmup = 5, seed = 1, quiet = true)
+	const src = normalMeanModel + `d = sample(m(1), 5, chains = 1, warmup = 5, seed = 1, quiet = true)
 write_draws(PATH, d)
 `
 	dir := t.TempDir()
@@ -268,12 +258,7 @@ func TestSampleCancel(t *testing.T) {
 	th.Context = ctx
 	rep := &cancelAfter{k: 100, cancel: cancel}
 	th.Progress = func() infer.ProgressReporter { return rep }
-	_, err := interp.ExecFile(th, "c.flow", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 100000, chains = 2)
+	_, err := interp.ExecFile(th, "c.flow", normalMeanModel+`d = sample(m(1), 100000, chains = 2)
 `, nil)
 	if err == nil || !strings.Contains(err.Error(), "c.flow:6:5: sample: interrupted") {
 		t.Fatalf("error %v, want c.flow:6:5: sample: interrupted", err)
@@ -298,12 +283,7 @@ func TestWriteDrawsBatchArgument(t *testing.T) {
 // iterations (as it counts a fit's steps) and its time limit stops NUTS;
 // both errors name the sample call.
 func TestSampleLimits(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 1000000, chains = 2, quiet = true)
+	const src = normalMeanModel + `d = sample(m(1), 1000000, chains = 2, quiet = true)
 `
 	for _, tt := range []struct {
 		opts interp.Options
@@ -364,12 +344,7 @@ p = sample(q, 2000, method = "psis", seed = 4)
 // TestSampleProgressLines: without a progress display, NUTS writes a line
 // on Stderr at every tenth of all chains' iterations; quiet writes none.
 func TestSampleProgressLines(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
+	const src = normalMeanModel + `d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
 `
 	for _, quiet := range []bool{false, true} {
 		th, _, stderr := newThread()

@@ -30,6 +30,15 @@ func mustRun(tb testing.TB, th *lang.Thread, name, src string) lang.StringDict {
 // Model texts that several tests and benchmarks of the package run, each
 // starting and ending with a newline so that sources concatenate.
 
+// normalMeanModel is the normal mean with known noise: mu ~ Normal(0, 1)
+// and each y ~ Normal(mu, 1).
+const normalMeanModel = `
+model m(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(mu, 1)
+}
+`
+
 // regressionModel is the linear regression of examples/regression.flow,
 // its likelihood one vectorised ~.
 const regressionModel = `

@@ -86,12 +86,7 @@ r = fit q to m(y, w) by elbo { subsample = 4, quiet = true }
 q = flow AffineAutoregressive
 r = fit q to Normal([0, 0], [1, 1]) by kl { steps = 5, subsample = 4, quiet = true }
 `},
-		{"not an integer", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-q = flow AffineAutoregressive
+		{"not an integer", normalMeanModel + `q = flow AffineAutoregressive
 r = fit q to m([1, 2, 3]) by elbo { subsample = 1.5 }
 `},
 	}
@@ -163,12 +158,7 @@ func TestSubsampleFit(t *testing.T) {
 // with a warning that says so.
 func TestSubsampleAllRows(t *testing.T) {
 	th, _, _ := newThread()
-	g := mustRun(t, th, "all.flow", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-q = flow AffineAutoregressive
+	g := mustRun(t, th, "all.flow", normalMeanModel+`q = flow AffineAutoregressive
 r = fit q to m([0.3, -1.2, 0.8, 2.1]) by elbo { subsample = 4, steps = 20, quiet = true }
 `)
 	w := string(g["r"].(*lang.Record).Fields["warnings"].(lang.String))
