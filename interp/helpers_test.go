@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
@@ -15,6 +16,10 @@ func newThread() (*lang.Thread, *bytes.Buffer, *bytes.Buffer) {
 	var stdout, stderr bytes.Buffer
 	return &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr}, &stdout, &stderr
 }
+
+// cpuTime is the process's CPU time in nanoseconds (testutil.CPUTime),
+// which the package's benchmarks report per operation.
+func cpuTime() int64 { return testutil.CPUTime() }
 
 // mustRun runs src as the script name on th and returns its globals; an
 // error fails tb with the error formatted as the command line shows it.
