@@ -3,6 +3,8 @@ package interp_test
 import (
 	"bytes"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/flowppl/flowppl/internal/testutil"
@@ -30,6 +32,26 @@ func mustRun(tb testing.TB, th *lang.Thread, name, src string) lang.StringDict {
 		tb.Fatal(interp.FormatError(err))
 	}
 	return g
+}
+
+// repoRoot returns the absolute path of the repository (the tests run in
+// interp/).
+func repoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
+// skipSlow skips a slow test (what: what makes it slow) under -short or
+// with FLOWPPL_SHORT set.
+func skipSlow(t *testing.T, what string) {
+	t.Helper()
+	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
+		t.Skip("slow: " + what)
+	}
 }
 
 // Model texts that several tests and benchmarks of the package run, each

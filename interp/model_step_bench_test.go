@@ -181,10 +181,7 @@ func posteriorStepSrc(tb testing.TB, dir string) string {
 // step. Run with -benchmem: allocations per step bound a fit's memory;
 // cpu-ns/op is the CPU time per step (all threads, GC included).
 func BenchmarkPosteriorELBOStep(b *testing.B) {
-	root, err := filepath.Abs("..")
-	if err != nil {
-		b.Fatal(err)
-	}
+	root := repoRoot(b)
 	dirs, err := filepath.Glob(filepath.Join(root, "examples", "posteriordb", "*", "model.flow"))
 	if err != nil || len(dirs) == 0 {
 		b.Fatalf("no posteriordb scripts: %v", err)

@@ -241,13 +241,8 @@ post = reg(x, y)
 // logs the mean-field guide (flow Affine) beside the flow; FLOWPPL_SHORT=1
 // (or -short) skips the test.
 func TestPosteriorDB(t *testing.T) {
-	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
-		t.Skip("slow: posteriordb fits")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipSlow(t, "posteriordb fits")
+	root := repoRoot(t)
 	for _, name := range []string{"eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq", "sblrc-blr"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(root, "examples", "posteriordb", name)
@@ -375,13 +370,8 @@ post = m([1, 2])
 // guide at ELBO -534 and stayed at a loss of 525 (the posterior's ELBO is
 // 57). Half the starts are now Stan's uniform(-2, 2) inits.
 func TestARMAStart(t *testing.T) {
-	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
-		t.Skip("slow: an ARMA mode search")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipSlow(t, "an ARMA mode search")
+	root := repoRoot(t)
 	src, err := os.ReadFile(filepath.Join(root, "examples", "posteriordb", "arma-arma11", "model.flow"))
 	if err != nil {
 		t.Fatal(err)
