@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -183,19 +184,7 @@ two = write_draws("two.csv", sample(m([1, 2]), 3, chains = 2, warmup = 5, seed =
 	}
 	text := elapsed.ReplaceAllString(string(got), "#$1 T seconds ($2)")
 	golden := filepath.Join("testdata", "draws", "nuts.csv")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text != string(want) {
+	if want, same := testutil.Golden(t, golden, text, *update); !same {
 		t.Errorf("write_draws wrote\n%s\nwant (%s)\n%s", text, golden, want)
 	}
 	for _, col := range []string{"lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,mu,sigma,theta.1,theta.2,s\n"} {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -134,18 +135,9 @@ func runScriptFile(t *testing.T, file string) {
 		}
 	}
 	goldenFile := strings.TrimSuffix(file, ".flow") + ".golden"
-	if *update {
-		if err := os.WriteFile(goldenFile, golden.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(goldenFile)
-	if err != nil {
-		t.Fatalf("%v (run go test ./interp -update)", err)
-	}
-	if got := golden.String(); got != string(want) {
-		t.Errorf("output differs from %s (go test ./interp -update rewrites it):\n%s", goldenFile, diff(string(want), got))
+	got := golden.String()
+	if want, same := testutil.Golden(t, goldenFile, got, *update); !same {
+		t.Errorf("output differs from %s (go test ./interp -update rewrites it):\n%s", goldenFile, diff(want, got))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
@@ -101,16 +102,7 @@ r = fit q to m([1, 2, 3]) by elbo { subsample = 1.5 }
 		fmt.Fprintf(&got, "%s:\n%s\n\n", c.name, strings.SplitN(interp.FormatError(err), "\n", 2)[0])
 	}
 	golden := filepath.Join("interp", "testdata", "subsample_errors.golden")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != string(want) {
+	if _, same := testutil.Golden(t, golden, got.String(), *update); !same {
 		t.Errorf("errors differ from %s:\n%s", golden, got.String())
 	}
 }
