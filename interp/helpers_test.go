@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/flowppl/flowppl/internal/testutil"
@@ -34,15 +35,26 @@ func mustRun(tb testing.TB, th *lang.Thread, name, src string) lang.StringDict {
 	return g
 }
 
-// repoRoot returns the absolute path of the repository (the tests run in
-// interp/).
+// repoRoot returns the absolute path of the repository, wherever a test
+// has changed the working directory to.
 func repoRoot(tb testing.TB) string {
 	tb.Helper()
-	root, err := filepath.Abs("..")
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		tb.Fatal("runtime.Caller failed")
+	}
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// posteriordbScript returns the script of the posterior NAME,
+// examples/posteriordb/NAME/model.flow.
+func posteriordbScript(tb testing.TB, name string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(tb), "examples", "posteriordb", name, "model.flow"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return root
+	return string(b)
 }
 
 // skipSlow skips a slow test (what: what makes it slow) under -short or

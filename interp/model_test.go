@@ -250,11 +250,7 @@ func TestPosteriorDB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			script := string(src)
+			script := posteriordbScript(t, name)
 			if !strings.Contains(script, "{ seed = seed }") {
 				t.Fatal("model.flow's fit has options other than the seed")
 			}
@@ -372,12 +368,9 @@ post = m([1, 2])
 func TestARMAStart(t *testing.T) {
 	skipSlow(t, "an ARMA mode search")
 	root := repoRoot(t)
-	src, err := os.ReadFile(filepath.Join(root, "examples", "posteriordb", "arma-arma11", "model.flow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := strings.Replace(string(src), "{ seed = seed }", "{ seed = 2, steps = 20 }", 1)
-	if script == string(src) {
+	src := posteriordbScript(t, "arma-arma11")
+	script := strings.Replace(src, "{ seed = seed }", "{ seed = 2, steps = 20 }", 1)
+	if script == src {
 		t.Fatal("the arma script's fit options changed; update this test")
 	}
 	t.Chdir(root)

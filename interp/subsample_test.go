@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,11 +18,7 @@ import (
 // and everything after the fit dropped.
 func posteriordbFit(t *testing.T, name, opts string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("examples", "posteriordb", name, "model.flow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
+	src := posteriordbScript(t, name)
 	const fitOpts = "{ seed = seed }"
 	i := strings.Index(src, fitOpts)
 	if i < 0 {
