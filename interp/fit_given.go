@@ -61,9 +61,7 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 		if q.ContextDim() == 0 {
 			return nil, ev.errorf(x.Q.Pos(), "no bijector of %s reads a context: use AffineAutoregressive, SplineAutoregressive or Coupling", g.P)
 		}
-		if id, ok := x.Q.(*ast.Ident); ok {
-			rebind(e, id.Name, &lang.ConditionalFlow{F: q})
-		}
+		rebindQ(x, e, &lang.ConditionalFlow{F: q})
 	case *lang.Flow:
 		return nil, ev.errorf(x.Q.Pos(), "%s is not a conditional flow: build it with a context, e.g. flow AffineAutoregressive(base, context = %d), or fit a plan", ast.FormatExpr(x.Q), c.Dim(1))
 	default:
