@@ -139,14 +139,10 @@ func nonFinite(v float64) string {
 // large for the tape's memory budget is differentiated in chunks of rows
 // with the gradients summed (see chunk.go; not for a RowCoupler guide).
 func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, error) {
-	o, err := opts.withDefaults()
+	o, rng, err := begin(q, opts, rng, src.Dim(), "the target has dimension %d", false)
 	if err != nil {
 		return nil, err
 	}
-	if src.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), src.Dim())
-	}
-	rng = fitRNG(o, rng)
 	rep := &Report{}
 	fresh := prepare(q, o, rng, false)
 	first := src.Next(rng, o.Batch)
@@ -189,17 +185,10 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 // a step count chosen on purpose; a posterior's needs are unknown to its
 // user, so its steps are a cap.
 func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Report, error) {
-	o, err := opts.withDefaults()
+	o, rng, err := begin(q, opts, rng, target.Dim(), "the target has dimension %d", true)
 	if err != nil {
 		return nil, err
 	}
-	if target.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), target.Dim())
-	}
-	if err := checkReparameterized(q); err != nil {
-		return nil, err
-	}
-	rng = fitRNG(o, rng)
 	rep := &Report{}
 	fresh := prepare(q, o, rng, true)
 	rep.Init = startFrom(q, o, fresh, func() ([]float64, []float64, bool) {
@@ -324,6 +313,27 @@ func stepSaved(opt Optimizer, params []*tensor.Tensor, snapshot []float64, save 
 		}
 	}
 	return true
+}
+
+// begin starts a fit of q: it validates opts and fills in the defaults,
+// checks that q has the target's dimension dim (target, a format of dim,
+// says what the target has: "the guide has dimension 2 but " + target),
+// with reparam that q draws reparameterised points (reverse KL), and
+// returns the options and the fit's random numbers (fitRNG).
+func begin(q Guide, opts Options, rng *rand.Rand, dim int, target string, reparam bool) (Options, *rand.Rand, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return o, rng, err
+	}
+	if dim != q.Dim() {
+		return o, rng, fmt.Errorf("the guide has dimension %d but "+target, q.Dim(), dim)
+	}
+	if reparam {
+		if err := checkReparameterized(q); err != nil {
+			return o, rng, err
+		}
+	}
+	return o, fitRNG(o, rng), nil
 }
 
 // fitRNG returns the fit's random source: seeded from o.Seed when given.

@@ -123,17 +123,10 @@ func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*Posterio
 	opts.Steps = cmp.Or(opts.Steps, DefaultPosteriorSteps)
 	opts.Tol = cmp.Or(opts.Tol, DefaultPosteriorTol)
 	opts.LR = cmp.Or(opts.LR, DefaultPosteriorLR)
-	o, err := opts.withDefaults()
+	o, rng, err := begin(q, opts, rng, p.Dim(), "the posterior has %d unconstrained dimensions", true)
 	if err != nil {
 		return nil, err
 	}
-	if p.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
-	}
-	if err := checkReparameterized(q); err != nil {
-		return nil, err
-	}
-	rng = fitRNG(o, rng)
 	var out io.Writer = os.Stderr
 	if o.Progress != nil {
 		out = o.Progress
