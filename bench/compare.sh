@@ -139,17 +139,9 @@ for c in "${configs[@]}"; do
   post-*)
     guide="flow AffineAutoregressive(hidden = [$hidden]PRECISION)"
     [ "$mode" = post-mf ] && guide="flow Affine()"
-    cat >"$script" <<EOF
-J = 8
-y = [28, 8, -3, 7, -1, 1, 18, 12]
-sigma = [15, 10, 16, 11, 9, 11, 10, 18]
-model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
+    # The data and model of examples/eight_schools.flow, up to its guide.
+    sed '/^q = /,$d' examples/eight_schools.flow >"$script"
+    cat >>"$script" <<EOF
 q = $guide
 r = fit q to eight_schools(J, y, sigma) by elbo { steps = $ftsteps, batch = $batch, lr = $lr, seed = 1 }
 print("RESULT", r.elbo, r.seconds, r.steps)

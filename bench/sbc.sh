@@ -10,10 +10,4 @@ out=${1:-$(mktemp -d /tmp/sbc.XXXXXX)}
 k=${2:-200}
 steps=${3:-1500}
 shift $(($# < 3 ? $# : 3))
-mkdir -p "$out"
-root=$(pwd)
-go build -o "$out/flowppl" ./cmd/flowppl
-cd "$out"
-echo "output in $out"
-/usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
-	./flowppl run "$root/examples/sbc.flow" --quiet --set k="$k" --set steps="$steps" "$@" 2>&1 | tee sbc.txt
+exec bench/run_example.sh "$out" sbc --set k="$k" --set steps="$steps" "$@"

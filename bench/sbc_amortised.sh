@@ -14,10 +14,4 @@ k=${2:-1000}
 sims=${3:-200000}
 steps=${4:-30000}
 shift $(($# < 4 ? $# : 4))
-mkdir -p "$out"
-root=$(pwd)
-go build -o "$out/flowppl" ./cmd/flowppl
-cd "$out"
-echo "output in $out"
-/usr/bin/time -f "wall %e s, user %U s, sys %S s, max RSS %M KB" \
-	./flowppl run "$root/examples/sbc_amortised.flow" --quiet --set k="$k" --set sims="$sims" --set steps="$steps" "$@" 2>&1 | tee sbc_amortised.txt
+exec bench/run_example.sh "$out" sbc_amortised --set k="$k" --set sims="$sims" --set steps="$steps" "$@"

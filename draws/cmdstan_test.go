@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/flowppl/flowppl/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -92,17 +93,8 @@ func TestCmdStanGolden(t *testing.T) {
 	}
 	for name, b := range fs {
 		path := filepath.Join("testdata", name+".golden")
-		if *update {
-			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := b.String(); got != string(want) {
+		got := b.String()
+		if _, same := testutil.Golden(t, path, got, *update); !same {
 			t.Errorf("%s differs from %s:\n%s", name, path, got)
 		}
 	}

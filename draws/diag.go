@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/dsp/fourier"
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -200,20 +201,12 @@ func flatten(x [][]float64) []float64 {
 	return out
 }
 
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
 // variance is the sample variance (divisor n − 1), NaN for n < 2.
 func variance(v []float64) float64 {
 	if len(v) < 2 {
 		return math.NaN()
 	}
-	m := mean(v)
+	m := stat.Mean(v, nil)
 	s := 0.0
 	for _, x := range v {
 		s += (x - m) * (x - m)
@@ -272,7 +265,7 @@ func fold(x [][]float64) [][]float64 {
 
 // sqDev returns (x − mean(x))² with the mean of all draws.
 func sqDev(x [][]float64) [][]float64 {
-	m := mean(flatten(x))
+	m := stat.Mean(flatten(x), nil)
 	out := make([][]float64, len(x))
 	for c, ch := range x {
 		out[c] = make([]float64, len(ch))
@@ -359,11 +352,11 @@ func rhat(x [][]float64) float64 {
 	means := make([]float64, len(x))
 	vars := make([]float64, len(x))
 	for c, ch := range x {
-		means[c] = mean(ch)
+		means[c] = stat.Mean(ch, nil)
 		vars[c] = variance(ch)
 	}
 	between := n * variance(means)
-	within := mean(vars)
+	within := stat.Mean(vars, nil)
 	return math.Sqrt((between/within + n - 1) / n)
 }
 
@@ -415,7 +408,7 @@ func autocovariance(x []float64, fft *fourier.FFT) []float64 {
 	if v == 0 {
 		return ac
 	}
-	m := mean(x)
+	m := stat.Mean(x, nil)
 	seq := make([]float64, fft.Len())
 	for i, xi := range x {
 		seq[i] = xi - m
@@ -447,7 +440,7 @@ func ess(x [][]float64) float64 {
 		for t, a := range autocovariance(ch, fft) {
 			acov[t] += a / float64(m)
 		}
-		means[c] = mean(ch)
+		means[c] = stat.Mean(ch, nil)
 	}
 	fn := float64(n)
 	meanVar := acov[0] * fn / (fn - 1)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/internal/testutil"
+	"gonum.org/v1/gonum/stat"
 )
 
 // readReference reads testdata/reference_draws.csv and the figures the R
@@ -173,7 +174,7 @@ func TestAutocovarianceDirect(t *testing.T) {
 	for _, n := range []int{5, 17, 100, 243} {
 		x := ar1(randPCG(uint64(n)), 1, n, 0.6)[0]
 		got := autocovariance(x, fourierFor(n))
-		m := mean(x)
+		m := stat.Mean(x, nil)
 		for k := range n {
 			w := 0.0
 			for i := 0; i+k < n; i++ {

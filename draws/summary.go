@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Warning thresholds of a Summary.
@@ -68,7 +70,7 @@ func SummaryRow(name string, x [][]float64) (Row, error) {
 		return r, fmt.Errorf("%s: %w", name, err)
 	}
 	all := flatten(x)
-	r.Mean, r.SD = mean(all), sd(all)
+	r.Mean, r.SD = stat.Mean(all, nil), sd(all)
 	r.MCSE, _ = MCSEMean(x)
 	r.Q5, _ = Quantile(x, 0.05)
 	r.Q50, _ = Quantile(x, 0.5)
@@ -151,7 +153,7 @@ func bfmi(e []float64) float64 {
 	if len(e) < 3 {
 		return math.NaN()
 	}
-	m := mean(e)
+	m := stat.Mean(e, nil)
 	num, den := 0.0, 0.0
 	for i, v := range e {
 		if i > 0 {

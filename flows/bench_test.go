@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -135,7 +136,7 @@ func BenchmarkConditionalMADEForwardBackward(b *testing.B) {
 					c = randn(rng, 1000, k)
 				}
 				tp := tensor.NewTape()
-				cpu0, n := cpuTime(), 0
+				cpu0, n := testutil.CPUTime(), 0
 				for b.Loop() {
 					tp.Reset()
 					tp.Watch(m.params()...)
@@ -143,7 +144,7 @@ func BenchmarkConditionalMADEForwardBackward(b *testing.B) {
 					tp.Backward(tensor.Sum(tensor.Add(mu, raw)))
 					n++
 				}
-				b.ReportMetric(float64(cpuTime()-cpu0)/float64(n), "cpu-ns/op")
+				b.ReportMetric(float64(testutil.CPUTime()-cpu0)/float64(n), "cpu-ns/op")
 			})
 		}
 	}

@@ -41,14 +41,7 @@ func (p *Planar) Dim() int { return p.d }
 func (p *Planar) Params() []*tensor.Tensor { return []*tensor.Tensor{p.U, p.W, p.B} }
 
 // Initialize draws every parameter uniformly on ±1/√d (Pyro's choice).
-func (p *Planar) Initialize(rng *rand.Rand) {
-	s := 1 / math.Sqrt(float64(p.d))
-	for _, t := range p.Params() {
-		for i := range t.Data() {
-			t.Data()[i] = s * (2*rng.Float64() - 1)
-		}
-	}
-}
+func (p *Planar) Initialize(rng *rand.Rand) { uniformInit(rng, p.d, p.Params()) }
 
 // uHat returns û and m = wᵀû.
 func (p *Planar) uHat() (uh, m *tensor.Tensor) {
@@ -159,14 +152,7 @@ func (r *Radial) Dim() int { return r.d }
 func (r *Radial) Params() []*tensor.Tensor { return []*tensor.Tensor{r.Z0, r.RawAlpha, r.RawBeta} }
 
 // Initialize draws every parameter uniformly on ±1/√d (Pyro's choice).
-func (r *Radial) Initialize(rng *rand.Rand) {
-	s := 1 / math.Sqrt(float64(r.d))
-	for _, t := range r.Params() {
-		for i := range t.Data() {
-			t.Data()[i] = s * (2*rng.Float64() - 1)
-		}
-	}
-}
+func (r *Radial) Initialize(rng *rand.Rand) { uniformInit(rng, r.d, r.Params()) }
 
 func (r *Radial) alphaBeta() (alpha, beta *tensor.Tensor) {
 	alpha = tensor.Softplus(r.RawAlpha)
@@ -212,4 +198,15 @@ func (r *Radial) Inverse(y *tensor.Tensor) (x, logDet *tensor.Tensor) {
 	rd := tensor.Add(rad, alpha)
 	x = tensor.Add(r.Z0, tensor.Mul(dy, tensor.Div(rd, tensor.Add(rd, beta))))
 	return x, tensor.Neg(r.logDet(rd, alpha, beta))
+}
+
+// uniformInit draws every value of params uniformly on ±1/√d, the start
+// Pyro gives Planar's and Radial's parameters.
+func uniformInit(rng *rand.Rand, d int, params []*tensor.Tensor) {
+	s := 1 / math.Sqrt(float64(d))
+	for _, t := range params {
+		for i := range t.Data() {
+			t.Data()[i] = s * (2*rng.Float64() - 1)
+		}
+	}
 }

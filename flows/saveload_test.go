@@ -235,3 +235,28 @@ func TestLoadCommittedFile(t *testing.T) {
 // committedLogProb are the log densities of testdata/flow_v1.json at the
 // points of TestLoadCommittedFile.
 var committedLogProb = []float64{-2.578195429534608, -15.58389621464683, -72.39522956664688, -38.02603069018321}
+
+// TestSaveLoadOneDimConditionalCoupling: a conditional Coupling over one
+// dimension has a first weight of shape [h, 0] (no conditioned inputs,
+// only the context); it saves and loads, and the loaded flow scores bit
+// for bit as the saved one. Load used to refuse the empty weight ("shape
+// [8, 0] does not match 0 values").
+func TestSaveLoadOneDimConditionalCoupling(t *testing.T) {
+	c, err := NewCoupling(1, 0, Options{Hidden: []int{8}, Context: 2}, newRNG(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := New(stdNormal(1), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := roundTrip(t, f)
+	y := tensor.New([]float64{0.3, -1.2}, 2, 1)
+	x := tensor.New([]float64{1, 2, -0.5, 0.25}, 2, 2)
+	a, b := f.LogProbGiven(y, x).Data(), g.LogProbGiven(y, x).Data()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Errorf("row %d: log q %v before saving, %v after loading", i, a[i], b[i])
+		}
+	}
+}

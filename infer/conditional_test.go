@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/tensor"
@@ -29,11 +28,7 @@ func linearPairs(rng *rand.Rand, n int, xs float64) (y, x *tensor.Tensor, trueLL
 }
 
 func condGuide(t *testing.T, bij string) *flows.Flow {
-	base, err := dist.NewNormal(tensor.Zeros(1), tensor.Full(1, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := flows.Apply(bij, base, map[string]flows.OptionValue{"hidden": []float64{32, 32}, "context": 1.0, "layers": 2.0}, rand.New(rand.NewPCG(1, 2)))
+	q, err := flows.Apply(bij, stdNormalBase(1), map[string]flows.OptionValue{"hidden": []float64{32, 32}, "context": 1.0, "layers": 2.0}, rand.New(rand.NewPCG(1, 2)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +67,7 @@ func TestFitConditional(t *testing.T) {
 // the guide.
 func TestFitConditionalErrors(t *testing.T) {
 	q := condGuide(t, "AffineAutoregressive")
-	base, _ := dist.NewNormal(tensor.Zeros(1), tensor.Full(1, 1))
-	plain, _ := flows.Apply("AffineAutoregressive", base, nil, rand.New(rand.NewPCG(1, 2)))
+	plain, _ := flows.Apply("AffineAutoregressive", stdNormalBase(1), nil, rand.New(rand.NewPCG(1, 2)))
 	y := tensor.New([]float64{1, 2, 3}, 3, 1)
 	o := infer.Options{Steps: 2, Quiet: true}
 	for _, tt := range []struct {

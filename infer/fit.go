@@ -11,6 +11,7 @@ import (
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/tensor"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Guide is a trainable distribution: its log density (and, for reverse
@@ -138,14 +139,10 @@ func nonFinite(v float64) string {
 // large for the tape's memory budget is differentiated in chunks of rows
 // with the gradients summed (see chunk.go; not for a RowCoupler guide).
 func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, error) {
-	o, err := opts.withDefaults()
+	o, rng, err := begin(q, opts, rng, src.Dim(), "the target has dimension %d", false)
 	if err != nil {
 		return nil, err
 	}
-	if src.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), src.Dim())
-	}
-	rng = fitRNG(o, rng)
 	rep := &Report{}
 	fresh := prepare(q, o, rng, false)
 	first := src.Next(rng, o.Batch)
@@ -188,17 +185,10 @@ func FitForward(q Guide, src Source, opts Options, rng *rand.Rand) (*Report, err
 // a step count chosen on purpose; a posterior's needs are unknown to its
 // user, so its steps are a cap.
 func FitReverse(q Guide, target LogDensity, opts Options, rng *rand.Rand) (*Report, error) {
-	o, err := opts.withDefaults()
+	o, rng, err := begin(q, opts, rng, target.Dim(), "the target has dimension %d", true)
 	if err != nil {
 		return nil, err
 	}
-	if target.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the target has dimension %d", q.Dim(), target.Dim())
-	}
-	if err := checkReparameterized(q); err != nil {
-		return nil, err
-	}
-	rng = fitRNG(o, rng)
 	rep := &Report{}
 	fresh := prepare(q, o, rng, true)
 	rep.Init = startFrom(q, o, fresh, func() ([]float64, []float64, bool) {
@@ -323,6 +313,27 @@ func stepSaved(opt Optimizer, params []*tensor.Tensor, snapshot []float64, save 
 		}
 	}
 	return true
+}
+
+// begin starts a fit of q: it validates opts and fills in the defaults,
+// checks that q has the target's dimension dim (target, a format of dim,
+// says what the target has: "the guide has dimension 2 but " + target),
+// with reparam that q draws reparameterised points (reverse KL), and
+// returns the options and the fit's random numbers (fitRNG).
+func begin(q Guide, opts Options, rng *rand.Rand, dim int, target string, reparam bool) (Options, *rand.Rand, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return o, rng, err
+	}
+	if dim != q.Dim() {
+		return o, rng, fmt.Errorf("the guide has dimension %d but "+target, q.Dim(), dim)
+	}
+	if reparam {
+		if err := checkReparameterized(q); err != nil {
+			return o, rng, err
+		}
+	}
+	return o, fitRNG(o, rng), nil
 }
 
 // fitRNG returns the fit's random source: seeded from o.Seed when given.
@@ -573,7 +584,7 @@ func (l *progressLines) step(step, end int, o Options, losses []float64) {
 	if l.out != nil && (step%o.Every == 0 || step == end) {
 		now := time.Now()
 		rate := float64(step-l.tickStep) / now.Sub(l.tick).Seconds()
-		fmt.Fprintf(l.out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, mean(losses[l.tickStep:]), rate)
+		fmt.Fprintf(l.out, "step %6d/%d  loss %.4f  %.0f steps/s\n", step, o.Steps, stat.Mean(losses[l.tickStep:], nil), rate)
 		l.tick, l.tickStep = now, step
 	}
 }
@@ -584,7 +595,7 @@ func (l *progressLines) step(step, end int, o Options, losses []float64) {
 func finishReport(rep *Report, o Options, rule *stopRule, tailFrom int, out io.Writer) {
 	n := len(rep.Losses)
 	if n > 0 {
-		rep.Loss = mean(rep.Losses[n-max(1, (n+9)/10):])
+		rep.Loss = stat.Mean(rep.Losses[n-max(1, (n+9)/10):], nil)
 	}
 	switch {
 	case rep.Stopped == "cancelled":
@@ -611,16 +622,11 @@ func notConverged(r *stopRule, steps int) string {
 	return fmt.Sprintf("did not converge within steps = %d: at the last check the loss %s, not shown to be within tol = %s nats", steps, r.last.describe(), fmtShort(r.tol))
 }
 
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
+// variance is the sample variance (divisor n − 1, or 1 for one value).
+// It is +Inf, where gonum's stat.Variance is NaN, when the squares
+// overflow: notWorse relies on that.
 func variance(v []float64) float64 {
-	m, s := mean(v), 0.0
+	m, s := stat.Mean(v, nil), 0.0
 	for _, x := range v {
 		s += (x - m) * (x - m)
 	}

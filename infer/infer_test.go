@@ -154,11 +154,7 @@ func newNormal(loc, scale []float64) *dist.Normal {
 
 func affineFlow(t testing.TB, d int) *flows.Flow {
 	t.Helper()
-	loc, scale := make([]float64, d), make([]float64, d)
-	for j := range scale {
-		scale[j] = 1
-	}
-	f, err := flows.Apply("Affine", newNormal(loc, scale), nil, rand.New(rand.NewPCG(1, 1)))
+	f, err := flows.Apply("Affine", stdNormalBase(d), nil, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +163,7 @@ func affineFlow(t testing.TB, d int) *flows.Flow {
 
 func seedFlow(t testing.TB, hidden float64) *flows.Flow {
 	t.Helper()
-	q, err := flows.Apply("AffineAutoregressive", newNormal([]float64{0, 0}, []float64{1, 1}),
+	q, err := flows.Apply("AffineAutoregressive", stdNormalBase(2),
 		map[string]flows.OptionValue{"hidden": []float64{hidden, hidden}}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/flowppl/flowppl/tensor"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Settings of the Gaussian initialisation of posterior fits.
@@ -418,7 +419,7 @@ func notWorse(a, b *gaussianApprox) bool {
 	if len(d) < 2 {
 		return false
 	}
-	return mean(d) <= 2*math.Sqrt(variance(d)/float64(len(d)))
+	return stat.Mean(d, nil) <= 2*math.Sqrt(variance(d)/float64(len(d)))
 }
 
 // meanRatio returns the mean of lp − lq over finite rows, or −Inf when more

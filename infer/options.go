@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -168,36 +169,20 @@ func (o Options) withDefaults() (Options, error) {
 	if err := o.Validate(); err != nil {
 		return o, err
 	}
-	if o.Steps == 0 {
-		o.Steps = DefaultSteps
-	}
-	if o.Batch == 0 {
-		o.Batch = DefaultBatch
-	}
-	if o.LR == 0 {
-		o.LR = DefaultLR
-	}
-	if o.Optimizer == "" {
-		o.Optimizer = "adam"
-	}
-	if o.Warmup == 0 {
-		o.Warmup = min(50, o.Steps/10)
-	}
+	o.Steps = cmp.Or(o.Steps, DefaultSteps)
+	o.Batch = cmp.Or(o.Batch, DefaultBatch)
+	o.LR = cmp.Or(o.LR, DefaultLR)
+	o.Optimizer = cmp.Or(o.Optimizer, "adam")
+	o.Warmup = cmp.Or(o.Warmup, min(50, o.Steps/10))
 	if o.Every == 0 {
 		o.Every = max(1, o.Steps/10)
 		if o.Tol > 0 {
 			o.Every = min(o.Every, 100)
 		}
 	}
-	if o.Init == "" {
-		o.Init = "auto"
-	}
-	if o.ELBODraws == 0 {
-		o.ELBODraws = DefaultELBODraws
-	}
-	if o.ParetoDraws == 0 {
-		o.ParetoDraws = DefaultParetoDraws
-	}
+	o.Init = cmp.Or(o.Init, "auto")
+	o.ELBODraws = cmp.Or(o.ELBODraws, DefaultELBODraws)
+	o.ParetoDraws = cmp.Or(o.ParetoDraws, DefaultParetoDraws)
 	if o.Context == nil {
 		o.Context = context.Background()
 	}

@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -119,26 +120,13 @@ const ParetoWarning = 0.7
 // clip, tol, cancellation); a non-finite loss or gradient stops the fit
 // with a *DivergedError.
 func FitPosterior(q Guide, p Posterior, opts Options, rng *rand.Rand) (*PosteriorReport, error) {
-	if opts.Steps == 0 {
-		opts.Steps = DefaultPosteriorSteps
-	}
-	if opts.Tol == 0 {
-		opts.Tol = DefaultPosteriorTol
-	}
-	if opts.LR == 0 {
-		opts.LR = DefaultPosteriorLR
-	}
-	o, err := opts.withDefaults()
+	opts.Steps = cmp.Or(opts.Steps, DefaultPosteriorSteps)
+	opts.Tol = cmp.Or(opts.Tol, DefaultPosteriorTol)
+	opts.LR = cmp.Or(opts.LR, DefaultPosteriorLR)
+	o, rng, err := begin(q, opts, rng, p.Dim(), "the posterior has %d unconstrained dimensions", true)
 	if err != nil {
 		return nil, err
 	}
-	if p.Dim() != q.Dim() {
-		return nil, fmt.Errorf("the guide has dimension %d but the posterior has %d unconstrained dimensions", q.Dim(), p.Dim())
-	}
-	if err := checkReparameterized(q); err != nil {
-		return nil, err
-	}
-	rng = fitRNG(o, rng)
 	var out io.Writer = os.Stderr
 	if o.Progress != nil {
 		out = o.Progress

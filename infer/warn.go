@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/flowppl/flowppl/tensor"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Warnings of a posterior fit. A fit can end without an error and still
@@ -275,7 +276,7 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 	at := min(max(t.steps[k]-1, w), len(losses)-w)
 	before := losses[at-w : at]
 	se := math.Sqrt((variance(end) + variance(before)) / float64(w))
-	if !(mean(before)-mean(end) > 4*se) {
+	if !(stat.Mean(before, nil)-stat.Mean(end, nil) > 4*se) {
 		return ""
 	}
 	name := coord(bestJ)
@@ -287,7 +288,7 @@ func improperWarning(p Posterior, t *spreadTrace, losses []float64) string {
 		seen = fmt.Sprintf("the guide's scale of %s grew from %s to %s", name, fmtShort(t.scale[0][bestJ]), fmtShort(t.scale[n-1][bestJ]))
 	}
 	return fmt.Sprintf("the posterior may be improper: %s over %d steps and the ELBO kept rising (from %s to %s over the last third); check that every latent has a proper prior or is informed by the likelihood",
-		seen, len(losses), fmtShort(-mean(before)), fmtShort(-mean(end)))
+		seen, len(losses), fmtShort(-stat.Mean(before, nil)), fmtShort(-stat.Mean(end, nil)))
 }
 
 // fmtShort formats a number with three significant digits.

@@ -482,9 +482,7 @@ func (ev *evaluator) fitSimulation(x *ast.Fit, e *env, qv, tv lang.Value, opts i
 	}
 	c = c.Clone() // finitePairs may return the simulation's own matrix
 	squash(c.Data(), a.loc, a.scale)
-	if id, ok := x.Q.(*ast.Ident); ok {
-		rebind(e, id.Name, a)
-	}
+	rebindQ(x, e, a)
 	if err := ev.checkStep(x, q, opts.Batch); err != nil {
 		return nil, err
 	}

@@ -26,15 +26,7 @@ r = fit q to normal_mean(zeros(10)) by simulation { simulations = 100000, steps 
 `},
 		{"eight_schools", `
 J = 8
-sigma = [15, 10, 16, 11, 9, 11, 10, 18]
-model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
-q = flow AffineAutoregressive(layers = 2, hidden = [64, 64])
+sigma = [15, 10, 16, 11, 9, 11, 10, 18]` + eightSchoolsModel + `q = flow AffineAutoregressive(layers = 2, hidden = [64, 64])
 r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 5000, steps = 500, batch = 512, lr = 0.003, clip = 10, tol = 0.01, seed = 1, quiet = true }
 `},
 	} {
@@ -43,10 +35,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 			cpu0 := cpuTime()
 			for b.Loop() {
 				th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
-				g, err := interp.ExecFile(th, "bench.flow", c.src, nil)
-				if err != nil {
-					b.Fatal(interp.FormatError(err))
-				}
+				g := mustRun(b, th, "bench.flow", c.src)
 				s, _ := g["r"].(*lang.Record).Attr("steps")
 				steps = float64(s.(lang.Number))
 			}
@@ -64,7 +53,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 // asks to be under 10 ms.
 func BenchmarkAmortisedGiven(b *testing.B) {
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
-	g, err := interp.ExecFile(th, "bench.flow", `
+	g := mustRun(b, th, "bench.flow", `
 model normal_mean(y) {
     mu ~ Normal(0, 2)
     y ~ Normal(mu, 1)
@@ -72,10 +61,7 @@ model normal_mean(y) {
 q = flow AffineAutoregressive(hidden = [8])
 r = fit q to normal_mean(zeros(10)) by simulation { simulations = 20000, steps = 1500, batch = 512, lr = 0.01, seed = 1, quiet = true }
 y = ones(10)
-`, nil)
-	if err != nil {
-		b.Fatal(interp.FormatError(err))
-	}
+`)
 	q := g["q"].(*interp.Amortised)
 	m := g["normal_mean"].(*interp.Model)
 	y := g["y"]

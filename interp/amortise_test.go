@@ -1,10 +1,8 @@
 package interp_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,8 +29,7 @@ p = q.given(normal_mean(y))
 
 func runAmortised(t *testing.T, src string) (lang.StringDict, error) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &out, Stderr: &errb}
+	th, _, _ := newThread()
 	return interp.ExecFile(th, "t.flow", []byte(src), nil)
 }
 

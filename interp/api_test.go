@@ -1,10 +1,8 @@
 package interp_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +13,6 @@ import (
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/parser"
 )
-
-func newThread() (*lang.Thread, *bytes.Buffer, *bytes.Buffer) {
-	var stdout, stderr bytes.Buffer
-	return &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr}, &stdout, &stderr
-}
 
 func TestExecFileSources(t *testing.T) {
 	dir := t.TempDir()
@@ -214,7 +207,7 @@ func TestCancel(t *testing.T) {
 // value unchanged.
 func TestPlanRebinding(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "r.flow", `
+	g := mustRun(t, th, "r.flow", `
 g = flow AffineAutoregressive(hidden = [4])
 plan = g
 r = fit g to Normal([1, 2], [1, 1]) { steps = 3, batch = 8, quiet = true }
@@ -224,10 +217,7 @@ fn fit_local(data) {
     return h
 }
 local = fit_local([1, 2, 3, 4, 5])
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	if _, ok := g["g"].(*lang.Flow); !ok {
 		t.Errorf("g is a %s after the fit, want flow", g["g"].Type())
 	}

@@ -4,7 +4,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -170,9 +169,5 @@ func checkEightSchoolsCentered(t *testing.T, g lang.StringDict) {
 // (TestExamples runs in a temporary working directory).
 func examplesDir(t *testing.T) string {
 	t.Helper()
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("runtime.Caller failed")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "examples")
+	return filepath.Join(repoRoot(t), "examples")
 }

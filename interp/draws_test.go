@@ -14,6 +14,7 @@ import (
 
 	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -26,11 +27,7 @@ func runDraws(t *testing.T, src string) lang.StringDict {
 	t.Helper()
 	th, _, _ := newThread()
 	th.Quiet = true
-	g, err := interp.ExecFile(th, "draws.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g
+	return mustRun(t, th, "draws.flow", src)
 }
 
 // TestSampleNUTSConjugate: script-level NUTS on two conjugate models
@@ -83,21 +80,13 @@ b = sample(poisson([3, 5, 4, 2, 6, 4]), 1000, chains = 4, seed = 8)
 // seed option gives the same draws whatever the thread's seed, and
 // different seeds give different draws.
 func TestSampleSeeds(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-a = sample(m(1), 20, chains = 2, warmup = 20)
+	const src = normalMeanModel + `a = sample(m(1), 20, chains = 2, warmup = 20)
 b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 `
 	run := func(seed uint64) (a, b []float64) {
 		th, _, _ := newThread()
 		th.Rand, th.Quiet = lang.NewRand(seed), true
-		g, err := interp.ExecFile(th, "s.flow", src, nil)
-		if err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
+		g := mustRun(t, th, "s.flow", src)
 		va, _ := g["a"].(*stdlib.Draws).Attr("mu")
 		vb, _ := g["b"].(*stdlib.Draws).Attr("mu")
 		return va.(*lang.Array).Data(), vb.(*lang.Array).Data()
@@ -123,7 +112,7 @@ b = sample(m(1), 20, chains = 2, warmup = 20, seed = 5)
 func TestSummaryDrawsColumns(t *testing.T) {
 	th, stdout, _ := newThread()
 	th.Quiet = true
-	g, err := interp.ExecFile(th, "s.flow", `
+	g := mustRun(t, th, "s.flow", `
 model m(y) {
     mu ~ Normal(0, 1)
     theta ~ Normal(mu * ones(2), 1)
@@ -131,10 +120,7 @@ model m(y) {
 }
 d = sample(m([1, 2]), 50, chains = 2, warmup = 50, seed = 1)
 t = summary(d)
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	tab := g["t"].(*stdlib.Table)
 	_, s := summaryOf(t, g, "d")
 	if want := []string{"lp__", "mu", "theta[0]", "theta[1]"}; strings.Join(tab.Rows, " ") != strings.Join(want, " ") {
@@ -198,19 +184,7 @@ two = write_draws("two.csv", sample(m([1, 2]), 3, chains = 2, warmup = 5, seed =
 	}
 	text := elapsed.ReplaceAllString(string(got), "#$1 T seconds ($2)")
 	golden := filepath.Join("testdata", "draws", "nuts.csv")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if text != string(want) {
+	if want, same := testutil.Golden(t, golden, text, *update); !same {
 		t.Errorf("write_draws wrote\n%s\nwant (%s)\n%s", text, golden, want)
 	}
 	for _, col := range []string{"lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,mu,sigma,theta.1,theta.2,s\n"} {
@@ -224,12 +198,7 @@ two = write_draws("two.csv", sample(m([1, 2]), 3, chains = 2, warmup = 5, seed =
 // access: a path out of its directory is refused, and an interpreter
 // without files refuses every path.
 func TestWriteDrawsSandbox(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 5, chains = 1, warmup = 5, seed = 1, quiet = true)
+	const src = normalMeanModel + `d = sample(m(1), 5, chains = 1, warmup = 5, seed = 1, quiet = true)
 write_draws(PATH, d)
 `
 	dir := t.TempDir()
@@ -278,12 +247,7 @@ func TestSampleCancel(t *testing.T) {
 	th.Context = ctx
 	rep := &cancelAfter{k: 100, cancel: cancel}
 	th.Progress = func() infer.ProgressReporter { return rep }
-	_, err := interp.ExecFile(th, "c.flow", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 100000, chains = 2)
+	_, err := interp.ExecFile(th, "c.flow", normalMeanModel+`d = sample(m(1), 100000, chains = 2)
 `, nil)
 	if err == nil || !strings.Contains(err.Error(), "c.flow:6:5: sample: interrupted") {
 		t.Fatalf("error %v, want c.flow:6:5: sample: interrupted", err)
@@ -308,12 +272,7 @@ func TestWriteDrawsBatchArgument(t *testing.T) {
 // iterations (as it counts a fit's steps) and its time limit stops NUTS;
 // both errors name the sample call.
 func TestSampleLimits(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 1000000, chains = 2, quiet = true)
+	const src = normalMeanModel + `d = sample(m(1), 1000000, chains = 2, quiet = true)
 `
 	for _, tt := range []struct {
 		opts interp.Options
@@ -353,10 +312,7 @@ p = sample(q, 2000, method = "psis", seed = 4)
 		th, _, _ := newThread()
 		var warnings []string
 		th.Warn = func(pos ast.Pos, msg string) { warnings = append(warnings, pos.String()+": "+msg) }
-		g, err := interp.ExecFile(th, "p.flow", strings.Replace(src, "TARGET", target, 1), nil)
-		if err != nil {
-			t.Fatal(interp.FormatError(err))
-		}
+		g := mustRun(t, th, "p.flow", strings.Replace(src, "TARGET", target, 1))
 		set, s := summaryOf(t, g, "p")
 		k, ess := set.Settings.ParetoK, set.Settings.WeightsESS
 		if target == "cauchy()" {
@@ -377,12 +333,7 @@ p = sample(q, 2000, method = "psis", seed = 4)
 // TestSampleProgressLines: without a progress display, NUTS writes a line
 // on Stderr at every tenth of all chains' iterations; quiet writes none.
 func TestSampleProgressLines(t *testing.T) {
-	const src = `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
+	const src = normalMeanModel + `d = sample(m(1), 50, chains = 2, warmup = 50, seed = 1QUIET)
 `
 	for _, quiet := range []bool{false, true} {
 		th, _, stderr := newThread()

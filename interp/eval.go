@@ -551,13 +551,9 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 		}
 		args = append(args, v)
 	}
-	var kwargs []lang.Kwarg
-	for _, kw := range x.Kwargs {
-		v, err := ev.eval(kw.Value, e)
-		if err != nil {
-			return nil, err
-		}
-		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
+	kwargs, err := ev.evalKwargs(x.Kwargs, e)
+	if err != nil {
+		return nil, err
 	}
 	c, ok := fn.(lang.Callable)
 	if !ok {
@@ -585,6 +581,19 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 		r = lang.None
 	}
 	return r, nil
+}
+
+// evalKwargs evaluates the keyword arguments of a call in order.
+func (ev *evaluator) evalKwargs(kws []*ast.Kwarg, e *env) ([]lang.Kwarg, error) {
+	var kwargs []lang.Kwarg
+	for _, kw := range kws {
+		v, err := ev.eval(kw.Value, e)
+		if err != nil {
+			return nil, err
+		}
+		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
+	}
+	return kwargs, nil
 }
 
 // callFunction calls a user function from a call at pos: it binds the
@@ -656,32 +665,16 @@ func declaredIn(s *ast.If, e *env, r *modelRun) string {
 		return ""
 	}
 	var found string
-	var walk func(list []ast.Stmt)
-	walk = func(list []ast.Stmt) {
-		for _, st := range list {
-			if found != "" {
-				return
-			}
-			switch st := st.(type) {
-			case *ast.Tilde:
-				if id, ok := st.LHS.(*ast.Ident); ok {
-					v, _, ok := e.lookup(id.Name)
-					if _, latent := r.first[id.Name]; latent || !ok || !isData(v) {
-						found = id.Name
-					}
+	eachStmt([]ast.Stmt{s}, func(st ast.Stmt) bool {
+		if st, ok := st.(*ast.Tilde); ok {
+			if id, ok := st.LHS.(*ast.Ident); ok {
+				v, _, ok := e.lookup(id.Name)
+				if _, latent := r.first[id.Name]; latent || !ok || !isData(v) {
+					found = id.Name
 				}
-			case *ast.For:
-				walk(st.Body.Stmts)
-			case *ast.If:
-				walk(st.Then.Stmts)
-				if st.Else != nil {
-					walk([]ast.Stmt{st.Else})
-				}
-			case *ast.Block:
-				walk(st.Stmts)
 			}
 		}
-	}
-	walk([]ast.Stmt{s})
+		return found == ""
+	})
 	return found
 }

@@ -176,9 +176,7 @@ func (ev *evaluator) fitValue(x *ast.Fit, e *env) (lang.Value, error) {
 		if q, err = ev.instantiate(x, *g.P, dim); err != nil {
 			return nil, err
 		}
-		if id, ok := x.Q.(*ast.Ident); ok {
-			rebind(e, id.Name, &lang.Flow{F: q})
-		}
+		rebindQ(x, e, &lang.Flow{F: q})
 	default:
 		return nil, ev.errorf(x.Q.Pos(), "fit trains a flow or a flow plan, got %s (write q = flow AffineAutoregressive(base) and fit q)", qv.Type())
 	}
@@ -269,9 +267,16 @@ func (ev *evaluator) fitOptions(x *ast.Fit, e *env) (infer.Options, error) {
 	return o, nil
 }
 
-// rebind binds name to v in the scope that holds it (the globals when it
-// is predeclared, so the predeclared values stay as given).
-func rebind(e *env, name string, v lang.Value) {
+// rebindQ binds v, what the fit x made of its q (a flow built from a
+// plan, a guide, an amortised posterior), to q's name when q is a name, in
+// the scope that holds the name (the globals when it is predeclared, so
+// the predeclared values stay as given).
+func rebindQ(x *ast.Fit, e *env, v lang.Value) {
+	id, ok := x.Q.(*ast.Ident)
+	if !ok {
+		return
+	}
+	name := id.Name
 	_, s, ok := e.lookup(name)
 	if !ok {
 		e.vars[name] = v

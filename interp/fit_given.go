@@ -7,6 +7,7 @@ import (
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
+	"github.com/flowppl/flowppl/tensor"
 )
 
 // fitGiven evaluates `fit q to Y given X by kl { options }`: the
@@ -29,27 +30,17 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 	if opts.Subsample > 0 {
 		return nil, ev.errorf(optionPos(x, "subsample"), "subsample applies to posterior fits, fit q to m(data) by elbo (for pairs, use batch for the rows per step)")
 	}
-	switch tv.(type) {
-	case *lang.Array, lang.HasAttrs:
-	default:
-		return nil, ev.errorf(x.Target.Pos(), "fit q to Y given X fits data: Y must be a vector, matrix or table of values, got %s", lang.Describe(tv))
-	}
-	y, err := dataMatrix(tv)
+	y, err := ev.dataAt(x.Target.Pos(), tv, "fit q to Y given X fits data: Y must be a vector, matrix or table of values")
 	if err != nil {
-		return nil, ev.wrap(x.Target.Pos(), err)
+		return nil, err
 	}
 	gv, err := ev.eval(x.Given, e)
 	if err != nil {
 		return nil, err
 	}
-	switch gv.(type) {
-	case *lang.Array, lang.HasAttrs:
-	default:
-		return nil, ev.errorf(x.Given.Pos(), "the contexts X of fit q to Y given X must be a vector, matrix or table with a row per row of Y, got %s", lang.Describe(gv))
-	}
-	c, err := dataMatrix(gv)
+	c, err := ev.dataAt(x.Given.Pos(), gv, "the contexts X of fit q to Y given X must be a vector, matrix or table with a row per row of Y")
 	if err != nil {
-		return nil, ev.wrap(x.Given.Pos(), err)
+		return nil, err
 	}
 	if c.Dim(0) != y.Dim(0) {
 		return nil, ev.errorf(x.Given.Pos(), "%d rows of values but %d rows of contexts: row i of Y is paired with row i of X", y.Dim(0), c.Dim(0))
@@ -70,9 +61,7 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 		if q.ContextDim() == 0 {
 			return nil, ev.errorf(x.Q.Pos(), "no bijector of %s reads a context: use AffineAutoregressive, SplineAutoregressive or Coupling", g.P)
 		}
-		if id, ok := x.Q.(*ast.Ident); ok {
-			rebind(e, id.Name, &lang.ConditionalFlow{F: q})
-		}
+		rebindQ(x, e, &lang.ConditionalFlow{F: q})
 	case *lang.Flow:
 		return nil, ev.errorf(x.Q.Pos(), "%s is not a conditional flow: build it with a context, e.g. flow AffineAutoregressive(base, context = %d), or fit a plan", ast.FormatExpr(x.Q), c.Dim(1))
 	default:
@@ -90,6 +79,22 @@ func (ev *evaluator) fitGiven(x *ast.Fit, e *env, qv, tv lang.Value, obj string,
 	return ev.trainFlow(x, q, opts, func(opts infer.Options) (*infer.Report, error) {
 		return infer.FitConditional(q, y, c, opts, ev.th.Rand)
 	})
+}
+
+// dataAt converts v, the value of the expression at pos, to a data matrix
+// (dataMatrix), failing at pos with "notData, got ..." when v is not a
+// vector, matrix, record or table.
+func (ev *evaluator) dataAt(pos ast.Pos, v lang.Value, notData string) (*tensor.Tensor, error) {
+	switch v.(type) {
+	case *lang.Array, lang.HasAttrs:
+	default:
+		return nil, ev.errorf(pos, "%s, got %s", notData, lang.Describe(v))
+	}
+	m, err := dataMatrix(v)
+	if err != nil {
+		return nil, ev.wrap(pos, err)
+	}
+	return m, nil
 }
 
 // columns writes "1 column" or "n columns".

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
 
@@ -44,10 +43,7 @@ q3 = flow Affine
 r3 = fit q3 to m(y) by elbo { seed = 1, steps = 300, tol = 0 }
 `
 	th, _, stderr := newThread()
-	g, err := interp.ExecFile(th, "stop.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "stop.flow", src)
 	field := func(r, name string) lang.Value { return g[r].(*lang.Record).Fields[name] }
 	num := func(r, name string) float64 { return float64(field(r, name).(lang.Number)) }
 	str := func(r, name string) string { return string(field(r, name).(lang.String)) }

@@ -65,10 +65,7 @@ func TestPosteriorGuideHidden(t *testing.T) {
 	// A plan fitted to data (forward KL) keeps the default of package flows.
 	src := "p = flow AffineAutoregressive\nr = fit p to [[0, 1], [1, 0], [2, 2]] by kl { steps = 2, seed = 1, quiet = true }\n"
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "data.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "data.flow", src)
 	if got := hiddenOf(g["p"].(*lang.Flow).F); !slices.EqualFunc(got, [][]int{{256, 256}}, slices.Equal) {
 		t.Errorf("a plan fitted to data: hidden %v, want [[256 256]]", got)
 	}

@@ -14,10 +14,7 @@ import (
 func posteriorOf(tb testing.TB, src string) *interp.Posterior {
 	tb.Helper()
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", src, nil)
-	if err != nil {
-		tb.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(tb, th, "bench.flow", src)
 	p, ok := g["post"].(*interp.Posterior)
 	if !ok {
 		tb.Fatalf("post is %v", g["post"])
@@ -27,26 +24,11 @@ func posteriorOf(tb testing.TB, src string) *interp.Posterior {
 
 const regressionSrc = `
 x = linspace(-2, 2, 40)
-y = 1.5 + 0.8 * x + sin(7 * x) / 2
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-post = regression(x, y)
+y = 1.5 + 0.8 * x + sin(7 * x) / 2` + regressionModel + `post = regression(x, y)
 `
 
 // eightSchoolsSrc is the non-centred eight schools with its data inline.
-const eightSchoolsSrc = `
-model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
-post = eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 10, 18])
+const eightSchoolsSrc = eightSchoolsModel + `post = eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 10, 18])
 `
 
 // BenchmarkLogDensity is one evaluation of the log density and its

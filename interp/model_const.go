@@ -93,39 +93,28 @@ func findConstants(m *Model) *constInfo {
 	for _, p := range m.params {
 		params[p.Name] = true
 	}
-	var bind func(list []ast.Stmt)
-	bind = func(list []ast.Stmt) {
-		for _, s := range list {
-			switch s := s.(type) {
-			case *ast.Assign:
-				if id, ok := baseOf(s.Target).(*ast.Ident); ok {
-					bound[id.Name] = true
-				}
-			case *ast.FnDef:
-				bound[s.Name.Name] = true
-			case *ast.ModelDef:
-				bound[s.Name.Name] = true
-			case *ast.For:
-				bound[s.Var.Name] = true
-				bind(s.Body.Stmts)
-			case *ast.If:
-				bind(s.Then.Stmts)
-				if s.Else != nil {
-					bind([]ast.Stmt{s.Else})
-				}
-			case *ast.Block:
-				bind(s.Stmts)
-			case *ast.Tilde:
-				// A ~ on a name declares a latent, unless the name is a
-				// parameter (data, observed); a parameter that is not
-				// data is a batch at run time, which is never cached.
-				if id, ok := s.LHS.(*ast.Ident); ok && !params[id.Name] {
-					bound[id.Name] = true
-				}
+	eachStmt(m.body.Stmts, func(s ast.Stmt) bool {
+		switch s := s.(type) {
+		case *ast.Assign:
+			if id, ok := baseOf(s.Target).(*ast.Ident); ok {
+				bound[id.Name] = true
+			}
+		case *ast.FnDef:
+			bound[s.Name.Name] = true
+		case *ast.ModelDef:
+			bound[s.Name.Name] = true
+		case *ast.For:
+			bound[s.Var.Name] = true
+		case *ast.Tilde:
+			// A ~ on a name declares a latent, unless the name is a
+			// parameter (data, observed); a parameter that is not
+			// data is a batch at run time, which is never cached.
+			if id, ok := s.LHS.(*ast.Ident); ok && !params[id.Name] {
+				bound[id.Name] = true
 			}
 		}
-	}
-	bind(m.body.Stmts)
+		return true
+	})
 	bound["factor"] = true // adds a term: never constant
 
 	info := &constInfo{exprs: map[ast.Expr]*constExpr{}}
@@ -212,43 +201,33 @@ func findConstants(m *Model) *constInfo {
 		}
 		return false
 	}
-	var stmts func(list []ast.Stmt)
-	stmts = func(list []ast.Stmt) {
-		for _, s := range list {
-			switch s := s.(type) {
-			case *ast.Assign:
-				root(s.Value)
-				if ix, ok := s.Target.(*ast.Index); ok {
-					for _, i := range ix.Indices {
-						root(i)
-					}
+	eachStmt(m.body.Stmts, func(s ast.Stmt) bool {
+		switch s := s.(type) {
+		case *ast.Assign:
+			root(s.Value)
+			if ix, ok := s.Target.(*ast.Index); ok {
+				for _, i := range ix.Indices {
+					root(i)
 				}
-			case *ast.ExprStmt:
-				root(s.X)
-			case *ast.Return:
-				root(s.Value)
-			case *ast.For:
-				root(s.Iter)
-				stmts(s.Body.Stmts)
-			case *ast.If:
-				root(s.Cond)
-				stmts(s.Then.Stmts)
-				if s.Else != nil {
-					stmts([]ast.Stmt{s.Else})
-				}
-			case *ast.Block:
-				stmts(s.Stmts)
-			case *ast.Tilde:
-				root(s.Dist)
-				if ix, ok := s.LHS.(*ast.Index); ok {
-					for _, i := range ix.Indices {
-						root(i)
-					}
+			}
+		case *ast.ExprStmt:
+			root(s.X)
+		case *ast.Return:
+			root(s.Value)
+		case *ast.For:
+			root(s.Iter)
+		case *ast.If:
+			root(s.Cond)
+		case *ast.Tilde:
+			root(s.Dist)
+			if ix, ok := s.LHS.(*ast.Index); ok {
+				for _, i := range ix.Indices {
+					root(i)
 				}
 			}
 		}
-	}
-	stmts(m.body.Stmts)
+		return true
+	})
 	return info
 }
 

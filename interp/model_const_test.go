@@ -46,10 +46,7 @@ func TestConstantCacheRebind(t *testing.T) {
 // different log densities (equal only if two normal draws were equal).
 func TestConstantCacheImpure(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "impure.flow", "model m(y) {\n    x ~ Normal(sample(Normal(0, 1)), 1)\n    y ~ Normal(x, 1)\n}\npost = m(1)\n", nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "impure.flow", "model m(y) {\n    x ~ Normal(sample(Normal(0, 1)), 1)\n    y ~ Normal(x, 1)\n}\npost = m(1)\n")
 	post := g["post"].(*interp.Posterior)
 	var lps []float64
 	for range 2 {

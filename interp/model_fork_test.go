@@ -26,10 +26,7 @@ func (o onlyPosterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 // Run with -race, it also checks that forks share nothing they write.
 func TestNUTSForkedPosterior(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "fork.flow", eightSchoolsSrc, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "fork.flow", eightSchoolsSrc)
 	post := g["post"].(*interp.Posterior)
 	run := func(p infer.Posterior, parallel int, unbatched bool) *infer.NUTSResult {
 		res, err := infer.NUTS(p, infer.NUTSOptions{Chains: 4, Warmup: 150, Samples: 100, Seed: 3, Parallel: parallel, Unbatched: unbatched})

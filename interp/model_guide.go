@@ -178,9 +178,7 @@ func (ev *evaluator) fitPosterior(x *ast.Fit, e *env, qv lang.Value, post *Poste
 		return nil, err
 	}
 	guide := &Guide{Flow: q, Post: post}
-	if id, ok := x.Q.(*ast.Ident); ok {
-		rebind(e, id.Name, guide)
-	}
+	rebindQ(x, e, guide)
 	savedPos, savedTh := post.callPos, post.th
 	post.callPos, post.th = x.FitPos, ev.th
 	defer func() { post.callPos, post.th = savedPos, savedTh }()

@@ -133,7 +133,7 @@ post = m([[1, 0.2], [0, -2], [0.3, 0.3]])
 // the prior alone match the LKJ moments (checked in TestLKJCholeskyFit).
 func TestMatrixLatentDraws(t *testing.T) {
 	th, out, _ := newThread()
-	g, err := interp.ExecFile(th, "m.flow", `
+	g := mustRun(t, th, "m.flow", `
 model m() {
     L ~ LKJCholesky(3, 2)
     c ~ Ordered(HalfFlat(2))
@@ -145,10 +145,7 @@ one = sample(q)
 many = sample(q, 50)
 m = mean(q)
 t = summary(q, 100)
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	one := g["one"].(*lang.Record)
 	for _, name := range []string{"L", "P"} {
 		a, ok := one.Fields[name].(*lang.Array)
@@ -224,7 +221,7 @@ func TestLatentPriorErrors(t *testing.T) {
 // matrices), log_prob takes a matrix, and shape errors say what was given.
 func TestMatrixDistributionBuiltins(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "m.flow", `
+	g := mustRun(t, th, "m.flow", `
 one = sample(LKJCholesky(3, 2))
 many = sample(LKJCholesky(3, 2), 5)
 lp = log_prob(LKJCholesky(2, 2), [[1, 0], [0.6, 0.8]])
@@ -232,10 +229,7 @@ lps = log_prob(LKJCholesky(2, 2), [[1, 0, 0.6, 0.8], [1, 0, 0, 1]])
 m = mean(LKJCholesky(2, 2))
 mvn = log_prob(MultivariateNormalCholesky([0, 1], [[2, 0], [1, 0.5]]), [0.5, 0.5])
 tab = summary(LKJCholesky(2, 2), 100)
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	if a, ok := g["one"].(*lang.Array); !ok || !tensor.SameShape(a.Shape(), []int{3, 3}) {
 		t.Errorf("sample(LKJCholesky(3, 2)) = %v, want a 3×3 matrix", g["one"])
 	}

@@ -27,26 +27,10 @@ flowGuide = flow AffineAutoregressive
 meanField = flow Affine
 `
 
-const loopModelSrc = modelData + `
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    for i in range(len(y)) {
-        y[i] ~ Normal(alpha + beta * x[i], sigma)
-    }
-}
-post = regression(x, y)
+const loopModelSrc = modelData + loopRegressionModel + `post = regression(x, y)
 `
 
-const vectorModelSrc = modelData + `
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-post = regression(x, y)
+const vectorModelSrc = modelData + regressionModel + `post = regression(x, y)
 `
 
 // modelStep is one step of a posterior fit as infer.FitPosterior takes
@@ -68,10 +52,7 @@ type modelStep struct {
 func newModelStep(tb testing.TB, src, guide string) *modelStep {
 	tb.Helper()
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", src, nil)
-	if err != nil {
-		tb.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(tb, th, "bench.flow", src)
 	post := g["post"].(*interp.Posterior)
 	plan := g[guide].(*lang.FlowPlan).P
 	d := post.Dim()
@@ -154,16 +135,13 @@ func BenchmarkVectorModelStep(b *testing.B) { benchModelStep(b, vectorModelSrc) 
 // interpreter's cost per iteration with no tensor work.
 func BenchmarkForLoop(b *testing.B) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", `
+	g := mustRun(b, th, "bench.flow", `
 x = range(100)
 fn total(s) {
     for i in range(len(x)) { s = s + x[i] * 2 }
     return s
 }
-`, nil)
-	if err != nil {
-		b.Fatal(interp.FormatError(err))
-	}
+`)
 	f := g["total"].(lang.Callable)
 	for b.Loop() {
 		v, err := f.CallInternal(th, lang.Tuple{lang.Number(0)}, nil)
@@ -203,10 +181,7 @@ func posteriorStepSrc(tb testing.TB, dir string) string {
 // step. Run with -benchmem: allocations per step bound a fit's memory;
 // cpu-ns/op is the CPU time per step (all threads, GC included).
 func BenchmarkPosteriorELBOStep(b *testing.B) {
-	root, err := filepath.Abs("..")
-	if err != nil {
-		b.Fatal(err)
-	}
+	root := repoRoot(b)
 	dirs, err := filepath.Glob(filepath.Join(root, "examples", "posteriordb", "*", "model.flow"))
 	if err != nil || len(dirs) == 0 {
 		b.Fatalf("no posteriordb scripts: %v", err)

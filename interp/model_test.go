@@ -241,13 +241,8 @@ post = reg(x, y)
 // logs the mean-field guide (flow Affine) beside the flow; FLOWPPL_SHORT=1
 // (or -short) skips the test.
 func TestPosteriorDB(t *testing.T) {
-	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
-		t.Skip("slow: posteriordb fits")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipSlow(t, "posteriordb fits")
+	root := repoRoot(t)
 	for _, name := range []string{"eight_schools-eight_schools_noncentered", "kidiq-kidscore_momiq", "sblrc-blr"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(root, "examples", "posteriordb", name)
@@ -255,11 +250,7 @@ func TestPosteriorDB(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			script := string(src)
+			script := posteriordbScript(t, name)
 			if !strings.Contains(script, "{ seed = seed }") {
 				t.Fatal("model.flow's fit has options other than the seed")
 			}
@@ -375,28 +366,17 @@ post = m([1, 2])
 // guide at ELBO -534 and stayed at a loss of 525 (the posterior's ELBO is
 // 57). Half the starts are now Stan's uniform(-2, 2) inits.
 func TestARMAStart(t *testing.T) {
-	if testing.Short() || os.Getenv("FLOWPPL_SHORT") != "" {
-		t.Skip("slow: an ARMA mode search")
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile(filepath.Join(root, "examples", "posteriordb", "arma-arma11", "model.flow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	script := strings.Replace(string(src), "{ seed = seed }", "{ seed = 2, steps = 20 }", 1)
-	if script == string(src) {
+	skipSlow(t, "an ARMA mode search")
+	root := repoRoot(t)
+	src := posteriordbScript(t, "arma-arma11")
+	script := strings.Replace(src, "{ seed = seed }", "{ seed = 2, steps = 20 }", 1)
+	if script == src {
 		t.Fatal("the arma script's fit options changed; update this test")
 	}
 	t.Chdir(root)
 	th, _, _ := newThread()
 	th.Rand = rand.New(rand.NewPCG(2, 2)) // flowppl run --seed 2
-	g, err := interp.ExecFile(th, "model.flow", script, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "model.flow", script)
 	r := g["r"].(*lang.Record)
 	// The ELBO's Monte Carlo error at the mode is under 1; a stalled
 	// start is hundreds below. The start is the Laplace approximation or a

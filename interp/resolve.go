@@ -79,7 +79,7 @@ func resolve(file *ast.File, known map[string]bool) error {
 // model) the latents introduced by ~. It looks into for and if blocks but
 // not into the bodies of fn and model, which are scopes of their own.
 func collect(stmts []ast.Stmt, names map[string]bool, inModel bool) {
-	for _, s := range stmts {
+	eachStmt(stmts, func(s ast.Stmt) bool {
 		switch s := s.(type) {
 		case *ast.Assign:
 			if id, ok := s.Target.(*ast.Ident); ok {
@@ -91,20 +91,39 @@ func collect(stmts []ast.Stmt, names map[string]bool, inModel bool) {
 			names[s.Name.Name] = true
 		case *ast.For:
 			names[s.Var.Name] = true
-			collect(s.Body.Stmts, names, inModel)
-		case *ast.If:
-			collect(s.Then.Stmts, names, inModel)
-			if s.Else != nil {
-				collect([]ast.Stmt{s.Else}, names, inModel)
-			}
-		case *ast.Block:
-			collect(s.Stmts, names, inModel)
 		case *ast.Tilde:
 			if id, ok := s.LHS.(*ast.Ident); ok && inModel {
 				names[id.Name] = true
 			}
 		}
+		return true
+	})
+}
+
+// eachStmt calls f for each statement of list in source order and, before
+// moving on, for the statements nested in it when it is a for, if or
+// block statement (not in fn and model bodies, which are scopes of their
+// own). It stops, returning false, as soon as f returns false. Its
+// recursion is bounded by the tree's depth, which ast.CheckDepth bounds.
+func eachStmt(list []ast.Stmt, f func(ast.Stmt) bool) bool {
+	for _, s := range list {
+		if !f(s) {
+			return false
+		}
+		ok := true
+		switch s := s.(type) {
+		case *ast.For:
+			ok = eachStmt(s.Body.Stmts, f)
+		case *ast.If:
+			ok = eachStmt(s.Then.Stmts, f) && (s.Else == nil || eachStmt([]ast.Stmt{s.Else}, f))
+		case *ast.Block:
+			ok = eachStmt(s.Stmts, f)
+		}
+		if !ok {
+			return false
+		}
 	}
+	return true
 }
 
 func (r *resolver) errorf(pos ast.Pos, format string, args ...any) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
@@ -104,8 +104,8 @@ func runScriptFile(t *testing.T, file string) {
 			exps = append(exps, e)
 		}
 		text := strings.Repeat("\n", c.start) + strings.Join(c.lines, "\n")
-		var stdout, stderr bytes.Buffer
-		th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr, Quiet: true}
+		th, stdout, _ := newThread()
+		th.Quiet = true
 		_, err := interp.ExecFile(th, base, text, nil)
 		fmt.Fprintf(&golden, "--- line %d\n%s", c.start+1, stdout.String())
 		if err != nil {
@@ -135,18 +135,9 @@ func runScriptFile(t *testing.T, file string) {
 		}
 	}
 	goldenFile := strings.TrimSuffix(file, ".flow") + ".golden"
-	if *update {
-		if err := os.WriteFile(goldenFile, golden.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(goldenFile)
-	if err != nil {
-		t.Fatalf("%v (run go test ./interp -update)", err)
-	}
-	if got := golden.String(); got != string(want) {
-		t.Errorf("output differs from %s (go test ./interp -update rewrites it):\n%s", goldenFile, diff(string(want), got))
+	got := golden.String()
+	if want, same := testutil.Golden(t, goldenFile, got, *update); !same {
+		t.Errorf("output differs from %s (go test ./interp -update rewrites it):\n%s", goldenFile, diff(want, got))
 	}
 }
 

@@ -543,13 +543,9 @@ func (ev *evaluator) evalArg(fn lang.Value, a ast.Expr, e *env) (lang.Value, err
 		}
 		args = append(args, v)
 	}
-	var kwargs []lang.Kwarg
-	for _, kw := range c.Kwargs {
-		v, err := ev.eval(kw.Value, e)
-		if err != nil {
-			return nil, err
-		}
-		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
+	kwargs, err := ev.evalKwargs(c.Kwargs, e)
+	if err != nil {
+		return nil, err
 	}
 	vals, err := bindParams(m.name, m.params, args, kwargs)
 	if err != nil {

@@ -15,16 +15,7 @@ import (
 // cost per draw falls with n.
 func BenchmarkSimulate(b *testing.B) {
 	loopSrc := `
-x = linspace(-2, 2, 40)
-model loop(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    for i in range(len(y)) {
-        y[i] ~ Normal(alpha + beta * x[i], sigma)
-    }
-}
-post = loop(x, zeros(40))
+x = linspace(-2, 2, 40)` + loopRegressionModel + `post = regression(x, zeros(40))
 `
 	for _, c := range []struct{ name, src string }{{"regression", regressionSrc}, {"loop", loopSrc}} {
 		p := posteriorOf(b, c.src)

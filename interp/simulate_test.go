@@ -6,30 +6,18 @@ import (
 	"os"
 	"testing"
 
-	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
 
 // The regression of examples/regression.flow, on its 40 x values.
 const simRegression = `
 data = read_csv("../examples/data/regression.csv")
-x = data.x
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-`
+x = data.x` + regressionModel
 
 func runSim(t *testing.T, src string) lang.StringDict {
 	t.Helper()
 	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: os.Stderr}
-	g, err := interp.ExecFile(th, "sim.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g
+	return mustRun(t, th, "sim.flow", src)
 }
 
 // field returns a record's field as rows × cols values (cols 1 for a

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/internal/testutil"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/lang"
 )
@@ -18,11 +18,7 @@ import (
 // and everything after the fit dropped.
 func posteriordbFit(t *testing.T, name, opts string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("examples", "posteriordb", name, "model.flow"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := string(b)
+	src := posteriordbScript(t, name)
 	const fitOpts = "{ seed = seed }"
 	i := strings.Index(src, fitOpts)
 	if i < 0 {
@@ -86,12 +82,7 @@ r = fit q to m(y, w) by elbo { subsample = 4, quiet = true }
 q = flow AffineAutoregressive
 r = fit q to Normal([0, 0], [1, 1]) by kl { steps = 5, subsample = 4, quiet = true }
 `},
-		{"not an integer", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-q = flow AffineAutoregressive
+		{"not an integer", normalMeanModel + `q = flow AffineAutoregressive
 r = fit q to m([1, 2, 3]) by elbo { subsample = 1.5 }
 `},
 	}
@@ -106,16 +97,7 @@ r = fit q to m([1, 2, 3]) by elbo { subsample = 1.5 }
 		fmt.Fprintf(&got, "%s:\n%s\n\n", c.name, strings.SplitN(interp.FormatError(err), "\n", 2)[0])
 	}
 	golden := filepath.Join("interp", "testdata", "subsample_errors.golden")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.String() != string(want) {
+	if _, same := testutil.Golden(t, golden, got.String(), *update); !same {
 		t.Errorf("errors differ from %s:\n%s", golden, got.String())
 	}
 }
@@ -163,17 +145,9 @@ func TestSubsampleFit(t *testing.T) {
 // with a warning that says so.
 func TestSubsampleAllRows(t *testing.T) {
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "all.flow", `
-model m(y) {
-    mu ~ Normal(0, 1)
-    y ~ Normal(mu, 1)
-}
-q = flow AffineAutoregressive
+	g := mustRun(t, th, "all.flow", normalMeanModel+`q = flow AffineAutoregressive
 r = fit q to m([0.3, -1.2, 0.8, 2.1]) by elbo { subsample = 4, steps = 20, quiet = true }
-`, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+`)
 	w := string(g["r"].(*lang.Record).Fields["warnings"].(lang.String))
 	if want := "subsample = 4 is not below the 4 rows of y: every step uses all rows"; !strings.Contains(w, want) {
 		t.Errorf("warnings %q, want %q", w, want)

@@ -94,10 +94,7 @@ func fitWarningsOf(t *testing.T, src string, quiet bool) (map[string]string, str
 	t.Helper()
 	th, _, stderr := newThread()
 	th.Quiet = quiet
-	g, err := interp.ExecFile(th, "w.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	g := mustRun(t, th, "w.flow", src)
 	out := map[string]string{}
 	for name, v := range g {
 		if r, ok := v.(*lang.Record); ok {
@@ -182,22 +179,8 @@ r3 = fit q3 to coin([1, 0, 1, 1]) by elbo { steps = 200, seed = 1 }
 // rule: it runs the 300 steps asked for). A Pareto k̂ above 0.7 is a true
 // warning and allowed.
 func TestNoFitWarningsOnProperPosteriors(t *testing.T) {
-	src := `model eight_schools(J, y, sigma) {
-    theta_trans ~ Normal(zeros(J), 1)
-    mu ~ Normal(0, 5)
-    tau ~ HalfCauchy(5)
-    theta = theta_trans * tau + mu
-    y ~ Normal(theta, sigma)
-}
-q1 = flow AffineAutoregressive(hidden = [16])
-r1 = fit q1 to eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 10, 18]) by elbo { seed = 1 }
-model regression(x, y) {
-    alpha ~ Normal(0, 10)
-    beta ~ Normal(0, 10)
-    sigma ~ HalfNormal(5)
-    y ~ Normal(alpha + beta * x, sigma)
-}
-x = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+	src := eightSchoolsModel + `q1 = flow AffineAutoregressive(hidden = [16])
+r1 = fit q1 to eight_schools(8, [28, 8, -3, 7, -1, 1, 18, 12], [15, 10, 16, 11, 9, 11, 10, 18]) by elbo { seed = 1 }` + regressionModel + `x = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
 y = [1.2, 2.6, 3.0, 4.1, 4.5, 5.7, 6.1, 7.3, 7.6, 8.9]
 q2 = flow AffineAutoregressive(hidden = [16])
 r2 = fit q2 to regression(x, y) by elbo { seed = 1 }

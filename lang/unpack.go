@@ -124,17 +124,9 @@ func unpackOne(fn, name string, v Value, ptr any) error {
 		}
 		*p = bool(x)
 	case *Distribution:
-		x, ok := v.(Distribution)
-		if !ok {
-			return bad("distribution")
-		}
-		*p = x
+		return unpackAs(v, p, bad, "distribution")
 	case **Array:
-		x, ok := v.(*Array)
-		if !ok {
-			return bad("vector or matrix")
-		}
-		*p = x
+		return unpackAs(v, p, bad, "vector or matrix")
 	case *[]float64:
 		switch x := v.(type) {
 		case Number:
@@ -148,20 +140,22 @@ func unpackOne(fn, name string, v Value, ptr any) error {
 			return bad("number or vector")
 		}
 	case *Callable:
-		x, ok := v.(Callable)
-		if !ok {
-			return bad("function")
-		}
-		*p = x
+		return unpackAs(v, p, bad, "function")
 	case **Record:
-		x, ok := v.(*Record)
-		if !ok {
-			return bad("record")
-		}
-		*p = x
+		return unpackAs(v, p, bad, "record")
 	default:
 		panic(fmt.Sprintf("UnpackArgs: unsupported pointer type %T", ptr))
 	}
+	return nil
+}
+
+// unpackAs stores v in *p when v is a T, and otherwise returns bad(want).
+func unpackAs[T any](v Value, p *T, bad func(want string) error, want string) error {
+	x, ok := v.(T)
+	if !ok {
+		return bad(want)
+	}
+	*p = x
 	return nil
 }
 

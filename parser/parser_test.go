@@ -55,8 +55,27 @@ func paren(e ast.Expr) string {
 	return ast.FormatExpr(e)
 }
 
+// exprCase is an expression and how a test wants it shown.
+type exprCase struct{ src, want string }
+
+// checkExprs parses each case's src as an expression and checks that
+// show writes it as want.
+func checkExprs(t *testing.T, show func(ast.Expr) string, cases []exprCase) {
+	t.Helper()
+	for _, tt := range cases {
+		x, err := parser.ParseExpr("t.flow", tt.src)
+		if err != nil {
+			t.Errorf("%q: %v", tt.src, err)
+			continue
+		}
+		if got := show(x); got != tt.want {
+			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
+		}
+	}
+}
+
 func TestPrecedence(t *testing.T) {
-	for _, tt := range []struct{ src, want string }{
+	checkExprs(t, paren, []exprCase{
 		{"a or b and c", "(a or (b and c))"},
 		{"a and b or c", "((a and b) or c)"},
 		{"not a and b", "((not a) and b)"},
@@ -93,22 +112,13 @@ func TestPrecedence(t *testing.T) {
 		{"a + b == c * d", "((a + b) == (c * d))"},
 		{"fit q to t + 1", "fit(q, (t + 1), kl)"},
 		{"flow B(x + 1, k = -1)", "flow B((x + 1), k=(-1))"},
-	} {
-		x, err := parser.ParseExpr("t.flow", tt.src)
-		if err != nil {
-			t.Errorf("%q: %v", tt.src, err)
-			continue
-		}
-		if got := paren(x); got != tt.want {
-			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
-		}
-	}
+	})
 }
 
 // TestFormatMinimalParens checks that the printer keeps exactly the
 // parentheses the precedence rules need.
 func TestFormatMinimalParens(t *testing.T) {
-	for _, tt := range []struct{ src, want string }{
+	checkExprs(t, ast.FormatExpr, []exprCase{
 		{"((a + b)) * c", "(a + b) * c"},
 		{"a + (b * c)", "a + b * c"},
 		{"a - (b - c)", "a - (b - c)"},
@@ -131,20 +141,12 @@ func TestFormatMinimalParens(t *testing.T) {
 		{`"a\tb" + "\u00e9"`, `"a\tb" + "é"`},
 		{"[1, 2,]", "[1, 2]"},
 		{"f(a, k = 1,)", "f(a, k = 1)"},
-	} {
-		x, err := parser.ParseExpr("t.flow", tt.src)
-		if err != nil {
-			t.Errorf("%q: %v", tt.src, err)
-			continue
-		}
-		if got := ast.FormatExpr(x); got != tt.want {
-			t.Errorf("%q: got %s, want %s", tt.src, got, tt.want)
-		}
-	}
+	})
 }
 
-// allFormsFormatted is ast.Format of allFormsSrc.
-const allFormsFormatted = `base = Normal([0, 0], [1, 1])
+// allFormsCanonical is the head of allFormsSrc, written as ast.Format
+// writes it; the rest of allFormsSrc is laid out otherwise on purpose.
+const allFormsCanonical = `base = Normal([0, 0], [1, 1])
 target = Normal([5, 5], [0.5, 0.5])
 q = flow AffineAutoregressive(base)
 r = fit q to target by kl { steps = 500, batch = 1000, lr = 0.05, every = 100 }
@@ -154,7 +156,10 @@ q2 = flow AffineAutoregressive(base, hidden = [32, 32])
 q3 = flow Spline(AffineAutoregressive(base))
 g = flow AffineAutoregressive
 g2 = flow AffineAutoregressive(layers = 3)
-fit g to data { steps = 10, batch = 5 }
+`
+
+// allFormsFormatted is ast.Format of allFormsSrc.
+const allFormsFormatted = allFormsCanonical + `fit g to data { steps = 10, batch = 5 }
 model regression(x, y) {
     alpha ~ Normal(0, 10)
     for i in range(len(y)) {
@@ -644,17 +649,7 @@ func TestConcurrent(t *testing.T) {
 }
 
 // allFormsSrc is the program of the brief: every statement form.
-const allFormsSrc = `base = Normal([0, 0], [1, 1])
-target = Normal([5, 5], [0.5, 0.5])
-q = flow AffineAutoregressive(base)
-r = fit q to target by kl { steps = 500, batch = 1000, lr = 0.05, every = 100 }
-y = q.sample(10000)
-print("loss", r.loss, "mean", mean(y), "sd", sd(y))
-q2 = flow AffineAutoregressive(base, hidden = [32, 32])
-q3 = flow Spline(AffineAutoregressive(base))
-g = flow AffineAutoregressive
-g2 = flow AffineAutoregressive(layers = 3)
-fit g to data { steps = 10
+const allFormsSrc = allFormsCanonical + `fit g to data { steps = 10
    batch = 5 }
 model regression(x, y) {
     alpha ~ Normal(0, 10)

@@ -73,11 +73,17 @@ func builtinSample(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []l
 		}
 		return v, nil
 	}
+	return sampleN(nv, func(n int) (lang.Value, error) { return d.Sample(th, n) })
+}
+
+// sampleN is sample(x, n): n (nv, an integer) draws by draw, its errors
+// prefixed "sample: ".
+func sampleN(nv lang.Value, draw func(n int) (lang.Value, error)) (lang.Value, error) {
 	n, err := sizeArg("sample", "n", nv)
 	if err != nil {
 		return nil, err
 	}
-	v, err := d.Sample(th, n)
+	v, err := draw(n)
 	if err != nil {
 		return nil, fmt.Errorf("sample: %w", err)
 	}
@@ -413,15 +419,7 @@ func batchLogProb(ld *lang.Dist, d dist.Distribution, nb int, x lang.Value) (lan
 // n-vectors and n×k matrices).
 func sampleNamed(th *lang.Thread, g lang.NamedSampler, nv lang.Value) (lang.Value, error) {
 	if nv != nil {
-		n, err := sizeArg("sample", "n", nv)
-		if err != nil {
-			return nil, err
-		}
-		r, err := g.SampleNamed(th, n)
-		if err != nil {
-			return nil, fmt.Errorf("sample: %w", err)
-		}
-		return r, nil
+		return sampleN(nv, func(n int) (lang.Value, error) { return g.SampleNamed(th, n) })
 	}
 	r, err := g.SampleNamed(th, 1)
 	if err != nil {

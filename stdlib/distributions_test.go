@@ -60,25 +60,36 @@ func nd(loc, scale []float64) *lang.Dist { return &lang.Dist{D: closedNormal{nor
 
 func mcNormal(loc, scale []float64) *lang.Dist { return &lang.Dist{D: normal{loc, scale}} }
 
+// sampleShape is the arguments of a sample call and the kind and number
+// of values it must give.
+type sampleShape struct {
+	args []lang.Value
+	kind string
+	n    int
+}
+
+// checkSampleShapes calls sample with each case's arguments and checks
+// the kind and the number of values of the result.
+func checkSampleShapes(t *testing.T, cases []sampleShape) {
+	t.Helper()
+	for _, tt := range cases {
+		got, err := call("sample", tt.args...)
+		if err != nil || got.Type() != tt.kind || len(values(got)) != tt.n {
+			t.Errorf("sample%v = %v, %v; want a %s of %d", tt.args, got, err, tt.kind, tt.n)
+		}
+	}
+}
+
 func TestSampleShapes(t *testing.T) {
 	d1, d2 := nd([]float64{0}, []float64{1}), nd([]float64{0, 1}, []float64{1, 2})
-	for _, tt := range []struct {
-		args []lang.Value
-		kind string
-		n    int
-	}{
+	checkSampleShapes(t, []sampleShape{
 		{[]lang.Value{d1}, "number", 1},
 		{[]lang.Value{d2}, "vector", 2},
 		{[]lang.Value{d1, num(5)}, "vector", 5},
 		{[]lang.Value{d1, num(1)}, "vector", 1},
 		{[]lang.Value{d2, num(5)}, "matrix", 10},
 		{[]lang.Value{d2, num(0)}, "matrix", 0},
-	} {
-		got, err := call("sample", tt.args...)
-		if err != nil || got.Type() != tt.kind || len(values(got)) != tt.n {
-			t.Errorf("sample%v = %v, %v; want a %s of %d", tt.args, got, err, tt.kind, tt.n)
-		}
-	}
+	})
 	th, _ := newThread()
 	if got, err := callKw(th, "sample", []lang.Value{d2}, []lang.Kwarg{{Name: "n", Value: num(3)}}); err != nil || lang.ShapeString(got.(*lang.Array).Shape()) != "[3, 2]" {
 		t.Errorf("sample(d2, n = 3) = %v, %v", got, err)

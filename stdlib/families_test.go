@@ -140,23 +140,14 @@ func TestRegistryDistributions(t *testing.T) {
 			t.Errorf("%s%v = %v, %v; want %s %v", tt.fn, tt.args, got, err, tt.kind, tt.want)
 		}
 	}
-	for _, tt := range []struct {
-		args []lang.Value
-		kind string
-		n    int
-	}{
+	checkSampleShapes(t, []sampleShape{
 		{[]lang.Value{n01}, "number", 1},
 		{[]lang.Value{n2}, "vector", 2},
 		{[]lang.Value{n01, num(7)}, "vector", 7},
 		{[]lang.Value{n2, num(7)}, "matrix", 14},
 		{[]lang.Value{mk("Dirichlet", vec(1, 1, 1)), num(4)}, "matrix", 12},
 		{[]lang.Value{mk("Poisson", num(3)), num(4)}, "vector", 4},
-	} {
-		got, err := callKw(th, "sample", tt.args, nil)
-		if err != nil || got.Type() != tt.kind || len(values(got)) != tt.n {
-			t.Errorf("sample%v = %v, %v; want a %s of %d", tt.args, got, err, tt.kind, tt.n)
-		}
-	}
+	})
 	if _, err := callKw(th, "log_prob", []lang.Value{n2, mat(1, 3, 1, 2, 3)}, nil); err == nil || err.Error() != "log_prob: x has 3 columns but the distribution has dimension 2" {
 		t.Errorf("log_prob with 3 columns: error %v", err)
 	}

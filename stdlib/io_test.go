@@ -62,6 +62,24 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 }
 
+// checkRead writes file at path and checks that the builtin fn (read_csv,
+// read_json) reads it as want, or fails with "fn: path: " + err when err
+// is set.
+func checkRead(t *testing.T, fn, path, file, want, wantErr string) {
+	t.Helper()
+	os.WriteFile(path, []byte(file), 0o666)
+	got, err := call(fn, lang.String(path))
+	if wantErr != "" {
+		if want := fn + ": " + path + ": " + wantErr; err == nil || err.Error() != want {
+			t.Errorf("%s(%q): error %v, want %q", fn, file, err, want)
+		}
+		return
+	}
+	if err != nil || got.String() != want {
+		t.Errorf("%s(%q) = %v, %v; want %v", fn, file, got, err, want)
+	}
+}
+
 func TestReadCSV(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {
@@ -74,18 +92,7 @@ func TestReadCSV(t *testing.T) {
 		{file: "", err: "the file is empty (a header line is required)"},
 		{file: "a,b\n1\n", err: "line 2 has 1 field but the header has 2 (a, b)"},
 	} {
-		path := filepath.Join(dir, "t.csv")
-		os.WriteFile(path, []byte(tt.file), 0o666)
-		got, err := call("read_csv", lang.String(path))
-		if tt.err != "" {
-			if want := "read_csv: " + path + ": " + tt.err; err == nil || err.Error() != want {
-				t.Errorf("read_csv(%q): error %v, want %q", tt.file, err, want)
-			}
-			continue
-		}
-		if err != nil || got.String() != tt.want {
-			t.Errorf("read_csv(%q) = %v, %v; want %v", tt.file, got, err, tt.want)
-		}
+		checkRead(t, "read_csv", filepath.Join(dir, "t.csv"), tt.file, tt.want, tt.err)
 	}
 	if _, err := call("read_csv", lang.String(filepath.Join(dir, "none.csv"))); err == nil || err.Error() != `read_csv: cannot read "`+filepath.Join(dir, "none.csv")+`": no such file or directory` {
 		t.Errorf("read_csv of a missing file: error %v", err)
@@ -137,17 +144,6 @@ func TestReadJSON(t *testing.T) {
 		{file: `{"X": ["a"]}`, err: `line 1, column 8: field "X": holds non-numbers; arrays must hold numbers or arrays of numbers`},
 		{file: `{"X": 1} 2`, err: "line 1, column 10: unexpected data after the top-level value"},
 	} {
-		path := filepath.Join(dir, "t.json")
-		os.WriteFile(path, []byte(tt.file), 0o666)
-		got, err := call("read_json", lang.String(path))
-		if tt.err != "" {
-			if want := "read_json: " + path + ": " + tt.err; err == nil || err.Error() != want {
-				t.Errorf("read_json(%s): error %v, want %q", tt.file, err, want)
-			}
-			continue
-		}
-		if err != nil || got.String() != tt.want {
-			t.Errorf("read_json(%s) = %v, %v; want %v", tt.file, got, err, tt.want)
-		}
+		checkRead(t, "read_json", filepath.Join(dir, "t.json"), tt.file, tt.want, tt.err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"math"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -40,4 +41,24 @@ func RelErr(a, b []float64) float64 {
 		e = max(e, d)
 	}
 	return e
+}
+
+// Golden returns the golden file at path and whether got equals it. With
+// update set it first writes got there (making the folder), so the file
+// then equals got; a missing file fails t with the flag to run.
+func Golden(t testing.TB, path, got string, update bool) (want string, same bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to write it)", err)
+	}
+	return string(b), string(b) == got
 }
