@@ -4,21 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/flowppl/flowppl/infer"
 )
-
-// cpuTime is the process's user + system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // nutsCostPosts are Go-coded posteriors whose gradient costs a few tape
 // operations: the sampler's own work is most of a NUTS run on them.
@@ -46,7 +35,7 @@ func BenchmarkNUTSSampler(b *testing.B) {
 					grads := 0
 					var m0, m1 runtime.MemStats
 					runtime.ReadMemStats(&m0)
-					cpu0 := cpuTime()
+					cpu0 := infer.CPUTime()
 					for i := 0; b.Loop(); i++ {
 						res, err := infer.NUTS(p, infer.NUTSOptions{Chains: chains, Seed: uint64(i), Metric: metric})
 						if err != nil {
@@ -56,7 +45,7 @@ func BenchmarkNUTSSampler(b *testing.B) {
 							grads += c.Gradients
 						}
 					}
-					cpu := cpuTime() - cpu0
+					cpu := infer.CPUTime() - cpu0
 					runtime.ReadMemStats(&m1)
 					g := float64(grads)
 					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/g, "ns/grad")

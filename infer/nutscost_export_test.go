@@ -9,3 +9,6 @@ func GradEvalFunc(p Posterior) func(q, g []float64) float64 {
 	e := &gradEval{p: p, tp: tensor.NewTape(), z: tensor.Zeros(1, p.Dim())}
 	return e.eval
 }
+
+// CPUTime is the process's CPU time so far (zero without getrusage).
+var CPUTime = cpuTime
