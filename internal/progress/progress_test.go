@@ -73,3 +73,22 @@ func TestBarSampler(t *testing.T) {
 		t.Errorf("bar shows a loss: %q", out)
 	}
 }
+
+// TestBarSamplerStopped: a sampler's iterations update the bar at most
+// every samplerEvery, and a sampler stopped between updates shows where
+// it stopped, not the last update.
+func TestBarSamplerStopped(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewBar(&buf, progressbar.OptionThrottle(0))
+	for s := 1; s <= 500; s++ {
+		b.Step(s, 1000, math.NaN())
+	}
+	b.Finish(500, false, "", math.NaN())
+	out := buf.String()
+	if !strings.Contains(out, "500/1000") {
+		t.Errorf("stopped bar does not show 500/1000:\n%q", out)
+	}
+	if n := strings.Count(out, "/1000"); n > 100 {
+		t.Errorf("bar drawn %d times for 500 iterations in well under a second", n)
+	}
+}
