@@ -748,7 +748,10 @@ func (c *nutsChain) transition() transitionStats {
 	for _, v := range [][]float64{c.pshFB, c.pshBF, c.pshBB} {
 		copy(v, c.pshFF)
 	}
-	lsw := 0.0
+	// lsw is the log of the trajectory's weight before the last subtree,
+	// whose log weight lswLast is added (as Stan adds it at once) only
+	// when a next subtree needs the sum.
+	lsw, lswLast := 0.0, math.NaN()
 	c.nLeapfrog, c.sumMetro, c.depth, c.divergent = 0, 0, 0, false
 	for c.depth < c.o.MaxDepth {
 		clear(c.rhoFwd)
@@ -775,12 +778,15 @@ func (c *nutsChain) transition() transitionStats {
 			break
 		}
 		c.depth++
+		if c.depth > 1 {
+			lsw = mathx.LogAddExp(lsw, lswLast)
+		}
 		// Biased progressive sampling: move to the new subtree with
 		// probability min(1, w_new / w_old).
 		if lswSub > lsw || c.rng.Float64() < math.Exp(lswSub-lsw) {
 			c.zSample, c.zPropose = c.zPropose, c.zSample // zPropose is rewritten before it is read
 		}
-		lsw = mathx.LogAddExp(lsw, lswSub)
+		lswLast = lswSub
 		// ρ = ρ_bck + ρ_fwd, and the checks across the whole trajectory
 		// and between the neighbouring ends of its two parts.
 		if !merge(c.rho, c.rhoBck, c.rhoFwd, c.pshBB, c.pshBF, c.pBF, c.pshFB, c.pFB, c.pshFF, false) {
