@@ -223,10 +223,11 @@ func (m *metric) dtau(p, out []float64) {
 		return
 	}
 	d := m.d
-	for i := range d {
+	p, out = p[:d], out[:d]
+	for i := range out {
 		s := 0.0
 		row := m.inv[i*d : (i+1)*d]
-		for j, v := range row {
+		for j, v := range row[:d] {
 			s += v * p[j]
 		}
 		out[i] = s
