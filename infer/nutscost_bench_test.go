@@ -3,7 +3,6 @@ package infer_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"testing"
 
 	"github.com/flowppl/flowppl/infer"
@@ -33,9 +32,7 @@ func BenchmarkNUTSSampler(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/%s/chains=%d", pc.name, metric, chains), func(b *testing.B) {
 					p := forked{pc.p()}
 					grads := 0
-					var m0, m1 runtime.MemStats
-					runtime.ReadMemStats(&m0)
-					cpu0 := infer.CPUTime()
+					meter := infer.StartGradMeter()
 					for i := 0; b.Loop(); i++ {
 						res, err := infer.NUTS(p, infer.NUTSOptions{Chains: chains, Seed: uint64(i), Metric: metric})
 						if err != nil {
@@ -45,13 +42,7 @@ func BenchmarkNUTSSampler(b *testing.B) {
 							grads += c.Gradients
 						}
 					}
-					cpu := infer.CPUTime() - cpu0
-					runtime.ReadMemStats(&m1)
-					g := float64(grads)
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/g, "ns/grad")
-					b.ReportMetric(float64(cpu.Nanoseconds())/g, "cpu-ns/grad")
-					b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/g, "allocs/grad")
-					b.ReportMetric(g/float64(b.N), "grads/op")
+					meter.Report(b, grads)
 				})
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"testing"
 )
@@ -80,9 +79,7 @@ func BenchmarkNUTSTree(b *testing.B) {
 			for _, chains := range []int{1, 4} {
 				b.Run(fmt.Sprintf("%s/%s/chains=%d", gg.name, metric, chains), func(b *testing.B) {
 					grads := 0
-					var m0, m1 runtime.MemStats
-					runtime.ReadMemStats(&m0)
-					cpu0 := cpuTime()
+					meter := StartGradMeter()
 					for i := 0; b.Loop(); i++ {
 						o, err := NUTSOptions{Chains: chains, Seed: uint64(i), Metric: metric}.withDefaults()
 						if err != nil {
@@ -113,13 +110,7 @@ func BenchmarkNUTSTree(b *testing.B) {
 							grads += n
 						}
 					}
-					cpu := cpuTime() - cpu0
-					runtime.ReadMemStats(&m1)
-					g := float64(grads)
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/g, "ns/grad")
-					b.ReportMetric(float64(cpu.Nanoseconds())/g, "cpu-ns/grad")
-					b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/g, "allocs/grad")
-					b.ReportMetric(g/float64(b.N), "grads/op")
+					meter.Report(b, grads)
 				})
 			}
 		}
