@@ -169,14 +169,15 @@ type metric struct {
 	dense bool
 	inv   []float64
 	chol  []float64 // dense only: L, row-major lower triangular
+	sqrt  []float64 // diagonal only: √inv, by which a momentum is divided
 }
 
 func newMetric(d int, dense bool) *metric {
 	m := &metric{d: d, dense: dense}
 	if !dense {
-		m.inv = make([]float64, d)
+		m.inv, m.sqrt = make([]float64, d), make([]float64, d)
 		for i := range m.inv {
-			m.inv[i] = 1
+			m.inv[i], m.sqrt[i] = 1, 1
 		}
 		return m
 	}
@@ -193,6 +194,9 @@ func newMetric(d int, dense bool) *metric {
 func (m *metric) set(inv []float64) error {
 	if !m.dense {
 		copy(m.inv, inv)
+		for i, v := range inv {
+			m.sqrt[i] = math.Sqrt(v)
+		}
 		return nil
 	}
 	var ch mat.Cholesky
@@ -219,10 +223,11 @@ func (m *metric) dtau(p, out []float64) {
 		return
 	}
 	d := m.d
-	for i := range d {
+	p, out = p[:d], out[:d]
+	for i := range out {
 		s := 0.0
 		row := m.inv[i*d : (i+1)*d]
-		for j, v := range row {
+		for j, v := range row[:d] {
 			s += v * p[j]
 		}
 		out[i] = s
@@ -242,8 +247,8 @@ func (m *metric) tau(p, tmp []float64) float64 {
 // sample draws a momentum p ~ N(0, M) into p, from u ~ N(0, I).
 func (m *metric) sample(norm func() float64, p []float64) {
 	if !m.dense {
-		for i := range p {
-			p[i] = norm() / math.Sqrt(m.inv[i])
+		for i, s := range m.sqrt[:len(p)] {
+			p[i] = norm() / s
 		}
 		return
 	}

@@ -483,6 +483,10 @@ type nutsChain struct {
 	m     *metric
 	eps   float64
 
+	// grad evaluates log p and its gradient: ev.eval, or in the
+	// sampler's own benchmarks a Go function.
+	grad func(q, g []float64) float64
+
 	z                psPoint // the integrator's state (Stan's z_)
 	depth, nLeapfrog int
 	divergent        bool
@@ -490,8 +494,10 @@ type nutsChain struct {
 	ws               []*treeWS
 	tmp              []float64
 
-	// the top level's states and vectors
+	// the top level's states and vectors; end is zFwd or zBck, the end a
+	// subtree extends
 	zFwd, zBck, zSample, zPropose psPoint
+	end                           *psPoint
 	pFF, pshFF, pFB, pshFB        []float64
 	pBF, pshBF, pBB, pshBB        []float64
 	rho, rhoFwd, rhoBck           []float64
@@ -512,6 +518,7 @@ func newNUTSChain(p Posterior, lock *sync.Mutex, o *NUTSOptions, c int, ctx cont
 		pBF: vec(), pshBF: vec(), pBB: vec(), pshBB: vec(),
 		rho: vec(), rhoFwd: vec(), rhoBck: vec(),
 	}
+	ch.grad = ch.ev.eval
 	return ch
 }
 
@@ -539,97 +546,184 @@ func (c *nutsChain) hamiltonian(z *psPoint) float64 {
 
 // leapfrog takes one leapfrog step of size eps (negative: backwards).
 func (c *nutsChain) leapfrog(z *psPoint, eps float64) {
+	c.kickDrift(z, eps)
 	half := eps / 2
-	for i, g := range z.g {
-		z.p[i] += half * g
+	g := z.g[:len(z.p)]
+	for i := range z.p {
+		z.p[i] += half * g[i]
 	}
-	c.m.dtau(z.p, c.tmp)
-	for i, v := range c.tmp {
-		z.q[i] += eps * v
+}
+
+// kickDrift is a leapfrog step but its last half kick: p += ε/2 ∇log p,
+// q += ε M⁻¹p, and the log density and gradient at the new q. The
+// diagonal metric's kick and drift are one pass (the same operations,
+// element by element, as the dense metric's two).
+func (c *nutsChain) kickDrift(z *psPoint, eps float64) {
+	half := eps / 2
+	p, q, g := z.p, z.q[:len(z.p)], z.g[:len(z.p)]
+	if !c.m.dense {
+		inv := c.m.inv[:len(p)]
+		for i := range p {
+			v := p[i] + half*g[i]
+			p[i] = v
+			q[i] += eps * (inv[i] * v)
+		}
+	} else {
+		for i := range p {
+			p[i] += half * g[i]
+		}
+		c.m.dtau(p, c.tmp)
+		for i, v := range c.tmp[:len(p)] {
+			q[i] += eps * v
+		}
 	}
-	z.lp = c.ev.eval(z.q, z.g)
-	for i, g := range z.g {
-		z.p[i] += half * g
-	}
+	z.lp = c.grad(z.q, z.g)
 }
 
 func (c *nutsChain) sampleMomentum(z *psPoint) { c.m.sample(c.rng.NormFloat64, z.p) }
 
-// criterion is the generalised no-U-turn criterion: both ends' sharp
-// momenta have a positive projection on ρ = r1 + r2.
-func criterion(pshMinus, pshPlus, r1, r2 []float64) bool {
-	var a, b float64
-	for i := range r1 {
-		r := r1[i]
-		if r2 != nil {
-			r += r2[i]
+// merge joins two adjacent sub-trajectories in the order they were
+// built, L then R (the tree's two subtrees; at the top, the backward
+// part then the forward part): L with momentum sum rL, the sharp
+// momentum pshL0 at its outer end and pL1, pshL1 at the end it shares
+// with R, and R with rR, pR0 and pshR0 at the shared end and pshR1 at
+// its outer end.
+// It writes their momentum sum into rho (rho = (rho + rL) + rR when acc,
+// the tree's accumulation onto a zeroed rho, else rho = rL + rR) and
+// returns Stan's three no-U-turn checks in one pass: the generalised
+// criterion (both ends' sharp momenta project positively on the momentum
+// sum ρ) across the join, ρ = rL + rR with the outer ends, and between
+// the neighbouring ends of the parts, ρ = rL + pR0 with pshL0 and pshR0,
+// ρ = rR + pL1 with pshL1 and pshR1. (Stan computes them one after the
+// other; the sums here are the same, term by term in the same order:
+// TestMergeMatchesCriterion.)
+func merge(rho, rL, rR, pshL0, pshL1, pL1, pshR0, pR0, pshR1 []float64, acc bool) bool {
+	n := len(rho)
+	rL, rR = rL[:n], rR[:n]
+	pshL0, pshL1, pL1 = pshL0[:n], pshL1[:n], pL1[:n]
+	pshR0, pR0, pshR1 = pshR0[:n], pR0[:n], pshR1[:n]
+	var a1, b1, a2, b2, a3, b3 float64
+	for i := range rho {
+		l, r := rL[i], rR[i]
+		var s float64
+		if acc {
+			rho[i] = rho[i] + l + r
+			s = l + r
+		} else {
+			s = l + r
+			rho[i] = s
 		}
-		a += pshMinus[i] * r
-		b += pshPlus[i] * r
+		a1 += pshL0[i] * s
+		b1 += pshR1[i] * s
+		s2 := l + pR0[i]
+		a2 += pshL0[i] * s2
+		b2 += pshR0[i] * s2
+		s3 := r + pL1[i]
+		a3 += pshL1[i] * s3
+		b3 += pshR1[i] * s3
 	}
-	return a > 0 && b > 0
+	return a1 > 0 && b1 > 0 && a2 > 0 && b2 > 0 && a3 > 0 && b3 > 0
 }
 
-func addTo(dst, src []float64) {
-	for i, v := range src {
-		dst[i] += v
-	}
-}
-
-// buildTree builds a subtree of 2^depth leapfrog steps from c.z in
-// direction sign, as Stan's base_nuts::build_tree: it returns whether the
-// subtree is valid (no divergence, no U-turn inside), and sets propose (a
-// state sampled from the subtree in proportion to e^−H), the sharp
-// momenta and momenta at its two ends (beg nearest the trajectory it
-// extends), adds its momenta to rho and its weights to *lsw.
-func (c *nutsChain) buildTree(depth int, propose *psPoint, pshBeg, pshEnd, rho, pBeg, pEnd []float64, h0, sign float64, lsw *float64) bool {
+// buildTree builds a subtree of 2^depth leapfrog steps in direction sign
+// from *c.end, the end of the trajectory it extends, which it moves to
+// the subtree's far end, as Stan's base_nuts::build_tree (Stan copies the
+// end in and out of its integrator's state z_): it returns whether the
+// subtree is valid (no divergence, no U-turn inside) and the log of the
+// sum of its states' weights e^(H0−H), and sets propose (a state sampled
+// from the subtree in proportion to its weight), the sharp momenta and
+// momenta at its two ends (beg nearest the trajectory it extends), and
+// adds its momenta to rho, which the caller has zeroed. (Stan adds the
+// weights onto the caller's log-sum, which always starts at −∞: the sum
+// of one term is the term, so it is returned instead; +0 stands for a
+// −0, as log-sum-exp onto −∞ gives.)
+func (c *nutsChain) buildTree(depth int, propose *psPoint, pshBeg, pshEnd, rho, pBeg, pEnd []float64, h0, sign float64) (bool, float64) {
 	if depth == 0 {
-		c.leapfrog(&c.z, sign*c.eps)
+		c.kickDrift(c.end, sign*c.eps)
 		c.nLeapfrog++
-		h := c.hamiltonian(&c.z)
+		h := c.leaf(propose, pshBeg, pshEnd, rho, pBeg, pEnd, sign*c.eps/2)
 		if h-h0 > c.o.MaxDeltaH {
 			c.divergent = true
 		}
-		*lsw = mathx.LogAddExp(*lsw, h0-h)
+		lsw := h0 - h
+		if lsw == 0 {
+			lsw = 0
+		}
 		if h0-h > 0 {
 			c.sumMetro++
 		} else {
 			c.sumMetro += math.Exp(h0 - h)
 		}
-		propose.copyFrom(&c.z)
-		c.m.dtau(c.z.p, pshBeg)
-		copy(pshEnd, pshBeg)
-		addTo(rho, c.z.p)
-		copy(pBeg, c.z.p)
-		copy(pEnd, c.z.p)
-		return !c.divergent
+		return !c.divergent, lsw
 	}
 	w := c.workspace(depth)
-	lswInit := math.Inf(-1)
 	clear(w.rhoInit)
-	if !c.buildTree(depth-1, propose, pshBeg, w.pshInitEnd, w.rhoInit, pBeg, w.pInitEnd, h0, sign, &lswInit) {
-		return false
+	valid, lswInit := c.buildTree(depth-1, propose, pshBeg, w.pshInitEnd, w.rhoInit, pBeg, w.pInitEnd, h0, sign)
+	if !valid {
+		return false, 0
 	}
-	lswFinal := math.Inf(-1)
 	clear(w.rhoFinal)
-	if !c.buildTree(depth-1, &w.proposeFinal, w.pshFinalBeg, pshEnd, w.rhoFinal, w.pFinalBeg, pEnd, h0, sign, &lswFinal) {
-		return false
+	valid, lswFinal := c.buildTree(depth-1, &w.proposeFinal, w.pshFinalBeg, pshEnd, w.rhoFinal, w.pFinalBeg, pEnd, h0, sign)
+	if !valid {
+		return false, 0
 	}
 	// Uniform (multinomial) sampling between the two halves.
 	lswSub := mathx.LogAddExp(lswInit, lswFinal)
-	*lsw = mathx.LogAddExp(*lsw, lswSub)
-	if lswFinal > lswSub {
-		propose.copyFrom(&w.proposeFinal)
-	} else if c.rng.Float64() < math.Exp(lswFinal-lswSub) {
-		propose.copyFrom(&w.proposeFinal)
+	if lswFinal > lswSub || c.rng.Float64() < math.Exp(lswFinal-lswSub) {
+		// The buffers trade places: the second half's proposal is
+		// rewritten before it is read again.
+		*propose, w.proposeFinal = w.proposeFinal, *propose
 	}
-	addTo(rho, w.rhoInit)
-	addTo(rho, w.rhoFinal)
 	// Across the merged subtree, and between the neighbouring ends of its
 	// halves (Stan's extra checks).
-	return criterion(pshBeg, pshEnd, w.rhoInit, w.rhoFinal) &&
-		criterion(pshBeg, w.pshFinalBeg, w.rhoInit, w.pFinalBeg) &&
-		criterion(w.pshInitEnd, pshEnd, w.rhoFinal, w.pInitEnd)
+	return merge(rho, w.rhoInit, w.rhoFinal, pshBeg, w.pshInitEnd, w.pInitEnd, w.pshFinalBeg, w.pFinalBeg, pshEnd, true), lswSub
+}
+
+// leaf finishes a tree's leaf at *c.end after kickDrift: the last half
+// kick of size half, then the leaf's state into propose, its sharp momentum into
+// pshBeg and pshEnd, its momentum into pBeg and pEnd and onto rho; it
+// returns the leaf's H (+Inf for NaN), as hamiltonian does. The diagonal
+// metric does it all in one pass.
+func (c *nutsChain) leaf(propose *psPoint, pshBeg, pshEnd, rho, pBeg, pEnd []float64, half float64) float64 {
+	z := c.end
+	p := z.p
+	n := len(p)
+	q, g := z.q[:n], z.g[:n]
+	pq, pp, pg := propose.q[:n], propose.p[:n], propose.g[:n]
+	pshBeg, pshEnd, rho, pBeg, pEnd = pshBeg[:n], pshEnd[:n], rho[:n], pBeg[:n], pEnd[:n]
+	s := 0.0
+	if !c.m.dense {
+		inv := c.m.inv[:n]
+		for i := range p {
+			v := p[i] + half*g[i]
+			p[i] = v
+			psh := inv[i] * v
+			s += v * psh
+			pshBeg[i], pshEnd[i] = psh, psh
+			rho[i] += v
+			pBeg[i], pEnd[i] = v, v
+			pq[i], pp[i], pg[i] = q[i], v, g[i]
+		}
+	} else {
+		for i := range p {
+			p[i] += half * g[i]
+		}
+		c.m.dtau(p, pshBeg)
+		for i, v := range p {
+			psh := pshBeg[i]
+			s += v * psh
+			pshEnd[i] = psh
+			rho[i] += v
+			pBeg[i], pEnd[i] = v, v
+			pq[i], pp[i], pg[i] = q[i], v, g[i]
+		}
+	}
+	propose.lp = z.lp
+	h := -z.lp + s/2
+	if math.IsNaN(h) {
+		return math.Inf(1)
+	}
+	return h
 }
 
 // transitionStats are a transition's sampler columns.
@@ -647,7 +741,6 @@ func (c *nutsChain) transition() transitionStats {
 	c.zFwd.copyFrom(&c.z)
 	c.zBck.copyFrom(&c.z)
 	c.zSample.copyFrom(&c.z)
-	c.zPropose.copyFrom(&c.z)
 	c.m.dtau(c.z.p, c.pshFF)
 	for _, v := range [][]float64{c.pFF, c.pFB, c.pBF, c.pBB, c.rho} {
 		copy(v, c.z.p)
@@ -655,51 +748,52 @@ func (c *nutsChain) transition() transitionStats {
 	for _, v := range [][]float64{c.pshFB, c.pshBF, c.pshBB} {
 		copy(v, c.pshFF)
 	}
-	lsw := 0.0
+	// lsw is the log of the trajectory's weight before the last subtree,
+	// whose log weight lswLast is added (as Stan adds it at once) only
+	// when a next subtree needs the sum.
+	lsw, lswLast := 0.0, math.NaN()
 	c.nLeapfrog, c.sumMetro, c.depth, c.divergent = 0, 0, 0, false
 	for c.depth < c.o.MaxDepth {
 		clear(c.rhoFwd)
 		clear(c.rhoBck)
-		lswSub := math.Inf(-1)
-		var valid bool
+		var (
+			valid  bool
+			lswSub float64
+		)
 		if c.rng.Float64() > 0.5 {
 			// Extend forwards: the trajectory so far is the backward part.
-			c.z.copyFrom(&c.zFwd)
+			c.end = &c.zFwd
 			copy(c.rhoBck, c.rho)
 			copy(c.pBF, c.pFF)
 			copy(c.pshBF, c.pshFF)
-			valid = c.buildTree(c.depth, &c.zPropose, c.pshFB, c.pshFF, c.rhoFwd, c.pFB, c.pFF, h0, 1, &lswSub)
-			c.zFwd.copyFrom(&c.z)
+			valid, lswSub = c.buildTree(c.depth, &c.zPropose, c.pshFB, c.pshFF, c.rhoFwd, c.pFB, c.pFF, h0, 1)
 		} else {
-			c.z.copyFrom(&c.zBck)
+			c.end = &c.zBck
 			copy(c.rhoFwd, c.rho)
 			copy(c.pFB, c.pBB)
 			copy(c.pshFB, c.pshBB)
-			valid = c.buildTree(c.depth, &c.zPropose, c.pshBF, c.pshBB, c.rhoBck, c.pBF, c.pBB, h0, -1, &lswSub)
-			c.zBck.copyFrom(&c.z)
+			valid, lswSub = c.buildTree(c.depth, &c.zPropose, c.pshBF, c.pshBB, c.rhoBck, c.pBF, c.pBB, h0, -1)
 		}
 		if !valid {
 			break
 		}
 		c.depth++
+		if c.depth > 1 {
+			lsw = mathx.LogAddExp(lsw, lswLast)
+		}
 		// Biased progressive sampling: move to the new subtree with
 		// probability min(1, w_new / w_old).
-		if lswSub > lsw {
-			c.zSample.copyFrom(&c.zPropose)
-		} else if c.rng.Float64() < math.Exp(lswSub-lsw) {
-			c.zSample.copyFrom(&c.zPropose)
+		if lswSub > lsw || c.rng.Float64() < math.Exp(lswSub-lsw) {
+			c.zSample, c.zPropose = c.zPropose, c.zSample // zPropose is rewritten before it is read
 		}
-		lsw = mathx.LogAddExp(lsw, lswSub)
-		for i := range c.rho {
-			c.rho[i] = c.rhoBck[i] + c.rhoFwd[i]
-		}
-		if !(criterion(c.pshBB, c.pshFF, c.rho, nil) &&
-			criterion(c.pshBB, c.pshFB, c.rhoBck, c.pFB) &&
-			criterion(c.pshBF, c.pshFF, c.rhoFwd, c.pBF)) {
+		lswLast = lswSub
+		// ρ = ρ_bck + ρ_fwd, and the checks across the whole trajectory
+		// and between the neighbouring ends of its two parts.
+		if !merge(c.rho, c.rhoBck, c.rhoFwd, c.pshBB, c.pshBF, c.pBF, c.pshFB, c.pFB, c.pshFF, false) {
 			break
 		}
 	}
-	c.z.copyFrom(&c.zSample)
+	c.z, c.zSample = c.zSample, c.z // the sample is the new state; zSample is rewritten first thing next time
 	return transitionStats{
 		accept:    c.sumMetro / float64(c.nLeapfrog),
 		energy:    c.hamiltonian(&c.z),
@@ -756,7 +850,7 @@ func (c *nutsChain) initStepSize() error {
 func (c *nutsChain) initialise() error {
 	if c.o.Init != nil {
 		copy(c.z.q, c.o.Init[c.index])
-		c.z.lp = c.ev.eval(c.z.q, c.z.g)
+		c.z.lp = c.grad(c.z.q, c.z.g)
 		if c.ev.err != nil {
 			return c.ev.err
 		}
@@ -771,7 +865,7 @@ func (c *nutsChain) initialise() error {
 		for i := range c.z.q {
 			c.z.q[i] = r * (2*c.rng.Float64() - 1)
 		}
-		c.z.lp = c.ev.eval(c.z.q, c.z.g)
+		c.z.lp = c.grad(c.z.q, c.z.g)
 		if c.ev.err != nil {
 			return c.ev.err
 		}

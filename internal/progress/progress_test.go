@@ -54,16 +54,24 @@ func TestBarStopped(t *testing.T) {
 	}
 }
 
-// TestBarSampler: a NaN loss (sample's NUTS iterations) shows the bar as
-// "sample" with iterations, without a loss.
-func TestBarSampler(t *testing.T) {
+// samplerBar returns what a sampler's bar writes for iterations 1 to
+// steps of total and a Finish at steps (drawn without throttling).
+func samplerBar(steps, total int) string {
 	var buf bytes.Buffer
 	b := NewBar(&buf, progressbar.OptionThrottle(0))
-	for s := 1; s <= 40; s++ {
-		b.Step(s, 40, math.NaN())
+	for s := 1; s <= steps; s++ {
+		b.Step(s, total, math.NaN())
 	}
-	b.Finish(40, false, "", math.NaN())
-	out := buf.String()
+	b.Finish(steps, false, "", math.NaN())
+	return buf.String()
+}
+
+// TestBarSampler: a NaN loss (sample's NUTS iterations) shows the bar as
+// "sample" with iterations, without a loss. Its iterations update the
+// bar at most every samplerEvery, and a sampler stopped between updates
+// shows where it stopped, not the last update.
+func TestBarSampler(t *testing.T) {
+	out := samplerBar(40, 40)
 	for _, want := range []string{"sample", "40/40", "it/s"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bar output lacks %q:\n%q", want, out)
@@ -71,5 +79,12 @@ func TestBarSampler(t *testing.T) {
 	}
 	if strings.Contains(out, "loss") || strings.Contains(out, "NaN") {
 		t.Errorf("bar shows a loss: %q", out)
+	}
+	out = samplerBar(500, 1000)
+	if !strings.Contains(out, "500/1000") {
+		t.Errorf("stopped bar does not show 500/1000:\n%q", out)
+	}
+	if n := strings.Count(out, "/1000"); n > 100 {
+		t.Errorf("bar drawn %d times for 500 iterations in well under a second", n)
 	}
 }
