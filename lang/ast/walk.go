@@ -28,13 +28,7 @@ func Walk(v Visitor, n Node) {
 // holding a nil pointer (FnDef.Body of the one-line form). It is the one
 // list of each node type's children, for Walk and CheckDepth.
 func eachChild(n Node, f func(Node)) {
-	add := func(ns ...Node) {
-		for _, c := range ns {
-			if c != nil && !isNilNode(c) {
-				f(c)
-			}
-		}
-	}
+	add := func(ns ...Node) { addList(f, ns) }
 	switch n := n.(type) {
 	case *File:
 		addList(f, n.Stmts)
