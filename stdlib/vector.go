@@ -26,7 +26,7 @@ func eventArg(fn string, x lang.Value) (t *tensor.Tensor, n int, event []int, er
 // unpackEventArg unpacks the one argument x of a builtin and returns it
 // with what eventArg returns of it.
 func unpackEventArg(fn string, args lang.Tuple, kwargs []lang.Kwarg) (x lang.Value, t *tensor.Tensor, n int, event []int, err error) {
-	if err := lang.UnpackArgs(fn, args, kwargs, "x", &x); err != nil {
+	if x, err = argX(fn, args, kwargs); err != nil {
 		return nil, nil, 0, nil, err
 	}
 	t, n, event, err = eventArg(fn, x)
