@@ -44,27 +44,15 @@ type registration struct {
 
 // bijectors registers every bijector, in the order of the reference.
 var bijectors = []*registration{
-	{name: "AffineAutoregressive",
-		doc:     "IAF/MAF affine autoregressive layer with a MADE conditioner (FlowTorch's)",
-		options: []string{"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision", "context"},
-		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
-			return stack(d, o, func(k int, o Options) (Bijector, error) {
-				return NewAffineAutoregressive(d, firstOrder(k, o), rng)
-			})
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*AffineAutoregressive)
-			o := a.Options()
-			saveAutoregressive(lf, o, a.userOrder, a.dir, a.locked)
+	autoregressiveReg("AffineAutoregressive", "IAF/MAF affine autoregressive layer with a MADE conditioner (FlowTorch's)",
+		[]string{"hidden", "layers", "activation", "permutation", "clip_log_scale", "precision", "context"},
+		NewAffineAutoregressive,
+		func(o Options, lf *layerFile) {
 			if o.ClipLogScale {
 				lf.Clip = []float64{o.LogScaleMin, o.LogScaleMax}
 			}
-			return nil
 		},
-		size: func(lf *layerFile) (int, error) { return madeSize(lf, 2) }, // loadLayer adds the context weights
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return loadAutoregressive(lf, NewAffineAutoregressive)
-		}},
+		func(*layerFile) (int, error) { return 2, nil }), // loadLayer adds the context weights
 	affine("Affine", "elementwise y = loc + scale·x with learnable loc and scale (a mean-field normal guide)",
 		NewAffine, func(a *Affine) ([]float64, []float64) { return a.loc0, a.scale0 }, 2),
 	affine("AffineFixed", "elementwise y = loc + scale·x with fixed loc and scale",
@@ -89,30 +77,16 @@ var bijectors = []*registration{
 		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
 			return NewSpline(lf.Dim, Options{Bins: lf.Bins, Bound: lf.Bound})
 		}},
-	{name: "SplineAutoregressive",
-		doc:     "autoregressive rational-quadratic spline layer with a MADE conditioner",
-		options: []string{"hidden", "layers", "activation", "permutation", "bins", "bound", "precision", "context"},
-		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
-			return stack(d, o, func(k int, o Options) (Bijector, error) {
-				return NewSplineAutoregressive(d, firstOrder(k, o), rng)
-			})
-		},
-		save: func(l Bijector, lf *layerFile) error {
-			a := l.(*SplineAutoregressive)
-			o := a.Options()
-			saveAutoregressive(lf, o, a.userOrder, a.dir, a.locked)
-			lf.Bins, lf.Bound = o.Bins, o.Bound
-			return nil
-		},
-		size: func(lf *layerFile) (int, error) {
+	autoregressiveReg("SplineAutoregressive", "autoregressive rational-quadratic spline layer with a MADE conditioner",
+		[]string{"hidden", "layers", "activation", "permutation", "bins", "bound", "precision", "context"},
+		NewSplineAutoregressive,
+		func(o Options, lf *layerFile) { lf.Bins, lf.Bound = o.Bins, o.Bound },
+		func(lf *layerFile) (int, error) {
 			if err := checkBins(lf); err != nil {
 				return 0, err
 			}
-			return madeSize(lf, 3*lf.Bins-1)
-		},
-		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
-			return loadAutoregressive(lf, NewSplineAutoregressive)
-		}},
+			return 3*lf.Bins - 1, nil
+		}),
 	{name: "Coupling",
 		doc:     "RealNVP affine coupling: one half of the variables shifts and scales the other",
 		options: []string{"hidden", "layers", "activation", "precision", "context"},
@@ -423,7 +397,46 @@ func saveAutoregressive(lf *layerFile, o Options, userOrder bool, dir Direction,
 // autoregressive is a layer with a MADE conditioner and a direction.
 type autoregressive interface {
 	Bijector
+	Options() Options
+	saved() (userOrder bool, dir Direction, locked bool)
 	setSaved(userOrder bool, dir Direction, locked bool)
+}
+
+func (a *AffineAutoregressive) saved() (bool, Direction, bool) { return a.userOrder, a.dir, a.locked }
+
+func (a *SplineAutoregressive) saved() (bool, Direction, bool) { return a.userOrder, a.dir, a.locked }
+
+// autoregressiveReg registers an autoregressive bijector (AffineAutoregressive,
+// SplineAutoregressive) built by mk: a stack of layers alternating their
+// order, saved with the MADE's options plus what extra saves of the
+// kind's own, and heads conditioner outputs per dimension (checking the
+// saved options it reads).
+func autoregressiveReg[B autoregressive](name, doc string, options []string, mk func(int, Options, *rand.Rand) (B, error),
+	extra func(o Options, lf *layerFile), heads func(lf *layerFile) (int, error)) *registration {
+	return &registration{name: name, doc: doc, options: options,
+		build: func(d int, o Options, rng *rand.Rand) ([]Bijector, error) {
+			return stack(d, o, func(k int, o Options) (Bijector, error) {
+				return mk(d, firstOrder(k, o), rng)
+			})
+		},
+		save: func(l Bijector, lf *layerFile) error {
+			a := l.(B)
+			o := a.Options()
+			user, dir, locked := a.saved()
+			saveAutoregressive(lf, o, user, dir, locked)
+			extra(o, lf)
+			return nil
+		},
+		size: func(lf *layerFile) (int, error) {
+			h, err := heads(lf)
+			if err != nil {
+				return 0, err
+			}
+			return madeSize(lf, h)
+		},
+		load: func(lf *layerFile, _ *Flow) (Bijector, error) {
+			return loadAutoregressive(lf, mk)
+		}}
 }
 
 func (a *AffineAutoregressive) setSaved(user bool, dir Direction, locked bool) {

@@ -58,7 +58,7 @@ func (c *ConditionalFlow) Given(x Value) (*flows.Flow, error) {
 		v = []float64{float64(x)}
 	case *Array:
 		if !x.IsVector() {
-			return nil, fmt.Errorf("x must be one context of %d values, got a %s matrix (for one context per row, use log_prob(q, y, given = x) or sample(q, given = x))", k, matrixDims(x.Shape()))
+			return nil, fmt.Errorf("x must be one context of %d values, got a %s matrix (for one context per row, use log_prob(q, y, given = x) or sample(q, given = x))", k, MatrixShape(x.Shape()))
 		}
 		v = x.Data()
 	default:
@@ -127,19 +127,7 @@ func (c *ConditionalFlow) contexts(fn string, x Value, m int) (*tensor.Tensor, b
 		if s := x.Shape(); len(s) == 2 && s[1] == k && s[0] == m {
 			return x.T, false, nil
 		}
-		return nil, false, bad("a " + matrixDims(x.Shape()) + " matrix")
+		return nil, false, bad("a " + MatrixShape(x.Shape()) + " matrix")
 	}
 	return nil, false, bad(Describe(x))
-}
-
-// matrixDims formats a shape as r×c.
-func matrixDims(s []int) string {
-	out := ""
-	for i, d := range s {
-		if i > 0 {
-			out += "×"
-		}
-		out += fmt.Sprint(d)
-	}
-	return out
 }

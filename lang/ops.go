@@ -31,17 +31,19 @@ const (
 )
 
 // ShapeString formats a shape as the language prints a vector: [2, 3].
-func ShapeString(shape []int) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, d := range shape {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(d))
+func ShapeString(shape []int) string { return "[" + joinInts(shape, ", ") + "]" }
+
+// MatrixShape formats a matrix's shape as error messages name its size:
+// 2×3.
+func MatrixShape(shape []int) string { return joinInts(shape, "×") }
+
+// joinInts formats the integers of s separated by sep.
+func joinInts(s []int, sep string) string {
+	parts := make([]string, len(s))
+	for i, d := range s {
+		parts[i] = strconv.Itoa(d)
 	}
-	b.WriteByte(']')
-	return b.String()
+	return strings.Join(parts, sep)
 }
 
 // Binary applies a binary operator: the arithmetic `+ - * / ^` with NumPy

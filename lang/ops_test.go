@@ -304,3 +304,25 @@ func mustIndex(t *testing.T, x Value, idx ...IndexArg) Value {
 	}
 	return v
 }
+
+// TestShapeStrings: a shape as a vector prints and as a matrix's size in
+// error messages (lang/condflow.go, stdlib/distributions.go), from the
+// one formatter both use.
+func TestShapeStrings(t *testing.T) {
+	for _, tt := range []struct {
+		shape          []int
+		vector, matrix string
+	}{
+		{nil, "[]", ""},
+		{[]int{4}, "[4]", "4"},
+		{[]int{2, 3}, "[2, 3]", "2×3"},
+		{[]int{10000, 2}, "[10000, 2]", "10000×2"},
+	} {
+		if got := ShapeString(tt.shape); got != tt.vector {
+			t.Errorf("ShapeString(%v) = %q, want %q", tt.shape, got, tt.vector)
+		}
+		if got := MatrixShape(tt.shape); got != tt.matrix {
+			t.Errorf("MatrixShape(%v) = %q, want %q", tt.shape, got, tt.matrix)
+		}
+	}
+}

@@ -104,7 +104,7 @@ func rows(fn string, x lang.Value, dim int, event []int) (t *tensor.Tensor, one 
 		case ok && !a.IsVector() && a.Shape()[1] == dim:
 			return a.T, false, nil
 		}
-		return nil, false, fmt.Errorf("%s: x must be a %s matrix (or an n×%d matrix of flattened draws), got %s", fn, matrixShape(event), dim, describeShape(x))
+		return nil, false, fmt.Errorf("%s: x must be a %s matrix (or an n×%d matrix of flattened draws), got %s", fn, lang.MatrixShape(event), dim, describeShape(x))
 	}
 	switch x := x.(type) {
 	case lang.Number:
@@ -192,9 +192,6 @@ func eventOf(d lang.Distribution) []int {
 	return []int{d.Dist().Dim()}
 }
 
-// matrixShape formats [r, c] as r×c.
-func matrixShape(e []int) string { return fmt.Sprintf("%d×%d", e[0], e[1]) }
-
 // describeShape names a value for a shape error: "a number", "a 2×3
 // matrix", "a vector of length 4", or its type.
 func describeShape(x lang.Value) string {
@@ -228,7 +225,7 @@ func batchMatrixLogProb(d dist.Distribution, event []int, x lang.Value, xb *lang
 		}
 	}
 	if !ok || !tensor.SameShape(got, want) {
-		return nil, fmt.Errorf("log_prob: x must be a %s matrix, got %s", matrixShape(event), describeShape(x))
+		return nil, fmt.Errorf("log_prob: x must be a %s matrix, got %s", lang.MatrixShape(event), describeShape(x))
 	}
 	if n == 0 {
 		n = 1

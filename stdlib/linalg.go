@@ -90,11 +90,7 @@ func vectorPair(fn string, args lang.Tuple, kwargs []lang.Kwarg) (xt, yt *tensor
 }
 
 func builtinDiag(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x lang.Value
-	if err := lang.UnpackArgs("diag", args, kwargs, "x", &x); err != nil {
-		return nil, err
-	}
-	t, n, event, err := eventArg("diag", x)
+	x, t, n, event, err := unpackEventArg("diag", args, kwargs)
 	if err != nil {
 		return nil, err
 	}

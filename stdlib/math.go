@@ -11,8 +11,8 @@ import (
 // of a vector or matrix (tensor ops keep tracked arrays on their tape).
 func elementwise(name, doc string, f func(float64) float64, t func(*tensor.Tensor) *tensor.Tensor) *lang.Builtin {
 	return def(name, doc, func(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-		var x lang.Value
-		if err := lang.UnpackArgs(name, args, kwargs, "x", &x); err != nil {
+		x, err := argX(name, args, kwargs)
+		if err != nil {
 			return nil, err
 		}
 		switch x := x.(type) {
@@ -25,7 +25,7 @@ func elementwise(name, doc string, f func(float64) float64, t func(*tensor.Tenso
 				return lang.NewBatch(t(x.T)), nil
 			}
 		}
-		_, err := numeric(name, x)
+		_, err = numeric(name, x)
 		return nil, err
 	})
 }

@@ -16,8 +16,8 @@ func printBuiltins() []*lang.Builtin {
 }
 
 func builtinType(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x lang.Value
-	if err := lang.UnpackArgs("type", args, kwargs, "x", &x); err != nil {
+	x, err := argX("type", args, kwargs)
+	if err != nil {
 		return nil, err
 	}
 	return lang.String(x.Type()), nil

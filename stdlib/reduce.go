@@ -301,8 +301,8 @@ type lener interface {
 }
 
 func builtinLen(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x lang.Value
-	if err := lang.UnpackArgs("len", args, kwargs, "x", &x); err != nil {
+	x, err := argX("len", args, kwargs)
+	if err != nil {
 		return nil, err
 	}
 	switch x := x.(type) {
@@ -322,27 +322,28 @@ func builtinLen(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang
 }
 
 func builtinShape(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x lang.Value
-	if err := lang.UnpackArgs("shape", args, kwargs, "x", &x); err != nil {
+	x, err := argX("shape", args, kwargs)
+	if err != nil {
 		return nil, err
 	}
 	switch x := x.(type) {
 	case lang.Number:
 		return lang.NewVector([]float64{}), nil
 	case *lang.Batch:
-		s := make([]float64, len(x.Event()))
-		for i, d := range x.Event() {
-			s[i] = float64(d)
-		}
-		return lang.NewVector(s), nil
+		return shapeVector(x.Event()), nil
 	case *lang.Array:
-		s := make([]float64, len(x.Shape()))
-		for i, d := range x.Shape() {
-			s[i] = float64(d)
-		}
-		return lang.NewVector(s), nil
+		return shapeVector(x.Shape()), nil
 	}
 	return nil, fmt.Errorf("shape: got %s, want number, vector or matrix", x.Type())
+}
+
+// shapeVector returns a shape as the vector shape(x) gives.
+func shapeVector(shape []int) *lang.Array {
+	s := make([]float64, len(shape))
+	for i, d := range shape {
+		s[i] = float64(d)
+	}
+	return lang.NewVector(s)
 }
 
 // reduceBatch applies a reduction to each draw of a batch (a value

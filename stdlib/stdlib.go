@@ -64,6 +64,13 @@ func def(name, doc string, fn lang.BuiltinFunc) *lang.Builtin {
 	return b
 }
 
+// argX unpacks the one argument x of the builtin fn.
+func argX(fn string, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
+	var x lang.Value
+	err := lang.UnpackArgs(fn, args, kwargs, "x", &x)
+	return x, err
+}
+
 // noKwargs returns an error if a builtin without named parameters got any.
 func noKwargs(fn string, kwargs []lang.Kwarg) error {
 	if len(kwargs) > 0 {

@@ -23,13 +23,19 @@ func eventArg(fn string, x lang.Value) (t *tensor.Tensor, n int, event []int, er
 	return t, n, event, nil
 }
 
+// unpackEventArg unpacks the one argument x of a builtin and returns it
+// with what eventArg returns of it.
+func unpackEventArg(fn string, args lang.Tuple, kwargs []lang.Kwarg) (x lang.Value, t *tensor.Tensor, n int, event []int, err error) {
+	if x, err = argX(fn, args, kwargs); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	t, n, event, err = eventArg(fn, x)
+	return x, t, n, event, err
+}
+
 // vectorArg is eventArg for a builtin that takes only a vector.
 func vectorArg(fn string, args lang.Tuple, kwargs []lang.Kwarg) (t *tensor.Tensor, n int, err error) {
-	var x lang.Value
-	if err := lang.UnpackArgs(fn, args, kwargs, "x", &x); err != nil {
-		return nil, 0, err
-	}
-	t, n, event, err := eventArg(fn, x)
+	x, t, n, event, err := unpackEventArg(fn, args, kwargs)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -62,11 +68,7 @@ func vectorBuiltins() []*lang.Builtin {
 }
 
 func builtinCumsum(th *lang.Thread, b *lang.Builtin, args lang.Tuple, kwargs []lang.Kwarg) (lang.Value, error) {
-	var x lang.Value
-	if err := lang.UnpackArgs("cumsum", args, kwargs, "x", &x); err != nil {
-		return nil, err
-	}
-	t, n, event, err := eventArg("cumsum", x)
+	x, t, n, event, err := unpackEventArg("cumsum", args, kwargs)
 	if err != nil {
 		return nil, err
 	}

@@ -14,10 +14,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"math"
 	"math/rand/v2"
@@ -25,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/flowppl/flowppl/bench/internal/cmdstanout"
 	"github.com/flowppl/flowppl/draws"
 )
 
@@ -38,44 +37,16 @@ func main() {
 		log.Fatal(err)
 	}
 	s := testSet(*chains, *n, *seed)
-	create := func(name string) (io.WriteCloser, error) { return os.Create(name) }
-	names, err := draws.WriteCmdStanFiles(create, filepath.Join(*out, "ar1.csv"), s)
-	if err != nil {
-		log.Fatal(err)
-	}
 	sum, err := draws.Summarize(s)
 	if err != nil {
 		log.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(*out, "flowppl_summary.csv"))
+	names, err := cmdstanout.Write(filepath.Join(*out, "ar1.csv"), filepath.Join(*out, "flowppl_summary.csv"), s, sum)
 	if err != nil {
-		log.Fatal(err)
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"variable", "mean", "sd", "q5", "q50", "q95", "mcse_mean", "ess_bulk", "ess_tail", "rhat"})
-	rname := map[string]string{"lp__": "lp__"}
-	for _, c := range s.Columns() {
-		rname[c.Name] = rName(c.CmdStan)
-	}
-	g := func(v float64) string { return fmt.Sprintf("%.17g", v) }
-	for _, r := range sum.Rows {
-		w.Write([]string{rname[r.Name], g(r.Mean), g(r.SD), g(r.Q5), g(r.Q50), g(r.Q95), g(r.MCSE), g(r.ESSBulk), g(r.ESSTail), g(r.Rhat)})
-	}
-	w.Flush()
-	if err := f.Close(); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Print(sum)
 	fmt.Printf("wrote %s and flowppl_summary.csv in %s\n", strings.Join(names, " "), *out)
-}
-
-// rName turns CmdStan's "Sigma.2.1" into R's "Sigma[2,1]".
-func rName(col string) string {
-	parts := strings.Split(col, ".")
-	if len(parts) == 1 {
-		return col
-	}
-	return parts[0] + "[" + strings.Join(parts[1:], ",") + "]"
 }
 
 func testSet(m, n int, seed uint64) *draws.Set {

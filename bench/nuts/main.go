@@ -52,6 +52,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flowppl/flowppl/bench/internal/cmdstanout"
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/draws"
 	"github.com/flowppl/flowppl/flows"
@@ -331,7 +332,8 @@ func runScored(name, ref0 string, load func() (*interp.Posterior, *lang.Thread, 
 		return r
 	}
 	if *out != "" {
-		if err := writeRun(filepath.Join(*out, name+"."+strings.ReplaceAll(method, " ×", "_")), set, r.sum); err != nil {
+		base := filepath.Join(*out, name+"."+strings.ReplaceAll(method, " ×", "_"))
+		if _, err := cmdstanout.Write(base+".csv", base+".summary.csv", set, r.sum); err != nil {
 			r.err = err
 		}
 	}
@@ -540,44 +542,6 @@ func (r *result) score(set *draws.Set, ref *posteriordb.Reference) error {
 	return nil
 }
 
-// writeRun writes the CmdStan files of a run and flowppl's summary of the
-// same draws (with R's names: theta[1], 1-based), for compare.R.
-func writeRun(base string, set *draws.Set, sum *draws.Summary) error {
-	create := func(name string) (io.WriteCloser, error) { return os.Create(name) }
-	if _, err := draws.WriteCmdStanFiles(create, base+".csv", set); err != nil {
-		return err
-	}
-	f, err := os.Create(base + ".summary.csv")
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"variable", "mean", "sd", "q5", "q50", "q95", "mcse_mean", "ess_bulk", "ess_tail", "rhat"})
-	rname := map[string]string{"lp__": "lp__"}
-	for _, c := range set.Columns() {
-		rname[c.Name] = rName(c.CmdStan)
-	}
-	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 17, 64) }
-	for _, r := range sum.Rows {
-		w.Write([]string{rname[r.Name], g(r.Mean), g(r.SD), g(r.Q5), g(r.Q50), g(r.Q95), g(r.MCSE), g(r.ESSBulk), g(r.ESSTail), g(r.Rhat)})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// rName turns CmdStan's "theta.2" into R's "theta[2]".
-func rName(col string) string {
-	parts := strings.Split(col, ".")
-	if len(parts) == 1 {
-		return col
-	}
-	return parts[0] + "[" + strings.Join(parts[1:], ",") + "]"
-}
-
 // funnelSrc is Neal's funnel in 10 dimensions, as bench/nuts/funnel.stan.
 const funnelSrc = `
 model funnel() {
@@ -638,7 +602,8 @@ func runFunnel(neutra bool) *result {
 		}
 	}
 	if *out != "" {
-		if err := writeRun(filepath.Join(*out, "funnel10."+method), set, r.sum); err != nil {
+		base := filepath.Join(*out, "funnel10."+method)
+		if _, err := cmdstanout.Write(base+".csv", base+".summary.csv", set, r.sum); err != nil {
 			r.err = err
 		}
 	}

@@ -126,7 +126,4 @@ func TestMetricsOf(t *testing.T) {
 			t.Errorf("metricsOf(%q) = %q, want %q", name, got, want)
 		}
 	}
-	if rName("theta.2") != "theta[2]" || rName("lp__") != "lp__" || rName("S.1.2") != "S[1,2]" {
-		t.Errorf("rName: %q %q %q", rName("theta.2"), rName("lp__"), rName("S.1.2"))
-	}
 }

@@ -11,23 +11,6 @@ import (
 	"time"
 )
 
-func TestPipedREPL(t *testing.T) {
-	for _, tt := range []struct {
-		in, out, errw string
-		code          int
-	}{
-		{"print(1+1)\n", "2\n", "", exitOK},
-		{"x = [1,\n  2]\nx * 2\n", "[2, 4]\n", "", exitOK},
-		{"1 +\n", "", "end of input", exitError},
-		{"y = [1, 2, 3] + [1, 2]\nprint(3)\n", "", "<stdin>:1:15:", exitError},
-	} {
-		code, out, errw := flowppl(t, tt.in)
-		if code != tt.code || out != tt.out || !strings.Contains(errw, tt.errw) {
-			t.Errorf("%q: status %d, stdout %q, stderr %q; want %d, %q, %q", tt.in, code, out, errw, tt.code, tt.out, tt.errw)
-		}
-	}
-}
-
 // tmuxSession drives the real binary in a pseudo-terminal through tmux.
 type tmuxSession struct {
 	t      *testing.T

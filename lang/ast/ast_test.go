@@ -244,6 +244,30 @@ func TestWalkDepth(t *testing.T) {
 	}
 }
 
+// TestCheckDepthWalk checks that CheckDepth measures the depth Walk
+// reaches, through every kind of child: here the X of `given X` (which
+// CheckDepth once skipped), nested 20 levels deep.
+func TestCheckDepthWalk(t *testing.T) {
+	var given ast.Expr = &ast.Ident{Name: "x"}
+	for range 19 {
+		given = &ast.Unary{Op: ast.Neg, X: given}
+	}
+	fit := &ast.Fit{Q: &ast.Ident{Name: "q"}, Target: &ast.Ident{Name: "y"}, Given: given}
+	f := &ast.File{Stmts: []ast.Stmt{&ast.ExprStmt{X: fit}}}
+	depth, max := 0, 0
+	ast.Walk(depthVisitor{&depth, &max}, f)
+	// File > ExprStmt > Fit > 19 Unary > Ident
+	if max != 23 {
+		t.Fatalf("Walk reached depth %d, want 23", max)
+	}
+	if e := ast.CheckDepth(f, max); e != nil {
+		t.Errorf("CheckDepth(%d) = %v, want nil", max, e)
+	}
+	if e := ast.CheckDepth(f, max-1); e == nil {
+		t.Errorf("CheckDepth(%d) = nil, want an error at the given expression", max-1)
+	}
+}
+
 func ExampleFormatExpr() {
 	// (a + b) * -c^2, built by hand
 	e := &ast.Binary{

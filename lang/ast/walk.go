@@ -19,94 +19,94 @@ func Walk(v Visitor, n Node) {
 	if v = v.Visit(n); v == nil {
 		return
 	}
-	switch n := n.(type) {
-	case *File:
-		walkList(v, n.Stmts)
-	case *Assign:
-		Walk(v, n.Target)
-		Walk(v, n.Value)
-	case *ExprStmt:
-		Walk(v, n.X)
-	case *FnDef:
-		Walk(v, n.Name)
-		walkList(v, n.Params)
-		if n.Expr != nil {
-			Walk(v, n.Expr)
-		}
-		if n.Body != nil {
-			Walk(v, n.Body)
-		}
-	case *Return:
-		if n.Value != nil {
-			Walk(v, n.Value)
-		}
-	case *For:
-		Walk(v, n.Var)
-		Walk(v, n.Iter)
-		Walk(v, n.Body)
-	case *If:
-		Walk(v, n.Cond)
-		Walk(v, n.Then)
-		if n.Else != nil {
-			Walk(v, n.Else)
-		}
-	case *ModelDef:
-		Walk(v, n.Name)
-		walkList(v, n.Params)
-		Walk(v, n.Body)
-	case *Tilde:
-		Walk(v, n.LHS)
-		Walk(v, n.Dist)
-	case *Block:
-		walkList(v, n.Stmts)
-	case *Number, *String, *Bool, *None, *Ident:
-		// leaves
-	case *Unary:
-		Walk(v, n.X)
-	case *Binary:
-		Walk(v, n.X)
-		Walk(v, n.Y)
-	case *Call:
-		Walk(v, n.Fn)
-		walkList(v, n.Args)
-		walkList(v, n.Kwargs)
-	case *Kwarg:
-		Walk(v, n.Value)
-	case *Index:
-		Walk(v, n.X)
-		walkList(v, n.Indices)
-	case *Slice:
-		if n.Lo != nil {
-			Walk(v, n.Lo)
-		}
-		if n.Hi != nil {
-			Walk(v, n.Hi)
-		}
-	case *Field:
-		Walk(v, n.X)
-	case *List:
-		walkList(v, n.Elems)
-	case *FlowExpr:
-		walkList(v, n.Args)
-		walkList(v, n.Kwargs)
-	case *Fit:
-		Walk(v, n.Q)
-		Walk(v, n.Target)
-		if n.Given != nil {
-			Walk(v, n.Given)
-		}
-		walkList(v, n.Options)
-	default:
-		panic(fmt.Sprintf("ast.Walk: unexpected node type %T", n))
-	}
+	eachChild(n, func(c Node) { Walk(v, c) })
 	v.Visit(nil)
 }
 
-// walkList walks the nodes of list in order.
-func walkList[N Node](v Visitor, list []N) {
-	for _, n := range list {
-		Walk(v, n)
+// eachChild calls f with each child of n in source order (the order Walk
+// visits them), skipping omitted optional children: nil, or an interface
+// holding a nil pointer (FnDef.Body of the one-line form). It is the one
+// list of each node type's children, for Walk and CheckDepth.
+func eachChild(n Node, f func(Node)) {
+	add := func(ns ...Node) { addList(f, ns) }
+	switch n := n.(type) {
+	case *File:
+		addList(f, n.Stmts)
+	case *Assign:
+		add(n.Target, n.Value)
+	case *ExprStmt:
+		add(n.X)
+	case *FnDef:
+		add(n.Name)
+		addList(f, n.Params)
+		add(n.Expr, n.Body)
+	case *Return:
+		add(n.Value)
+	case *For:
+		add(n.Var, n.Iter, n.Body)
+	case *If:
+		add(n.Cond, n.Then, n.Else)
+	case *ModelDef:
+		add(n.Name)
+		addList(f, n.Params)
+		add(n.Body)
+	case *Tilde:
+		add(n.LHS, n.Dist)
+	case *Block:
+		addList(f, n.Stmts)
+	case *Number, *String, *Bool, *None, *Ident:
+		// leaves
+	case *Unary:
+		add(n.X)
+	case *Binary:
+		add(n.X, n.Y)
+	case *Call:
+		add(n.Fn)
+		addList(f, n.Args)
+		addList(f, n.Kwargs)
+	case *Kwarg:
+		add(n.Value)
+	case *Index:
+		add(n.X)
+		addList(f, n.Indices)
+	case *Slice:
+		add(n.Lo, n.Hi)
+	case *Field:
+		add(n.X)
+	case *List:
+		addList(f, n.Elems)
+	case *FlowExpr:
+		addList(f, n.Args)
+		addList(f, n.Kwargs)
+	case *Fit:
+		add(n.Q, n.Target, n.Given)
+		addList(f, n.Options)
+	default:
+		panic(fmt.Sprintf("ast: unexpected node type %T", n))
 	}
+}
+
+// addList calls f with each present node of list in order.
+func addList[N Node](f func(Node), list []N) {
+	for _, n := range list {
+		if Node(n) != nil && !isNilNode(n) {
+			f(n)
+		}
+	}
+}
+
+// isNilNode reports whether n is an interface holding a nil pointer (an
+// omitted optional child such as FnDef.Body).
+func isNilNode(n Node) bool {
+	switch n := n.(type) {
+	case *Block:
+		return n == nil
+	case *Ident:
+		return n == nil
+	case *If:
+		return n == nil
+	}
+	return false
 }
 
 type inspector func(Node) bool
