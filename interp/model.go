@@ -97,6 +97,11 @@ type modelRun struct {
 	termName map[ast.Pos]string
 	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
 
+	// Purity of the builtins called (model_trace.go): the posterior's
+	// cache of known builtins (modeDensity only) and whether one was not.
+	purity map[*lang.Builtin]bool
+	impure bool
+
 	sim    *simState   // a run of simulate (simulate.go), nil otherwise
 	menv   *env        // the model-only builtins
 	consts *constCache // the posterior's constant values (model_const.go)
@@ -281,6 +286,12 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 		p.consts.info = m.constants()
 	}
 	r.consts = &p.consts
+	if r.mode == modeDensity {
+		if p.purity == nil {
+			p.purity = map[*lang.Builtin]bool{}
+		}
+		r.purity = p.purity
+	}
 	r.args = p.Args
 	if r.rows != nil {
 		r.args = p.sliceRows(r.rows)
@@ -902,7 +913,9 @@ func (p *Posterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 	r := newRun(modeDensity, z.Dim(0))
 	r.z, r.lay = z, p.lay
 	p.rows.setUp(r)
-	if _, err := p.run(p.th, r); err != nil {
+	_, err := p.run(p.th, r)
+	p.impure = p.impure || r.impure
+	if err != nil {
 		return nil, err
 	}
 	if r.rows != nil && p.rows.z0 != nil {

@@ -1,0 +1,186 @@
+package interp_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/flowppl/flowppl/infer"
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// sameBits reports whether a and b hold the same float64s bit for bit.
+func sameBits(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameRuns fails unless the two NUTS results hold the same chains: draws,
+// lp__, step sizes, tree depths and every other sampler column, bit for
+// bit.
+func sameRuns(t *testing.T, what string, a, b *infer.NUTSResult) {
+	t.Helper()
+	if len(a.Chains) != len(b.Chains) {
+		t.Fatalf("%s: %d and %d chains", what, len(a.Chains), len(b.Chains))
+	}
+	for c := range a.Chains {
+		x, y := a.Chains[c], b.Chains[c]
+		for _, col := range []struct {
+			name string
+			x, y []float64
+		}{
+			{"draws", x.Draws, y.Draws}, {"lp", x.LP, y.LP}, {"step sizes", x.StepSize, y.StepSize},
+			{"accept_stat", x.AcceptStat, y.AcceptStat}, {"energy", x.Energy, y.Energy},
+			{"inverse metric", x.InvMetric, y.InvMetric},
+		} {
+			if !sameBits(col.x, col.y) {
+				t.Errorf("%s: chain %d: the %s differ", what, c+1, col.name)
+			}
+		}
+		if fmt.Sprint(x.TreeDepth, x.NLeapfrog, x.Divergent, x.Gradients) != fmt.Sprint(y.TreeDepth, y.NLeapfrog, y.Divergent, y.Gradients) {
+			t.Errorf("%s: chain %d: the tree depths, leapfrogs, divergences or gradient counts differ", what, c+1)
+		}
+	}
+}
+
+// replayed returns the replayed and all gradients of res's chains.
+func replayed(res *infer.NUTSResult) (n, all int) {
+	for _, c := range res.Chains {
+		n += c.Replayed
+		all += c.Gradients
+	}
+	return n, all
+}
+
+// nutsTraceOnOff runs NUTS on p with tracing on and off (same options
+// otherwise) and checks that the results are identical; it returns the
+// traced run.
+func nutsTraceOnOff(t *testing.T, what string, p infer.Posterior, o infer.NUTSOptions) *infer.NUTSResult {
+	t.Helper()
+	o.NoTrace = false
+	on, err := infer.NUTS(p, o)
+	if err != nil {
+		t.Fatalf("%s, traced: %v", what, err)
+	}
+	o.NoTrace = true
+	off, err := infer.NUTS(p, o)
+	if err != nil {
+		t.Fatalf("%s, untraced: %v", what, err)
+	}
+	sameRuns(t, what, on, off)
+	if n, _ := replayed(off); n != 0 {
+		t.Errorf("%s: %d gradients replayed with NoTrace", what, n)
+	}
+	return on
+}
+
+// TestNUTSTraceIdentical: NUTS on eight schools (non-centred) and kidiq,
+// with 1 chain and with 4 (batched on a fork, the default; and each chain
+// on its own fork, Unbatched), gives the same draws, lp__, step sizes and
+// tree depths, bit for bit, with its gradients replayed from traces as
+// with every gradient run through the interpreter, and almost every
+// gradient is replayed (the recordings and the replays that refuse are
+// the others: both models are traceable, so coverage cannot drop
+// silently). Run with -race, the Unbatched case has chains replaying
+// their own traces in parallel.
+func TestNUTSTraceIdentical(t *testing.T) {
+	for _, pp := range nutsPosteriors {
+		for _, tc := range []struct {
+			chains    int
+			unbatched bool
+		}{{1, false}, {4, false}, {4, true}} {
+			what := fmt.Sprintf("%s, %d chains", pp.name, tc.chains)
+			if tc.unbatched {
+				what += ", unbatched"
+			}
+			p := nutsPosteriorT(t, pp.dir)
+			o := infer.NUTSOptions{Chains: tc.chains, Warmup: 80, Samples: 30, MaxDepth: 6, Seed: 5, Unbatched: tc.unbatched, Parallel: 4}
+			res := nutsTraceOnOff(t, what, p, o)
+			if n, all := replayed(res); float64(n) < 0.95*float64(all) {
+				t.Errorf("%s: %d of %d gradients replayed, want at least 95 %%", what, n, all)
+			}
+		}
+	}
+}
+
+// traceModel returns the posterior post of src.
+func traceModel(t *testing.T, src string) *interp.Posterior {
+	t.Helper()
+	th, _, _ := newThread()
+	g, err := interp.ExecFile(th, "trace.flow", src, nil)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	return g["post"].(*interp.Posterior)
+}
+
+// TestNUTSTraceFallback: models a trace cannot cover, or only at some
+// points, sample the same with tracing on and off. An if on a latent's
+// value (one chain: at one row the condition has one value) makes every
+// recording unreplayable: no gradient is replayed. A scale that is a
+// latent (y ~ Normal(mu, mu)) is out of support for mu ≤ 0, where the
+// distribution's guard refuses the replay and the interpreter answers
+// (−Inf: the warm-up's divergences): most gradients are still replayed.
+// A model that draws (sample) is not a function of the point: nothing is
+// replayed.
+func TestNUTSTraceFallback(t *testing.T) {
+	o := infer.NUTSOptions{Chains: 1, Warmup: 100, Samples: 50, Seed: 3, SaveWarmup: true}
+	for _, tc := range []struct {
+		name, src string
+		traced    bool
+	}{
+		{"if on a latent", "model m(y) {\n    mu ~ Normal(0, 3)\n    if mu > 0 {\n        y ~ Normal(mu, 1)\n    } else {\n        y ~ Normal(mu, 2)\n    }\n}\npost = m([0.5, -0.3, 1.2])\n", false},
+		{"a latent scale", "model m(y) {\n    mu ~ Normal(1, 1)\n    y ~ Normal(0, mu)\n}\npost = m([0.5, -0.3, 1.2, 0.1])\n", true},
+		{"sample in the model", "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m([0.5, -0.3])\n", false},
+	} {
+		res := nutsTraceOnOff(t, tc.name, traceModel(t, tc.src), o)
+		n, all := replayed(res)
+		if !tc.traced && n != 0 {
+			t.Errorf("%s: %d of %d gradients replayed, want none", tc.name, n, all)
+		}
+		if tc.traced {
+			if float64(n) < 0.5*float64(all) || n == all {
+				t.Errorf("%s: %d of %d gradients replayed, want most but not all", tc.name, n, all)
+			}
+			div := 0
+			for _, d := range res.Chains[0].Divergent {
+				if d {
+					div++
+				}
+			}
+			if div == 0 {
+				t.Errorf("%s: no divergent transition: the chain never left the support, so the guard was not tested", tc.name)
+			}
+		}
+	}
+}
+
+// TestPosteriorTraceable: Traceable is true for a model of pure
+// operations and, after a run of the log density that called sample,
+// false.
+func TestPosteriorTraceable(t *testing.T) {
+	pure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
+	impure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m(0.5)\n")
+	for _, p := range []*interp.Posterior{pure, impure} {
+		if _, err := p.LogDensity(tensor.New([]float64{0.3}, 1, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !pure.Traceable(1) || !pure.Traceable(4) {
+		t.Error("a pure model is not Traceable")
+	}
+	if impure.Traceable(1) {
+		t.Error("a model that called sample is Traceable")
+	}
+	if f := impure.Fork().(*interp.Posterior); f.Traceable(1) {
+		t.Error("a fork of a model that called sample is Traceable")
+	}
+}
