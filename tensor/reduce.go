@@ -9,16 +9,30 @@ import (
 func Sum(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, []int{})
-	out.data[0] = sum(a.data)
+	s := sumStep{a: a.data, out: out.data}
+	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad[0]
-			for i := range ga {
-				ga[i] += g
-			}
-		})
+		s.ga, s.g = ga, out.grad
+		p := new(sumStep)
+		*p = s
+		tp.push(p)
 	}
 	return out
+}
+
+// sumStep is Sum's recorded step.
+type sumStep struct{ a, out, ga, g []float64 }
+
+func (s *sumStep) forward() bool {
+	s.out[0] = sum(s.a)
+	return true
+}
+
+func (s *sumStep) backward() {
+	g := s.g[0]
+	for i := range s.ga {
+		s.ga[i] += g
+	}
 }
 
 // Mean returns the mean of all elements as a rank-0 tensor.
@@ -30,7 +44,26 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 	outer, n, inner := splitAxis(a.shape, axis)
 	tp := tapeOf(a)
 	out := newOut(tp, removeAxis(a.shape, axis))
-	od, ad := out.data, a.data
+	s := sumAxisStep{outer: outer, n: n, inner: inner, a: a.data, out: out.data}
+	s.forward()
+	if ga := gradOn(a, tp); ga != nil {
+		s.ga, s.g = ga, out.grad
+		p := new(sumAxisStep)
+		*p = s
+		tp.push(p)
+	}
+	return out
+}
+
+// sumAxisStep is SumAxis's recorded step: a of shape [outer, n, inner]
+// summed over n.
+type sumAxisStep struct {
+	outer, n, inner int
+	a, out, ga, g   []float64
+}
+
+func (s *sumAxisStep) forward() bool {
+	od, ad, outer, n, inner := s.out, s.a, s.outer, s.n, s.inner
 	if inner == 1 { // the last axis (as log-densities of rows): no slicing per element
 		ad = ad[:outer*n]
 		for o := range od[:outer] {
@@ -40,42 +73,41 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 			}
 			od[o] = s
 		}
-	} else {
-		clear(od)
-		for o := 0; o < outer; o++ {
-			dst := od[o*inner : (o+1)*inner]
-			for k := 0; k < n; k++ {
-				src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
-				for j, v := range src {
-					dst[j] += v
-				}
+		return true
+	}
+	clear(od)
+	for o := 0; o < outer; o++ {
+		dst := od[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range src {
+				dst[j] += v
 			}
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			if inner == 1 {
-				for o, v := range g[:outer] {
-					row := ga[o*n : (o+1)*n]
-					for k := range row {
-						row[k] += v
-					}
-				}
-				return
+	return true
+}
+
+func (s *sumAxisStep) backward() {
+	g, ga, outer, n, inner := s.g, s.ga, s.outer, s.n, s.inner
+	if inner == 1 {
+		for o, v := range g[:outer] {
+			row := ga[o*n : (o+1)*n]
+			for k := range row {
+				row[k] += v
 			}
-			for o := 0; o < outer; o++ {
-				src := g[o*inner : (o+1)*inner]
-				for k := 0; k < n; k++ {
-					dst := ga[(o*n+k)*inner : (o*n+k+1)*inner]
-					for j, v := range src {
-						dst[j] += v
-					}
-				}
-			}
-		})
+		}
+		return
 	}
-	return out
+	for o := 0; o < outer; o++ {
+		src := g[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			dst := ga[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range src {
+				dst[j] += v
+			}
+		}
+	}
 }
 
 // MeanAxis averages over one axis, removing it.

@@ -271,18 +271,38 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	shape[axis] = length
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	w := length * inner
-	for o := 0; o < outer; o++ {
-		copy(out.data[o*w:(o+1)*w], a.data[(o*n+start)*inner:])
-	}
+	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, a: a.data, out: out.data}
+	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			for o := 0; o < outer; o++ {
-				addTo(ga[(o*n+start)*inner:(o*n+start)*inner+w], out.grad[o*w:])
-			}
-		})
+		s.ga, s.g = ga, out.grad
+		p := new(narrowStep)
+		*p = s
+		tp.push(p)
 	}
 	return out
+}
+
+// narrowStep is Narrow's recorded step: rows of w = length·inner values
+// from a of shape [outer, n, inner], from start on the middle axis.
+type narrowStep struct {
+	outer, n, start, inner, w int
+	a, out, ga, g             []float64
+}
+
+func (s *narrowStep) forward() bool {
+	w := s.w
+	for o := 0; o < s.outer; o++ {
+		copy(s.out[o*w:(o+1)*w], s.a[(o*s.n+s.start)*s.inner:])
+	}
+	return true
+}
+
+func (s *narrowStep) backward() {
+	w := s.w
+	for o := 0; o < s.outer; o++ {
+		at := (o*s.n + s.start) * s.inner
+		addTo(s.ga[at:at+w], s.g[o*w:])
+	}
 }
 
 // BroadcastTo returns a broadcast to shape (NumPy rules; a copy unless the
@@ -367,7 +387,7 @@ func Rows(a *Tensor, lo, m int) *Tensor {
 	if len(a.shape) == 0 || lo < 0 || m < 0 || lo+m > a.shape[0] {
 		panic(fmt.Sprintf("tensor.Rows: rows [%d, %d) out of range for shape %v", lo, lo+m, a.shape))
 	}
-	a.checkLive()
+	a.read()
 	w := 1
 	for _, d := range a.shape[1:] {
 		w *= d

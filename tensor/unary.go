@@ -6,29 +6,63 @@ import "math"
 // records bwd(ga, g, x, y), which adds g·f'(x) into ga (all of equal length).
 // bwd nil means a zero derivative.
 func unaryOp(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
-	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	fwd(out.data, a.data)
-	if ga := gradOn(a, tp); ga != nil && bwd != nil {
-		tp.record(func() { bwd(ga, out.grad, a.data, out.data) })
-	}
-	return out
+	return unaryRec(a, fwd, bwd, false)
 }
 
 // unaryOpHeavy is unaryOp for elementwise passes costly enough to share
 // between the cores (splitElems): fwd and bwd must treat every index on
 // its own.
 func unaryOpHeavy(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
-	pf := func(y, x []float64) {
-		splitElems(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
+	return unaryRec(a, fwd, bwd, true)
+}
+
+// unaryRec is unaryOp, its passes shared between the cores when heavy.
+func unaryRec(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64), heavy bool) *Tensor {
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	s := unaryStep{fwd: fwd, x: a.data, y: out.data, heavy: heavy}
+	s.forward()
+	ga := gradOn(a, tp)
+	if ga != nil && bwd != nil {
+		s.bwd, s.ga, s.g = bwd, ga, out.grad
+	} else if tp == nil || tp.rec == nil || !out.Tracked() {
+		return out
 	}
-	var pb func(ga, g, x, y []float64)
-	if bwd != nil {
-		pb = func(ga, g, x, y []float64) {
-			splitElems(len(g), func(lo, hi int) { bwd(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
-		}
+	// (A tracked result with a zero derivative is recorded only on a
+	// trace, for its forward.)
+	p := new(unaryStep)
+	*p = s
+	tp.push(p)
+	return out
+}
+
+// unaryStep is the recorded step of unaryOp and unaryOpHeavy; bwd nil is
+// a zero derivative.
+type unaryStep struct {
+	fwd   func(y, x []float64)
+	bwd   func(ga, g, x, y []float64)
+	x, y  []float64
+	ga, g []float64
+	heavy bool
+}
+
+func (s *unaryStep) forward() bool {
+	if s.heavy && len(s.x) >= parElems {
+		splitElems(len(s.x), func(lo, hi int) { s.fwd(s.y[lo:hi], s.x[lo:hi]) })
+	} else {
+		s.fwd(s.y, s.x)
 	}
-	return unaryOp(a, pf, pb)
+	return true
+}
+
+func (s *unaryStep) backward() {
+	switch {
+	case s.bwd == nil:
+	case s.heavy && len(s.g) >= parElems:
+		splitElems(len(s.g), func(lo, hi int) { s.bwd(s.ga[lo:hi], s.g[lo:hi], s.x[lo:hi], s.y[lo:hi]) })
+	default:
+		s.bwd(s.ga, s.g, s.x, s.y)
+	}
 }
 
 // The most used operations (Exp, Log, Log1p, Square, Softplus) have their
