@@ -64,7 +64,9 @@ type NUTSOptions struct {
 	// Parallel is the number of chains run at once (default GOMAXPROCS).
 	// A Posterior that is not a Forker is evaluated by one chain at a time.
 	// A BatchForker's chains are batched on one fork unless Parallel is
-	// set: then on Parallel forks (see NUTS).
+	// set: then on Parallel forks (see NUTS); a BatchForker whose
+	// gradients are replayed traces runs each chain on a fork of its own
+	// unless Parallel is set.
 	Parallel int
 	// Context cancels sampling between iterations; the draws so far are
 	// kept and NUTSResult.Stopped is "cancelled".
@@ -270,7 +272,14 @@ type NUTSResult struct {
 // chain c's points going to batcher c mod Parallel (with Unbatched it is a
 // Forker, if it is one). One batcher is the default because a model call
 // costs mostly per call: two batches of 2 rows take about as long as one
-// of 4 on free cores and twice the CPU, and longer on a busy machine. Either way chain c's draws depend only on Seed and c
+// of 4 on free cores and twice the CPU, and longer on a busy machine.
+// Unless the posterior is also Traceable and a fork of it records a
+// replayable trace at one row (with NoTrace unset and Parallel unset):
+// then the gradients are replayed traces (nutstrace.go), which cost about
+// as much per row at one row as in a batch, and each chain runs on a fork
+// of its own, Parallel at a time, as with Unbatched. Any Traceable
+// posterior's gradients are replayed wherever they are evaluated, one row
+// or a batch, with the same values as LogDensity's. Either way chain c's draws depend only on Seed and c
 // (batched rows equal single rows where the model's operations are
 // row-wise, as the tests check). An error from LogDensity stops every
 // chain and is returned with the draws so far; a non-finite log density
@@ -310,7 +319,14 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	fk, isForker := p.(Forker)
 	bf, isBatchForker := p.(BatchForker)
 	var wg sync.WaitGroup
-	if (isBatchForker || !isForker) && !o.Unbatched {
+	batched := (isBatchForker || !isForker) && !o.Unbatched
+	if batched && isBatchForker && isForker && opts.Parallel == 0 && replaysOneRow(fk, &o) {
+		// A replayed gradient costs about as much per row at one row as
+		// in a batch, and the rounds' hand-offs cost more than they
+		// save: each chain on a fork of its own, in parallel.
+		batched = false
+	}
+	if batched {
 		// Every chain in its own goroutine, their gradients evaluated
 		// together by a batcher: one for a posterior that cannot be
 		// forked, else one on a fork, or, when Parallel is set,

@@ -2,6 +2,7 @@ package infer
 
 import (
 	"math"
+	"math/rand/v2"
 	"os"
 
 	"github.com/flowppl/flowppl/tensor"
@@ -21,9 +22,12 @@ type Traceable interface {
 }
 
 // traceTries is the number of recordings a tracer makes that cannot be
-// replayed (a model with an if on a latent's value, a first point out of
-// support) before it stops recording.
-const traceTries = 3
+// replayed (a model with an if on a latent's value, a point out of
+// support) before it stops recording. After a failed recording at its
+// n-th evaluation that needed LogDensity, a tracer records again at the
+// 2n-th: a model that cannot be traced costs a few recordings, and one
+// that can is traced even when its first points are out of support.
+const traceTries = 8
 
 // noTraceEnv is the environment variable that turns tracing off, like
 // NUTSOptions.NoTrace.
@@ -42,6 +46,8 @@ type tracer struct {
 	tr    *tensor.Trace // nil: none (yet)
 	tries int           // recordings that cannot be replayed
 	why   string        // why the last one cannot
+	evals int           // evaluations without a replay (wants' calls)
+	next  int           // the evaluation to record at
 
 	z, lp, g []float64 // b×D, b and b×D buffers (the batcher's)
 
@@ -75,8 +81,15 @@ func (t *tracer) replay(z, lp, grad []float64) bool {
 	return false
 }
 
-// wants reports whether the next evaluation should record.
-func (t *tracer) wants() bool { return t.tr == nil && t.tries < traceTries }
+// wants reports whether an evaluation that the trace did not answer
+// should record.
+func (t *tracer) wants() bool {
+	if t.tr != nil || t.tries >= traceTries {
+		return false
+	}
+	t.evals++
+	return t.evals >= t.next
+}
 
 // record evaluates the log density of z (b×D) on a recording and keeps
 // the trace when it can be replayed; the returned trace's Err, Out and
@@ -86,6 +99,7 @@ func (t *tracer) record(z []float64) *tensor.Trace {
 	tr := tensor.Record(z, t.b, t.d, func(x *tensor.Tensor) (*tensor.Tensor, error) {
 		return checkedDensity(t.p, x, t.b)
 	})
+	t.next = 2 * t.evals
 	switch {
 	case tr.Err() != nil:
 		t.tries++
@@ -118,3 +132,36 @@ func finite(v []float64) bool {
 	}
 	return true
 }
+
+// replaysOneRow reports whether a fork of p records a replayable trace of
+// its log density at one row, trying the first chain's initial point (or
+// 0) and then points drawn as initial points are (from a stream of its
+// own: the chains' draws do not change).
+func replaysOneRow(fk Forker, o *NUTSOptions) bool {
+	q := fk.Fork()
+	t := newTracer(q, 1, o)
+	if t == nil {
+		return false
+	}
+	z := make([]float64, q.Dim())
+	if o.Init != nil {
+		copy(z, o.Init[0])
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, probeStream))
+	for range 3 {
+		if t.record(z); t.tr != nil {
+			return true
+		}
+		if t.tries >= traceTries {
+			return false // not a pure function of the point
+		}
+		for i := range z {
+			z[i] = o.InitRadius * (2*rng.Float64() - 1)
+		}
+	}
+	return false
+}
+
+// probeStream is the PCG stream of replaysOneRow's points (chain c uses
+// stream c).
+const probeStream = 1<<64 - 1

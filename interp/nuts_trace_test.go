@@ -83,29 +83,31 @@ func nutsTraceOnOff(t *testing.T, what string, p infer.Posterior, o infer.NUTSOp
 }
 
 // TestNUTSTraceIdentical: NUTS on eight schools (non-centred) and kidiq,
-// with 1 chain and with 4 (batched on a fork, the default; and each chain
-// on its own fork, Unbatched), gives the same draws, lp__, step sizes and
-// tree depths, bit for bit, with its gradients replayed from traces as
-// with every gradient run through the interpreter, and almost every
-// gradient is replayed (the recordings and the replays that refuse are
-// the others: both models are traceable, so coverage cannot drop
+// with 1 chain and with 4 (batched in rounds of 4 rows on one fork:
+// Parallel 1; each chain on its own fork: Unbatched, 4 in parallel), gives
+// the same draws, lp__, step sizes and tree depths, bit for bit, with its
+// gradients replayed from traces as with every gradient run through the
+// interpreter, and almost every gradient is replayed (the others are the
+// recordings: both models are traceable, so coverage cannot drop
 // silently). Run with -race, the Unbatched case has chains replaying
-// their own traces in parallel.
+// their own traces in parallel. With the default layout, traced chains
+// run on forks and untraced ones are batched: the draws are the same too
+// for these models, whose operations are row-wise.
 func TestNUTSTraceIdentical(t *testing.T) {
 	for _, pp := range nutsPosteriors {
 		for _, tc := range []struct {
-			chains    int
-			unbatched bool
-		}{{1, false}, {4, false}, {4, true}} {
-			what := fmt.Sprintf("%s, %d chains", pp.name, tc.chains)
+			chains, parallel int
+			unbatched        bool
+		}{{1, 0, false}, {4, 1, false}, {4, 4, true}, {4, 0, false}} {
+			what := fmt.Sprintf("%s, %d chains, parallel %d", pp.name, tc.chains, tc.parallel)
 			if tc.unbatched {
 				what += ", unbatched"
 			}
 			p := nutsPosteriorT(t, pp.dir)
-			o := infer.NUTSOptions{Chains: tc.chains, Warmup: 80, Samples: 30, MaxDepth: 6, Seed: 5, Unbatched: tc.unbatched, Parallel: 4}
+			o := infer.NUTSOptions{Chains: tc.chains, Warmup: 80, Samples: 30, MaxDepth: 6, Seed: 5, Unbatched: tc.unbatched, Parallel: tc.parallel}
 			res := nutsTraceOnOff(t, what, p, o)
-			if n, all := replayed(res); float64(n) < 0.95*float64(all) {
-				t.Errorf("%s: %d of %d gradients replayed, want at least 95 %%", what, n, all)
+			if n, all := replayed(res); float64(n) < 0.99*float64(all) {
+				t.Errorf("%s: %d of %d gradients replayed, want at least 99 %%", what, n, all)
 			}
 		}
 	}
@@ -143,6 +145,7 @@ func TestNUTSTraceFallback(t *testing.T) {
 	} {
 		res := nutsTraceOnOff(t, tc.name, traceModel(t, tc.src), o)
 		n, all := replayed(res)
+		t.Logf("%s: %d of %d gradients replayed", tc.name, n, all)
 		if !tc.traced && n != 0 {
 			t.Errorf("%s: %d of %d gradients replayed, want none", tc.name, n, all)
 		}
