@@ -167,3 +167,61 @@ func TestTracePosteriordb(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTraceReplay is BenchmarkNUTSGradient's gradient by a replay of
+// a trace recorded once (tensor.Record of the log density, then
+// Trace.Replay per op): the same points, rows = 1 and 4.
+func BenchmarkTraceReplay(b *testing.B) {
+	for _, pp := range nutsPosteriors {
+		for _, rows := range []int{1, 4} {
+			b.Run(fmt.Sprintf("%s/rows=%d", pp.name, rows), func(b *testing.B) {
+				p := nutsPosterior(b, pp.dir)
+				d := p.Dim()
+				z := make([]float64, rows*d)
+				for i := range z {
+					z[i] = 0.1 * float64(i%7-3)
+				}
+				tr := tensor.Record(z, rows, d, p.LogDensity)
+				if !tr.Replayable() {
+					b.Fatal(tr.Why())
+				}
+				lp, g := make([]float64, rows), make([]float64, rows*d)
+				cpu0 := cpuTime()
+				for b.Loop() {
+					if !tr.Replay(z, lp, g) {
+						b.Fatal("replay refused")
+					}
+				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*rows)/1e3, "cpu-µs/row")
+			})
+		}
+	}
+}
+
+// TestTraceReplayAllocs: a replay of eight schools' or kidiq's trace
+// allocates nothing (the steps hold all they need; no closure per call).
+func TestTraceReplayAllocs(t *testing.T) {
+	for _, pp := range nutsPosteriors {
+		p := nutsPosteriorT(t, pp.dir)
+		for _, rows := range []int{1, 4} {
+			d := p.Dim()
+			z := make([]float64, rows*d)
+			for i := range z {
+				z[i] = 0.1 * float64(i%7-3)
+			}
+			tr := tensor.Record(z, rows, d, p.LogDensity)
+			lp, g := make([]float64, rows), make([]float64, rows*d)
+			allocs := testing.AllocsPerRun(20, func() {
+				if !tr.Replay(z, lp, g) {
+					t.Fatal("replay refused")
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s rows=%d: %v allocations a replay, want 0", pp.name, rows, allocs)
+			}
+		}
+		if err := os.Chdir("interp"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
