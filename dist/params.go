@@ -3,6 +3,7 @@ package dist
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -375,7 +376,7 @@ func newMaskedEach(fam string, bad []func(float64) bool, x *tensor.Tensor, ps ..
 		panic(fmt.Sprintf("dist.%s: %d rules for %d tensors", fam, len(bad), len(ts)))
 	}
 	for k, t := range ts {
-		if anyBad(t.Data(), bad[k]) {
+		if !tensor.CleanNaN(t, bad[k]) { // a guard on a traced tensor (tensor.Trace)
 			return newMasked(fam, func(v []float64) bool {
 				for k, f := range bad {
 					if f != nil && f(v[k]) {
@@ -390,23 +391,6 @@ func newMaskedEach(fam string, bad []func(float64) bool, x *tensor.Tensor, ps ..
 	m := &masked{shape: shape, last: shape[len(shape)-1]}
 	m.rows = make([]bool, numel(shape)/max(m.last, 1))
 	return m, x
-}
-
-// anyBad reports whether some value of d is NaN or bad (nil: none is).
-func anyBad(d []float64, bad func(float64) bool) bool {
-	for _, v := range d {
-		if v != v {
-			return true
-		}
-	}
-	if bad != nil {
-		for _, v := range d {
-			if bad(v) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // numel returns the number of elements of a tensor of the given shape.
@@ -433,28 +417,33 @@ var (
 // x and the parameters ps of a family whose only constraint is ps[last] >
 // 0 (a scale), in the common layout: x a batch of rows [n, d] without NaN,
 // and each parameter a number or a vector of d without NaN. It reads each
-// value once, with no call per element.
+// value once, with no call per element of x.
 func rowsUnmasked(x *tensor.Tensor, ps ...*tensor.Tensor) bool {
 	if x.Rank() != 2 {
 		return false
 	}
 	d := x.Dim(1)
-	for k, p := range ps {
+	for _, p := range ps {
 		if p.Rank() > 1 || (p.Len() != 1 && p.Len() != d) {
 			return false
 		}
-		for _, v := range p.Data() {
-			if v != v || (k == len(ps)-1 && !(v > 0)) {
-				return false
-			}
+	}
+	// Guards on traced tensors (tensor.Trace): the checks are repeated at
+	// replay.
+	for k, p := range ps {
+		bad := isNaN
+		if k == len(ps)-1 {
+			bad = notPositive // NaN included
+		}
+		if !tensor.Clean(p, bad) {
+			return false
 		}
 	}
-	bad := 0.0
-	for _, v := range x.Data() {
-		bad += v - v // NaN once any value is NaN (or ±Inf: then fall back too)
-	}
-	return bad == 0
+	return tensor.CleanFinite(x) // ±Inf: fall back too
 }
+
+// isNaN is math.IsNaN as a rule value.
+var isNaN = math.IsNaN
 
 // unmaskedRows is the masked of a value x ([n, d]) for which rowsUnmasked
 // holds.
@@ -487,6 +476,9 @@ func (m *masked) finish(elem, rowTerm *tensor.Tensor) *tensor.Tensor {
 func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 	if rowTerm != nil {
 		r = tensor.Add(r, rowTerm)
+	}
+	if !slices.Contains(m.rows, true) && tensor.CleanNaN(r, nil) {
+		return r // nothing masked (a guard on a traced r: tensor.Trace)
 	}
 	fill := false
 	for i, v := range r.Data() {

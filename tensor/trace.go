@@ -27,21 +27,52 @@ type funcStep func()
 func (funcStep) forward() bool { return false }
 func (f funcStep) backward()   { f() }
 
-// guardStep re-checks at replay the predicate a Clean call found false for
-// every element of data at recording.
+// guardStep re-checks at replay the outcome a Clean call (or a variant)
+// found at recording: that no element of data is bad (see guardKind).
 type guardStep struct {
 	data []float64
 	bad  func(float64) bool
+	kind guardKind
 }
 
-func (g *guardStep) forward() bool {
-	for _, v := range g.data {
-		if g.bad(v) {
+// guardKind is what a guard refuses: bad(v) (Clean), NaN or bad(v)
+// (CleanNaN, bad may be nil), or a value that is not finite (CleanFinite).
+type guardKind uint8
+
+const (
+	guardBad guardKind = iota
+	guardNaN
+	guardFinite
+)
+
+// clean reports whether no element of d is refused.
+func (k guardKind) clean(d []float64, bad func(float64) bool) bool {
+	switch k {
+	case guardFinite:
+		acc := 0.0
+		for _, v := range d {
+			acc += v - v // NaN once a value is NaN or infinite
+		}
+		return acc == 0
+	case guardNaN:
+		for _, v := range d {
+			if v != v {
+				return false
+			}
+		}
+		if bad == nil {
+			return true
+		}
+	}
+	for _, v := range d {
+		if bad(v) {
 			return false
 		}
 	}
 	return true
 }
+
+func (g *guardStep) forward() bool { return g.kind.clean(g.data, g.bad) }
 
 func (*guardStep) backward() {}
 
@@ -228,18 +259,23 @@ func (tr *Trace) Replay(z, lp, grad []float64) (ok bool) {
 // different outcome makes Replay return false). Only the clean outcome is
 // traced: when bad holds for some element during a recording, the trace is
 // not replayable. bad must be a pure function of its argument.
-func Clean(t *Tensor, bad func(float64) bool) bool {
+func Clean(t *Tensor, bad func(float64) bool) bool { return guard(t, bad, guardBad) }
+
+// CleanNaN is Clean for "NaN or bad": it reports whether no element of t
+// is NaN and none satisfies bad (nil: only NaN is refused).
+func CleanNaN(t *Tensor, bad func(float64) bool) bool { return guard(t, bad, guardNaN) }
+
+// CleanFinite is AllFinite as a guard (see Clean): it reports whether every
+// element of t is finite.
+func CleanFinite(t *Tensor) bool { return guard(t, nil, guardFinite) }
+
+// guard is Clean and its variants.
+func guard(t *Tensor, bad func(float64) bool, kind guardKind) bool {
 	t.checkLive()
-	clean := true
-	for _, v := range t.data {
-		if bad(v) {
-			clean = false
-			break
-		}
-	}
+	clean := kind.clean(t.data, bad)
 	if tp := t.root().traceTape(); tp != nil {
 		if clean {
-			tp.back = append(tp.back, &guardStep{data: t.data, bad: bad})
+			tp.back = append(tp.back, &guardStep{data: t.data, bad: bad, kind: kind})
 		} else {
 			tp.rec.poison("a guard found a value it refuses")
 		}

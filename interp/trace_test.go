@@ -1,0 +1,227 @@
+package interp_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowppl/flowppl/interp"
+	"github.com/flowppl/flowppl/tensor"
+)
+
+// traceGolden lists every posteriordb posterior of examples/posteriordb
+// with what recording its log density at a standard normal point gives:
+// "" when the trace is replayable, else a part of the reason it is not
+// (tensor.Trace.Why). A change of coverage, either way, fails
+// TestTracePosteriordb until this list says so.
+var traceGolden = map[string]string{
+	"arma-arma11":       "in tensor's Assign, called at lang/ops.go:",
+	"diamonds-diamonds": "a read of a traced tensor's values (in tensor's Data, called at dist/params.go:",
+	"eight_schools-eight_schools_noncentered": "",
+	"gp_pois_regr-gp_pois_regr":               "a read of a traced tensor's values (in tensor's Data, called at dist/params.go:",
+	"hmm_example-hmm_example":                 "in tensor's Concat, called at dist/transform.go:",
+	"kidiq-kidscore_momiq":                    "",
+	"nes2000-nes":                             "",
+	"sblrc-blr":                               "in tensor's MatMul, called at lang/batch.go:",
+}
+
+// evalFresh evaluates the log density at z ([B, D]) on a fresh tape, as a
+// caller without a trace does: the B values and d sum/dz, or the error.
+func evalFresh(p *interp.Posterior, z []float64, B int) (lp, grad []float64, err error) {
+	D := p.Dim()
+	tp := tensor.NewTape()
+	x := tensor.New(append([]float64(nil), z...), B, D)
+	tp.Watch(x)
+	out, err := p.LogDensity(x)
+	if err != nil {
+		return nil, nil, err
+	}
+	lp = append([]float64(nil), out.Data()...)
+	grad = make([]float64, B*D)
+	if out.Tracked() {
+		tp.Backward(tensor.Sum(out))
+		copy(grad, x.Grad())
+	}
+	return lp, grad, nil
+}
+
+// bitsDiffer names the first element where a and b differ bit for bit
+// ("" when they are equal; NaN equals NaN of the same payload).
+func bitsDiffer(a, b []float64) string {
+	if len(a) != len(b) {
+		return fmt.Sprintf("lengths %d and %d", len(a), len(b))
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return fmt.Sprintf("element %d: %v and %v", i, a[i], b[i])
+		}
+	}
+	return ""
+}
+
+// tracePoints returns the points a trace of [B, D] is replayed at: n
+// standard normal points, and as many with one coordinate of one row set
+// to each of ±30, ±800 and NaN (the masked rows, overflows and −Inf).
+func tracePoints(rng *rand.Rand, B, D, n int) (normal, extreme [][]float64) {
+	point := func() []float64 {
+		z := make([]float64, B*D)
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		return z
+	}
+	for range n {
+		normal = append(normal, point())
+	}
+	for range n {
+		for _, v := range []float64{30, -30, 800, -800, math.NaN()} {
+			z := point()
+			z[rng.IntN(B*D)] = v
+			extreme = append(extreme, z)
+		}
+	}
+	return normal, extreme
+}
+
+// TestTracePosteriordb records the log density of every posteriordb
+// posterior at B = 1, 3 and 4 and checks the coverage against traceGolden;
+// a replayable trace must replay at every standard normal point, and at
+// every point (extreme ones too) a replay must either refuse or equal a
+// fresh interpreter evaluation bit for bit, value and gradient. The
+// recording run itself must equal a fresh evaluation.
+func TestTracePosteriordb(t *testing.T) {
+	dirs, err := filepath.Glob("../examples/posteriordb/*/model.flow")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no posteriordb scripts: %v", err)
+	}
+	if len(dirs) != len(traceGolden) {
+		t.Errorf("%d posteriordb scripts, %d in traceGolden", len(dirs), len(traceGolden))
+	}
+	for _, path := range dirs {
+		dir := filepath.Base(filepath.Dir(path))
+		want, listed := traceGolden[dir]
+		if !listed {
+			t.Errorf("%s: not in traceGolden", dir)
+			continue
+		}
+		p := nutsPosteriorT(t, dir)
+		D := p.Dim()
+		for _, B := range []int{1, 3, 4} {
+			rng := rand.New(rand.NewPCG(uint64(B), uint64(D)))
+			normal, extreme := tracePoints(rng, B, D, 6)
+			tr := tensor.Record(normal[0], B, D, p.LogDensity)
+			switch why := tr.Why(); {
+			case want == "" && why != "":
+				t.Errorf("%s B=%d: not replayable: %s", dir, B, why)
+			case want != "" && why == "":
+				t.Errorf("%s B=%d: replayable now; update traceGolden", dir, B)
+			case want != "" && !strings.Contains(why, want):
+				t.Errorf("%s B=%d: not replayable because %s; traceGolden says %q", dir, B, why, want)
+			}
+			lp0, g0, err := evalFresh(p, normal[0], B)
+			if err != nil || tr.Err() != nil {
+				t.Fatalf("%s B=%d: errors %v and %v", dir, B, err, tr.Err())
+			}
+			if d := bitsDiffer(tr.Out().Data(), lp0); d != "" {
+				t.Errorf("%s B=%d: the recording run's value differs from a fresh one: %s", dir, B, d)
+			}
+			g := make([]float64, B*D)
+			tr.Grad(g)
+			if d := bitsDiffer(g, g0); d != "" {
+				t.Errorf("%s B=%d: the recording run's gradient differs from a fresh one: %s", dir, B, d)
+			}
+			if !tr.Replayable() {
+				continue
+			}
+			lp := make([]float64, B)
+			refused := 0
+			for i, z := range append(normal, extreme...) {
+				ok := tr.Replay(z, lp, g)
+				if !ok {
+					if i < len(normal) {
+						t.Errorf("%s B=%d: replay refused at normal point %d", dir, B, i)
+					}
+					refused++
+					continue
+				}
+				wantLP, wantG, err := evalFresh(p, z, B)
+				if err != nil {
+					t.Errorf("%s B=%d: point %d replayed where the interpreter fails: %v", dir, B, i, err)
+					continue
+				}
+				if d := bitsDiffer(lp, wantLP); d != "" {
+					t.Errorf("%s B=%d: point %d %v: value: %s", dir, B, i, z, d)
+				}
+				if d := bitsDiffer(g, wantG); d != "" {
+					t.Errorf("%s B=%d: point %d %v: gradient: %s", dir, B, i, z, d)
+				}
+			}
+			t.Logf("%s B=%d: %d steps, %d floats; %d of %d extreme points refused", dir, B, tr.Len(), tr.Floats(), refused, len(extreme))
+		}
+		if err := os.Chdir("interp"); err != nil { // nutsPosteriorT moved to the root
+			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTraceReplay is BenchmarkNUTSGradient's gradient by a replay of
+// a trace recorded once (tensor.Record of the log density, then
+// Trace.Replay per op): the same points, rows = 1 and 4.
+func BenchmarkTraceReplay(b *testing.B) {
+	for _, pp := range nutsPosteriors {
+		for _, rows := range []int{1, 4} {
+			b.Run(fmt.Sprintf("%s/rows=%d", pp.name, rows), func(b *testing.B) {
+				p := nutsPosterior(b, pp.dir)
+				d := p.Dim()
+				z := make([]float64, rows*d)
+				for i := range z {
+					z[i] = 0.1 * float64(i%7-3)
+				}
+				tr := tensor.Record(z, rows, d, p.LogDensity)
+				if !tr.Replayable() {
+					b.Fatal(tr.Why())
+				}
+				lp, g := make([]float64, rows), make([]float64, rows*d)
+				cpu0 := cpuTime()
+				for b.Loop() {
+					if !tr.Replay(z, lp, g) {
+						b.Fatal("replay refused")
+					}
+				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N*rows)/1e3, "cpu-µs/row")
+			})
+		}
+	}
+}
+
+// TestTraceReplayAllocs: a replay of eight schools' or kidiq's trace
+// allocates nothing (the steps hold all they need; no closure per call).
+func TestTraceReplayAllocs(t *testing.T) {
+	for _, pp := range nutsPosteriors {
+		p := nutsPosteriorT(t, pp.dir)
+		for _, rows := range []int{1, 4} {
+			d := p.Dim()
+			z := make([]float64, rows*d)
+			for i := range z {
+				z[i] = 0.1 * float64(i%7-3)
+			}
+			tr := tensor.Record(z, rows, d, p.LogDensity)
+			lp, g := make([]float64, rows), make([]float64, rows*d)
+			allocs := testing.AllocsPerRun(20, func() {
+				if !tr.Replay(z, lp, g) {
+					t.Fatal("replay refused")
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s rows=%d: %v allocations a replay, want 0", pp.name, rows, allocs)
+			}
+		}
+		if err := os.Chdir("interp"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
