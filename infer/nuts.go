@@ -273,15 +273,19 @@ type NUTSResult struct {
 // Forker, if it is one). One batcher is the default because a model call
 // costs mostly per call: two batches of 2 rows take about as long as one
 // of 4 on free cores and twice the CPU, and longer on a busy machine.
-// Unless the posterior is also Traceable and a fork of it records a
-// replayable trace at one row (with NoTrace unset and Parallel unset):
-// then the gradients are replayed traces (nutstrace.go), which cost about
-// as much per row at one row as in a batch, and each chain runs on a fork
-// of its own, Parallel at a time, as with Unbatched. Any Traceable
-// posterior's gradients are replayed wherever they are evaluated, one row
-// or a batch, with the same values as LogDensity's. Either way chain c's draws depend only on Seed and c
-// (batched rows equal single rows where the model's operations are
-// row-wise, as the tests check). An error from LogDensity stops every
+//
+// A Traceable posterior's gradients are replayed traces wherever they are
+// evaluated, one row or a batch (nutstrace.go; NoTrace turns that off),
+// with LogDensity's values bit for bit. A replay costs about as much per
+// row alone as in a batch, and a round's hand-offs between goroutines
+// cost more than they save: so when a BatchForker is also Traceable and a
+// fork of it records a replayable trace at one row, each chain runs on a
+// fork of its own, Parallel at a time, as with Unbatched (unless NoTrace,
+// Unbatched or Parallel is set).
+//
+// Either way chain c's draws depend only on Seed and c (batched rows
+// equal single rows where the model's operations are row-wise, as the
+// tests check). An error from LogDensity stops every
 // chain and is returned with the draws so far; a non-finite log density
 // or gradient is an infinite energy (a divergence during a trajectory, a
 // rejected start at initialisation).
