@@ -165,3 +165,11 @@ func replaysOneRow(fk Forker, o *NUTSOptions) bool {
 // probeStream is the PCG stream of replaysOneRow's points (chain c uses
 // stream c).
 const probeStream = 1<<64 - 1
+
+// Traceable reports whether P is Traceable at b rows: the guide's
+// parameters are constants while NUTS runs (they are only read), so the
+// pullback is a pure function of ε when P's log density is one of x.
+func (n *NeuTra) Traceable(b int) bool {
+	t, ok := n.P.(Traceable)
+	return ok && t.Traceable(b)
+}

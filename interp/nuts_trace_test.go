@@ -3,8 +3,11 @@ package interp_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
 	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/tensor"
@@ -185,5 +188,45 @@ func TestPosteriorTraceable(t *testing.T) {
 	}
 	if f := impure.Fork().(*interp.Posterior); f.Traceable(1) {
 		t.Error("a fork of a model that called sample is Traceable")
+	}
+}
+
+// TestNeuTraNUTSTraceIdentical: NeuTra NUTS (the pullback through a flow
+// guide, which is Traceable when its posterior is: the guide's parameters
+// are constants while NUTS runs) gives the same chains with tracing on and
+// off, for an affine guide, whose operations replay (most gradients are
+// replayed), and for an autoregressive one (whatever its coverage: a
+// recording that cannot be replayed runs the interpreter).
+func TestNeuTraNUTSTraceIdentical(t *testing.T) {
+	p := nutsPosteriorT(t, nutsPosteriors[0].dir)
+	d := p.Dim()
+	base, err := dist.NewNormal(tensor.Zeros(d), tensor.Full(1, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fam := range []string{"Affine", "AffineAutoregressive"} {
+		q, err := flows.Apply(fam, base, map[string]flows.OptionValue{}, rand.New(rand.NewPCG(1, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := infer.NUTSOptions{Chains: 2, Warmup: 60, Samples: 20, MaxDepth: 6, Seed: 2}
+		var runs [2]*infer.NUTSResult
+		for i, off := range []bool{false, true} {
+			o.NoTrace = off
+			if runs[i], err = infer.NeuTraNUTS(p, q, o); err != nil {
+				t.Fatalf("%s: %v", fam, err)
+			}
+		}
+		sameRuns(t, "NeuTra "+fam, runs[0], runs[1])
+		for i, c := range runs[0].Chains {
+			if !sameBits(c.Base, runs[1].Chains[i].Base) {
+				t.Errorf("NeuTra %s: chain %d: the base draws differ", fam, i+1)
+			}
+		}
+		n, all := replayed(runs[0])
+		t.Logf("NeuTra %s: %d of %d gradients replayed", fam, n, all)
+		if fam == "Affine" && float64(n) < 0.99*float64(all) {
+			t.Errorf("NeuTra %s: %d of %d gradients replayed, want at least 99 %%", fam, n, all)
+		}
 	}
 }
