@@ -241,12 +241,21 @@ type grid struct {
 }
 
 func newGrid(shape []int, ts ...*tensor.Tensor) *grid {
-	g := &grid{shape: shape, size: 1}
+	data := make([][]float64, len(ts))
+	for i, t := range ts {
+		data[i] = t.Data()
+	}
+	return newGridOf(shape, ts, data)
+}
+
+// newGridOf is newGrid with the tensors' values given (data[k] for ts[k]),
+// as tensor.Guard gives them.
+func newGridOf(shape []int, ts []*tensor.Tensor, data [][]float64) *grid {
+	g := &grid{shape: shape, size: 1, data: data}
 	for _, d := range shape {
 		g.size *= d
 	}
 	for _, t := range ts {
-		g.data = append(g.data, t.Data())
 		st := make([]int, len(shape))
 		acc := 1
 		ts := t.Shape()
@@ -328,24 +337,35 @@ func newMasked(fam string, bad func(v []float64) bool, x *tensor.Tensor, ps ...*
 	ts := append([]*tensor.Tensor{x}, ps...)
 	shape := broadcastShape(fam, ts...)
 	m := &masked{shape: shape, last: shape[len(shape)-1]}
-	found := false
-	g := newGrid(shape, ts...)
-	mask := make([]bool, g.size)
-	m.rows = make([]bool, g.size/max(m.last, 1))
-	g.each(func(i int, v []float64) {
+	isBad := func(v []float64) bool {
 		b := false
 		for _, u := range v {
 			b = b || u != u // NaN
 		}
-		if b || bad(v) {
+		return b || bad(v)
+	}
+	// Whether anything is masked, as a guard on traced tensors
+	// (tensor.Trace): only the clean outcome is replayed.
+	clean := tensor.Guard(func(data [][]float64) bool {
+		clean := true
+		newGridOf(shape, ts, data).each(func(_ int, v []float64) {
+			clean = clean && !isBad(v)
+		})
+		return clean
+	}, ts...)
+	m.rows = make([]bool, numel(shape)/max(m.last, 1))
+	if clean {
+		return m, x
+	}
+	g := newGrid(shape, ts...)
+	mask := make([]bool, g.size)
+	g.each(func(i int, v []float64) {
+		if isBad(v) {
 			mask[i] = true
 			m.rows[i/m.last] = true
-			found = true
 		}
 	})
-	if found {
-		m.mask = mask
-	}
+	m.mask = mask
 	return m, x
 }
 

@@ -90,7 +90,8 @@ func (st *normalRowsStep) forward() bool {
 	if st.B*st.n < parElems || st.B < 2 {
 		st.fwdRows(0, st.B) // splitRows's one call, without a closure
 	} else {
-		splitRows(st.B, st.n, st.fwdRows)
+		c := *st // (a method value of st would make every step escape)
+		splitRows(c.B, c.n, c.fwdRows)
 	}
 	return true
 }
@@ -126,7 +127,8 @@ func (st *normalRowsStep) backward() {
 	if st.shared || st.B*st.n < parElems || st.B < 2 {
 		st.bwdRows(0, st.B)
 	} else {
-		splitRows(st.B, st.n, st.bwdRows)
+		c := *st
+		splitRows(c.B, c.n, c.bwdRows)
 	}
 }
 

@@ -86,7 +86,17 @@ func (tp *Tape) record(f func()) {
 	tp.back = append(tp.back, funcStep(f))
 }
 
-// push appends a recorded step whose forward has just run (see step).
+// pushInPlace is push for an operation that writes into an existing
+// tensor (Assign) rather than a new result.
+func (tp *Tape) pushInPlace(s step) {
+	if tp.owner != nil {
+		panic("tensor: an operation on scratch tensors recorded a backward step")
+	}
+	tp.back = append(tp.back, s)
+}
+
+// push appends a recorded step whose forward has just run (see step): the
+// step of the one result the operation made with newOut.
 func (tp *Tape) push(s step) {
 	if tp.owner != nil {
 		panic("tensor: an operation on scratch tensors recorded a backward step")

@@ -2,8 +2,10 @@ package tensor
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"runtime"
+	"runtime/debug"
 	"strings"
 )
 
@@ -101,6 +103,7 @@ type Trace struct {
 	why     string    // the first reason the trace is not replayable
 	g0      []float64 // the recording run's gradient, once Grad computed it
 	dirty   bool      // a replay has overwritten the recording run's values
+	restore []restore // the values of tensors Assign made results in place
 }
 
 // Record runs f once on a fresh private tape with x watched: x is a new
@@ -239,6 +242,9 @@ func (tr *Trace) Replay(z, lp, grad []float64) (ok bool) {
 	}()
 	tr.dirty = true
 	copy(tr.x.data, z)
+	for _, r := range tr.restore {
+		copy(r.dst, r.src)
+	}
 	for _, s := range tr.tp.back {
 		if !s.forward() {
 			return false
@@ -283,6 +289,42 @@ func guard(t *Tensor, bad func(float64) bool, kind guardKind) bool {
 	return clean
 }
 
+// Guard returns check's verdict on the values of ts, which check gets as
+// their data slices (in the order of ts; it must only read them, and be a
+// pure function of them). It is Clean for a condition on several tensors
+// at once: while a trace is recorded and some of ts are traced, a true
+// verdict records a guard that reruns check at replay (false there makes
+// Replay return false), and a false one makes the trace not replayable.
+func Guard(check func(data [][]float64) bool, ts ...*Tensor) bool {
+	data := make([][]float64, len(ts))
+	var tp *Tape
+	for i, t := range ts {
+		t.checkLive()
+		data[i] = t.data
+		if r := t.root().traceTape(); r != nil {
+			tp = r
+		}
+	}
+	ok := check(data)
+	if tp != nil {
+		if ok {
+			tp.back = append(tp.back, &checkStep{data: data, check: check})
+		} else {
+			tp.rec.poison("a guard found a value it refuses")
+		}
+	}
+	return ok
+}
+
+// checkStep is Guard's recorded guard.
+type checkStep struct {
+	data  [][]float64
+	check func([][]float64) bool
+}
+
+func (c *checkStep) forward() bool { return c.check(c.data) }
+func (*checkStep) backward()       {}
+
 // traceTape returns the tape of the Trace being recorded whose values r
 // (a root) follows: its tape for a result recorded on it, the tape of the
 // tensor it was detached from for a Detach; nil otherwise.
@@ -322,6 +364,17 @@ func (t *Tensor) read() {
 	}
 }
 
+// adopt notes a tensor that was not recorded and becomes a result on the
+// trace's tape in place (Assign into a constant): a replay first restores
+// its values as they were then, and clears its gradient.
+func (tr *Trace) adopt(r *Tensor) {
+	tr.restore = append(tr.restore, restore{dst: r.data, src: append([]float64(nil), r.data...)})
+	tr.grads = append(tr.grads, r.grad)
+}
+
+// restore is a copy of src into dst at the start of a replay.
+type restore struct{ dst, src []float64 }
+
 // newResult notes a result recorded on the trace's tape (see newOut).
 func (tr *Trace) newResult(t *Tensor) {
 	tr.pending++
@@ -333,8 +386,15 @@ func (tr *Trace) newResult(t *Tensor) {
 func (tr *Trace) poison(what string) {
 	if tr.why == "" {
 		tr.why = what + where()
+		if traceDebug {
+			fmt.Fprintf(os.Stderr, "tensor: trace not replayable: %s\n%s\n", tr.why, debug.Stack())
+		}
 	}
 }
+
+// traceDebug (FLOWPPL_TRACE_DEBUG non-empty) prints the stack of the
+// event that makes a trace not replayable, for finding the code to convert.
+var traceDebug = os.Getenv("FLOWPPL_TRACE_DEBUG") != ""
 
 // poisonHere is poison for Record's own checks (no caller's place).
 func (tr *Trace) poisonHere(what string) {

@@ -48,7 +48,8 @@ type unaryStep struct {
 
 func (s *unaryStep) forward() bool {
 	if s.heavy && len(s.x) >= parElems {
-		splitElems(len(s.x), func(lo, hi int) { s.fwd(s.y[lo:hi], s.x[lo:hi]) })
+		fwd, y, x := s.fwd, s.y, s.x // (the closure must not hold s: it escapes)
+		splitElems(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
 	} else {
 		s.fwd(s.y, s.x)
 	}
@@ -59,7 +60,8 @@ func (s *unaryStep) backward() {
 	switch {
 	case s.bwd == nil:
 	case s.heavy && len(s.g) >= parElems:
-		splitElems(len(s.g), func(lo, hi int) { s.bwd(s.ga[lo:hi], s.g[lo:hi], s.x[lo:hi], s.y[lo:hi]) })
+		bwd, ga, g, x, y := s.bwd, s.ga, s.g, s.x, s.y
+		splitElems(len(g), func(lo, hi int) { bwd(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
 	default:
 		s.bwd(s.ga, s.g, s.x, s.y)
 	}
