@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/flowppl/flowppl/dist"
 	"github.com/flowppl/flowppl/flows"
@@ -228,5 +230,26 @@ func TestNeuTraNUTSTraceIdentical(t *testing.T) {
 		if fam == "Affine" && float64(n) < 0.99*float64(all) {
 			t.Errorf("NeuTra %s: %d of %d gradients replayed, want at least 99 %%", fam, n, all)
 		}
+	}
+}
+
+// TestNUTSTracePosteriordb: every posteriordb posterior of
+// examples/posteriordb, sampled by short NUTS runs (2 chains on forks of
+// their own, in parallel), gives the same chains with tracing on and off,
+// whether its log density replays or not (traceGolden, trace_test.go, says
+// which). Run with -race, the chains replay their own traces in parallel.
+func TestNUTSTracePosteriordb(t *testing.T) {
+	dirs, err := filepath.Glob("../examples/posteriordb/*/model.flow")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no posteriordb scripts: %v", err)
+	}
+	for _, path := range dirs {
+		dir := filepath.Base(filepath.Dir(path))
+		t0 := time.Now()
+		p := nutsPosteriorT(t, dir)
+		o := infer.NUTSOptions{Chains: 2, Warmup: 12, Samples: 4, MaxDepth: 3, Seed: 4, Unbatched: true, Parallel: 2}
+		res := nutsTraceOnOff(t, dir, p, o)
+		n, all := replayed(res)
+		t.Logf("%s: %d of %d gradients replayed (%v)", dir, n, all, time.Since(t0))
 	}
 }
