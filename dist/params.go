@@ -518,6 +518,17 @@ func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 // 0·log 0 = 0.
 func mulZero(a, b *tensor.Tensor) *tensor.Tensor {
 	prod := tensor.Mul(a, b)
+	shape, ts := prod.Shape(), []*tensor.Tensor{a, b}
+	none := func(d [][]float64) bool { // a guard (tensor.Trace)
+		none := true
+		newGridOf(shape, ts, d).each(func(_ int, v []float64) {
+			none = none && !(v[0] == 0 && math.IsInf(v[1], 0))
+		})
+		return none
+	}
+	if tensor.Guard(none, a, b) {
+		return prod
+	}
 	var cond []bool
 	newGrid(prod.Shape(), a, b).each(func(i int, v []float64) {
 		if v[0] == 0 && math.IsInf(v[1], 0) {

@@ -16,34 +16,68 @@ import (
 // the diagonal). It returns an error if a is not square, not symmetric, or
 // not positive definite. It is meant for constant matrices such as the
 // covariance given to a distribution; it is not differentiable.
+//
+// While a trace is recorded (see Record), the factor of a traced matrix is
+// recomputed at replay, where a failure makes Replay return false; the
+// factor is marked as a Detach of a traced tensor is (its values may only
+// be used by recorded operations), and a failure at recording makes the
+// trace not replayable.
 func Cholesky(a *Tensor) (*Tensor, error) {
 	if a.Rank() != 2 || a.shape[0] != a.shape[1] {
 		return nil, fmt.Errorf("cholesky: shape %v is not a square matrix", a.shape)
 	}
 	n := a.shape[0]
-	d := a.data
+	out := Zeros(n, n)
+	err := cholesky(a.data, n, out.data)
+	if tp := a.root().traceTape(); tp != nil {
+		if err != nil {
+			tp.rec.poison("a Cholesky factorisation failed")
+			return nil, err
+		}
+		out.taint = tp
+		tp.back = append(tp.back, &choleskyStep{a: a.data, n: n, out: out.data})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cholesky writes the lower-triangular Cholesky factor of the n×n matrix d
+// into out (zeros above the diagonal; out is not changed on an error).
+func cholesky(d []float64, n int, out []float64) error {
 	for i := 0; i < n; i++ {
 		for j := 0; j < i; j++ {
 			x, y := d[i*n+j], d[j*n+i]
 			if math.Abs(x-y) > 1e-10*(math.Abs(x)+math.Abs(y)) || isNaNOrInf(x) {
-				return nil, fmt.Errorf("cholesky: matrix is not symmetric (element [%d, %d] = %g, [%d, %d] = %g)", i, j, x, j, i, y)
+				return fmt.Errorf("cholesky: matrix is not symmetric (element [%d, %d] = %g, [%d, %d] = %g)", i, j, x, j, i, y)
 			}
 		}
 	}
 	var ch mat.Cholesky
 	if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), d...))) {
-		return nil, errors.New("cholesky: matrix is not positive definite")
+		return errors.New("cholesky: matrix is not positive definite")
 	}
 	var l mat.TriDense
 	ch.LTo(&l)
-	out := Zeros(n, n)
 	for i := 0; i < n; i++ {
 		for j := 0; j <= i; j++ {
-			out.data[i*n+j] = l.At(i, j)
+			out[i*n+j] = l.At(i, j)
 		}
 	}
-	return out, nil
+	return nil
 }
+
+// choleskyStep recomputes Cholesky's factor of a traced matrix at replay:
+// a guard (no backward) whose failure stops the replay.
+type choleskyStep struct {
+	a   []float64
+	n   int
+	out []float64
+}
+
+func (s *choleskyStep) forward() bool { return cholesky(s.a, s.n, s.out) == nil }
+func (*choleskyStep) backward()       {}
 
 // TriSolve solves L·z = b for each row b of b, where L is an n×n lower
 // triangular matrix (its upper triangle is ignored) and b has shape [n] or

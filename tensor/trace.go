@@ -375,6 +375,15 @@ func (tr *Trace) adopt(r *Tensor) {
 // restore is a copy of src into dst at the start of a replay.
 type restore struct{ dst, src []float64 }
 
+// traceOwn returns idx, or a copy of it while tp records a trace (a trace
+// outlives the caller's promise not to modify idx before Backward).
+func traceOwn(tp *Tape, idx []int) []int {
+	if tp != nil && tp.rec != nil {
+		return append([]int(nil), idx...)
+	}
+	return idx
+}
+
 // newResult notes a result recorded on the trace's tape (see newOut).
 func (tr *Trace) newResult(t *Tensor) {
 	tr.pending++

@@ -145,6 +145,67 @@ func TestTraceReplayOps(t *testing.T) {
 				return NormalLogPDFRows(x, Scale(x, 0.5), Exp(Scale(x, 0.1))), nil
 			}},
 			{"constant result", func(x *Tensor) (*Tensor, error) { return Full(2, B), nil }},
+			{"Transpose", func(x *Tensor) (*Tensor, error) {
+				t := Transpose(Mul(x, row)) // [D, B]
+				return SumAxis(Mul(t, Transpose(x)), 0), nil
+			}},
+			{"Transpose 3-D", func(x *Tensor) (*Tensor, error) {
+				return rowSum(Mul(Transpose(Reshape(x, B, 1, D)), Reshape(row, 1, D, 1)), B), nil
+			}},
+			{"Concat and Stack", func(x *Tensor) (*Tensor, error) {
+				c := Concat(1, x, Exp(x), col) // [B, 2D+1]
+				s := Stack(1, x, Mul(x, x))    // [B, 2, D]
+				return Add(rowSum(c, B), rowSum(s, B)), nil
+			}},
+			{"Take", func(x *Tensor) (*Tensor, error) {
+				idx := []int{D - 1, 0, D - 1}
+				return Add(rowSum(Take(x, 1, idx), B), rowSum(Take(Reshape(Exp(x), B, D, 1), 1, idx), B)), nil
+			}},
+			{"Put", func(x *Tensor) (*Tensor, error) {
+				v := Narrow(Exp(x), 1, 0, 1)
+				return rowSum(Mul(Put(x, 1, []int{D - 1, D - 1}, Concat(1, v, Scale(v, 2))), x), B), nil
+			}},
+			{"AddAt", func(x *Tensor) (*Tensor, error) {
+				v := Narrow(Exp(x), 1, 0, 1)
+				return rowSum(Mul(AddAt(x, 1, []int{0, 0}, Concat(1, v, v)), x), B), nil
+			}},
+			{"BroadcastTo", func(x *Tensor) (*Tensor, error) {
+				c := BroadcastTo(Narrow(x, 1, 0, 1), B, D) // a column
+				r := BroadcastTo(Reshape(Narrow(x, 0, 0, 1), D), B, D)
+				return rowSum(Mul(Add(c, r), x), B), nil
+			}},
+			{"MatMul", func(x *Tensor) (*Tensor, error) {
+				w := randT(rand.New(rand.NewPCG(1, 1)), -1, 1, D, 3)
+				y := MatMul(x, w)                               // [B, 3]
+				return SumAxis(MatMul(y, Transpose(y)), 1), nil // both operands traced
+			}},
+			{"Linear", func(x *Tensor) (*Tensor, error) {
+				w := randT(rand.New(rand.NewPCG(1, 2)), -1, 1, 3, D)
+				bias := randT(rand.New(rand.NewPCG(1, 3)), -1, 1, 3)
+				return rowSum(Add(LinearReLU(x, w, bias), Linear(Exp(x), w, nil)), B), nil
+			}},
+			{"Assign", func(x *Tensor) (*Tensor, error) {
+				a := Zeros(B, D)             // a constant that Assign makes a result
+				before := Mul(x, a) // a recorded step that reads a's 0s before the Assigns
+				for j := range D {
+					prev := Narrow(a, 1, max(j-1, 0), 1)
+					Assign(a, []Span{{0, B, nil}, {j, j + 1, nil}}, Add(Narrow(x, 1, j, 1), Scale(prev, 0.5)))
+				}
+				return rowSum(Add(Mul(a, a), before), B), nil
+			}},
+			{"Cholesky", func(x *Tensor) (*Tensor, error) {
+				// A = v·vᵀ + I for v = x's first row: positive definite.
+				v := Reshape(Narrow(x, 0, 0, 1), D, 1)
+				eye := Zeros(D, D)
+				for i := range D {
+					eye.data[i*D+i] = 1
+				}
+				l, err := Cholesky(Add(MatMul(v, Transpose(v)), eye))
+				if err != nil {
+					return nil, err
+				}
+				return SumAxis(MatMul(x, l), 1), nil
+			}},
 		}
 		for _, c := range cases {
 			checkReplay(t, fmt.Sprintf("%s B=%d D=%d", c.name, B, D), B, D, c.f)
@@ -216,6 +277,44 @@ func TestTracePoison(t *testing.T) {
 		Clean(x, func(v float64) bool { return v < 0 })
 		return SumAxis(x, 1), nil
 	}, "a guard found a value it refuses")
+}
+
+// TestTraceCholeskyFails: a Cholesky factorisation that fails at
+// recording poisons the trace; one that fails at replay refuses it.
+func TestTraceCholeskyFails(t *testing.T) {
+	f := func(x *Tensor) (*Tensor, error) {
+		// [[1, x0], [x0, 1]]: positive definite iff |x0| < 1.
+		off := Narrow(x, 1, 0, 1)
+		m := Concat(1, Full(1, 1, 1), off, off, Full(1, 1, 1))
+		l, err := Cholesky(Reshape(m, 2, 2))
+		if err != nil {
+			return nil, err
+		}
+		return SumAxis(MatMul(x, l), 1), nil
+	}
+	if tr := Record([]float64{2, 0}, 1, 2, f); tr.Replayable() || !strings.Contains(tr.Why(), "a Cholesky factorisation failed") {
+		t.Fatalf("a failed factorisation at recording: why %q", tr.Why())
+	}
+	tr := Record([]float64{0.5, 0}, 1, 2, f)
+	if !tr.Replayable() {
+		t.Fatal(tr.Why())
+	}
+	lp, g := make([]float64, 1), make([]float64, 2)
+	for _, x0 := range []float64{0.9, -0.3, 1.5, -1, math.NaN()} {
+		ok := tr.Replay([]float64{x0, 0.25}, lp, g)
+		if want := math.Abs(x0) < 1; ok != want {
+			t.Fatalf("x0 = %v: replay %v, want %v", x0, ok, want)
+		}
+		if ok {
+			want, wantG := freshRun(t, f, []float64{x0, 0.25}, 1, 2)
+			if same, d := bitsEqual(lp, want); !same {
+				t.Fatalf("x0 = %v: %s", x0, d)
+			}
+			if same, d := bitsEqual(g, wantG); !same {
+				t.Fatalf("x0 = %v gradient: %s", x0, d)
+			}
+		}
+	}
 }
 
 // A Detach used with a tracked tensor is a constant view of replayed
