@@ -280,8 +280,8 @@ type NUTSResult struct {
 // row alone as in a batch, and a round's hand-offs between goroutines
 // cost more than they save: so when a BatchForker is also Traceable and a
 // fork of it records a replayable trace at one row, each chain runs on a
-// fork of its own, Parallel at a time, as with Unbatched (unless NoTrace,
-// Unbatched or Parallel is set).
+// fork of its own (a BatchFork), Parallel at a time, as with Unbatched
+// (unless NoTrace, Unbatched or Parallel is set).
 //
 // Either way chain c's draws depend only on Seed and c (batched rows
 // equal single rows where the model's operations are row-wise, as the
@@ -322,13 +322,17 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	}
 	fk, isForker := p.(Forker)
 	bf, isBatchForker := p.(BatchForker)
+	var fork func() Posterior // a chain's own copy of p (nil: p, shared)
+	if isForker {
+		fork = fk.Fork
+	}
 	var wg sync.WaitGroup
 	batched := (isBatchForker || !isForker) && !o.Unbatched
-	if batched && isBatchForker && isForker && opts.Parallel == 0 && replaysOneRow(fk, &o) {
+	if batched && isBatchForker && opts.Parallel == 0 && replaysOneRow(bf.BatchFork, &o) {
 		// A replayed gradient costs about as much per row at one row as
 		// in a batch, and the rounds' hand-offs cost more than they
 		// save: each chain on a fork of its own, in parallel.
-		batched = false
+		batched, fork = false, bf.BatchFork
 	}
 	if batched {
 		// Every chain in its own goroutine, their gradients evaluated
@@ -376,7 +380,7 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 		bwg.Wait()
 	} else {
 		var lock *sync.Mutex
-		if !isForker {
+		if fork == nil {
 			lock = &sync.Mutex{}
 		}
 		jobs := make(chan int)
@@ -386,8 +390,8 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 				defer wg.Done()
 				for c := range jobs {
 					cp := p
-					if isForker {
-						cp = fk.Fork()
+					if fork != nil {
+						cp = fork()
 					}
 					out, err := newNUTSChain(cp, lock, &o, c, ctx).run()
 					res.Chains[c] = out

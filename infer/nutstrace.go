@@ -133,12 +133,12 @@ func finite(v []float64) bool {
 	return true
 }
 
-// replaysOneRow reports whether a fork of p records a replayable trace of
-// its log density at one row, trying the first chain's initial point (or
-// 0) and then points drawn as initial points are (from a stream of its
-// own: the chains' draws do not change).
-func replaysOneRow(fk Forker, o *NUTSOptions) bool {
-	q := fk.Fork()
+// replaysOneRow reports whether a fork of a posterior records a
+// replayable trace of its log density at one row, trying the first
+// chain's initial point (or 0) and then points drawn as initial points are
+// (from a stream of its own: the chains' draws do not change).
+func replaysOneRow(fork func() Posterior, o *NUTSOptions) bool {
+	q := fork()
 	t := newTracer(q, 1, o)
 	if t == nil {
 		return false
