@@ -145,6 +145,18 @@ func TestTraceReplayOps(t *testing.T) {
 				return NormalLogPDFRows(x, Scale(x, 0.5), Exp(Scale(x, 0.1))), nil
 			}},
 			{"constant result", func(x *Tensor) (*Tensor, error) { return Full(2, B), nil }},
+			{"Softmax and LogSoftmax", func(x *Tensor) (*Tensor, error) {
+				y := Mul(Softmax(x, 1), Reshape(LogSoftmax(Reshape(x, B, D, 1), 1), B, D)) // last and inner axes
+				return rowSum(Add(y, Softmax(Reshape(x, B, 1, D), 1)), B), nil
+			}},
+			{"LogSumExp", func(x *Tensor) (*Tensor, error) {
+				inner := SumAxis(LogSumExp(Reshape(Scale(x, 3), B, D, 1), 1), 1)
+				return Add(LogSumExp(x, 1), inner), nil
+			}},
+			{"MaxAxis, MinAxis, CumSum", func(x *Tensor) (*Tensor, error) {
+				y := Add(MaxAxis(x, 1), MinAxis(Exp(x), -1))
+				return Add(y, rowSum(CumSum(Mul(x, row), 1), B)), nil
+			}},
 			{"Transpose", func(x *Tensor) (*Tensor, error) {
 				t := Transpose(Mul(x, row)) // [D, B]
 				return SumAxis(Mul(t, Transpose(x)), 0), nil
@@ -185,7 +197,7 @@ func TestTraceReplayOps(t *testing.T) {
 				return rowSum(Add(LinearReLU(x, w, bias), Linear(Exp(x), w, nil)), B), nil
 			}},
 			{"Assign", func(x *Tensor) (*Tensor, error) {
-				a := Zeros(B, D)             // a constant that Assign makes a result
+				a := Zeros(B, D)    // a constant that Assign makes a result
 				before := Mul(x, a) // a recorded step that reads a's 0s before the Assigns
 				for j := range D {
 					prev := Narrow(a, 1, max(j-1, 0), 1)
