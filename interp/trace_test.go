@@ -225,3 +225,91 @@ func TestTraceReplayAllocs(t *testing.T) {
 		}
 	}
 }
+
+// tracePost builds the posterior named post of a script.
+func tracePost(t *testing.T, src string) *interp.Posterior {
+	t.Helper()
+	th, _, _ := newThread()
+	g, err := interp.ExecFile(th, "trace.flow", src, nil)
+	if err != nil {
+		t.Fatal(interp.FormatError(err))
+	}
+	return g["post"].(*interp.Posterior)
+}
+
+// TestTraceGuardScale: a latent used as a scale can reach values that are
+// not positive, where the interpreter masks the row (log density −Inf). A
+// trace recorded at a positive scale replays exactly where the scale is
+// positive (bitwise equal to the interpreter) and refuses exactly where it
+// is not, so the caller's fallback gives the interpreter's −Inf. (+Inf is
+// left out: the prior's own guard on non-finite values refuses it too.)
+func TestTraceGuardScale(t *testing.T) {
+	p := tracePost(t, `
+model g(y) {
+    mu ~ Normal(0, 1)
+    y ~ Normal(0, mu)
+}
+post = g([1.5, -0.5])
+`)
+	if p.Dim() != 1 {
+		t.Fatalf("dimension %d, want 1", p.Dim())
+	}
+	tr := tensor.Record([]float64{1}, 1, 1, p.LogDensity)
+	if !tr.Replayable() {
+		t.Fatal(tr.Why())
+	}
+	lp, g := make([]float64, 1), make([]float64, 1)
+	for _, mu := range []float64{2, 0.5, 1e-300, 1e300, 0, math.Copysign(0, -1), -1e-300, -1, -800, math.NaN()} {
+		ok := tr.Replay([]float64{mu}, lp, g)
+		if want := mu > 0; ok != want {
+			t.Errorf("mu = %v: replay %v, want %v", mu, ok, want)
+		}
+		wantLP, wantG, err := evalFresh(p, []float64{mu}, 1)
+		if err != nil {
+			t.Fatalf("mu = %v: %v", mu, err)
+		}
+		if !ok {
+			if !math.IsInf(wantLP[0], -1) {
+				t.Errorf("mu = %v: refused, and the interpreter gives %v, not -Inf", mu, wantLP[0])
+			}
+			continue
+		}
+		if d := bitsDiffer(lp, wantLP); d != "" {
+			t.Errorf("mu = %v: value: %s", mu, d)
+		}
+		if d := bitsDiffer(g, wantG); d != "" {
+			t.Errorf("mu = %v: gradient: %s", mu, d)
+		}
+	}
+}
+
+// TestTraceIfOnLatent: a branch on a latent's value (at B = 1 every draw
+// agrees) reads a traced value in Go: the trace is not replayable, with
+// the place of the read as its reason.
+func TestTraceIfOnLatent(t *testing.T) {
+	p := tracePost(t, `
+model g(y) {
+    mu ~ Normal(0, 1)
+    if mu > 0 {
+        y ~ Normal(mu, 1)
+    } else {
+        y ~ Normal(-mu, 2)
+    }
+}
+post = g(0.3)
+`)
+	tr := tensor.Record([]float64{0.5}, 1, 1, p.LogDensity)
+	if tr.Replayable() || !strings.Contains(tr.Why(), "a read of a traced tensor's values") {
+		t.Fatalf("if on a latent: replayable %v, why %q", tr.Replayable(), tr.Why())
+	}
+	lp0, g0, err := evalFresh(p, []float64{0.5}, 1)
+	if err != nil || tr.Err() != nil {
+		t.Fatal(err, tr.Err())
+	}
+	g := make([]float64, 1)
+	tr.Grad(g)
+	if d := bitsDiffer(tr.Out().Data(), lp0) + bitsDiffer(g, g0); d != "" {
+		t.Fatalf("the recording run differs from a fresh one: %s", d)
+	}
+	t.Logf("why: %s", tr.Why())
+}
