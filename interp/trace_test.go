@@ -313,3 +313,58 @@ post = g(0.3)
 	}
 	t.Logf("why: %s", tr.Why())
 }
+
+// TestTraceConcurrentReplays: four traces of one posterior replay at once,
+// each in its own goroutine (as chains would), and each replay equals the
+// interpreter's evaluation, computed beforehand, bit for bit. Run with
+// -race to check that replays share nothing mutable.
+func TestTraceConcurrentReplays(t *testing.T) {
+	for _, pp := range nutsPosteriors {
+		p := nutsPosteriorT(t, pp.dir)
+		D := p.Dim()
+		rng := rand.New(rand.NewPCG(5, 6))
+		const chains, points = 4, 25
+		zs := make([][][]float64, chains)
+		want := make([][][2][]float64, chains)
+		traces := make([]*tensor.Trace, chains)
+		for c := range chains {
+			normal, _ := tracePoints(rng, 1, D, points)
+			zs[c] = normal
+			for _, z := range normal {
+				lp, g, err := evalFresh(p, z, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want[c] = append(want[c], [2][]float64{lp, g})
+			}
+			traces[c] = tensor.Record(normal[0], 1, D, p.LogDensity)
+		}
+		errs := make(chan string, chains*points)
+		done := make(chan bool)
+		for c := range chains {
+			go func() {
+				lp, g := make([]float64, 1), make([]float64, D)
+				for i, z := range zs[c] {
+					if !traces[c].Replay(z, lp, g) {
+						errs <- fmt.Sprintf("chain %d point %d: refused", c, i)
+						continue
+					}
+					if d := bitsDiffer(lp, want[c][i][0]) + bitsDiffer(g, want[c][i][1]); d != "" {
+						errs <- fmt.Sprintf("chain %d point %d: %s", c, i, d)
+					}
+				}
+				done <- true
+			}()
+		}
+		for range chains {
+			<-done
+		}
+		close(errs)
+		for e := range errs {
+			t.Errorf("%s: %s", pp.name, e)
+		}
+		if err := os.Chdir("interp"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
