@@ -157,6 +157,14 @@ func TestTraceReplayOps(t *testing.T) {
 				y := Add(MaxAxis(x, 1), MinAxis(Exp(x), -1))
 				return Add(y, rowSum(CumSum(Mul(x, row), 1), B)), nil
 			}},
+			{"Softplus, Where, Fill", func(x *Tensor) (*Tensor, error) {
+				cond := make([]bool, B*D)
+				for i := range cond {
+					cond[i] = i%3 == 0
+				}
+				w := Where(cond, Exp(x), Reshape(Narrow(x, 0, 0, 1), D)) // a broadcast
+				return rowSum(Add(Softplus(Scale(x, 4)), Fill(Mul(w, x), cond, -1)), B), nil
+			}},
 			{"Transpose", func(x *Tensor) (*Tensor, error) {
 				t := Transpose(Mul(x, row)) // [D, B]
 				return SumAxis(Mul(t, Transpose(x)), 0), nil
