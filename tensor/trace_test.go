@@ -213,6 +213,20 @@ func TestTraceReplayOps(t *testing.T) {
 				}
 				return rowSum(Add(Mul(a, a), before), B), nil
 			}},
+			{"linear algebra", func(x *Tensor) (*Tensor, error) {
+				v := Reshape(Narrow(x, 0, 0, 1), D, 1)
+				eye := Zeros(D, D)
+				for i := range D {
+					eye.data[i*D+i] = 3
+				}
+				a := Add(Scale(MatMul(v, Transpose(v)), 0.1), eye) // SPD, [D, D]
+				l := Chol(a)
+				r := Add(SumAxis(TriSolve(l, x), 1), LogAbsDet(a))
+				r = Add(r, SumAxis(Transpose(Solve(a, Transpose(x))), 1))
+				r = Add(r, SumAxis(MatMul(x, Inverse(a)), 1))
+				r = Add(r, SumAxis(Transpose(SolveTriangular(l, Transpose(Exp(x)), false)), 1))
+				return Add(r, SumAxis(Transpose(SolveTriangular(Transpose(l), Transpose(x), true)), 1)), nil
+			}},
 			{"Cholesky", func(x *Tensor) (*Tensor, error) {
 				// A = v·vᵀ + I for v = x's first row: positive definite.
 				v := Reshape(Narrow(x, 0, 0, 1), D, 1)
