@@ -97,11 +97,13 @@ func MeanAxis(a *Tensor, axis int) *Tensor {
 
 // ColumnMoments returns the mean and the standard deviation (with the n−1
 // divisor; 0 for a single row) of each column of the 2-D tensor y ([n, d]).
-// It reads y's values only: nothing is recorded on a tape.
+// It reads y's values only (a read, for a Trace): nothing is recorded on
+// a tape.
 func ColumnMoments(y *Tensor) (mean, sd []float64) {
 	if y.Rank() != 2 {
 		panic(fmt.Sprintf("tensor.ColumnMoments: shape %v is not 2-D", y.shape))
 	}
+	y.read()
 	n, d := y.shape[0], y.shape[1]
 	mean, sd = make([]float64, d), make([]float64, d)
 	for i := range n {
