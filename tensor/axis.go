@@ -48,9 +48,7 @@ func onLines(op string, a *Tensor, axis int, shape func(a []int, axis int) []int
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(lineStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -173,9 +171,7 @@ func LogSumExp(a *Tensor, axis int) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(lseStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }

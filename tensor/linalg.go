@@ -97,9 +97,7 @@ func TriSolve(l, b *Tensor) *Tensor {
 	gl, gb := gradOn(l, tp), gradOn(b, tp)
 	if (gl != nil || gb != nil) && m > 0 && n > 0 {
 		s.tp, s.gl, s.gb, s.g = tp, gl, gb, out.grad
-		p := new(triSolveStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -210,9 +208,7 @@ func Chol(a *Tensor) *Tensor {
 		return out
 	}
 	s.ga, s.g = ga, out.grad
-	p := new(cholStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 
@@ -389,9 +385,7 @@ func luOp(kind int, tp *Tape, out *Tensor, nb, n, m int, a, b *Tensor) *Tensor {
 		return out
 	}
 	s.ga, s.gb, s.g = ga, gb, out.grad
-	p := new(luStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 
@@ -563,9 +557,7 @@ func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
 		return out
 	}
 	s.ga, s.gb, s.g = ga, gb, out.grad
-	p := new(triangularStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 

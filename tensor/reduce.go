@@ -13,9 +13,7 @@ func Sum(a *Tensor) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(sumStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }

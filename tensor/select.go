@@ -18,9 +18,7 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 	s.forward()
 	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
 		s.ga, s.gb, s.g = ga, gb, out.grad
-		p := new(whereStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -88,9 +86,7 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(fillStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }

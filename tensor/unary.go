@@ -30,9 +30,7 @@ func unaryRec(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float6
 	}
 	// (A tracked result with a zero derivative is recorded only on a
 	// trace, for its forward.)
-	p := new(unaryStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 
@@ -193,9 +191,7 @@ func Softplus(a *Tensor) *Tensor {
 	s.forward()
 	if ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(softplusStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
