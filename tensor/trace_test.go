@@ -333,20 +333,30 @@ func TestTraceCholeskyFails(t *testing.T) {
 	if !tr.Replayable() {
 		t.Fatal(tr.Why())
 	}
+	checkGuarded(t, tr, f, 0.25, []float64{0.9, -0.3, 1.5, -1, math.NaN()}, func(x0 float64) bool { return math.Abs(x0) < 1 })
+}
+
+// checkGuarded replays tr (of a [1, 2] input) at (x0, x1) for each x0 of
+// xs: it must succeed exactly where accept(x0), and there equal a fresh
+// run of f bit for bit.
+func checkGuarded(t *testing.T, tr *Trace, f traceFn, x1 float64, xs []float64, accept func(float64) bool) {
+	t.Helper()
 	lp, g := make([]float64, 1), make([]float64, 2)
-	for _, x0 := range []float64{0.9, -0.3, 1.5, -1, math.NaN()} {
-		ok := tr.Replay([]float64{x0, 0.25}, lp, g)
-		if want := math.Abs(x0) < 1; ok != want {
+	for _, x0 := range xs {
+		z := []float64{x0, x1}
+		ok := tr.Replay(z, lp, g)
+		if want := accept(x0); ok != want {
 			t.Fatalf("x0 = %v: replay %v, want %v", x0, ok, want)
 		}
-		if ok {
-			want, wantG := freshRun(t, f, []float64{x0, 0.25}, 1, 2)
-			if same, d := bitsEqual(lp, want); !same {
-				t.Fatalf("x0 = %v: %s", x0, d)
-			}
-			if same, d := bitsEqual(g, wantG); !same {
-				t.Fatalf("x0 = %v gradient: %s", x0, d)
-			}
+		if !ok {
+			continue
+		}
+		want, wantG := freshRun(t, f, z, 1, 2)
+		if same, d := bitsEqual(lp, want); !same {
+			t.Fatalf("x0 = %v: %s", x0, d)
+		}
+		if same, d := bitsEqual(g, wantG); !same {
+			t.Fatalf("x0 = %v gradient: %s", x0, d)
 		}
 	}
 }
@@ -374,22 +384,8 @@ func TestTraceGuard(t *testing.T) {
 	if !tr.Replayable() {
 		t.Fatal(tr.Why())
 	}
-	lp, g := make([]float64, 1), make([]float64, 2)
-	for _, s := range []float64{2, 1e-300, 0, -1, math.NaN(), math.Inf(1), -0.0} {
-		ok := tr.Replay([]float64{s, 0.5}, lp, g)
-		if want := !(s <= 0); ok != want {
-			t.Fatalf("scale %v: replay %v, want %v", s, ok, want)
-		}
-		if ok {
-			want, wantG := freshRun(t, f, []float64{s, 0.5}, 1, 2)
-			if same, d := bitsEqual(lp, want); !same {
-				t.Fatalf("scale %v: %s", s, d)
-			}
-			if same, d := bitsEqual(g, wantG); !same {
-				t.Fatalf("scale %v gradient: %s", s, d)
-			}
-		}
-	}
+	scales := []float64{2, 1e-300, 0, -1, math.NaN(), math.Inf(1), math.Copysign(0, -1)}
+	checkGuarded(t, tr, f, 0.5, scales, func(s float64) bool { return !(s <= 0) })
 }
 
 // TestTraceUntracedUnchanged: a tape that is not recording a trace gives
