@@ -74,9 +74,7 @@ func Assign(a *Tensor, sel []Span, v *Tensor) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.gv = ga, gradOn(v, tp)
-		p := new(assignStep)
-		*p = s
-		tp.pushInPlace(p)
+		pushInPlaceCopy(tp, s)
 	}
 	return a
 }

@@ -331,9 +331,7 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 		s.l = bc.loopOf(a, b)
 	}
 	s.ga, s.gb, s.og = ga, gb, out.grad
-	p := new(binStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 

@@ -68,9 +68,17 @@
 // replayable forward yet, an untracked result computed from a Detach of a
 // traced tensor, a recorded result no step computes, an error. Code that
 // must look at values to choose a path (masking invalid parameters) uses
-// Clean: it records a guard that re-checks the predicate at replay, and
-// only the clean outcome is traced. Untracked tensors the function uses
-// are constants of the trace: they must not change while it replays.
+// Clean, CleanNaN, CleanFinite or Guard (a condition on several tensors):
+// each records a guard that re-checks the condition at replay, and only
+// the clean outcome is traced. Cholesky of a traced matrix is recomputed
+// at replay, where a failure refuses the replay. Untracked tensors the
+// function uses are constants of the trace: they must not change while it
+// replays. A replay allocates nothing for the common operations, and runs
+// under recover: a panic refuses it. Every operation of the package
+// replays except StaircaseLinear (flows, not log densities), whose use
+// poisons a recording, as does any operation recorded the old way, as a
+// backward closure only. FLOWPPL_TRACE_DEBUG (non-empty) prints the stack
+// of the event that poisons a recording.
 //
 // Shape errors in these functions are programming errors and panic; code that
 // handles user input checks shapes first (BroadcastShapes, SameShape). Cholesky

@@ -17,9 +17,7 @@ func MatMul(a, b *Tensor) *Tensor {
 	s.forward()
 	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
 		s.ga, s.gb, s.g = ga, gb, out.grad
-		p := new(matMulStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -119,9 +117,7 @@ func linear(name string, x, w, bias *Tensor, lo LinearOptions) *Tensor {
 	gx, gw, gb := gradOn(x, tp), gradOn(w, tp), gradOn(bias, tp)
 	if gx != nil || gw != nil || gb != nil {
 		s.gx, s.gw, s.gb, s.g = gx, gw, gb, out.grad
-		p := new(linearStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }

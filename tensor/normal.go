@@ -69,9 +69,7 @@ func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
 	// Rows may be shared between goroutines only when every gradient
 	// written has a row of its own (no operand broadcast over rows).
 	st.shared = (gx != nil && st.sx[0] == 0) || (gl != nil && st.sl[0] == 0) || (gs != nil && st.ss[0] == 0)
-	p := new(normalRowsStep)
-	*p = st
-	tp.push(p)
+	pushCopy(tp, st)
 	return out
 }
 

@@ -13,9 +13,7 @@ func Sum(a *Tensor) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(sumStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -40,30 +38,11 @@ func Mean(a *Tensor) *Tensor { return Scale(Sum(a), 1/float64(len(a.data))) }
 
 // SumAxis sums over one axis (negative counts from the end), removing it.
 func SumAxis(a *Tensor, axis int) *Tensor {
-	axis = normAxis("SumAxis", axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	tp := tapeOf(a)
-	out := newOut(tp, removeAxis(a.shape, axis))
-	s := sumAxisStep{outer: outer, n: n, inner: inner, a: a.data, out: out.data}
-	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
-		p := new(sumAxisStep)
-		*p = s
-		tp.push(p)
-	}
-	return out
+	return onLines("SumAxis", a, axis, removeAxis, sumAxisFwd, sumAxisBwd)
 }
 
-// sumAxisStep is SumAxis's recorded step: a of shape [outer, n, inner]
-// summed over n.
-type sumAxisStep struct {
-	outer, n, inner int
-	a, out, ga, g   []float64
-}
-
-func (s *sumAxisStep) forward() bool {
-	od, ad, outer, n, inner := s.out, s.a, s.outer, s.n, s.inner
+func sumAxisFwd(l lines) {
+	od, ad, outer, n, inner := l.out, l.a, l.outer, l.n, l.inner
 	if inner == 1 { // the last axis (as log-densities of rows): no slicing per element
 		ad = ad[:outer*n]
 		for o := range od[:outer] {
@@ -73,7 +52,7 @@ func (s *sumAxisStep) forward() bool {
 			}
 			od[o] = s
 		}
-		return true
+		return
 	}
 	clear(od)
 	for o := 0; o < outer; o++ {
@@ -85,11 +64,10 @@ func (s *sumAxisStep) forward() bool {
 			}
 		}
 	}
-	return true
 }
 
-func (s *sumAxisStep) backward() {
-	g, ga, outer, n, inner := s.g, s.ga, s.outer, s.n, s.inner
+func sumAxisBwd(l lines) {
+	g, ga, outer, n, inner := l.g, l.ga, l.outer, l.n, l.inner
 	if inner == 1 {
 		for o, v := range g[:outer] {
 			row := ga[o*n : (o+1)*n]
@@ -117,11 +95,13 @@ func MeanAxis(a *Tensor, axis int) *Tensor {
 
 // ColumnMoments returns the mean and the standard deviation (with the n−1
 // divisor; 0 for a single row) of each column of the 2-D tensor y ([n, d]).
-// It reads y's values only: nothing is recorded on a tape.
+// It reads y's values only (a read, for a Trace): nothing is recorded on
+// a tape.
 func ColumnMoments(y *Tensor) (mean, sd []float64) {
 	if y.Rank() != 2 {
 		panic(fmt.Sprintf("tensor.ColumnMoments: shape %v is not 2-D", y.shape))
 	}
+	y.read()
 	n, d := y.shape[0], y.shape[1]
 	mean, sd = make([]float64, d), make([]float64, d)
 	for i := range n {

@@ -23,9 +23,7 @@ func Transpose(a *Tensor) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(transposeStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -89,9 +87,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	s.forward()
 	if tp != nil && tp.owner == nil { // nothing to record for scratch inputs
 		s.tp, s.g = tp, out.grad
-		p := new(concatStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -168,9 +164,7 @@ func Take(a *Tensor, axis int, idx []int) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(takeStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -244,9 +238,7 @@ func Put(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	ga, gv := gradOn(a, tp), gradOn(v, tp)
 	if ga != nil || gv != nil {
 		s.ga, s.gv, s.g = ga, gv, out.grad
-		p := new(putStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -324,9 +316,7 @@ func AddAt(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	ga, gv := gradOn(a, tp), gradOn(v, tp)
 	if ga != nil || gv != nil {
 		s.ga, s.gv, s.g = ga, gv, out.grad
-		p := new(putStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -362,9 +352,7 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(narrowStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -411,9 +399,7 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
 		s.ga, s.g = ga, out.grad
-		p := new(broadcastStep)
-		*p = s
-		tp.push(p)
+		pushCopy(tp, s)
 	}
 	return out
 }

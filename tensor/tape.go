@@ -86,6 +86,28 @@ func (tp *Tape) record(f func()) {
 	tp.back = append(tp.back, funcStep(f))
 }
 
+// pushCopy pushes a heap copy of the step s, which the operation built
+// (and ran) on its stack, so that an operation whose result is not
+// recorded allocates no step.
+func pushCopy[S any, P interface {
+	*S
+	step
+}](tp *Tape, s S) {
+	p := P(new(S))
+	*p = s
+	tp.push(p)
+}
+
+// pushInPlaceCopy is pushCopy for pushInPlace.
+func pushInPlaceCopy[S any, P interface {
+	*S
+	step
+}](tp *Tape, s S) {
+	p := P(new(S))
+	*p = s
+	tp.pushInPlace(p)
+}
+
 // pushInPlace is push for an operation that writes into an existing
 // tensor (Assign) rather than a new result.
 func (tp *Tape) pushInPlace(s step) {

@@ -375,13 +375,13 @@ func (tr *Trace) adopt(r *Tensor) {
 // restore is a copy of src into dst at the start of a replay.
 type restore struct{ dst, src []float64 }
 
-// traceOwn returns idx, or a copy of it while tp records a trace (a trace
-// outlives the caller's promise not to modify idx before Backward).
-func traceOwn(tp *Tape, idx []int) []int {
+// traceOwn returns s, or a copy of it while tp records a trace (a trace
+// outlives the caller's promise not to modify s before Backward).
+func traceOwn[T any](tp *Tape, s []T) []T {
 	if tp != nil && tp.rec != nil {
-		return append([]int(nil), idx...)
+		return append([]T(nil), s...)
 	}
-	return idx
+	return s
 }
 
 // newResult notes a result recorded on the trace's tape (see newOut).

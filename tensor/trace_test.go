@@ -145,6 +145,26 @@ func TestTraceReplayOps(t *testing.T) {
 				return NormalLogPDFRows(x, Scale(x, 0.5), Exp(Scale(x, 0.1))), nil
 			}},
 			{"constant result", func(x *Tensor) (*Tensor, error) { return Full(2, B), nil }},
+			{"Softmax and LogSoftmax", func(x *Tensor) (*Tensor, error) {
+				y := Mul(Softmax(x, 1), Reshape(LogSoftmax(Reshape(x, B, D, 1), 1), B, D)) // last and inner axes
+				return rowSum(Add(y, Softmax(Reshape(x, B, 1, D), 1)), B), nil
+			}},
+			{"LogSumExp", func(x *Tensor) (*Tensor, error) {
+				inner := SumAxis(LogSumExp(Reshape(Scale(x, 3), B, D, 1), 1), 1)
+				return Add(LogSumExp(x, 1), inner), nil
+			}},
+			{"MaxAxis, MinAxis, CumSum", func(x *Tensor) (*Tensor, error) {
+				y := Add(MaxAxis(x, 1), MinAxis(Exp(x), -1))
+				return Add(y, rowSum(CumSum(Mul(x, row), 1), B)), nil
+			}},
+			{"Softplus, Where, Fill", func(x *Tensor) (*Tensor, error) {
+				cond := make([]bool, B*D)
+				for i := range cond {
+					cond[i] = i%3 == 0
+				}
+				w := Where(cond, Exp(x), Reshape(Narrow(x, 0, 0, 1), D)) // a broadcast
+				return rowSum(Add(Softplus(Scale(x, 4)), Fill(Mul(w, x), cond, -1)), B), nil
+			}},
 			{"Transpose", func(x *Tensor) (*Tensor, error) {
 				t := Transpose(Mul(x, row)) // [D, B]
 				return SumAxis(Mul(t, Transpose(x)), 0), nil
@@ -185,13 +205,27 @@ func TestTraceReplayOps(t *testing.T) {
 				return rowSum(Add(LinearReLU(x, w, bias), Linear(Exp(x), w, nil)), B), nil
 			}},
 			{"Assign", func(x *Tensor) (*Tensor, error) {
-				a := Zeros(B, D)             // a constant that Assign makes a result
+				a := Zeros(B, D)    // a constant that Assign makes a result
 				before := Mul(x, a) // a recorded step that reads a's 0s before the Assigns
 				for j := range D {
 					prev := Narrow(a, 1, max(j-1, 0), 1)
 					Assign(a, []Span{{0, B, nil}, {j, j + 1, nil}}, Add(Narrow(x, 1, j, 1), Scale(prev, 0.5)))
 				}
 				return rowSum(Add(Mul(a, a), before), B), nil
+			}},
+			{"linear algebra", func(x *Tensor) (*Tensor, error) {
+				v := Reshape(Narrow(x, 0, 0, 1), D, 1)
+				eye := Zeros(D, D)
+				for i := range D {
+					eye.data[i*D+i] = 3
+				}
+				a := Add(Scale(MatMul(v, Transpose(v)), 0.1), eye) // SPD, [D, D]
+				l := Chol(a)
+				r := Add(SumAxis(TriSolve(l, x), 1), LogAbsDet(a))
+				r = Add(r, SumAxis(Transpose(Solve(a, Transpose(x))), 1))
+				r = Add(r, SumAxis(MatMul(x, Inverse(a)), 1))
+				r = Add(r, SumAxis(Transpose(SolveTriangular(l, Transpose(Exp(x)), false)), 1))
+				return Add(r, SumAxis(Transpose(SolveTriangular(Transpose(l), Transpose(x), true)), 1)), nil
 			}},
 			{"Cholesky", func(x *Tensor) (*Tensor, error) {
 				// A = v·vᵀ + I for v = x's first row: positive definite.
@@ -299,20 +333,30 @@ func TestTraceCholeskyFails(t *testing.T) {
 	if !tr.Replayable() {
 		t.Fatal(tr.Why())
 	}
+	checkGuarded(t, tr, f, 0.25, []float64{0.9, -0.3, 1.5, -1, math.NaN()}, func(x0 float64) bool { return math.Abs(x0) < 1 })
+}
+
+// checkGuarded replays tr (of a [1, 2] input) at (x0, x1) for each x0 of
+// xs: it must succeed exactly where accept(x0), and there equal a fresh
+// run of f bit for bit.
+func checkGuarded(t *testing.T, tr *Trace, f traceFn, x1 float64, xs []float64, accept func(float64) bool) {
+	t.Helper()
 	lp, g := make([]float64, 1), make([]float64, 2)
-	for _, x0 := range []float64{0.9, -0.3, 1.5, -1, math.NaN()} {
-		ok := tr.Replay([]float64{x0, 0.25}, lp, g)
-		if want := math.Abs(x0) < 1; ok != want {
+	for _, x0 := range xs {
+		z := []float64{x0, x1}
+		ok := tr.Replay(z, lp, g)
+		if want := accept(x0); ok != want {
 			t.Fatalf("x0 = %v: replay %v, want %v", x0, ok, want)
 		}
-		if ok {
-			want, wantG := freshRun(t, f, []float64{x0, 0.25}, 1, 2)
-			if same, d := bitsEqual(lp, want); !same {
-				t.Fatalf("x0 = %v: %s", x0, d)
-			}
-			if same, d := bitsEqual(g, wantG); !same {
-				t.Fatalf("x0 = %v gradient: %s", x0, d)
-			}
+		if !ok {
+			continue
+		}
+		want, wantG := freshRun(t, f, z, 1, 2)
+		if same, d := bitsEqual(lp, want); !same {
+			t.Fatalf("x0 = %v: %s", x0, d)
+		}
+		if same, d := bitsEqual(g, wantG); !same {
+			t.Fatalf("x0 = %v gradient: %s", x0, d)
 		}
 	}
 }
@@ -340,22 +384,8 @@ func TestTraceGuard(t *testing.T) {
 	if !tr.Replayable() {
 		t.Fatal(tr.Why())
 	}
-	lp, g := make([]float64, 1), make([]float64, 2)
-	for _, s := range []float64{2, 1e-300, 0, -1, math.NaN(), math.Inf(1), -0.0} {
-		ok := tr.Replay([]float64{s, 0.5}, lp, g)
-		if want := !(s <= 0); ok != want {
-			t.Fatalf("scale %v: replay %v, want %v", s, ok, want)
-		}
-		if ok {
-			want, wantG := freshRun(t, f, []float64{s, 0.5}, 1, 2)
-			if same, d := bitsEqual(lp, want); !same {
-				t.Fatalf("scale %v: %s", s, d)
-			}
-			if same, d := bitsEqual(g, wantG); !same {
-				t.Fatalf("scale %v gradient: %s", s, d)
-			}
-		}
-	}
+	scales := []float64{2, 1e-300, 0, -1, math.NaN(), math.Inf(1), math.Copysign(0, -1)}
+	checkGuarded(t, tr, f, 0.5, scales, func(s float64) bool { return !(s <= 0) })
 }
 
 // TestTraceUntracedUnchanged: a tape that is not recording a trace gives

@@ -30,9 +30,7 @@ func unaryRec(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float6
 	}
 	// (A tracked result with a zero derivative is recorded only on a
 	// trace, for its forward.)
-	p := new(unaryStep)
-	*p = s
-	tp.push(p)
+	pushCopy(tp, s)
 	return out
 }
 
@@ -186,41 +184,68 @@ func Softplus(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
 	ga := gradOn(a, tp)
-	var es []float64 // e^-|x|, kept for the backward pass when tracked
+	s := softplusStep{x: a.data, y: out.data[:len(a.data)]}
 	if ga != nil {
-		es = tp.arena.alloc(len(a.data))
+		s.es = tp.arena.alloc(len(a.data)) // e^-|x|, kept for the backward pass
 	}
-	y := out.data[:len(a.data)]
-	splitElems(len(y), func(lo, hi int) {
-		var buf [softplusBlock]float64
-		for lo < hi {
-			n := min(hi-lo, softplusBlock)
-			softplusFwd(y[lo:lo+n], a.data[lo:lo+n], buf[:n])
-			if es != nil {
-				copy(es[lo:lo+n], buf[:n])
-			}
-			lo += n
-		}
-	})
+	s.forward()
 	if ga != nil {
-		x := a.data
-		tp.record(func() {
-			g := out.grad
-			ga, x, es := ga[:len(g)], x[:len(g)], es[:len(g)]
-			for i, gi := range g {
-				if gi != 0 {
-					var sg float64
-					if e := es[i]; x[i] > 0 {
-						sg = 1 / (1 + e)
-					} else {
-						sg = e / (1 + e)
-					}
-					ga[i] += gi * sg
-				}
-			}
-		})
+		s.ga, s.g = ga, out.grad
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// softplusStep is Softplus's recorded step; es holds e^-|x| when the
+// result is recorded (nil otherwise).
+type softplusStep struct {
+	x, y, es, ga, g []float64
+}
+
+func (s *softplusStep) forward() bool {
+	x, y, es := s.x, s.y, s.es
+	if len(y) < parElems {
+		softplusRange(y, x, es) // splitElems's one call, without a closure
+		return true
+	}
+	splitElems(len(y), func(lo, hi int) {
+		var esr []float64
+		if es != nil {
+			esr = es[lo:hi]
+		}
+		softplusRange(y[lo:hi], x[lo:hi], esr)
+	})
+	return true
+}
+
+// softplusRange sets y = softplus(x) block by block, and es = e^-|x| when
+// es is not nil.
+func softplusRange(y, x, es []float64) {
+	var buf [softplusBlock]float64
+	for lo := 0; lo < len(y); {
+		n := min(len(y)-lo, softplusBlock)
+		softplusFwd(y[lo:lo+n], x[lo:lo+n], buf[:n])
+		if es != nil {
+			copy(es[lo:lo+n], buf[:n])
+		}
+		lo += n
+	}
+}
+
+func (s *softplusStep) backward() {
+	g := s.g
+	ga, x, es := s.ga[:len(g)], s.x[:len(g)], s.es[:len(g)]
+	for i, gi := range g {
+		if gi != 0 {
+			var sg float64
+			if e := es[i]; x[i] > 0 {
+				sg = 1 / (1 + e)
+			} else {
+				sg = e / (1 + e)
+			}
+			ga[i] += gi * sg
+		}
+	}
 }
 
 // LogSigmoid returns log(sigmoid(a)) = -softplus(-a) elementwise.
