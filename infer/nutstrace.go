@@ -87,9 +87,17 @@ func (t *tracer) wants() bool {
 	if t.tr != nil || t.tries >= traceTries {
 		return false
 	}
+	if !t.t.Traceable(t.b) {
+		t.tries = traceTries // not a pure function of z: never
+		t.why = notPure
+		return false
+	}
 	t.evals++
 	return t.evals >= t.next
 }
+
+// notPure is why a Traceable posterior that says it is not is not traced.
+const notPure = "the log density is not a pure function of the point"
 
 // record evaluates the log density of z (b×D) on a recording and keeps
 // the trace when it can be replayed; the returned trace's Err, Out and
@@ -109,7 +117,7 @@ func (t *tracer) record(z []float64) *tensor.Trace {
 		t.why = tr.Why()
 	case !t.t.Traceable(t.b):
 		t.tries = traceTries // not a pure function of z: no retry
-		t.why = "the log density is not a pure function of the point"
+		t.why = notPure
 	default:
 		t.tr = tr
 	}
@@ -142,6 +150,9 @@ func replaysOneRow(fork func() Posterior, o *NUTSOptions) bool {
 	t := newTracer(q, 1, o)
 	if t == nil {
 		return false
+	}
+	if !t.wants() {
+		return false // Traceable says no: no run of the model
 	}
 	z := make([]float64, q.Dim())
 	if o.Init != nil {

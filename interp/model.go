@@ -98,7 +98,7 @@ type modelRun struct {
 	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
 
 	// Purity of the builtins called (model_trace.go): the posterior's
-	// cache of known builtins (modeDensity only) and whether one was not.
+	// cache of known builtins and whether one was not.
 	purity map[*lang.Builtin]bool
 	impure bool
 
@@ -280,18 +280,19 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	menv := p.menv
 	saved := p.cur
 	p.cur = r
-	defer func() { p.cur = saved }()
+	defer func() {
+		p.cur = saved
+		p.impure = p.impure || r.impure
+	}()
 	r.menv = menv
 	if p.consts.info == nil {
 		p.consts.info = m.constants()
 	}
 	r.consts = &p.consts
-	if r.mode == modeDensity {
-		if p.purity == nil {
-			p.purity = map[*lang.Builtin]bool{}
-		}
-		r.purity = p.purity
+	if p.purity == nil {
+		p.purity = map[*lang.Builtin]bool{}
 	}
+	r.purity = p.purity
 	r.args = p.Args
 	if r.rows != nil {
 		r.args = p.sliceRows(r.rows)
@@ -913,9 +914,7 @@ func (p *Posterior) LogDensity(z *tensor.Tensor) (*tensor.Tensor, error) {
 	r := newRun(modeDensity, z.Dim(0))
 	r.z, r.lay = z, p.lay
 	p.rows.setUp(r)
-	_, err := p.run(p.th, r)
-	p.impure = p.impure || r.impure
-	if err != nil {
+	if _, err := p.run(p.th, r); err != nil {
 		return nil, err
 	}
 	if r.rows != nil && p.rows.z0 != nil {

@@ -15,9 +15,11 @@ import (
 //     rows a run sees are state outside z;
 //   - a call of a builtin that is not pure (sample draws from the thread's
 //     random source, print writes, file access reads): a replay would not
-//     repeat it. The runs of the log density note such calls (modelRun's
-//     impure, from evaluator.call); pure are the distribution families,
-//     the numeric builtins of pureBuiltins and the model-only builtins.
+//     repeat it. Every run of the model body notes such calls (modelRun's
+//     impure, from evaluator.call), the prototype run that finds the
+//     latents included, so that Traceable is false before NUTS records
+//     anything; pure are the distribution families, the numeric builtins
+//     of pureBuiltins and the model-only builtins.
 // Control flow on the latents' values (an if on a latent at one row) and
 // out-of-support values are the tensor package's to catch: they make a
 // recording not replayable, or a replay refuse.
@@ -26,8 +28,8 @@ var _ infer.Traceable = (*Posterior)(nil)
 
 // Traceable reports whether LogDensity on b rows is a pure function of z
 // in the runs so far: no subsampled or chunked rows at b, and no call of
-// an impure builtin in any run of the log density (checked after a
-// recording run, that run included).
+// an impure builtin in any run of the model body (the prototype's
+// included).
 func (p *Posterior) Traceable(b int) bool {
 	if p.impure {
 		return false
@@ -35,12 +37,12 @@ func (p *Posterior) Traceable(b int) bool {
 	return p.rows == nil || p.rows.use == nil && !p.rows.chunked(b)
 }
 
-// noteCall records, in a run of the log density, whether the callable c
+// noteCall records, in a run of the model body, whether the callable c
 // about to be called is a pure builtin (see Traceable): each builtin is
 // looked up once per posterior; any other callable is impure.
 func (ev *evaluator) noteCall(c lang.Callable) {
 	r := ev.run
-	if r.mode != modeDensity || r.impure || r.purity == nil {
+	if r.impure || r.purity == nil {
 		return
 	}
 	b, ok := c.(*lang.Builtin)

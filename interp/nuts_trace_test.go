@@ -172,11 +172,16 @@ func TestNUTSTraceFallback(t *testing.T) {
 }
 
 // TestPosteriorTraceable: Traceable is true for a model of pure
-// operations and, after a run of the log density that called sample,
-// false.
+// operations and false for one that calls sample, from its creation (the
+// prototype run that finds the latents calls it too), and for its forks;
+// print is impure too.
 func TestPosteriorTraceable(t *testing.T) {
 	pure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
 	impure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m(0.5)\n")
+	printing := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    print(1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
+	if impure.Traceable(1) || printing.Traceable(1) {
+		t.Error("a model that calls sample or print is Traceable before a run of its log density")
+	}
 	for _, p := range []*interp.Posterior{pure, impure} {
 		if _, err := p.LogDensity(tensor.New([]float64{0.3}, 1, 1)); err != nil {
 			t.Fatal(err)
@@ -251,5 +256,24 @@ func TestNUTSTracePosteriordb(t *testing.T) {
 		res := nutsTraceOnOff(t, dir, p, o)
 		n, all := replayed(res)
 		t.Logf("%s: %d of %d gradients replayed (%v)", dir, n, all, time.Since(t0))
+	}
+}
+
+// TestNUTSTracePrint: a model that prints runs as often with tracing on as
+// off (no extra run to find out that it cannot be traced): the same
+// output, one line a run of the model body.
+func TestNUTSTracePrint(t *testing.T) {
+	src := "model m(y) {\n    mu ~ Normal(0, 1)\n    print(\"run\")\n    y ~ Normal(mu, 1)\n}\nd = sample(m(0.5), 5, warmup = 5, chains = 2, seed = 1, quiet = true)\n"
+	var out [2]string
+	for i, env := range []string{"0", "1"} {
+		t.Setenv("FLOWPPL_NOTRACE", env)
+		th, stdout, _ := newThread()
+		if _, err := interp.ExecFile(th, "print.flow", src, nil); err != nil {
+			t.Fatal(interp.FormatError(err))
+		}
+		out[i] = stdout.String()
+	}
+	if out[0] != out[1] || len(out[0]) < 10*len("run\n") {
+		t.Errorf("traced output %q, untraced %q", out[0], out[1])
 	}
 }

@@ -141,7 +141,7 @@ type Posterior struct {
 	cur    *modelRun
 	consts constCache
 
-	// Whether a run of the log density called an impure builtin, and the
+	// Whether a run of the model body called an impure builtin, and the
 	// builtins known pure or not (model_trace.go).
 	impure bool
 	purity map[*lang.Builtin]bool
