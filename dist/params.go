@@ -471,6 +471,34 @@ func unmaskedRows(x *tensor.Tensor) *masked {
 	return &masked{shape: x.Shape(), last: x.Dim(1), rows: make([]bool, x.Dim(0))}
 }
 
+// markOffSimplex masks the rows of p (broadcast to m's shape) whose values
+// do not sum to 1 within simplexTol. Whether any row is off the simplex is
+// a guard on a traced p (tensor.Trace).
+func (m *masked) markOffSimplex(p *tensor.Tensor) {
+	ps := []*tensor.Tensor{p}
+	rowSums := func(d [][]float64) []float64 {
+		sums := make([]float64, len(m.rows))
+		newGridOf(m.shape, ps, d).each(func(i int, v []float64) { sums[i/m.last] += v[0] })
+		return sums
+	}
+	onSimplex := func(d [][]float64) bool {
+		for _, s := range rowSums(d) {
+			if !(math.Abs(s-1) <= simplexTol) {
+				return false
+			}
+		}
+		return true
+	}
+	if tensor.Guard(onSimplex, p) {
+		return
+	}
+	for r, s := range rowSums([][]float64{p.Data()}) {
+		if !(math.Abs(s-1) <= simplexTol) {
+			m.rows[r] = true
+		}
+	}
+}
+
 // safe returns t with the masked elements replaced by v (broadcast to the
 // full shape), or t unchanged when nothing is masked. The gradient does not
 // flow to the replaced elements.

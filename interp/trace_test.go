@@ -368,3 +368,139 @@ func TestTraceConcurrentReplays(t *testing.T) {
 		}
 	}
 }
+
+// traceFamilies are small models over many families, transforms and
+// builtins, each with what recording it at a standard normal point gives
+// ("" replayable, else a part of the reason), as traceGolden.
+var traceFamilies = []struct{ name, src, want string }{
+	{"continuous", `
+model m(y) {
+    a ~ Normal(0, 1)
+    s ~ HalfNormal(1)
+    g ~ Gamma(2, 3)
+    b ~ Beta(2, 2)
+    e ~ Exponential(1)
+    u ~ Uniform(-1, 2)
+    ln ~ LogNormal(0, 1)
+    t ~ StudentT(3, a, s)
+    c ~ Cauchy(0, 1)
+    hc ~ HalfCauchy(2)
+    y ~ Normal(a + t * b, s + g + e * ln)
+    factor(u + c)
+}
+post = m([0.5, -1.5, 2])
+`, ""},
+	{"more continuous", `
+model m(y) {
+    a ~ Laplace(0, 1)
+    l ~ Logistic(0, 2)
+    gu ~ Gumbel(0, 1)
+    w ~ Weibull(2, 1)
+    ig ~ InverseGamma(3, 2)
+    y ~ Normal(a + l + gu, w + ig)
+}
+post = m([0.5, -1.5])
+`, ""},
+	{"skew normal", `
+model m(y) {
+    sn ~ SkewNormal(0, 1, 2)
+    y ~ Normal(sn, 1)
+}
+post = m([0.5, -1.5])
+`, "a read of a traced tensor's values (in tensor's Data, called at dist/special.go:"},
+	{"discrete observations", `
+model m(k, f, n, z) {
+    a ~ Normal(0, 1)
+    r ~ Gamma(2, 1)
+    k ~ Poisson(exp(a))
+    k ~ PoissonLog(a)
+    f ~ BernoulliLogit(a)
+    f ~ Bernoulli(sigmoid(a))
+    n ~ BinomialLogit(10, a)
+    n ~ Binomial(10, sigmoid(a))
+    k ~ NegativeBinomial(r, 1)
+    z ~ ZeroInflatedPoisson(0.2, r)
+}
+post = m([0, 3, 1], [1, 0, 1], [2, 7, 10], [0, 0, 4])
+`, ""},
+	{"simplex", `
+model m(c) {
+    p ~ Dirichlet([1, 2, 3])
+    c ~ Categorical(p)
+}
+post = m([0, 2, 2, 1])
+`, ""},
+	{"vectors", `
+model m(y, x) {
+    beta ~ Normal(zeros(3), 1)
+    sigma ~ HalfNormal(1)
+    mu = x @ beta
+    y ~ Normal(mu, sigma)
+    factor(logsumexp(beta) + sum(softmax(beta)))
+}
+post = m([1, 2, 0.5, -1], [[1, 0, 2], [0, 1, 1], [1, 1, 1], [2, 0, 0]])
+`, ""},
+	{"linear algebra", `
+model m(y) {
+    s ~ HalfNormal(1)
+    f ~ Normal(zeros(3), 1)
+    K = s * s * [[1, 0.5, 0.2], [0.5, 1, 0.5], [0.2, 0.5, 1]] + 1e-6 * eye(3)
+    L = cholesky(K)
+    y ~ Normal(L @ f, 1)
+    factor(log_det(K) + sum(solve(K, f)) + sum(inverse(K) @ f) + sum(solve(L, f)))
+}
+post = m([0.5, -1, 2])
+`, "a read of a traced tensor's values (in tensor's Data, called at stdlib/linalg.go:"},
+	{"truncated", `
+model m(y) {
+    mu ~ Normal(0, 1)
+    sigma ~ Truncated(StudentT(3, 0, 10), 0, 1/0)
+    y ~ Truncated(Normal(mu, sigma), 0, 1/0)
+}
+post = m([0.5, 2])
+`, "a read of a traced tensor's values (in tensor's Data, called at dist/params.go:"},
+}
+
+// TestTraceFamilies: as TestTracePosteriordb, for traceFamilies' models at
+// B = 1 and 3: coverage as listed, and every replay bitwise equal to the
+// interpreter or refused.
+func TestTraceFamilies(t *testing.T) {
+	for _, c := range traceFamilies {
+		p := tracePost(t, c.src)
+		D := p.Dim()
+		for _, B := range []int{1, 3} {
+			rng := rand.New(rand.NewPCG(uint64(B), uint64(D)))
+			normal, extreme := tracePoints(rng, B, D, 4)
+			tr := tensor.Record(normal[0], B, D, p.LogDensity)
+			switch why := tr.Why(); {
+			case c.want == "" && why != "":
+				t.Errorf("%s B=%d: not replayable: %s", c.name, B, why)
+			case c.want != "" && !strings.Contains(why, c.want):
+				t.Errorf("%s B=%d: why %q, want %q", c.name, B, why, c.want)
+			}
+			if !tr.Replayable() {
+				continue
+			}
+			lp, g := make([]float64, B), make([]float64, B*D)
+			refused := 0
+			for i, z := range append(normal, extreme...) {
+				if !tr.Replay(z, lp, g) {
+					if i < len(normal) {
+						t.Errorf("%s B=%d: refused at normal point %d", c.name, B, i)
+					}
+					refused++
+					continue
+				}
+				wantLP, wantG, err := evalFresh(p, z, B)
+				if err != nil {
+					t.Errorf("%s B=%d: point %d replayed where the interpreter fails: %v", c.name, B, i, err)
+					continue
+				}
+				if d := bitsDiffer(lp, wantLP) + bitsDiffer(g, wantG); d != "" {
+					t.Errorf("%s B=%d: point %d %v: %s", c.name, B, i, z, d)
+				}
+			}
+			t.Logf("%s B=%d: %d steps; %d of %d extreme points refused", c.name, B, tr.Len(), refused, len(extreme))
+		}
+	}
+}

@@ -75,10 +75,9 @@
 // function uses are constants of the trace: they must not change while it
 // replays. A replay allocates nothing for the common operations, and runs
 // under recover: a panic refuses it. Every operation of the package
-// replays except StaircaseLinear (flows, not log densities), whose use
-// poisons a recording, as does any operation recorded the old way, as a
-// backward closure only. FLOWPPL_TRACE_DEBUG (non-empty) prints the stack
-// of the event that poisons a recording.
+// replays; an operation recorded the old way, as a backward closure only
+// (Tape.record), would poison a recording. FLOWPPL_TRACE_DEBUG (non-empty)
+// prints the stack of the event that poisons a recording.
 //
 // Shape errors in these functions are programming errors and panic; code that
 // handles user input checks shapes first (BroadcastShapes, SameShape). Cholesky

@@ -73,6 +73,7 @@ func checkReplay(t *testing.T, name string, B, D int, f traceFn) {
 		t.Fatalf("%s: Grad differs from a fresh run: %s", name, d)
 	}
 	lp := make([]float64, B)
+	floats := tr.Floats() // after a backward pass: replays must not grow it
 	for it := range 20 {
 		z := point()
 		if !tr.Replay(z, lp, g) {
@@ -85,6 +86,9 @@ func checkReplay(t *testing.T, name string, B, D int, f traceFn) {
 		if ok, d := bitsEqual(g, wantG); !ok {
 			t.Fatalf("%s: replay %d gradient: %s", name, it, d)
 		}
+	}
+	if f := tr.Floats(); f != floats {
+		t.Fatalf("%s: the trace's buffers grew from %d to %d floats over 20 replays", name, floats, f)
 	}
 	tr.Grad(g)
 	if ok, d := bitsEqual(g, g0); !ok {
@@ -226,6 +230,18 @@ func TestTraceReplayOps(t *testing.T) {
 				r = Add(r, SumAxis(MatMul(x, Inverse(a)), 1))
 				r = Add(r, SumAxis(Transpose(SolveTriangular(l, Transpose(Exp(x)), false)), 1))
 				return Add(r, SumAxis(Transpose(SolveTriangular(Transpose(l), Transpose(x), true)), 1)), nil
+			}},
+			{"StaircaseLinear", func(x *Tensor) (*Tensor, error) {
+				r := rand.New(rand.NewPCG(2, 1))
+				prefix := []int{0, 1, D, 1, D - 1}
+				w := randT(r, -1, 1, len(prefix), D)
+				bias := randT(r, -1, 1, len(prefix))
+				plain := StaircaseLinear(x, w, bias, NewStaircase(prefix, D, nil, nil), true)
+				ordered := StaircaseLinear(Exp(x), Exp(w), bias, NewStaircase(prefix, D, r.Perm(len(prefix)), r.Perm(D)), false)
+				// w traced too: the masked weight copy is refilled.
+				wt := Reshape(Narrow(Reshape(x, -1), 0, 0, 1), 1, 1)
+				traced := StaircaseLinear(x, Mul(w, wt), bias, NewStaircase(prefix, D, r.Perm(len(prefix)), r.Perm(D)), true)
+				return rowSum(Add(Add(plain, ordered), traced), B), nil
 			}},
 			{"Cholesky", func(x *Tensor) (*Tensor, error) {
 				// A = v·vᵀ + I for v = x's first row: positive definite.
