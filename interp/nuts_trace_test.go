@@ -118,17 +118,6 @@ func TestNUTSTraceIdentical(t *testing.T) {
 	}
 }
 
-// traceModel returns the posterior post of src.
-func traceModel(t *testing.T, src string) *interp.Posterior {
-	t.Helper()
-	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "trace.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g["post"].(*interp.Posterior)
-}
-
 // TestNUTSTraceFallback: models a trace cannot cover, or only at some
 // points, sample the same with tracing on and off. An if on a latent's
 // value (one chain: at one row the condition has one value) makes every
@@ -148,7 +137,7 @@ func TestNUTSTraceFallback(t *testing.T) {
 		{"a latent scale", "model m(y) {\n    mu ~ Normal(1, 1)\n    y ~ Normal(0, mu)\n}\npost = m([0.5, -0.3, 1.2, 0.1])\n", true},
 		{"sample in the model", "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m([0.5, -0.3])\n", false},
 	} {
-		res := nutsTraceOnOff(t, tc.name, traceModel(t, tc.src), o)
+		res := nutsTraceOnOff(t, tc.name, tracePost(t, tc.src), o)
 		n, all := replayed(res)
 		t.Logf("%s: %d of %d gradients replayed", tc.name, n, all)
 		if !tc.traced && n != 0 {
@@ -176,9 +165,9 @@ func TestNUTSTraceFallback(t *testing.T) {
 // prototype run that finds the latents calls it too), and for its forks;
 // print is impure too.
 func TestPosteriorTraceable(t *testing.T) {
-	pure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
-	impure := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m(0.5)\n")
-	printing := traceModel(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    print(1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
+	pure := tracePost(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
+	impure := tracePost(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m(0.5)\n")
+	printing := tracePost(t, "model m(y) {\n    mu ~ Normal(0, 1)\n    print(1)\n    y ~ Normal(mu, 1)\n}\npost = m(0.5)\n")
 	if impure.Traceable(1) || printing.Traceable(1) {
 		t.Error("a model that calls sample or print is Traceable before a run of its log density")
 	}
