@@ -126,18 +126,25 @@ func TestNUTSTraceIdentical(t *testing.T) {
 // distribution's guard refuses the replay and the interpreter answers
 // (−Inf: the warm-up's divergences): most gradients are still replayed.
 // A model that draws (sample) is not a function of the point: nothing is
-// replayed.
+// replayed. The latent scale is also sampled by 4 chains batched on one
+// fork (Parallel 1): a round with a row out of support is refused, then
+// evaluated by the interpreter, then row by row (the batcher's fallback,
+// through its one-row trace).
 func TestNUTSTraceFallback(t *testing.T) {
 	o := infer.NUTSOptions{Chains: 1, Warmup: 100, Samples: 50, Seed: 3, SaveWarmup: true}
+	batched := o
+	batched.Chains, batched.Parallel = 4, 1
 	for _, tc := range []struct {
 		name, src string
 		traced    bool
+		o         infer.NUTSOptions
 	}{
-		{"if on a latent", "model m(y) {\n    mu ~ Normal(0, 3)\n    if mu > 0 {\n        y ~ Normal(mu, 1)\n    } else {\n        y ~ Normal(mu, 2)\n    }\n}\npost = m([0.5, -0.3, 1.2])\n", false},
-		{"a latent scale", "model m(y) {\n    mu ~ Normal(1, 1)\n    y ~ Normal(0, mu)\n}\npost = m([0.5, -0.3, 1.2, 0.1])\n", true},
-		{"sample in the model", "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m([0.5, -0.3])\n", false},
+		{"if on a latent", "model m(y) {\n    mu ~ Normal(0, 3)\n    if mu > 0 {\n        y ~ Normal(mu, 1)\n    } else {\n        y ~ Normal(mu, 2)\n    }\n}\npost = m([0.5, -0.3, 1.2])\n", false, o},
+		{"a latent scale", "model m(y) {\n    mu ~ Normal(1, 1)\n    y ~ Normal(0, mu)\n}\npost = m([0.5, -0.3, 1.2, 0.1])\n", true, o},
+		{"a latent scale, 4 chains batched", "model m(y) {\n    mu ~ Normal(1, 1)\n    y ~ Normal(0, mu)\n}\npost = m([0.5, -0.3, 1.2, 0.1])\n", true, batched},
+		{"sample in the model", "model m(y) {\n    mu ~ Normal(0, 1)\n    y ~ Normal(mu + 0 * sample(Normal(0, 1)), 1)\n}\npost = m([0.5, -0.3])\n", false, o},
 	} {
-		res := nutsTraceOnOff(t, tc.name, tracePost(t, tc.src), o)
+		res := nutsTraceOnOff(t, tc.name, tracePost(t, tc.src), tc.o)
 		n, all := replayed(res)
 		t.Logf("%s: %d of %d gradients replayed", tc.name, n, all)
 		if !tc.traced && n != 0 {
