@@ -201,22 +201,19 @@ func Chol(a *Tensor) *Tensor {
 	nb, n := squareBatch("Chol", a)
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	s := cholStep{nb: nb, n: n, a: a.data, out: out.data, ok: make([]bool, nb)}
+	s := cholStep{nb: nb, n: n, io1: io1{a: a.data, out: out.data}, ok: make([]bool, nb)}
 	s.forward()
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
+	if s.track(tp, a, out) && n > 0 {
+		pushCopy(tp, s)
 	}
-	s.ga, s.g = ga, out.grad
-	pushCopy(tp, s)
 	return out
 }
 
 // cholStep is Chol's recorded step; ok[k] is whether draw k factorised.
 type cholStep struct {
-	nb, n         int
-	a, out, ga, g []float64
-	ok            []bool
+	nb, n int
+	io1
+	ok []bool
 }
 
 func (s *cholStep) forward() bool {

@@ -82,10 +82,9 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	s := fillStep{mask: traceOwn(tp, mask), v: v, a: a.data, out: out.data}
+	s := fillStep{mask: traceOwn(tp, mask), v: v, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -93,9 +92,9 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 
 // fillStep is Fill's recorded step.
 type fillStep struct {
-	mask          []bool
-	v             float64
-	a, out, ga, g []float64
+	mask []bool
+	v    float64
+	io1
 }
 
 func (s *fillStep) forward() bool {

@@ -19,10 +19,9 @@ func Transpose(a *Tensor) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := transposeStep{n: n, r: r, c: c, a: a.data, out: out.data}
+	s := transposeStep{n: n, r: r, c: c, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -30,8 +29,8 @@ func Transpose(a *Tensor) *Tensor {
 
 // transposeStep is Transpose's recorded step: n matrices r×c.
 type transposeStep struct {
-	n, r, c       int
-	a, out, ga, g []float64
+	n, r, c int
+	io1
 }
 
 func (s *transposeStep) forward() bool {
@@ -160,10 +159,9 @@ func Take(a *Tensor, axis int, idx []int) *Tensor {
 	shape[axis] = len(idx)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := takeStep{scatter: scatter{outer: outer, n: n, inner: inner, m: len(idx), idx: traceOwn(tp, idx)}, a: a.data, out: out.data}
+	s := takeStep{scatter: scatter{outer: outer, n: n, inner: inner, m: len(idx), idx: traceOwn(tp, idx)}, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -179,7 +177,7 @@ type scatter struct {
 // takeStep is Take's recorded step.
 type takeStep struct {
 	scatter
-	a, out, ga, g []float64
+	io1
 }
 
 func (s *takeStep) forward() bool {
@@ -348,10 +346,9 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	shape[axis] = length
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, a: a.data, out: out.data}
+	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -361,7 +358,7 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 // from a of shape [outer, n, inner], from start on the middle axis.
 type narrowStep struct {
 	outer, n, start, inner, w int
-	a, out, ga, g             []float64
+	io1
 }
 
 func (s *narrowStep) forward() bool {
@@ -395,10 +392,9 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := broadcastStep{l: newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape))), a: a.data, out: out.data}
+	s := broadcastStep{l: newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape))), io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -406,8 +402,8 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 
 // broadcastStep is BroadcastTo's recorded step.
 type broadcastStep struct {
-	l             loop
-	a, out, ga, g []float64
+	l loop
+	io1
 }
 
 func (s *broadcastStep) forward() bool {
