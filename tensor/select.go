@@ -16,8 +16,7 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 	out := newOut(tp, bc.shape)
 	s := whereStep{cond: traceOwn(tp, cond), l: bc.loopOf(a, b), a: a.data, b: b.data, out: out.data}
 	s.forward()
-	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
-		s.ga, s.gb, s.g = ga, gb, out.grad
+	if s.track(tp, a, b, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -28,7 +27,7 @@ type whereStep struct {
 	cond      []bool
 	l         loop
 	a, b, out []float64
-	ga, gb, g []float64
+	grads2
 }
 
 func (s *whereStep) forward() bool {

@@ -94,6 +94,22 @@ func (o *io1) track(tp *Tape, a, out *Tensor) bool {
 	return true
 }
 
+// grads2 holds the gradients of the step of an operation of two inputs
+// (ga, gb; nil for an input not recorded) and of its result (g).
+type grads2 struct{ ga, gb, g []float64 }
+
+// track sets the gradients of an operation of inputs a and b (b may be
+// nil) and result out, and reports whether one input is recorded on tp
+// (the step is then to be pushed).
+func (o *grads2) track(tp *Tape, a, b, out *Tensor) bool {
+	o.ga, o.gb = gradOn(a, tp), gradOn(b, tp)
+	if o.ga == nil && o.gb == nil {
+		return false
+	}
+	o.g = out.grad
+	return true
+}
+
 // traceChunk is the first arena chunk of a trace's tape (floats); the
 // arena doubles from there, so a small model's trace holds a few KB, not
 // arenaChunk.
