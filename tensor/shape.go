@@ -233,9 +233,7 @@ func Put(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	out := newOut(tp, slices.Clone(a.shape))
 	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: last}, a: a.data, v: v.data, out: out.data}
 	s.forward()
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		s.ga, s.gv, s.g = ga, gv, out.grad
+	if s.track(tp, a, v, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -247,7 +245,7 @@ type putStep struct {
 	scatter
 	add       bool
 	a, v, out []float64
-	ga, gv, g []float64
+	grads2    // gb: v's
 }
 
 func (s *putStep) forward() bool {
@@ -270,7 +268,7 @@ func (s *putStep) forward() bool {
 }
 
 func (s *putStep) backward() {
-	g, ga, gv, n, inner, m := s.g, s.ga, s.gv, s.n, s.inner, s.m
+	g, ga, gv, n, inner, m := s.g, s.ga, s.gb, s.n, s.inner, s.m
 	if s.add {
 		if ga != nil {
 			addTo(ga, g)
@@ -311,9 +309,7 @@ func AddAt(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	out := newOut(tp, slices.Clone(a.shape))
 	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: traceOwn(tp, idx)}, add: true, a: a.data, v: v.data, out: out.data}
 	s.forward()
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		s.ga, s.gv, s.g = ga, gv, out.grad
+	if s.track(tp, a, v, out) {
 		pushCopy(tp, s)
 	}
 	return out
