@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowppl/flowppl/dist"
+	"github.com/flowppl/flowppl/flows"
+	"github.com/flowppl/flowppl/infer"
 	"github.com/flowppl/flowppl/interp"
 	"github.com/flowppl/flowppl/tensor"
 )
@@ -502,5 +505,55 @@ func TestTraceFamilies(t *testing.T) {
 			}
 			t.Logf("%s B=%d: %d steps; %d of %d extreme points refused", c.name, B, tr.Len(), refused, len(extreme))
 		}
+	}
+}
+
+// TestTraceNeuTra: the NeuTra pullback of eight schools through a flow
+// guide (an AffineAutoregressive, whose conditioner's layers are
+// StaircaseLinear) replays: at B = 1 and 4 and standard normal points,
+// each replay equals a fresh evaluation of the pullback bit for bit.
+func TestTraceNeuTra(t *testing.T) {
+	p := nutsPosteriorT(t, nutsPosteriors[0].dir)
+	D := p.Dim()
+	base, err := dist.NewNormal(tensor.Zeros(D), tensor.Full(1, D))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := flows.Apply("AffineAutoregressive", base, map[string]flows.OptionValue{"hidden": []float64{16, 16}}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nt, err := infer.NewNeuTra(p, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, B := range []int{1, 4} {
+		rng := rand.New(rand.NewPCG(7, uint64(B)))
+		normal, _ := tracePoints(rng, B, D, 8)
+		tr := tensor.Record(normal[0], B, D, nt.LogDensity)
+		if !tr.Replayable() {
+			t.Fatalf("B=%d: %s", B, tr.Why())
+		}
+		lp, g := make([]float64, B), make([]float64, B*D)
+		for i, z := range normal {
+			if !tr.Replay(z, lp, g) {
+				t.Fatalf("B=%d: refused at point %d", B, i)
+			}
+			tp := tensor.NewTape()
+			x := tensor.New(append([]float64(nil), z...), B, D)
+			tp.Watch(x)
+			out, err := nt.LogDensity(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.Backward(tensor.Sum(out))
+			if d := bitsDiffer(lp, out.Data()) + bitsDiffer(g, x.Grad()); d != "" {
+				t.Fatalf("B=%d point %d: %s", B, i, d)
+			}
+		}
+		t.Logf("B=%d: %d steps, %d floats", B, tr.Len(), tr.Floats())
+	}
+	if err := os.Chdir("interp"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,7 +20,7 @@ func removeAxis(shape []int, axis int) []int {
 // and their gradients (ga, g) when recorded.
 type lines struct {
 	outer, n, inner int
-	a, out, ga, g   []float64
+	io1
 }
 
 // lineStep is the recorded step of an operation on lines whose passes are
@@ -44,10 +44,9 @@ func onLines(op string, a *Tensor, axis int, shape func(a []int, axis int) []int
 	outer, n, inner := splitAxis(a.shape, axis)
 	tp := tapeOf(a)
 	out := newOut(tp, shape(a.shape, axis))
-	s := lineStep{lines: lines{outer: outer, n: n, inner: inner, a: a.data, out: out.data}, fwd: fwd, bwd: bwd}
+	s := lineStep{lines: lines{outer: outer, n: n, inner: inner, io1: io1{a: a.data, out: out.data}}, fwd: fwd, bwd: bwd}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -166,11 +165,10 @@ func LogSumExp(a *Tensor, axis int) *Tensor {
 		}
 		return tp.Zeros(k).data
 	}
-	s := lseStep{lines: lines{outer: outer, n: n, inner: inner, a: a.data, out: out.data}}
+	s := lseStep{lines: lines{outer: outer, n: n, inner: inner, io1: io1{a: a.data, out: out.data}}}
 	s.m, s.e, s.s = buf(len(out.data)), buf(len(a.data)), buf(len(out.data))
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out

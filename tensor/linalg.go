@@ -201,22 +201,19 @@ func Chol(a *Tensor) *Tensor {
 	nb, n := squareBatch("Chol", a)
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	s := cholStep{nb: nb, n: n, a: a.data, out: out.data, ok: make([]bool, nb)}
+	s := cholStep{nb: nb, n: n, io1: io1{a: a.data, out: out.data}, ok: make([]bool, nb)}
 	s.forward()
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
+	if s.track(tp, a, out) && n > 0 {
+		pushCopy(tp, s)
 	}
-	s.ga, s.g = ga, out.grad
-	pushCopy(tp, s)
 	return out
 }
 
 // cholStep is Chol's recorded step; ok[k] is whether draw k factorised.
 type cholStep struct {
-	nb, n         int
-	a, out, ga, g []float64
-	ok            []bool
+	nb, n int
+	io1
+	ok []bool
 }
 
 func (s *cholStep) forward() bool {
@@ -380,12 +377,9 @@ func luOp(kind int, tp *Tape, out *Tensor, nb, n, m int, a, b *Tensor) *Tensor {
 		s.b = b.data
 	}
 	s.forward()
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if (ga == nil && gb == nil) || n == 0 || m == 0 {
-		return out
+	if s.track(tp, a, b, out) && n > 0 && m > 0 {
+		pushCopy(tp, s)
 	}
-	s.ga, s.gb, s.g = ga, gb, out.grad
-	pushCopy(tp, s)
 	return out
 }
 
@@ -395,8 +389,8 @@ type luStep struct {
 	kind, nb, n, m int
 	a              *Tensor
 	b, out         []float64
-	ga, gb, g      []float64
-	f              *luBatch
+	grads2
+	f *luBatch
 }
 
 func (s *luStep) forward() bool {
@@ -552,12 +546,9 @@ func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
 	out := newOut(tp, b.shape)
 	s := triangularStep{nb: nb, n: n, m: m, upper: upper, a: a.data, b: b.data, out: out.data, ok: make([]bool, nb)}
 	s.forward()
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if (ga == nil && gb == nil) || n == 0 || m == 0 {
-		return out
+	if s.track(tp, a, b, out) && n > 0 && m > 0 {
+		pushCopy(tp, s)
 	}
-	s.ga, s.gb, s.g = ga, gb, out.grad
-	pushCopy(tp, s)
 	return out
 }
 
@@ -567,8 +558,8 @@ type triangularStep struct {
 	nb, n, m  int
 	upper     bool
 	a, b, out []float64
-	ga, gb, g []float64
-	ok        []bool
+	grads2
+	ok []bool
 }
 
 // inTri reports whether element (i, j) is in the triangle of an upper or

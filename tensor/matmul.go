@@ -15,8 +15,7 @@ func MatMul(a, b *Tensor) *Tensor {
 	out := newOut(tp, []int{m, n})
 	s := matMulStep{m: m, k: k, n: n, a: a.data, b: b.data, out: out.data}
 	s.forward()
-	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
-		s.ga, s.gb, s.g = ga, gb, out.grad
+	if s.track(tp, a, b, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -26,7 +25,7 @@ func MatMul(a, b *Tensor) *Tensor {
 type matMulStep struct {
 	m, k, n   int
 	a, b, out []float64
-	ga, gb, g []float64
+	grads2
 }
 
 func (s *matMulStep) forward() bool {

@@ -9,17 +9,16 @@ import (
 func Sum(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, []int{})
-	s := sumStep{a: a.data, out: out.data}
+	s := sumStep{io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
 }
 
 // sumStep is Sum's recorded step.
-type sumStep struct{ a, out, ga, g []float64 }
+type sumStep struct{ io1 }
 
 func (s *sumStep) forward() bool {
 	s.out[0] = sum(s.a)

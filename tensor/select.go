@@ -16,8 +16,7 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 	out := newOut(tp, bc.shape)
 	s := whereStep{cond: traceOwn(tp, cond), l: bc.loopOf(a, b), a: a.data, b: b.data, out: out.data}
 	s.forward()
-	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
-		s.ga, s.gb, s.g = ga, gb, out.grad
+	if s.track(tp, a, b, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -28,7 +27,7 @@ type whereStep struct {
 	cond      []bool
 	l         loop
 	a, b, out []float64
-	ga, gb, g []float64
+	grads2
 }
 
 func (s *whereStep) forward() bool {
@@ -82,10 +81,9 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	s := fillStep{mask: traceOwn(tp, mask), v: v, a: a.data, out: out.data}
+	s := fillStep{mask: traceOwn(tp, mask), v: v, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -93,9 +91,9 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 
 // fillStep is Fill's recorded step.
 type fillStep struct {
-	mask          []bool
-	v             float64
-	a, out, ga, g []float64
+	mask []bool
+	v    float64
+	io1
 }
 
 func (s *fillStep) forward() bool {

@@ -19,10 +19,9 @@ func Transpose(a *Tensor) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := transposeStep{n: n, r: r, c: c, a: a.data, out: out.data}
+	s := transposeStep{n: n, r: r, c: c, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -30,8 +29,8 @@ func Transpose(a *Tensor) *Tensor {
 
 // transposeStep is Transpose's recorded step: n matrices r×c.
 type transposeStep struct {
-	n, r, c       int
-	a, out, ga, g []float64
+	n, r, c int
+	io1
 }
 
 func (s *transposeStep) forward() bool {
@@ -160,10 +159,9 @@ func Take(a *Tensor, axis int, idx []int) *Tensor {
 	shape[axis] = len(idx)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := takeStep{scatter: scatter{outer: outer, n: n, inner: inner, m: len(idx), idx: traceOwn(tp, idx)}, a: a.data, out: out.data}
+	s := takeStep{scatter: scatter{outer: outer, n: n, inner: inner, m: len(idx), idx: traceOwn(tp, idx)}, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -179,7 +177,7 @@ type scatter struct {
 // takeStep is Take's recorded step.
 type takeStep struct {
 	scatter
-	a, out, ga, g []float64
+	io1
 }
 
 func (s *takeStep) forward() bool {
@@ -235,9 +233,7 @@ func Put(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	out := newOut(tp, slices.Clone(a.shape))
 	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: last}, a: a.data, v: v.data, out: out.data}
 	s.forward()
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		s.ga, s.gv, s.g = ga, gv, out.grad
+	if s.track(tp, a, v, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -249,7 +245,7 @@ type putStep struct {
 	scatter
 	add       bool
 	a, v, out []float64
-	ga, gv, g []float64
+	grads2    // gb: v's
 }
 
 func (s *putStep) forward() bool {
@@ -272,7 +268,7 @@ func (s *putStep) forward() bool {
 }
 
 func (s *putStep) backward() {
-	g, ga, gv, n, inner, m := s.g, s.ga, s.gv, s.n, s.inner, s.m
+	g, ga, gv, n, inner, m := s.g, s.ga, s.gb, s.n, s.inner, s.m
 	if s.add {
 		if ga != nil {
 			addTo(ga, g)
@@ -313,9 +309,7 @@ func AddAt(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	out := newOut(tp, slices.Clone(a.shape))
 	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: traceOwn(tp, idx)}, add: true, a: a.data, v: v.data, out: out.data}
 	s.forward()
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		s.ga, s.gv, s.g = ga, gv, out.grad
+	if s.track(tp, a, v, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -348,10 +342,9 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	shape[axis] = length
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, a: a.data, out: out.data}
+	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -361,7 +354,7 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 // from a of shape [outer, n, inner], from start on the middle axis.
 type narrowStep struct {
 	outer, n, start, inner, w int
-	a, out, ga, g             []float64
+	io1
 }
 
 func (s *narrowStep) forward() bool {
@@ -395,10 +388,9 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	s := broadcastStep{l: newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape))), a: a.data, out: out.data}
+	s := broadcastStep{l: newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape))), io1: io1{a: a.data, out: out.data}}
 	s.forward()
-	if ga := gradOn(a, tp); ga != nil {
-		s.ga, s.g = ga, out.grad
+	if s.track(tp, a, out) {
 		pushCopy(tp, s)
 	}
 	return out
@@ -406,8 +398,8 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 
 // broadcastStep is BroadcastTo's recorded step.
 type broadcastStep struct {
-	l             loop
-	a, out, ga, g []float64
+	l loop
+	io1
 }
 
 func (s *broadcastStep) forward() bool {

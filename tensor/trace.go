@@ -78,6 +78,38 @@ func (g *guardStep) forward() bool { return g.kind.clean(g.data, g.bad) }
 
 func (*guardStep) backward() {}
 
+// io1 holds the buffers of the step of an operation of one input: its
+// values (a) and the result's (out), and their gradients (ga, g) once the
+// step is recorded.
+type io1 struct{ a, out, ga, g []float64 }
+
+// track sets the gradients of an operation of input a and result out, and
+// reports whether a is recorded on tp (the step is then to be pushed).
+func (o *io1) track(tp *Tape, a, out *Tensor) bool {
+	ga := gradOn(a, tp)
+	if ga == nil {
+		return false
+	}
+	o.ga, o.g = ga, out.grad
+	return true
+}
+
+// grads2 holds the gradients of the step of an operation of two inputs
+// (ga, gb; nil for an input not recorded) and of its result (g).
+type grads2 struct{ ga, gb, g []float64 }
+
+// track sets the gradients of an operation of inputs a and b (b may be
+// nil) and result out, and reports whether one input is recorded on tp
+// (the step is then to be pushed).
+func (o *grads2) track(tp *Tape, a, b, out *Tensor) bool {
+	o.ga, o.gb = gradOn(a, tp), gradOn(b, tp)
+	if o.ga == nil && o.gb == nil {
+		return false
+	}
+	o.g = out.grad
+	return true
+}
+
 // traceChunk is the first arena chunk of a trace's tape (floats); the
 // arena doubles from there, so a small model's trace holds a few KB, not
 // arenaChunk.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -445,4 +447,38 @@ func noStepOp(a *Tensor) *Tensor {
 	out := newOut(tp, a.shape)
 	copy(out.data, a.data)
 	return out
+}
+
+// TestTraceEveryOpReplays: every operation of the package records a step
+// with a forward (push), none a backward closure only (record), which
+// would make any trace that uses it not replayable. An operation added the
+// old way fails here, naming its file and line.
+func TestTraceEveryOpReplays(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushes := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, ".record(") {
+				t.Errorf("%s:%d records a backward closure: %s", f, i+1, strings.TrimSpace(line))
+			}
+			for _, p := range []string{"push(", "pushCopy(", "pushInPlaceCopy("} {
+				if strings.Contains(line, p) && !strings.Contains(line, "func ") {
+					pushes++
+				}
+			}
+		}
+	}
+	if pushes < 25 {
+		t.Errorf("%d push sites found: the search no longer sees them", pushes)
+	}
 }
