@@ -207,11 +207,7 @@ func binomialDraw(rng *rand.Rand, n, p float64) float64 {
 
 // Support returns the integers 0, ..., n; High holds n per component
 // (flattened over the batch when batched).
-func (d Binomial) Support() Support {
-	lo, _ := perParam("Binomial", func(v []float64) (float64, bool) { return 0, true }, d.N, d.P)
-	hi, _ := perParam("Binomial", func(v []float64) (float64, bool) { return v[0], true }, d.N, d.P)
-	return Support{Kind: IntegerInterval, Low: lo, High: hi}
-}
+func (d Binomial) Support() Support { return countRange("Binomial", d.N, d.P) }
 
 // String returns e.g. "Binomial(n=10, p=0.5)".
 func (d Binomial) String() string { return familyString("Binomial", d.N, d.P) }
@@ -393,13 +389,7 @@ func (d Categorical) k() int { return d.Probs.Dim(-1) }
 func (d Categorical) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	k := float64(d.k())
 	m, x := newMasked("Categorical", func(v []float64) bool { return !isCount(v[0]) || v[0] >= k || !(v[1] >= 0) }, x, d.Probs)
-	sums := make([]float64, len(m.rows))
-	newGrid(m.shape, d.Probs).each(func(i int, v []float64) { sums[i/m.last] += v[0] })
-	for r, s := range sums {
-		if !(math.Abs(s-1) <= simplexTol) {
-			m.rows[r] = true
-		}
-	}
+	m.markOffSimplex(d.Probs)
 	x, p := m.full(m.safe(x, 0)), m.full(m.safe(d.Probs, 1/k))
 	hit := make([]bool, x.Len())
 	for i, v := range x.Data() {

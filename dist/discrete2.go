@@ -69,8 +69,12 @@ func (d BetaBinomial) Support() Support { return countRange("BetaBinomial", d.N,
 // countRange is the support {0, ..., n} of a family whose first parameter
 // is n.
 func countRange(fam string, ps ...*tensor.Tensor) Support {
-	lo, _ := perParam(fam, func(v []float64) (float64, bool) { return 0, true }, ps...)
-	hi, _ := perParam(fam, func(v []float64) (float64, bool) { return v[0], true }, ps...)
+	// Only n (ps[0]) is read: the others give the shape (their values,
+	// latents in a model, are not needed; reading them would stop a
+	// tensor.Trace).
+	shape := broadcastShape(fam, ps...)
+	lo, hi := make([]float64, numel(shape)), make([]float64, numel(shape))
+	newGridOf(shape, ps[:1], [][]float64{ps[0].Data()}).each(func(i int, v []float64) { hi[i] = v[0] })
 	return Support{Kind: IntegerInterval, Low: lo, High: hi}
 }
 

@@ -239,13 +239,7 @@ func (d Dirichlet) Dim() int { return d.Alpha.Dim(-1) }
 // simplex have log density -Inf.
 func (d Dirichlet) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	m, x := newMasked("Dirichlet", func(v []float64) bool { return v[0] < 0 || v[0] > 1 || !(v[1] > 0) }, x, d.Alpha)
-	sums := make([]float64, len(m.rows))
-	newGrid(m.shape, x).each(func(i int, v []float64) { sums[i/m.last] += v[0] })
-	for r, s := range sums {
-		if !(math.Abs(s-1) <= simplexTol) {
-			m.rows[r] = true
-		}
-	}
+	m.markOffSimplex(x)
 	x, a := m.safe(x, 1/float64(m.last)), m.safe(d.Alpha, 1)
 	elem := mulZero(tensor.AddScalar(a, -1), tensor.Log(x))
 	norm := tensor.Sub(tensor.LGamma(tensor.SumAxis(a, -1)), tensor.SumAxis(tensor.LGamma(a), -1))

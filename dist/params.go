@@ -3,6 +3,7 @@ package dist
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -240,12 +241,21 @@ type grid struct {
 }
 
 func newGrid(shape []int, ts ...*tensor.Tensor) *grid {
-	g := &grid{shape: shape, size: 1}
+	data := make([][]float64, len(ts))
+	for i, t := range ts {
+		data[i] = t.Data()
+	}
+	return newGridOf(shape, ts, data)
+}
+
+// newGridOf is newGrid with the tensors' values given (data[k] for ts[k]),
+// as tensor.Guard gives them.
+func newGridOf(shape []int, ts []*tensor.Tensor, data [][]float64) *grid {
+	g := &grid{shape: shape, size: 1, data: data}
 	for _, d := range shape {
 		g.size *= d
 	}
 	for _, t := range ts {
-		g.data = append(g.data, t.Data())
 		st := make([]int, len(shape))
 		acc := 1
 		ts := t.Shape()
@@ -327,24 +337,35 @@ func newMasked(fam string, bad func(v []float64) bool, x *tensor.Tensor, ps ...*
 	ts := append([]*tensor.Tensor{x}, ps...)
 	shape := broadcastShape(fam, ts...)
 	m := &masked{shape: shape, last: shape[len(shape)-1]}
-	found := false
-	g := newGrid(shape, ts...)
-	mask := make([]bool, g.size)
-	m.rows = make([]bool, g.size/max(m.last, 1))
-	g.each(func(i int, v []float64) {
+	isBad := func(v []float64) bool {
 		b := false
 		for _, u := range v {
 			b = b || u != u // NaN
 		}
-		if b || bad(v) {
+		return b || bad(v)
+	}
+	// Whether anything is masked, as a guard on traced tensors
+	// (tensor.Trace): only the clean outcome is replayed.
+	clean := tensor.Guard(func(data [][]float64) bool {
+		clean := true
+		newGridOf(shape, ts, data).each(func(_ int, v []float64) {
+			clean = clean && !isBad(v)
+		})
+		return clean
+	}, ts...)
+	m.rows = make([]bool, numel(shape)/max(m.last, 1))
+	if clean {
+		return m, x
+	}
+	g := newGrid(shape, ts...)
+	mask := make([]bool, g.size)
+	g.each(func(i int, v []float64) {
+		if isBad(v) {
 			mask[i] = true
 			m.rows[i/m.last] = true
-			found = true
 		}
 	})
-	if found {
-		m.mask = mask
-	}
+	m.mask = mask
 	return m, x
 }
 
@@ -375,7 +396,7 @@ func newMaskedEach(fam string, bad []func(float64) bool, x *tensor.Tensor, ps ..
 		panic(fmt.Sprintf("dist.%s: %d rules for %d tensors", fam, len(bad), len(ts)))
 	}
 	for k, t := range ts {
-		if anyBad(t.Data(), bad[k]) {
+		if !tensor.CleanNaN(t, bad[k]) { // a guard on a traced tensor (tensor.Trace)
 			return newMasked(fam, func(v []float64) bool {
 				for k, f := range bad {
 					if f != nil && f(v[k]) {
@@ -390,23 +411,6 @@ func newMaskedEach(fam string, bad []func(float64) bool, x *tensor.Tensor, ps ..
 	m := &masked{shape: shape, last: shape[len(shape)-1]}
 	m.rows = make([]bool, numel(shape)/max(m.last, 1))
 	return m, x
-}
-
-// anyBad reports whether some value of d is NaN or bad (nil: none is).
-func anyBad(d []float64, bad func(float64) bool) bool {
-	for _, v := range d {
-		if v != v {
-			return true
-		}
-	}
-	if bad != nil {
-		for _, v := range d {
-			if bad(v) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // numel returns the number of elements of a tensor of the given shape.
@@ -433,33 +437,66 @@ var (
 // x and the parameters ps of a family whose only constraint is ps[last] >
 // 0 (a scale), in the common layout: x a batch of rows [n, d] without NaN,
 // and each parameter a number or a vector of d without NaN. It reads each
-// value once, with no call per element.
+// value once, with no call per element of x.
 func rowsUnmasked(x *tensor.Tensor, ps ...*tensor.Tensor) bool {
 	if x.Rank() != 2 {
 		return false
 	}
 	d := x.Dim(1)
-	for k, p := range ps {
+	for _, p := range ps {
 		if p.Rank() > 1 || (p.Len() != 1 && p.Len() != d) {
 			return false
 		}
-		for _, v := range p.Data() {
-			if v != v || (k == len(ps)-1 && !(v > 0)) {
-				return false
-			}
+	}
+	// Guards on traced tensors (tensor.Trace): the checks are repeated at
+	// replay.
+	for k, p := range ps {
+		bad := isNaN
+		if k == len(ps)-1 {
+			bad = notPositive // NaN included
+		}
+		if !tensor.Clean(p, bad) {
+			return false
 		}
 	}
-	bad := 0.0
-	for _, v := range x.Data() {
-		bad += v - v // NaN once any value is NaN (or ±Inf: then fall back too)
-	}
-	return bad == 0
+	return tensor.CleanFinite(x) // ±Inf: fall back too
 }
+
+// isNaN is math.IsNaN as a rule value.
+var isNaN = math.IsNaN
 
 // unmaskedRows is the masked of a value x ([n, d]) for which rowsUnmasked
 // holds.
 func unmaskedRows(x *tensor.Tensor) *masked {
 	return &masked{shape: x.Shape(), last: x.Dim(1), rows: make([]bool, x.Dim(0))}
+}
+
+// markOffSimplex masks the rows of p (broadcast to m's shape) whose values
+// do not sum to 1 within simplexTol. Whether any row is off the simplex is
+// a guard on a traced p (tensor.Trace).
+func (m *masked) markOffSimplex(p *tensor.Tensor) {
+	ps := []*tensor.Tensor{p}
+	rowSums := func(d [][]float64) []float64 {
+		sums := make([]float64, len(m.rows))
+		newGridOf(m.shape, ps, d).each(func(i int, v []float64) { sums[i/m.last] += v[0] })
+		return sums
+	}
+	onSimplex := func(d [][]float64) bool {
+		for _, s := range rowSums(d) {
+			if !(math.Abs(s-1) <= simplexTol) {
+				return false
+			}
+		}
+		return true
+	}
+	if tensor.Guard(onSimplex, p) {
+		return
+	}
+	for r, s := range rowSums([][]float64{p.Data()}) {
+		if !(math.Abs(s-1) <= simplexTol) {
+			m.rows[r] = true
+		}
+	}
 }
 
 // safe returns t with the masked elements replaced by v (broadcast to the
@@ -488,6 +525,9 @@ func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 	if rowTerm != nil {
 		r = tensor.Add(r, rowTerm)
 	}
+	if !slices.Contains(m.rows, true) && tensor.CleanNaN(r, nil) {
+		return r // nothing masked (a guard on a traced r: tensor.Trace)
+	}
 	fill := false
 	for i, v := range r.Data() {
 		if math.IsNaN(v) {
@@ -506,6 +546,17 @@ func (m *masked) finishRows(r, rowTerm *tensor.Tensor) *tensor.Tensor {
 // 0·log 0 = 0.
 func mulZero(a, b *tensor.Tensor) *tensor.Tensor {
 	prod := tensor.Mul(a, b)
+	shape, ts := prod.Shape(), []*tensor.Tensor{a, b}
+	none := func(d [][]float64) bool { // a guard (tensor.Trace)
+		none := true
+		newGridOf(shape, ts, d).each(func(_ int, v []float64) {
+			none = none && !(v[0] == 0 && math.IsInf(v[1], 0))
+		})
+		return none
+	}
+	if tensor.Guard(none, a, b) {
+		return prod
+	}
 	var cond []bool
 	newGrid(prod.Shape(), a, b).each(func(i int, v []float64) {
 		if v[0] == 0 && math.IsInf(v[1], 0) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/flowppl/flowppl/internal/mathx"
 	"github.com/flowppl/flowppl/tensor"
@@ -232,6 +233,18 @@ func (d Truncated) LogProb(x *tensor.Tensor) *tensor.Tensor {
 	// observations of a one-component distribution).
 	lz := tensor.SumAxis(m.full(d.mass()), -1)
 	out := tensor.Sub(lp, lz)
+	ok := func(d [][]float64) bool { // no -Inf row (a guard: tensor.Trace)
+		od, zd := d[0], d[1]
+		for i, v := range od {
+			if z := zd[i%len(zd)]; math.IsNaN(v) || math.IsInf(z, 0) || math.IsNaN(z) {
+				return false
+			}
+		}
+		return true
+	}
+	if !slices.Contains(m.rows, true) && tensor.Guard(ok, out, lz) {
+		return out
+	}
 	bad := make([]bool, out.Len())
 	fill := false
 	zd := lz.Data()

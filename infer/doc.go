@@ -81,7 +81,15 @@
 // has the running chains' points evaluated as the rows of one batch per
 // round (nutsbatch.go), which costs little more than one point in the
 // interpreter; a BatchForker (interp's posterior) is batched on a fork of
-// its own, or on NUTSOptions.Parallel forks when that is set. The output is CmdStan's: per chain the draws, lp__ and
+// its own, or on NUTSOptions.Parallel forks when that is set. A Posterior
+// that is Traceable (nutstrace.go) has its log density recorded once on a
+// trace (tensor.Record) and the trace replayed at the following points,
+// bit for bit what LogDensity gives, LogDensity running only where a
+// replay refuses or a recording cannot be replayed (then it retries a few
+// times, with backoff); a traced BatchForker runs its chains on forks of
+// their own, since a replay costs about as much per row alone as in a
+// batch (NUTSOptions.NoTrace and FLOWPPL_NOTRACE=1 turn tracing off). The
+// output is CmdStan's: per chain the draws, lp__ and
 // accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__,
 // energy__. NeuTraNUTS (neutra.go) runs NUTS in a fitted flow guide's base
 // space on the pullback log p(T(ε)) + log|det ∂T/∂ε| and maps the draws

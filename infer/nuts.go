@@ -64,7 +64,9 @@ type NUTSOptions struct {
 	// Parallel is the number of chains run at once (default GOMAXPROCS).
 	// A Posterior that is not a Forker is evaluated by one chain at a time.
 	// A BatchForker's chains are batched on one fork unless Parallel is
-	// set: then on Parallel forks (see NUTS).
+	// set: then on Parallel forks (see NUTS); a BatchForker whose
+	// gradients are replayed traces runs each chain on a fork of its own
+	// unless Parallel is set.
 	Parallel int
 	// Context cancels sampling between iterations; the draws so far are
 	// kept and NUTSResult.Stopped is "cancelled".
@@ -78,6 +80,14 @@ type NUTSOptions struct {
 	// (warm-up included; out of Warmup+Samples), from the chain's
 	// goroutine: calls for different chains can be concurrent.
 	OnIteration func(chain, iter int)
+	// NoTrace evaluates every gradient by the Posterior's LogDensity. By
+	// default, a Traceable posterior's log density is recorded once on a
+	// trace (tensor.Record) and the trace replayed at the following
+	// points, with the same values bit for bit and LogDensity run only
+	// where a replay refuses (a guard on a value, such as a scale that is
+	// not positive, comes out differently). The environment variable
+	// FLOWPPL_NOTRACE=1 sets NoTrace too. For A/B runs and bisecting.
+	NoTrace bool
 }
 
 // Defaults of NUTSOptions (CmdStan's).
@@ -148,6 +158,7 @@ func (o NUTSOptions) withDefaults() (NUTSOptions, error) {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	o.NoTrace = o.NoTrace || notraceEnv()
 	return o, nil
 }
 
@@ -201,6 +212,9 @@ type Chain struct {
 	// Gradients counts the gradient evaluations of the chain (warm-up,
 	// heuristic and initialisation included).
 	Gradients int
+	// Replayed counts those of them answered by replaying a recorded
+	// trace instead of running LogDensity (see NUTSOptions.NoTrace).
+	Replayed int
 	// WarmupTime and SampleTime are the wall times of the two phases.
 	WarmupTime, SampleTime time.Duration
 }
@@ -258,9 +272,20 @@ type NUTSResult struct {
 // chain c's points going to batcher c mod Parallel (with Unbatched it is a
 // Forker, if it is one). One batcher is the default because a model call
 // costs mostly per call: two batches of 2 rows take about as long as one
-// of 4 on free cores and twice the CPU, and longer on a busy machine. Either way chain c's draws depend only on Seed and c
-// (batched rows equal single rows where the model's operations are
-// row-wise, as the tests check). An error from LogDensity stops every
+// of 4 on free cores and twice the CPU, and longer on a busy machine.
+//
+// A Traceable posterior's gradients are replayed traces wherever they are
+// evaluated, one row or a batch (nutstrace.go; NoTrace turns that off),
+// with LogDensity's values bit for bit. A replay costs about as much per
+// row alone as in a batch, and a round's hand-offs between goroutines
+// cost more than they save: so when a BatchForker is also Traceable and a
+// fork of it records a replayable trace at one row, each chain runs on a
+// fork of its own (a BatchFork), Parallel at a time, as with Unbatched
+// (unless NoTrace, Unbatched or Parallel is set).
+//
+// Either way chain c's draws depend only on Seed and c (batched rows
+// equal single rows where the model's operations are row-wise, as the
+// tests check). An error from LogDensity stops every
 // chain and is returned with the draws so far; a non-finite log density
 // or gradient is an infinite energy (a divergence during a trajectory, a
 // rejected start at initialisation).
@@ -297,8 +322,19 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	}
 	fk, isForker := p.(Forker)
 	bf, isBatchForker := p.(BatchForker)
+	var fork func() Posterior // a chain's own copy of p (nil: p, shared)
+	if isForker {
+		fork = fk.Fork
+	}
 	var wg sync.WaitGroup
-	if (isBatchForker || !isForker) && !o.Unbatched {
+	batched := (isBatchForker || !isForker) && !o.Unbatched
+	if batched && isBatchForker && opts.Parallel == 0 && replaysOneRow(bf.BatchFork, &o) {
+		// A replayed gradient costs about as much per row at one row as
+		// in a batch, and the rounds' hand-offs cost more than they
+		// save: each chain on a fork of its own, in parallel.
+		batched, fork = false, bf.BatchFork
+	}
+	if batched {
 		// Every chain in its own goroutine, their gradients evaluated
 		// together by a batcher: one for a posterior that cannot be
 		// forked, else one on a fork, or, when Parallel is set,
@@ -315,7 +351,7 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 			if isBatchForker {
 				q = bf.BatchFork()
 			}
-			b := newBatcher(q)
+			b := newBatcher(q, &o)
 			batchers[k] = b
 			n := (o.Chains - k + nb - 1) / nb // the chains c ≡ k (mod nb)
 			bwg.Add(1)
@@ -344,7 +380,7 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 		bwg.Wait()
 	} else {
 		var lock *sync.Mutex
-		if !isForker {
+		if fork == nil {
 			lock = &sync.Mutex{}
 		}
 		jobs := make(chan int)
@@ -354,8 +390,8 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 				defer wg.Done()
 				for c := range jobs {
 					cp := p
-					if isForker {
-						cp = fk.Fork()
+					if fork != nil {
+						cp = fork()
 					}
 					out, err := newNUTSChain(cp, lock, &o, c, ctx).run()
 					res.Chains[c] = out
@@ -399,18 +435,27 @@ func (z *psPoint) copyFrom(o *psPoint) {
 }
 
 // gradEval evaluates log p and its gradient at one point on a tape of its
-// own: the point is a persistent [1, D] tensor watched afresh each time.
+// own: the point is a persistent [1, D] tensor watched afresh each time;
+// for a Traceable posterior, by replaying a trace of one evaluation where
+// it can (tr; nutstrace.go).
 type gradEval struct {
 	p    Posterior
 	lock *sync.Mutex // nil: p is this chain's own
 	tp   *tensor.Tape
 	z    *tensor.Tensor
 	n    int
-	err  error // the first error of LogDensity
+	err  error   // the first error of LogDensity
+	tr   *tracer // nil: untraced
+	// replayed counts the evaluations answered by a replay.
+	replayed int
 	// batch, when set, evaluates the point with the other chains' (req is
 	// this chain's reusable request).
 	batch *batcher
 	req   *gradReq
+}
+
+func newGradEval(p Posterior, lock *sync.Mutex, o *NUTSOptions) *gradEval {
+	return &gradEval{p: p, lock: lock, tp: tensor.NewTape(), z: tensor.Zeros(1, p.Dim()), tr: newTracer(p, 1, o)}
 }
 
 // eval returns log p(q) and writes its gradient into g; a non-finite
@@ -429,18 +474,43 @@ func (e *gradEval) eval(q, g []float64) float64 {
 			e.err = r.err
 			return math.Inf(-1)
 		}
+		if r.replayed {
+			e.replayed++
+		}
 		return r.lp
+	}
+	e.n++
+	if e.tr != nil && e.tr.replay(q, e.tr.lp, g) {
+		// A replay needs no lock: it touches the trace and constants.
+		e.replayed++
+		lp := e.tr.lp[0]
+		if math.IsNaN(lp) || math.IsInf(lp, 0) || !finite(g) {
+			return math.Inf(-1)
+		}
+		return lp
 	}
 	if e.lock != nil {
 		e.lock.Lock()
 		defer e.lock.Unlock()
 	}
-	e.n++
+	if e.tr != nil && e.tr.wants() {
+		tr := e.tr.record(q)
+		return e.answer(tr.Out(), tr.Err(), g, tr.Grad)
+	}
 	e.tp.Reset()
 	defer e.tp.Reset()
 	copy(e.z.Data(), q)
 	e.tp.Watch(e.z)
 	out, err := checkedDensity(e.p, e.z, 1)
+	return e.answer(out, err, g, func(g []float64) {
+		e.tp.Backward(out)
+		copy(g, e.z.Grad())
+	})
+}
+
+// answer is eval's result from LogDensity's out and err, grad writing
+// the gradient of out into g.
+func (e *gradEval) answer(out *tensor.Tensor, err error, g []float64, grad func(g []float64)) float64 {
 	if err != nil {
 		e.err = err
 		return math.Inf(-1)
@@ -453,12 +523,9 @@ func (e *gradEval) eval(q, g []float64) float64 {
 		clear(g)
 		return lp
 	}
-	e.tp.Backward(out)
-	copy(g, e.z.Grad())
-	for _, v := range g {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return math.Inf(-1)
-		}
+	grad(g)
+	if !finite(g) {
+		return math.Inf(-1)
 	}
 	return lp
 }
@@ -509,7 +576,7 @@ func newNUTSChain(p Posterior, lock *sync.Mutex, o *NUTSOptions, c int, ctx cont
 	ch := &nutsChain{
 		o: o, index: c, ctx: ctx, d: d,
 		rng: rand.New(rand.NewPCG(o.Seed, uint64(c))),
-		ev:  &gradEval{p: p, lock: lock, tp: tensor.NewTape(), z: tensor.Zeros(1, d)},
+		ev:  newGradEval(p, lock, o),
 		m:   newMetric(d, o.Metric == "dense"),
 		eps: o.StepSize,
 		z:   newPSPoint(d), tmp: vec(),
@@ -909,7 +976,7 @@ func (c *nutsChain) run() (*Chain, error) {
 		TreeDepth: make([]int, 0, keep), NLeapfrog: make([]int, 0, keep),
 		Divergent: make([]bool, 0, keep), Energy: make([]float64, 0, keep),
 	}
-	defer func() { out.Gradients = c.ev.n }()
+	defer func() { out.Gradients, out.Replayed = c.ev.n, c.ev.replayed }()
 	if err := c.initialise(); err != nil {
 		return out, err
 	}

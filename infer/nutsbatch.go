@@ -23,12 +23,18 @@ import (
 // gradient counts. Rows are independent draws (Posterior), so row i's
 // value is chain i's log density; it can differ from a one-row
 // evaluation by rounding where a model's operations sum rows in blocks.
+//
+// For a Traceable posterior, a round of n rows replays a trace of n rows
+// where it can (one trace per round size, recorded on its first round;
+// nutstrace.go), which gives the same values.
 type batcher struct {
 	p      Posterior
+	o      *NUTSOptions
 	d      int
 	reqs   chan *gradReq
 	tp     *tensor.Tape
-	single *gradEval // evaluates a row alone when a batch has a bad row
+	single *gradEval       // evaluates a row alone when a batch has a bad row
+	traces map[int]*tracer // by round size (nil: untraced)
 }
 
 // gradReq is one chain's request: its point q, answered with lp and g
@@ -39,11 +45,30 @@ type gradReq struct {
 	lp    float64
 	err   error
 	done  chan struct{}
+	// replayed: the answer came from replaying a trace; single: from
+	// evaluating the row alone.
+	replayed, single bool
 }
 
-func newBatcher(p Posterior) *batcher {
-	return &batcher{p: p, d: p.Dim(), reqs: make(chan *gradReq), tp: tensor.NewTape(),
-		single: &gradEval{p: p, tp: tensor.NewTape(), z: tensor.Zeros(1, p.Dim())}}
+func newBatcher(p Posterior, o *NUTSOptions) *batcher {
+	b := &batcher{p: p, o: o, d: p.Dim(), reqs: make(chan *gradReq), tp: tensor.NewTape(), single: newGradEval(p, nil, o)}
+	if b.single.tr != nil {
+		b.traces = map[int]*tracer{1: b.single.tr}
+	}
+	return b
+}
+
+// tracer returns the tracer of rounds of n rows (nil: untraced).
+func (b *batcher) tracer(n int) *tracer {
+	if b.traces == nil {
+		return nil
+	}
+	t := b.traces[n]
+	if t == nil {
+		t = newTracer(b.p, n, b.o)
+		b.traces[n] = t
+	}
+	return t
 }
 
 // loop serves rounds until all n chains have finished.
@@ -71,6 +96,34 @@ func (b *batcher) loop(n int) {
 func (b *batcher) eval(round []*gradReq) {
 	slices.SortFunc(round, func(x, y *gradReq) int { return x.chain - y.chain })
 	n, d := len(round), b.d
+	for _, r := range round {
+		r.replayed, r.single = false, false
+	}
+	if t := b.tracer(n); t != nil {
+		for i, r := range round {
+			copy(t.z[i*d:], r.q)
+		}
+		if t.replay(t.z, t.lp, t.g) {
+			b.answer(round, t.lp, true, func() []float64 { return t.g })
+			for _, r := range round {
+				r.replayed = r.replayed || !r.single
+			}
+			return
+		}
+		if t.wants() {
+			tr := t.record(t.z)
+			if err := tr.Err(); err != nil {
+				b.fail(round, err)
+				return
+			}
+			out := tr.Out()
+			b.answer(round, out.Data(), out.Tracked(), func() []float64 {
+				tr.Grad(t.g)
+				return t.g
+			})
+			return
+		}
+	}
 	b.tp.Reset()
 	defer b.tp.Reset()
 	z := tensor.Zeros(n, d)
@@ -80,29 +133,41 @@ func (b *batcher) eval(round []*gradReq) {
 	b.tp.Watch(z)
 	out, err := checkedDensity(b.p, z, n)
 	if err != nil {
-		for _, r := range round {
-			r.err = err
-		}
+		b.fail(round, err)
 		return
 	}
-	ok := true
-	vals := out.Data()
-	for _, v := range vals {
-		ok = ok && !math.IsNaN(v) && !math.IsInf(v, 0)
-	}
-	if ok && out.Tracked() {
+	b.answer(round, out.Data(), out.Tracked(), func() []float64 {
 		b.tp.Backward(tensor.Sum(out))
-		for _, v := range z.Grad() {
-			ok = ok && !math.IsNaN(v) && !math.IsInf(v, 0)
-		}
+		return z.Grad()
+	})
+}
+
+// fail answers every request of the round with err.
+func (b *batcher) fail(round []*gradReq, err error) {
+	for _, r := range round {
+		r.err = err
+	}
+}
+
+// answer answers the round from the rows' log densities vals; when they
+// are finite and tracked, grad returns the gradient of their sum (n×D).
+func (b *batcher) answer(round []*gradReq, vals []float64, tracked bool, grad func() []float64) {
+	n, d := len(round), b.d
+	ok := finite(vals)
+	var g []float64
+	if ok && tracked {
+		g = grad()
+		ok = finite(g)
 	}
 	if !ok && n > 1 {
 		// A bad row (out of support, or a gradient that overflows) may
 		// reach the others' gradients through an operation that mixes
 		// rows: evaluate each row alone.
 		for _, r := range round {
+			n0 := b.single.replayed
 			r.lp = b.single.eval(r.q, r.g)
 			r.err = b.single.err
+			r.replayed, r.single = b.single.replayed > n0, true
 		}
 		return
 	}
@@ -111,8 +176,8 @@ func (b *batcher) eval(round []*gradReq) {
 		switch {
 		case !ok:
 			r.lp = math.Inf(-1)
-		case out.Tracked():
-			copy(r.g, z.Grad()[i*d:(i+1)*d])
+		case tracked:
+			copy(r.g, g[i*d:(i+1)*d])
 		default:
 			clear(r.g)
 		}

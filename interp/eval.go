@@ -570,6 +570,7 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	}
 	if ev.run != nil {
 		ev.run.callAt = pos // factor keys its term by its call (subsample.go)
+		ev.noteCall(c)      // a replayed trace would not repeat an impure call (model_trace.go)
 	}
 	saved := ev.th.SetCallPos(pos) // a builtin's warnings name its call
 	r, err := ev.guard(pos, func() (lang.Value, error) { return c.CallInternal(ev.th, args, kwargs) })

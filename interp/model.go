@@ -97,6 +97,11 @@ type modelRun struct {
 	termName map[ast.Pos]string
 	observed map[string]bool // arguments observed by a ~ (nil: not recorded)
 
+	// Purity of the builtins called (model_trace.go): the posterior's
+	// cache of known builtins and whether one was not.
+	purity map[*lang.Builtin]bool
+	impure bool
+
 	sim    *simState   // a run of simulate (simulate.go), nil otherwise
 	menv   *env        // the model-only builtins
 	consts *constCache // the posterior's constant values (model_const.go)
@@ -275,12 +280,19 @@ func (p *Posterior) run(th *lang.Thread, r *modelRun) (*env, error) {
 	menv := p.menv
 	saved := p.cur
 	p.cur = r
-	defer func() { p.cur = saved }()
+	defer func() {
+		p.cur = saved
+		p.impure = p.impure || r.impure
+	}()
 	r.menv = menv
 	if p.consts.info == nil {
 		p.consts.info = m.constants()
 	}
 	r.consts = &p.consts
+	if p.purity == nil {
+		p.purity = map[*lang.Builtin]bool{}
+	}
+	r.purity = p.purity
 	r.args = p.Args
 	if r.rows != nil {
 		r.args = p.sliceRows(r.rows)

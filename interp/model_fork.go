@@ -23,7 +23,7 @@ func (p *Posterior) Fork() infer.Posterior { return p.fork() }
 func (p *Posterior) BatchFork() infer.Posterior { return p.fork() }
 
 func (p *Posterior) fork() *Posterior {
-	q := &Posterior{Model: p.Model, Args: p.Args, lay: p.lay, th: forkThread(p.th), callPos: p.callPos}
+	q := &Posterior{Model: p.Model, Args: p.Args, lay: p.lay, th: forkThread(p.th), callPos: p.callPos, impure: p.impure}
 	if p.rows != nil {
 		rows := *p.rows // the maps are only read; the anchor's caches are per fork
 		q.rows = &rows

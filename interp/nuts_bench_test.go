@@ -97,13 +97,14 @@ func minESSBulk(b *testing.B, res *infer.NUTSResult) float64 {
 }
 
 // BenchmarkNUTS is a NUTS run of Stan's default length (1000 warm-up and
-// 1000 sampling iterations) per op, with 1 chain and with 4 chains (whose
-// gradients the batcher evaluates together), reporting gradient
+// 1000 sampling iterations) per op, with 1 chain and with 4 chains in
+// NUTS's default layout (gradients replayed from traces, each chain on a
+// fork of its own; BenchmarkNUTSTrace compares the layouts and tracing
+// off), reporting gradient
 // evaluations and iterations (warm-up included) per second of wall time,
 // the CPU time per gradient, and the smallest bulk ESS over the
 // unconstrained coordinates per second of wall time (ess/s) and of CPU
-// time (ess/cpu-s). The four chains are batched on one fork of the
-// posterior (NUTSOptions.Parallel unset). Run with -benchtime 1x.
+// time (ess/cpu-s). Run with -benchtime 1x.
 func BenchmarkNUTS(b *testing.B) {
 	for _, pp := range nutsPosteriors {
 		for _, chains := range []int{1, 4} {

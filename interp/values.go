@@ -140,6 +140,11 @@ type Posterior struct {
 	menv   *env
 	cur    *modelRun
 	consts constCache
+
+	// Whether a run of the model body called an impure builtin, and the
+	// builtins known pure or not (model_trace.go).
+	impure bool
+	purity map[*lang.Builtin]bool
 }
 
 // String returns "<posterior of name(params)>".

@@ -66,27 +66,43 @@ func Assign(a *Tensor, sel []Span, v *Tensor) *Tensor {
 		// a constant (or a scratch tensor of tp) becomes a result on tp.
 		r.grad = tp.arena.allocZero(len(r.data))
 		r.tape, r.gen = tp, tp.gen
+		if tp.rec != nil {
+			tp.rec.adopt(r)
+		}
 	}
-	offs := partOffsets(a.shape, sel, len(v.data))
-	ad, vd := a.data, v.data
-	for k, off := range offs {
-		ad[off] = vd[k]
-	}
+	s := assignStep{offs: partOffsets(a.shape, sel, len(v.data)), ad: a.data, vd: v.data}
+	s.forward()
 	if ga := gradOn(a, tp); ga != nil {
-		gv := gradOn(v, tp)
-		tp.record(func() {
-			// In reverse order, the last write to a position takes its
-			// gradient and the earlier ones find it zeroed.
-			for k := len(offs) - 1; k >= 0; k-- {
-				off := offs[k]
-				if gv != nil {
-					gv[k] += ga[off]
-				}
-				ga[off] = 0
-			}
-		})
+		s.ga, s.gv = ga, gradOn(v, tp)
+		pushInPlaceCopy(tp, s)
 	}
 	return a
+}
+
+// assignStep is Assign's recorded step: ad[offs[k]] = vd[k].
+type assignStep struct {
+	offs           []int
+	ad, vd, ga, gv []float64
+}
+
+func (s *assignStep) forward() bool {
+	ad, vd := s.ad, s.vd
+	for k, off := range s.offs {
+		ad[off] = vd[k]
+	}
+	return true
+}
+
+func (s *assignStep) backward() {
+	// In reverse order, the last write to a position takes its gradient
+	// and the earlier ones find it zeroed.
+	for k := len(s.offs) - 1; k >= 0; k-- {
+		off := s.offs[k]
+		if s.gv != nil {
+			s.gv[k] += s.ga[off]
+		}
+		s.ga[off] = 0
+	}
 }
 
 // partOffsets returns the flat offsets, in a tensor of the given shape, of

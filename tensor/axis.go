@@ -15,15 +15,55 @@ func removeAxis(shape []int, axis int) []int {
 	return append(append(out, shape[:axis]...), shape[axis+1:]...)
 }
 
+// lines is the layout of an operation on the lines of a along one axis,
+// with the buffers of its recorded step: a's values and its result's (out),
+// and their gradients (ga, g) when recorded.
+type lines struct {
+	outer, n, inner int
+	io1
+}
+
+// lineStep is the recorded step of an operation on lines whose passes are
+// plain functions of the layout.
+type lineStep struct {
+	lines
+	fwd, bwd func(l lines)
+}
+
+func (s *lineStep) forward() bool {
+	s.fwd(s.lines)
+	return true
+}
+
+func (s *lineStep) backward() { s.bwd(s.lines) }
+
+// onLines returns the result (of the given shape) of fwd on the lines of a
+// along axis, recording bwd as its backward pass when a is tracked.
+func onLines(op string, a *Tensor, axis int, shape func(a []int, axis int) []int, fwd, bwd func(l lines)) *Tensor {
+	axis = normAxis(op, axis, a.Rank())
+	outer, n, inner := splitAxis(a.shape, axis)
+	tp := tapeOf(a)
+	out := newOut(tp, shape(a.shape, axis))
+	s := lineStep{lines: lines{outer: outer, n: n, inner: inner, io1: io1{a: a.data, out: out.data}}, fwd: fwd, bwd: bwd}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// sameShape is onLines's shape for a result of a's shape.
+func sameShape(a []int, _ int) []int { return a }
+
 // Softmax returns exp(a) normalised to sum to 1 along axis (negative counts
 // from the end), computed stably.
 func Softmax(a *Tensor, axis int) *Tensor {
-	axis = normAxis("Softmax", axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	ad, od := a.data, out.data
-	for o := 0; o < outer; o++ {
+	return onLines("Softmax", a, axis, sameShape, softmaxFwd, softmaxBwd)
+}
+
+func softmaxFwd(l lines) {
+	ad, od, n, inner := l.a, l.out, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
 		for j := 0; j < inner; j++ {
 			base, end := o*n*inner+j, (o+1)*n*inner
 			m := math.Inf(-1)
@@ -41,34 +81,32 @@ func Softmax(a *Tensor, axis int) *Tensor {
 			}
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for j := 0; j < inner; j++ {
-					base, end := o*n*inner+j, (o+1)*n*inner
-					dot := 0.0
-					for i := base; i < end; i += inner {
-						dot += g[i] * od[i]
-					}
-					for i := base; i < end; i += inner {
-						ga[i] += od[i] * (g[i] - dot)
-					}
-				}
+}
+
+func softmaxBwd(l lines) {
+	od, g, ga, n, inner := l.out, l.g, l.ga, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
+		for j := 0; j < inner; j++ {
+			base, end := o*n*inner+j, (o+1)*n*inner
+			dot := 0.0
+			for i := base; i < end; i += inner {
+				dot += g[i] * od[i]
 			}
-		})
+			for i := base; i < end; i += inner {
+				ga[i] += od[i] * (g[i] - dot)
+			}
+		}
 	}
-	return out
 }
 
 // LogSoftmax returns a - LogSumExp(a, axis) along axis, computed stably.
 func LogSoftmax(a *Tensor, axis int) *Tensor {
-	axis = normAxis("LogSoftmax", axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	ad, od := a.data, out.data
-	for o := 0; o < outer; o++ {
+	return onLines("LogSoftmax", a, axis, sameShape, logSoftmaxFwd, logSoftmaxBwd)
+}
+
+func logSoftmaxFwd(l lines) {
+	ad, od, n, inner := l.a, l.out, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
 		for j := 0; j < inner; j++ {
 			base, end := o*n*inner+j, (o+1)*n*inner
 			lse := lineLogSumExp(ad, base, end, inner)
@@ -77,24 +115,22 @@ func LogSoftmax(a *Tensor, axis int) *Tensor {
 			}
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for j := 0; j < inner; j++ {
-					base, end := o*n*inner+j, (o+1)*n*inner
-					s := 0.0
-					for i := base; i < end; i += inner {
-						s += g[i]
-					}
-					for i := base; i < end; i += inner {
-						ga[i] += g[i] - math.Exp(od[i])*s
-					}
-				}
+}
+
+func logSoftmaxBwd(l lines) {
+	od, g, ga, n, inner := l.out, l.g, l.ga, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
+		for j := 0; j < inner; j++ {
+			base, end := o*n*inner+j, (o+1)*n*inner
+			s := 0.0
+			for i := base; i < end; i += inner {
+				s += g[i]
 			}
-		})
+			for i := base; i < end; i += inner {
+				ga[i] += g[i] - math.Exp(od[i])*s
+			}
+		}
 	}
-	return out
 }
 
 // lineLogSumExp returns log Σ exp(d[i]) over i = base, base+stride, ... < end.
@@ -123,20 +159,36 @@ func LogSumExp(a *Tensor, axis int) *Tensor {
 	outer, n, inner := splitAxis(a.shape, axis)
 	tp := tapeOf(a)
 	out := newOut(tp, removeAxis(a.shape, axis))
-	ad, od := a.data, out.data
-	lines := len(od)
 	buf := func(k int) []float64 {
 		if tp == nil {
 			return make([]float64, k)
 		}
-		return tp.Zeros(k).Data()
+		return tp.Zeros(k).data
 	}
-	// m: each line's maximum (NaN if the line has one); shift: the
-	// maximum where it is finite, else 0 (such lines are set apart below).
-	m, e, s := buf(lines), buf(len(ad)), buf(lines)
+	s := lseStep{lines: lines{outer: outer, n: n, inner: inner, io1: io1{a: a.data, out: out.data}}}
+	s.m, s.e, s.s = buf(len(out.data)), buf(len(a.data)), buf(len(out.data))
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// lseStep is LogSumExp's recorded step: m holds each line's maximum (NaN
+// if the line has one), e the exponentials, s their sums.
+type lseStep struct {
+	lines
+	m, e, s []float64
+}
+
+func (st *lseStep) forward() bool {
+	ad, od, m, e, s, outer, n, inner := st.a, st.out, st.m, st.e, st.s, st.outer, st.n, st.inner
+	// shift: the maximum where it is finite, else 0 (such lines are set
+	// apart below).
 	for i := range m {
 		m[i] = math.Inf(-1)
 	}
+	clear(s)
 	for o := 0; o < outer; o++ {
 		mo := m[o*inner : (o+1)*inner]
 		for k := 0; k < n; k++ {
@@ -178,91 +230,92 @@ func LogSumExp(a *Tensor, axis int) *Tensor {
 			od[i] += mi
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for k := 0; k < n; k++ {
-					r := (o*n + k) * inner
-					for j := 0; j < inner; j++ {
-						l := o*inner + j
-						if gi := g[l]; gi != 0 && !math.IsInf(od[l], 0) {
-							ga[r+j] += gi * (e[r+j] / s[l])
-						}
-					}
+	return true
+}
+
+func (st *lseStep) backward() {
+	g, ga, od, e, s, n, inner := st.g, st.ga, st.out, st.e, st.s, st.n, st.inner
+	for o := 0; o < st.outer; o++ {
+		for k := 0; k < n; k++ {
+			r := (o*n + k) * inner
+			for j := 0; j < inner; j++ {
+				l := o*inner + j
+				if gi := g[l]; gi != 0 && !math.IsInf(od[l], 0) {
+					ga[r+j] += gi * (e[r+j] / s[l])
 				}
 			}
-		})
+		}
 	}
-	return out
 }
 
 // MaxAxis returns the maximum along axis, removing it. The gradient goes to
 // the first maximal element of each line.
 func MaxAxis(a *Tensor, axis int) *Tensor {
-	return extremeAxis("MaxAxis", a, axis, func(x, best float64) bool { return x > best })
+	checkExtreme("MaxAxis", a, axis)
+	return onLines("MaxAxis", a, axis, removeAxis,
+		func(l lines) { extremeFwd(l, false) }, func(l lines) { extremeBwd(l, false) })
 }
 
 // MinAxis returns the minimum along axis, removing it. The gradient goes to
 // the first minimal element of each line.
 func MinAxis(a *Tensor, axis int) *Tensor {
-	return extremeAxis("MinAxis", a, axis, func(x, best float64) bool { return x < best })
+	checkExtreme("MinAxis", a, axis)
+	return onLines("MinAxis", a, axis, removeAxis,
+		func(l lines) { extremeFwd(l, true) }, func(l lines) { extremeBwd(l, true) })
 }
 
-func extremeAxis(op string, a *Tensor, axis int, better func(x, best float64) bool) *Tensor {
-	axis = normAxis(op, axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	if n == 0 {
+// checkExtreme panics for an empty axis.
+func checkExtreme(op string, a *Tensor, axis int) {
+	if axis = normAxis(op, axis, a.Rank()); a.shape[axis] == 0 {
 		panic(fmt.Sprintf("tensor.%s: empty axis in shape %v", op, a.shape))
 	}
-	tp := tapeOf(a)
-	out := newOut(tp, removeAxis(a.shape, axis))
-	ad, od := a.data, out.data
-	// arg finds the index of the first extreme element of line (o, j);
-	// NaN is extreme.
-	arg := func(o, j int) int {
-		best := o*n*inner + j
-		if math.IsNaN(ad[best]) {
-			return best
-		}
-		for i := best + inner; i < (o+1)*n*inner; i += inner {
-			if math.IsNaN(ad[i]) {
-				return i
-			}
-			if better(ad[i], ad[best]) {
-				best = i
-			}
-		}
+}
+
+// extremeArg returns the index of the first extreme (largest, or smallest
+// when min) element of line (o, j); NaN is extreme.
+func extremeArg(l lines, o, j int, min bool) int {
+	ad, n, inner := l.a, l.n, l.inner
+	best := o*n*inner + j
+	if math.IsNaN(ad[best]) {
 		return best
 	}
-	for o := 0; o < outer; o++ {
-		for j := 0; j < inner; j++ {
-			od[o*inner+j] = ad[arg(o, j)]
+	for i := best + inner; i < (o+1)*n*inner; i += inner {
+		if math.IsNaN(ad[i]) {
+			return i
+		}
+		if (!min && ad[i] > ad[best]) || (min && ad[i] < ad[best]) {
+			best = i
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for j := 0; j < inner; j++ {
-					if gi := g[o*inner+j]; gi != 0 {
-						ga[arg(o, j)] += gi
-					}
-				}
-			}
-		})
+	return best
+}
+
+func extremeFwd(l lines, min bool) {
+	for o := 0; o < l.outer; o++ {
+		for j := 0; j < l.inner; j++ {
+			l.out[o*l.inner+j] = l.a[extremeArg(l, o, j, min)]
+		}
 	}
-	return out
+}
+
+func extremeBwd(l lines, min bool) {
+	for o := 0; o < l.outer; o++ {
+		for j := 0; j < l.inner; j++ {
+			if gi := l.g[o*l.inner+j]; gi != 0 {
+				l.ga[extremeArg(l, o, j, min)] += gi
+			}
+		}
+	}
 }
 
 // CumSum returns the cumulative sums along axis (same shape as a).
 func CumSum(a *Tensor, axis int) *Tensor {
-	axis = normAxis("CumSum", axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	ad, od := a.data, out.data
-	for o := 0; o < outer; o++ {
+	return onLines("CumSum", a, axis, sameShape, cumSumFwd, cumSumBwd)
+}
+
+func cumSumFwd(l lines) {
+	ad, od, n, inner := l.a, l.out, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
 		blk := o * n * inner
 		if n > 0 {
 			copy(od[blk:blk+inner], ad[blk:blk+inner])
@@ -271,20 +324,19 @@ func CumSum(a *Tensor, axis int) *Tensor {
 			od[i] = od[i-inner] + ad[i]
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			// ga[k] += Σ_{k' ≥ k} g[k'] along each line: a reverse running sum.
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for j := 0; j < inner; j++ {
-					s := 0.0
-					for i := o*n*inner + (n-1)*inner + j; i >= o*n*inner; i -= inner {
-						s += g[i]
-						ga[i] += s
-					}
-				}
+}
+
+// cumSumBwd adds ga[k] += Σ_{k' ≥ k} g[k'] along each line: a reverse
+// running sum.
+func cumSumBwd(l lines) {
+	g, ga, n, inner := l.g, l.ga, l.n, l.inner
+	for o := 0; o < l.outer; o++ {
+		for j := 0; j < inner; j++ {
+			s := 0.0
+			for i := o*n*inner + (n-1)*inner + j; i >= o*n*inner; i -= inner {
+				s += g[i]
+				ga[i] += s
 			}
-		})
+		}
 	}
-	return out
 }

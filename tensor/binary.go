@@ -317,10 +317,51 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 	}
 	tp := tapeOf(a, b)
 	out := newOut(tp, bc.shape)
-	ad, bd, od := a.data, b.data, out.data
-	var l loop // the runs of the other layouts
-	generic := false
+	s := binStep{k: k, bc: bc, ad: a.data, bd: b.data, od: out.data}
+	generic := !fwdKernel(k, bc)
+	if generic {
+		s.l = bc.loopOf(a, b) // the runs of the other layouts
+	}
+	s.forward()
+	ga, gb := gradOn(a, tp), gradOn(b, tp)
+	if ga == nil && gb == nil {
+		return out
+	}
+	if !generic && needsLoop(k, bc) {
+		s.l = bc.loopOf(a, b)
+	}
+	s.ga, s.gb, s.og = ga, gb, out.grad
+	pushCopy(tp, s)
+	return out
+}
+
+// binStep is binary's recorded step.
+type binStep struct {
+	k          *binKernel
+	bc         bcast
+	l          loop // the runs, for the layouts without a slice kernel
+	ad, bd, od []float64
+	ga, gb, og []float64
+}
+
+// fwdKernel reports whether binary's forward pass for kernel k on the
+// layout bc has a dedicated slice kernel (else it takes a loop's runs).
+func fwdKernel(k *binKernel, bc bcast) bool {
 	switch {
+	case bc.kind == bcSame && k.vv != nil:
+	case bc.kind == bcRowB && k.vr != nil && bc.inner < rowKernelMax:
+	case bc.kind == bcRowB && k.vv != nil:
+	case bc.kind == bcScalarB && k.vs != nil:
+	case bc.kind == bcColB && k.vs != nil:
+	default:
+		return false
+	}
+	return true
+}
+
+func (s *binStep) forward() bool {
+	k, ad, bd, od := s.k, s.ad, s.bd, s.od
+	switch bc := &s.bc; {
 	case bc.kind == bcSame && k.vv != nil:
 		k.vv(od, ad, bd)
 	case bc.kind == bcRowB && k.vr != nil && bc.inner < rowKernelMax:
@@ -338,71 +379,60 @@ func binary(op string, k *binKernel, a, b *Tensor) *Tensor {
 			k.vs(od[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r])
 		}
 	default:
-		l = bc.loopOf(a, b)
-		n, da, db := l.n, l.da, l.db
-		l.each(func(o, ia, ib int) {
+		n, da, db := s.l.n, s.l.da, s.l.db
+		s.l.each(func(o, ia, ib int) {
 			k.fwdRun(od[o:o+n], run(ad, ia, da, n), run(bd, ib, db, n), da, db)
 		})
-		generic = true
 	}
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if ga == nil && gb == nil {
-		return out
-	}
-	if !generic && needsLoop(k, bc) {
-		l = bc.loopOf(a, b)
-	}
-	// Copies that are never reassigned, so that the closure holds them
-	// by value: one allocation, not three.
-	bcv, lv := bc, l
-	tp.record(func() {
-		g := out.grad
-		switch {
-		case bcv.kind == bcSame && k.bvv != nil:
-			k.bvv(ga, gb, g, ad, bd, od)
-		case bcv.kind == bcRowB && k.bvr != nil && bcv.inner < rowKernelMax:
-			k.bvr(ga, gb, g, ad, bd, od)
-		case bcv.kind == bcRowB && k.bvv != nil:
-			n := bcv.inner
-			for r := 0; r < len(od); r += n {
-				var gar []float64
-				if ga != nil {
-					gar = ga[r : r+n]
-				}
-				k.bvv(gar, gb, g[r:r+n], ad[r:r+n], bd, od[r:r+n])
+	return true
+}
+
+func (s *binStep) backward() {
+	k, ad, bd, od, ga, gb, g := s.k, s.ad, s.bd, s.od, s.ga, s.gb, s.og
+	switch bcv := &s.bc; {
+	case bcv.kind == bcSame && k.bvv != nil:
+		k.bvv(ga, gb, g, ad, bd, od)
+	case bcv.kind == bcRowB && k.bvr != nil && bcv.inner < rowKernelMax:
+		k.bvr(ga, gb, g, ad, bd, od)
+	case bcv.kind == bcRowB && k.bvv != nil:
+		n := bcv.inner
+		for r := 0; r < len(od); r += n {
+			var gar []float64
+			if ga != nil {
+				gar = ga[r : r+n]
 			}
-		case bcv.kind == bcScalarB && k.bvs != nil:
-			s := k.bvs(ga, g, ad, bd[0], od)
-			if gb != nil {
-				gb[0] += s
-			}
-		case bcv.kind == bcColB && k.bvs != nil:
-			n := bcv.inner
-			for r := range bd {
-				var gar []float64
-				if ga != nil {
-					gar = ga[r*n : (r+1)*n]
-				}
-				s := k.bvs(gar, g[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r], od[r*n:(r+1)*n])
-				if gb != nil {
-					gb[r] += s
-				}
-			}
-		default:
-			n, da, db := lv.n, lv.da, lv.db
-			lv.each(func(o, ia, ib int) {
-				var gar, gbr []float64
-				if ga != nil {
-					gar = run(ga, ia, da, n)
-				}
-				if gb != nil {
-					gbr = run(gb, ib, db, n)
-				}
-				k.bwdRun(gar, gbr, g[o:o+n], run(ad, ia, da, n), run(bd, ib, db, n), od[o:o+n], da, db)
-			})
+			k.bvv(gar, gb, g[r:r+n], ad[r:r+n], bd, od[r:r+n])
 		}
-	})
-	return out
+	case bcv.kind == bcScalarB && k.bvs != nil:
+		s := k.bvs(ga, g, ad, bd[0], od)
+		if gb != nil {
+			gb[0] += s
+		}
+	case bcv.kind == bcColB && k.bvs != nil:
+		n := bcv.inner
+		for r := range bd {
+			var gar []float64
+			if ga != nil {
+				gar = ga[r*n : (r+1)*n]
+			}
+			s := k.bvs(gar, g[r*n:(r+1)*n], ad[r*n:(r+1)*n], bd[r], od[r*n:(r+1)*n])
+			if gb != nil {
+				gb[r] += s
+			}
+		}
+	default:
+		n, da, db := s.l.n, s.l.da, s.l.db
+		s.l.each(func(o, ia, ib int) {
+			var gar, gbr []float64
+			if ga != nil {
+				gar = run(ga, ia, da, n)
+			}
+			if gb != nil {
+				gbr = run(gb, ib, db, n)
+			}
+			k.bwdRun(gar, gbr, g[o:o+n], run(ad, ia, da, n), run(bd, ib, db, n), od[o:o+n], da, db)
+		})
+	}
 }
 
 // needsLoop reports whether binary's backward pass for kernel k on the

@@ -54,6 +54,31 @@
 // layer with its activation. A Tape is not safe for concurrent use;
 // separate tapes may be used from separate goroutines.
 //
+// Tracing: Record runs a function of a watched [B, D] input once on a
+// private tape and keeps what it recorded as a Trace; Trace.Replay then
+// reruns the recorded operations, forward and backward, at another input,
+// into the same buffers, without the code that called them (an
+// interpreter, say). Each operation is a step whose forward is the code
+// the operation itself ran, so a replay is bit for bit the fresh run it
+// stands for (value and gradient), or it refuses (false) and the caller
+// evaluates without the trace. A recording is not replayable ("poisoned",
+// Trace.Why says where) when its outcome might depend on the input in a
+// way the steps do not capture: a read of a traced tensor's values (Data,
+// Item, At, Clone, String, AllFinite, Rows), an operation without a
+// replayable forward yet, an untracked result computed from a Detach of a
+// traced tensor, a recorded result no step computes, an error. Code that
+// must look at values to choose a path (masking invalid parameters) uses
+// Clean, CleanNaN, CleanFinite or Guard (a condition on several tensors):
+// each records a guard that re-checks the condition at replay, and only
+// the clean outcome is traced. Cholesky of a traced matrix is recomputed
+// at replay, where a failure refuses the replay. Untracked tensors the
+// function uses are constants of the trace: they must not change while it
+// replays. A replay allocates nothing for the common operations, and runs
+// under recover: a panic refuses it. Every operation of the package
+// replays; an operation recorded the old way, as a backward closure only
+// (Tape.record), would poison a recording. FLOWPPL_TRACE_DEBUG (non-empty)
+// prints the stack of the event that poisons a recording.
+//
 // Shape errors in these functions are programming errors and panic; code that
 // handles user input checks shapes first (BroadcastShapes, SameShape). Cholesky
 // is the exception: it returns an error, since whether a matrix is positive

@@ -16,34 +16,68 @@ import (
 // the diagonal). It returns an error if a is not square, not symmetric, or
 // not positive definite. It is meant for constant matrices such as the
 // covariance given to a distribution; it is not differentiable.
+//
+// While a trace is recorded (see Record), the factor of a traced matrix is
+// recomputed at replay, where a failure makes Replay return false; the
+// factor is marked as a Detach of a traced tensor is (its values may only
+// be used by recorded operations), and a failure at recording makes the
+// trace not replayable.
 func Cholesky(a *Tensor) (*Tensor, error) {
 	if a.Rank() != 2 || a.shape[0] != a.shape[1] {
 		return nil, fmt.Errorf("cholesky: shape %v is not a square matrix", a.shape)
 	}
 	n := a.shape[0]
-	d := a.data
+	out := Zeros(n, n)
+	err := cholesky(a.data, n, out.data)
+	if tp := a.root().traceTape(); tp != nil {
+		if err != nil {
+			tp.rec.poison("a Cholesky factorisation failed")
+			return nil, err
+		}
+		out.taint = tp
+		tp.back = append(tp.back, &choleskyStep{a: a.data, n: n, out: out.data})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cholesky writes the lower-triangular Cholesky factor of the n×n matrix d
+// into out (zeros above the diagonal; out is not changed on an error).
+func cholesky(d []float64, n int, out []float64) error {
 	for i := 0; i < n; i++ {
 		for j := 0; j < i; j++ {
 			x, y := d[i*n+j], d[j*n+i]
 			if math.Abs(x-y) > 1e-10*(math.Abs(x)+math.Abs(y)) || isNaNOrInf(x) {
-				return nil, fmt.Errorf("cholesky: matrix is not symmetric (element [%d, %d] = %g, [%d, %d] = %g)", i, j, x, j, i, y)
+				return fmt.Errorf("cholesky: matrix is not symmetric (element [%d, %d] = %g, [%d, %d] = %g)", i, j, x, j, i, y)
 			}
 		}
 	}
 	var ch mat.Cholesky
 	if !ch.Factorize(mat.NewSymDense(n, append([]float64(nil), d...))) {
-		return nil, errors.New("cholesky: matrix is not positive definite")
+		return errors.New("cholesky: matrix is not positive definite")
 	}
 	var l mat.TriDense
 	ch.LTo(&l)
-	out := Zeros(n, n)
 	for i := 0; i < n; i++ {
 		for j := 0; j <= i; j++ {
-			out.data[i*n+j] = l.At(i, j)
+			out[i*n+j] = l.At(i, j)
 		}
 	}
-	return out, nil
+	return nil
 }
+
+// choleskyStep recomputes Cholesky's factor of a traced matrix at replay:
+// a guard (no backward) whose failure stops the replay.
+type choleskyStep struct {
+	a   []float64
+	n   int
+	out []float64
+}
+
+func (s *choleskyStep) forward() bool { return cholesky(s.a, s.n, s.out) == nil }
+func (*choleskyStep) backward()       {}
 
 // TriSolve solves L·z = b for each row b of b, where L is an n×n lower
 // triangular matrix (its upper triangle is ignored) and b has shape [n] or
@@ -58,32 +92,57 @@ func TriSolve(l, b *Tensor) *Tensor {
 	m := len(b.data) / max(n, 1)
 	tp := tapeOf(l, b)
 	out := newOut(tp, b.shape)
-	copy(out.data, b.data)
-	impl := blas64.Implementation()
-	if m > 0 && n > 0 {
-		// Z·Lᵀ = B.
-		impl.Dtrsm(blas.Right, blas.Lower, blas.Trans, blas.NonUnit, m, n, 1, l.data, n, out.data, n)
-	}
+	s := triSolveStep{n: n, m: m, l: l.data, b: b.data, out: out.data}
+	s.forward()
 	gl, gb := gradOn(l, tp), gradOn(b, tp)
 	if (gl != nil || gb != nil) && m > 0 && n > 0 {
-		tp.record(func() {
-			// With Z = B·L⁻ᵀ and H = G·L⁻¹: dB = H and dL = -tril(Hᵀ·Z).
-			h := tp.arena.alloc(m * n)
-			copy(h, out.grad)
-			impl.Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, m, n, 1, l.data, n, h, n)
-			if gb != nil {
-				addTo(gb, h)
-			}
-			if gl != nil {
-				t := tp.arena.alloc(n * n)
-				gemm(true, false, n, n, m, -1, h, out.data, 0, t)
-				for i := 0; i < n; i++ {
-					addTo(gl[i*n:i*n+i+1], t[i*n:])
-				}
-			}
-		})
+		s.tp, s.gl, s.gb, s.g = tp, gl, gb, out.grad
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// triSolveStep is TriSolve's recorded step; h and t are its backward
+// pass's buffers, from the tape's arena on the first backward pass.
+type triSolveStep struct {
+	n, m      int
+	l, b, out []float64
+	tp        *Tape
+	gl, gb, g []float64
+	h, t      []float64
+}
+
+func (s *triSolveStep) forward() bool {
+	copy(s.out, s.b)
+	if s.m > 0 && s.n > 0 {
+		// Z·Lᵀ = B.
+		blas64.Implementation().Dtrsm(blas.Right, blas.Lower, blas.Trans, blas.NonUnit, s.m, s.n, 1, s.l, s.n, s.out, s.n)
+	}
+	return true
+}
+
+func (s *triSolveStep) backward() {
+	// With Z = B·L⁻ᵀ and H = G·L⁻¹: dB = H and dL = -tril(Hᵀ·Z).
+	n, m := s.n, s.m
+	if s.h == nil {
+		s.h = s.tp.arena.alloc(m * n)
+	}
+	h := s.h
+	copy(h, s.g)
+	blas64.Implementation().Dtrsm(blas.Right, blas.Lower, blas.NoTrans, blas.NonUnit, m, n, 1, s.l, n, h, n)
+	if s.gb != nil {
+		addTo(s.gb, h)
+	}
+	if s.gl != nil {
+		if s.t == nil {
+			s.t = s.tp.arena.alloc(n * n)
+		}
+		t := s.t
+		gemm(true, false, n, n, m, -1, h, s.out, 0, t)
+		for i := 0; i < n; i++ {
+			addTo(s.gl[i*n:i*n+i+1], t[i*n:])
+		}
+	}
 }
 
 // squareBatch checks that a is an n×n matrix or a batch [b, n, n] of them
@@ -142,25 +201,37 @@ func Chol(a *Tensor) *Tensor {
 	nb, n := squareBatch("Chol", a)
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	ok := make([]bool, nb)
-	small := n <= cholSmallMax
-	if small {
-		cholBatchSmall(a.data, out.data, nb, n, ok)
-	} else {
-		cholBatchLAPACK(a.data, out.data, nb, n, ok)
+	s := cholStep{nb: nb, n: n, io1: io1{a: a.data, out: out.data}, ok: make([]bool, nb)}
+	s.forward()
+	if s.track(tp, a, out) && n > 0 {
+		pushCopy(tp, s)
 	}
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
-	}
-	tp.record(func() {
-		if small {
-			cholBackwardSmall(out.data, out.grad, ga, nb, n, ok)
-			return
-		}
-		cholBackwardLAPACK(out.data, out.grad, ga, nb, n, ok)
-	})
 	return out
+}
+
+// cholStep is Chol's recorded step; ok[k] is whether draw k factorised.
+type cholStep struct {
+	nb, n int
+	io1
+	ok []bool
+}
+
+func (s *cholStep) forward() bool {
+	clear(s.ok)
+	if s.n <= cholSmallMax {
+		cholBatchSmall(s.a, s.out, s.nb, s.n, s.ok)
+	} else {
+		cholBatchLAPACK(s.a, s.out, s.nb, s.n, s.ok)
+	}
+	return true
+}
+
+func (s *cholStep) backward() {
+	if s.n <= cholSmallMax {
+		cholBackwardSmall(s.out, s.g, s.ga, s.nb, s.n, s.ok)
+		return
+	}
+	cholBackwardLAPACK(s.out, s.g, s.ga, s.nb, s.n, s.ok)
 }
 
 // cholBatchLAPACK is cholBatchSmall for the larger matrices: LAPACK's
@@ -266,39 +337,7 @@ func (f *luBatch) solve(k int, trans bool, b []float64, m int) {
 func Inverse(a *Tensor) *Tensor {
 	nb, n := squareBatch("Inverse", a)
 	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	nn := n * n
-	f := factorLU(a, nb, n)
-	perDraw(nb, n, func(k int, _ []float64) {
-		dst := out.data[k*nn : (k+1)*nn]
-		if !f.ok[k] {
-			fillNaN(dst)
-			return
-		}
-		// Solve A Y = I (Getrs leaves the factorisation intact for the
-		// gradient).
-		clear(dst)
-		for i := 0; i < n; i++ {
-			dst[i*n+i] = 1
-		}
-		f.solve(k, false, dst, n)
-	})
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
-	}
-	tp.record(func() {
-		perDraw(nb, n, func(k int, buf []float64) {
-			if !f.ok[k] {
-				return
-			}
-			t := buf[:nn]
-			y, g := out.data[k*nn:(k+1)*nn], out.grad[k*nn:(k+1)*nn]
-			gemmSerial(true, false, n, n, n, 1, y, g, 0, t)                  // Yᵀ Ȳ
-			gemmSerial(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
-		})
-	})
-	return out
+	return luOp(luInverse, tp, newOut(tp, a.shape), nb, n, n, a, nil)
 }
 
 // Solve returns X = A⁻¹B for each matrix A of a (n×n, or a batch
@@ -309,42 +348,7 @@ func Inverse(a *Tensor) *Tensor {
 func Solve(a, b *Tensor) *Tensor {
 	nb, n, m := solveShapes("Solve", a, b)
 	tp := tapeOf(a, b)
-	out := newOut(tp, b.shape)
-	nn, nm := n*n, n*m
-	copy(out.data, b.data)
-	f := factorLU(a, nb, n)
-	perDraw(nb, n, func(k int, _ []float64) {
-		dst := out.data[k*nm : (k+1)*nm]
-		if !f.ok[k] {
-			fillNaN(dst)
-		} else if m > 0 {
-			f.solve(k, false, dst, m)
-		}
-	})
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if (ga == nil && gb == nil) || n == 0 || m == 0 {
-		return out
-	}
-	tp.record(func() {
-		perDraw(nb, n, func(k int, buf []float64) {
-			if !f.ok[k] {
-				return
-			}
-			h := buf[:min(nm, len(buf))]
-			if nm > len(buf) {
-				h = make([]float64, nm)
-			}
-			copy(h, out.grad[k*nm:(k+1)*nm])
-			f.solve(k, true, h, m) // B̄ = A⁻ᵀ X̄
-			if gb != nil {
-				addTo(gb[k*nm:(k+1)*nm], h)
-			}
-			if ga != nil {
-				gemmSerial(false, true, n, n, m, -1, h, out.data[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
-			}
-		})
-	})
-	return out
+	return luOp(luSolve, tp, newOut(tp, b.shape), nb, n, m, a, b)
 }
 
 // LogAbsDet returns log |det A| for each matrix A of a (n×n, giving a
@@ -354,32 +358,128 @@ func Solve(a, b *Tensor) *Tensor {
 func LogAbsDet(a *Tensor) *Tensor {
 	nb, n := squareBatch("LogAbsDet", a)
 	tp := tapeOf(a)
-	out := newOut(tp, a.shape[:a.Rank()-2])
-	nn := n * n
-	f := factorLU(a, nb, n)
-	perDraw(nb, n, func(k int, _ []float64) {
-		blk := f.lu[k*nn : (k+1)*nn]
-		switch {
-		case !allFinite(a.data[k*nn : (k+1)*nn]):
-			out.data[k] = math.NaN()
-		case !f.ok[k]:
-			out.data[k] = math.Inf(-1)
-		default:
-			s := 0.0
-			for i := 0; i < n; i++ {
-				s += math.Log(math.Abs(blk[i*n+i]))
-			}
-			out.data[k] = s
-		}
-	})
-	ga := gradOn(a, tp)
-	if ga == nil || n == 0 {
-		return out
+	return luOp(luLogAbsDet, tp, newOut(tp, a.shape[:a.Rank()-2]), nb, n, n, a, nil)
+}
+
+// The operations on LU factorisations (luStep's kind).
+const (
+	luInverse = iota
+	luSolve
+	luLogAbsDet
+)
+
+// luOp computes the result out of the operation kind on the nb n×n
+// matrices of a (and the n×m right-hand sides of b for luSolve), and
+// records its step when an input is tracked.
+func luOp(kind int, tp *Tape, out *Tensor, nb, n, m int, a, b *Tensor) *Tensor {
+	s := luStep{kind: kind, nb: nb, n: n, m: m, a: a, out: out.data}
+	if b != nil {
+		s.b = b.data
 	}
-	tp.record(func() {
-		perDraw(nb, n, func(k int, buf []float64) {
-			g := out.grad[k]
-			if !f.ok[k] || g == 0 {
+	s.forward()
+	if s.track(tp, a, b, out) && n > 0 && m > 0 {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// luStep is the recorded step of Inverse, Solve and LogAbsDet: f is the
+// factorisation of a's matrices, made by forward.
+type luStep struct {
+	kind, nb, n, m int
+	a              *Tensor
+	b, out         []float64
+	grads2
+	f *luBatch
+}
+
+func (s *luStep) forward() bool {
+	n, nn, nm, out := s.n, s.n*s.n, s.n*s.m, s.out
+	f := factorLU(s.a, s.nb, n)
+	s.f = f
+	switch s.kind {
+	case luInverse:
+		perDraw(s.nb, n, func(k int, _ []float64) {
+			dst := out[k*nn : (k+1)*nn]
+			if !f.ok[k] {
+				fillNaN(dst)
+				return
+			}
+			// Solve A Y = I (Getrs leaves the factorisation intact for
+			// the gradient).
+			clear(dst)
+			for i := 0; i < n; i++ {
+				dst[i*n+i] = 1
+			}
+			f.solve(k, false, dst, n)
+		})
+	case luSolve:
+		copy(out, s.b)
+		m := s.m
+		perDraw(s.nb, n, func(k int, _ []float64) {
+			dst := out[k*nm : (k+1)*nm]
+			if !f.ok[k] {
+				fillNaN(dst)
+			} else if m > 0 {
+				f.solve(k, false, dst, m)
+			}
+		})
+	case luLogAbsDet:
+		ad := s.a.data
+		perDraw(s.nb, n, func(k int, _ []float64) {
+			blk := f.lu[k*nn : (k+1)*nn]
+			switch {
+			case !allFinite(ad[k*nn : (k+1)*nn]):
+				out[k] = math.NaN()
+			case !f.ok[k]:
+				out[k] = math.Inf(-1)
+			default:
+				s := 0.0
+				for i := 0; i < n; i++ {
+					s += math.Log(math.Abs(blk[i*n+i]))
+				}
+				out[k] = s
+			}
+		})
+	}
+	return true
+}
+
+func (s *luStep) backward() {
+	n, m, nn, nm, f, ga, gb, g, out := s.n, s.m, s.n*s.n, s.n*s.m, s.f, s.ga, s.gb, s.g, s.out
+	switch s.kind {
+	case luInverse: // Ā = -Yᵀ Ȳ Yᵀ
+		perDraw(s.nb, n, func(k int, buf []float64) {
+			if !f.ok[k] {
+				return
+			}
+			t := buf[:nn]
+			y, gk := out[k*nn:(k+1)*nn], g[k*nn:(k+1)*nn]
+			gemmSerial(true, false, n, n, n, 1, y, gk, 0, t)                 // Yᵀ Ȳ
+			gemmSerial(false, true, n, n, n, -1, t, y, 1, ga[k*nn:(k+1)*nn]) // -Yᵀ Ȳ Yᵀ
+		})
+	case luSolve: // B̄ = A⁻ᵀ X̄ and Ā = -B̄ Xᵀ
+		perDraw(s.nb, n, func(k int, buf []float64) {
+			if !f.ok[k] {
+				return
+			}
+			h := buf[:min(nm, len(buf))]
+			if nm > len(buf) {
+				h = make([]float64, nm)
+			}
+			copy(h, g[k*nm:(k+1)*nm])
+			f.solve(k, true, h, m) // B̄ = A⁻ᵀ X̄
+			if gb != nil {
+				addTo(gb[k*nm:(k+1)*nm], h)
+			}
+			if ga != nil {
+				gemmSerial(false, true, n, n, m, -1, h, out[k*nm:(k+1)*nm], 1, ga[k*nn:(k+1)*nn])
+			}
+		})
+	case luLogAbsDet: // Ā = ḡ A⁻ᵀ
+		perDraw(s.nb, n, func(k int, buf []float64) {
+			gk0 := g[k]
+			if !f.ok[k] || gk0 == 0 {
 				return
 			}
 			inv := buf[:nn]
@@ -391,11 +491,10 @@ func LogAbsDet(a *Tensor) *Tensor {
 			f.solve(k, true, inv, n)
 			gk := ga[k*nn : (k+1)*nn]
 			for i, v := range inv {
-				gk[i] += g * v
+				gk[i] += gk0 * v
 			}
 		})
-	})
-	return out
+	}
 }
 
 // perDraw calls f(k, buf) for each matrix k of a batch of nb n×n
@@ -445,25 +544,50 @@ func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
 	nb, n, m := solveShapes("SolveTriangular", a, b)
 	tp := tapeOf(a, b)
 	out := newOut(tp, b.shape)
-	copy(out.data, b.data)
-	nn, nm := n*n, n*m
-	uplo := blas.Lower
-	if upper {
-		uplo = blas.Upper
+	s := triangularStep{nb: nb, n: n, m: m, upper: upper, a: a.data, b: b.data, out: out.data, ok: make([]bool, nb)}
+	s.forward()
+	if s.track(tp, a, b, out) && n > 0 && m > 0 {
+		pushCopy(tp, s)
 	}
-	// inTri reports whether element (i, j) is in A's triangle.
-	inTri := func(i, j int) bool { return (j <= i) != upper || i == j }
-	ok := make([]bool, nb)
+	return out
+}
+
+// triangularStep is SolveTriangular's recorded step; ok[k] is whether
+// draw k's matrix was usable.
+type triangularStep struct {
+	nb, n, m  int
+	upper     bool
+	a, b, out []float64
+	grads2
+	ok []bool
+}
+
+// inTri reports whether element (i, j) is in the triangle of an upper or
+// lower triangular matrix.
+func inTri(upper bool, i, j int) bool { return (j <= i) != upper || i == j }
+
+// uplo is A's triangle for BLAS.
+func (s *triangularStep) uplo() blas.Uplo {
+	if s.upper {
+		return blas.Upper
+	}
+	return blas.Lower
+}
+
+func (s *triangularStep) forward() bool {
+	// (The closure holds copies, not s: it escapes.)
+	n, m, nn, nm, ok, a, out, upper, uplo := s.n, s.m, s.n*s.n, s.n*s.m, s.ok, s.a, s.out, s.upper, s.uplo()
+	copy(out, s.b)
 	impl := blas64.Implementation()
-	perDraw(nb, n, func(k int, _ []float64) {
-		blk, dst := a.data[k*nn:(k+1)*nn], out.data[k*nm:(k+1)*nm]
+	perDraw(s.nb, n, func(k int, _ []float64) {
+		blk, dst := a[k*nn:(k+1)*nn], out[k*nm:(k+1)*nm]
 		ok[k] = true
 		for i := 0; i < n && ok[k]; i++ {
 			if blk[i*n+i] == 0 {
 				ok[k] = false
 			}
 			for j := 0; j < n; j++ {
-				if inTri(i, j) && isNaNOrInf(blk[i*n+j]) {
+				if inTri(upper, i, j) && isNaNOrInf(blk[i*n+j]) {
 					ok[k] = false
 					break
 				}
@@ -477,41 +601,40 @@ func SolveTriangular(a, b *Tensor, upper bool) *Tensor {
 			impl.Dtrsm(blas.Left, uplo, blas.NoTrans, blas.NonUnit, n, m, 1, blk, max(1, n), dst, max(1, m))
 		}
 	})
-	ga, gb := gradOn(a, tp), gradOn(b, tp)
-	if (ga == nil && gb == nil) || n == 0 || m == 0 {
-		return out
-	}
-	tp.record(func() {
-		perDraw(nb, n, func(k int, buf []float64) {
-			if !ok[k] {
-				return
-			}
-			h := buf[:min(nm, len(buf))]
-			if nm > len(buf) {
-				h = make([]float64, nm)
-			}
-			copy(h, out.grad[k*nm:(k+1)*nm])
-			impl.Dtrsm(blas.Left, uplo, blas.Trans, blas.NonUnit, n, m, 1, a.data[k*nn:(k+1)*nn], max(1, n), h, max(1, m)) // B̄ = A⁻ᵀ X̄
-			if gb != nil {
-				addTo(gb[k*nm:(k+1)*nm], h)
-			}
-			if ga != nil {
-				x, gk := out.data[k*nm:(k+1)*nm], ga[k*nn:(k+1)*nn]
-				for i := 0; i < n; i++ {
-					hi := h[i*m : (i+1)*m]
-					for j := 0; j < n; j++ {
-						if !inTri(i, j) {
-							continue
-						}
-						s := 0.0
-						for c, v := range x[j*m : (j+1)*m] {
-							s += hi[c] * v
-						}
-						gk[i*n+j] -= s
+	return true
+}
+
+func (s *triangularStep) backward() {
+	n, m, nn, nm, ga, gb := s.n, s.m, s.n*s.n, s.n*s.m, s.ga, s.gb
+	impl := blas64.Implementation()
+	perDraw(s.nb, n, func(k int, buf []float64) {
+		if !s.ok[k] {
+			return
+		}
+		h := buf[:min(nm, len(buf))]
+		if nm > len(buf) {
+			h = make([]float64, nm)
+		}
+		copy(h, s.g[k*nm:(k+1)*nm])
+		impl.Dtrsm(blas.Left, s.uplo(), blas.Trans, blas.NonUnit, n, m, 1, s.a[k*nn:(k+1)*nn], max(1, n), h, max(1, m)) // B̄ = A⁻ᵀ X̄
+		if gb != nil {
+			addTo(gb[k*nm:(k+1)*nm], h)
+		}
+		if ga != nil {
+			x, gk := s.out[k*nm:(k+1)*nm], ga[k*nn:(k+1)*nn]
+			for i := 0; i < n; i++ {
+				hi := h[i*m : (i+1)*m]
+				for j := 0; j < n; j++ {
+					if !inTri(s.upper, i, j) {
+						continue
 					}
+					sum := 0.0
+					for c, v := range x[j*m : (j+1)*m] {
+						sum += hi[c] * v
+					}
+					gk[i*n+j] -= sum
 				}
 			}
-		})
+		}
 	})
-	return out
 }

@@ -13,18 +13,33 @@ func MatMul(a, b *Tensor) *Tensor {
 	m, k, n := a.shape[0], a.shape[1], b.shape[1]
 	tp := tapeOf(a, b)
 	out := newOut(tp, []int{m, n})
-	gemm(false, false, m, n, k, 1, a.data, b.data, 0, out.data)
-	if ga, gb := gradOn(a, tp), gradOn(b, tp); ga != nil || gb != nil {
-		tp.record(func() {
-			if ga != nil { // dA += dC · Bᵀ
-				gemm(false, true, m, k, n, 1, out.grad, b.data, 1, ga)
-			}
-			if gb != nil { // dB += Aᵀ · dC
-				gemm(true, false, k, n, m, 1, a.data, out.grad, 1, gb)
-			}
-		})
+	s := matMulStep{m: m, k: k, n: n, a: a.data, b: b.data, out: out.data}
+	s.forward()
+	if s.track(tp, a, b, out) {
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// matMulStep is MatMul's recorded step.
+type matMulStep struct {
+	m, k, n   int
+	a, b, out []float64
+	grads2
+}
+
+func (s *matMulStep) forward() bool {
+	gemm(false, false, s.m, s.n, s.k, 1, s.a, s.b, 0, s.out)
+	return true
+}
+
+func (s *matMulStep) backward() {
+	if s.ga != nil { // dA += dC · Bᵀ
+		gemm(false, true, s.m, s.k, s.n, 1, s.g, s.b, 1, s.ga)
+	}
+	if s.gb != nil { // dB += Aᵀ · dC
+		gemm(true, false, s.k, s.n, s.m, 1, s.a, s.g, 1, s.gb)
+	}
 }
 
 // Linear returns x·Wᵀ + bias for x of shape n×in, W of shape out×in and
@@ -91,45 +106,61 @@ func linear(name string, x, w, bias *Tensor, lo LinearOptions) *Tensor {
 		panic(fmt.Sprintf("tensor.%s: shapes x %v, W %v, bias %v", name, x.shape, w.shape, bs))
 	}
 	n, in, o := x.shape[0], x.shape[1], w.shape[0]
-	relu := lo.ReLU
 	tp := tapeOf(x, w, bias)
 	out := newOut(tp, []int{n, o})
-	var bd []float64
+	s := linearStep{n: n, in: in, o: o, x: x.data, w: w.data, out: out.data, relu: lo.ReLU, f32: lo.Float32}
 	if bias != nil {
-		bd = bias.data
+		s.bias = bias.data
 	}
-	// Bias and ReLU are applied by the product's tasks to their own block
-	// of the output while it is in cache.
-	if lo.Float32 {
-		gemm32(false, true, n, o, in, 1, x.data, in, w.data, in, 0, out.data, o, gemmEpi{bias: bd, relu: relu})
-	} else {
-		gemmFused(false, true, n, o, in, x.data, w.data, bd, relu, out.data)
-	}
+	s.forward()
 	gx, gw, gb := gradOn(x, tp), gradOn(w, tp), gradOn(bias, tp)
 	if gx != nil || gw != nil || gb != nil {
-		tp.record(func() {
-			g := out.grad
-			// g·ReLU'(pre-activation) in place (out.grad is read only
-			// here) and dbias += column sums of g, in one pass.
-			reluGradBias(g, out.data, gb, n, o, relu)
-			if lo.Float32 {
-				if gx != nil { // dx += g · W
-					gemm32(false, false, n, in, o, 1, g, o, w.data, in, 1, gx, in, gemmEpi{})
-				}
-				if gw != nil { // dW += gᵀ · x
-					gemm32(true, false, o, in, n, 1, g, o, x.data, in, 1, gw, in, gemmEpi{})
-				}
-				return
-			}
-			if gx != nil { // dx += g · W
-				gemm(false, false, n, in, o, 1, g, w.data, 1, gx)
-			}
-			if gw != nil { // dW += gᵀ · x
-				gemm(true, false, o, in, n, 1, g, x.data, 1, gw)
-			}
-		})
+		s.gx, s.gw, s.gb, s.g = gx, gw, gb, out.grad
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// linearStep is the recorded step of Linear and its variants.
+type linearStep struct {
+	n, in, o        int
+	x, w, bias, out []float64
+	gx, gw, gb, g   []float64
+	relu, f32       bool
+}
+
+func (s *linearStep) forward() bool {
+	// Bias and ReLU are applied by the product's tasks to their own block
+	// of the output while it is in cache.
+	n, in, o := s.n, s.in, s.o
+	if s.f32 {
+		gemm32(false, true, n, o, in, 1, s.x, in, s.w, in, 0, s.out, o, gemmEpi{bias: s.bias, relu: s.relu})
+	} else {
+		gemmFused(false, true, n, o, in, s.x, s.w, s.bias, s.relu, s.out)
+	}
+	return true
+}
+
+func (s *linearStep) backward() {
+	n, in, o, g := s.n, s.in, s.o, s.g
+	// g·ReLU'(pre-activation) in place (the result's gradient is read
+	// only here) and dbias += column sums of g, in one pass.
+	reluGradBias(g, s.out, s.gb, n, o, s.relu)
+	if s.f32 {
+		if s.gx != nil { // dx += g · W
+			gemm32(false, false, n, in, o, 1, g, o, s.w, in, 1, s.gx, in, gemmEpi{})
+		}
+		if s.gw != nil { // dW += gᵀ · x
+			gemm32(true, false, o, in, n, 1, g, o, s.x, in, 1, s.gw, in, gemmEpi{})
+		}
+		return
+	}
+	if s.gx != nil { // dx += g · W
+		gemm(false, false, n, in, o, 1, g, s.w, 1, s.gx)
+	}
+	if s.gw != nil { // dW += gᵀ · x
+		gemm(true, false, o, in, n, 1, g, s.x, 1, s.gw)
+	}
 }
 
 // reluGradBias sets g (n×o) to 0 where the ReLU output y is +0 when relu is

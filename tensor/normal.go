@@ -49,103 +49,134 @@ func NormalLogPDFRows(x, loc, scale *Tensor) *Tensor {
 		}
 	}
 	B, n := shape[0], shape[1]
-	sx, sl, ss := bstrides2(x.shape), bstrides2(loc.shape), bstrides2(scale.shape)
-	xd, ld, sd := x.data, loc.data, scale.data
 	tp := tapeOf(x, loc, scale)
 	out := newOut(tp, []int{B})
-	od := out.data
+	st := normalRowsStep{B: B, n: n, sx: bstrides2(x.shape), sl: bstrides2(loc.shape), ss: bstrides2(scale.shape),
+		xd: x.data, ld: loc.data, sd: scale.data, od: out.data}
 	// log scale, as Log computes it (vlog), once for each value of scale
 	// (a [B, 1] scale: once per row).
-	var ls []float64
 	if tp != nil {
-		ls = tp.Zeros(len(sd)).Data()
+		st.ls = tp.Zeros(len(st.sd)).data
 	} else {
-		ls = make([]float64, len(sd))
+		st.ls = make([]float64, len(st.sd))
 	}
-	vlog(ls, sd)
-	splitRows(B, n, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
-			s := 0.0
-			if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 {
-				// Data and locations along the row, one scale per row (the
-				// usual likelihood): the same arithmetic, contiguous.
-				xr, lr, sv, lv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so], ls[so]
-				for j, v := range xr {
-					z := (v - lr[j]) / sv
-					s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - lv
-				}
-				od[i] = s
-				continue
-			}
-			for j := 0; j < n; j++ {
-				z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / sd[so+j*ss[1]]
-				// Rounded step by step as the unfused operations (no FMA).
-				s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - ls[so+j*ss[1]]
-			}
-			od[i] = s
-		}
-	})
+	st.forward()
 	gx, gl, gs := gradOn(x, tp), gradOn(loc, tp), gradOn(scale, tp)
 	if gx == nil && gl == nil && gs == nil {
 		return out
 	}
+	st.gx, st.gl, st.gs, st.g = gx, gl, gs, out.grad
 	// Rows may be shared between goroutines only when every gradient
 	// written has a row of its own (no operand broadcast over rows).
-	shared := (gx != nil && sx[0] == 0) || (gl != nil && sl[0] == 0) || (gs != nil && ss[0] == 0)
-	tp.record(func() {
-		g := out.grad
-		back := func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				gi := g[i]
-				if gi == 0 {
-					continue
+	st.shared = (gx != nil && st.sx[0] == 0) || (gl != nil && st.sl[0] == 0) || (gs != nil && st.ss[0] == 0)
+	pushCopy(tp, st)
+	return out
+}
+
+// normalRowsStep is NormalLogPDFRows's recorded step: sx, sl and ss are
+// the operands' strides in the broadcast [B, n], ls the log scales.
+type normalRowsStep struct {
+	B, n               int
+	sx, sl, ss         [2]int
+	xd, ld, sd, ls, od []float64
+	gx, gl, gs, g      []float64
+	shared             bool
+}
+
+func (st *normalRowsStep) forward() bool {
+	vlog(st.ls, st.sd)
+	if st.B*st.n < parElems || st.B < 2 {
+		st.fwdRows(0, st.B) // splitRows's one call, without a closure
+	} else {
+		c := *st // (a method value of st would make every step escape)
+		splitRows(c.B, c.n, c.fwdRows)
+	}
+	return true
+}
+
+// fwdRows computes the rows lo..hi-1 of the result.
+func (st *normalRowsStep) fwdRows(lo, hi int) {
+	sx, sl, ss, n := st.sx, st.sl, st.ss, st.n
+	xd, ld, sd, ls, od := st.xd, st.ld, st.sd, st.ls, st.od
+	for i := lo; i < hi; i++ {
+		xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
+		s := 0.0
+		if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 {
+			// Data and locations along the row, one scale per row (the
+			// usual likelihood): the same arithmetic, contiguous.
+			xr, lr, sv, lv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so], ls[so]
+			for j, v := range xr {
+				z := (v - lr[j]) / sv
+				s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - lv
+			}
+			od[i] = s
+			continue
+		}
+		for j := 0; j < n; j++ {
+			z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / sd[so+j*ss[1]]
+			// Rounded step by step as the unfused operations (no FMA).
+			s += float64(float64(z*z)*-0.5) + -logSqrt2Pi - ls[so+j*ss[1]]
+		}
+		od[i] = s
+	}
+}
+
+func (st *normalRowsStep) backward() {
+	if st.shared || st.B*st.n < parElems || st.B < 2 {
+		st.bwdRows(0, st.B)
+	} else {
+		c := *st
+		splitRows(c.B, c.n, c.bwdRows)
+	}
+}
+
+// bwdRows is the backward pass of the rows lo..hi-1.
+func (st *normalRowsStep) bwdRows(lo, hi int) {
+	sx, sl, ss, n := st.sx, st.sl, st.ss, st.n
+	xd, ld, sd := st.xd, st.ld, st.sd
+	gx, gl, gs, g := st.gx, st.gl, st.gs, st.g
+	for i := lo; i < hi; i++ {
+		gi := g[i]
+		if gi == 0 {
+			continue
+		}
+		xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
+		if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 && gx == nil {
+			// The usual likelihood (see the forward pass), data
+			// untracked.
+			xr, lr, sv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so]
+			var glr []float64
+			if gl != nil {
+				glr = gl[lo2 : lo2+n]
+			}
+			acc := 0.0
+			for j, v := range xr {
+				z := (v - lr[j]) / sv
+				if glr != nil {
+					glr[j] += gi * z / sv
 				}
-				xo, lo2, so := i*sx[0], i*sl[0], i*ss[0]
-				if sx[1] == 1 && sl[1] == 1 && ss[1] == 0 && gx == nil {
-					// The usual likelihood (see the forward pass), data
-					// untracked.
-					xr, lr, sv := xd[xo:xo+n], ld[lo2:lo2+n], sd[so]
-					var glr []float64
-					if gl != nil {
-						glr = gl[lo2 : lo2+n]
-					}
-					acc := 0.0
-					for j, v := range xr {
-						z := (v - lr[j]) / sv
-						if glr != nil {
-							glr[j] += gi * z / sv
-						}
-						acc += gi * (z*z - 1) / sv
-					}
-					if gs != nil {
-						gs[so] += acc
-					}
-					continue
-				}
-				for j := 0; j < n; j++ {
-					s := sd[so+j*ss[1]]
-					z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / s
-					dz := gi * z / s // ∂/∂loc; −∂/∂x
-					if gx != nil {
-						gx[xo+j*sx[1]] -= dz
-					}
-					if gl != nil {
-						gl[lo2+j*sl[1]] += dz
-					}
-					if gs != nil {
-						gs[so+j*ss[1]] += gi * (z*z - 1) / s
-					}
-				}
+				acc += gi * (z*z - 1) / sv
+			}
+			if gs != nil {
+				gs[so] += acc
+			}
+			continue
+		}
+		for j := 0; j < n; j++ {
+			s := sd[so+j*ss[1]]
+			z := (xd[xo+j*sx[1]] - ld[lo2+j*sl[1]]) / s
+			dz := gi * z / s // ∂/∂loc; −∂/∂x
+			if gx != nil {
+				gx[xo+j*sx[1]] -= dz
+			}
+			if gl != nil {
+				gl[lo2+j*sl[1]] += dz
+			}
+			if gs != nil {
+				gs[so+j*ss[1]] += gi * (z*z - 1) / s
 			}
 		}
-		if shared {
-			back(0, B)
-		} else {
-			splitRows(B, n, back)
-		}
-	})
-	return out
+	}
 }
 
 // splitRows runs f(lo, hi) over the rows [0, rows) of a pass that does

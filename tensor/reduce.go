@@ -9,16 +9,27 @@ import (
 func Sum(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, []int{})
-	out.data[0] = sum(a.data)
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad[0]
-			for i := range ga {
-				ga[i] += g
-			}
-		})
+	s := sumStep{io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// sumStep is Sum's recorded step.
+type sumStep struct{ io1 }
+
+func (s *sumStep) forward() bool {
+	s.out[0] = sum(s.a)
+	return true
+}
+
+func (s *sumStep) backward() {
+	g := s.g[0]
+	for i := range s.ga {
+		s.ga[i] += g
+	}
 }
 
 // Mean returns the mean of all elements as a rank-0 tensor.
@@ -26,11 +37,11 @@ func Mean(a *Tensor) *Tensor { return Scale(Sum(a), 1/float64(len(a.data))) }
 
 // SumAxis sums over one axis (negative counts from the end), removing it.
 func SumAxis(a *Tensor, axis int) *Tensor {
-	axis = normAxis("SumAxis", axis, a.Rank())
-	outer, n, inner := splitAxis(a.shape, axis)
-	tp := tapeOf(a)
-	out := newOut(tp, removeAxis(a.shape, axis))
-	od, ad := out.data, a.data
+	return onLines("SumAxis", a, axis, removeAxis, sumAxisFwd, sumAxisBwd)
+}
+
+func sumAxisFwd(l lines) {
+	od, ad, outer, n, inner := l.out, l.a, l.outer, l.n, l.inner
 	if inner == 1 { // the last axis (as log-densities of rows): no slicing per element
 		ad = ad[:outer*n]
 		for o := range od[:outer] {
@@ -40,42 +51,40 @@ func SumAxis(a *Tensor, axis int) *Tensor {
 			}
 			od[o] = s
 		}
-	} else {
-		clear(od)
-		for o := 0; o < outer; o++ {
-			dst := od[o*inner : (o+1)*inner]
-			for k := 0; k < n; k++ {
-				src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
-				for j, v := range src {
-					dst[j] += v
-				}
+		return
+	}
+	clear(od)
+	for o := 0; o < outer; o++ {
+		dst := od[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			src := ad[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range src {
+				dst[j] += v
 			}
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			if inner == 1 {
-				for o, v := range g[:outer] {
-					row := ga[o*n : (o+1)*n]
-					for k := range row {
-						row[k] += v
-					}
-				}
-				return
+}
+
+func sumAxisBwd(l lines) {
+	g, ga, outer, n, inner := l.g, l.ga, l.outer, l.n, l.inner
+	if inner == 1 {
+		for o, v := range g[:outer] {
+			row := ga[o*n : (o+1)*n]
+			for k := range row {
+				row[k] += v
 			}
-			for o := 0; o < outer; o++ {
-				src := g[o*inner : (o+1)*inner]
-				for k := 0; k < n; k++ {
-					dst := ga[(o*n+k)*inner : (o*n+k+1)*inner]
-					for j, v := range src {
-						dst[j] += v
-					}
-				}
-			}
-		})
+		}
+		return
 	}
-	return out
+	for o := 0; o < outer; o++ {
+		src := g[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			dst := ga[(o*n+k)*inner : (o*n+k+1)*inner]
+			for j, v := range src {
+				dst[j] += v
+			}
+		}
+	}
 }
 
 // MeanAxis averages over one axis, removing it.
@@ -85,11 +94,13 @@ func MeanAxis(a *Tensor, axis int) *Tensor {
 
 // ColumnMoments returns the mean and the standard deviation (with the n−1
 // divisor; 0 for a single row) of each column of the 2-D tensor y ([n, d]).
-// It reads y's values only: nothing is recorded on a tape.
+// It reads y's values only (a read, for a Trace): nothing is recorded on
+// a tape.
 func ColumnMoments(y *Tensor) (mean, sd []float64) {
 	if y.Rank() != 2 {
 		panic(fmt.Sprintf("tensor.ColumnMoments: shape %v is not 2-D", y.shape))
 	}
+	y.read()
 	n, d := y.shape[0], y.shape[1]
 	mean, sd = make([]float64, d), make([]float64, d)
 	for i := range n {

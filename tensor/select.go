@@ -14,10 +14,26 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 	}
 	tp := tapeOf(a, b)
 	out := newOut(tp, bc.shape)
-	ad, bd, od := a.data, b.data, out.data
-	l := bc.loopOf(a, b)
-	n, da, db := l.n, l.da, l.db
-	l.each(func(o, ia, ib int) {
+	s := whereStep{cond: traceOwn(tp, cond), l: bc.loopOf(a, b), a: a.data, b: b.data, out: out.data}
+	s.forward()
+	if s.track(tp, a, b, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// whereStep is Where's recorded step.
+type whereStep struct {
+	cond      []bool
+	l         loop
+	a, b, out []float64
+	grads2
+}
+
+func (s *whereStep) forward() bool {
+	cond, ad, bd, od := s.cond, s.a, s.b, s.out
+	n, da, db := s.l.n, s.l.da, s.l.db
+	s.l.each(func(o, ia, ib int) {
 		c, z := cond[o:o+n], od[o:o+n]
 		x, y := run(ad, ia, da, n), run(bd, ib, db, n)
 		for i, ci := range c {
@@ -28,35 +44,31 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 			}
 		}
 	})
-	if tp != nil {
-		ga, gb := gradOn(a, tp), gradOn(b, tp)
-		if ga == nil && gb == nil {
-			return out
+	return true
+}
+
+func (s *whereStep) backward() {
+	cond, ga, gb, g := s.cond, s.ga, s.gb, s.g
+	n, da, db := s.l.n, s.l.da, s.l.db
+	s.l.each(func(o, ia, ib int) {
+		c, gr := cond[o:o+n], g[o:o+n]
+		if ga != nil {
+			gx := run(ga, ia, da, n)
+			for i, ci := range c {
+				if ci {
+					gx[i*da] += gr[i]
+				}
+			}
 		}
-		tp.record(func() {
-			g := out.grad
-			l.each(func(o, ia, ib int) {
-				c, gr := cond[o:o+n], g[o:o+n]
-				if ga != nil {
-					gx := run(ga, ia, da, n)
-					for i, ci := range c {
-						if ci {
-							gx[i*da] += gr[i]
-						}
-					}
+		if gb != nil {
+			gy := run(gb, ib, db, n)
+			for i, ci := range c {
+				if !ci {
+					gy[i*db] += gr[i]
 				}
-				if gb != nil {
-					gy := run(gb, ib, db, n)
-					for i, ci := range c {
-						if !ci {
-							gy[i*db] += gr[i]
-						}
-					}
-				}
-			})
-		})
-	}
-	return out
+			}
+		}
+	})
 }
 
 // Fill returns a copy of a with the elements where mask is true set to v
@@ -69,20 +81,35 @@ func Fill(a *Tensor, mask []bool, v float64) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
-	for i, x := range a.data {
-		if mask[i] {
-			x = v
-		}
-		out.data[i] = x
-	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			for i, g := range out.grad {
-				if !mask[i] {
-					ga[i] += g
-				}
-			}
-		})
+	s := fillStep{mask: traceOwn(tp, mask), v: v, io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// fillStep is Fill's recorded step.
+type fillStep struct {
+	mask []bool
+	v    float64
+	io1
+}
+
+func (s *fillStep) forward() bool {
+	for i, x := range s.a {
+		if s.mask[i] {
+			x = s.v
+		}
+		s.out[i] = x
+	}
+	return true
+}
+
+func (s *fillStep) backward() {
+	for i, g := range s.g {
+		if !s.mask[i] {
+			s.ga[i] += g
+		}
+	}
 }

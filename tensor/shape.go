@@ -19,28 +19,43 @@ func Transpose(a *Tensor) *Tensor {
 	}
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	m := r * c
-	for k := range n {
-		ad, od := a.data[k*m:(k+1)*m], out.data[k*m:(k+1)*m]
+	s := transposeStep{n: n, r: r, c: c, io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// transposeStep is Transpose's recorded step: n matrices r×c.
+type transposeStep struct {
+	n, r, c int
+	io1
+}
+
+func (s *transposeStep) forward() bool {
+	r, c, m := s.r, s.c, s.r*s.c
+	for k := range s.n {
+		ad, od := s.a[k*m:(k+1)*m], s.out[k*m:(k+1)*m]
 		for i := 0; i < r; i++ {
 			for j := 0; j < c; j++ {
 				od[j*r+i] = ad[i*c+j]
 			}
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			for k := range n {
-				ga, g := ga[k*m:(k+1)*m], out.grad[k*m:(k+1)*m]
-				for i := 0; i < r; i++ {
-					for j := 0; j < c; j++ {
-						ga[i*c+j] += g[j*r+i]
-					}
-				}
+	return true
+}
+
+func (s *transposeStep) backward() {
+	r, c, m := s.r, s.c, s.r*s.c
+	for k := range s.n {
+		ga, g := s.ga[k*m:(k+1)*m], s.g[k*m:(k+1)*m]
+		for i := 0; i < r; i++ {
+			for j := 0; j < c; j++ {
+				ga[i*c+j] += g[j*r+i]
 			}
-		})
+		}
 	}
-	return out
 }
 
 // Concat joins tensors along axis. All must have the same rank and the same
@@ -67,31 +82,48 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	outer, total, inner := splitAxis(shape, axis)
 	tp := tapeOf(ts...)
 	out := newOut(tp, shape)
-	od := out.data
+	s := concatStep{axis: axis, outer: outer, total: total, inner: inner, ts: ts, out: out.data}
+	s.forward()
+	if tp != nil && tp.owner == nil { // nothing to record for scratch inputs
+		s.tp, s.g = tp, out.grad
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// concatStep is Concat's recorded step.
+type concatStep struct {
+	axis, outer, total, inner int
+	ts                        []*Tensor
+	tp                        *Tape
+	out, g                    []float64
+}
+
+func (s *concatStep) forward() bool {
+	od, outer, total, inner := s.out, s.outer, s.total, s.inner
 	off := 0 // offset of the current input's block inside an output block
-	for _, t := range ts {
-		w := t.shape[axis] * inner
+	for _, t := range s.ts {
+		w := t.shape[s.axis] * inner
 		for o := 0; o < outer; o++ {
 			copy(od[o*total*inner+off:o*total*inner+off+w], t.data[o*w:(o+1)*w])
 		}
 		off += w
 	}
-	if tp != nil && tp.owner == nil { // nothing to record for scratch inputs
-		tp.record(func() {
-			g := out.grad
-			off := 0
-			for _, t := range ts {
-				w := t.shape[axis] * inner
-				if gt := gradOn(t, tp); gt != nil {
-					for o := 0; o < outer; o++ {
-						addTo(gt[o*w:(o+1)*w], g[o*total*inner+off:])
-					}
-				}
-				off += w
+	return true
+}
+
+func (s *concatStep) backward() {
+	g, outer, total, inner := s.g, s.outer, s.total, s.inner
+	off := 0
+	for _, t := range s.ts {
+		w := t.shape[s.axis] * inner
+		if gt := gradOn(t, s.tp); gt != nil {
+			for o := 0; o < outer; o++ {
+				addTo(gt[o*w:(o+1)*w], g[o*total*inner+off:])
 			}
-		})
+		}
+		off += w
 	}
-	return out
 }
 
 // Stack joins tensors of equal shape along a new axis, which may be
@@ -127,33 +159,53 @@ func Take(a *Tensor, axis int, idx []int) *Tensor {
 	shape[axis] = len(idx)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	ad, od := a.data, out.data
-	m := len(idx)
+	s := takeStep{scatter: scatter{outer: outer, n: n, inner: inner, m: len(idx), idx: traceOwn(tp, idx)}, io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// scatter is the layout of Take, Put and AddAt: a of shape [outer, n,
+// inner], the m positions idx on the middle axis.
+type scatter struct {
+	outer, n, inner, m int
+	idx                []int
+}
+
+// takeStep is Take's recorded step.
+type takeStep struct {
+	scatter
+	io1
+}
+
+func (s *takeStep) forward() bool {
+	ad, od, outer, n, inner, m := s.a, s.out, s.outer, s.n, s.inner, s.m
 	if inner == 1 {
 		for o := 0; o < outer; o++ {
 			src, dst := ad[o*n:(o+1)*n], od[o*m:(o+1)*m]
-			for r, k := range idx {
+			for r, k := range s.idx {
 				dst[r] = src[k]
 			}
 		}
-	} else {
-		for o := 0; o < outer; o++ {
-			for r, k := range idx {
-				copy(od[(o*m+r)*inner:(o*m+r+1)*inner], ad[(o*n+k)*inner:(o*n+k+1)*inner])
-			}
+		return true
+	}
+	for o := 0; o < outer; o++ {
+		for r, k := range s.idx {
+			copy(od[(o*m+r)*inner:(o*m+r+1)*inner], ad[(o*n+k)*inner:(o*n+k+1)*inner])
 		}
 	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for r, k := range idx {
-					addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], g[(o*m+r)*inner:])
-				}
-			}
-		})
+	return true
+}
+
+func (s *takeStep) backward() {
+	ga, g, n, inner, m := s.ga, s.g, s.n, s.inner, s.m
+	for o := 0; o < s.outer; o++ {
+		for r, k := range s.idx {
+			addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], g[(o*m+r)*inner:])
+		}
 	}
-	return out
 }
 
 // Put returns a copy of a with the slices at positions idx along axis
@@ -179,32 +231,68 @@ func Put(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	}
 	tp := tapeOf(a, v)
 	out := newOut(tp, slices.Clone(a.shape))
-	copy(out.data, a.data)
-	for o := 0; o < outer; o++ {
-		for k, r := range last {
+	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: last}, a: a.data, v: v.data, out: out.data}
+	s.forward()
+	if s.track(tp, a, v, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// putStep is the recorded step of Put (idx is last: the winning write of
+// each slice, -1 for none) and of AddAt (add set; idx the positions).
+type putStep struct {
+	scatter
+	add       bool
+	a, v, out []float64
+	grads2    // gb: v's
+}
+
+func (s *putStep) forward() bool {
+	od, vd, n, inner, m := s.out, s.v, s.n, s.inner, s.m
+	copy(od, s.a)
+	for o := 0; o < s.outer; o++ {
+		if s.add {
+			for r, k := range s.idx {
+				addTo(od[(o*n+k)*inner:(o*n+k+1)*inner], vd[(o*m+r)*inner:])
+			}
+			continue
+		}
+		for k, r := range s.idx {
 			if r >= 0 {
-				copy(out.data[(o*n+k)*inner:(o*n+k+1)*inner], v.data[(o*m+r)*inner:])
+				copy(od[(o*n+k)*inner:(o*n+k+1)*inner], vd[(o*m+r)*inner:])
 			}
 		}
 	}
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		tp.record(func() {
-			g := out.grad
-			for o := 0; o < outer; o++ {
-				for k, r := range last {
-					src := g[(o*n+k)*inner : (o*n+k+1)*inner]
-					switch {
-					case r < 0 && ga != nil:
-						addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], src)
-					case r >= 0 && gv != nil:
-						addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], src)
-					}
+	return true
+}
+
+func (s *putStep) backward() {
+	g, ga, gv, n, inner, m := s.g, s.ga, s.gb, s.n, s.inner, s.m
+	if s.add {
+		if ga != nil {
+			addTo(ga, g)
+		}
+		if gv != nil {
+			for o := 0; o < s.outer; o++ {
+				for r, k := range s.idx {
+					addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], g[(o*n+k)*inner:])
 				}
 			}
-		})
+		}
+		return
 	}
-	return out
+	for o := 0; o < s.outer; o++ {
+		for k, r := range s.idx {
+			src := g[(o*n+k)*inner : (o*n+k+1)*inner]
+			switch {
+			case r < 0 && ga != nil:
+				addTo(ga[(o*n+k)*inner:(o*n+k+1)*inner], src)
+			case r >= 0 && gv != nil:
+				addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], src)
+			}
+		}
+	}
 }
 
 // AddAt returns a copy of a with the slices of v added at positions idx
@@ -219,27 +307,10 @@ func AddAt(a *Tensor, axis int, idx []int, v *Tensor) *Tensor {
 	checkScatter("AddAt", a, axis, idx, v)
 	tp := tapeOf(a, v)
 	out := newOut(tp, slices.Clone(a.shape))
-	copy(out.data, a.data)
-	for o := 0; o < outer; o++ {
-		for r, k := range idx {
-			addTo(out.data[(o*n+k)*inner:(o*n+k+1)*inner], v.data[(o*m+r)*inner:])
-		}
-	}
-	ga, gv := gradOn(a, tp), gradOn(v, tp)
-	if ga != nil || gv != nil {
-		tp.record(func() {
-			g := out.grad
-			if ga != nil {
-				addTo(ga, g)
-			}
-			if gv != nil {
-				for o := 0; o < outer; o++ {
-					for r, k := range idx {
-						addTo(gv[(o*m+r)*inner:(o*m+r+1)*inner], g[(o*n+k)*inner:])
-					}
-				}
-			}
-		})
+	s := putStep{scatter: scatter{outer: outer, n: n, inner: inner, m: m, idx: traceOwn(tp, idx)}, add: true, a: a.data, v: v.data, out: out.data}
+	s.forward()
+	if s.track(tp, a, v, out) {
+		pushCopy(tp, s)
 	}
 	return out
 }
@@ -271,18 +342,35 @@ func Narrow(a *Tensor, axis, start, length int) *Tensor {
 	shape[axis] = length
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	w := length * inner
-	for o := 0; o < outer; o++ {
-		copy(out.data[o*w:(o+1)*w], a.data[(o*n+start)*inner:])
-	}
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			for o := 0; o < outer; o++ {
-				addTo(ga[(o*n+start)*inner:(o*n+start)*inner+w], out.grad[o*w:])
-			}
-		})
+	s := narrowStep{outer: outer, n: n, start: start, inner: inner, w: length * inner, io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// narrowStep is Narrow's recorded step: rows of w = length·inner values
+// from a of shape [outer, n, inner], from start on the middle axis.
+type narrowStep struct {
+	outer, n, start, inner, w int
+	io1
+}
+
+func (s *narrowStep) forward() bool {
+	w := s.w
+	for o := 0; o < s.outer; o++ {
+		copy(s.out[o*w:(o+1)*w], s.a[(o*s.n+s.start)*s.inner:])
+	}
+	return true
+}
+
+func (s *narrowStep) backward() {
+	w := s.w
+	for o := 0; o < s.outer; o++ {
+		at := (o*s.n + s.start) * s.inner
+		addTo(s.ga[at:at+w], s.g[o*w:])
+	}
 }
 
 // BroadcastTo returns a broadcast to shape (NumPy rules; a copy unless the
@@ -300,29 +388,41 @@ func BroadcastTo(a *Tensor, shape ...int) *Tensor {
 	shape = slices.Clone(shape)
 	tp := tapeOf(a)
 	out := newOut(tp, shape)
-	l := newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape)))
-	n, da := l.n, l.da
-	ad, od := a.data, out.data
-	l.each(func(o, ia, _ int) {
+	s := broadcastStep{l: newLoop(shape, bstrides(a.shape, shape), make([]int, len(shape))), io1: io1{a: a.data, out: out.data}}
+	s.forward()
+	if s.track(tp, a, out) {
+		pushCopy(tp, s)
+	}
+	return out
+}
+
+// broadcastStep is BroadcastTo's recorded step.
+type broadcastStep struct {
+	l loop
+	io1
+}
+
+func (s *broadcastStep) forward() bool {
+	n, da, ad, od := s.l.n, s.l.da, s.a, s.out
+	s.l.each(func(o, ia, _ int) {
 		if da == 1 {
 			copy(od[o:o+n], ad[ia:ia+n])
 		} else {
 			fill(od[o:o+n], ad[ia])
 		}
 	})
-	if ga := gradOn(a, tp); ga != nil {
-		tp.record(func() {
-			g := out.grad
-			l.each(func(o, ia, _ int) {
-				if da == 1 {
-					addTo(ga[ia:ia+n], g[o:o+n])
-				} else {
-					ga[ia] += sum(g[o : o+n])
-				}
-			})
-		})
-	}
-	return out
+	return true
+}
+
+func (s *broadcastStep) backward() {
+	n, da, ga, g := s.l.n, s.l.da, s.ga, s.g
+	s.l.each(func(o, ia, _ int) {
+		if da == 1 {
+			addTo(ga[ia:ia+n], g[o:o+n])
+		} else {
+			ga[ia] += sum(g[o : o+n])
+		}
+	})
 }
 
 // Unsqueeze returns a view of a with a new axis of size 1 inserted at
@@ -367,7 +467,7 @@ func Rows(a *Tensor, lo, m int) *Tensor {
 	if len(a.shape) == 0 || lo < 0 || m < 0 || lo+m > a.shape[0] {
 		panic(fmt.Sprintf("tensor.Rows: rows [%d, %d) out of range for shape %v", lo, lo+m, a.shape))
 	}
-	a.checkLive()
+	a.read()
 	w := 1
 	for _, d := range a.shape[1:] {
 		w *= d

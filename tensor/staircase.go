@@ -326,32 +326,71 @@ func StaircaseLinearWith(x, w, bias *Tensor, s *Staircase, lo LinearOptions) *Te
 	if !tracked {
 		return out
 	}
-	tp.record(func() {
-		// g: the output gradient with its columns in the pattern's row
-		// order, through the ReLU's derivative; dbias in the same order.
-		g := out.grad
-		gbs := gb
-		if s.rowOrder != nil {
-			g = tp.arena.alloc(n * o)
-			gatherCols(g, out.grad, n, o, s.rowOrder)
-			if gb != nil {
-				gbs = tp.arena.allocZero(o)
-			}
-		}
-		reluGradBias(g, l.y, gbs, n, o, relu) // as Linear's backward does
-		if gb != nil && s.rowOrder != nil {
-			for i, j := range s.rowOrder {
-				gb[j] += gbs[i]
-			}
-		}
-		if gx != nil {
-			l.backwardX(par, g, gx)
-		}
-		if gw != nil {
-			l.backwardW(g, gw)
-		}
-	})
+	tp.push(&stairStep{l: l, x: x.data, w: w.data, bias: bias, out: out.data, par: par, relu: relu,
+		gx: gx, gw: gw, gb: gb, g: out.grad})
 	return out
+}
+
+// stairStep is StaircaseLinear's recorded step: l's arrays (from the
+// tape's arena) are refilled from x, w and bias by each forward; g2 and
+// gbs are the backward pass's arrays, allocated by the first.
+type stairStep struct {
+	l             *stairPass
+	x, w, out     []float64
+	bias          *Tensor
+	par           func(func(t, i0, i1 int, serial bool))
+	relu          bool
+	gx, gw, gb, g []float64
+	g2, gbs       []float64
+}
+
+func (st *stairStep) forward() bool {
+	l := st.l
+	var bd []float64
+	if st.bias != nil {
+		bd = st.bias.data
+	}
+	l.fill(st.x, st.w, bd)
+	l.forward(st.par, st.relu)
+	if l.s.rowOrder != nil {
+		scatterCols(st.out, l.y, l.n, l.o, l.s.rowOrder)
+	}
+	return true
+}
+
+func (st *stairStep) backward() {
+	// g: the output gradient with its columns in the pattern's row
+	// order, through the ReLU's derivative; dbias in the same order.
+	l, tp := st.l, st.l.tp
+	s, n, o := l.s, l.n, l.o
+	g, gb := st.g, st.gb
+	gbs := gb
+	if s.rowOrder != nil {
+		if st.g2 == nil {
+			st.g2 = tp.arena.alloc(n * o)
+		}
+		g = st.g2
+		gatherCols(g, st.g, n, o, s.rowOrder)
+		if gb != nil {
+			if st.gbs == nil {
+				st.gbs = tp.arena.alloc(o)
+			}
+			gbs = st.gbs
+			clear(gbs)
+		}
+	}
+	reluGradBias(g, l.y, gbs, n, o, st.relu) // as Linear's backward does
+	if gb != nil && s.rowOrder != nil {
+		for i, j := range s.rowOrder {
+			gb[j] += gbs[i]
+		}
+	}
+	if st.gx != nil {
+		l.backwardX(st.par, g, st.gx)
+	}
+	if st.gw != nil {
+		l.backwardW(g, st.gw)
+	}
 }
 
 // gemmFunc is a matrix product with an epilogue, gemmLdEpi's signature
@@ -368,6 +407,10 @@ type stairPass struct {
 	tp        *Tape
 	wm, xs, y []float64 // weights, input and output in the pattern's orders
 	bs        []float64 // the bias in the pattern's row order (nil: none)
+	// The backward passes' scratch arrays, from the tape's arena on the
+	// first pass and kept for the next (a Trace's replays).
+	gxs, gws []float64
+	acc      [][]float64
 }
 
 // gather sets the arrays the products read: W ⊙ M and x with their
@@ -380,8 +423,33 @@ func (l *stairPass) gather(x, w, bias, out *Tensor, scratch func(int) []float64)
 	l.wm = w.data
 	if !s.exact {
 		l.wm = scratch(o * in)
+	}
+	// xs: x with its columns in the pattern's order.
+	l.xs = x.data
+	if s.colOrder != nil {
+		l.xs = scratch(n * in)
+	}
+	// y: the output, its columns in the pattern's row order.
+	l.y = out.data
+	if s.rowOrder != nil {
+		l.y = scratch(n * o)
+	}
+	var bd []float64
+	if bias != nil {
+		bd, l.bs = bias.data, bias.data
+		if s.rowOrder != nil {
+			l.bs = scratch(o)
+		}
+	}
+	l.fill(x.data, w.data, bd)
+}
+
+// fill copies x, w and the bias (nil: none) into the arrays gather chose.
+func (l *stairPass) fill(x, w, bias []float64) {
+	s, n, in := l.s, l.n, l.in
+	if !s.exact {
 		for i, k := range s.prefix {
-			src, dst := w.data[s.row(i)*in:], l.wm[i*in:(i+1)*in]
+			src, dst := w[s.row(i)*in:], l.wm[i*in:(i+1)*in]
 			if s.colOrder == nil {
 				copy(dst[:k], src)
 			} else {
@@ -392,24 +460,12 @@ func (l *stairPass) gather(x, w, bias, out *Tensor, scratch func(int) []float64)
 			clear(dst[k:])
 		}
 	}
-	// xs: x with its columns in the pattern's order.
-	l.xs = x.data
 	if s.colOrder != nil {
-		l.xs = scratch(n * in)
-		gatherCols(l.xs, x.data, n, in, s.colOrder)
+		gatherCols(l.xs, x, n, in, s.colOrder)
 	}
-	// y: the output, its columns in the pattern's row order.
-	l.y = out.data
-	if s.rowOrder != nil {
-		l.y = scratch(n * o)
-	}
-	if bias != nil {
-		l.bs = bias.data
-		if s.rowOrder != nil {
-			l.bs = scratch(o)
-			for i, r := range s.rowOrder {
-				l.bs[i] = bias.data[r]
-			}
+	if bias != nil && s.rowOrder != nil {
+		for i, r := range s.rowOrder {
+			l.bs[i] = bias[r]
 		}
 	}
 }
@@ -467,7 +523,10 @@ func (l *stairPass) backwardX(par func(func(t, i0, i1 int, serial bool)), g, gx 
 	// never written) and are then added to gx.
 	gxs, beta := gx, 1.0
 	if s.colOrder != nil {
-		gxs = l.tp.arena.alloc(n * in)
+		if l.gxs == nil {
+			l.gxs = l.tp.arena.alloc(n * in)
+		}
+		gxs = l.gxs
 	}
 	par(func(_, i0, i1 int, serial bool) {
 		beta := beta
@@ -502,7 +561,10 @@ func (l *stairPass) backwardW(g, gw []float64) {
 	s, n, in, o := l.s, l.n, l.in, l.o
 	gws := gw
 	if !s.exact {
-		gws = l.tp.arena.alloc(o * in)
+		if l.gws == nil {
+			l.gws = l.tp.arena.alloc(o * in)
+		}
+		gws = l.gws
 	}
 	// The batch is the depth of these products: the cores take parts of
 	// it (each then packs only its own rows of g and x), the first part
@@ -511,10 +573,12 @@ func (l *stairPass) backwardW(g, gw []float64) {
 	// that the sums, and every result, are the same on any machine with
 	// the same kernels.
 	parts, par := stairSplit(n, s.work, stairDWParts)
-	acc := [][]float64{gws}
-	for range parts - 1 {
-		acc = append(acc, l.tp.arena.alloc(o*in))
+	if l.acc == nil {
+		for range parts - 1 {
+			l.acc = append(l.acc, l.tp.arena.alloc(o*in))
+		}
 	}
+	acc := append([][]float64{gws}, l.acc...)
 	par(func(t, i0, i1 int, serial bool) {
 		for _, b := range s.blocks {
 			if b.k == 0 {

@@ -17,7 +17,7 @@ package tensor
 // of another tape. Slices taken from Data before Reset must not be used
 // after it. Copy what must outlive the tape with Clone.
 type Tape struct {
-	back    []func()
+	back    []step
 	watched []*Tensor
 	arena   arena
 	gen     uint64 // incremented by Reset
@@ -28,6 +28,9 @@ type Tape struct {
 	owner   *Tape
 	// rescratch are the watched tensors that were scratch tensors of tp.
 	rescratch []*Tensor
+	// rec is the Trace being recorded on tp (see Record), nil otherwise
+	// (always nil on a tape not made by Record, and after Record returns).
+	rec *Trace
 }
 
 // NewTape returns an empty tape.
@@ -70,12 +73,60 @@ func (tp *Tape) Watch(ts ...*Tensor) {
 	}
 }
 
-// record appends a backward function, run in reverse order by Backward.
+// record appends a backward function, run in reverse order by Backward:
+// the form of an operation that has no replayable forward (see step). While
+// a trace is being recorded, it makes the trace not replayable.
 func (tp *Tape) record(f func()) {
 	if tp.owner != nil {
 		panic("tensor: an operation on scratch tensors recorded a backward step")
 	}
-	tp.back = append(tp.back, f)
+	if tp.rec != nil {
+		tp.rec.poison("an operation without a replayable forward")
+	}
+	tp.back = append(tp.back, funcStep(f))
+}
+
+// pushCopy pushes a heap copy of the step s, which the operation built
+// (and ran) on its stack, so that an operation whose result is not
+// recorded allocates no step.
+func pushCopy[S any, P interface {
+	*S
+	step
+}](tp *Tape, s S) {
+	p := P(new(S))
+	*p = s
+	tp.push(p)
+}
+
+// pushInPlaceCopy is pushCopy for pushInPlace.
+func pushInPlaceCopy[S any, P interface {
+	*S
+	step
+}](tp *Tape, s S) {
+	p := P(new(S))
+	*p = s
+	tp.pushInPlace(p)
+}
+
+// pushInPlace is push for an operation that writes into an existing
+// tensor (Assign) rather than a new result.
+func (tp *Tape) pushInPlace(s step) {
+	if tp.owner != nil {
+		panic("tensor: an operation on scratch tensors recorded a backward step")
+	}
+	tp.back = append(tp.back, s)
+}
+
+// push appends a recorded step whose forward has just run (see step): the
+// step of the one result the operation made with newOut.
+func (tp *Tape) push(s step) {
+	if tp.owner != nil {
+		panic("tensor: an operation on scratch tensors recorded a backward step")
+	}
+	if tp.rec != nil {
+		tp.rec.pending--
+	}
+	tp.back = append(tp.back, s)
 }
 
 // Zeros returns a scratch tensor of zeros on tp (see Tape): untracked, with
@@ -109,6 +160,7 @@ func (tp *Tape) scratchTape() *Tape {
 	}
 	if tp.scratch == nil {
 		tp.scratch = &Tape{owner: tp, gen: tp.gen}
+		tp.scratch.arena.min = tp.arena.min
 	}
 	return tp.scratch
 }
@@ -141,7 +193,7 @@ func (tp *Tape) Backward(loss *Tensor) {
 	}
 	gradOn(loss, tp)[0] += 1
 	for i := len(tp.back) - 1; i >= 0; i-- {
-		tp.back[i]()
+		tp.back[i].backward()
 	}
 }
 
@@ -206,6 +258,7 @@ func (tp *Tape) ResetRecording() {
 // arena hands out float64 slices from large chunks that are reused after
 // reset, so steady-state training steps do not allocate data buffers.
 type arena struct {
+	min    int // the size of the first chunk; 0 means arenaChunk
 	chunks [][]float64
 	cur    int // index of the chunk being filled
 	off    int // offset into chunks[cur]
@@ -226,13 +279,22 @@ func (a *arena) alloc(n int) []float64 {
 		a.cur++
 		a.off = 0
 	}
-	size := max(arenaChunk, n)
-	// Grow geometrically with the total so the number of chunks stays small.
+	first := arenaChunk
+	if a.min > 0 {
+		first = a.min
+	}
+	size := max(first, n)
+	// Grow geometrically with the total so the number of chunks stays small
+	// (doubling it on an arena that starts small).
 	total := 0
 	for _, c := range a.chunks {
 		total += len(c)
 	}
-	size = max(size, total/2)
+	if a.min > 0 {
+		size = max(size, total)
+	} else {
+		size = max(size, total/2)
+	}
 	a.chunks = append(a.chunks, make([]float64, size))
 	a.cur = len(a.chunks) - 1
 	a.off = n

@@ -21,6 +21,9 @@ type Tensor struct {
 	// tracking is decided by the base. nil for tensors that own their data.
 	base  *Tensor
 	param bool
+	// taint is the tape of a Trace being recorded when the tensor is a
+	// Detach of a tensor recorded on it (its values change at replay).
+	taint *Tape
 }
 
 // New returns a tensor of the given shape that takes ownership of data.
@@ -88,7 +91,7 @@ func (t *Tensor) Shape() []int { return t.shape }
 // Data returns the flat row-major data. Writing to it changes the tensor.
 // It panics for a scratch tensor whose tape has been Reset (see Tape).
 func (t *Tensor) Data() []float64 {
-	t.checkLive()
+	t.read()
 	return t.data
 }
 
@@ -118,7 +121,7 @@ func (t *Tensor) Dim(i int) int {
 
 // Item returns the only element of a one-element tensor.
 func (t *Tensor) Item() float64 {
-	t.checkLive()
+	t.read()
 	if len(t.data) != 1 {
 		panic(fmt.Sprintf("tensor.Item: tensor of shape %v has %d elements", t.shape, len(t.data)))
 	}
@@ -127,7 +130,7 @@ func (t *Tensor) Item() float64 {
 
 // At returns the element at the given index (one index per axis).
 func (t *Tensor) At(idx ...int) float64 {
-	t.checkLive()
+	t.read()
 	if len(idx) != len(t.shape) {
 		panic(fmt.Sprintf("tensor.At: %d indices for shape %v", len(idx), t.shape))
 	}
@@ -143,16 +146,24 @@ func (t *Tensor) At(idx ...int) float64 {
 
 // Clone returns an untracked deep copy of t's values (no gradient, no tape).
 func (t *Tensor) Clone() *Tensor {
-	t.checkLive()
+	t.read()
 	return &Tensor{shape: append([]int(nil), t.shape...), data: append([]float64(nil), t.data...)}
 }
 
 // Detach returns a view of t's values that is not tracked by any tape. The
 // data are shared, not copied. The view of a scratch tensor (see Tape) is
 // a scratch tensor with the same lifetime.
+//
+// While a Trace is recorded, the Detach of a tensor recorded on it (or of
+// such a Detach) is marked: reading its values, or an operation on it whose
+// result is not recorded, makes the trace not replayable.
 func (t *Tensor) Detach() *Tensor {
-	if r := t.root(); r.isScratch() {
+	r := t.root()
+	if r.isScratch() {
 		return &Tensor{shape: t.shape, data: t.data, tape: r.tape, gen: r.gen}
+	}
+	if tp := r.traceTape(); tp != nil {
+		return &Tensor{shape: t.shape, data: t.data, taint: tp}
 	}
 	return &Tensor{shape: t.shape, data: t.data}
 }
@@ -174,6 +185,7 @@ func (t *Tensor) root() *Tensor {
 
 // String formats the tensor for debugging.
 func (t *Tensor) String() string {
+	t.read()
 	var b strings.Builder
 	b.WriteString("tensor")
 	b.WriteString(fmt.Sprint(t.shape))
@@ -250,13 +262,16 @@ func numel(shape []int) int {
 // (its storage now belongs to other tensors), and if ts belong to
 // different tapes.
 func tapeOf(ts ...*Tensor) *Tape {
-	var tp, sc *Tape
+	var tp, sc, taint *Tape
 	for _, t := range ts {
 		if t == nil {
 			continue
 		}
 		r := t.root()
 		if r.tape == nil {
+			if r.taint != nil {
+				taint = r.taint
+			}
 			continue
 		}
 		if r.gen != r.tape.gen {
@@ -273,6 +288,11 @@ func tapeOf(ts ...*Tensor) *Tape {
 			panic("tensor: operands recorded on different tapes")
 		}
 		tp = r.tape
+	}
+	if taint != nil && taint.rec != nil && tp != taint {
+		// An operation on a Detach of a traced tensor whose result is
+		// not recorded: its values would not follow a replay.
+		taint.rec.poison("an untracked result computed from a Detach of a traced tensor")
 	}
 	switch {
 	case sc == nil:
@@ -297,14 +317,20 @@ func newOut(tp *Tape, shape []int) *Tensor {
 		// A scratch result: zeroed as make would, no gradient.
 		return &Tensor{shape: shape, data: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
 	}
-	return &Tensor{shape: shape, data: tp.arena.alloc(n), grad: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
+	t := &Tensor{shape: shape, data: tp.arena.alloc(n), grad: tp.arena.allocZero(n), tape: tp, gen: tp.gen}
+	if tp.rec != nil {
+		tp.rec.newResult(t)
+	}
+	return t
 }
 
 // isNaNOrInf reports whether v is not finite.
 func isNaNOrInf(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
-// AllFinite reports whether every element of t is finite.
+// AllFinite reports whether every element of t is finite. It is a read of
+// t's values (see Trace); Clean is its guarded form.
 func AllFinite(t *Tensor) bool {
+	t.read()
 	for _, v := range t.data {
 		if isNaNOrInf(v) {
 			return false

@@ -6,29 +6,63 @@ import "math"
 // records bwd(ga, g, x, y), which adds g·f'(x) into ga (all of equal length).
 // bwd nil means a zero derivative.
 func unaryOp(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
-	tp := tapeOf(a)
-	out := newOut(tp, a.shape)
-	fwd(out.data, a.data)
-	if ga := gradOn(a, tp); ga != nil && bwd != nil {
-		tp.record(func() { bwd(ga, out.grad, a.data, out.data) })
-	}
-	return out
+	return unaryRec(a, fwd, bwd, false)
 }
 
 // unaryOpHeavy is unaryOp for elementwise passes costly enough to share
 // between the cores (splitElems): fwd and bwd must treat every index on
 // its own.
 func unaryOpHeavy(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64)) *Tensor {
-	pf := func(y, x []float64) {
+	return unaryRec(a, fwd, bwd, true)
+}
+
+// unaryRec is unaryOp, its passes shared between the cores when heavy.
+func unaryRec(a *Tensor, fwd func(y, x []float64), bwd func(ga, g, x, y []float64), heavy bool) *Tensor {
+	tp := tapeOf(a)
+	out := newOut(tp, a.shape)
+	s := unaryStep{fwd: fwd, x: a.data, y: out.data, heavy: heavy}
+	s.forward()
+	ga := gradOn(a, tp)
+	if ga != nil && bwd != nil {
+		s.bwd, s.ga, s.g = bwd, ga, out.grad
+	} else if tp == nil || tp.rec == nil || !out.Tracked() {
+		return out
+	}
+	// (A tracked result with a zero derivative is recorded only on a
+	// trace, for its forward.)
+	pushCopy(tp, s)
+	return out
+}
+
+// unaryStep is the recorded step of unaryOp and unaryOpHeavy; bwd nil is
+// a zero derivative.
+type unaryStep struct {
+	fwd   func(y, x []float64)
+	bwd   func(ga, g, x, y []float64)
+	x, y  []float64
+	ga, g []float64
+	heavy bool
+}
+
+func (s *unaryStep) forward() bool {
+	if s.heavy && len(s.x) >= parElems {
+		fwd, y, x := s.fwd, s.y, s.x // (the closure must not hold s: it escapes)
 		splitElems(len(x), func(lo, hi int) { fwd(y[lo:hi], x[lo:hi]) })
+	} else {
+		s.fwd(s.y, s.x)
 	}
-	var pb func(ga, g, x, y []float64)
-	if bwd != nil {
-		pb = func(ga, g, x, y []float64) {
-			splitElems(len(g), func(lo, hi int) { bwd(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
-		}
+	return true
+}
+
+func (s *unaryStep) backward() {
+	switch {
+	case s.bwd == nil:
+	case s.heavy && len(s.g) >= parElems:
+		bwd, ga, g, x, y := s.bwd, s.ga, s.g, s.x, s.y
+		splitElems(len(g), func(lo, hi int) { bwd(ga[lo:hi], g[lo:hi], x[lo:hi], y[lo:hi]) })
+	default:
+		s.bwd(s.ga, s.g, s.x, s.y)
 	}
-	return unaryOp(a, pf, pb)
 }
 
 // The most used operations (Exp, Log, Log1p, Square, Softplus) have their
@@ -150,41 +184,68 @@ func Softplus(a *Tensor) *Tensor {
 	tp := tapeOf(a)
 	out := newOut(tp, a.shape)
 	ga := gradOn(a, tp)
-	var es []float64 // e^-|x|, kept for the backward pass when tracked
+	s := softplusStep{x: a.data, y: out.data[:len(a.data)]}
 	if ga != nil {
-		es = tp.arena.alloc(len(a.data))
+		s.es = tp.arena.alloc(len(a.data)) // e^-|x|, kept for the backward pass
 	}
-	y := out.data[:len(a.data)]
-	splitElems(len(y), func(lo, hi int) {
-		var buf [softplusBlock]float64
-		for lo < hi {
-			n := min(hi-lo, softplusBlock)
-			softplusFwd(y[lo:lo+n], a.data[lo:lo+n], buf[:n])
-			if es != nil {
-				copy(es[lo:lo+n], buf[:n])
-			}
-			lo += n
-		}
-	})
+	s.forward()
 	if ga != nil {
-		x := a.data
-		tp.record(func() {
-			g := out.grad
-			ga, x, es := ga[:len(g)], x[:len(g)], es[:len(g)]
-			for i, gi := range g {
-				if gi != 0 {
-					var sg float64
-					if e := es[i]; x[i] > 0 {
-						sg = 1 / (1 + e)
-					} else {
-						sg = e / (1 + e)
-					}
-					ga[i] += gi * sg
-				}
-			}
-		})
+		s.ga, s.g = ga, out.grad
+		pushCopy(tp, s)
 	}
 	return out
+}
+
+// softplusStep is Softplus's recorded step; es holds e^-|x| when the
+// result is recorded (nil otherwise).
+type softplusStep struct {
+	x, y, es, ga, g []float64
+}
+
+func (s *softplusStep) forward() bool {
+	x, y, es := s.x, s.y, s.es
+	if len(y) < parElems {
+		softplusRange(y, x, es) // splitElems's one call, without a closure
+		return true
+	}
+	splitElems(len(y), func(lo, hi int) {
+		var esr []float64
+		if es != nil {
+			esr = es[lo:hi]
+		}
+		softplusRange(y[lo:hi], x[lo:hi], esr)
+	})
+	return true
+}
+
+// softplusRange sets y = softplus(x) block by block, and es = e^-|x| when
+// es is not nil.
+func softplusRange(y, x, es []float64) {
+	var buf [softplusBlock]float64
+	for lo := 0; lo < len(y); {
+		n := min(len(y)-lo, softplusBlock)
+		softplusFwd(y[lo:lo+n], x[lo:lo+n], buf[:n])
+		if es != nil {
+			copy(es[lo:lo+n], buf[:n])
+		}
+		lo += n
+	}
+}
+
+func (s *softplusStep) backward() {
+	g := s.g
+	ga, x, es := s.ga[:len(g)], s.x[:len(g)], s.es[:len(g)]
+	for i, gi := range g {
+		if gi != 0 {
+			var sg float64
+			if e := es[i]; x[i] > 0 {
+				sg = 1 / (1 + e)
+			} else {
+				sg = e / (1 + e)
+			}
+			ga[i] += gi * sg
+		}
+	}
 }
 
 // LogSigmoid returns log(sigmoid(a)) = -softplus(-a) elementwise.
