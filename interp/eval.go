@@ -544,14 +544,7 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 			name = id.Name
 		}
 	}
-	for _, a := range x.Args {
-		v, err := ev.evalArg(fn, a, e) // simulate's m(data) is not prepared (simulate.go)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, v)
-	}
-	kwargs, err := ev.evalKwargs(x.Kwargs, e)
+	args, kwargs, err := ev.evalArgs(fn, args, x, e)
 	if err != nil {
 		return nil, err
 	}
@@ -583,17 +576,27 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	return r, nil
 }
 
-// evalKwargs evaluates the keyword arguments of a call in order.
-func (ev *evaluator) evalKwargs(kws []*ast.Kwarg, e *env) ([]lang.Kwarg, error) {
+// evalArgs appends the values of the call's positional arguments to args
+// (evaluated by evalArg for the callee fn: simulate's m(data) is not
+// prepared, simulate.go; a nil fn evaluates them plainly) and evaluates its
+// keyword arguments.
+func (ev *evaluator) evalArgs(fn lang.Value, args lang.Tuple, x *ast.Call, e *env) (lang.Tuple, []lang.Kwarg, error) {
+	for _, a := range x.Args {
+		v, err := ev.evalArg(fn, a, e)
+		if err != nil {
+			return nil, nil, err
+		}
+		args = append(args, v)
+	}
 	var kwargs []lang.Kwarg
-	for _, kw := range kws {
+	for _, kw := range x.Kwargs {
 		v, err := ev.eval(kw.Value, e)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
 	}
-	return kwargs, nil
+	return args, kwargs, nil
 }
 
 // callFunction calls a user function from a call at pos: it binds the
