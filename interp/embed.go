@@ -565,16 +565,8 @@ func ToValue(v any) (lang.Value, error) {
 		return lang.None, nil
 	case lang.Value:
 		return x, nil
-	case float64:
-		return lang.Number(x), nil
-	case float32:
-		return lang.Number(x), nil
-	case int:
-		return lang.Number(x), nil
-	case int64:
-		return lang.Number(x), nil
-	case int32:
-		return lang.Number(x), nil
+	case float64, float32, int, int64, int32:
+		return lang.Number(reflect.ValueOf(x).Convert(reflect.TypeFor[float64]()).Float()), nil
 	case bool:
 		return lang.Bool(x), nil
 	case string:
