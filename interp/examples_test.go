@@ -1,9 +1,7 @@
 package interp_test
 
 import (
-	"bytes"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +40,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var stdout, stderr bytes.Buffer
-			th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr}
+			th, stdout, stderr := newThread()
 			start := time.Now()
 			globals, err := interp.ExecFile(th, name, src, nil)
 			t.Logf("%s ran in %.1f s\nstdout:\n%sstderr:\n%s", name, time.Since(start).Seconds(), stdout.String(), stderr.String())
