@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -180,7 +179,7 @@ func checkAmortised(t *testing.T, g lang.StringDict) {
 // set draws exactly what the saved one's does (same seed, same flow and
 // data scaling); load(path) alone gives the bare conditional flow.
 func TestAmortisedSaveLoad(t *testing.T) {
-	path := strings.ReplaceAll(filepath.Join(t.TempDir(), "q.json"), `\`, `/`)
+	path := tempPath(t, "q.json")
 	g, err := runAmortised(t, amortisedSrc+`
 save(q, "`+path+`")
 q2 = load("`+path+`", normal_mean(zeros(10)))
@@ -240,7 +239,7 @@ q2 = load("` + "PATH" + `", nu(zeros(3), b, "a"))
 // 0.47 against the exact 2.0); the same values pass; the check survives
 // save and load; and retraining on other arguments is refused too.
 func TestAmortisedArgs(t *testing.T) {
-	path := strings.ReplaceAll(filepath.Join(t.TempDir(), "q.json"), `\`, `/`)
+	path := tempPath(t, "q.json")
 	load := `
 save(q, "` + path + `")
 q2 = load("` + path + `", nm(zeros(5), 1, x))
@@ -283,9 +282,8 @@ q2 = load("` + path + `", nm(zeros(5), 1, x))
 // recorded (its meta without "args") loads, and given checks nothing
 // (as before: documented in docs/language.md).
 func TestAmortisedArgsOldFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "q.json")
-	fpath := strings.ReplaceAll(path, `\`, `/`)
-	if _, err := runAmortised(t, argsSrc+`save(q, "`+fpath+`")`); err != nil {
+	path := tempPath(t, "q.json")
+	if _, err := runAmortised(t, argsSrc+`save(q, "`+path+`")`); err != nil {
 		t.Fatal(interp.FormatError(err))
 	}
 	b, err := os.ReadFile(path)
@@ -312,7 +310,7 @@ model nm(y, s, x) {
     mu ~ Normal(0, 2)
     y ~ Normal(mu * x, s)
 }
-q2 = load("`+fpath+`", nm(zeros(5), 1, [1, 2, 3, 4, 5]))
+q2 = load("`+path+`", nm(zeros(5), 1, [1, 2, 3, 4, 5]))
 p = q2.given(nm(ones(5), 100, [1, 2, 3, 4, 5]))
 `)
 	if err != nil {

@@ -262,7 +262,7 @@ func init() {
 // latents is an error that says so.
 func TestWriteDrawsBatchArgument(t *testing.T) {
 	x := stack(t, vary(vec(0.5, 1, 2)))
-	_, err := evalExpr("", `write_draws(path, x)`, lang.StringDict{"x": x, "path": lang.String(t.TempDir() + "/d.csv")})
+	_, err := evalExpr("", `write_draws(path, x)`, lang.StringDict{"x": x, "path": lang.String(tempPath(t, "d.csv"))})
 	if err == nil || !strings.Contains(err.Error(), "write_draws: ") || !strings.Contains(err.Error(), "latent variables") {
 		t.Errorf("error %v, want write_draws's, saying the value depends on latent variables", err)
 	}

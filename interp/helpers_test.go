@@ -57,6 +57,13 @@ func posteriordbScript(tb testing.TB, name string) string {
 	return string(b)
 }
 
+// tempPath returns the path of name in a fresh temporary folder, with
+// forward slashes, so that a script's string literal can hold it on any
+// system (and Go's file functions still take it).
+func tempPath(t *testing.T, name string) string {
+	return filepath.ToSlash(filepath.Join(t.TempDir(), name))
+}
+
 // skipSlow skips a slow test (what: what makes it slow) under -short or
 // with FLOWPPL_SHORT set.
 func skipSlow(t *testing.T, what string) {
