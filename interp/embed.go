@@ -20,6 +20,7 @@ import (
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -636,14 +637,10 @@ func ToValue(v any) (lang.Value, error) {
 // (use Interpreter.Density for a distribution). Arrays are copied.
 func FromValue(v lang.Value) any {
 	switch x := v.(type) {
-	case nil, lang.NoneType:
+	case nil:
 		return nil
-	case lang.Number:
-		return float64(x)
-	case lang.String:
-		return string(x)
-	case lang.Bool:
-		return bool(x)
+	case lang.NoneType, lang.Number, lang.String, lang.Bool:
+		return stdlib.OptionArg(x) // the same conversion as an option's value
 	case *lang.Array:
 		d := append([]float64(nil), x.Data()...)
 		if x.IsVector() {

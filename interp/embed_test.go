@@ -165,7 +165,8 @@ func TestEmbedSetGet(t *testing.T) {
 }
 
 // TestToValueNumbers: every Go numeric kind ToValue takes becomes the
-// number of the same value (exactly: each value is a float64 too).
+// number of the same value (exactly: each value is a float64 too), and
+// FromValue turns the scalars back.
 func TestToValueNumbers(t *testing.T) {
 	for _, tt := range []struct {
 		in   any
@@ -176,6 +177,13 @@ func TestToValueNumbers(t *testing.T) {
 		v, err := interp.ToValue(tt.in)
 		if err != nil || v != lang.Number(tt.want) {
 			t.Errorf("ToValue(%T %v) = %v, %v; want %v", tt.in, tt.in, v, err, tt.want)
+		}
+	}
+	// FromValue gives the scalars back as the Go values ToValue takes.
+	for _, want := range []any{2.5, true, "a", nil} {
+		v, err := interp.ToValue(want)
+		if got := interp.FromValue(v); err != nil || got != want {
+			t.Errorf("FromValue(ToValue(%#v)) = %#v, %v", want, got, err)
 		}
 	}
 }
