@@ -94,10 +94,7 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 	if l, ok := loss.(lang.Number); !ok || math.Abs(float64(l)-1.4516) > 0.05 {
 		t.Errorf("first_flow: loss = %v, want 1.4516 ± 0.05", loss)
 	}
-	y, ok := g["y"].(*lang.Array)
-	if !ok || len(y.Shape()) != 2 || y.Shape()[1] != 2 {
-		t.Fatalf("y is %v, want a 10000×2 matrix", g["y"])
-	}
+	y := arrayGlobal(t, g, "y", 10000, 2)
 	n := y.Shape()[0]
 	for j := 0; j < 2; j++ {
 		var s, ss float64
@@ -125,10 +122,7 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 // fitted a single Gaussian.
 func checkMixture(t *testing.T, g lang.StringDict) {
 	t.Helper()
-	data, ok := g["data"].(*lang.Array)
-	if !ok || data.Len() != 5 {
-		t.Fatalf("data is %v, want the 5 simulated quantities", g["data"])
-	}
+	data := arrayGlobal(t, g, "data", 5) // the simulated quantities
 	s, ok := g["s"].(*stdlib.Table)
 	if !ok {
 		t.Fatalf("s is %v, want the summary", g["s"])
@@ -207,10 +201,7 @@ func checkLargeData(t *testing.T, g lang.StringDict) {
 // did not move from the prior fails.
 func checkGARCH(t *testing.T, g lang.StringDict) {
 	t.Helper()
-	truth, ok := g["truth"].(*lang.Array)
-	if !ok || truth.Len() != 4 {
-		t.Fatalf("truth is %v, want the 4 true parameters", g["truth"])
-	}
+	truth := arrayGlobal(t, g, "truth", 4) // the true parameters
 	m, ok1 := g["m"].(*lang.Record)
 	sd, ok2 := g["sds"].(*lang.Record)
 	if !ok1 || !ok2 {
