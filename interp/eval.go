@@ -182,32 +182,14 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 	if err != nil {
 		return next, nil, err
 	}
-	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
-		for i := range b.Len() {
-			v, err := lang.Index(ev.th, b, []lang.IndexArg{lang.At(lang.Number(i))})
-			if err != nil {
-				return next, nil, ev.wrap(s.Iter.Pos(), err)
-			}
-			e.vars[s.Var.Name] = v
-			c, rv, err := ev.stmts(s.Body.Stmts, e)
-			if err != nil || c == returned {
-				return c, rv, err
-			}
-		}
-		return next, nil, nil
-	}
-	a, ok := it.(*lang.Array)
+	n, item, ok := loopItems(ev.th, it)
 	if !ok {
 		return next, nil, ev.errorf(s.Iter.Pos(), "cannot loop over a %s: for needs a vector (for x in range(n)) or a matrix (rows)", it.Type())
 	}
-	n := a.Len()
 	for i := range n {
-		var v lang.Value
-		if a.IsVector() {
-			v = lang.Number(a.Data()[i])
-		} else {
-			c := a.Shape()[1]
-			v = lang.NewVector(a.Data()[i*c : (i+1)*c])
+		v, err := item(i)
+		if err != nil {
+			return next, nil, ev.wrap(s.Iter.Pos(), err)
 		}
 		e.vars[s.Var.Name] = v
 		c, rv, err := ev.stmts(s.Body.Stmts, e)
@@ -216,6 +198,27 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 		}
 	}
 	return next, nil, nil
+}
+
+// loopItems returns how many items a for loop over it takes and item i:
+// the numbers of a vector, the rows of a matrix, and the items of each
+// draw of a batch of vectors or matrices (a batch of items). ok is false
+// for a value a for cannot loop over.
+func loopItems(th *lang.Thread, it lang.Value) (n int, item func(i int) (lang.Value, error), ok bool) {
+	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
+		return b.Len(), func(i int) (lang.Value, error) {
+			return lang.Index(th, b, []lang.IndexArg{lang.At(lang.Number(i))})
+		}, true
+	}
+	a, ok := it.(*lang.Array)
+	if !ok {
+		return 0, nil, false
+	}
+	if a.IsVector() {
+		return a.Len(), func(i int) (lang.Value, error) { return lang.Number(a.Data()[i]), nil }, true
+	}
+	c := a.Shape()[1]
+	return a.Len(), func(i int) (lang.Value, error) { return lang.NewVector(a.Data()[i*c : (i+1)*c]), nil }, true
 }
 
 // assign binds v to an assignment target: a name (in the current scope)
