@@ -25,58 +25,50 @@ import (
 // R-hat of the rank-normalised draws (bulk) and of the rank-normalised
 // draws folded about their median (tail), as posterior::rhat.
 func Rhat(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	bulk := rhat(zScale(splitChains(x)))
-	tail := rhat(zScale(splitChains(fold(x))))
-	return rmax(bulk, tail), nil
+	return checked(x, func(x [][]float64) float64 {
+		bulk := rhat(zScale(splitChains(x)))
+		tail := rhat(zScale(splitChains(fold(x))))
+		return rmax(bulk, tail)
+	})
 }
 
 // RhatBasic returns the classic split R-hat of the draws themselves
 // (Gelman et al. 2013; posterior::rhat_basic).
 func RhatBasic(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	return rhat(splitChains(x)), nil
+	return checked(x, func(x [][]float64) float64 { return rhat(splitChains(x)) })
 }
 
 // ESSBulk returns the bulk effective sample size: the ESS of the
 // rank-normalised split chains (posterior::ess_bulk).
 func ESSBulk(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	return ess(zScale(splitChains(x))), nil
+	return checked(x, func(x [][]float64) float64 { return ess(zScale(splitChains(x))) })
 }
 
 // ESSTail returns the tail effective sample size: the smaller of the ESS
 // of the 5 % and 95 % quantiles (posterior::ess_tail).
 func ESSTail(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	return rmin(essQuantile(x, 0.05), essQuantile(x, 0.95)), nil
+	return checked(x, func(x [][]float64) float64 { return rmin(essQuantile(x, 0.05), essQuantile(x, 0.95)) })
 }
 
 // ESSMean returns the ESS of the mean: of the split chains, not rank
 // normalised (posterior::ess_mean).
 func ESSMean(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	return ess(splitChains(x)), nil
+	return checked(x, func(x [][]float64) float64 { return ess(splitChains(x)) })
 }
 
 // ESSSd returns the ESS of the standard deviation: the ESS of the mean of
 // the squared deviations from the mean (posterior::ess_sd since 1.5;
 // version 1.4.0 used absolute deviations).
 func ESSSd(x [][]float64) (float64, error) {
+	return checked(x, func(x [][]float64) float64 { return ess(splitChains(sqDev(x))) })
+}
+
+// checked returns f(x), or NaN and the error for a ragged or empty x.
+func checked(x [][]float64, f func(x [][]float64) float64) (float64, error) {
 	if err := check(x); err != nil {
 		return math.NaN(), err
 	}
-	return ess(splitChains(sqDev(x))), nil
+	return f(x), nil
 }
 
 // ESSQuantile returns the ESS of the quantile p (0 ≤ p ≤ 1): the ESS of
@@ -94,11 +86,10 @@ func ESSQuantile(x [][]float64, p float64) (float64, error) {
 // MCSEMean returns the Monte Carlo standard error of the mean: sd / √ESSMean
 // (posterior::mcse_mean).
 func MCSEMean(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	all := flatten(x)
-	return sd(all) / math.Sqrt(ess(splitChains(x))), nil
+	return checked(x, func(x [][]float64) float64 {
+		all := flatten(x)
+		return sd(all) / math.Sqrt(ess(splitChains(x)))
+	})
 }
 
 // MCSESd returns the Monte Carlo standard error of the standard deviation:
@@ -106,21 +97,20 @@ func MCSEMean(x [][]float64) (float64, error) {
 // the squared deviations, carried to the sd by a first-order Taylor
 // expansion (posterior::mcse_sd).
 func MCSESd(x [][]float64) (float64, error) {
-	if err := check(x); err != nil {
-		return math.NaN(), err
-	}
-	d := sqDev(x)
-	e := ess(splitChains(d))
-	all := flatten(d)
-	m2, m4 := 0.0, 0.0
-	for _, v := range all {
-		m2 += v
-		m4 += v * v
-	}
-	m2 /= float64(len(all))
-	m4 /= float64(len(all))
-	varvar := (m4 - m2*m2) / e
-	return math.Sqrt(varvar / m2 / 4), nil
+	return checked(x, func(x [][]float64) float64 {
+		d := sqDev(x)
+		e := ess(splitChains(d))
+		all := flatten(d)
+		m2, m4 := 0.0, 0.0
+		for _, v := range all {
+			m2 += v
+			m4 += v * v
+		}
+		m2 /= float64(len(all))
+		m4 /= float64(len(all))
+		varvar := (m4 - m2*m2) / e
+		return math.Sqrt(varvar / m2 / 4)
+	})
 }
 
 // MCSEQuantile returns the Monte Carlo standard error of the quantile p:

@@ -257,8 +257,7 @@ var _ lang.HasAttrs = (*Amortised)(nil)
 
 // String returns "<amortised posterior of m(params): flow ...>".
 func (a *Amortised) String() string {
-	m := a.Post.Model
-	return "<amortised posterior of " + m.name + "(" + paramList(m.params) + "): " + a.F.String() + ">"
+	return "<amortised posterior of " + a.Post.Model.signature() + ": " + a.F.String() + ">"
 }
 
 // Type returns "amortised posterior".

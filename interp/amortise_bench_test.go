@@ -1,7 +1,6 @@
 package interp_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/flowppl/flowppl/interp"
@@ -34,7 +33,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 			var steps float64
 			cpu0 := cpuTime()
 			for b.Loop() {
-				th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
+				th, _, _ := newThread()
 				g := mustRun(b, th, "bench.flow", c.src)
 				s, _ := g["r"].(*lang.Record).Attr("steps")
 				steps = float64(s.(lang.Number))
@@ -52,7 +51,7 @@ r = fit q to eight_schools(J, zeros(J), sigma) by simulation { simulations = 500
 // and summary draw them). ns/op is the time per data set that the issue
 // asks to be under 10 ms.
 func BenchmarkAmortisedGiven(b *testing.B) {
-	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
+	th, _, _ := newThread()
 	g := mustRun(b, th, "bench.flow", `
 model normal_mean(y) {
     mu ~ Normal(0, 2)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,6 +30,13 @@ func runAmortised(t *testing.T, src string) (lang.StringDict, error) {
 	t.Helper()
 	th, _, _ := newThread()
 	return interp.ExecFile(th, "t.flow", []byte(src), nil)
+}
+
+// mustAmortised is runAmortised of a script that must succeed.
+func mustAmortised(t *testing.T, src string) lang.StringDict {
+	t.Helper()
+	th, _, _ := newThread()
+	return mustRun(t, th, "t.flow", src)
 }
 
 func colMeanSD(t *testing.T, v lang.Value) (m, sd float64) {
@@ -67,15 +73,12 @@ func colMeanSD(t *testing.T, v lang.Value) (m, sd float64) {
 // Carlo error of 0.007 sd in the mean and 0.5 % in the sd, and 1,000 elbo
 // steps leave less than that.
 func TestAmortisedGuide(t *testing.T) {
-	g, err := runAmortised(t, amortisedSrc+`
+	g := mustAmortised(t, amortisedSrc+`
 d0 = sample(p, 20000, seed = 5, method = "guide").mu
 r2 = fit p to normal_mean(y) by elbo { steps = 1000, quiet = true, seed = 2 }
 d1 = sample(p, 20000, seed = 5, method = "guide").mu
 d2 = sample(q.given(normal_mean(y)), 20000, seed = 5, method = "guide").mu
 `)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
 	if _, ok := g["q"].(*interp.Amortised); !ok {
 		t.Fatalf("q is %v, want an amortised posterior", g["q"])
 	}
@@ -180,17 +183,14 @@ func checkAmortised(t *testing.T, g lang.StringDict) {
 // set draws exactly what the saved one's does (same seed, same flow and
 // data scaling); load(path) alone gives the bare conditional flow.
 func TestAmortisedSaveLoad(t *testing.T) {
-	path := strings.ReplaceAll(filepath.Join(t.TempDir(), "q.json"), `\`, `/`)
-	g, err := runAmortised(t, amortisedSrc+`
+	path := tempPath(t, "q.json")
+	g := mustAmortised(t, amortisedSrc+`
 save(q, "`+path+`")
 q2 = load("`+path+`", normal_mean(zeros(10)))
 a = sample(q.given(normal_mean(y)), 1000, seed = 3, method = "guide").mu
 b = sample(q2.given(normal_mean(y)), 1000, seed = 3, method = "guide").mu
 bare = load("`+path+`")
 `)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
 	if _, ok := g["q2"].(*interp.Amortised); !ok {
 		t.Fatalf("q2 is %v, want an amortised posterior", g["q2"])
 	}
@@ -240,7 +240,7 @@ q2 = load("` + "PATH" + `", nu(zeros(3), b, "a"))
 // 0.47 against the exact 2.0); the same values pass; the check survives
 // save and load; and retraining on other arguments is refused too.
 func TestAmortisedArgs(t *testing.T) {
-	path := strings.ReplaceAll(filepath.Join(t.TempDir(), "q.json"), `\`, `/`)
+	path := tempPath(t, "q.json")
 	load := `
 save(q, "` + path + `")
 q2 = load("` + path + `", nm(zeros(5), 1, x))
@@ -283,11 +283,8 @@ q2 = load("` + path + `", nm(zeros(5), 1, x))
 // recorded (its meta without "args") loads, and given checks nothing
 // (as before: documented in docs/language.md).
 func TestAmortisedArgsOldFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "q.json")
-	fpath := strings.ReplaceAll(path, `\`, `/`)
-	if _, err := runAmortised(t, argsSrc+`save(q, "`+fpath+`")`); err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
+	path := tempPath(t, "q.json")
+	mustAmortised(t, argsSrc+`save(q, "`+path+`")`)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -307,15 +304,12 @@ func TestAmortisedArgsOldFile(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = runAmortised(t, `
+	mustAmortised(t, `
 model nm(y, s, x) {
     mu ~ Normal(0, 2)
     y ~ Normal(mu * x, s)
 }
-q2 = load("`+fpath+`", nm(zeros(5), 1, [1, 2, 3, 4, 5]))
+q2 = load("`+path+`", nm(zeros(5), 1, [1, 2, 3, 4, 5]))
 p = q2.given(nm(ones(5), 100, [1, 2, 3, 4, 5]))
 `)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
 }

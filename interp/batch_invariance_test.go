@@ -3,7 +3,6 @@ package interp_test
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -122,7 +121,7 @@ func stack(t *testing.T, vs []lang.Value) *lang.Batch {
 // evalExpr runs `result = expr`, after the statements pre, with the given
 // names predeclared.
 func evalExpr(pre, expr string, vars lang.StringDict) (lang.Value, error) {
-	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2))}
+	th, _, _ := newThread()
 	g, err := interp.ExecFile(th, "inv.flow", pre+"\nresult = "+expr, vars)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package interp_test
 
 import (
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/flowppl/flowppl/interp"
-	"github.com/flowppl/flowppl/lang"
 )
 
 // TestEdgeCases runs the builtins-at-extreme-arguments reproducers
@@ -125,8 +123,8 @@ func TestEdgeCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var out strings.Builder
-			th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &out, Stderr: &out, Quiet: true}
+			th, out, _ := newThread()
+			th.Stderr, th.Quiet = out, true
 			_, err = interp.ExecFile(th, tt.file+".flow", src, nil)
 			if err != nil && (tt.err == "" || !strings.Contains(err.Error(), tt.err) || strings.Contains(err.Error(), "internal error")) {
 				t.Fatalf("error %v, want %q", err, tt.err)

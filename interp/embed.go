@@ -20,6 +20,7 @@ import (
 	"github.com/flowppl/flowppl/lang"
 	"github.com/flowppl/flowppl/lang/ast"
 	"github.com/flowppl/flowppl/parser"
+	"github.com/flowppl/flowppl/stdlib"
 	"github.com/flowppl/flowppl/tensor"
 )
 
@@ -565,16 +566,8 @@ func ToValue(v any) (lang.Value, error) {
 		return lang.None, nil
 	case lang.Value:
 		return x, nil
-	case float64:
-		return lang.Number(x), nil
-	case float32:
-		return lang.Number(x), nil
-	case int:
-		return lang.Number(x), nil
-	case int64:
-		return lang.Number(x), nil
-	case int32:
-		return lang.Number(x), nil
+	case float64, float32, int, int64, int32:
+		return lang.Number(reflect.ValueOf(x).Convert(reflect.TypeFor[float64]()).Float()), nil
 	case bool:
 		return lang.Bool(x), nil
 	case string:
@@ -644,14 +637,10 @@ func ToValue(v any) (lang.Value, error) {
 // (use Interpreter.Density for a distribution). Arrays are copied.
 func FromValue(v lang.Value) any {
 	switch x := v.(type) {
-	case nil, lang.NoneType:
+	case nil:
 		return nil
-	case lang.Number:
-		return float64(x)
-	case lang.String:
-		return string(x)
-	case lang.Bool:
-		return bool(x)
+	case lang.NoneType, lang.Number, lang.String, lang.Bool:
+		return stdlib.OptionArg(x) // the same conversion as an option's value
 	case *lang.Array:
 		d := append([]float64(nil), x.Data()...)
 		if x.IsVector() {

@@ -164,6 +164,30 @@ func TestEmbedSetGet(t *testing.T) {
 	}
 }
 
+// TestToValueNumbers: every Go numeric kind ToValue takes becomes the
+// number of the same value (exactly: each value is a float64 too), and
+// FromValue turns the scalars back.
+func TestToValueNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		in   any
+		want float64
+	}{
+		{2.5, 2.5}, {float32(-0.375), -0.375}, {7, 7}, {int64(1) << 52, 1 << 52}, {int32(-3), -3},
+	} {
+		v, err := interp.ToValue(tt.in)
+		if err != nil || v != lang.Number(tt.want) {
+			t.Errorf("ToValue(%T %v) = %v, %v; want %v", tt.in, tt.in, v, err, tt.want)
+		}
+	}
+	// FromValue gives the scalars back as the Go values ToValue takes.
+	for _, want := range []any{2.5, true, "a", nil} {
+		v, err := interp.ToValue(want)
+		if got := interp.FromValue(v); err != nil || got != want {
+			t.Errorf("FromValue(ToValue(%#v)) = %#v, %v", want, got, err)
+		}
+	}
+}
+
 // TestEmbedHostSurvives: what a script can do wrong comes back as an
 // error with a position, and the interpreter goes on.
 func TestEmbedHostSurvives(t *testing.T) {

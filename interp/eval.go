@@ -182,32 +182,14 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 	if err != nil {
 		return next, nil, err
 	}
-	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
-		for i := range b.Len() {
-			v, err := lang.Index(ev.th, b, []lang.IndexArg{lang.At(lang.Number(i))})
-			if err != nil {
-				return next, nil, ev.wrap(s.Iter.Pos(), err)
-			}
-			e.vars[s.Var.Name] = v
-			c, rv, err := ev.stmts(s.Body.Stmts, e)
-			if err != nil || c == returned {
-				return c, rv, err
-			}
-		}
-		return next, nil, nil
-	}
-	a, ok := it.(*lang.Array)
+	n, item, ok := loopItems(ev.th, it)
 	if !ok {
 		return next, nil, ev.errorf(s.Iter.Pos(), "cannot loop over a %s: for needs a vector (for x in range(n)) or a matrix (rows)", it.Type())
 	}
-	n := a.Len()
 	for i := range n {
-		var v lang.Value
-		if a.IsVector() {
-			v = lang.Number(a.Data()[i])
-		} else {
-			c := a.Shape()[1]
-			v = lang.NewVector(a.Data()[i*c : (i+1)*c])
+		v, err := item(i)
+		if err != nil {
+			return next, nil, ev.wrap(s.Iter.Pos(), err)
 		}
 		e.vars[s.Var.Name] = v
 		c, rv, err := ev.stmts(s.Body.Stmts, e)
@@ -216,6 +198,27 @@ func (ev *evaluator) forStmt(s *ast.For, e *env) (control, lang.Value, error) {
 		}
 	}
 	return next, nil, nil
+}
+
+// loopItems returns how many items a for loop over it takes and item i:
+// the numbers of a vector, the rows of a matrix, and the items of each
+// draw of a batch of vectors or matrices (a batch of items). ok is false
+// for a value a for cannot loop over.
+func loopItems(th *lang.Thread, it lang.Value) (n int, item func(i int) (lang.Value, error), ok bool) {
+	if b, ok := it.(*lang.Batch); ok && len(b.Event()) > 0 && !b.Bool {
+		return b.Len(), func(i int) (lang.Value, error) {
+			return lang.Index(th, b, []lang.IndexArg{lang.At(lang.Number(i))})
+		}, true
+	}
+	a, ok := it.(*lang.Array)
+	if !ok {
+		return 0, nil, false
+	}
+	if a.IsVector() {
+		return a.Len(), func(i int) (lang.Value, error) { return lang.Number(a.Data()[i]), nil }, true
+	}
+	c := a.Shape()[1]
+	return a.Len(), func(i int) (lang.Value, error) { return lang.NewVector(a.Data()[i*c : (i+1)*c]), nil }, true
 }
 
 // assign binds v to an assignment target: a name (in the current scope)
@@ -544,14 +547,7 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 			name = id.Name
 		}
 	}
-	for _, a := range x.Args {
-		v, err := ev.evalArg(fn, a, e) // simulate's m(data) is not prepared (simulate.go)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, v)
-	}
-	kwargs, err := ev.evalKwargs(x.Kwargs, e)
+	args, kwargs, err := ev.evalArgs(fn, args, x, e)
 	if err != nil {
 		return nil, err
 	}
@@ -584,17 +580,27 @@ func (ev *evaluator) call(x *ast.Call, e *env) (lang.Value, error) {
 	return r, nil
 }
 
-// evalKwargs evaluates the keyword arguments of a call in order.
-func (ev *evaluator) evalKwargs(kws []*ast.Kwarg, e *env) ([]lang.Kwarg, error) {
+// evalArgs appends the values of the call's positional arguments to args
+// (evaluated by evalArg for the callee fn: simulate's m(data) is not
+// prepared, simulate.go; a nil fn evaluates them plainly) and evaluates its
+// keyword arguments.
+func (ev *evaluator) evalArgs(fn lang.Value, args lang.Tuple, x *ast.Call, e *env) (lang.Tuple, []lang.Kwarg, error) {
+	for _, a := range x.Args {
+		v, err := ev.evalArg(fn, a, e)
+		if err != nil {
+			return nil, nil, err
+		}
+		args = append(args, v)
+	}
 	var kwargs []lang.Kwarg
-	for _, kw := range kws {
+	for _, kw := range x.Kwargs {
 		v, err := ev.eval(kw.Value, e)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		kwargs = append(kwargs, lang.Kwarg{Name: kw.Name, Value: v})
 	}
-	return kwargs, nil
+	return args, kwargs, nil
 }
 
 // callFunction calls a user function from a call at pos: it binds the

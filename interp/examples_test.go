@@ -1,9 +1,7 @@
 package interp_test
 
 import (
-	"bytes"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +40,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var stdout, stderr bytes.Buffer
-			th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &stdout, Stderr: &stderr}
+			th, stdout, stderr := newThread()
 			start := time.Now()
 			globals, err := interp.ExecFile(th, name, src, nil)
 			t.Logf("%s ran in %.1f s\nstdout:\n%sstderr:\n%s", name, time.Since(start).Seconds(), stdout.String(), stderr.String())
@@ -97,10 +94,7 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 	if l, ok := loss.(lang.Number); !ok || math.Abs(float64(l)-1.4516) > 0.05 {
 		t.Errorf("first_flow: loss = %v, want 1.4516 ± 0.05", loss)
 	}
-	y, ok := g["y"].(*lang.Array)
-	if !ok || len(y.Shape()) != 2 || y.Shape()[1] != 2 {
-		t.Fatalf("y is %v, want a 10000×2 matrix", g["y"])
-	}
+	y := arrayGlobal(t, g, "y", 10000, 2)
 	n := y.Shape()[0]
 	for j := 0; j < 2; j++ {
 		var s, ss float64
@@ -128,10 +122,7 @@ func checkFirstFlow(t *testing.T, g lang.StringDict) {
 // fitted a single Gaussian.
 func checkMixture(t *testing.T, g lang.StringDict) {
 	t.Helper()
-	data, ok := g["data"].(*lang.Array)
-	if !ok || data.Len() != 5 {
-		t.Fatalf("data is %v, want the 5 simulated quantities", g["data"])
-	}
+	data := arrayGlobal(t, g, "data", 5) // the simulated quantities
 	s, ok := g["s"].(*stdlib.Table)
 	if !ok {
 		t.Fatalf("s is %v, want the summary", g["s"])
@@ -210,10 +201,7 @@ func checkLargeData(t *testing.T, g lang.StringDict) {
 // did not move from the prior fails.
 func checkGARCH(t *testing.T, g lang.StringDict) {
 	t.Helper()
-	truth, ok := g["truth"].(*lang.Array)
-	if !ok || truth.Len() != 4 {
-		t.Fatalf("truth is %v, want the 4 true parameters", g["truth"])
-	}
+	truth := arrayGlobal(t, g, "truth", 4) // the true parameters
 	m, ok1 := g["m"].(*lang.Record)
 	sd, ok2 := g["sds"].(*lang.Record)
 	if !ok1 || !ok2 {

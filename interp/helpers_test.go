@@ -57,6 +57,28 @@ func posteriordbScript(tb testing.TB, name string) string {
 	return string(b)
 }
 
+// tempPath returns the path of name in a fresh temporary folder, with
+// forward slashes, so that a script's string literal can hold it on any
+// system (and Go's file functions still take it).
+func tempPath(t *testing.T, name string) string {
+	return filepath.ToSlash(filepath.Join(t.TempDir(), name))
+}
+
+// arrayGlobal returns the global name of g, which must be an array of
+// the given shape (a dimension of -1: any size); otherwise it fails t.
+func arrayGlobal(t testing.TB, g lang.StringDict, name string, shape ...int) *lang.Array {
+	t.Helper()
+	a, ok := g[name].(*lang.Array)
+	ok = ok && len(a.Shape()) == len(shape)
+	for i, n := range shape {
+		ok = ok && (n < 0 || a.Shape()[i] == n)
+	}
+	if !ok {
+		t.Fatalf("%s is %v, want an array of shape %v", name, g[name], shape)
+	}
+	return a
+}
+
 // skipSlow skips a slow test (what: what makes it slow) under -short or
 // with FLOWPPL_SHORT set.
 func skipSlow(t *testing.T, what string) {

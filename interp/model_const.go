@@ -93,28 +93,10 @@ func findConstants(m *Model) *constInfo {
 	for _, p := range m.params {
 		params[p.Name] = true
 	}
-	eachStmt(m.body.Stmts, func(s ast.Stmt) bool {
-		switch s := s.(type) {
-		case *ast.Assign:
-			if id, ok := baseOf(s.Target).(*ast.Ident); ok {
-				bound[id.Name] = true
-			}
-		case *ast.FnDef:
-			bound[s.Name.Name] = true
-		case *ast.ModelDef:
-			bound[s.Name.Name] = true
-		case *ast.For:
-			bound[s.Var.Name] = true
-		case *ast.Tilde:
-			// A ~ on a name declares a latent, unless the name is a
-			// parameter (data, observed); a parameter that is not
-			// data is a batch at run time, which is never cached.
-			if id, ok := s.LHS.(*ast.Ident); ok && !params[id.Name] {
-				bound[id.Name] = true
-			}
-		}
-		return true
-	})
+	// A ~ on a name declares a latent, unless the name is a parameter
+	// (data, observed); a parameter that is not data is a batch at run
+	// time, which is never cached.
+	collect(m.body.Stmts, bound, true, func(name string) bool { return !params[name] })
 	bound["factor"] = true // adds a term: never constant
 
 	info := &constInfo{exprs: map[ast.Expr]*constExpr{}}

@@ -30,8 +30,7 @@ var _ lang.NamedSampler = (*Guide)(nil)
 
 // String returns "<guide of m(params): flow ...>".
 func (g *Guide) String() string {
-	m := g.Post.Model
-	return "<guide of " + m.name + "(" + paramList(m.params) + "): " + g.Flow.String() + ">"
+	return "<guide of " + g.Post.Model.signature() + ": " + g.Flow.String() + ">"
 }
 
 // Type returns "guide".

@@ -1,9 +1,7 @@
 package interp_test
 
 import (
-	"bytes"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -161,16 +159,13 @@ var fitCall = regexp.MustCompile(`(?s)\nr = fit q to (.*?) by elbo`)
 // script up to its line q = ..., then post = the fit's model call.
 func posteriorStepSrc(tb testing.TB, dir string) string {
 	tb.Helper()
-	src, err := os.ReadFile(filepath.Join(dir, "model.flow"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m := fitCall.FindSubmatch(src)
-	cut := bytes.Index(src, []byte("\nq = "))
+	src := posteriordbScript(tb, filepath.Base(dir))
+	m := fitCall.FindStringSubmatch(src)
+	cut := strings.Index(src, "\nq = ")
 	if m == nil || cut < 0 {
 		tb.Fatalf("%s: no line q = ... and fit q to MODEL(...) by elbo", dir)
 	}
-	return string(src[:cut]) + "\npost = " + string(m[1]) + "\nflowGuide = flow AffineAutoregressive\n"
+	return src[:cut] + "\npost = " + m[1] + "\nflowGuide = flow AffineAutoregressive\n"
 }
 
 // BenchmarkPosteriorELBOStep is one step of each shipped posteriordb posterior's

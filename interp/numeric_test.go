@@ -2,7 +2,6 @@ package interp_test
 
 import (
 	"math"
-	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -17,9 +16,9 @@ import (
 func runQuiet(t *testing.T, src string) (lang.StringDict, []string, error) {
 	t.Helper()
 	var warns []string
-	var out strings.Builder
-	th := &lang.Thread{Rand: rand.New(rand.NewPCG(1, 2)), Stdout: &out, Stderr: &out, Quiet: true,
-		Warn: func(_ ast.Pos, msg string) { warns = append(warns, msg) }}
+	th, out, _ := newThread()
+	th.Stderr, th.Quiet = out, true
+	th.Warn = func(_ ast.Pos, msg string) { warns = append(warns, msg) }
 	g, err := interp.ExecFile(th, "n.flow", src, nil)
 	return g, warns, err
 }

@@ -67,7 +67,7 @@ func resolve(file *ast.File, known map[string]bool) error {
 	}
 	universe := &rscope{names: known}
 	top := &rscope{names: map[string]bool{}, parent: universe}
-	collect(file.Stmts, top.names, false)
+	collect(file.Stmts, top.names, false, nil)
 	r := &resolver{}
 	r.stmts(file.Stmts, top)
 	r.errs.Sort()
@@ -75,14 +75,19 @@ func resolve(file *ast.File, known map[string]bool) error {
 }
 
 // collect adds the names a statement list binds in its own scope: the
-// targets of assignments, fn and model names, for variables, and (in a
-// model) the latents introduced by ~. It looks into for and if blocks but
-// not into the bodies of fn and model, which are scopes of their own.
-func collect(stmts []ast.Stmt, names map[string]bool, inModel bool) {
+// targets of assignments (with indexed, also x of x[i] = v), fn and model
+// names, for variables, and the names n of n ~ d for which latent(n) holds
+// (a nil latent: none). It looks into for and if blocks but not into the
+// bodies of fn and model, which are scopes of their own.
+func collect(stmts []ast.Stmt, names map[string]bool, indexed bool, latent func(name string) bool) {
 	eachStmt(stmts, func(s ast.Stmt) bool {
 		switch s := s.(type) {
 		case *ast.Assign:
-			if id, ok := s.Target.(*ast.Ident); ok {
+			target := s.Target
+			if indexed {
+				target = baseOf(target)
+			}
+			if id, ok := target.(*ast.Ident); ok {
 				names[id.Name] = true
 			}
 		case *ast.FnDef:
@@ -92,7 +97,7 @@ func collect(stmts []ast.Stmt, names map[string]bool, inModel bool) {
 		case *ast.For:
 			names[s.Var.Name] = true
 		case *ast.Tilde:
-			if id, ok := s.LHS.(*ast.Ident); ok && inModel {
+			if id, ok := s.LHS.(*ast.Ident); ok && latent != nil && latent(id.Name) {
 				names[id.Name] = true
 			}
 		}
@@ -151,7 +156,7 @@ func (r *resolver) stmt(s ast.Stmt, sc *rscope) {
 		saveFn, saveModel := r.inFn, r.inModel
 		r.inFn, r.inModel = true, false
 		if s.Body != nil {
-			collect(s.Body.Stmts, inner.names, false)
+			collect(s.Body.Stmts, inner.names, false, nil)
 			r.stmts(s.Body.Stmts, inner)
 		} else if s.Expr != nil {
 			r.expr(s.Expr, inner)
@@ -163,7 +168,7 @@ func (r *resolver) stmt(s ast.Stmt, sc *rscope) {
 		for _, n := range modelOnly {
 			inner.names[n] = true
 		}
-		collect(s.Body.Stmts, inner.names, true)
+		collect(s.Body.Stmts, inner.names, false, func(string) bool { return true }) // a ~ declares a latent
 		saveFn, saveModel := r.inFn, r.inModel
 		r.inFn, r.inModel = false, true
 		r.stmts(s.Body.Stmts, inner)

@@ -3,7 +3,6 @@ package interp_test
 import (
 	"encoding/json"
 	"math/rand/v2"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +19,7 @@ import (
 // under the same seed.
 func TestSaveLoadGuide(t *testing.T) {
 	for _, guide := range []string{"flow Affine", "flow AffineAutoregressive(hidden = [8])"} {
-		path := filepath.Join(t.TempDir(), "q.json")
+		path := tempPath(t, "q.json")
 		src := `
 model m(y) {
     mu ~ Normal(0, 5)
@@ -81,7 +80,7 @@ q3 = load(` + strconv.Quote(path) + `, post2)
 		}
 	}
 	// A posterior with other latents is refused.
-	path := filepath.Join(t.TempDir(), "q.json")
+	path := tempPath(t, "q.json")
 	th, _, _ := newThread()
 	_, err := interp.ExecFile(th, "bad.flow", `
 model a(y) {

@@ -535,15 +535,7 @@ func (ev *evaluator) evalArg(fn lang.Value, a ast.Expr, e *env) (lang.Value, err
 	if !ok {
 		return ev.eval(a, e)
 	}
-	var args lang.Tuple
-	for _, x := range c.Args {
-		v, err := ev.eval(x, e)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, v)
-	}
-	kwargs, err := ev.evalKwargs(c.Kwargs, e)
+	args, kwargs, err := ev.evalArgs(nil, nil, c, e)
 	if err != nil {
 		return nil, err
 	}

@@ -218,19 +218,13 @@ pk = simulate(q2, known(x, data.y), 20000, seed = 3)
 func checkSBC(t *testing.T, g lang.StringDict) {
 	t.Helper()
 	k, L := int(g["k"].(lang.Number)), g["L"].(lang.Number)
-	ranks, ok := g["ranks"].(*lang.Array)
-	if !ok || len(ranks.Shape()) != 2 || ranks.Shape()[0] != k || ranks.Shape()[1] != 10 {
-		t.Fatalf("ranks is %v, want a %d×10 matrix", g["ranks"], k)
-	}
+	ranks := arrayGlobal(t, g, "ranks", k, 10)
 	for _, r := range ranks.Data() {
 		if r < 0 || r > float64(L) || r != math.Floor(r) {
 			t.Fatalf("rank %v is not an integer in 0..%v", r, L)
 		}
 	}
-	p, ok := g["p"].(*lang.Array)
-	if !ok || p.Len() != 10 {
-		t.Fatalf("p is %v, want 10 p-values", g["p"])
-	}
+	p := arrayGlobal(t, g, "p", 10) // the p-values
 	for _, v := range p.Data() {
 		if !(v >= 0 && v <= 1) {
 			t.Errorf("p-value %v is not in [0, 1]", v)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -45,7 +44,7 @@ func TestThreadSetup(t *testing.T) {
 		}
 	}
 
-	file := filepath.Join(t.TempDir(), "d.csv")
+	file := tempPath(t, "d.csv")
 	if err := os.WriteFile(file, []byte("a\n1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

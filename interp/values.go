@@ -95,7 +95,11 @@ func (m *Model) Params() []string {
 func (m *Model) Body() *ast.Block { return m.body }
 
 // String returns "<model name(params)>".
-func (m *Model) String() string { return "<model " + m.name + "(" + paramList(m.params) + ")>" }
+func (m *Model) String() string { return "<model " + m.signature() + ">" }
+
+// signature returns "name(params)", as the model, its posteriors, guides
+// and amortised posteriors show it.
+func (m *Model) signature() string { return m.name + "(" + paramList(m.params) + ")" }
 
 // Type returns "model".
 func (*Model) Type() string { return "model" }
@@ -149,7 +153,7 @@ type Posterior struct {
 
 // String returns "<posterior of name(params)>".
 func (p *Posterior) String() string {
-	return "<posterior of " + p.Model.name + "(" + paramList(p.Model.params) + ")>"
+	return "<posterior of " + p.Model.signature() + ">"
 }
 
 // Type returns "posterior".

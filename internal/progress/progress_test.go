@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/flowppl/flowppl/internal/testutil"
 )
 
 func TestIsTerminal(t *testing.T) {
@@ -26,10 +28,8 @@ func TestBarDrawsInPlace(t *testing.T) {
 	}
 	b.Finish(50, false, "", losses[49])
 	out := buf.String()
-	for _, want := range []string{"\r", "50/50", "steps/s", "loss ", "fit"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("bar output lacks %q:\n%q", want, out)
-		}
+	for _, want := range testutil.Missing(out, "\r", "50/50", "steps/s", "loss ", "fit") {
+		t.Errorf("bar output lacks %q:\n%q", want, out)
 	}
 	if strings.Contains(out, "step     50/50") {
 		t.Errorf("bar wrote progress lines: %q", out)
@@ -72,10 +72,8 @@ func samplerBar(steps, total int) string {
 // shows where it stopped, not the last update.
 func TestBarSampler(t *testing.T) {
 	out := samplerBar(40, 40)
-	for _, want := range []string{"sample", "40/40", "it/s"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("bar output lacks %q:\n%q", want, out)
-		}
+	for _, want := range testutil.Missing(out, "sample", "40/40", "it/s") {
+		t.Errorf("bar output lacks %q:\n%q", want, out)
 	}
 	if strings.Contains(out, "loss") || strings.Contains(out, "NaN") {
 		t.Errorf("bar shows a loss: %q", out)

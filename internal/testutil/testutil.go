@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -61,4 +62,16 @@ func Golden(t testing.TB, path, got string, update bool) (want string, same bool
 		t.Fatalf("%v (run the test with -update to write it)", err)
 	}
 	return string(b), string(b) == got
+}
+
+// Missing returns those of wants that got does not contain, in order: the
+// lines a test expects in a program's output and did not find.
+func Missing(got string, wants ...string) []string {
+	var out []string
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }

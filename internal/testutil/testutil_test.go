@@ -3,6 +3,7 @@ package testutil
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -32,5 +33,14 @@ func TestCPUTime(t *testing.T) {
 	}
 	if b := CPUTime(); b < a || s == 0 {
 		t.Errorf("CPU time went from %d to %d", a, b)
+	}
+}
+
+// TestMissing: Missing keeps, in order, exactly the wants that are not
+// substrings of got.
+func TestMissing(t *testing.T) {
+	got := Missing("loss 1.5\r50/50", "50/50", "it/s", "", "loss", "\n", "\r")
+	if want := []string{"it/s", "\n"}; !slices.Equal(got, want) {
+		t.Errorf("Missing = %q, want %q", got, want)
 	}
 }
