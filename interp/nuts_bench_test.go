@@ -37,11 +37,7 @@ func nutsPosteriorT(b interface {
 	src := posteriorStepSrc(b, filepath.Join(root, "examples", "posteriordb", dir))
 	b.Chdir(root)
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "bench.flow", src, nil)
-	if err != nil {
-		b.Fatal(interp.FormatError(err))
-	}
-	return g["post"].(*interp.Posterior)
+	return mustRun(b, th, "bench.flow", src)["post"].(*interp.Posterior)
 }
 
 // BenchmarkNUTSGradient is one gradient of the log density at one point

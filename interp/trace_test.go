@@ -233,11 +233,7 @@ func TestTraceReplayAllocs(t *testing.T) {
 func tracePost(t *testing.T, src string) *interp.Posterior {
 	t.Helper()
 	th, _, _ := newThread()
-	g, err := interp.ExecFile(th, "trace.flow", src, nil)
-	if err != nil {
-		t.Fatal(interp.FormatError(err))
-	}
-	return g["post"].(*interp.Posterior)
+	return mustRun(t, th, "trace.flow", src)["post"].(*interp.Posterior)
 }
 
 // TestTraceGuardScale: a latent used as a scale can reach values that are
