@@ -62,6 +62,11 @@ func Assign(a *Tensor, sel []Span, v *Tensor) *Tensor {
 		panic("tensor.Assign: into a parameter")
 	}
 	tp := tapeOf(a, v)
+	if tp == nil && r.readBy != nil && r.readBy.rec != nil {
+		// A write into a constant that an operation recorded on a trace
+		// reads: that operation's replays would read the new values.
+		r.readBy.rec.poison("an in-place write (Assign) into a constant an earlier traced operation reads")
+	}
 	if tp != nil && tp.owner == nil && r.tape != tp {
 		// a constant (or a scratch tensor of tp) becomes a result on tp.
 		r.grad = tp.arena.allocZero(len(r.data))

@@ -82,7 +82,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 	outer, total, inner := splitAxis(shape, axis)
 	tp := tapeOf(ts...)
 	out := newOut(tp, shape)
-	s := concatStep{axis: axis, outer: outer, total: total, inner: inner, ts: ts, out: out.data}
+	s := concatStep{axis: axis, outer: outer, total: total, inner: inner, ts: slices.Clone(ts), out: out.data} // its own list: the caller may reuse theirs
 	s.forward()
 	if tp != nil && tp.owner == nil { // nothing to record for scratch inputs
 		s.tp, s.g = tp, out.grad

@@ -24,6 +24,10 @@ type Tensor struct {
 	// taint is the tape of a Trace being recorded when the tensor is a
 	// Detach of a tensor recorded on it (its values change at replay).
 	taint *Tape
+	// readBy is the tape of a Trace being recorded that has an operation
+	// reading this untracked tensor (a constant): an in-place write into
+	// it (Assign) would change what the replays of that operation read.
+	readBy *Tape
 }
 
 // New returns a tensor of the given shape that takes ownership of data.
@@ -293,6 +297,14 @@ func tapeOf(ts ...*Tensor) *Tape {
 		// An operation on a Detach of a traced tensor whose result is
 		// not recorded: its values would not follow a replay.
 		taint.rec.poison("an untracked result computed from a Detach of a traced tensor")
+	}
+	if tp != nil && tp.rec != nil {
+		// The constants a recorded operation reads (see Assign).
+		for _, t := range ts {
+			if t != nil && t.root().tape == nil {
+				t.root().readBy = tp
+			}
+		}
 	}
 	switch {
 	case sc == nil:

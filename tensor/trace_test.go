@@ -325,10 +325,28 @@ func TestTracePoison(t *testing.T) {
 	checkPoisoned(t, "wrong length", func(x *Tensor) (*Tensor, error) {
 		return x, nil
 	}, "the result has 2 values, not 1")
+	checkPoisoned(t, "untracked Assign into a constant read", func(x *Tensor) (*Tensor, error) {
+		c := Vector([]float64{1, 2})
+		y := SumAxis(Add(x, c), 1) // a recorded step reading c
+		Assign(c, []Span{{Lo: 0, Hi: 1}}, Vector([]float64{10}))
+		return y, nil
+	}, "an in-place write (Assign) into a constant an earlier traced operation reads")
 	checkPoisoned(t, "dirty guard", func(x *Tensor) (*Tensor, error) {
 		Clean(x, func(v float64) bool { return v < 0 })
 		return SumAxis(x, 1), nil
 	}, "a guard found a value it refuses")
+}
+
+// TestTraceConcatOwnsItsSlice: Concat's step keeps its own copy of the
+// operand list, so a caller that reuses its slice after the call changes
+// neither the backward pass (traced or not) nor what the replays read.
+func TestTraceConcatOwnsItsSlice(t *testing.T) {
+	checkReplay(t, "Concat of a reused slice", 1, 1, func(x *Tensor) (*Tensor, error) {
+		parts := []*Tensor{x, Matrix([][]float64{{1}})}
+		y := Concat(1, parts...)
+		parts[0] = Matrix([][]float64{{100}})
+		return SumAxis(y, 1), nil
+	})
 }
 
 // TestTraceCholeskyFails: a Cholesky factorisation that fails at
