@@ -87,6 +87,11 @@ type NUTSOptions struct {
 	// where a replay refuses (a guard on a value, such as a scale that is
 	// not positive, comes out differently). The environment variable
 	// FLOWPPL_NOTRACE=1 sets NoTrace too. For A/B runs and bisecting.
+	// It also gives the untraced default layout (the chains' points
+	// evaluated together as the rows of one batch, unless Parallel or
+	// Unbatched is set): a row of a batch can differ from the same point
+	// alone in the last bits where an operation sums rows in blocks, so
+	// compare traced and untraced draws at the same Parallel or Unbatched.
 	NoTrace bool
 }
 
@@ -307,16 +312,13 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 	ctx, cancel := context.WithCancel(o.Context)
 	defer cancel()
 	var (
-		firstErr error
-		errOnce  sync.Once
+		firstErr   error
+		firstChain int
+		errOnce    sync.Once
 	)
 	fail := func(c int, err error) {
 		errOnce.Do(func() {
-			var ie *initError
-			if errors.As(err, &ie) {
-				err = fmt.Errorf("%s%s", ie.msg, explain(p, ie.z))
-			}
-			firstErr = fmt.Errorf("nuts: chain %d: %w", c+1, err)
+			firstErr, firstChain = err, c
 			cancel()
 		})
 	}
@@ -408,7 +410,14 @@ func NUTS(p Posterior, opts NUTSOptions) (*NUTSResult, error) {
 		wg.Wait()
 	}
 	if firstErr != nil {
-		return res, firstErr
+		// The explanation of a failed start runs p's model once no chain
+		// is evaluating (forks and batchers read p while chains run).
+		err := firstErr
+		var ie *initError
+		if errors.As(err, &ie) {
+			err = fmt.Errorf("%s%s", ie.msg, explain(p, ie.z))
+		}
+		return res, fmt.Errorf("nuts: chain %d: %w", firstChain+1, err)
 	}
 	if o.Context.Err() != nil {
 		res.Stopped = "cancelled"
@@ -944,7 +953,8 @@ func (c *nutsChain) initialise() error {
 }
 
 // initError is a chain's failure to start at z; NUTS adds the
-// posterior's explanation of z (once no chain is evaluating).
+// posterior's explanation of z once no chain is evaluating (after the
+// chains and batchers have stopped: they read p while they run).
 type initError struct {
 	msg string
 	z   []float64
