@@ -39,6 +39,10 @@ func newBcast(a, b *Tensor, op string) bcast {
 	}
 	bc := bcast{shape: shape, numel: numel(shape), lenA: len(a.data), lenB: len(b.data)}
 	switch {
+	case bc.numel == 0:
+		// An empty result: nothing to compute, and the row kernels
+		// would not advance over rows of length 0.
+		bc.kind = bcGeneral
 	case SameShape(a.shape, b.shape):
 		bc.kind = bcSame
 	case len(b.data) == 1 && len(a.data) == bc.numel:
