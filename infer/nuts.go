@@ -987,6 +987,14 @@ func (c *nutsChain) run() (*Chain, error) {
 		Divergent: make([]bool, 0, keep), Energy: make([]float64, 0, keep),
 	}
 	defer func() { out.Gradients, out.Replayed = c.ev.n, c.ev.replayed }()
+	if c.ctx.Err() != nil {
+		// Stopped before this chain started (a chain queued behind
+		// others when a limit or an error stopped the run): no draws,
+		// and no model run to find a start.
+		out.AdaptedStepSize = c.eps
+		out.InvMetric = append([]float64(nil), c.m.inv...)
+		return out, nil
+	}
 	if err := c.initialise(); err != nil {
 		return out, err
 	}

@@ -305,7 +305,8 @@ func TestNUTSDeterministic(t *testing.T) {
 // TestNUTSCancel: cancelling the context from the progress callback stops
 // every chain between iterations and keeps the draws so far: run one
 // chain at a time (a forkable posterior, Parallel 1), chain 0 stops after
-// its 150th iteration (50 draws) and chain 1 never starts; batched, all
+// its 150th iteration (50 draws) and chain 1 never starts (not even to
+// find its initial point: no gradient); batched, all
 // chains stop before the end.
 func TestNUTSCancel(t *testing.T) {
 	for _, batched := range []bool{false, true} {
@@ -335,6 +336,9 @@ func TestNUTSCancel(t *testing.T) {
 		n0, n1 := res.Chains[0].Len(), res.Chains[1].Len()
 		if !batched && (n0 != 50 || n1 != 0 || calls != 150) {
 			t.Errorf("kept %d and %d draws after %d iterations, want 50 and 0 after 150", n0, n1, calls)
+		}
+		if g := res.Chains[1].Gradients; !batched && g != 0 {
+			t.Errorf("chain 1, queued behind the cancelled chain 0, evaluated %d gradients, want 0", g)
 		}
 		if batched && (n0 != 50 || n1 >= 100 || calls >= 350) {
 			t.Errorf("batched: kept %d and %d draws after %d iterations, want 50 and < 100", n0, n1, calls)
