@@ -45,15 +45,13 @@ type tracer struct {
 	b, d  int
 	tr    *tensor.Trace // nil: none (yet)
 	tries int           // recordings that cannot be replayed
-	why   string        // why the last one cannot
 	evals int           // evaluations without a replay (wants' calls)
 	next  int           // the evaluation to record at
 
 	z, lp, g []float64 // b×D, b and b×D buffers (the batcher's)
 
-	// replays counts the replays that answered, misses those that
-	// refused (the caller ran LogDensity), records the recordings.
-	replays, misses, records int
+	// replays counts the replays that answered, records the recordings.
+	replays, records int
 }
 
 // newTracer returns a tracer of p at b rows, or nil when p is not
@@ -77,7 +75,6 @@ func (t *tracer) replay(z, lp, grad []float64) bool {
 		t.replays++
 		return true
 	}
-	t.misses++
 	return false
 }
 
@@ -89,15 +86,11 @@ func (t *tracer) wants() bool {
 	}
 	if !t.t.Traceable(t.b) {
 		t.tries = traceTries // not a pure function of z: never
-		t.why = notPure
 		return false
 	}
 	t.evals++
 	return t.evals >= t.next
 }
-
-// notPure is why a Traceable posterior that says it is not is not traced.
-const notPure = "the log density is not a pure function of the point"
 
 // record evaluates the log density of z (b×D) on a recording and keeps
 // the trace when it can be replayed; the returned trace's Err, Out and
@@ -109,15 +102,10 @@ func (t *tracer) record(z []float64) *tensor.Trace {
 	})
 	t.next = 2 * t.evals
 	switch {
-	case tr.Err() != nil:
+	case tr.Err() != nil || !tr.Replayable():
 		t.tries++
-		t.why = tr.Err().Error()
-	case !tr.Replayable():
-		t.tries++
-		t.why = tr.Why()
 	case !t.t.Traceable(t.b):
 		t.tries = traceTries // not a pure function of z: no retry
-		t.why = notPure
 	default:
 		t.tr = tr
 	}
